@@ -1,0 +1,167 @@
+// Package avl tracks units and their positions. It is pure: no goroutines,
+// no clock, no I/O. Time comes in with every call.
+package avl
+
+import (
+	"math"
+	"time"
+)
+
+// Unknown marks an optional numeric value that the device did not report.
+var Unknown = math.NaN()
+
+// Known reports whether an optional numeric value was reported.
+func Known(v float64) bool { return !math.IsNaN(v) }
+
+// IDKind says which roster list a device identity is matched against.
+type IDKind uint8
+
+const (
+	AVLID   IDKind = iota // modem or AVL terminal identity
+	RadioID               // radio (subscriber) identity, as LRRP reports it
+)
+
+// Fix is one position report as decoded from a device. Optional values are
+// Unknown (NaN) when the device did not send them.
+type Fix struct {
+	Source   string    // source name the frame came from
+	Peer     string    // sender address, used when DeviceID is empty
+	DeviceID string    // identity the device reported, if any
+	IDKind   IDKind    // which roster list DeviceID belongs to
+	Time     time.Time // fix time from the device (UTC)
+	Received time.Time // when radiogw read the frame
+	Lat, Lon float64   // WGS84 degrees
+	Valid    bool      // the device said the fix is valid (status/mode)
+
+	SpeedKmh  float64
+	Heading   float64 // degrees true
+	HDOP      float64
+	AltitudeM float64
+	AccuracyM float64 // horizontal radius, metres
+}
+
+// Position is the accepted live position of a unit.
+type Position struct {
+	Lat      float64   `json:"lat"`
+	Lon      float64   `json:"lon"`
+	FixTime  time.Time `json:"fix_time"`
+	SpeedKmh float64   `json:"speed_kmh"`
+	Heading  float64   `json:"heading"`
+	HDOP     float64   `json:"hdop"`
+	Altitude float64   `json:"altitude_m"`
+	Source   string    `json:"source"`
+}
+
+// StaleLevel is a step on the last-fix age ladder.
+type StaleLevel uint8
+
+const (
+	Fresh StaleLevel = iota
+	Aging
+	Stale
+	Lost
+)
+
+var staleNames = [...]string{"fresh", "aging", "stale", "lost"}
+
+func (s StaleLevel) String() string {
+	if int(s) < len(staleNames) {
+		return staleNames[s]
+	}
+	return "unknown"
+}
+
+// Motion is whether a unit is moving.
+type Motion uint8
+
+const (
+	MotionUnknown Motion = iota
+	Stopped
+	Moving
+)
+
+func (m Motion) String() string {
+	switch m {
+	case Stopped:
+		return "stopped"
+	case Moving:
+		return "moving"
+	}
+	return ""
+}
+
+// Emergency is an emergency latched on a unit, as the channels tracker
+// reports it.
+type Emergency struct {
+	ID      string
+	Since   time.Time
+	AckedBy string
+	AckedAt time.Time
+}
+
+// Unit is the full state of one tracked unit.
+type Unit struct {
+	ID        string // call sign, or the raw device ID for units not in the roster
+	AlphaTag  string
+	Type      string
+	RadioIDs  []string
+	AVLIDs    []string
+	Unlisted  bool // not in the roster: tracked under its raw ID
+	Position  *Position
+	Stale     StaleLevel
+	Motion    Motion
+	Beat      string
+	Status    string
+	StatusAt  time.Time
+	Channel   string
+	Talking   bool
+	LastHeard time.Time
+	Emergency *Emergency
+	Updated   time.Time
+}
+
+// Clone returns a deep copy, safe to hand to another goroutine.
+func (u *Unit) Clone() Unit {
+	c := *u
+	if u.Position != nil {
+		p := *u.Position
+		c.Position = &p
+	}
+	if u.Emergency != nil {
+		e := *u.Emergency
+		c.Emergency = &e
+	}
+	c.RadioIDs = append([]string(nil), u.RadioIDs...)
+	c.AVLIDs = append([]string(nil), u.AVLIDs...)
+	return c
+}
+
+// ChangeKind says what a Change reports.
+type ChangeKind uint8
+
+const (
+	UnitUpdated   ChangeKind = iota + 1 // the unit's state changed; Unit holds it
+	FixAccepted                         // a fix was accepted; Fix holds it (also history)
+	FixRejected                         // a fix was rejected; Reason says why
+	StaleChanged                        // the unit stepped on the stale ladder
+	GeofenceEnter                       // Fence names the fence
+	GeofenceExit
+)
+
+var changeNames = map[ChangeKind]string{
+	UnitUpdated: "unit", FixAccepted: "fix", FixRejected: "fix_rejected",
+	StaleChanged: "stale", GeofenceEnter: "geofence_enter", GeofenceExit: "geofence_exit",
+}
+
+func (k ChangeKind) String() string { return changeNames[k] }
+
+// Change is one output of the tracker.
+type Change struct {
+	Kind   ChangeKind
+	Time   time.Time // observation time (fix time) or the time passed in
+	Unit   Unit      // snapshot of the unit after the change
+	Fix    Fix       // for FixAccepted / FixRejected
+	Reason string    // for FixRejected
+	Fence  string    // for geofence changes
+	Live   bool      // for FixAccepted: the fix moved the live position
+}
