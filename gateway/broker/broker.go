@@ -1,0 +1,185 @@
+// Package broker runs radiogw's embedded MQTT broker (mochi-mqtt) for sites
+// without one of their own. It listens on loopback by default, keeps retained
+// messages forever (a parked unit must not vanish from the map), and can
+// require logins with per-role access.
+package broker
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"syscall"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// Roles a login may have.
+const (
+	RoleGateway    = "gateway"    // radiogw itself: may publish anything under the root
+	RoleDisplay    = "display"    // wall maps: read only
+	RoleDispatcher = "dispatcher" // consoles: read, and publish to the command topics
+)
+
+// User is a login on the broker.
+type User struct {
+	Name, Password, Role string
+}
+
+// Options configure the broker.
+type Options struct {
+	Listen    string // TCP address, e.g. 127.0.0.1:1883
+	WebSocket string // WebSocket address; empty disables
+	Auth      bool   // require a login; without it every client may do anything
+	Users     []User
+	TopicRoot string // radiogw/<site>; commands live under <root>/commands/
+	Logger    *slog.Logger
+}
+
+// Broker is a running embedded broker.
+type Broker struct {
+	srv          *mqtt.Server
+	addr, wsAddr string
+	gatewayUser  User
+}
+
+// ErrPortInUse is returned when the broker's address is taken, typically by a
+// site's own mosquitto.
+var ErrPortInUse = errors.New("address already in use")
+
+// Start binds the listeners and serves in the background.
+func Start(opts Options) (*Broker, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	caps := mqtt.NewDefaultServerCapabilities()
+	// mochi deletes retained messages after 24 h unless this is 0; a unit
+	// parked for a weekend must stay on the map.
+	caps.MaximumMessageExpiryInterval = 0
+	srv := mqtt.New(&mqtt.Options{
+		Capabilities: caps,
+		Logger:       log.With("component", "broker"),
+	})
+	b := &Broker{srv: srv, gatewayUser: User{Name: "radiogw", Password: randomSecret(), Role: RoleGateway}}
+	users := append([]User{b.gatewayUser}, opts.Users...)
+	if err := srv.AddHook(&accessHook{auth: opts.Auth, users: users, root: opts.TopicRoot}, nil); err != nil {
+		return nil, fmt.Errorf("broker: auth hook: %w", err)
+	}
+
+	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: opts.Listen})
+	if err := srv.AddListener(tcp); err != nil {
+		return nil, listenError(opts.Listen, err)
+	}
+	b.addr = tcp.Address()
+	if opts.WebSocket != "" {
+		ws := listeners.NewWebsocket(listeners.Config{ID: "ws", Address: opts.WebSocket})
+		if err := srv.AddListener(ws); err != nil {
+			srv.Close()
+			return nil, listenError(opts.WebSocket, err)
+		}
+		b.wsAddr = opts.WebSocket
+	}
+	go func() {
+		if err := srv.Serve(); err != nil {
+			log.Error("embedded broker stopped", "err", err)
+		}
+	}()
+	return b, nil
+}
+
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("embedded broker: %s: %w", addr, ErrPortInUse)
+	}
+	return fmt.Errorf("embedded broker: listen %s: %w", addr, err)
+}
+
+// Addr is the TCP address clients connect to (tcp://host:port form).
+func (b *Broker) Addr() string { return "tcp://" + b.addr }
+
+// WebSocketAddr is the WebSocket listener address, or "".
+func (b *Broker) WebSocketAddr() string { return b.wsAddr }
+
+// GatewayLogin is the login radiogw's own publisher uses. The password is
+// random per start and never leaves the process.
+func (b *Broker) GatewayLogin() (user, password string) {
+	return b.gatewayUser.Name, b.gatewayUser.Password
+}
+
+// Close stops the broker and disconnects every client.
+func (b *Broker) Close() error { return b.srv.Close() }
+
+func randomSecret() string {
+	var buf [16]byte
+	if _, err := rand.Read(buf[:]); err != nil {
+		panic(fmt.Sprintf("broker: no randomness: %v", err))
+	}
+	return hex.EncodeToString(buf[:])
+}
+
+// accessHook authenticates clients and checks topic access by role.
+type accessHook struct {
+	mqtt.HookBase
+	auth  bool
+	users []User
+	root  string
+}
+
+func (h *accessHook) ID() string { return "radiogw-access" }
+
+func (h *accessHook) Provides(b byte) bool {
+	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck}, []byte{b})
+}
+
+func (h *accessHook) user(cl *mqtt.Client) (User, bool) {
+	name := string(cl.Properties.Username)
+	for _, u := range h.users {
+		if u.Name == name {
+			return u, true
+		}
+	}
+	return User{}, false
+}
+
+func (h *accessHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	u, ok := h.user(cl)
+	if ok {
+		return u.Password == string(pk.Connect.Password)
+	}
+	return !h.auth
+}
+
+func (h *accessHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	u, ok := h.user(cl)
+	if !ok {
+		return !h.auth // anonymous clients only exist when auth is off
+	}
+	if !write {
+		return true
+	}
+	switch u.Role {
+	case RoleGateway:
+		return true
+	case RoleDispatcher:
+		return strings.HasPrefix(topic, h.root+"/commands/")
+	}
+	return false
+}
+
+// FreePort reports whether addr can be bound right now; used to give a clear
+// message before starting.
+func FreePort(addr string) bool {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}

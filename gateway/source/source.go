@@ -1,0 +1,63 @@
+// Package source holds radiogw's transports: serial, UDP, TCP client and TCP
+// listener, their framing, and one shared reconnect loop.
+package source
+
+import (
+	"context"
+	"time"
+
+	"radiogw/gateway/frame"
+)
+
+// Source is one configured transport.
+type Source interface {
+	// Name is the configured source name.
+	Name() string
+	// Run reads until ctx is cancelled, reconnecting as its policy says. It
+	// returns nil on cancellation and an error only for a fatal startup
+	// failure (serial startup policy "fail").
+	Run(ctx context.Context, h Hooks) error
+}
+
+// Sender is implemented by sources that can answer a peer (UDP replies to
+// radios, TCP writes to a connection).
+type Sender interface {
+	SendTo(peer string, b []byte) error
+}
+
+// Hooks connect a source to the pipeline. Emit must not block for long: a
+// source never waits on the pipeline.
+type Hooks struct {
+	Emit func(frame.Frame)
+	// Up and Down report a connection (or the port, or the listener) coming
+	// up and going down. peer is empty for the source as a whole.
+	Up   func(peer string)
+	Down func(peer string, err error)
+	// Count reports an event worth a counter: "reconnect", "oversize",
+	// "denied", "read_error", "conn_rejected", ...
+	Count func(what string)
+}
+
+// Config is a transport's settings (the gateway translates HCL into it).
+type Config struct {
+	Type     string // serial, udp, tcp_client, tcp_listen
+	Name     string
+	Framing  string // line, stx_etx, taip, length_prefixed, datagram
+	MaxFrame int
+
+	Listen         string
+	Allow          []string
+	MaxConns       int
+	IdleTimeout    time.Duration
+	Address        string
+	Keepalive      string
+	KeepaliveEvery time.Duration
+	ReadTimeout    time.Duration
+
+	Device   string
+	Baud     int
+	DataBits int
+	Parity   string
+	StopBits int
+	Startup  string
+}

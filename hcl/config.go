@@ -1,0 +1,251 @@
+// Package hcl loads, validates and formats radiogw's HCL configuration. It is
+// the only package that imports hashicorp/hcl; everything else sees the plain
+// Config below.
+package hcl
+
+import "time"
+
+// Config is a whole, validated configuration: the main file merged with every
+// channels.d/*.hcl file beside it.
+type Config struct {
+	Site       string
+	DataDir    string // outbox and snapshot; default ./data or $XDG_STATE_HOME/radiogw
+	Files      []string
+	Sources    []Source
+	Channels   []Channel
+	Units      []Unit
+	UnitTypes  []UnitType
+	Geofences  []Geofence
+	StatusTabs []StatusTable
+	Profiles   []Profile // decoder line profiles (regex patterns)
+	MQTT       *MQTT     // nil: embedded broker
+	Broker     Broker    // embedded broker settings, used when MQTT is nil
+	Influx     *Influx   // nil: outbox only, exportable later
+	HTTP       HTTP
+	Storage    Storage
+	Log        Log
+}
+
+// Source types.
+const (
+	SourceSerial    = "serial"
+	SourceUDP       = "udp"
+	SourceTCPClient = "tcp_client"
+	SourceTCPListen = "tcp_listen"
+)
+
+// Framings for stream transports.
+const (
+	FramingLine     = "line"
+	FramingSTXETX   = "stx_etx"
+	FramingTAIP     = "taip" // '>' ... '<'
+	FramingLength   = "length_prefixed"
+	FramingDatagram = "datagram"
+)
+
+// Source is one transport feeding one codec.
+type Source struct {
+	Type     string // serial, udp, tcp_client, tcp_listen
+	Name     string
+	Codec    string // key into the codec catalog
+	Profile  string // for the "lines" codec: the profile name
+	Framing  string // defaulted per type: datagram for udp, line otherwise
+	Channel  string // optional: channel events from this source belong to
+	MaxFrame int    // bytes; default 4096
+
+	// udp, tcp_listen
+	Listen      string
+	Allow       []string // CIDRs; empty allows all
+	MaxConns    int
+	IdleTimeout time.Duration
+	// tcp_client
+	Address        string
+	Keepalive      string // line sent periodically, optional
+	KeepaliveEvery time.Duration
+	ReadTimeout    time.Duration // silent-peer detection / serial read timeout
+	// serial
+	Device   string
+	Baud     int
+	DataBits int
+	Parity   string // none, even, odd
+	StopBits int
+	Startup  string // retry (default) or fail
+	COR      *COR   // carrier-operated relay on a modem-control line
+
+	DefRange Range
+}
+
+// COR configures channel-busy detection from a serial modem-control line.
+type COR struct {
+	Line     string // dcd, cts, dsr, ri
+	Invert   bool
+	Debounce time.Duration
+	Poll     time.Duration
+}
+
+// Channel is a monitored radio channel or talkgroup.
+type Channel struct {
+	Name        string
+	AlphaTag    string
+	Freq        int64 // Hz
+	Talkgroup   int64
+	Mode        string // fm, p25, dmr, nxdn
+	Signalling  string // mdc1200, star, fleetsync, dtmf, none
+	StatusTable string
+	HangTime    time.Duration
+	StuckMic    time.Duration
+	DefRange    Range
+}
+
+// Unit is a roster entry.
+type Unit struct {
+	CallSign string
+	AlphaTag string
+	Type     string
+	RadioIDs []string
+	AVLIDs   []string
+	DefRange Range
+}
+
+// UnitType holds per-type tracking policy.
+type UnitType struct {
+	Name         string
+	Aging        time.Duration // fix age thresholds of the stale ladder
+	Stale        time.Duration
+	Lost         time.Duration
+	MaxSpeedKmh  float64 // implied-speed jump limit
+	MaxAccuracyM float64 // 0: no accuracy limit
+	MaxFixAge    time.Duration
+	MaxFuture    time.Duration
+	MovingKmh    float64       // motion hysteresis: above is moving
+	StoppedKmh   float64       // below is stopped
+	LRRPInterval time.Duration // triggered location interval requested on ARS registration
+	DefRange     Range
+}
+
+// Geofence is a GeoJSON file of polygons.
+type Geofence struct {
+	Name         string
+	File         string // resolved relative to the file that names it
+	Kind         string // beat, boundary, zone
+	NameProperty string // feature property that names each polygon
+	DefRange     Range
+}
+
+// StatusTable maps signalling status codes to words.
+type StatusTable struct {
+	Name     string
+	Codes    map[string]string
+	DefRange Range
+}
+
+// Profile is a decoder line profile: regular expressions with named groups.
+type Profile struct {
+	Name     string
+	System   string // signalling system the IDs belong to
+	Patterns []Pattern
+	DefRange Range
+}
+
+// Pattern maps matching lines to one event kind.
+type Pattern struct {
+	Kind  string // ptt_start, ptt_end, emergency, ...; or empty if the regex has a "kind" group
+	Regex string
+}
+
+// MQTT configures an external broker.
+type MQTT struct {
+	Broker    string // tcp://host:1883, ssl://host:8883, ws://...
+	ClientID  string
+	TopicRoot string // default radiogw/<site>
+	Username  string
+	Password  Secret
+	TLS       *TLS
+	UnitRate  float64 // max unit-state publishes per unit per second
+	OwnTracks bool
+	KeepAlive time.Duration
+}
+
+// Broker configures the embedded broker.
+type Broker struct {
+	Listen    string // default 127.0.0.1:1883
+	WebSocket string // default 127.0.0.1:9001; "" disables
+	Auth      bool
+	Users     []BrokerUser
+}
+
+// BrokerUser is a login on the embedded broker.
+type BrokerUser struct {
+	Name     string
+	Password Secret
+	Role     string // display (read-only) or dispatcher (may ack emergencies)
+}
+
+// Influx configures the InfluxDB sink.
+type Influx struct {
+	URL        string
+	Org        string
+	Bucket     string // "db/rp" for InfluxDB 1.8
+	Token      Secret
+	BatchSize  int
+	FlushEvery time.Duration
+	Timeout    time.Duration
+}
+
+// HTTP configures health, metrics, API and the wall map.
+type HTTP struct {
+	Listen string // default 127.0.0.1:8080; "" disables
+	Pprof  bool
+	Token  Secret // bearer token for write endpoints (emergency ack)
+}
+
+// Storage configures the outbox and the snapshot.
+type Storage struct {
+	Dir           string
+	Fsync         string // always, batch (default), never
+	MaxBytes      int64
+	MaxAge        time.Duration
+	SnapshotEvery time.Duration
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string // debug, info, warn, error
+	Format string // text, json, auto (json under systemd)
+}
+
+// TLS configures client TLS.
+type TLS struct {
+	CAFile     string
+	CertFile   string
+	KeyFile    string
+	ServerName string
+	Insecure   bool
+}
+
+// Secret is a value read from a file or the environment at load time. Its
+// String method never reveals the value.
+type Secret struct {
+	File  string
+	Env   string
+	value string
+}
+
+// Value returns the secret.
+func (s Secret) Value() string { return s.value }
+
+// Set reports whether the secret was configured.
+func (s Secret) Set() bool { return s.File != "" || s.Env != "" }
+
+func (s Secret) String() string {
+	if s.value == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// Range is a position in a config file, for messages about a block.
+type Range struct {
+	File      string
+	Line, Col int
+}
