@@ -1,0 +1,118 @@
+package hcl
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// MainFile is the name of the main configuration file inside a config
+// directory; FragmentDir holds the extra *.hcl files merged into it.
+const (
+	MainFile    = "radiogw.hcl"
+	FragmentDir = "channels.d"
+)
+
+// Options tells Load what the runtime provides, so references to codecs and
+// built-in line profiles can be checked without importing the runtime.
+type Options struct {
+	Codecs   []string // codec catalog keys; nil skips the codec check
+	Profiles []string // built-in line profile names
+}
+
+// Load reads, decodes and validates a configuration. path is the main file or
+// a directory holding radiogw.hcl; channels.d/*.hcl beside the main file is
+// merged in, sorted by name. Any problem is returned as a *Diagnostics.
+func Load(path string, opts Options) (*Config, error) {
+	main, err := mainFile(path)
+	if err != nil {
+		return nil, err
+	}
+	files, err := configFiles(main)
+	if err != nil {
+		return nil, err
+	}
+
+	p := hclparse.NewParser()
+	d := &diags{base: filepath.Dir(main)}
+	var root rawMain
+	var frags []rawFragment
+	for i, name := range files {
+		f, ds := p.ParseHCLFile(name)
+		d.extend(ds)
+		if f == nil || ds.HasErrors() {
+			continue
+		}
+		if i == 0 {
+			d.extend(gohcl.DecodeBody(f.Body, nil, &root))
+			frags = append(frags, root.fragment())
+			continue
+		}
+		var frag rawFragment
+		d.extend(gohcl.DecodeBody(f.Body, nil, &frag))
+		frags = append(frags, frag)
+	}
+	if d.list.HasErrors() {
+		// Decoding failed somewhere: cross-references would only add noise.
+		return nil, d.result(p)
+	}
+
+	cfg := &Config{Files: files}
+	b := &builder{d: d, cfg: cfg, opts: opts}
+	b.build(&root, frags)
+	if d.list.HasErrors() {
+		return nil, d.result(p)
+	}
+	return cfg, nil
+}
+
+// result wraps the collected diagnostics as the error Load returns.
+func (d *diags) result(p *hclparse.Parser) *Diagnostics {
+	sortDiags(d.list)
+	return &Diagnostics{Diags: d.list, Files: p.Files()}
+}
+
+// mainFile resolves path to the main file.
+func mainFile(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", plainDiag("Cannot read configuration", err.Error())
+	}
+	if st.IsDir() {
+		return filepath.Join(path, MainFile), nil
+	}
+	return path, nil
+}
+
+// configFiles lists the main file followed by the sorted fragments.
+func configFiles(main string) ([]string, error) {
+	frags, err := filepath.Glob(filepath.Join(filepath.Dir(main), FragmentDir, "*.hcl"))
+	if err != nil {
+		return nil, plainDiag("Cannot list "+FragmentDir, err.Error())
+	}
+	sort.Strings(frags)
+	return append([]string{main}, frags...), nil
+}
+
+// Paths returns the files Load would read for path, so callers such as a
+// file watcher or `radiogw fmt` need not repeat the layout rules.
+func Paths(path string) ([]string, error) {
+	main, err := mainFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return configFiles(main)
+}
+
+func plainDiag(summary, detail string) *Diagnostics {
+	return &Diagnostics{Diags: hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprint(detail),
+	}}}
+}

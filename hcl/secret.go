@@ -1,0 +1,100 @@
+package hcl
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+)
+
+// maxSecret bounds how much of a secret file is read, so a mistake such as
+// password_file = "/dev/zero" cannot hang the load.
+const maxSecret = 64 << 10
+
+// secret reads a secret from its file or environment variable. Messages name
+// the file or variable, never the value. A relative file is resolved against
+// the directory of the file that names it.
+func (d *diags) secret(file, env *hcl.Attribute, what string) Secret {
+	var s Secret
+	if file != nil && env != nil {
+		d.add(env.Range, "Conflicting secret sources",
+			"Set either %s or %s, not both.", file.Name, env.Name)
+		return s
+	}
+	switch {
+	case file != nil:
+		var name string
+		if ds := gohcl.DecodeExpression(file.Expr, nil, &name); ds.HasErrors() {
+			d.extend(ds)
+			return s
+		}
+		s.File = name
+		if !filepath.IsAbs(name) {
+			s.File = filepath.Join(filepath.Dir(file.Range.Filename), name)
+		}
+		v, err := readSecretFile(s.File)
+		if err != nil {
+			d.add(file.Expr.Range(), "Cannot read "+what, "%s %q: %s.", file.Name, name, err)
+			return s
+		}
+		s.value = v
+	case env != nil:
+		var name string
+		if ds := gohcl.DecodeExpression(env.Expr, nil, &name); ds.HasErrors() {
+			d.extend(ds)
+			return s
+		}
+		s.Env = name
+		v, ok := os.LookupEnv(name)
+		switch {
+		case !ok:
+			d.add(env.Expr.Range(), "Missing "+what, "Environment variable %s is not set.", name)
+		case v == "":
+			d.add(env.Expr.Range(), "Missing "+what, "Environment variable %s is empty.", name)
+		default:
+			s.value = v
+		}
+	}
+	return s
+}
+
+// readSecretFile returns the file's contents without the trailing newline.
+// Errors say what is wrong without repeating the path or any contents.
+func readSecretFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		switch {
+		case os.IsNotExist(err):
+			return "", fmt.Errorf("file does not exist")
+		case os.IsPermission(err):
+			return "", fmt.Errorf("permission denied")
+		}
+		return "", fmt.Errorf("cannot open the file")
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return "", fmt.Errorf("not a regular file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSecret+1))
+	if err != nil {
+		return "", fmt.Errorf("read failed")
+	}
+	if len(b) > maxSecret {
+		return "", fmt.Errorf("file is larger than %d bytes", maxSecret)
+	}
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	b = bytes.TrimSuffix(b, []byte("\r"))
+	if len(b) == 0 {
+		return "", fmt.Errorf("file is empty")
+	}
+	if strings.ContainsRune(string(b), '\n') {
+		return "", fmt.Errorf("file has more than one line")
+	}
+	return string(b), nil
+}

@@ -1,0 +1,136 @@
+package hcl
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/hcl/v2/gohcl"
+)
+
+// LinesCodec is the codec that needs a line profile.
+const LinesCodec = "lines"
+
+var (
+	sourceTypes = []string{SourceSerial, SourceUDP, SourceTCPClient, SourceTCPListen}
+	framings    = []string{FramingLine, FramingSTXETX, FramingTAIP, FramingLength, FramingDatagram}
+)
+
+// Serial and COR defaults.
+const (
+	DefaultBaud           = 9600
+	DefaultCORDebounce    = 50 * time.Millisecond
+	DefaultCORPoll        = 20 * time.Millisecond
+	DefaultKeepaliveEvery = 30 * time.Second
+	DefaultMaxConns       = 256
+)
+
+func (b *builder) source(r *rawSource) {
+	b.claim(&b.sources, "source", r.Name, r.DefRange)
+	b.d.validName("source", r.Name, r.NameRange)
+	from := "source " + quote(r.Name)
+	s := Source{
+		Type:     r.Type,
+		Name:     r.Name,
+		Codec:    r.Codec,
+		Profile:  str(r.Profile, ""),
+		Channel:  str(r.Channel, ""),
+		MaxFrame: positive(b.d, r.MaxFrame, r.MaxFrameRange, "max_frame", DefaultMaxFrame),
+		DefRange: toRange(r.DefRange),
+	}
+	defFraming := FramingLine
+	if r.Type == SourceUDP {
+		defFraming = FramingDatagram
+	}
+	s.Framing = b.d.enum(r.Framing, r.FramingRange, "framing", defFraming, framings...)
+
+	if b.opts.Codecs != nil && !contains(b.opts.Codecs, r.Codec) {
+		b.d.add(r.CodecRange, "Unknown codec "+quote(r.Codec),
+			"%s uses codec %q; available codecs: %s.", from, r.Codec, quoteList(b.opts.Codecs))
+	}
+	switch {
+	case r.Profile != nil:
+		b.use("profile", *r.Profile, r.ProfileRange, from)
+	case r.Codec == LinesCodec:
+		b.d.add(r.CodecRange, "Missing profile",
+			"%s uses the lines codec, which needs profile = \"<name>\" naming a profile block or a built-in profile.", from)
+	}
+	if r.Channel != nil {
+		b.use("channel", *r.Channel, r.ChannelRange, from)
+	}
+
+	switch r.Type {
+	case SourceUDP:
+		var t rawUDP
+		if b.decodeRest(r, &t) {
+			s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
+			s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
+		}
+	case SourceTCPListen:
+		var t rawTCPListen
+		if b.decodeRest(r, &t) {
+			s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
+			s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
+			s.MaxConns = positive(b.d, t.MaxConns, t.MaxConnsRange, "max_conns", DefaultMaxConns)
+			s.IdleTimeout = b.d.duration(t.IdleTimeout, 0)
+		}
+	case SourceTCPClient:
+		var t rawTCPClient
+		if b.decodeRest(r, &t) {
+			s.Address = b.d.hostPort(t.Address, t.AddressRange, "address")
+			s.Keepalive = str(t.Keepalive, "")
+			s.KeepaliveEvery = b.d.duration(t.KeepaliveEvery, DefaultKeepaliveEvery)
+			s.ReadTimeout = b.d.duration(t.ReadTimeout, 0)
+		}
+	case SourceSerial:
+		var t rawSerial
+		if b.decodeRest(r, &t) {
+			b.serial(&s, &t)
+		}
+	default:
+		b.d.add(r.TypeRange, "Invalid source type",
+			"%q is not a source type; use one of %s.", r.Type, quoteList(sourceTypes))
+	}
+	b.cfg.Sources = append(b.cfg.Sources, s)
+}
+
+// decodeRest decodes the type-specific part of a source body, so a key that
+// belongs to another source type is reported as unsupported here.
+func (b *builder) decodeRest(r *rawSource, into any) bool {
+	ds := gohcl.DecodeBody(r.Rest, nil, into)
+	b.d.extend(ds)
+	return !ds.HasErrors()
+}
+
+func (b *builder) serial(s *Source, t *rawSerial) {
+	s.Device = t.Device
+	s.Baud = positive(b.d, t.Baud, t.BaudRange, "baud", DefaultBaud)
+	s.DataBits = 8
+	if t.DataBits != nil {
+		if *t.DataBits < 5 || *t.DataBits > 8 {
+			b.d.add(t.DataBitsRange, "Invalid value for data_bits", "data_bits must be 5, 6, 7 or 8.")
+		} else {
+			s.DataBits = *t.DataBits
+		}
+	}
+	s.StopBits = 1
+	if t.StopBits != nil {
+		if *t.StopBits != 1 && *t.StopBits != 2 {
+			b.d.add(t.StopBitsRange, "Invalid value for stop_bits", "stop_bits must be 1 or 2.")
+		} else {
+			s.StopBits = *t.StopBits
+		}
+	}
+	s.Parity = b.d.enum(t.Parity, t.ParityRange, "parity", "none", "none", "even", "odd")
+	s.Startup = b.d.enum(t.Startup, t.StartupRange, "startup", "retry", "retry", "fail")
+	s.ReadTimeout = b.d.duration(t.ReadTimeout, 0)
+	if c := t.COR; c != nil {
+		s.COR = &COR{
+			Line:     b.d.enum(&c.Line, c.LineRange, "line", "dcd", "dcd", "cts", "dsr", "ri"),
+			Invert:   boolean(c.Invert, false),
+			Debounce: b.d.duration(c.Debounce, DefaultCORDebounce),
+			Poll:     b.d.duration(c.Poll, DefaultCORPoll),
+		}
+	}
+}
+
+func quote(s string) string { return strconv.Quote(s) }
