@@ -2,25 +2,36 @@ package channels
 
 import "time"
 
-// ChannelState is the live state of one channel.
+// ChannelState is the live state of one channel, as displays see it.
 type ChannelState struct {
-	Name, AlphaTag  string
-	Freq, Talkgroup int64
-	Busy            bool
-	Talker          string // radio ID of the current talker; empty for carrier only
-	Since           time.Time
-	Emergency       bool
-	StuckMic        bool
-	AirtimeHour     time.Duration // airtime within the current clock hour
-	LastTalker      string
-	LastActive      time.Time
+	Name        string        `json:"name"`
+	AlphaTag    string        `json:"alpha_tag,omitempty"`
+	Freq        int64         `json:"freq,omitempty"`
+	Talkgroup   int64         `json:"talkgroup,omitempty"`
+	Busy        bool          `json:"busy"`
+	Talker      string        `json:"talker,omitempty"` // radio ID keyed up now; empty for carrier only or hang time
+	Since       time.Time     `json:"since"`            // when Busy last changed or the current talker started
+	Emergency   bool          `json:"emergency"`        // an active emergency was raised on this channel
+	StuckMic    bool          `json:"stuck_mic"`
+	AirtimeHour time.Duration `json:"airtime_hour"` // finished transmissions within the current UTC clock hour
+	LastTalker  string        `json:"last_talker,omitempty"`
+	LastActive  time.Time     `json:"last_active"`
 }
 
-// EmergencyState is one latched emergency.
+// EmergencyState is one latched emergency. ID stays the same across re-alerts
+// so consoles can ack and clear it by ID.
 type EmergencyState struct {
-	ID, RadioID, Channel, Source string
-	Since                        time.Time
-	AckedBy                      string
-	AckedAt                      time.Time
-	Count                        int // re-alerts
+	ID        string    `json:"id"`
+	RadioID   string    `json:"radio_id"`
+	Channel   string    `json:"channel,omitempty"`
+	Source    string    `json:"source,omitempty"`
+	Since     time.Time `json:"since"`
+	AckedBy   string    `json:"acked_by,omitempty"`
+	AckedAt   time.Time `json:"acked_at"`
+	Count     int       `json:"count"` // repeats heard after the first alarm
+	ClearedBy string    `json:"cleared_by,omitempty"`
+	ClearedAt time.Time `json:"cleared_at"`
 }
+
+// Acked reports whether somebody acknowledged the emergency.
+func (e EmergencyState) Acked() bool { return e.AckedBy != "" || !e.AckedAt.IsZero() }

@@ -2,49 +2,201 @@ package channels
 
 import (
 	"errors"
+	"sort"
 	"time"
 )
 
-// ErrUnknownEmergency is returned by Ack and Clear for an ID not latched.
+// ErrUnknownEmergency is returned by Ack and Clear for an ID that was never
+// latched (or was cleared so long ago that it was forgotten).
 var ErrUnknownEmergency = errors.New("unknown emergency")
 
-// Tracker holds every channel's state and the latched emergencies.
-type Tracker struct{}
+// clearedMemory is how many cleared emergency IDs are remembered so that a
+// repeated ack or clear from a console is a no-op rather than an error.
+const clearedMemory = 256
 
-// NewTracker builds a tracker for cfg.
-func NewTracker(cfg Config) *Tracker { return &Tracker{} }
-
-// Reconfigure replaces the configuration, keeping state of channels that remain.
-func (t *Tracker) Reconfigure(cfg Config, now time.Time) []Change { return nil }
-
-// Apply feeds one decoded event.
-func (t *Tracker) Apply(e Event) []Change { return nil }
-
-// Ack acknowledges an emergency.
-func (t *Tracker) Ack(emergencyID, by string, now time.Time) ([]Change, error) { return nil, nil }
-
-// Clear clears an emergency.
-func (t *Tracker) Clear(emergencyID, by string, now time.Time) ([]Change, error) { return nil, nil }
-
-// Expire applies hang time and stuck-mic timers.
-func (t *Tracker) Expire(now time.Time) []Change { return nil }
-
-// Channel returns one channel's state.
-func (t *Tracker) Channel(name string) (ChannelState, bool) { return ChannelState{}, false }
-
-// Channels returns every channel, sorted by name.
-func (t *Tracker) Channels() []ChannelState { return nil }
-
-// Emergencies returns active emergencies, oldest first.
-func (t *Tracker) Emergencies() []EmergencyState { return nil }
-
-// Snapshot is the tracker state for persisting across restarts.
-type Snapshot struct {
-	Version int `json:"version"`
+// channel is one channel's public state plus the bookkeeping behind it.
+type channel struct {
+	cfg   ChannelConfig
+	st    ChannelState
+	keyed bool      // a transmission (PTT or carrier) is in progress
+	hang  time.Time // while !keyed and st.Busy: busy until this instant
+	// stuckRaised: the StuckMic change for this transmission was emitted.
+	stuckRaised bool
+	airHour     time.Time // the UTC hour st.AirtimeHour belongs to
 }
 
-// Snapshot returns the state to persist.
-func (t *Tracker) Snapshot() Snapshot { return Snapshot{Version: 1} }
+// Tracker holds every channel's state and the latched emergencies. It is not
+// safe for concurrent use: one goroutine owns it.
+type Tracker struct {
+	cfg         Config
+	chans       map[string]*channel
+	emerg       map[string]*EmergencyState // active, by ID
+	byRadio     map[string]string          // radio ID -> active emergency ID
+	cleared     map[string]EmergencyState  // recently cleared, by ID
+	clearedFIFO []string
+}
 
-// Restore loads a snapshot.
-func (t *Tracker) Restore(s Snapshot) error { return nil }
+// NewTracker builds a tracker for cfg with every channel idle.
+func NewTracker(cfg Config) *Tracker {
+	t := &Tracker{
+		chans:   make(map[string]*channel),
+		emerg:   make(map[string]*EmergencyState),
+		byRadio: make(map[string]string),
+		cleared: make(map[string]EmergencyState),
+	}
+	t.Reconfigure(cfg, time.Time{})
+	return t
+}
+
+// Reconfigure replaces the configuration. Channels that remain keep their
+// state (a reload does not blank a busy channel); new ones start idle at now;
+// removed ones are forgotten. Emergencies are kept whatever happens to their
+// channel.
+func (t *Tracker) Reconfigure(cfg Config, now time.Time) []Change {
+	t.cfg = cfg
+	var out []Change
+	next := make(map[string]*channel, len(cfg.Channels))
+	for _, cc := range cfg.Channels {
+		c, ok := t.chans[cc.Name]
+		if !ok {
+			c = &channel{st: ChannelState{Name: cc.Name, Since: now}}
+		}
+		before := c.st
+		c.cfg = cc
+		c.st.AlphaTag, c.st.Freq, c.st.Talkgroup = cc.AlphaTag, cc.Freq, cc.Talkgroup
+		next[cc.Name] = c
+		if !ok || before != c.st {
+			out = append(out, Change{Kind: ChannelUpdated, Time: now, Channel: c.st})
+		}
+	}
+	t.chans = next
+	for _, c := range t.chans {
+		t.refreshEmergencyFlag(c)
+	}
+	return out
+}
+
+// Channel returns one channel's state.
+func (t *Tracker) Channel(name string) (ChannelState, bool) {
+	c, ok := t.chans[name]
+	if !ok {
+		return ChannelState{}, false
+	}
+	return c.st, true
+}
+
+// Channels returns every channel, sorted by name.
+func (t *Tracker) Channels() []ChannelState {
+	out := make([]ChannelState, 0, len(t.chans))
+	for _, c := range t.chans {
+		out = append(out, c.st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Emergencies returns the active emergencies, oldest first.
+func (t *Tracker) Emergencies() []EmergencyState {
+	out := make([]EmergencyState, 0, len(t.emerg))
+	for _, e := range t.emerg {
+		out = append(out, *e)
+	}
+	sortEmergencies(out)
+	return out
+}
+
+func sortEmergencies(es []EmergencyState) {
+	sort.Slice(es, func(i, j int) bool {
+		if !es[i].Since.Equal(es[j].Since) {
+			return es[i].Since.Before(es[j].Since)
+		}
+		return es[i].ID < es[j].ID
+	})
+}
+
+// Apply feeds one decoded event and returns what changed. An event whose
+// channel is empty or not configured has no channel effects, but its
+// emergency, status or radio check is still handled.
+func (t *Tracker) Apply(e Event) []Change {
+	at := e.Time
+	if at.IsZero() {
+		at = e.Received
+	}
+	c := t.chans[e.Channel]
+	switch e.Kind {
+	case PTTStart:
+		return t.keyUp(c, e.RadioID, e.Source, at)
+	case PTTEnd:
+		return t.unkey(c, e.RadioID, e.Source, at)
+	case CarrierUp:
+		return t.keyUp(c, "", e.Source, at)
+	case CarrierDown:
+		return t.unkey(c, "", e.Source, at)
+	case Emergency:
+		return t.raise(e, at)
+	case EmergencyAck:
+		return t.ackFromEvent(c, e, at)
+	case EmergencyClear:
+		return t.clearFromEvent(c, e, at)
+	case Status:
+		return []Change{t.status(c, e, at)}
+	case RadioCheck:
+		ch := Change{Kind: RadioCheckSeen, Time: at, RadioID: e.RadioID, Source: e.Source}
+		if c != nil {
+			ch.Channel = c.st
+		}
+		return []Change{ch}
+	}
+	return nil
+}
+
+func (t *Tracker) status(c *channel, e Event, at time.Time) Change {
+	table := t.cfg.DefaultStatusTable
+	if c != nil && c.cfg.StatusTable != "" {
+		table = c.cfg.StatusTable
+	}
+	word, ok := t.cfg.StatusTables[table][e.Status]
+	if !ok || word == "" {
+		word = "status-" + e.Status
+	}
+	ch := Change{Kind: StatusChanged, Time: at, RadioID: e.RadioID, Status: word,
+		StatusCode: e.Status, Source: e.Source}
+	if c != nil {
+		ch.Channel = c.st
+	}
+	return ch
+}
+
+// Expire ends hang times and raises stuck-mic alarms due at now. It also rolls
+// the per-hour airtime over when the clock hour changed.
+func (t *Tracker) Expire(now time.Time) []Change {
+	var out []Change
+	for _, name := range t.sortedNames() {
+		c := t.chans[name]
+		changed := false
+		if h := now.Truncate(time.Hour); c.st.AirtimeHour != 0 && h.After(c.airHour) {
+			c.st.AirtimeHour, c.airHour = 0, h
+		}
+		if c.keyed && c.cfg.StuckMic > 0 && !c.stuckRaised && now.Sub(c.st.Since) >= c.cfg.StuckMic {
+			c.stuckRaised, c.st.StuckMic, changed = true, true, true
+			out = append(out, Change{Kind: StuckMic, Time: now, Channel: c.st, RadioID: c.st.Talker,
+				Duration: now.Sub(c.st.Since)})
+		}
+		if !c.keyed && c.st.Busy && !now.Before(c.hang) {
+			c.st.Busy, c.st.Since, changed = false, c.hang, true
+		}
+		if changed {
+			out = append(out, Change{Kind: ChannelUpdated, Time: now, Channel: c.st})
+		}
+	}
+	return out
+}
+
+func (t *Tracker) sortedNames() []string {
+	names := make([]string, 0, len(t.chans))
+	for n := range t.chans {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
