@@ -1,16 +1,129 @@
-// Package nmea decodes NMEA 0183 sentences.
+// Package nmea decodes NMEA 0183 position sentences (RMC, GGA, GNS, GLL) as
+// GPS receivers and vehicle modems send them, plus the identity sentences
+// modems use to name themselves over IP and Kenwood's $PKNDS/$PKLDS radio
+// position reports. One frame holds one sentence.
 package nmea
 
 import (
+	"errors"
+	"strings"
+
+	nmea "github.com/adrianmo/go-nmea"
+
 	"radiogw/gateway/codec"
 	"radiogw/gateway/frame"
 )
 
-type decoder struct{ opts codec.Options }
+type decoder struct {
+	strict bool
+	parser *nmea.SentenceParser // configured once in New, only read afterwards
+}
 
-// New returns an NMEA decoder.
-func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+// New returns an NMEA decoder. With opts.Strict, sentences without a
+// checksum are rejected; otherwise they are accepted as many modems send them.
+func New(opts codec.Options) (codec.Decoder, error) {
+	return &decoder{strict: opts.Strict, parser: newSentenceParser(opts.Strict)}, nil
+}
 
+// Decode turns one sentence into observations.
 func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
-	return codec.Observations{}, codec.Errorf("unsupported", "not implemented yet")
+	line := strings.TrimSpace(string(f.Data))
+	if line == "" {
+		return codec.Observations{}, codec.Errorf("syntax", "empty frame")
+	}
+	deviceID := ""
+	if line[0] != '$' {
+		i := strings.IndexByte(line, '$')
+		if i < 0 {
+			return decodeBare(line, f)
+		}
+		id, ok := prefixID(line[:i])
+		if !ok {
+			return codec.Observations{}, codec.Errorf("syntax", "unexpected text before '$': %q", clip(line[:i]))
+		}
+		deviceID, line = id, line[i:]
+	}
+	if strings.HasPrefix(line, "$IMEI") {
+		return decodeIMEI(line, f, d.strict)
+	}
+
+	s, err := d.parser.Parse(line)
+	if err != nil {
+		return codec.Observations{}, classify(err)
+	}
+	return d.observe(s, f, deviceID)
+}
+
+// observe maps a parsed sentence to observations.
+func (d *decoder) observe(s nmea.Sentence, f frame.Frame, deviceID string) (codec.Observations, error) {
+	var obs codec.Observations
+	switch v := s.(type) {
+	case nmea.RMC, nmea.GGA, nmea.GNS, nmea.GLL:
+		if !gnssTalker(s.TalkerID()) {
+			return obs, codec.Errorf("unsupported", "talker %q is not a GNSS receiver", s.TalkerID())
+		}
+		fx, err := toFix(v, f)
+		if err != nil {
+			return obs, err
+		}
+		if deviceID != "" {
+			fx.DeviceID = deviceID
+		}
+		obs.Fixes = append(obs.Fixes, fx)
+	case nmea.VTG:
+		// VTG repeats the speed and course of the RMC in the same burst and has
+		// no position; a pure per-frame decoder cannot merge it, so it yields
+		// nothing and is not counted as chatter either.
+		return obs, nil
+	case kenwood:
+		return v.observe(f)
+	case identity:
+		obs.Identities = append(obs.Identities, v.identity(f))
+	default:
+		return obs, codec.Ignored
+	}
+	return obs, nil
+}
+
+// classify maps a go-nmea or checksum error to a decode error with a reason.
+func classify(err error) error {
+	var ns *nmea.NotSupportedError
+	switch {
+	case errors.Is(err, errChecksum):
+		return codec.Errorf("checksum", "%w", err)
+	case errors.As(err, &ns):
+		if chatter(ns.Prefix) {
+			return codec.Ignored
+		}
+		return codec.Errorf("unsupported", "sentence %q", ns.Prefix)
+	case strings.Contains(err.Error(), " invalid "):
+		// go-nmea reports field errors as "nmea: <prefix> invalid <field>: <value>".
+		return codec.Errorf("invalid", "%w", err)
+	}
+	return codec.Errorf("syntax", "%w", err)
+}
+
+// chatter reports unknown sentences that are still vendor chatter rather
+// than something radiogw should decode: proprietary ones (PMTK, PUBX, PGRM...).
+// Standard chatter types never get here: the parser skips them by type.
+func chatter(prefix string) bool {
+	return strings.HasPrefix(prefix, "P")
+}
+
+// gnssTalker reports talker IDs of satellite receivers: GPS, combined GNSS,
+// GLONASS, Galileo, BeiDou (two spellings), QZSS and NavIC.
+func gnssTalker(t string) bool {
+	switch t {
+	case "GP", "GN", "GL", "GA", "BD", "GB", "GQ", "GI":
+		return true
+	}
+	return false
+}
+
+// clip shortens text quoted in error messages.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
 }

@@ -1,0 +1,132 @@
+package nmea
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	nmea "github.com/adrianmo/go-nmea"
+
+	"radiogw/avl"
+	"radiogw/gateway/codec"
+	"radiogw/gateway/frame"
+)
+
+const knotsToKmh = 1.852
+
+// toFix converts a position sentence. Validity comes from the status and
+// mode fields only: go-nmea turns empty coordinates into 0, so a fix whose
+// coordinate fields are empty gets NaN coordinates and Valid=false.
+func toFix(s nmea.Sentence, f frame.Frame) (avl.Fix, error) {
+	fx := avl.Fix{
+		Source: f.Source, Peer: f.Peer, Received: f.Received,
+		SpeedKmh: avl.Unknown, Heading: avl.Unknown, HDOP: avl.Unknown,
+		AltitudeM: avl.Unknown, AccuracyM: avl.Unknown,
+	}
+	var (
+		fields   []string
+		latField int // index of the latitude field; longitude is two further
+		tod      nmea.Time
+		err      error
+	)
+	switch v := s.(type) {
+	case nmea.RMC:
+		fields, latField, tod = v.Fields, 2, v.Time
+		fx.Lat, fx.Lon = v.Latitude, v.Longitude
+		fx.Valid = v.Validity == nmea.ValidRMC && modeOK(v.FFAMode)
+		fx.SpeedKmh = optional(fields, 6, v.Speed*knotsToKmh)
+		fx.Heading = optional(fields, 7, v.Course)
+		fx.Time, err = fixTime(v.Date, tod, f.Received)
+	case nmea.GGA:
+		fields, latField, tod = v.Fields, 1, v.Time
+		fx.Lat, fx.Lon = v.Latitude, v.Longitude
+		fx.Valid = v.FixQuality != "" && v.FixQuality != nmea.Invalid
+		fx.HDOP = optional(fields, 7, v.HDOP)
+		fx.AltitudeM = optional(fields, 8, v.Altitude)
+		fx.Time, err = fixTime(nmea.Date{}, tod, f.Received)
+	case nmea.GNS:
+		fields, latField, tod = v.Fields, 1, v.Time
+		fx.Lat, fx.Lon = v.Latitude, v.Longitude
+		fx.Valid = gnsValid(v.Mode)
+		fx.HDOP = optional(fields, 7, v.HDOP)
+		fx.AltitudeM = optional(fields, 8, v.Altitude)
+		fx.Time, err = fixTime(nmea.Date{}, tod, f.Received)
+	case nmea.GLL:
+		fields, latField, tod = v.Fields, 0, v.Time
+		fx.Lat, fx.Lon = v.Latitude, v.Longitude
+		fx.Valid = v.Validity == nmea.ValidGLL && modeOK(v.FFAMode)
+		fx.Time, err = fixTime(nmea.Date{}, tod, f.Received)
+	}
+	if err != nil {
+		return avl.Fix{}, codec.Errorf("invalid", "%s: %w", s.Prefix(), err)
+	}
+	if fields[latField] == "" || fields[latField+2] == "" {
+		fx.Lat, fx.Lon, fx.Valid = avl.Unknown, avl.Unknown, false
+	}
+	return fx, nil
+}
+
+// modeOK reads the NMEA 2.3 FAA mode: N (no fix) overrides an 'A' status.
+// Empty (older receivers) is fine.
+func modeOK(mode string) bool {
+	return strings.TrimSpace(mode) != "N"
+}
+
+// gnsValid reads GNS's per-constellation mode: valid when any system has a fix.
+func gnsValid(modes []string) bool {
+	for _, m := range modes {
+		if m != nmea.NoFixGNS {
+			return true
+		}
+	}
+	return false
+}
+
+// optional returns v, or Unknown when the field was empty (go-nmea gives 0).
+func optional(fields []string, i int, v float64) float64 {
+	if i >= len(fields) || strings.TrimSpace(fields[i]) == "" {
+		return avl.Unknown
+	}
+	return v
+}
+
+// fixTime builds the UTC fix time. Without a date (GGA, GNS, GLL, or an RMC
+// with an empty date field) it takes the day of received that puts the fix
+// closest to received, which handles midnight rollover either way. Without a
+// time of day it returns received.
+func fixTime(d nmea.Date, t nmea.Time, received time.Time) (time.Time, error) {
+	if !t.Valid {
+		return received.UTC(), nil
+	}
+	if t.Hour > 23 || t.Minute > 59 || t.Second > 60 {
+		return time.Time{}, errRange("time", t.String())
+	}
+	if d.Valid {
+		if d.MM < 1 || d.MM > 12 || d.DD < 1 || d.DD > 31 {
+			return time.Time{}, errRange("date", d.String())
+		}
+		century := received.UTC().Year() / 100 * 100
+		return time.Date(century+d.YY, time.Month(d.MM), d.DD,
+			t.Hour, t.Minute, t.Second, t.Millisecond*int(time.Millisecond), time.UTC), nil
+	}
+	return closestDay(received, t.Hour, t.Minute, t.Second, t.Millisecond*int(time.Millisecond)), nil
+}
+
+// closestDay places a time of day on the day before, of, or after received,
+// whichever is nearest to received.
+func closestDay(received time.Time, h, m, s, ns int) time.Time {
+	r := received.UTC()
+	best := time.Date(r.Year(), r.Month(), r.Day(), h, m, s, ns, time.UTC)
+	if d := best.Sub(r); d > 12*time.Hour {
+		best = best.AddDate(0, 0, -1)
+	} else if d < -12*time.Hour {
+		best = best.AddDate(0, 0, 1)
+	}
+	return best
+}
+
+type rangeError struct{ what, value string }
+
+func (e rangeError) Error() string { return e.what + " out of range: " + strconv.Quote(e.value) }
+
+func errRange(what, value string) error { return rangeError{what, value} }

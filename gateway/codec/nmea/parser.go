@@ -1,0 +1,99 @@
+package nmea
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	nmea "github.com/adrianmo/go-nmea"
+)
+
+// errChecksum marks checksum failures so Decode can give them their reason.
+var errChecksum = errors.New("checksum")
+
+// newSentenceParser configures go-nmea for what vehicle modems send: an
+// optional checksum, text after the checksum, "* 72" with spaces, the
+// unusual $DEVID address, and radiogw's own parsers for Kenwood and modem
+// identity sentences.
+func newSentenceParser(strict bool) *nmea.SentenceParser {
+	p := &nmea.SentenceParser{
+		CheckCRC:    func(s nmea.BaseSentence, fields string) error { return checkCRC(s, fields, strict) },
+		ParsePrefix: parsePrefix,
+		CustomParsers: map[string]nmea.ParserFunc{
+			typePKNDS: newKenwood,
+			typePKLDS: newKenwood,
+			"SIWMDID": newIdentity, // Sierra AirLink $PSIWMDID,<device id>
+			"GID":     newIdentity, // $PGID,<imei>
+			"CPTI":    newIdentity, // Cradlepoint $PCPTI,<router id>,...
+			"DEVID":   newIdentity, // $DEVID,0x<hex id>
+		},
+	}
+	// Chatter is recognised by type alone: go-nmea's field parsing would only
+	// cost time, and vendors bend these formats ($GPTXT,NET,... from modems).
+	for _, t := range chatterTypes {
+		p.CustomParsers[t] = skipFields
+	}
+	return p
+}
+
+var chatterTypes = []string{"GSA", "GSV", "TXT", "ZDA", "GST", "GBS", "GRS", "DTM", "HDT", "HDG", "HDM", "ALM", "MTK001"}
+
+func skipFields(s nmea.BaseSentence) (nmea.Sentence, error) { return s, nil }
+
+// parsePrefix is go-nmea's prefix split, except that $DEVID (five letters
+// but no talker) keeps its whole name.
+func parsePrefix(prefix string) (string, string, error) {
+	if prefix == "DEVID" {
+		return "", prefix, nil
+	}
+	return nmea.ParsePrefix(prefix)
+}
+
+// checkCRC accepts the checksum forms seen from modems: the standard two hex
+// digits, spaces around '*', and anything after the two digits (ignored). A
+// missing checksum is accepted unless strict.
+func checkCRC(s nmea.BaseSentence, fields string, strict bool) error {
+	star := strings.IndexByte(s.Raw, '*')
+	if star < 0 {
+		if strict {
+			return fmt.Errorf("%w: missing", errChecksum)
+		}
+		return nil
+	}
+	want := strings.TrimLeft(s.Checksum, " ")
+	if len(want) < 2 || !isHex(want[0]) || !isHex(want[1]) {
+		return fmt.Errorf("%w: malformed %q", errChecksum, clip(s.Checksum))
+	}
+	got := xor(fields)
+	w := hexVal(want[0])<<4 | hexVal(want[1])
+	if got == w {
+		return nil
+	}
+	// Some modems write "...,A * 72": the checksum excludes the padding.
+	if trimmed := strings.TrimRight(fields, " "); len(trimmed) != len(fields) && xor(trimmed) == w {
+		return nil
+	}
+	return fmt.Errorf("%w: computed %02X, sentence says %c%c", errChecksum, got, want[0], want[1])
+}
+
+func xor(s string) byte {
+	var c byte
+	for i := 0; i < len(s); i++ {
+		c ^= s[i]
+	}
+	return c
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f'
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
