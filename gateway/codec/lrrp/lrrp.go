@@ -1,0 +1,80 @@
+// Package lrrp decodes Motorola LRRP (Location Request/Response Protocol)
+// documents, the MBXML-encoded location reports MOTOTRBO radios send to UDP
+// port 4001, and encodes the requests that make radios send them.
+//
+// One frame is one UDP datagram holding one document. Reports become fixes;
+// requests and successful answers are codec.Ignored; answers and reports that
+// carry a failure result code (and no position) are errors with reason
+// "result_code" wrapping a *ResultError. The radio ID is not in the payload:
+// it is derived from the sender address (see DeviceID).
+package lrrp
+
+import (
+	"math"
+
+	"radiogw/avl"
+	"radiogw/gateway/codec"
+	"radiogw/gateway/frame"
+)
+
+type decoder struct{ opts codec.Options }
+
+// New returns an LRRP decoder. It keeps no state between frames.
+func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+
+func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+	doc, err := Parse(f.Data)
+	if err != nil {
+		return codec.Observations{}, err
+	}
+	switch doc.Type.Class() {
+	case ClassRequest:
+		return codec.Observations{}, codec.Ignored
+	case ClassAnswer:
+		if doc.HasResult && doc.ResultCode != 0 {
+			return codec.Observations{}, resultError(&doc)
+		}
+		return codec.Observations{}, codec.Ignored
+	}
+	if doc.Shape == ShapeNone {
+		switch {
+		case doc.HasResult && doc.ResultCode != 0:
+			return codec.Observations{}, resultError(&doc)
+		case doc.Type == DocLocationProtocolReportNCDT, doc.HasResult:
+			return codec.Observations{}, codec.Ignored
+		}
+		return codec.Observations{}, codec.Errorf("invalid", "lrrp: %s without a position or result", doc.Type)
+	}
+	// A position that comes with a non-zero result code is still a position;
+	// the code stays in Document for whoever calls Parse.
+	return codec.Observations{Fixes: []avl.Fix{d.fix(&doc, f)}}, nil
+}
+
+func (d *decoder) fix(doc *Document, f frame.Frame) avl.Fix {
+	t := doc.Time
+	if t.IsZero() {
+		t = f.Received
+	}
+	// speed-hor is in metres per second, the unit of the OMA location
+	// schema LRRP is built on.
+	speed := avl.Unknown
+	if avl.Known(doc.SpeedMS) {
+		speed = doc.SpeedMS * 3.6
+	}
+	return avl.Fix{
+		Source:    f.Source,
+		Peer:      f.Peer,
+		DeviceID:  DeviceID(f.Peer),
+		IDKind:    avl.RadioID,
+		Time:      t,
+		Received:  f.Received,
+		Lat:       doc.Lat,
+		Lon:       doc.Lon,
+		Valid:     true, // radios send a shape only for a fix; no fix is a result code
+		SpeedKmh:  speed,
+		Heading:   doc.Direction,
+		HDOP:      math.NaN(),
+		AltitudeM: doc.AltitudeM,
+		AccuracyM: doc.RadiusM,
+	}
+}
