@@ -26,7 +26,9 @@ type Sender interface {
 }
 
 // Hooks connect a source to the pipeline. Emit must not block for long: a
-// source never waits on the pipeline.
+// source never waits on the pipeline. Hooks may be called from several
+// goroutines (a listener serves each connection on its own), but Emit calls
+// of one source are serialised, in Seq order. Nil hooks are ignored.
 type Hooks struct {
 	Emit func(frame.Frame)
 	// Up and Down report a connection (or the port, or the listener) coming
@@ -60,4 +62,18 @@ type Config struct {
 	Parity   string
 	StopBits int
 	Startup  string
+
+	// Optional tuning; zero values take the defaults documented in New.
+	DialTimeout  time.Duration // tcp_client connect timeout
+	WriteTimeout time.Duration // SendTo and keepalive writes
+	Backoff      Backoff       // reconnect policy (serial, tcp_client, listeners' bind)
+}
+
+// Backoff is the reconnect policy: the wait before attempt n is drawn
+// uniformly from [0, min(Max, Min*2^n)) ("full jitter", so a rack of
+// gateways does not reconnect in lockstep). The exponent resets once a
+// connection stayed up for ResetAfter.
+type Backoff struct {
+	Min, Max   time.Duration
+	ResetAfter time.Duration
 }

@@ -1,0 +1,123 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// udpSource is a UDP listener: each datagram is one frame.
+type udpSource struct {
+	cfg   Config
+	em    *emitter
+	allow []netip.Prefix
+
+	mu   sync.Mutex
+	conn *net.UDPConn // the bound socket while Run listens
+}
+
+// udpReadBuffer asks the kernel for room for bursts (a fleet reporting at
+// the same second); the kernel may grant less.
+const udpReadBuffer = 1 << 20
+
+func (s *udpSource) Name() string { return s.cfg.Name }
+
+// Addr is the bound address, nil while not bound.
+func (s *udpSource) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil {
+		return nil
+	}
+	return s.conn.LocalAddr()
+}
+
+// Run binds the socket (retrying with backoff if the port is taken) and
+// reads datagrams until ctx is cancelled.
+func (s *udpSource) Run(ctx context.Context, h Hooks) error {
+	h = h.withDefaults()
+	return reconnect(ctx, s.cfg.Backoff, h, "", false, func(ctx context.Context, up func()) error {
+		return s.session(ctx, h, up)
+	})
+}
+
+func (s *udpSource) session(ctx context.Context, h Hooks, up func()) error {
+	var lc net.ListenConfig
+	pc, err := lc.ListenPacket(ctx, "udp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen udp %s: %w", s.cfg.Listen, err)
+	}
+	conn := pc.(*net.UDPConn)
+	_ = conn.SetReadBuffer(udpReadBuffer) // best effort
+	s.mu.Lock()
+	s.conn = conn
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.conn = nil
+		s.mu.Unlock()
+		conn.Close()
+	}()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	up()
+
+	// One byte more than allowed tells an oversize datagram from a full one.
+	buf := make([]byte, s.cfg.MaxFrame+1)
+	for {
+		n, addr, err := conn.ReadFromUDPAddrPort(buf)
+		now := time.Now()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("read udp %s: %w", s.cfg.Listen, err)
+		}
+		if !allowed(s.allow, addr.Addr()) {
+			h.Count("denied")
+			continue
+		}
+		if n > s.cfg.MaxFrame {
+			h.Count(DiscardOversize)
+			continue
+		}
+		if n == 0 {
+			continue
+		}
+		s.em.emit(h, peerString(addr), buf[:n], now)
+	}
+}
+
+// peerString is "ip:port" with IPv4-mapped addresses shown as IPv4.
+func peerString(ap netip.AddrPort) string {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()
+}
+
+// ErrNotConnected is returned by SendTo when there is nothing to send on.
+var ErrNotConnected = errors.New("not connected")
+
+// SendTo sends b as one datagram from the bound socket to peer ("ip:port"),
+// so radios see the reply come from the port they report to.
+func (s *udpSource) SendTo(peer string, b []byte) error {
+	ap, err := netip.ParseAddrPort(peer)
+	if err != nil {
+		return fmt.Errorf("send to %q: %w", peer, err)
+	}
+	s.mu.Lock()
+	conn := s.conn
+	s.mu.Unlock()
+	if conn == nil {
+		return fmt.Errorf("send to %s: %w", peer, ErrNotConnected)
+	}
+	if err := conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout)); err != nil {
+		return fmt.Errorf("send to %s: %w", peer, err)
+	}
+	if _, err := conn.WriteToUDPAddrPort(b, ap); err != nil {
+		return fmt.Errorf("send to %s: %w", peer, err)
+	}
+	return nil
+}
