@@ -36,3 +36,52 @@ type Config struct {
 
 // DefaultType is the key of the policy used for units whose type has none.
 const DefaultType = "default"
+
+// DefaultBreadcrumbs is the per-unit track length when Config leaves it 0.
+const DefaultBreadcrumbs = 100
+
+// Motion thresholds used when a policy sets neither: a patrol car idling at a
+// light reads a few km/h of GPS drift, walking pace is about 5 km/h.
+const (
+	defaultMovingKmh  = 8
+	defaultStoppedKmh = 3
+)
+
+// withDefaults fills what a zero policy cannot mean literally. Every other
+// zero threshold disables its check.
+func (p TypePolicy) withDefaults() TypePolicy {
+	if p.MovingKmh <= 0 && p.StoppedKmh <= 0 {
+		p.MovingKmh, p.StoppedKmh = defaultMovingKmh, defaultStoppedKmh
+	}
+	if p.StoppedKmh > p.MovingKmh {
+		p.StoppedKmh = p.MovingKmh
+	}
+	return p
+}
+
+// level returns the stale ladder step for a fix of the given age.
+func (p TypePolicy) level(age time.Duration) StaleLevel {
+	switch {
+	case p.Lost > 0 && age >= p.Lost:
+		return Lost
+	case p.Stale > 0 && age >= p.Stale:
+		return Stale
+	case p.Aging > 0 && age >= p.Aging:
+		return Aging
+	}
+	return Fresh
+}
+
+// motion applies the hysteresis: above MovingKmh moving, below StoppedKmh
+// stopped, in between (or unknown speed) unchanged.
+func (p TypePolicy) motion(cur Motion, kmh float64) Motion {
+	switch {
+	case !Known(kmh):
+		return cur
+	case kmh > p.MovingKmh:
+		return Moving
+	case kmh < p.StoppedKmh:
+		return Stopped
+	}
+	return cur
+}

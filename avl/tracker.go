@@ -1,56 +1,196 @@
 package avl
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // RadioActivity reports a radio heard on a channel.
 type RadioActivity struct {
 	RadioID, Channel string
-	Talking          bool
+	Talking          bool // keyed up now
 	At               time.Time
 }
 
 // StatusUpdate reports a status message (enroute, on scene...).
 type StatusUpdate struct {
-	RadioID string // or unit call sign
+	RadioID string // radio ID, AVL ID or unit call sign
 	Status  string
 	At      time.Time
 }
 
-// NearestQuery asks for the N units closest to a point.
-type NearestQuery struct {
-	Lat, Lon float64
-	Status   string // only units with this status, when set
-	N        int
-	Now      time.Time
+// Tracker holds every unit's state. It is not safe for concurrent use: one
+// goroutine owns it and hands the returned Changes on.
+type Tracker struct {
+	cfg      Config
+	policies map[string]TypePolicy
+	roster   map[string]*RosterEntry // by call sign
+	byAVL    map[string]string       // AVL ID -> call sign
+	byRadio  map[string]string       // radio ID -> call sign
+	fences   fenceIndex
+	crumbs   int
+
+	units      map[string]*unitState
+	rejections map[string]uint64
+
+	scratch, scratch2 []int32 // reused fence index lists
 }
 
-// NearestResult is one answer of Nearest.
-type NearestResult struct {
-	Unit      Unit
-	DistanceM float64
-	FixAge    time.Duration
+// unitState is a unit plus what the tracker needs to keep deciding about it.
+type unitState struct {
+	u      Unit
+	pol    TypePolicy
+	track  ring
+	inside []int32 // indexes into fenceIndex.fences containing the live position, ascending
+	jumps  int     // consecutive, mutually consistent speed_jump rejections
+
+	jumpLat, jumpLon float64 // the last rejected jump
+	jumpTime         time.Time
 }
 
-// Snapshot is the tracker's persistent state.
-type Snapshot struct {
-	Version int `json:"version"`
+// NewTracker returns an empty tracker for cfg.
+func NewTracker(cfg Config) *Tracker {
+	t := &Tracker{
+		units:      make(map[string]*unitState),
+		rejections: make(map[string]uint64),
+	}
+	t.configure(cfg)
+	return t
 }
 
-// Tracker holds every unit's state.
-type Tracker struct{}
+// configure installs cfg without touching unit state.
+func (t *Tracker) configure(cfg Config) {
+	t.cfg = cfg
+	t.crumbs = cfg.Breadcrumbs
+	if t.crumbs <= 0 {
+		t.crumbs = DefaultBreadcrumbs
+	}
+	t.policies = make(map[string]TypePolicy, len(cfg.Types)+1)
+	for name, p := range cfg.Types {
+		t.policies[name] = p.withDefaults()
+	}
+	if _, ok := t.policies[DefaultType]; !ok {
+		t.policies[DefaultType] = TypePolicy{}.withDefaults()
+	}
+	t.roster = make(map[string]*RosterEntry, len(cfg.Roster))
+	t.byAVL = make(map[string]string)
+	t.byRadio = make(map[string]string)
+	for i := range cfg.Roster {
+		e := &cfg.Roster[i]
+		t.roster[e.CallSign] = e
+		for _, id := range e.AVLIDs {
+			t.byAVL[id] = e.CallSign
+		}
+		for _, id := range e.RadioIDs {
+			t.byRadio[id] = e.CallSign
+		}
+	}
+	t.fences = newFenceIndex(cfg.Fences)
+}
 
-func NewTracker(cfg Config) *Tracker                                            { return &Tracker{} }
-func (t *Tracker) Reconfigure(cfg Config, now time.Time) []Change               { return nil }
-func (t *Tracker) ApplyFix(f Fix) []Change                                      { return nil }
-func (t *Tracker) ApplyRadio(a RadioActivity) []Change                          { return nil }
-func (t *Tracker) ApplyStatus(s StatusUpdate) []Change                          { return nil }
-func (t *Tracker) SetEmergency(id string, e *Emergency, now time.Time) []Change { return nil }
-func (t *Tracker) Resolve(kind IDKind, id string) (string, bool)                { return id, false }
-func (t *Tracker) Expire(now time.Time) []Change                                { return nil }
-func (t *Tracker) Unit(id string) (Unit, bool)                                  { return Unit{}, false }
-func (t *Tracker) Units() []Unit                                                { return nil }
-func (t *Tracker) Track(unitID string) []Fix                                    { return nil }
-func (t *Tracker) Nearest(q NearestQuery) []NearestResult                       { return nil }
-func (t *Tracker) Snapshot() Snapshot                                           { return Snapshot{Version: 1} }
-func (t *Tracker) Restore(s Snapshot) error                                     { return nil }
-func (t *Tracker) Rejections() map[string]uint64                                { return nil }
+// policy returns the policy for a unit type, falling back to "default".
+func (t *Tracker) policy(unitType string) TypePolicy {
+	if p, ok := t.policies[unitType]; ok {
+		return p
+	}
+	return t.policies[DefaultType]
+}
+
+// Resolve maps a device identity to a unit ID. The list for kind is searched
+// first, then the other list. Unknown identities resolve to themselves with
+// known=false: radiogw tracks them under the raw ID.
+func (t *Tracker) Resolve(kind IDKind, id string) (unitID string, known bool) {
+	first, second := t.byAVL, t.byRadio
+	if kind == RadioID {
+		first, second = second, first
+	}
+	if cs, ok := first[id]; ok {
+		return cs, true
+	}
+	if cs, ok := second[id]; ok {
+		return cs, true
+	}
+	return id, false
+}
+
+// resolveAny also accepts a call sign; used by status and emergency inputs,
+// which may name the unit directly.
+func (t *Tracker) resolveAny(id string) (string, bool) {
+	if cs, ok := t.Resolve(RadioID, id); ok {
+		return cs, true
+	}
+	if _, ok := t.roster[id]; ok {
+		return id, true
+	}
+	return id, false
+}
+
+// lookup returns the state of a resolved unit, creating it when create is set.
+func (t *Tracker) lookup(id string, listed, create bool) *unitState {
+	if s, ok := t.units[id]; ok {
+		return s
+	}
+	if !create {
+		return nil
+	}
+	s := &unitState{u: Unit{ID: id, Unlisted: !listed}, track: ring{limit: t.crumbs}}
+	if e, ok := t.roster[id]; ok && listed {
+		s.applyRoster(e)
+	}
+	s.pol = t.policy(s.u.Type)
+	t.units[id] = s
+	return s
+}
+
+// applyRoster copies the roster fields onto the unit.
+func (s *unitState) applyRoster(e *RosterEntry) {
+	s.u.AlphaTag = e.AlphaTag
+	s.u.Type = e.Type
+	s.u.RadioIDs = append([]string(nil), e.RadioIDs...)
+	s.u.AVLIDs = append([]string(nil), e.AVLIDs...)
+	s.u.Unlisted = false
+}
+
+// touch records the time of the latest change to the unit.
+func (s *unitState) touch(at time.Time) {
+	if at.After(s.u.Updated) {
+		s.u.Updated = at
+	}
+}
+
+// Unit returns a copy of one unit's state.
+func (t *Tracker) Unit(id string) (Unit, bool) {
+	s, ok := t.units[id]
+	if !ok {
+		return Unit{}, false
+	}
+	return s.u.Clone(), true
+}
+
+// Units returns a copy of every unit, sorted by ID.
+func (t *Tracker) Units() []Unit {
+	out := make([]Unit, 0, len(t.units))
+	for _, s := range t.units {
+		out = append(out, s.u.Clone())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Track returns a unit's breadcrumbs, oldest first.
+func (t *Tracker) Track(unitID string) []Fix {
+	s, ok := t.units[unitID]
+	if !ok {
+		return nil
+	}
+	return s.track.slice()
+}
+
+// Rejections returns the cumulative count of rejected fixes by reason.
+func (t *Tracker) Rejections() map[string]uint64 {
+	out := make(map[string]uint64, len(t.rejections))
+	for k, v := range t.rejections {
+		out[k] = v
+	}
+	return out
+}

@@ -146,11 +146,13 @@ const (
 	StaleChanged                        // the unit stepped on the stale ladder
 	GeofenceEnter                       // Fence names the fence
 	GeofenceExit
+	UnitRemoved // the unit was merged into another (MergedInto); Unit is its last state
 )
 
 var changeNames = map[ChangeKind]string{
 	UnitUpdated: "unit", FixAccepted: "fix", FixRejected: "fix_rejected",
 	StaleChanged: "stale", GeofenceEnter: "geofence_enter", GeofenceExit: "geofence_exit",
+	UnitRemoved: "unit_removed",
 }
 
 func (k ChangeKind) String() string { return changeNames[k] }
@@ -164,4 +166,8 @@ type Change struct {
 	Reason string    // for FixRejected
 	Fence  string    // for geofence changes
 	Live   bool      // for FixAccepted: the fix moved the live position
+
+	FenceSet   string // for geofence changes: the geofence block the fence came from
+	FenceKind  string // for geofence changes: beat, boundary or zone
+	MergedInto string // for UnitRemoved: the unit that took over its state
 }

@@ -1,0 +1,35 @@
+package avl
+
+import (
+	"sort"
+	"time"
+)
+
+// Expire steps units along the stale ladder by the age of their last fix at
+// now. Each step yields StaleChanged then UnitUpdated, ordered by unit ID.
+// Units without a position have no fix age and are left alone.
+func (t *Tracker) Expire(now time.Time) []Change {
+	var stepped []*unitState
+	for _, s := range t.units {
+		if s.u.Position == nil {
+			continue
+		}
+		if lvl := s.pol.level(now.Sub(s.u.Position.FixTime)); lvl != s.u.Stale {
+			s.u.Stale = lvl
+			stepped = append(stepped, s)
+		}
+	}
+	if len(stepped) == 0 {
+		return nil
+	}
+	sort.Slice(stepped, func(i, j int) bool { return stepped[i].u.ID < stepped[j].u.ID })
+	changes := make([]Change, 0, 2*len(stepped))
+	for _, s := range stepped {
+		s.touch(now)
+		u := s.u.Clone()
+		changes = append(changes,
+			Change{Kind: StaleChanged, Time: now, Unit: u},
+			Change{Kind: UnitUpdated, Time: now, Unit: u})
+	}
+	return changes
+}

@@ -1,0 +1,73 @@
+package avl
+
+import (
+	"math"
+	"time"
+)
+
+// Rejection reasons, as counted by Rejections and set in Change.Reason.
+const (
+	RejectInvalid    = "invalid"     // the device flagged the fix invalid, or it has no time
+	RejectNullIsland = "null_island" // 0,0: a receiver without a fix
+	RejectRange      = "range"       // latitude/longitude out of range or NaN
+	RejectFuture     = "future"      // fix time too far after the receive time
+	RejectTooOld     = "too_old"     // fix time too far before the receive time
+	RejectDuplicate  = "duplicate"   // same fix time as one already accepted
+	RejectSpeedJump  = "speed_jump"  // implied speed from the live position too high
+	RejectAccuracy   = "accuracy"    // reported accuracy worse than the policy allows
+	RejectNoID       = "no_id"       // neither device ID nor peer address
+)
+
+// nullIslandDeg is how close to 0,0 a fix must be to count as "no fix". No
+// dispatch area is within 10 m of the Gulf of Guinea origin.
+const nullIslandDeg = 1e-4
+
+// hdopUERE converts HDOP to an accuracy radius in metres when the device
+// reports no accuracy: a typical user-equivalent range error for consumer
+// GPS receivers.
+const hdopUERE = 5.0
+
+// speedJumpStreak is how many consecutive speed jumps are rejected before the
+// tracker believes the new fixes: after that, the live position was the
+// outlier, not the new ones.
+const speedJumpStreak = 3
+
+// checkFix applies the checks that need no unit history.
+func checkFix(f *Fix, p *TypePolicy) string {
+	if !f.Valid || f.Time.IsZero() {
+		return RejectInvalid
+	}
+	if math.IsNaN(f.Lat) || math.IsNaN(f.Lon) || math.IsInf(f.Lat, 0) || math.IsInf(f.Lon, 0) ||
+		f.Lat < -90 || f.Lat > 90 || f.Lon < -180 || f.Lon > 180 {
+		return RejectRange
+	}
+	if math.Abs(f.Lat) < nullIslandDeg && math.Abs(f.Lon) < nullIslandDeg {
+		return RejectNullIsland
+	}
+	if !f.Received.IsZero() {
+		if p.MaxFuture > 0 && f.Time.Sub(f.Received) > p.MaxFuture {
+			return RejectFuture
+		}
+		if p.MaxFixAge > 0 && f.Received.Sub(f.Time) > p.MaxFixAge {
+			return RejectTooOld
+		}
+	}
+	if p.MaxAccuracyM > 0 {
+		acc := f.AccuracyM
+		if !Known(acc) && Known(f.HDOP) {
+			acc = f.HDOP * hdopUERE
+		}
+		if Known(acc) && acc > p.MaxAccuracyM {
+			return RejectAccuracy
+		}
+	}
+	return ""
+}
+
+// impliedKmh is the speed needed to get from a to b in dt.
+func impliedKmh(distM float64, dt time.Duration) float64 {
+	if dt <= 0 {
+		return math.Inf(1)
+	}
+	return distM / dt.Seconds() * 3.6
+}

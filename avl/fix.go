@@ -1,0 +1,171 @@
+package avl
+
+import (
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// minHeadingDistM is the smallest move from which a heading is derived: below
+// it, GPS drift of a parked car would spin the heading around.
+const minHeadingDistM = 5
+
+// ApplyFix runs one fix through the filter and, if accepted, moves the unit.
+// A fix older than the live position is accepted into the history only
+// (FixAccepted with Live=false).
+func (t *Tracker) ApplyFix(f Fix) []Change {
+	id := f.DeviceID
+	if id == "" {
+		id = f.Peer
+	}
+	if id == "" {
+		return t.reject(f, nil, "", false, RejectNoID)
+	}
+	uid, listed := t.Resolve(f.IDKind, id)
+	s := t.units[uid]
+	var pol TypePolicy
+	if s != nil {
+		pol = s.pol
+	} else if e, ok := t.roster[uid]; ok && listed {
+		pol = t.policy(e.Type)
+	} else {
+		pol = t.policy("")
+	}
+	if r := checkFix(&f, &pol); r != "" {
+		return t.reject(f, s, uid, listed, r)
+	}
+	if s == nil {
+		s = t.lookup(uid, listed, true)
+	}
+
+	var prev Position
+	hasPrev := s.u.Position != nil
+	var distM float64
+	var dt time.Duration
+	if hasPrev {
+		prev = *s.u.Position
+		switch {
+		case f.Time.Equal(prev.FixTime):
+			return t.reject(f, s, uid, listed, RejectDuplicate)
+		case f.Time.Before(prev.FixTime):
+			return t.acceptHistory(f, s)
+		}
+		distM = haversineM(prev.Lat, prev.Lon, f.Lat, f.Lon)
+		dt = f.Time.Sub(prev.FixTime)
+		if pol.MaxSpeedKmh > 0 && impliedKmh(distM, dt) > pol.MaxSpeedKmh && !s.jumpConfirmed(&f, pol.MaxSpeedKmh) {
+			return t.reject(f, s, uid, listed, RejectSpeedJump)
+		}
+	}
+	s.jumps = 0
+
+	pos := Position{
+		Lat: f.Lat, Lon: f.Lon, FixTime: f.Time,
+		SpeedKmh: f.SpeedKmh, Heading: f.Heading,
+		HDOP: f.HDOP, Altitude: f.AltitudeM, Source: f.Source,
+	}
+	if !Known(pos.SpeedKmh) && hasPrev {
+		pos.SpeedKmh = impliedKmh(distM, dt)
+	}
+	if !Known(pos.Heading) && hasPrev {
+		pos.Heading = prev.Heading
+		if distM >= minHeadingDistM {
+			pos.Heading = bearingDeg(prev.Lat, prev.Lon, f.Lat, f.Lon)
+		}
+	}
+	if s.u.Position == nil {
+		s.u.Position = new(Position)
+	}
+	*s.u.Position = pos
+	s.track.push(f)
+	s.u.Motion = pol.motion(s.u.Motion, pos.SpeedKmh)
+	s.touch(f.Time)
+
+	changes := make([]Change, 0, 4)
+	changes = append(changes, Change{Kind: FixAccepted, Time: f.Time, Fix: f, Live: true})
+
+	now := f.Received
+	if now.IsZero() {
+		now = f.Time
+	}
+	if lvl := pol.level(now.Sub(f.Time)); lvl != s.u.Stale {
+		s.u.Stale = lvl
+		changes = append(changes, Change{Kind: StaleChanged, Time: f.Time})
+	}
+
+	changes = t.moveFences(changes, s, &prev, hasPrev, &pol, dt)
+	changes = append(changes, Change{Kind: UnitUpdated, Time: f.Time})
+	return stamp(changes, s)
+}
+
+// moveFences updates the unit's fence membership and beat after a live move.
+func (t *Tracker) moveFences(changes []Change, s *unitState, prev *Position, hasPrev bool, pol *TypePolicy, dt time.Duration) []Change {
+	if len(t.fences.fences) == 0 {
+		return changes
+	}
+	p := s.u.Position
+	pt := orb.Point{p.Lon, p.Lat}
+	cur := t.fences.containing(pt, t.scratch[:0])
+	var crossed []int32
+	// A straight line between fixes further apart than the stale threshold
+	// says nothing about the route taken.
+	if hasPrev && (pol.Stale <= 0 || dt < pol.Stale) {
+		crossed = t.fences.crossed(orb.Point{prev.Lon, prev.Lat}, pt, s.inside, cur, t.scratch2[:0])
+		t.scratch2 = crossed[:0]
+	}
+	changes = t.fences.fenceChanges(changes, s.inside, cur, crossed, p.FixTime)
+	s.inside = append(s.inside[:0], cur...)
+	t.scratch = cur[:0]
+	s.u.Beat = t.fences.beat(s.inside)
+	return changes
+}
+
+// jumpConfirmed counts a speed jump and reports whether enough consecutive
+// jumps agree with each other to believe them over the live position.
+func (s *unitState) jumpConfirmed(f *Fix, maxKmh float64) bool {
+	if s.jumps > 0 {
+		d := haversineM(s.jumpLat, s.jumpLon, f.Lat, f.Lon)
+		if !f.Time.After(s.jumpTime) || impliedKmh(d, f.Time.Sub(s.jumpTime)) > maxKmh {
+			s.jumps = 0 // not consistent with the previous jump: start over
+		}
+	}
+	s.jumps++
+	s.jumpLat, s.jumpLon, s.jumpTime = f.Lat, f.Lon, f.Time
+	return s.jumps >= speedJumpStreak
+}
+
+// acceptHistory files a late fix in the breadcrumbs without moving the unit.
+func (t *Tracker) acceptHistory(f Fix, s *unitState) []Change {
+	if s.track.hasTime(f) {
+		return t.reject(f, s, s.u.ID, !s.u.Unlisted, RejectDuplicate)
+	}
+	s.track.push(f)
+	return stamp([]Change{{Kind: FixAccepted, Time: f.Time, Fix: f}}, s)
+}
+
+// reject counts a rejected fix. Units are not created for rejected fixes:
+// garbage from a noisy line must not fill the roster with phantom units.
+func (t *Tracker) reject(f Fix, s *unitState, uid string, listed bool, reason string) []Change {
+	t.rejections[reason]++
+	c := Change{Kind: FixRejected, Time: f.Time, Fix: f, Reason: reason}
+	if s != nil {
+		c.Unit = s.u.Clone()
+	} else {
+		c.Unit = Unit{ID: uid, Unlisted: !listed}
+		if e, ok := t.roster[uid]; ok && listed {
+			tmp := unitState{u: c.Unit}
+			tmp.applyRoster(e)
+			c.Unit = tmp.u
+		}
+	}
+	return []Change{c}
+}
+
+// stamp gives every change the unit's state after the call. The changes of
+// one call share a single snapshot; treat it as read-only.
+func stamp(changes []Change, s *unitState) []Change {
+	u := s.u.Clone()
+	for i := range changes {
+		changes[i].Unit = u
+	}
+	return changes
+}

@@ -1,0 +1,73 @@
+package avl
+
+import "time"
+
+// ApplyRadio records a radio heard on a channel: last channel, talking now,
+// last heard. Activity older than what the unit already shows is ignored
+// (a late PTT end must not un-key a newer transmission).
+func (t *Tracker) ApplyRadio(a RadioActivity) []Change {
+	if a.RadioID == "" {
+		return nil
+	}
+	uid, listed := t.Resolve(RadioID, a.RadioID)
+	s := t.lookup(uid, listed, true)
+	if a.At.Before(s.u.LastHeard) {
+		return nil
+	}
+	before := s.u.Channel
+	if a.Channel != "" {
+		s.u.Channel = a.Channel
+	}
+	if s.u.Channel == before && s.u.Talking == a.Talking && s.u.LastHeard.Equal(a.At) {
+		return nil
+	}
+	s.u.Talking = a.Talking
+	s.u.LastHeard = a.At
+	s.touch(a.At)
+	return stamp([]Change{{Kind: UnitUpdated, Time: a.At}}, s)
+}
+
+// ApplyStatus records a status message. RadioID may also be an AVL ID or
+// the unit's call sign. Older updates than the current status are ignored.
+func (t *Tracker) ApplyStatus(st StatusUpdate) []Change {
+	if st.RadioID == "" {
+		return nil
+	}
+	uid, listed := t.resolveAny(st.RadioID)
+	s := t.lookup(uid, listed, true)
+	if st.At.Before(s.u.StatusAt) || (s.u.Status == st.Status && s.u.StatusAt.Equal(st.At)) {
+		return nil
+	}
+	s.u.Status = st.Status
+	s.u.StatusAt = st.At
+	s.touch(st.At)
+	return stamp([]Change{{Kind: UnitUpdated, Time: st.At}}, s)
+}
+
+// SetEmergency latches (e != nil) or clears (nil) the unit's emergency as
+// the channels tracker reports it. Clearing a unit radiogw never saw does
+// nothing.
+func (t *Tracker) SetEmergency(radioIDOrUnit string, e *Emergency, now time.Time) []Change {
+	if radioIDOrUnit == "" {
+		return nil
+	}
+	uid, listed := t.resolveAny(radioIDOrUnit)
+	s := t.lookup(uid, listed, e != nil)
+	if s == nil {
+		return nil
+	}
+	switch {
+	case e == nil && s.u.Emergency == nil:
+		return nil
+	case e != nil && s.u.Emergency != nil && *e == *s.u.Emergency:
+		return nil
+	}
+	if e == nil {
+		s.u.Emergency = nil
+	} else {
+		c := *e
+		s.u.Emergency = &c
+	}
+	s.touch(now)
+	return stamp([]Change{{Kind: UnitUpdated, Time: now}}, s)
+}
