@@ -3,7 +3,10 @@
 // Config below.
 package hcl
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Config is a whole, validated configuration: the main file merged with every
 // channels.d/*.hcl file beside it.
@@ -243,6 +246,10 @@ func (s Secret) String() string {
 	}
 	return "[redacted]"
 }
+
+// Format makes every fmt verb (%v, %+v, %#v, %d, ...) print String, so a
+// secret cannot leak through a debug print of the config.
+func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
 
 // Range is a position in a config file, for messages about a block.
 type Range struct {

@@ -55,15 +55,24 @@ func (d *Diagnostics) Write(w io.Writer, color bool) error {
 // HasErrors reports whether any diagnostic is an error rather than a warning.
 func (d *Diagnostics) HasErrors() bool { return d.Diags.HasErrors() }
 
-// sortDiags orders diagnostics by file and position so output does not depend
-// on map iteration inside gohcl. Diagnostics without a position come first.
-func sortDiags(diags hcl.Diagnostics) {
+// sortDiags orders diagnostics by file, in the order Load reads them, then
+// by position, so output does not depend on map iteration inside gohcl.
+// Diagnostics without a position come first.
+func sortDiags(diags hcl.Diagnostics, files []string) {
+	rank := make(map[string]int, len(files))
+	for i, f := range files {
+		rank[f] = i + 1
+	}
 	sort.SliceStable(diags, func(i, j int) bool {
 		a, b := diags[i].Subject, diags[j].Subject
 		switch {
 		case a == nil || b == nil:
 			return a == nil && b != nil
 		case a.Filename != b.Filename:
+			ra, rb := rank[a.Filename], rank[b.Filename]
+			if ra != rb && ra != 0 && rb != 0 {
+				return ra < rb
+			}
 			return a.Filename < b.Filename
 		default:
 			return a.Start.Byte < b.Start.Byte

@@ -18,7 +18,7 @@ import (
 func Format(src []byte, filename string) ([]byte, error) {
 	p := hclparse.NewParser()
 	if _, ds := p.ParseHCL(src, filename); ds.HasErrors() {
-		sortDiags(ds)
+		sortDiags(ds, nil)
 		return nil, &Diagnostics{Diags: ds, Files: p.Files()}
 	}
 	return hclwrite.Format(src), nil
@@ -52,7 +52,7 @@ func FormatFiles(path string, check bool, w io.Writer) (changed []string, err er
 		}
 	}
 	if all.HasErrors() {
-		sortDiags(all)
+		sortDiags(all, files)
 		return nil, &Diagnostics{Diags: all, Files: p.Files()}
 	}
 	for _, name := range changed {

@@ -50,30 +50,32 @@ func Load(path string, opts Options) (*Config, error) {
 		}
 		if i == 0 {
 			d.extend(gohcl.DecodeBody(f.Body, nil, &root))
+			d.extend(decodeSourceBodies(root.Sources))
 			frags = append(frags, root.fragment())
 			continue
 		}
 		var frag rawFragment
 		d.extend(gohcl.DecodeBody(f.Body, nil, &frag))
+		d.extend(decodeSourceBodies(frag.Sources))
 		frags = append(frags, frag)
 	}
 	if d.list.HasErrors() {
 		// Decoding failed somewhere: cross-references would only add noise.
-		return nil, d.result(p)
+		return nil, d.result(p, files)
 	}
 
 	cfg := &Config{Files: files}
 	b := &builder{d: d, cfg: cfg, opts: opts}
 	b.build(&root, frags)
 	if d.list.HasErrors() {
-		return nil, d.result(p)
+		return nil, d.result(p, files)
 	}
 	return cfg, nil
 }
 
 // result wraps the collected diagnostics as the error Load returns.
-func (d *diags) result(p *hclparse.Parser) *Diagnostics {
-	sortDiags(d.list)
+func (d *diags) result(p *hclparse.Parser, files []string) *Diagnostics {
+	sortDiags(d.list, files)
 	return &Diagnostics{Diags: d.list, Files: p.Files()}
 }
 

@@ -145,6 +145,12 @@ type rawSource struct {
 	MaxFrameRange hcl.Range `hcl:"max_frame,attr_range"`
 	Rest          hcl.Body  `hcl:",remain"`
 	DefRange      hcl.Range `hcl:",def_range"`
+
+	// Filled by decodeSourceBodies from Rest, according to Type.
+	udp       *rawUDP
+	tcpListen *rawTCPListen
+	tcpClient *rawTCPClient
+	serial    *rawSerial
 }
 
 type rawUDP struct {

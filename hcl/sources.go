@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 )
 
@@ -58,34 +59,25 @@ func (b *builder) source(r *rawSource) {
 		b.use("channel", *r.Channel, r.ChannelRange, from)
 	}
 
-	switch r.Type {
-	case SourceUDP:
-		var t rawUDP
-		if b.decodeRest(r, &t) {
-			s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
-			s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
-		}
-	case SourceTCPListen:
-		var t rawTCPListen
-		if b.decodeRest(r, &t) {
-			s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
-			s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
-			s.MaxConns = positive(b.d, t.MaxConns, t.MaxConnsRange, "max_conns", DefaultMaxConns)
-			s.IdleTimeout = b.d.duration(t.IdleTimeout, 0)
-		}
-	case SourceTCPClient:
-		var t rawTCPClient
-		if b.decodeRest(r, &t) {
-			s.Address = b.d.hostPort(t.Address, t.AddressRange, "address")
-			s.Keepalive = str(t.Keepalive, "")
-			s.KeepaliveEvery = b.d.duration(t.KeepaliveEvery, DefaultKeepaliveEvery)
-			s.ReadTimeout = b.d.duration(t.ReadTimeout, 0)
-		}
-	case SourceSerial:
-		var t rawSerial
-		if b.decodeRest(r, &t) {
-			b.serial(&s, &t)
-		}
+	switch {
+	case r.udp != nil:
+		t := r.udp
+		s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
+		s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
+	case r.tcpListen != nil:
+		t := r.tcpListen
+		s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
+		s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
+		s.MaxConns = positive(b.d, t.MaxConns, t.MaxConnsRange, "max_conns", DefaultMaxConns)
+		s.IdleTimeout = b.d.duration(t.IdleTimeout, 0)
+	case r.tcpClient != nil:
+		t := r.tcpClient
+		s.Address = b.d.hostPort(t.Address, t.AddressRange, "address")
+		s.Keepalive = str(t.Keepalive, "")
+		s.KeepaliveEvery = b.d.duration(t.KeepaliveEvery, DefaultKeepaliveEvery)
+		s.ReadTimeout = b.d.duration(t.ReadTimeout, 0)
+	case r.serial != nil:
+		b.serial(&s, r.serial)
 	default:
 		b.d.add(r.TypeRange, "Invalid source type",
 			"%q is not a source type; use one of %s.", r.Type, quoteList(sourceTypes))
@@ -93,12 +85,32 @@ func (b *builder) source(r *rawSource) {
 	b.cfg.Sources = append(b.cfg.Sources, s)
 }
 
-// decodeRest decodes the type-specific part of a source body, so a key that
-// belongs to another source type is reported as unsupported here.
-func (b *builder) decodeRest(r *rawSource, into any) bool {
-	ds := gohcl.DecodeBody(r.Rest, nil, into)
-	b.d.extend(ds)
-	return !ds.HasErrors()
+// decodeSourceBodies decodes the type-specific part of each source body,
+// so a key that belongs to another source type is reported as unsupported.
+// It runs with decoding, before validation, so such errors are never hidden;
+// an unknown type is left for validation to report.
+func decodeSourceBodies(srcs []rawSource) hcl.Diagnostics {
+	var all hcl.Diagnostics
+	for i := range srcs {
+		r := &srcs[i]
+		var ds hcl.Diagnostics
+		switch r.Type {
+		case SourceUDP:
+			r.udp = &rawUDP{}
+			ds = gohcl.DecodeBody(r.Rest, nil, r.udp)
+		case SourceTCPListen:
+			r.tcpListen = &rawTCPListen{}
+			ds = gohcl.DecodeBody(r.Rest, nil, r.tcpListen)
+		case SourceTCPClient:
+			r.tcpClient = &rawTCPClient{}
+			ds = gohcl.DecodeBody(r.Rest, nil, r.tcpClient)
+		case SourceSerial:
+			r.serial = &rawSerial{}
+			ds = gohcl.DecodeBody(r.Rest, nil, r.serial)
+		}
+		all = append(all, ds...)
+	}
+	return all
 }
 
 func (b *builder) serial(s *Source, t *rawSerial) {

@@ -1,0 +1,82 @@
+# radiogw demo configuration, used by `make run`.
+#
+# No mqtt block: radiogw starts its embedded broker on 127.0.0.1:1883 (TCP)
+# and 127.0.0.1:9001 (WebSocket). No influx block: time series stay in the
+# on-disk outbox under ./data and can be replayed into InfluxDB later.
+# Channels and units live in channels.d/*.hcl.
+
+site = "demo"
+
+log {
+  level  = "info"
+  format = "auto"
+}
+
+storage {
+  dir            = "./data"
+  snapshot_every = "30s"
+}
+
+http {
+  listen = "127.0.0.1:8080"
+}
+
+# Simulated vehicle modems send NMEA sentences, one per datagram.
+source "udp" "avl-udp" {
+  listen = "127.0.0.1:5005"
+  codec  = "nmea"
+  allow  = ["127.0.0.0/8"]
+}
+
+# Simulated AirLink-style modems send TAIP reports.
+source "udp" "taip-udp" {
+  listen = "127.0.0.1:5006"
+  codec  = "taip"
+  allow  = ["127.0.0.0/8"]
+}
+
+# A simulated MDC-1200 decoder prints one line per decoded burst.
+source "udp" "console-sim" {
+  listen  = "127.0.0.1:5007"
+  codec   = "lines"
+  profile = "mdc1200-app-rpt"
+  framing = "line"
+  channel = "tac1"
+}
+
+unit_type "patrol" {
+  aging       = "60s"
+  stale       = "5m"
+  lost        = "30m"
+  moving_kmh  = 5
+  stopped_kmh = 2
+}
+
+unit_type "supervisor" {
+  aging = "2m"
+  stale = "10m"
+  lost  = "1h"
+}
+
+status_table "agency" {
+  codes = {
+    "1" = "available"
+    "2" = "enroute"
+    "3" = "on_scene"
+    "4" = "transporting"
+    "5" = "at_station"
+    "6" = "out_of_service"
+  }
+}
+
+geofence "city" {
+  file          = "geo/city.geojson"
+  kind          = "boundary"
+  name_property = "name"
+}
+
+geofence "beats" {
+  file          = "geo/beats.geojson"
+  kind          = "beat"
+  name_property = "beat"
+}

@@ -1,0 +1,5 @@
+# TAC channels
+
+channel "tac2" {
+  freq = 460125000
+}

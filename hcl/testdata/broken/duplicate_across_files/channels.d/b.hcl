@@ -1,0 +1,7 @@
+channel "tac2" {
+  freq = 460175000
+}
+
+unit "2A12" {
+  radio_ids = ["1202"]
+}

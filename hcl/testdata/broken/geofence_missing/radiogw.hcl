@@ -1,0 +1,6 @@
+site = "t"
+
+geofence "beats" {
+  file = "geo/beats.geojson"
+  kind = "beat"
+}

@@ -1,0 +1,9 @@
+unit "2A13" {
+  radio_ids = ["1202", "1201"]
+  avl_ids   = ["4522"]
+}
+
+unit "2A14" {
+  radio_ids = ["1203"]
+  avl_ids   = ["4521"]
+}

@@ -1,0 +1,6 @@
+site = "t"
+
+unit "2A12" {
+  radio_ids = ["1201"]
+  avl_ids   = ["4521"]
+}

@@ -1,0 +1,3 @@
+site = "t"
+
+unit_type "patrol" {}
