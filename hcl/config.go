@@ -229,19 +229,27 @@ type TLS struct {
 // Secret is a value read from a file or the environment at load time. Its
 // String method never reveals the value.
 type Secret struct {
-	File  string
-	Env   string
-	value string
+	File string
+	Env  string
+	// value points at an interned copy: a pointer prints as an address even
+	// where fmt bypasses Format (e.g. %s on a struct holding *MQTT), and
+	// interning keeps equal secrets equal under ==.
+	value *string
 }
 
 // Value returns the secret.
-func (s Secret) Value() string { return s.value }
+func (s Secret) Value() string {
+	if s.value == nil {
+		return ""
+	}
+	return *s.value
+}
 
 // Set reports whether the secret was configured.
 func (s Secret) Set() bool { return s.File != "" || s.Env != "" }
 
 func (s Secret) String() string {
-	if s.value == "" {
+	if s.Value() == "" {
 		return ""
 	}
 	return "[redacted]"

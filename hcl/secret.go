@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -42,7 +43,7 @@ func (d *diags) secret(file, env *hcl.Attribute, what string) Secret {
 			d.add(file.Expr.Range(), "Cannot read "+what, "%s %q: %s.", file.Name, name, err)
 			return s
 		}
-		s.value = v
+		s.value = intern(v)
 	case env != nil:
 		var name string
 		if ds := gohcl.DecodeExpression(env.Expr, nil, &name); ds.HasErrors() {
@@ -57,10 +58,28 @@ func (d *diags) secret(file, env *hcl.Attribute, what string) Secret {
 		case v == "":
 			d.add(env.Expr.Range(), "Missing "+what, "Environment variable %s is empty.", name)
 		default:
-			s.value = v
+			s.value = intern(v)
 		}
 	}
 	return s
+}
+
+var (
+	internMu sync.Mutex
+	interned = map[string]*string{}
+)
+
+// intern returns one shared pointer per distinct secret value, so configs
+// loaded twice from the same secrets compare equal.
+func intern(v string) *string {
+	internMu.Lock()
+	defer internMu.Unlock()
+	if p, ok := interned[v]; ok {
+		return p
+	}
+	p := &v
+	interned[v] = p
+	return p
 }
 
 // readSecretFile returns the file's contents without the trailing newline.

@@ -1,0 +1,316 @@
+package hcl
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeConfig writes files (relative name -> content) into a new temp dir.
+func writeConfig(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func mustLoad(t *testing.T, dir string) *Config {
+	t.Helper()
+	cfg, err := Load(dir, testOpts)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return cfg
+}
+
+func TestDefaults(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", "")
+	dir := writeConfig(t, map[string]string{MainFile: `site = "tustin"
+unit "2A12" {}
+source "udp" "avl" {
+  listen = "0.0.0.0:5005"
+  codec = "nmea"
+}
+source "tcp_client" "dec" {
+  address = "10.1.1.5:4001"
+  codec = "nmea"
+}
+`})
+	cfg := mustLoad(t, dir)
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"DataDir", cfg.DataDir, "./data"},
+		{"HTTP.Listen", cfg.HTTP.Listen, DefaultHTTPListen},
+		{"Broker.Listen", cfg.Broker.Listen, "127.0.0.1:1883"},
+		{"Broker.WebSocket", cfg.Broker.WebSocket, "127.0.0.1:9001"},
+		{"MQTT", cfg.MQTT == nil, true},
+		{"Influx", cfg.Influx == nil, true},
+		{"Storage.Fsync", cfg.Storage.Fsync, "batch"},
+		{"Storage.SnapshotEvery", cfg.Storage.SnapshotEvery, 30 * time.Second},
+		{"Log.Level", cfg.Log.Level, "info"},
+		{"Log.Format", cfg.Log.Format, "auto"},
+		{"udp framing", cfg.Sources[0].Framing, FramingDatagram},
+		{"tcp framing", cfg.Sources[1].Framing, FramingLine},
+		{"MaxFrame", cfg.Sources[0].MaxFrame, 4096},
+		{"unit type", cfg.Units[0].Type, DefaultUnitType},
+		{"unit alpha tag", cfg.Units[0].AlphaTag, "2A12"},
+		{"unit types", len(cfg.UnitTypes), 1},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	want := UnitType{Name: "default", Aging: time.Minute, Stale: 5 * time.Minute, Lost: 30 * time.Minute,
+		MaxSpeedKmh: 250, MovingKmh: 5, StoppedKmh: 2, MaxFixAge: 24 * time.Hour, MaxFuture: 2 * time.Minute,
+		LRRPInterval: 30 * time.Second}
+	if cfg.UnitTypes[0] != want {
+		t.Errorf("default unit type = %+v, want %+v", cfg.UnitTypes[0], want)
+	}
+}
+
+func TestDataDirFromXDG(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", "/var/state")
+	cfg := mustLoad(t, writeConfig(t, map[string]string{MainFile: `site = "a"`}))
+	if cfg.DataDir != "/var/state/radiogw" {
+		t.Errorf("DataDir = %q, want /var/state/radiogw", cfg.DataDir)
+	}
+	cfg = mustLoad(t, writeConfig(t, map[string]string{MainFile: "site = \"a\"\nstorage {\n dir = \"/srv/gw\"\n}\n"}))
+	if cfg.DataDir != "/srv/gw" || cfg.Storage.Dir != "/srv/gw" {
+		t.Errorf("DataDir = %q, Storage.Dir = %q, want /srv/gw", cfg.DataDir, cfg.Storage.Dir)
+	}
+}
+
+func TestMQTTDefaults(t *testing.T) {
+	cfg := mustLoad(t, writeConfig(t, map[string]string{MainFile: "site = \"tustin\"\nmqtt {\n broker = \"tcp://10.0.0.1:1883\"\n}\n"}))
+	m := cfg.MQTT
+	if m == nil || m.TopicRoot != "radiogw/tustin" || m.UnitRate != 2 || m.ClientID != "radiogw-tustin" || m.KeepAlive != 30*time.Second {
+		t.Errorf("mqtt defaults = %+v", m)
+	}
+}
+
+func TestEmptyListenDisables(t *testing.T) {
+	cfg := mustLoad(t, writeConfig(t, map[string]string{MainFile: "site = \"a\"\nhttp {\n listen = \"\"\n}\nbroker {\n websocket = \"\"\n}\n"}))
+	if cfg.HTTP.Listen != "" || cfg.Broker.WebSocket != "" || cfg.Broker.Listen != DefaultBrokerListen {
+		t.Errorf("http %q websocket %q broker %q; want http and websocket disabled", cfg.HTTP.Listen, cfg.Broker.WebSocket, cfg.Broker.Listen)
+	}
+}
+
+func TestFragmentsMergedInOrder(t *testing.T) {
+	dir := writeConfig(t, map[string]string{
+		MainFile:                 `site = "a"` + "\nchannel \"main\" {}\n",
+		"channels.d/b.hcl":       "channel \"b\" {\n status_table = \"agency\"\n}\n",
+		"channels.d/a.hcl":       "channel \"a\" {}\nunit \"u\" {\n type = \"k9\"\n}\n",
+		"channels.d/c.hcl":       "status_table \"agency\" {\n codes = {}\n}\nunit_type \"k9\" {}\n",
+		"channels.d/ignored.txt": "not hcl",
+	})
+	cfg := mustLoad(t, dir)
+	var got []string
+	for _, c := range cfg.Channels {
+		got = append(got, c.Name)
+	}
+	if strings.Join(got, ",") != "main,a,b" {
+		t.Errorf("channels in order %v, want main,a,b", got)
+	}
+	if len(cfg.Files) != 4 || filepath.Base(cfg.Files[3]) != "c.hcl" {
+		t.Errorf("Files = %v", cfg.Files)
+	}
+	// A reference to something defined in a later fragment resolves.
+	if cfg.Units[0].Type != "k9" || cfg.Channels[2].StatusTable != "agency" {
+		t.Errorf("forward references lost: %+v %+v", cfg.Units[0], cfg.Channels[2])
+	}
+	// Path may name the main file instead of the directory.
+	cfg2 := mustLoad(t, filepath.Join(dir, MainFile))
+	if len(cfg2.Channels) != 3 {
+		t.Errorf("loading by file gave %d channels, want 3", len(cfg2.Channels))
+	}
+}
+
+func TestRelativePathsFollowTheNamingFile(t *testing.T) {
+	fc := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}`
+	dir := writeConfig(t, map[string]string{
+		MainFile:               `site = "a"`,
+		"channels.d/zones.hcl": "geofence \"z\" {\n file = \"z.geojson\"\n}\n",
+		"channels.d/z.geojson": fc,
+	})
+	cfg := mustLoad(t, dir)
+	if want := filepath.Join(dir, "channels.d", "z.geojson"); cfg.Geofences[0].File != want {
+		t.Errorf("geofence file = %q, want %q", cfg.Geofences[0].File, want)
+	}
+	if cfg.Geofences[0].Kind != "zone" || cfg.Geofences[0].NameProperty != "name" {
+		t.Errorf("geofence defaults = %+v", cfg.Geofences[0])
+	}
+}
+
+func TestSecretsReadAndNeverPrinted(t *testing.T) {
+	const pass, token = "hunter2-mqtt", "s3cr3t-influx"
+	t.Setenv("RADIOGW_TEST_TOKEN", token)
+	dir := writeConfig(t, map[string]string{
+		MainFile: `site = "a"
+mqtt {
+  broker = "ssl://broker:8883"
+  password_file = "mqtt.pass"
+}
+influx {
+  url = "http://127.0.0.1:8086"
+  bucket = "radiogw/autogen"
+  token_env = "RADIOGW_TEST_TOKEN"
+}
+`,
+		"mqtt.pass": pass + "\r\n",
+	})
+	cfg := mustLoad(t, dir)
+	if got := cfg.MQTT.Password.Value(); got != pass {
+		t.Errorf("password = %q, want %q (trailing newline trimmed)", got, pass)
+	}
+	if got := cfg.Influx.Token.Value(); got != token {
+		t.Errorf("token = %q, want %q", got, token)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x", "%q"} {
+		out := fmt.Sprintf(verb, cfg) + fmt.Sprintf(verb, *cfg.MQTT) + fmt.Sprintf(verb, cfg.Influx.Token)
+		if strings.Contains(out, pass) || strings.Contains(out, token) {
+			t.Errorf("%s leaks a secret: %s", verb, out)
+		}
+	}
+}
+
+func TestSecretErrorsNameSourceNotValue(t *testing.T) {
+	const value = "do-not-print-me"
+	dir := writeConfig(t, map[string]string{
+		MainFile: `site = "a"
+http {
+  token_file = "two-lines.token"
+}
+`,
+		"two-lines.token": value + "\n" + value + "\n",
+	})
+	_, err := Load(dir, testOpts)
+	if err == nil {
+		t.Fatal("want an error for a two-line token file")
+	}
+	var b strings.Builder
+	var d *Diagnostics
+	if !errors.As(err, &d) {
+		t.Fatalf("error %T, want *Diagnostics", err)
+	}
+	_ = d.Write(&b, false)
+	if !strings.Contains(err.Error(), "two-lines.token") {
+		t.Errorf("error does not name the file: %v", err)
+	}
+	// The snippet shows the config line, never the secret file's contents.
+	if strings.Contains(err.Error()+b.String(), value) {
+		t.Errorf("error reveals the secret: %v\n%s", err, b.String())
+	}
+}
+
+func TestErrorIsOneLinePerDiagnostic(t *testing.T) {
+	dir := writeConfig(t, map[string]string{MainFile: "site = \"a\"\nbogus = 1\nchannel \"c\" {\n mode = \"ssb\"\n}\n"})
+	_, err := Load(dir, testOpts)
+	if err == nil {
+		t.Fatal("want error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "radiogw.hcl:2,1: Unsupported argument") {
+		t.Errorf("Error() = %q", err.Error())
+	}
+}
+
+func TestWriteColor(t *testing.T) {
+	_, err := Load(writeConfig(t, map[string]string{MainFile: "site = 1\nx = 2\n"}), testOpts)
+	var d *Diagnostics
+	if !errors.As(err, &d) {
+		t.Fatalf("error %v, want *Diagnostics", err)
+	}
+	var plain, color strings.Builder
+	if err := d.Write(&plain, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Write(&color, true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "\x1b[") || !strings.Contains(color.String(), "\x1b[") {
+		t.Errorf("color flag not honoured:\n%q\n%q", plain.String(), color.String())
+	}
+	if !strings.Contains(plain.String(), "2: x = 2") {
+		t.Errorf("no source snippet in:\n%s", plain.String())
+	}
+}
+
+func TestMissingPath(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope"), testOpts)
+	var d *Diagnostics
+	if !errors.As(err, &d) || !strings.Contains(err.Error(), "Cannot read configuration") {
+		t.Errorf("err = %v, want *Diagnostics about the missing path", err)
+	}
+	// A directory without radiogw.hcl is reported by the parser.
+	_, err = Load(t.TempDir(), testOpts)
+	if !errors.As(err, &d) || !strings.Contains(err.Error(), MainFile) {
+		t.Errorf("err = %v, want a diagnostic naming %s", err, MainFile)
+	}
+}
+
+func TestCodecCheckSkippedWithoutCatalog(t *testing.T) {
+	dir := writeConfig(t, map[string]string{MainFile: "site = \"a\"\nsource \"udp\" \"x\" {\n listen = \":1\"\n codec = \"future\"\n}\n"})
+	if _, err := Load(dir, Options{}); err != nil {
+		t.Errorf("Load without a codec catalog: %v", err)
+	}
+	if _, err := Load(dir, testOpts); err == nil || !strings.Contains(err.Error(), `Unknown codec "future"`) {
+		t.Errorf("Load with the catalog: %v, want unknown codec", err)
+	}
+}
+
+func TestAllowNormalized(t *testing.T) {
+	dir := writeConfig(t, map[string]string{MainFile: "site = \"a\"\nsource \"udp\" \"x\" {\n listen = \":1\"\n codec = \"nmea\"\n allow = [\"10.20.3.4/16\", \"192.168.1.7\", \"fd00::1\"]\n}\n"})
+	got := mustLoad(t, dir).Sources[0].Allow
+	want := []string{"10.20.0.0/16", "192.168.1.7/32", "fd00::1/128"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("allow = %v, want %v", got, want)
+	}
+}
+
+func TestProfileKindGroup(t *testing.T) {
+	dir := writeConfig(t, map[string]string{MainFile: `site = "a"
+profile "p" {
+  pattern {
+    regex = "^(?P<kind>[IE])(?P<unit>[0-9]+)$"
+  }
+}
+source "udp" "c" {
+  listen = ":1"
+  codec = "lines"
+  profile = "p"
+}
+`})
+	cfg := mustLoad(t, dir)
+	if len(cfg.Profiles) != 1 || cfg.Profiles[0].Patterns[0].Kind != "" || cfg.Sources[0].Profile != "p" {
+		t.Errorf("profile = %+v, source = %+v", cfg.Profiles, cfg.Sources[0])
+	}
+}
+
+func TestSecretsCompareEqualAcrossLoads(t *testing.T) {
+	t.Setenv("RADIOGW_TEST_TOKEN", "tok")
+	dir := writeConfig(t, map[string]string{MainFile: "site = \"a\"\nhttp {\n token_env = \"RADIOGW_TEST_TOKEN\"\n}\n"})
+	a, b := mustLoad(t, dir), mustLoad(t, dir)
+	if a.HTTP != b.HTTP {
+		t.Errorf("HTTP settings differ between two loads of the same config: %v vs %v", a.HTTP, b.HTTP)
+	}
+	t.Setenv("RADIOGW_TEST_TOKEN", "other")
+	if c := mustLoad(t, dir); c.HTTP == a.HTTP {
+		t.Error("a changed token compares equal")
+	}
+}
