@@ -1,0 +1,481 @@
+// Package outbox is radiogw's durable per-sink queue: an on-disk
+// write-ahead log that the tracker appends to and a sink drains, so an
+// outage of the destination grows a file instead of stalling tracking.
+//
+// Entries get increasing indexes. Peek reads the oldest unacknowledged
+// entries without removing them; Ack(i) says the destination has everything
+// up to i. Every record carries a CRC-32C, so a record torn by a crash or a
+// power cut is found on Open and cut off (and counted) instead of being sent.
+package outbox
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Class decides what the overflow policy may drop.
+type Class uint8
+
+const (
+	// ClassPosition is position history: under the caps it is dropped oldest first.
+	ClassPosition Class = iota
+	// ClassEvent is transmissions, status and emergencies: dropped only when
+	// nothing else is left, and never silently (Append returns ErrOverflow).
+	ClassEvent
+)
+
+func (c Class) String() string {
+	if c == ClassPosition {
+		return "position"
+	}
+	return "event"
+}
+
+// Fsync modes.
+const (
+	FsyncAlways = "always" // fsync after every entry
+	FsyncBatch  = "batch"  // one fsync per Append call (group commit); the default
+	FsyncNever  = "never"  // leave it to the OS: survives a crash of radiogw, not of the machine
+)
+
+// Drop reasons, the keys of Stats.Dropped.
+const (
+	DropCapPosition = "cap_position" // positions dropped to get under MaxBytes
+	DropAgePosition = "age_position" // positions older than MaxAge
+	DropCapEvent    = "cap_event"    // events dropped over MaxBytes with no positions left
+	DropWriteError  = "write_error"  // entries an Append could not write (disk full, I/O error)
+	DropTorn        = "torn"         // torn tails cut on Open (a crash mid-write)
+	DropCorrupt     = "corrupt"      // unreadable records cut from inside the log on Open
+)
+
+// ErrOverflow is returned (wrapped) by Append when the size cap forced it to
+// drop events. The entries passed in were written; older events were lost.
+var ErrOverflow = errors.New("outbox overflow: events dropped")
+
+// ErrClosed is returned after Close.
+var ErrClosed = errors.New("outbox closed")
+
+// Options configure an outbox.
+type Options struct {
+	Dir          string        // created if missing; one directory per sink
+	Fsync        string        // always | batch | never; empty means batch
+	MaxBytes     int64         // cap on unacknowledged bytes on disk; 0: none
+	MaxAge       time.Duration // positions waiting longer are dropped; 0: none
+	SegmentBytes int64         // target segment file size; 0 derives it from MaxBytes
+	Now          func() time.Time
+}
+
+// Entry is one queued item. Index is assigned by Append.
+type Entry struct {
+	Index uint64
+	Class Class
+	Time  time.Time // observation time, carried for the sink
+	Data  []byte
+}
+
+// Stats is a snapshot of the outbox for health and metrics.
+type Stats struct {
+	Depth      int               // unacknowledged entries
+	Bytes      int64             // their size on disk
+	OldestTime time.Time         // when the oldest unacknowledged entry was appended; zero if empty
+	Dropped    map[string]uint64 // entries lost, by reason (see Drop*)
+	Appended   uint64            // entries appended since Open
+	Acked      uint64            // entries acknowledged since Open
+	Segments   int               // files on disk
+}
+
+// Outbox is safe for concurrent use: typically the tracker goroutine appends
+// while the sink goroutine peeks and acks.
+type Outbox struct {
+	mu       sync.Mutex
+	opts     Options
+	segBytes int64
+	segs     []*segment // oldest first; the last is the one appended to
+	w        *os.File   // the last segment, open for appending
+	next     uint64     // index of the next entry
+	acked    uint64     // everything up to here is acknowledged
+	dropped  map[string]uint64
+	appended uint64
+	ackedN   uint64
+	buf      []byte
+	closed   bool
+}
+
+const ackFile = "acked"
+
+// Open opens or creates the outbox in opts.Dir and replays what is there.
+func Open(opts Options) (*Outbox, error) {
+	switch opts.Fsync {
+	case "":
+		opts.Fsync = FsyncBatch
+	case FsyncAlways, FsyncBatch, FsyncNever:
+	default:
+		return nil, fmt.Errorf("outbox: fsync %q: want always, batch or never", opts.Fsync)
+	}
+	if opts.Dir == "" {
+		return nil, errors.New("outbox: no directory")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	o := &Outbox{opts: opts, segBytes: opts.SegmentBytes, dropped: map[string]uint64{}}
+	if o.segBytes <= 0 {
+		// Small enough that dropping or deleting a segment is cheap, big
+		// enough to keep the file count low.
+		o.segBytes = min(max(opts.MaxBytes/16, 1<<20), 64<<20)
+	}
+	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	o.acked = readAck(filepath.Join(opts.Dir, ackFile))
+	segs, err := listSegments(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	prev := uint64(0)
+	for i, s := range segs {
+		end, err := s.load(o.acked, prev)
+		if errors.Is(err, errBadRecord) {
+			// Cut at the first bad record. In the last segment that is a
+			// write torn by a crash; anywhere else the disk lost data.
+			reason := DropCorrupt
+			if i == len(segs)-1 {
+				reason = DropTorn
+			}
+			o.dropped[reason]++
+			if err := os.Truncate(s.path, end); err != nil {
+				return nil, fmt.Errorf("outbox: cut bad record in %s: %w", s.path, err)
+			}
+			s.size = end
+		} else if err != nil {
+			return nil, err
+		}
+		if s.last > prev {
+			prev = s.last
+		}
+	}
+	o.next = max(prev, o.acked) + 1
+	// Keep segments that hold something unacknowledged, and the last one.
+	for i, s := range segs {
+		if s.n == 0 && i < len(segs)-1 {
+			if err := os.Remove(s.path); err != nil {
+				return nil, fmt.Errorf("outbox: %w", err)
+			}
+			continue
+		}
+		o.segs = append(o.segs, s)
+	}
+	if len(o.segs) == 0 {
+		if err := o.newSegment(); err != nil {
+			return nil, err
+		}
+	} else if o.w, err = os.OpenFile(o.active().path, os.O_WRONLY|os.O_APPEND, 0o640); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	return o, nil
+}
+
+func (o *Outbox) active() *segment { return o.segs[len(o.segs)-1] }
+
+// newSegment closes the active file and starts a new one at the next index.
+func (o *Outbox) newSegment() error {
+	if o.w != nil {
+		if err := o.w.Close(); err != nil {
+			return fmt.Errorf("outbox: close segment: %w", err)
+		}
+		o.w = nil
+	}
+	s := &segment{first: o.next, path: filepath.Join(o.opts.Dir, segName(o.next))}
+	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_TRUNC, 0o640)
+	if err != nil {
+		return fmt.Errorf("outbox: new segment: %w", err)
+	}
+	o.w = f
+	o.segs = append(o.segs, s)
+	return o.syncDir()
+}
+
+func (o *Outbox) syncDir() error {
+	if o.opts.Fsync == FsyncNever {
+		return nil
+	}
+	d, err := os.Open(o.opts.Dir)
+	if err != nil {
+		return fmt.Errorf("outbox: sync dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("outbox: sync dir: %w", err)
+	}
+	return nil
+}
+
+// Append writes entries as one group: under "batch" one write and one fsync
+// for the whole call, under "always" one per entry. When it returns nil the
+// entries are durable (as the fsync mode promises). A write error is
+// returned wrapped and counted; nothing of the call is kept. The caps are
+// enforced afterwards: if events had to go, Append returns ErrOverflow.
+func (o *Outbox) Append(entries ...Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return ErrClosed
+	}
+	now := o.opts.Now()
+	if s := o.active(); s.size > 0 && s.size >= o.segBytes {
+		if err := o.newSegment(); err != nil {
+			o.dropped[DropWriteError] += uint64(len(entries))
+			return err
+		}
+	}
+	s := o.active()
+	start := s.size
+	o.buf = o.buf[:0]
+	idx := o.next
+	for i := range entries {
+		e := &entries[i]
+		o.buf = appendRecord(o.buf, idx, e.Class, e.Time, now, e.Data)
+		idx++
+		if o.opts.Fsync == FsyncAlways {
+			if err := o.write(o.buf); err != nil {
+				return o.undo(start, len(entries), err)
+			}
+			o.buf = o.buf[:0]
+		}
+	}
+	if o.opts.Fsync != FsyncAlways {
+		if err := o.write(o.buf); err != nil {
+			return o.undo(start, len(entries), err)
+		}
+	}
+	// Tally what was written.
+	at := now.UnixNano()
+	for i := range entries {
+		r := record{index: o.next, class: entries[i].Class, appended: at, size: recordLen(entries[i].Data)}
+		entries[i].Index = o.next
+		s.count(&r)
+		s.size += r.size
+		s.last = o.next
+		o.next++
+	}
+	o.appended += uint64(len(entries))
+	return o.enforce(now)
+}
+
+// write appends b to the active segment and syncs as the mode says.
+func (o *Outbox) write(b []byte) error {
+	if _, err := o.w.Write(b); err != nil {
+		return err
+	}
+	if o.opts.Fsync == FsyncNever {
+		return nil
+	}
+	return o.w.Sync()
+}
+
+// undo cuts a failed append off the active segment so the log stays whole.
+func (o *Outbox) undo(size int64, n int, err error) error {
+	o.dropped[DropWriteError] += uint64(n)
+	if terr := o.w.Truncate(size); terr != nil {
+		err = errors.Join(err, terr)
+	}
+	return fmt.Errorf("outbox: append %d entries: %w", n, err)
+}
+
+// Peek returns up to max of the oldest unacknowledged entries, oldest first.
+func (o *Outbox) Peek(max int) ([]Entry, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return nil, ErrClosed
+	}
+	var out []Entry
+	for _, s := range o.segs {
+		if len(out) >= max {
+			break
+		}
+		if s.n == 0 {
+			continue
+		}
+		var err error
+		if out, err = s.read(out, max); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// read appends the segment's unacknowledged entries to out, up to max in all.
+func (s *segment) read(out []Entry, max int) ([]Entry, error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return out, fmt.Errorf("outbox: peek: %w", err)
+	}
+	defer f.Close()
+	sc, err := newScanner(f, s.head)
+	if err != nil {
+		return out, fmt.Errorf("outbox: peek %s: %w", s.path, err)
+	}
+	for len(out) < max && sc.off < s.size && sc.next() {
+		out = append(out, sc.rec.entry())
+	}
+	if sc.err != nil {
+		return out, fmt.Errorf("outbox: peek %s at %d: %w", s.path, sc.off, sc.err)
+	}
+	return out, nil
+}
+
+// Ack records that the destination has every entry up to and including upTo.
+// Fully acknowledged segment files are deleted.
+func (o *Outbox) Ack(upTo uint64) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return ErrClosed
+	}
+	upTo = min(upTo, o.next-1)
+	if upTo <= o.acked {
+		return nil
+	}
+	keep := o.segs[:0]
+	var err error
+	for i, s := range o.segs {
+		last := i == len(o.segs)-1
+		switch {
+		case err != nil || s.n == 0 && s.last > upTo || s.first > upTo:
+			keep = append(keep, s)
+		case s.last <= upTo:
+			o.ackedN += uint64(s.n)
+			s.reset()
+			s.head = s.size
+			if last {
+				keep = append(keep, s)
+				continue
+			}
+			if rerr := os.Remove(s.path); rerr != nil {
+				err = fmt.Errorf("outbox: ack: %w", rerr)
+				keep = append(keep, s)
+			}
+		default:
+			err = o.ackPart(s, upTo)
+			keep = append(keep, s)
+		}
+	}
+	o.segs = keep
+	if err != nil {
+		return err
+	}
+	o.acked = upTo
+	// Start afresh once the active file is all acknowledged and big enough to bother.
+	if s := o.active(); s.n == 0 && s.size >= 64<<10 {
+		if err := o.newSegment(); err != nil {
+			return err
+		}
+		o.removeSeg(s)
+		if err := os.Remove(s.path); err != nil {
+			return fmt.Errorf("outbox: ack: %w", err)
+		}
+	}
+	return o.writeAck()
+}
+
+// ackPart advances a segment's head past records up to upTo.
+func (o *Outbox) ackPart(s *segment, upTo uint64) error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return fmt.Errorf("outbox: ack: %w", err)
+	}
+	defer f.Close()
+	sc, err := newScanner(f, s.head)
+	if err != nil {
+		return fmt.Errorf("outbox: ack: %w", err)
+	}
+	head := s.head
+	s.reset()
+	for sc.off < s.size && sc.next() {
+		if sc.rec.index <= upTo {
+			head = sc.off
+			o.ackedN++
+			continue
+		}
+		s.count(&sc.rec)
+	}
+	if sc.err != nil {
+		return fmt.Errorf("outbox: ack %s: %w", s.path, sc.err)
+	}
+	s.head = head
+	return nil
+}
+
+// The ack file holds the acknowledged index and its checksum. Losing it (or
+// an update of it) only means re-sending entries, which sinks make idempotent.
+func (o *Outbox) writeAck() error {
+	var b [12]byte
+	binary.LittleEndian.PutUint64(b[:], o.acked)
+	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[:8], castagnoli))
+	path := filepath.Join(o.opts.Dir, ackFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b[:], 0o640); err != nil {
+		return fmt.Errorf("outbox: ack: %w", err)
+	}
+	if o.opts.Fsync == FsyncAlways {
+		if f, err := os.Open(tmp); err == nil {
+			_ = f.Sync()
+			f.Close()
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("outbox: ack: %w", err)
+	}
+	return nil
+}
+
+func readAck(path string) uint64 {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) != 12 || crc32.Checksum(b[:8], castagnoli) != binary.LittleEndian.Uint32(b[8:]) {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
+// Stats returns a snapshot of depth, size, age and counters.
+func (o *Outbox) Stats() Stats {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	st := Stats{Dropped: make(map[string]uint64, len(o.dropped)), Appended: o.appended,
+		Acked: o.ackedN, Segments: len(o.segs)}
+	for k, v := range o.dropped {
+		st.Dropped[k] = v
+	}
+	for _, s := range o.segs {
+		if s.n > 0 && st.Depth == 0 {
+			st.OldestTime = time.Unix(0, s.oldest).UTC()
+		}
+		st.Depth += s.n
+		st.Bytes += s.bytes
+	}
+	return st
+}
+
+// Close releases the active file. Unacknowledged entries stay on disk.
+func (o *Outbox) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return nil
+	}
+	o.closed = true
+	if err := o.w.Close(); err != nil {
+		return fmt.Errorf("outbox: close: %w", err)
+	}
+	return nil
+}
