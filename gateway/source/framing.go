@@ -158,7 +158,11 @@ func splitDelimited(max int, discard func(string), start byte, isEnd func(byte) 
 		if j := next(data[1:]); j >= 0 {
 			j++
 			if data[j] == start {
-				discard(DiscardTruncated)
+				if j-1 > max {
+					discard(DiscardOversize) // as it would be if seen in pieces
+				} else {
+					discard(DiscardTruncated)
+				}
 				return j, nil, nil
 			}
 			body := data[1:j]
