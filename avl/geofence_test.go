@@ -1,0 +1,147 @@
+package avl
+
+import (
+	"testing"
+
+	"github.com/paulmach/orb"
+)
+
+// fenceConfig: beat B3 is a ~440 m square 0.01 deg north of the base point,
+// zone SCHOOL a smaller square inside it, beat B4 a multipolygon of two
+// squares east, one with a hole.
+func fenceConfig() Config {
+	cfg := testConfig()
+	b4a := square(baseLat+0.01, baseLon+0.02, 0.002)
+	b4a = append(b4a, orb.Ring(square(baseLat+0.01, baseLon+0.02, 0.0005)[0])) // hole
+	cfg.Fences = []Fence{
+		{Name: "B3", Kind: FenceKindBeat, Set: "beats", Polygon: square(baseLat+0.01, baseLon, 0.002)},
+		{Name: "SCHOOL", Kind: "zone", Set: "schools", Polygon: square(baseLat+0.01, baseLon, 0.0005)},
+		{Name: "B4", Kind: FenceKindBeat, Set: "beats", Polygon: orb.MultiPolygon{b4a, square(baseLat+0.01, baseLon+0.03, 0.002)}},
+	}
+	return cfg
+}
+
+type fenceEvent struct {
+	kind  ChangeKind
+	fence string
+}
+
+func fenceEvents(cs []Change) []fenceEvent {
+	var out []fenceEvent
+	for _, c := range cs {
+		if c.Kind == GeofenceEnter || c.Kind == GeofenceExit {
+			out = append(out, fenceEvent{c.Kind, c.Fence})
+		}
+	}
+	return out
+}
+
+func TestGeofenceEnterExit(t *testing.T) {
+	tr := NewTracker(fenceConfig())
+	steps := []struct {
+		name       string
+		dlat, dlon float64
+		want       []fenceEvent
+		beat       string
+	}{
+		{"outside", 0, 0, nil, ""},
+		{"into B3", 0.0085, 0, []fenceEvent{{GeofenceEnter, "B3"}}, "B3"},
+		{"into the school inside B3", 0.0099, 0.0001, []fenceEvent{{GeofenceEnter, "SCHOOL"}}, "B3"},
+		{"out of both", 0.013, 0.0001, []fenceEvent{{GeofenceExit, "B3"}, {GeofenceExit, "SCHOOL"}}, ""},
+		{"into B4's second polygon", 0.01, 0.03, []fenceEvent{{GeofenceEnter, "B4"}}, "B4"},
+		{"within B4, other polygon", 0.0115, 0.0185, nil, "B4"},
+		{"into the hole of B4", 0.01, 0.02, []fenceEvent{{GeofenceExit, "B4"}}, ""},
+	}
+	for i, s := range steps {
+		cs := tr.ApplyFix(fix("4521", float64(90*i), s.dlat, s.dlon))
+		if cs[0].Kind != FixAccepted {
+			t.Fatalf("%s: fix %v %q", s.name, kinds(cs), cs[0].Reason)
+		}
+		got := fenceEvents(cs)
+		if len(got) != len(s.want) {
+			t.Fatalf("%s: events %v, want %v", s.name, got, s.want)
+		}
+		for j := range got {
+			if got[j] != s.want[j] {
+				t.Fatalf("%s: events %v, want %v", s.name, got, s.want)
+			}
+		}
+		if u := mustUnit(t, tr, "2A12"); u.Beat != s.beat {
+			t.Fatalf("%s: beat %q, want %q", s.name, u.Beat, s.beat)
+		}
+		if cs[len(cs)-1].Kind != UnitUpdated || cs[len(cs)-1].Unit.Beat != s.beat {
+			t.Fatalf("%s: last change %v beat %q", s.name, cs[len(cs)-1].Kind, cs[len(cs)-1].Unit.Beat)
+		}
+	}
+}
+
+func TestGeofenceChangeFields(t *testing.T) {
+	tr := NewTracker(fenceConfig())
+	tr.ApplyFix(fix("4521", 0, 0, 0))
+	cs := tr.ApplyFix(fix("4521", 30, 0.01, 0.0003))
+	var enter Change
+	for _, c := range cs {
+		if c.Kind == GeofenceEnter && c.Fence == "B3" {
+			enter = c
+		}
+	}
+	if enter.FenceSet != "beats" || enter.FenceKind != FenceKindBeat || !enter.Time.Equal(cs[0].Fix.Time) || enter.Unit.Beat != "B3" {
+		t.Fatalf("enter change = %+v", enter)
+	}
+}
+
+func TestGeofenceCrossedBetweenFixes(t *testing.T) {
+	tr := NewTracker(fenceConfig())
+	// South of B3, then north of it 60 s later (~55 km/h): the line passes
+	// through B3 and SCHOOL though neither fix is inside.
+	tr.ApplyFix(fix("4521", 0, 0.0075, 0.0001))
+	cs := tr.ApplyFix(fix("4521", 60, 0.0125, 0.0001))
+	want := []fenceEvent{{GeofenceEnter, "B3"}, {GeofenceExit, "B3"}, {GeofenceEnter, "SCHOOL"}, {GeofenceExit, "SCHOOL"}}
+	got := fenceEvents(cs)
+	if len(got) != len(want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("events %v, want %v", got, want)
+		}
+	}
+	if u := mustUnit(t, tr, "2A12"); u.Beat != "" {
+		t.Errorf("beat %q after crossing", u.Beat)
+	}
+
+	// Cutting past B3's corner: the bounding boxes overlap, the square is
+	// not touched.
+	tr = NewTracker(fenceConfig())
+	tr.ApplyFix(fix("4521", 0, 0.0075, -0.0018))
+	if got := fenceEvents(tr.ApplyFix(fix("4521", 60, 0.0082, -0.0025))); len(got) != 0 {
+		t.Fatalf("corner pass: %v", got)
+	}
+
+	// Fixes further apart than the stale threshold say nothing of the route.
+	tr = NewTracker(fenceConfig())
+	tr.ApplyFix(fix("4521", 0, 0.0075, 0.0001))
+	f := fix("4521", 6*60, 0.0125, 0.0001)
+	if got := fenceEvents(tr.ApplyFix(f)); len(got) != 0 {
+		t.Fatalf("gap of 6 min: %v", got)
+	}
+}
+
+func TestSegmentsIntersect(t *testing.T) {
+	p := func(x, y float64) orb.Point { return orb.Point{x, y} }
+	cases := []struct {
+		a, b, c, d orb.Point
+		want       bool
+	}{
+		{p(0, 0), p(2, 2), p(0, 2), p(2, 0), true},  // X
+		{p(0, 0), p(1, 1), p(2, 2), p(3, 3), false}, // collinear, apart
+		{p(0, 0), p(2, 2), p(1, 1), p(3, 3), true},  // collinear, overlapping
+		{p(0, 0), p(1, 0), p(1, 0), p(1, 5), true},  // touching end
+		{p(0, 0), p(1, 0), p(2, -1), p(2, 1), false},
+	}
+	for i, c := range cases {
+		if got := segmentsIntersect(c.a, c.b, c.c, c.d); got != c.want {
+			t.Errorf("case %d: got %v", i, got)
+		}
+	}
+}

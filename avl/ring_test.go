@@ -1,0 +1,81 @@
+package avl
+
+import (
+	"testing"
+	"time"
+)
+
+func ringTimes(r *ring) []int {
+	var out []int
+	for _, f := range r.slice() {
+		out = append(out, int(f.Time.Sub(t0)/time.Second))
+	}
+	return out
+}
+
+func sameInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRing(t *testing.T) {
+	r := ring{limit: 4}
+	push := func(sec int) bool { return r.push(Fix{Time: t0.Add(time.Duration(sec) * time.Second)}) }
+	steps := []struct {
+		sec  int
+		kept bool
+		want []int
+	}{
+		{10, true, []int{10}},
+		{30, true, []int{10, 30}},
+		{20, true, []int{10, 20, 30}}, // late, while growing
+		{40, true, []int{10, 20, 30, 40}},
+		{50, true, []int{20, 30, 40, 50}}, // wraps
+		{60, true, []int{30, 40, 50, 60}},
+		{45, true, []int{40, 45, 50, 60}},  // late, while full
+		{35, false, []int{40, 45, 50, 60}}, // older than everything kept
+		{41, true, []int{41, 45, 50, 60}},
+		{70, true, []int{45, 50, 60, 70}},
+	}
+	for _, s := range steps {
+		if kept := push(s.sec); kept != s.kept || !sameInts(ringTimes(&r), s.want) {
+			t.Fatalf("push %d: kept %v, ring %v; want %v %v", s.sec, kept, ringTimes(&r), s.kept, s.want)
+		}
+	}
+	r.resize(2)
+	if !sameInts(ringTimes(&r), []int{60, 70}) {
+		t.Fatalf("resize 2: %v", ringTimes(&r))
+	}
+	push(80)
+	r.resize(5)
+	push(90)
+	if !sameInts(ringTimes(&r), []int{70, 80, 90}) {
+		t.Fatalf("resize 5: %v", ringTimes(&r))
+	}
+}
+
+func TestBreadcrumbLimit(t *testing.T) {
+	cfg := testConfig()
+	cfg.Breadcrumbs = 5
+	tr := NewTracker(cfg)
+	for i := 0; i < 12; i++ {
+		tr.ApplyFix(fix("4521", float64(10*i), 0.0001*float64(i), 0))
+	}
+	track := tr.Track("2A12")
+	if len(track) != 5 || !track[0].Time.Equal(t0.Add(70*time.Second)) || !track[4].Time.Equal(t0.Add(110*time.Second)) {
+		t.Fatalf("track %d fixes from %v", len(track), track[0].Time)
+	}
+	if tr.Track("nobody") != nil {
+		t.Fatal("track of unknown unit")
+	}
+	if NewTracker(testConfig()).crumbs != DefaultBreadcrumbs {
+		t.Fatal("default breadcrumbs")
+	}
+}
