@@ -1,0 +1,102 @@
+package lines
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"radiogw/channels"
+	"radiogw/gateway/codec"
+)
+
+// trSignal is one trunk-recorder signalling decoder log line. trunk-recorder
+// writes every value as a string: MDC-1200 op/arg/unitID in hex ("%02x",
+// "%04x"), FleetSync and STAR values in decimal.
+type trSignal struct {
+	Type      string `json:"type"`
+	Op        string `json:"op"`
+	Arg       string `json:"arg"`
+	UnitID    string `json:"unitID"`
+	FromFleet string `json:"from_fleet"`
+	FromUnit  string `json:"from_unit"`
+	Status    string `json:"status"`
+}
+
+// trJSON reads the JSON object in a trunk-recorder log line, skipping any
+// log prefix before the first '{'.
+func trJSON(line string) ([]channels.Event, error) {
+	i := strings.IndexByte(line, '{')
+	if i < 0 {
+		return nil, codec.Errorf("syntax", "no JSON object")
+	}
+	var s trSignal
+	if err := json.Unmarshal([]byte(line[i:]), &s); err != nil {
+		return nil, codec.Errorf("syntax", "trunk-recorder signal: %v", err)
+	}
+	switch s.Type {
+	case "MDC1200":
+		return trMDC(s)
+	case "STAR":
+		return trStar(s)
+	case "FLEETSYNC":
+		id, ok := channels.NormalizeRadioID("fleetsync", s.FromFleet+"-"+s.FromUnit)
+		if !ok {
+			return nil, codec.Errorf("id", "fleetsync id %q-%q", s.FromFleet, s.FromUnit)
+		}
+		// trunk-recorder itself treats every FleetSync burst as a PTT ID.
+		return []channels.Event{{Kind: channels.PTTStart, RadioID: id, System: "fleetsync"}}, nil
+	}
+	return nil, nil
+}
+
+func hexByte(s string) (uint8, error) {
+	n, err := strconv.ParseUint(s, 16, 8)
+	return uint8(n), err
+}
+
+// trMDC maps MDC-1200 op/arg pairs the way trunk-recorder's
+// get_mdc_signal_type and the MDC-1200 opcode list read them.
+func trMDC(s trSignal) ([]channels.Event, error) {
+	op, err1 := hexByte(s.Op)
+	arg, err2 := hexByte(s.Arg)
+	if err1 != nil || err2 != nil {
+		return nil, codec.Errorf("syntax", "mdc1200 op %q arg %q", s.Op, s.Arg)
+	}
+	id, ok := channels.NormalizeRadioID("mdc1200", s.UnitID)
+	if !ok {
+		return nil, codec.Errorf("id", "mdc1200 unit %q", s.UnitID)
+	}
+	ev := channels.Event{RadioID: id, System: "mdc1200"}
+	switch op {
+	case 0x00:
+		ev.Kind = channels.Emergency
+	case 0x01:
+		ev.Kind = channels.PTTEnd // post-ID
+		if arg == 0x80 {
+			ev.Kind = channels.PTTStart // pre-ID
+		}
+	case 0x20:
+		ev.Kind = channels.EmergencyAck
+	case 0x03, 0x30:
+		ev.Kind = channels.RadioCheck // the unit answered a radio check
+	case 0x46, 0x06:
+		ev.Kind, ev.Status = channels.Status, fmt.Sprintf("%X", arg)
+	default:
+		return nil, nil
+	}
+	return []channels.Event{ev}, nil
+}
+
+// trStar maps a STAR burst: a PTT ID, plus the status it carries when not 0.
+func trStar(s trSignal) ([]channels.Event, error) {
+	id, ok := channels.NormalizeRadioID("star", s.UnitID)
+	if !ok {
+		return nil, codec.Errorf("id", "star unit %q", s.UnitID)
+	}
+	evs := []channels.Event{{Kind: channels.PTTStart, RadioID: id, System: "star"}}
+	if st := statusCode(s.Status); st != "" && st != "0" {
+		evs = append(evs, channels.Event{Kind: channels.Status, RadioID: id, System: "star", Status: st})
+	}
+	return evs, nil
+}
