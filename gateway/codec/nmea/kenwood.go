@@ -36,10 +36,10 @@ func newKenwood(s nmea.BaseSentence) (nmea.Sentence, error) {
 	k := kenwood{BaseSentence: s}
 	k.rmc = nmea.RMC{
 		BaseSentence: s,
-		Time:         p.Time(0, "time"),
+		Time:         timeOfDay(p, 0, "time"),
 		Validity:     p.EnumString(1, "validity", nmea.ValidRMC, nmea.InvalidRMC),
-		Latitude:     p.LatLong(2, 3, "latitude"),
-		Longitude:    p.LatLong(4, 5, "longitude"),
+		Latitude:     latLong(p, 2, true, "latitude"),
+		Longitude:    latLong(p, 4, false, "longitude"),
 		Speed:        p.Float64(6, "speed"),
 		Course:       p.Float64(7, "course"),
 		Date:         p.Date(8, "date"),

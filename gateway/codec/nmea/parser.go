@@ -20,12 +20,16 @@ func newSentenceParser(strict bool) *nmea.SentenceParser {
 		CheckCRC:    func(s nmea.BaseSentence, fields string) error { return checkCRC(s, fields, strict) },
 		ParsePrefix: parsePrefix,
 		CustomParsers: map[string]nmea.ParserFunc{
-			typePKNDS: newKenwood,
-			typePKLDS: newKenwood,
-			"SIWMDID": newIdentity, // Sierra AirLink $PSIWMDID,<device id>
-			"GID":     newIdentity, // $PGID,<imei>
-			"CPTI":    newIdentity, // Cradlepoint $PCPTI,<router id>,...
-			"DEVID":   newIdentity, // $DEVID,0x<hex id>
+			nmea.TypeRMC: newRMC, // coords.go: go-nmea's fields, faster and stricter coordinates
+			nmea.TypeGGA: newGGA,
+			nmea.TypeGNS: newGNS,
+			nmea.TypeGLL: newGLL,
+			typePKNDS:    newKenwood,
+			typePKLDS:    newKenwood,
+			"SIWMDID":    newIdentity, // Sierra AirLink $PSIWMDID,<device id>
+			"GID":        newIdentity, // $PGID,<imei>
+			"CPTI":       newIdentity, // Cradlepoint $PCPTI,<router id>,...
+			"DEVID":      newIdentity, // $DEVID,0x<hex id>
 		},
 	}
 	// Chatter is recognised by type alone: go-nmea's field parsing would only
