@@ -1,24 +1,230 @@
-// Package trunkrecorder decodes trunk-recorder MQTT plugin messages.
+// Package trunkrecorder decodes the MQTT messages of trunk-recorder's MQTT
+// plugin (tr-plugin-mqtt, formerly trunk-recorder-mqtt-status) into channel
+// events. The subscription itself belongs to the runtime; Topics says what to
+// subscribe to.
+//
+// Each talkgroup is a channel named by ChannelForTalkgroup, so an HCL
+// channel with `talkgroup = 3029` is named "3029"-style by its talkgroup.
+// A call is the talkgroup's channel grant (like a conventional carrier); a
+// unit's transmission inside it is a PTT:
+//
+//	call_start          -> PTTStart by the call's unit
+//	call_end            -> CarrierDown (ends whatever transmission is open)
+//	unit call           -> PTTStart by the unit (a new talker ends the previous one)
+//	unit end            -> PTTEnd by the unit
+//	unit on, join, ackresp, data, location -> RadioCheck (the radio is there)
+//	emergency: true     -> also Emergency by the unit on that talkgroup
+//
+// Everything else (rates, systems, recorders, calls_active, audio, console,
+// trunking messages, plugin status, unit off and ans_req) is codec.Ignored:
+// radiogw has no event for a radio switching off, and an answer request
+// names a target, not a talker.
 package trunkrecorder
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
 	"strconv"
+	"strings"
+	"time"
 
+	"radiogw/channels"
 	"radiogw/gateway/codec"
 	"radiogw/gateway/frame"
 )
 
-type decoder struct{}
+// System is the Event.System of every event: trunk-recorder reports radio
+// IDs in decimal whatever the air interface.
+const System = "trunk-recorder"
 
-// New builds a decoder.
-func New(opts codec.Options) (codec.Decoder, error) { return &decoder{}, nil }
+type decoder struct{ opts codec.Options }
 
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
-	return codec.Observations{}, codec.Ignored
+// New builds a decoder. opts.Channel is not used: every event names its
+// talkgroup's channel.
+func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+
+// ChannelForTalkgroup names the channel that talkgroup tg's events belong to:
+// its decimal number, or "" for no talkgroup.
+func ChannelForTalkgroup(tg int64) string {
+	if tg <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(tg, 10)
 }
 
-// ChannelForTalkgroup names the channel events for talkgroup tg belong to.
-func ChannelForTalkgroup(tg int64) string { return strconv.FormatInt(tg, 10) }
+// Topics returns the MQTT subscription filters for one trunk-recorder
+// instance configured as the plugin's documentation shows, with
+// topic = "<prefix>/feeds" and unit_topic = "<prefix>/units".
+func Topics(prefix string) []string {
+	prefix = strings.TrimSuffix(prefix, "/")
+	return TopicsFor(prefix+"/feeds", prefix+"/units")
+}
 
-// Topics returns the MQTT subscription filters for one trunk-recorder instance.
-func Topics(prefix string) []string { return nil }
+// TopicsFor returns the subscription filters for the plugin's topic and
+// unit_topic settings as configured on the trunk-recorder host.
+func TopicsFor(topic, unitTopic string) []string {
+	topic, unitTopic = strings.TrimSuffix(topic, "/"), strings.TrimSuffix(unitTopic, "/")
+	return []string{topic + "/call_start", topic + "/call_end", unitTopic + "/+/+"}
+}
+
+// call is the part of a call or unit object radiogw reads.
+type call struct {
+	Unit      flexNum `json:"unit"`
+	Talkgroup flexNum `json:"talkgroup"`
+	Emergency flexNum `json:"emergency"`
+	StartTime flexNum `json:"start_time"`
+	StopTime  flexNum `json:"stop_time"`
+	Length    flexNum `json:"length"`
+}
+
+type message struct {
+	Type      string
+	Timestamp flexNum
+}
+
+func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+	data := bytes.TrimSpace(f.Data)
+	if len(data) == 0 || data[0] != '{' {
+		return codec.Observations{}, codec.Errorf("syntax", "not a JSON object")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return codec.Observations{}, codec.Errorf("syntax", "trunk-recorder message: %v", err)
+	}
+	var m message
+	if t, ok := raw["type"]; ok {
+		if err := json.Unmarshal(t, &m.Type); err != nil {
+			return codec.Observations{}, codec.Errorf("syntax", "type: %v", err)
+		}
+	}
+	if ts, ok := raw["timestamp"]; ok {
+		_ = json.Unmarshal(ts, &m.Timestamp) // optional; a bad one falls back to receive time
+	}
+	if m.Type == "" {
+		return codec.Observations{}, codec.Ignored // plugin status and other untyped messages
+	}
+	obj := "call"
+	switch m.Type {
+	case "call_start", "call_end":
+	case "call", "end", "on", "join", "ackresp", "data", "location":
+		obj = m.Type
+	default:
+		return codec.Observations{}, codec.Ignored
+	}
+	body, ok := raw[obj]
+	if !ok {
+		return codec.Observations{}, codec.Errorf("syntax", "%s message without %q", m.Type, obj)
+	}
+	var c call
+	if err := json.Unmarshal(body, &c); err != nil {
+		return codec.Observations{}, codec.Errorf("syntax", "%s: %v", m.Type, err)
+	}
+	evs := events(m, c)
+	if len(evs) == 0 {
+		return codec.Observations{}, codec.Ignored
+	}
+	for i := range evs {
+		evs[i].Source = f.Source
+		if evs[i].Source == "" {
+			evs[i].Source = d.opts.Source
+		}
+		evs[i].System, evs[i].Received = System, f.Received
+		if evs[i].Time.IsZero() {
+			evs[i].Time = f.Received
+		}
+	}
+	return codec.Observations{Events: evs}, nil
+}
+
+func events(m message, c call) []channels.Event {
+	base := channels.Event{RadioID: unitID(c.Unit), Channel: ChannelForTalkgroup(c.Talkgroup.int())}
+	start := unixTime(c.StartTime)
+	if start.IsZero() {
+		start = unixTime(m.Timestamp)
+	}
+	end := start
+	if l := c.Length.f; l > 0 && !start.IsZero() && l < 86400 {
+		end = start.Add(time.Duration(l * float64(time.Second)))
+	}
+	if s := unixTime(c.StopTime); s.After(end) {
+		end = s
+	}
+	var out []channels.Event
+	add := func(k channels.EventKind, at time.Time) {
+		ev := base
+		ev.Kind, ev.Time = k, at
+		out = append(out, ev)
+	}
+	emergency := c.Emergency.f != 0
+	switch m.Type {
+	case "call_start", "call":
+		add(channels.PTTStart, start)
+		if emergency {
+			add(channels.Emergency, start)
+		}
+	case "call_end", "end":
+		if emergency {
+			add(channels.Emergency, end)
+		}
+		if m.Type == "end" {
+			add(channels.PTTEnd, end)
+		} else {
+			add(channels.CarrierDown, end)
+		}
+	default: // on, join, ackresp, data, location
+		if base.RadioID == "" {
+			return nil
+		}
+		add(channels.RadioCheck, unixTime(m.Timestamp))
+	}
+	return out
+}
+
+func unitID(n flexNum) string {
+	if v := n.int(); v > 0 {
+		return strconv.FormatInt(v, 10)
+	}
+	return "" // 0 and -1 mean trunk-recorder did not see a unit ID
+}
+
+// unixTime reads trunk-recorder's Unix seconds; anything implausible is zero.
+func unixTime(n flexNum) time.Time {
+	if n.f < 1e8 || n.f > 1e10 {
+		return time.Time{}
+	}
+	sec, frac := math.Modf(n.f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
+}
+
+// flexNum reads a JSON number, a numeric string (the plugin writes some
+// timestamps as strings) or a boolean (emergency flags are true/false in the
+// status messages and 0/1 in audio metadata).
+type flexNum struct{ f float64 }
+
+func (n *flexNum) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	switch s {
+	case "true":
+		n.f = 1
+		return nil
+	case "false", "null", `""`:
+		n.f = 0
+		return nil
+	}
+	s = strings.Trim(s, `"`)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("not a number: %.20q", s)
+	}
+	n.f = v
+	return nil
+}
+
+func (n flexNum) int() int64 {
+	if n.f > math.MaxInt64/2 || n.f < math.MinInt64/2 {
+		return 0
+	}
+	return int64(n.f)
+}
