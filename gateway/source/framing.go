@@ -107,7 +107,7 @@ const (
 // the unfinished frame; bytes between frames are garbage (CR/LF alone are
 // tolerated silently, many devices end a frame with them).
 func SplitSTXETX(max int, discard func(string)) bufio.SplitFunc {
-	return splitDelimited(max, discard, stx, func(c byte) bool { return c == etx }, false)
+	return splitDelimited(max, discard, stx, etx)
 }
 
 // SplitTAIP frames Trimble TAIP messages: '>' payload '<', keeping the
@@ -115,16 +115,21 @@ func SplitSTXETX(max int, discard func(string)) bufio.SplitFunc {
 // the line instead are accepted too: CR or LF also ends a frame. A new '>'
 // before the end abandons the unfinished frame.
 func SplitTAIP(max int, discard func(string)) bufio.SplitFunc {
-	return splitDelimited(max, discard, '>', func(c byte) bool { return c == '<' || c == '\r' || c == '\n' }, true)
+	return splitDelimited(max, discard, '>', '<', '\r', '\n')
 }
 
 // splitDelimited is the start/end-byte framing shared by STX/ETX and TAIP.
-func splitDelimited(max int, discard func(string), start byte, isEnd func(byte) bool, endsOnNewline bool) bufio.SplitFunc {
+func splitDelimited(max int, discard func(string), start byte, ends ...byte) bufio.SplitFunc {
 	skipping := false
+	var stop [256]bool // start and end bytes
+	stop[start] = true
+	for _, c := range ends {
+		stop[c] = true
+	}
 	// next finds the first start or end byte in b.
 	next := func(b []byte) int {
 		for i, c := range b {
-			if c == start || isEnd(c) {
+			if stop[c] {
 				return i
 			}
 		}

@@ -155,11 +155,8 @@ func TestSplitLineRealNMEA(t *testing.T) {
 // TestResyncAfterRandomMegabyte feeds 1 MiB of random bytes and then valid
 // frames through every stream framing: all the valid frames arrive.
 func TestResyncAfterRandomMegabyte(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
 	noise := make([]byte, 1<<20)
-	for i := range noise {
-		noise[i] = byte(rng.Uint32())
-	}
+	rand.NewChaCha8([32]byte{1, 2}).Read(noise)
 	valid := []string{"$GPRMC,1", "$GPGGA,2", "RPV3;ID=17;*71", "last"}
 	for _, framing := range []string{FramingLine, FramingSTXETX, FramingTAIP} {
 		var in bytes.Buffer

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sync"
 	"testing"
@@ -132,3 +133,12 @@ func checkSeq(t testing.TB, fs []frame.Frame, name string) {
 }
 
 var fastBackoff = Backoff{Min: 5 * time.Millisecond, Max: 40 * time.Millisecond, ResetAfter: time.Second}
+
+func mustAddrPort(t testing.TB, s string) netip.AddrPort {
+	t.Helper()
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ap
+}
