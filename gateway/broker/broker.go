@@ -65,7 +65,7 @@ func Start(opts Options) (*Broker, error) {
 	caps.MaximumMessageExpiryInterval = 0
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities: caps,
-		Logger:       log.With("component", "broker"),
+		Logger:       slog.New(minLevel{slog.LevelWarn, log.Handler()}).With("component", "broker"),
 	})
 	b := &Broker{srv: srv, gatewayUser: User{Name: "radiogw", Password: randomSecret(), Role: RoleGateway}}
 	users := append([]User{b.gatewayUser}, opts.Users...)

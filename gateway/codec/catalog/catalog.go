@@ -4,14 +4,26 @@
 package catalog
 
 import (
+	"hash/fnv"
 	"sort"
+	"time"
 
 	"radiogw/gateway/codec"
+	"radiogw/gateway/codec/ars"
+	"radiogw/gateway/codec/lines"
+	"radiogw/gateway/codec/lrrp"
 	"radiogw/gateway/codec/nmea"
+	"radiogw/gateway/codec/taip"
+	"radiogw/gateway/codec/trunkrecorder"
 )
 
 var catalog = map[string]codec.Factory{
-	"nmea": nmea.New,
+	"nmea":           nmea.New,
+	"taip":           taip.New,
+	"lrrp":           lrrp.New,
+	"ars":            ars.New,
+	"lines":          lines.New,
+	"trunk_recorder": trunkrecorder.New,
 }
 
 // Lookup returns the factory for a codec name.
@@ -28,4 +40,22 @@ func Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// BuiltinProfile returns a built-in decoder line profile by name.
+func BuiltinProfile(name string) (codec.Profile, bool) {
+	p, ok := lines.BuiltinProfiles()[name]
+	return p, ok
+}
+
+// BuiltinProfileNames lists the built-in decoder line profiles.
+func BuiltinProfileNames() []string { return lines.BuiltinNames() }
+
+// LocationRequest encodes the triggered location request radiogw sends a
+// radio after its ARS registration. The request ID is derived from the radio
+// ID so a repeated registration renews the same request.
+func LocationRequest(radioID string, interval time.Duration) []byte {
+	h := fnv.New32a()
+	h.Write([]byte(radioID))
+	return lrrp.TriggeredLocationRequest(h.Sum32(), interval)
 }

@@ -40,7 +40,6 @@ source "udp" "console-sim" {
   listen  = "127.0.0.1:5007"
   codec   = "lines"
   profile = "mdc1200-app-rpt"
-  framing = "line"
   channel = "tac1"
 }
 

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"time"
+)
+
+type statusDoc struct {
+	Site    string `json:"site"`
+	Version string `json:"version"`
+	Ready   bool   `json:"ready"`
+	Sources []struct {
+		Name          string   `json:"name"`
+		Type          string   `json:"type"`
+		Codec         string   `json:"codec"`
+		Up            bool     `json:"up"`
+		Connections   int      `json:"connections"`
+		LastFrameAgeS *float64 `json:"last_frame_age_s"`
+		Error         string   `json:"error"`
+	} `json:"sources"`
+	Sinks []struct {
+		Name        string   `json:"name"`
+		OutboxDepth int      `json:"outbox_depth"`
+		OutboxBytes int64    `json:"outbox_bytes"`
+		OldestAgeS  *float64 `json:"oldest_age_s"`
+		Dropped     uint64   `json:"dropped"`
+	} `json:"sinks"`
+	Units       map[string]int `json:"units"`
+	Emergencies []struct {
+		ID      string    `json:"id"`
+		RadioID string    `json:"radio_id"`
+		Channel string    `json:"channel"`
+		AckedBy string    `json:"acked_by"`
+		Since   time.Time `json:"since"`
+	} `json:"emergencies"`
+	InboxDepth int `json:"inbox_depth"`
+}
+
+func cmdStatus(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "http://127.0.0.1:8080", "the daemon's HTTP address")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	client := http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(*addr + "/api/v1/status")
+	if err != nil {
+		fmt.Fprintf(stderr, "radiogw status: daemon not reachable at %s: %v\n", *addr, err)
+		return 1
+	}
+	defer resp.Body.Close()
+	var st statusDoc
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		fmt.Fprintf(stderr, "radiogw status: bad answer from %s: %v\n", *addr, err)
+		return 1
+	}
+	printStatus(stdout, &st)
+	if !st.Ready {
+		return 1
+	}
+	return 0
+}
+
+func printStatus(w io.Writer, st *statusDoc) {
+	ready := "READY"
+	if !st.Ready {
+		ready = "NOT READY (tracker loop stalled)"
+	}
+	fmt.Fprintf(w, "radiogw %s  site %s  %s\n\n", st.Version, st.Site, ready)
+	fmt.Fprintln(w, "SOURCES")
+	for _, s := range st.Sources {
+		state := "up"
+		if !s.Up {
+			state = "DOWN"
+		}
+		age := "never"
+		if s.LastFrameAgeS != nil {
+			age = fmt.Sprintf("%.0fs ago", *s.LastFrameAgeS)
+		}
+		fmt.Fprintf(w, "  %-16s %-10s %-14s %-5s conns %-4d last frame %s", s.Name, s.Type, s.Codec, state, s.Connections, age)
+		if s.Error != "" {
+			fmt.Fprintf(w, "  error: %s", s.Error)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "\nSINKS (outbox)")
+	for _, s := range st.Sinks {
+		oldest := "-"
+		if s.OldestAgeS != nil {
+			oldest = fmt.Sprintf("%.0fs", *s.OldestAgeS)
+		}
+		fmt.Fprintf(w, "  %-16s depth %-8d bytes %-10d oldest %-8s dropped %d\n", s.Name, s.OutboxDepth, s.OutboxBytes, oldest, s.Dropped)
+	}
+	fmt.Fprintf(w, "\nUNITS   ")
+	keys := make([]string, 0, len(st.Units))
+	for k := range st.Units {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s %d   ", k, st.Units[k])
+	}
+	fmt.Fprintf(w, "\nINBOX   %d waiting\n", st.InboxDepth)
+	fmt.Fprintf(w, "\nEMERGENCIES  %d active\n", len(st.Emergencies))
+	for _, e := range st.Emergencies {
+		ack := "NOT ACKNOWLEDGED"
+		if e.AckedBy != "" {
+			ack = "acked by " + e.AckedBy
+		}
+		fmt.Fprintf(w, "  %s  radio %s  channel %s  since %s  %s\n", e.ID, e.RadioID, e.Channel, e.Since.Format(time.RFC3339), ack)
+	}
+}

@@ -1,0 +1,319 @@
+// Package gateway is radiogw's runtime: it builds the pipeline from a
+// configuration (sources → decoders → trackers → sinks), runs it, reloads it
+// on SIGHUP without losing state, and shuts it down in order.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"radiogw/avl"
+	"radiogw/channels"
+	"radiogw/gateway/broker"
+	"radiogw/gateway/metrics"
+	"radiogw/gateway/publish"
+	mqttsink "radiogw/gateway/publish/mqtt"
+	"radiogw/gateway/publish/outbox"
+	"radiogw/hcl"
+)
+
+// Notifier tells the service manager about the daemon's state (systemd's
+// sd_notify); nil-safe no-ops when not under systemd.
+type Notifier interface {
+	Ready()
+	Reloading()
+	Stopping()
+	Status(string)
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) Ready()        {}
+func (nopNotifier) Reloading()    {}
+func (nopNotifier) Stopping()     {}
+func (nopNotifier) Status(string) {}
+
+// Options are the daemon's non-config settings.
+type Options struct {
+	Logger       *slog.Logger
+	Notifier     Notifier
+	Version      string
+	DrainBudget  time.Duration // how long shutdown waits for sinks to flush (default 10s)
+	InboxSoftCap int           // observations queued before positions coalesce (default 100000)
+}
+
+// Daemon is one running radiogw.
+type Daemon struct {
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	notify  Notifier
+
+	cfgMu sync.Mutex
+	cfg   *hcl.Config
+
+	broker    *broker.Broker
+	mqtt      *mqttsink.Sink
+	sinks     []publish.Sink
+	outboxes  map[string]*outbox.Outbox
+	in        *inbox
+	calls     chan func()
+	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
+
+	// owned by the loop goroutine
+	units          *avl.Tracker
+	chans          *channels.Tracker
+	idents         map[string]identity // source+peer → announced device ID
+	lastSnap       time.Time
+	outboxDropSeen map[string]uint64
+
+	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
+
+	srcMu   sync.Mutex
+	sources map[string]*runningSource
+	srcWG   sync.WaitGroup
+	srcCtx  context.Context // parent of every source; cancelled on shutdown
+
+	http *http.Server
+}
+
+type identity struct {
+	id   string
+	kind avl.IDKind
+}
+
+// New prepares a daemon from a loaded configuration. Nothing is opened yet.
+func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Notifier == nil {
+		opts.Notifier = nopNotifier{}
+	}
+	if opts.DrainBudget <= 0 {
+		opts.DrainBudget = 10 * time.Second
+	}
+	if opts.InboxSoftCap <= 0 {
+		opts.InboxSoftCap = 100000
+	}
+	ac, cc, err := trackerConfigs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
+		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
+		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{}}
+	d.setRadioNames(cfg)
+	d.in = newInbox(opts.InboxSoftCap,
+		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
+		func() { d.metrics.Drops.WithLabelValues("inbox", "event_over_cap").Inc() })
+	return d, nil
+}
+
+// Metrics exposes the daemon's metrics (for tests and the HTTP server).
+func (d *Daemon) Metrics() *metrics.Metrics { return d.metrics }
+
+func (d *Daemon) config() *hcl.Config {
+	d.cfgMu.Lock()
+	defer d.cfgMu.Unlock()
+	return d.cfg
+}
+
+func (d *Daemon) topicRoot() string {
+	cfg := d.config()
+	if cfg.MQTT != nil && cfg.MQTT.TopicRoot != "" {
+		return cfg.MQTT.TopicRoot
+	}
+	return "radiogw/" + cfg.Site
+}
+
+// Run starts everything and blocks until ctx is cancelled, then shuts down in
+// order: sources stop, the trackers drain, sinks flush within the budget.
+func (d *Daemon) Run(ctx context.Context) error {
+	cfg := d.config()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	if err := d.restoreSnapshot(); err != nil {
+		d.log.Warn("snapshot not restored; starting with an empty map", "err", err)
+	}
+	if err := d.startSinks(cfg); err != nil {
+		d.closeAll(context.Background())
+		return err
+	}
+	sinkCtx, stopSinks := context.WithCancel(context.Background())
+	var sinkWG sync.WaitGroup
+	for _, s := range d.sinks {
+		sinkWG.Add(1)
+		go func(s publish.Sink) {
+			defer sinkWG.Done()
+			if err := s.Run(sinkCtx); err != nil {
+				d.log.Error("sink stopped", "sink", s.Name(), "err", err)
+			}
+		}(s)
+	}
+	d.publishRestored()
+
+	loopCtx, stopLoop := context.WithCancel(context.Background())
+	loopDone := make(chan struct{})
+	go d.loop(loopCtx, loopDone)
+
+	srcCtx, stopSources := context.WithCancel(context.Background())
+	d.srcCtx = srcCtx
+	if err := d.startSources(srcCtx, cfg.Sources); err != nil {
+		stopSources()
+		d.srcWG.Wait()
+		stopLoop()
+		<-loopDone
+		stopSinks()
+		sinkWG.Wait()
+		d.closeAll(context.Background())
+		return err
+	}
+	if err := d.startHTTP(cfg); err != nil {
+		d.log.Error("http server", "err", err)
+	}
+	d.notify.Ready()
+	d.log.Info("radiogw running", "site", cfg.Site, "sources", len(cfg.Sources), "units", len(cfg.Units),
+		"channels", len(cfg.Channels), "topic_root", d.topicRoot(), "data_dir", cfg.DataDir)
+
+	<-ctx.Done()
+	d.notify.Stopping()
+	d.log.Info("shutting down")
+	stopSources()
+	d.srcWG.Wait()
+	stopLoop()
+	<-loopDone // the loop drained the inbox and wrote the last snapshot
+	drain, cancel := context.WithTimeout(context.Background(), d.opts.DrainBudget)
+	defer cancel()
+	stopSinks()
+	sinkWG.Wait()
+	d.closeAll(drain)
+	d.log.Info("stopped")
+	return nil
+}
+
+func (d *Daemon) closeAll(ctx context.Context) {
+	if d.http != nil {
+		d.http.Shutdown(ctx)
+	}
+	for _, s := range d.sinks {
+		if err := s.Close(ctx); err != nil {
+			d.log.Warn("sink close", "sink", s.Name(), "err", err)
+		}
+	}
+	if d.broker != nil {
+		d.broker.Close()
+	}
+	for name, o := range d.outboxes {
+		if err := o.Close(); err != nil {
+			d.log.Warn("outbox close", "sink", name, "err", err)
+		}
+	}
+}
+
+func (d *Daemon) openOutbox(name string, cfg *hcl.Config) (*outbox.Outbox, error) {
+	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "outbox", name), Fsync: cfg.Storage.Fsync,
+		MaxBytes: cfg.Storage.MaxBytes, MaxAge: cfg.Storage.MaxAge})
+	if err != nil {
+		return nil, fmt.Errorf("outbox %q: %w", name, err)
+	}
+	d.outboxes[name] = o
+	return o, nil
+}
+
+// ErrBrokerPortInUse wraps the embedded broker's port conflict with advice.
+var ErrBrokerPortInUse = errors.New("embedded MQTT broker cannot start")
+
+func (d *Daemon) startSinks(cfg *hcl.Config) error {
+	q, err := d.openOutbox("mqtt", cfg)
+	if err != nil {
+		return err
+	}
+	opts := mqttsink.Options{Site: cfg.Site, TopicRoot: d.topicRoot(), ClientID: "radiogw-" + cfg.Site,
+		Queue: q, Metrics: d.metrics, Logger: d.log, UnitRate: 2,
+		Resolve:   d.resolveRadio,
+		OnCommand: d.onCommand}
+	if m := cfg.MQTT; m != nil {
+		tlsCfg, err := tlsConfig(m.TLS)
+		if err != nil {
+			return err
+		}
+		opts.Broker, opts.Username, opts.Password, opts.TLS = m.Broker, m.Username, m.Password.Value(), tlsCfg
+		opts.OwnTracks, opts.KeepAlive = m.OwnTracks, m.KeepAlive
+		if m.ClientID != "" {
+			opts.ClientID = m.ClientID
+		}
+		if m.UnitRate > 0 {
+			opts.UnitRate = m.UnitRate
+		}
+	} else {
+		b, err := d.startBroker(cfg)
+		if err != nil {
+			return err
+		}
+		d.broker = b
+		opts.Broker = b.Addr()
+		opts.Username, opts.Password = b.GatewayLogin()
+	}
+	sink, err := mqttsink.New(opts)
+	if err != nil {
+		return err
+	}
+	d.mqtt = sink
+	d.sinks = append(d.sinks, sink)
+
+	influx, err := d.newInfluxSink(cfg)
+	if err != nil {
+		return err
+	}
+	if influx != nil {
+		d.sinks = append(d.sinks, influx)
+	}
+	return nil
+}
+
+func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
+	var users []broker.User
+	for _, u := range cfg.Broker.Users {
+		users = append(users, broker.User{Name: u.Name, Password: u.Password.Value(), Role: u.Role})
+	}
+	b, err := broker.Start(broker.Options{Listen: cfg.Broker.Listen, WebSocket: cfg.Broker.WebSocket,
+		Auth: cfg.Broker.Auth, Users: users, TopicRoot: d.topicRoot(), Logger: d.log})
+	if errors.Is(err, broker.ErrPortInUse) {
+		return nil, fmt.Errorf("%w: %v\n\nAnother MQTT broker (often the site's own mosquitto) already listens there.\n"+
+			"To publish to it instead, add this block to the configuration:\n\n    mqtt { broker = \"tcp://%s\" }\n\n"+
+			"or move the embedded broker with: broker { listen = \"127.0.0.1:1884\" }",
+			ErrBrokerPortInUse, err, cfg.Broker.Listen)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.log.Info("embedded MQTT broker listening", "tcp", cfg.Broker.Listen, "websocket", cfg.Broker.WebSocket,
+		"auth", cfg.Broker.Auth)
+	return b, nil
+}
+
+func (d *Daemon) setRadioNames(cfg *hcl.Config) {
+	m := map[string]string{}
+	for _, u := range cfg.Units {
+		for _, id := range u.RadioIDs {
+			m[id] = u.CallSign
+		}
+	}
+	d.radioNames.Store(&m)
+}
+
+// Healthy reports whether the tracker loop turned recently; the systemd
+// watchdog pings only while it does.
+func (d *Daemon) Healthy() bool {
+	return time.Since(time.Unix(0, d.loopAlive.Load())) < 5*time.Second
+}

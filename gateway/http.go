@@ -1,0 +1,390 @@
+package gateway
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"radiogw/avl"
+	"radiogw/channels"
+	"radiogw/gateway/publish"
+	mqttsink "radiogw/gateway/publish/mqtt"
+	"radiogw/hcl"
+)
+
+func (d *Daemon) startHTTP(cfg *hcl.Config) error {
+	if cfg.HTTP.Listen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
+	}
+	d.http = &http.Server{Handler: d.routes(cfg), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.log.Error("http server stopped", "err", err)
+		}
+	}()
+	d.log.Info("http listening", "addr", ln.Addr().String())
+	return nil
+}
+
+func (d *Daemon) routes(cfg *hcl.Config) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", d.handleReady)
+	mux.HandleFunc("GET /api/v1/status", d.handleStatus)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/v1/units", d.handleUnits)
+	mux.HandleFunc("GET /api/v1/units/{unit}", d.handleUnit)
+	mux.HandleFunc("GET /api/v1/units/{unit}/track", d.handleTrack)
+	mux.HandleFunc("GET /api/v1/nearest", d.handleNearest)
+	mux.HandleFunc("GET /api/v1/channels", d.handleChannels)
+	mux.HandleFunc("GET /api/v1/emergencies", d.handleEmergencies)
+	mux.HandleFunc("POST /api/v1/emergencies/{id}/ack", d.authorized(cfg, d.handleAck("ack")))
+	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", d.authorized(cfg, d.handleAck("clear")))
+	if cfg.HTTP.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	d.mountWallMap(mux, cfg)
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func httpError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// authorized requires the configured bearer token; without one configured,
+// write endpoints are refused (an emergency ack must be attributable).
+func (d *Daemon) authorized(cfg *hcl.Config, next http.HandlerFunc) http.HandlerFunc {
+	token := cfg.HTTP.Token.Value()
+	return func(w http.ResponseWriter, r *http.Request) {
+		if token == "" {
+			d.metrics.CommandsTotal.WithLabelValues("http", "no_token_configured").Inc()
+			httpError(w, http.StatusForbidden, "write endpoints are disabled: set http { token_file = ... }")
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			d.metrics.CommandsTotal.WithLabelValues("http", "unauthorized").Inc()
+			httpError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			return
+		}
+		next(w, r)
+	}
+}
+
+type sourceStatus struct {
+	Name          string   `json:"name"`
+	Type          string   `json:"type"`
+	Codec         string   `json:"codec"`
+	Up            bool     `json:"up"`
+	Connections   int      `json:"connections"`
+	LastFrameAgeS *float64 `json:"last_frame_age_s,omitempty"`
+	Error         string   `json:"error,omitempty"`
+}
+
+type sinkStatus struct {
+	Name        string   `json:"name"`
+	OutboxDepth int      `json:"outbox_depth"`
+	OutboxBytes int64    `json:"outbox_bytes"`
+	OldestAgeS  *float64 `json:"oldest_age_s,omitempty"`
+	Dropped     uint64   `json:"dropped"`
+}
+
+// Status is the one-screen summary `radiogw status` prints.
+type Status struct {
+	Site        string                    `json:"site"`
+	Version     string                    `json:"version"`
+	Ready       bool                      `json:"ready"`
+	Sources     []sourceStatus            `json:"sources"`
+	Sinks       []sinkStatus              `json:"sinks"`
+	Units       map[string]int            `json:"units"`
+	Emergencies []channels.EmergencyState `json:"emergencies"`
+	InboxDepth  int                       `json:"inbox_depth"`
+}
+
+func (d *Daemon) status(ctx context.Context) (Status, error) {
+	cfg := d.config()
+	st := Status{Site: cfg.Site, Version: d.opts.Version, Units: map[string]int{}, InboxDepth: d.in.depth()}
+	st.Ready = time.Since(time.Unix(0, d.loopAlive.Load())) < 5*time.Second
+	now := time.Now()
+	d.srcMu.Lock()
+	for _, rs := range d.sources {
+		ss := sourceStatus{Name: rs.cfg.Name, Type: rs.cfg.Type, Codec: rs.cfg.Codec, Connections: int(rs.up.Load())}
+		ss.Up = ss.Connections > 0 || (rs.cfg.Type == hcl.SourceUDP)
+		if ns := rs.lastSeen.Load(); ns > 0 {
+			age := now.Sub(time.Unix(0, ns)).Seconds()
+			ss.LastFrameAgeS = &age
+		}
+		rs.mu.Lock()
+		if rs.err != nil {
+			ss.Error, ss.Up = rs.err.Error(), false
+		}
+		rs.mu.Unlock()
+		st.Sources = append(st.Sources, ss)
+	}
+	d.srcMu.Unlock()
+	sort.Slice(st.Sources, func(i, j int) bool { return st.Sources[i].Name < st.Sources[j].Name })
+	for name, o := range d.outboxes {
+		os := o.Stats()
+		ss := sinkStatus{Name: name, OutboxDepth: os.Depth, OutboxBytes: os.Bytes}
+		if !os.OldestTime.IsZero() {
+			age := now.Sub(os.OldestTime).Seconds()
+			ss.OldestAgeS = &age
+		}
+		for _, n := range os.Dropped {
+			ss.Dropped += n
+		}
+		st.Sinks = append(st.Sinks, ss)
+	}
+	sort.Slice(st.Sinks, func(i, j int) bool { return st.Sinks[i].Name < st.Sinks[j].Name })
+	err := d.call(ctx, func() {
+		for _, u := range d.units.Units() {
+			if u.Position == nil {
+				st.Units["no_position"]++
+			} else {
+				st.Units[u.Stale.String()]++
+			}
+		}
+		st.Emergencies = d.chans.Emergencies()
+	})
+	return st, err
+}
+
+func (d *Daemon) handleReady(w http.ResponseWriter, r *http.Request) {
+	st, err := d.status(r.Context())
+	code := http.StatusOK
+	if err != nil || !st.Ready {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, st)
+}
+
+func (d *Daemon) handleStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := d.status(r.Context())
+	if err != nil {
+		httpError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (d *Daemon) handleUnits(w http.ResponseWriter, r *http.Request) {
+	var out [][]byte
+	now := time.Now()
+	site := d.config().Site
+	d.call(r.Context(), func() {
+		for _, u := range d.units.Units() {
+			if b, err := mqttsink.UnitPayload(site, &u, now); err == nil {
+				out = append(out, b)
+			}
+		}
+	})
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte("["))
+	for i, b := range out {
+		if i > 0 {
+			w.Write([]byte(","))
+		}
+		w.Write(b)
+	}
+	w.Write([]byte("]\n"))
+}
+
+func (d *Daemon) handleUnit(w http.ResponseWriter, r *http.Request) {
+	var (
+		u  avl.Unit
+		ok bool
+	)
+	d.call(r.Context(), func() { u, ok = d.units.Unit(r.PathValue("unit")) })
+	if !ok {
+		httpError(w, http.StatusNotFound, "no such unit")
+		return
+	}
+	b, err := mqttsink.UnitPayload(d.config().Site, &u, time.Now())
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
+
+type trackPoint struct {
+	Lat      float64   `json:"lat"`
+	Lon      float64   `json:"lon"`
+	Time     time.Time `json:"time"`
+	SpeedKmh *float64  `json:"speed_kmh,omitempty"`
+	Heading  *float64  `json:"heading,omitempty"`
+	Source   string    `json:"source,omitempty"`
+}
+
+func (d *Daemon) handleTrack(w http.ResponseWriter, r *http.Request) {
+	var fixes []avl.Fix
+	id := r.PathValue("unit")
+	var ok bool
+	d.call(r.Context(), func() {
+		_, ok = d.units.Unit(id)
+		fixes = d.units.Track(id)
+	})
+	if !ok {
+		httpError(w, http.StatusNotFound, "no such unit")
+		return
+	}
+	pts := make([]trackPoint, 0, len(fixes))
+	for _, f := range fixes {
+		pts = append(pts, trackPoint{Lat: f.Lat, Lon: f.Lon, Time: f.Time.UTC(), SpeedKmh: publish.Opt(f.SpeedKmh),
+			Heading: publish.Opt(f.Heading), Source: f.Source})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"class": "track", "v": 1, "unit": id, "points": pts})
+}
+
+type nearestResult struct {
+	Unit      string  `json:"unit"`
+	AlphaTag  string  `json:"unit_alpha_tag,omitempty"`
+	Status    string  `json:"status,omitempty"`
+	DistanceM float64 `json:"distance_m"`
+	FixAgeS   float64 `json:"fix_age_s"`
+	Lat       float64 `json:"lat"`
+	Lon       float64 `json:"lon"`
+	Stale     string  `json:"stale"`
+}
+
+func (d *Daemon) handleNearest(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	lat, err1 := strconv.ParseFloat(q.Get("lat"), 64)
+	lon, err2 := strconv.ParseFloat(q.Get("lon"), 64)
+	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		httpError(w, http.StatusBadRequest, "lat and lon are required decimal degrees")
+		return
+	}
+	n := 5
+	if s := q.Get("n"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 || v > 1000 {
+			httpError(w, http.StatusBadRequest, "n must be 1..1000")
+			return
+		}
+		n = v
+	}
+	var res []avl.NearestResult
+	d.call(r.Context(), func() {
+		res = d.units.Nearest(avl.NearestQuery{Lat: lat, Lon: lon, Status: q.Get("status"), N: n, Now: time.Now()})
+	})
+	out := make([]nearestResult, 0, len(res))
+	for _, x := range res {
+		out = append(out, nearestResult{Unit: x.Unit.ID, AlphaTag: x.Unit.AlphaTag, Status: x.Unit.Status,
+			DistanceM: x.DistanceM, FixAgeS: x.FixAge.Seconds(), Lat: x.Unit.Position.Lat, Lon: x.Unit.Position.Lon,
+			Stale: x.Unit.Stale.String()})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"class": "nearest", "v": 1, "units": out})
+}
+
+func (d *Daemon) handleChannels(w http.ResponseWriter, r *http.Request) {
+	var out []channels.ChannelState
+	d.call(r.Context(), func() { out = d.chans.Channels() })
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (d *Daemon) handleEmergencies(w http.ResponseWriter, r *http.Request) {
+	var out []channels.EmergencyState
+	d.call(r.Context(), func() { out = d.chans.Emergencies() })
+	if out == nil {
+		out = []channels.EmergencyState{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (d *Daemon) handleAck(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			By string `json:"by"`
+		}
+		if r.ContentLength != 0 {
+			if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&body); err != nil {
+				d.metrics.CommandsTotal.WithLabelValues("http", "malformed").Inc()
+				httpError(w, http.StatusBadRequest, "body must be JSON like {\"by\":\"disp4\"}")
+				return
+			}
+		}
+		if body.By == "" {
+			body.By = "http"
+		}
+		err := d.command(r.Context(), mqttsink.Command{Action: action, ID: r.PathValue("id"), By: body.By}, "http")
+		switch {
+		case errors.Is(err, channels.ErrUnknownEmergency):
+			httpError(w, http.StatusNotFound, "no such emergency")
+		case err != nil:
+			httpError(w, http.StatusServiceUnavailable, err.Error())
+		default:
+			writeJSON(w, http.StatusOK, map[string]string{"result": "ok"})
+		}
+	}
+}
+
+// command applies an emergency ack or clear on the loop goroutine.
+func (d *Daemon) command(ctx context.Context, c mqttsink.Command, via string) error {
+	var err error
+	callErr := d.call(ctx, func() {
+		var changes []channels.Change
+		now := time.Now()
+		switch c.Action {
+		case "ack":
+			changes, err = d.chans.Ack(c.ID, c.By, now)
+		case "clear":
+			changes, err = d.chans.Clear(c.ID, c.By, now)
+		default:
+			err = fmt.Errorf("unknown action %q", c.Action)
+		}
+		var b publish.Batch
+		for _, ch := range changes {
+			d.addChannelChange(&b, ch)
+		}
+		d.addUnitEvents(&b, 0)
+		d.emit(b)
+	})
+	if callErr != nil {
+		return callErr
+	}
+	result := "ok"
+	if err != nil {
+		result = "rejected"
+	}
+	d.metrics.CommandsTotal.WithLabelValues(via, result).Inc()
+	return err
+}
+
+// onCommand receives MQTT commands on paho's goroutine; it must not block,
+// so the command is applied from a goroutine of its own.
+func (d *Daemon) onCommand(c mqttsink.Command) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := d.command(ctx, c, "mqtt"); err != nil {
+			d.log.Warn("emergency command rejected", "action", c.Action, "id", c.ID, "err", err)
+		}
+	}()
+}

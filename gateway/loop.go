@@ -1,0 +1,192 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"radiogw/avl"
+	"radiogw/channels"
+	"radiogw/gateway/codec"
+	"radiogw/gateway/publish"
+)
+
+// loop is the one goroutine that owns both trackers. Everything that reads or
+// changes tracker state runs here, in turn: observations, timers, reloads and
+// API queries (through d.calls). Nothing in the trackers locks.
+func (d *Daemon) loop(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var buf []item
+	for {
+		d.loopAlive.Store(time.Now().UnixNano())
+		select {
+		case <-ctx.Done():
+			// Sources are stopped: whatever is still queued is applied
+			// before the final snapshot.
+			buf = d.in.take(buf)
+			d.step(buf, time.Now())
+			d.writeSnapshot(time.Now())
+			return
+		case <-d.in.notify:
+			buf = d.in.take(buf)
+			d.step(buf, time.Now())
+		case f := <-d.calls:
+			f()
+		case now := <-tick.C:
+			d.expire(now)
+		}
+	}
+}
+
+// call runs f on the loop goroutine and waits for it.
+func (d *Daemon) call(ctx context.Context, f func()) error {
+	done := make(chan struct{})
+	select {
+	case d.calls <- func() { f(); close(done) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-done
+	return nil
+}
+
+func (d *Daemon) expire(now time.Time) {
+	var b publish.Batch
+	b.Units = append(b.Units, d.units.Expire(now)...)
+	for _, c := range d.chans.Expire(now) {
+		d.addChannelChange(&b, c)
+	}
+	d.addUnitEvents(&b, 0)
+	d.emit(b)
+	d.updateGauges()
+	if every := d.config().Storage.SnapshotEvery; every > 0 && now.Sub(d.lastSnap) >= every {
+		d.writeSnapshot(now)
+	}
+}
+
+func (d *Daemon) step(items []item, now time.Time) {
+	if len(items) == 0 {
+		return
+	}
+	var b publish.Batch
+	for i := range items {
+		it := &items[i]
+		switch {
+		case it.fix != nil:
+			d.metrics.Observations.WithLabelValues("fix").Inc()
+			d.applyFix(&b, it.fix)
+		case it.event != nil:
+			d.metrics.Observations.WithLabelValues("event").Inc()
+			for _, c := range d.chans.Apply(*it.event) {
+				d.addChannelChange(&b, c)
+			}
+		case it.identity != nil:
+			d.metrics.Observations.WithLabelValues("identity").Inc()
+			d.idents[it.source+"\x00"+it.identity.Peer] = identity{id: it.identity.DeviceID, kind: it.identity.Kind}
+		case it.request != nil:
+			d.metrics.Observations.WithLabelValues("request").Inc()
+			d.answer(it.source, it.request)
+		case it.sys != nil:
+			b.Events = append(b.Events, *it.sys)
+		}
+	}
+	d.addUnitEvents(&b, 0)
+	d.emit(b)
+}
+
+func (d *Daemon) applyFix(b *publish.Batch, f *avl.Fix) {
+	if f.DeviceID == "" {
+		// Modems often name themselves once ($PSIWMDID) and then send bare
+		// fixes: attribute those to the identity announced from that peer.
+		if id, ok := d.idents[f.Source+"\x00"+f.Peer]; ok {
+			f.DeviceID, f.IDKind = id.id, id.kind
+		}
+	}
+	for _, c := range d.units.ApplyFix(*f) {
+		if c.Kind == avl.FixRejected {
+			d.metrics.FixRejections.WithLabelValues(c.Reason).Inc()
+		}
+		b.Units = append(b.Units, c)
+	}
+}
+
+// addChannelChange records a channel change and its effect on the unit.
+func (d *Daemon) addChannelChange(b *publish.Batch, c channels.Change) {
+	b.Channels = append(b.Channels, c)
+	if e, ok := channelEvent(&c, d.units); ok {
+		b.Events = append(b.Events, e)
+	}
+	b.Units = append(b.Units, unitSide(&c, d.units)...)
+}
+
+// addUnitEvents turns unit changes from index from on into display events.
+func (d *Daemon) addUnitEvents(b *publish.Batch, from int) {
+	for i := from; i < len(b.Units); i++ {
+		if e, ok := unitEvent(&b.Units[i]); ok {
+			b.Events = append(b.Events, e)
+		}
+	}
+}
+
+// emit hands one step's changes to every sink. A sink's Write only touches
+// its outbox or memory, so a broker or InfluxDB outage never stalls this.
+func (d *Daemon) emit(b publish.Batch) {
+	if b.Len() == 0 {
+		return
+	}
+	for _, s := range d.sinks {
+		if err := s.Write(b); err != nil {
+			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "write_error").Inc()
+			d.log.Error("sink write failed", "sink", s.Name(), "err", err)
+		}
+	}
+}
+
+func (d *Daemon) updateGauges() {
+	counts := map[avl.StaleLevel]int{}
+	for _, u := range d.units.Units() {
+		if u.Position != nil {
+			counts[u.Stale]++
+		}
+	}
+	for _, l := range []avl.StaleLevel{avl.Fresh, avl.Aging, avl.Stale, avl.Lost} {
+		d.metrics.Units.WithLabelValues(l.String()).Set(float64(counts[l]))
+	}
+	d.metrics.Emergencies.Set(float64(len(d.chans.Emergencies())))
+	d.metrics.QueueDepth.WithLabelValues("inbox").Set(float64(d.in.depth()))
+	for name, o := range d.outboxes {
+		st := o.Stats()
+		d.metrics.OutboxDepth.WithLabelValues(name).Set(float64(st.Depth))
+		age := 0.0
+		if !st.OldestTime.IsZero() {
+			age = time.Since(st.OldestTime).Seconds()
+		}
+		d.metrics.OutboxAge.WithLabelValues(name).Set(age)
+		for reason, n := range st.Dropped {
+			// Stats are cumulative since Open; the counter follows them.
+			key := name + "\x00" + reason
+			if seen := d.outboxDropSeen[key]; n > seen {
+				d.metrics.OutboxDropped.WithLabelValues(name, reason).Add(float64(n - seen))
+				d.outboxDropSeen[key] = n
+			}
+		}
+	}
+}
+
+// answer replies to a device that asked for it: an ARS registration gets a
+// triggered location request so the radio starts reporting by itself.
+func (d *Daemon) answer(src string, r *codec.Request) {
+	d.answerRequest(src, r)
+}
+
+// resolveRadio maps a radio ID to a unit call sign; runs on the sink's
+// goroutine, so it reads a copy maintained by the loop.
+func (d *Daemon) resolveRadio(radioID string) string {
+	if m := d.radioNames.Load(); m != nil {
+		if id, ok := (*m)[radioID]; ok {
+			return id
+		}
+	}
+	return radioID
+}

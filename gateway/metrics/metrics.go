@@ -1,0 +1,90 @@
+// Package metrics holds radiogw's Prometheus metrics. Every drop, retry and
+// reconnect in the daemon is counted here, with low-cardinality labels.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics is the set of collectors of one daemon.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	Frames         *prometheus.CounterVec   // source
+	FrameBytes     *prometheus.CounterVec   // source
+	DecodeErrors   *prometheus.CounterVec   // source, reason
+	SourceEvents   *prometheus.CounterVec   // source, event (reconnect, oversize, denied, ...)
+	SourceUp       *prometheus.GaugeVec     // source
+	Drops          *prometheus.CounterVec   // stage, reason
+	Observations   *prometheus.CounterVec   // kind (fix, event, identity)
+	FixRejections  *prometheus.CounterVec   // reason
+	Units          *prometheus.GaugeVec     // stale level
+	Emergencies    prometheus.Gauge         // active emergencies
+	SinkPublished  *prometheus.CounterVec   // sink, kind
+	SinkFailures   *prometheus.CounterVec   // sink, reason
+	SinkRetries    *prometheus.CounterVec   // sink
+	SinkReconnects *prometheus.CounterVec   // sink
+	SinkConnected  *prometheus.GaugeVec     // sink
+	OutboxDepth    *prometheus.GaugeVec     // sink
+	OutboxAge      *prometheus.GaugeVec     // sink: age of the oldest entry, seconds
+	OutboxDropped  *prometheus.CounterVec   // sink, reason
+	PublishLatency *prometheus.HistogramVec // sink: receive-to-publish-confirmed, seconds
+	QueueDepth     *prometheus.GaugeVec     // queue (frames, observations)
+	Reloads        *prometheus.CounterVec   // result
+	CommandsTotal  *prometheus.CounterVec   // via, result
+}
+
+// New registers every collector on a fresh registry.
+func New() *Metrics {
+	r := prometheus.NewRegistry()
+	f := factory{r}
+	m := &Metrics{
+		Registry:       r,
+		Frames:         f.counter("radiogw_frames_total", "Frames read, by source.", "source"),
+		FrameBytes:     f.counter("radiogw_frame_bytes_total", "Frame payload bytes read, by source.", "source"),
+		DecodeErrors:   f.counter("radiogw_decode_errors_total", "Frames that failed to decode, by source and reason.", "source", "reason"),
+		SourceEvents:   f.counter("radiogw_source_events_total", "Transport events (reconnect, oversize, denied, garbage, conn_rejected, idle_close), by source.", "source", "event"),
+		SourceUp:       f.gauge("radiogw_source_up", "1 while a source (or at least one of its connections) is up.", "source"),
+		Drops:          f.counter("radiogw_drops_total", "Data dropped or coalesced, by pipeline stage and reason.", "stage", "reason"),
+		Observations:   f.counter("radiogw_observations_total", "Decoded observations, by kind.", "kind"),
+		FixRejections:  f.counter("radiogw_fix_rejections_total", "Fixes rejected by the tracker's filter, by reason.", "reason"),
+		Units:          f.gauge("radiogw_units", "Tracked units by stale level.", "stale"),
+		Emergencies:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_emergencies_active", Help: "Emergencies raised and not cleared."}),
+		SinkPublished:  f.counter("radiogw_sink_published_total", "Messages or points confirmed by a sink's destination.", "sink", "kind"),
+		SinkFailures:   f.counter("radiogw_sink_failures_total", "Failed deliveries by sink and reason.", "sink", "reason"),
+		SinkRetries:    f.counter("radiogw_sink_retries_total", "Delivery retries by sink.", "sink"),
+		SinkReconnects: f.counter("radiogw_sink_reconnects_total", "Connections (re)established by sink.", "sink"),
+		SinkConnected:  f.gauge("radiogw_sink_connected", "1 while a sink is connected.", "sink"),
+		OutboxDepth:    f.gauge("radiogw_outbox_depth", "Entries waiting in a sink's outbox.", "sink"),
+		OutboxAge:      f.gauge("radiogw_outbox_oldest_age_seconds", "Age of the oldest entry in a sink's outbox.", "sink"),
+		OutboxDropped:  f.counter("radiogw_outbox_dropped_total", "Outbox entries dropped by the overflow policy, by sink and reason.", "sink", "reason"),
+		PublishLatency: f.histogram("radiogw_publish_latency_seconds", "Time from frame receipt to confirmed delivery, by sink.", "sink"),
+		QueueDepth:     f.gauge("radiogw_queue_depth", "Items waiting in an internal queue.", "queue"),
+		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
+		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
+	}
+	r.MustRegister(m.Emergencies, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+type factory struct{ r *prometheus.Registry }
+
+func (f factory) counter(name, help string, labels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	f.r.MustRegister(c)
+	return c
+}
+
+func (f factory) gauge(name, help string, labels ...string) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+	f.r.MustRegister(g)
+	return g
+}
+
+func (f factory) histogram(name, help string, labels ...string) *prometheus.HistogramVec {
+	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help,
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, labels)
+	f.r.MustRegister(h)
+	return h
+}

@@ -1,0 +1,275 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"radiogw/gateway/codec"
+	"radiogw/gateway/codec/catalog"
+	"radiogw/gateway/frame"
+	"radiogw/gateway/publish"
+	"radiogw/gateway/source"
+	"radiogw/hcl"
+)
+
+// runningSource is one started transport with its decoder.
+type runningSource struct {
+	cfg      hcl.Source
+	src      source.Source
+	dec      codec.Decoder
+	cancel   context.CancelFunc
+	done     chan struct{}
+	up       atomic.Int32 // connections (or the port) currently up
+	lastSeen atomic.Int64 // unix nanos of the last frame
+	logs     *rateLimiter
+	mu       sync.Mutex
+	err      error
+}
+
+// CodecOptions builds a decoder's options from a source's configuration,
+// resolving line profiles.
+func codecOptions(cfg *hcl.Config, s hcl.Source) codec.Options {
+	opts := codec.Options{Source: s.Name, Channel: s.Channel}
+	if s.Profile != "" {
+		for _, p := range cfg.Profiles {
+			if p.Name == s.Profile {
+				cp := codec.Profile{Name: p.Name, System: p.System}
+				for _, pt := range p.Patterns {
+					cp.Patterns = append(cp.Patterns, codec.Pattern{Kind: pt.Kind, Regex: pt.Regex})
+				}
+				opts.Profile = cp
+				return opts
+			}
+		}
+		if bp, ok := catalog.BuiltinProfile(s.Profile); ok {
+			opts.Profile = bp
+		}
+	}
+	return opts
+}
+
+func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, error) {
+	factory, ok := catalog.Lookup(s.Codec)
+	if !ok {
+		return nil, fmt.Errorf("source %q: unknown codec %q", s.Name, s.Codec)
+	}
+	dec, err := factory(codecOptions(cfg, s))
+	if err != nil {
+		return nil, fmt.Errorf("source %q: codec %q: %w", s.Name, s.Codec, err)
+	}
+	src, err := source.New(sourceConfig(s))
+	if err != nil {
+		return nil, err // names the source already
+	}
+	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second)}, nil
+}
+
+// startSources builds every source first (so a bad one fails the start
+// before anything runs), then starts them.
+func (d *Daemon) startSources(ctx context.Context, list []hcl.Source) error {
+	cfg := d.config()
+	built := make([]*runningSource, 0, len(list))
+	for _, s := range list {
+		rs, err := d.buildSource(cfg, s)
+		if err != nil {
+			return err
+		}
+		built = append(built, rs)
+	}
+	for _, rs := range built {
+		d.start(ctx, rs)
+	}
+	return nil
+}
+
+func (d *Daemon) start(parent context.Context, rs *runningSource) {
+	ctx, cancel := context.WithCancel(parent)
+	rs.cancel, rs.done = cancel, make(chan struct{})
+	d.srcMu.Lock()
+	d.sources[rs.cfg.Name] = rs
+	d.srcMu.Unlock()
+	d.srcWG.Add(1)
+	go func() {
+		defer d.srcWG.Done()
+		defer close(rs.done)
+		err := rs.src.Run(ctx, d.hooks(rs))
+		if err != nil && !errors.Is(err, context.Canceled) {
+			rs.mu.Lock()
+			rs.err = err
+			rs.mu.Unlock()
+			d.log.Error("source stopped", "source", rs.cfg.Name, "err", err)
+		}
+	}()
+}
+
+func (d *Daemon) stop(rs *runningSource) {
+	rs.cancel()
+	<-rs.done
+	d.srcMu.Lock()
+	if d.sources[rs.cfg.Name] == rs {
+		delete(d.sources, rs.cfg.Name)
+	}
+	d.srcMu.Unlock()
+	d.metrics.SourceUp.WithLabelValues(rs.cfg.Name).Set(0)
+}
+
+func (d *Daemon) hooks(rs *runningSource) source.Hooks {
+	name := rs.cfg.Name
+	frames := d.metrics.Frames.WithLabelValues(name)
+	bytes := d.metrics.FrameBytes.WithLabelValues(name)
+	return source.Hooks{
+		Emit: func(f frame.Frame) {
+			frames.Inc()
+			bytes.Add(float64(len(f.Data)))
+			rs.lastSeen.Store(f.Received.UnixNano())
+			d.decode(rs, f)
+		},
+		Up: func(peer string) {
+			rs.up.Add(1)
+			d.metrics.SourceUp.WithLabelValues(name).Set(1)
+			d.log.Info("source up", "source", name, "peer", peer)
+			d.in.pushEvent(sourceEvent("source_up", name, peer, ""))
+		},
+		Down: func(peer string, err error) {
+			if rs.up.Add(-1) <= 0 {
+				rs.up.Store(0)
+				d.metrics.SourceUp.WithLabelValues(name).Set(0)
+			}
+			detail := ""
+			if err != nil {
+				detail = err.Error()
+			}
+			d.log.Warn("source down", "source", name, "peer", peer, "err", err)
+			d.in.pushEvent(sourceEvent("source_down", name, peer, detail))
+		},
+		Count: func(what string) {
+			d.metrics.SourceEvents.WithLabelValues(name, what).Inc()
+		},
+	}
+}
+
+func sourceEvent(kind, src, peer, detail string) publish.Event {
+	now := time.Now().UTC()
+	return publish.Event{ID: eventID(kind, src+"-"+peer, now), Kind: kind, Time: now, Source: src, Peer: peer,
+		Detail: detail}
+}
+
+// decode runs on the source's goroutine: a slow or garbled source only
+// delays itself.
+func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
+	obs, err := rs.dec.Decode(f)
+	if err != nil {
+		reason := codec.Reason(err)
+		d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
+		if reason != "ignored" {
+			if n, ok := rs.logs.allow(); ok {
+				d.log.Warn("undecodable frame", "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
+					"err", err, "frame", printable(f.Data, 120), "suppressed", n)
+			}
+		}
+		if obs.Empty() {
+			return
+		}
+	}
+	if !obs.Empty() {
+		d.in.push(rs.cfg.Name, &obs)
+	}
+}
+
+// printable renders at most n bytes of a frame safely for a log line.
+func printable(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	s := strconv.Quote(string(b))
+	return s[1 : len(s)-1]
+}
+
+// answerRequest handles device requests: an ARS registration is answered with
+// a triggered location request, sent from the first LRRP source's socket to
+// the radio's LRRP port.
+func (d *Daemon) answerRequest(srcName string, r *codec.Request) {
+	if r.Kind != "ars_register" {
+		return
+	}
+	d.srcMu.Lock()
+	var lrrp *runningSource
+	for _, rs := range d.sources {
+		if rs.cfg.Codec == "lrrp" {
+			lrrp = rs
+			break
+		}
+	}
+	d.srcMu.Unlock()
+	if lrrp == nil {
+		d.metrics.Drops.WithLabelValues("ars", "no_lrrp_source").Inc()
+		return
+	}
+	sender, ok := lrrp.src.(source.Sender)
+	if !ok {
+		return
+	}
+	host, _, err := net.SplitHostPort(r.Peer)
+	if err != nil {
+		host = r.Peer
+	}
+	interval := d.lrrpInterval(r.DeviceID)
+	msg := catalog.LocationRequest(r.DeviceID, interval)
+	if msg == nil {
+		return
+	}
+	if err := sender.SendTo(net.JoinHostPort(host, "4001"), msg); err != nil {
+		d.metrics.Drops.WithLabelValues("ars", "send_failed").Inc()
+		d.log.Warn("location request not sent", "radio", r.DeviceID, "err", err)
+		return
+	}
+	d.metrics.SinkPublished.WithLabelValues("lrrp", "location_request").Inc()
+}
+
+// lrrpInterval is the reporting interval for a radio's unit type.
+func (d *Daemon) lrrpInterval(radioID string) time.Duration {
+	cfg := d.config()
+	typ := ""
+	for _, u := range cfg.Units {
+		for _, id := range u.RadioIDs {
+			if id == radioID {
+				typ = u.Type
+			}
+		}
+	}
+	for _, t := range cfg.UnitTypes {
+		if t.Name == typ && t.LRRPInterval > 0 {
+			return t.LRRPInterval
+		}
+	}
+	return 30 * time.Second
+}
+
+// rateLimiter lets one log line through per interval and counts the rest.
+type rateLimiter struct {
+	mu         sync.Mutex
+	every      time.Duration
+	last       time.Time
+	suppressed int
+}
+
+func newRateLimiter(every time.Duration) *rateLimiter { return &rateLimiter{every: every} }
+
+func (r *rateLimiter) allow() (suppressed int, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if now.Sub(r.last) < r.every {
+		r.suppressed++
+		return 0, false
+	}
+	n := r.suppressed
+	r.last, r.suppressed = now, 0
+	return n, true
+}
