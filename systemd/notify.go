@@ -66,4 +66,6 @@ func (n *Notifier) Watchdog(ctx context.Context, healthy func() bool) {
 
 // UnderSystemd reports whether stdout/stderr go to the journal, to choose
 // JSON logs.
-func UnderSystemd() bool { return os.Getenv("JOURNAL_STREAM") != "" || os.Getenv("INVOCATION_ID") != "" }
+func UnderSystemd() bool {
+	return os.Getenv("JOURNAL_STREAM") != "" || os.Getenv("INVOCATION_ID") != ""
+}
