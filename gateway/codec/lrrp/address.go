@@ -8,9 +8,9 @@ import (
 
 // MOTOTRBO gives every radio an IPv4 address built from its 24-bit radio ID:
 // <CAI network>.<id bits 23-16>.<id bits 15-8>.<id bits 7-0>. The default
-// radio network (CAI) is 12; 13 is the usual CAI for control stations and
-// servers, whose IDs follow the same rule. LRRP and ARS payloads carry no
-// radio ID, so the sender address is the identity.
+// radio network (CAI) is 12; the server side usually sits on 13 and follows
+// the same rule. LRRP and ARS payloads carry no radio ID, so the sender
+// address is the identity.
 
 // Default CAI networks.
 const (
