@@ -147,7 +147,10 @@ func (b *builder) claimIDs(set *names, kind string, ids []string, rng hcl.Range,
 			b.d.add(rng, "Invalid "+kind, "unit %q has an empty %s.", unit, kind)
 			continue
 		}
-		if first, ok := (*set)[id]; ok {
+		if first, ok := (*set)[id]; ok && owner[id] == unit {
+			b.d.add(rng, "Duplicate "+kind+" "+quote(id), "unit %q lists %s %q twice.", unit, kind, id)
+			continue
+		} else if ok {
 			b.d.add(rng, "Duplicate "+kind+" "+quote(id),
 				"%s %q is already claimed by unit %q at %s; one radio or modem can belong to one unit only.",
 				kind, id, owner[id], b.d.where(first))
