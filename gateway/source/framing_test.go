@@ -63,7 +63,7 @@ func TestSplitters(t *testing.T) {
 		{"taip oversize", FramingTAIP, 4, ">RPV12345678<>RPV<", []string{"RPV"}, map[string]int{"oversize": 1}},
 		{"length frames", FramingLength, 8, string(lengthFrames("abc", "", "defgh")), []string{"abc", "defgh"}, nil},
 		{"length oversize skipped by length", FramingLength, 4, string(lengthFrames("0123456789", "ok")), []string{"ok"}, map[string]int{"oversize": 1}},
-		{"length truncated", FramingLength, 8, string(lengthFrames("ok"))+"\x00\x05ab", []string{"ok"}, map[string]int{"truncated": 1}},
+		{"length truncated", FramingLength, 8, string(lengthFrames("ok")) + "\x00\x05ab", []string{"ok"}, map[string]int{"truncated": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

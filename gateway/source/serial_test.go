@@ -23,7 +23,7 @@ type adapter struct {
 	slave  string
 }
 
-func plug(t *testing.T, link string) *adapter {
+func plug(t testing.TB, link string) *adapter {
 	t.Helper()
 	m, s, err := pty.Open()
 	if err != nil {
@@ -43,7 +43,7 @@ func plug(t *testing.T, link string) *adapter {
 	return a
 }
 
-func (a *adapter) write(t *testing.T, s string) {
+func (a *adapter) write(t testing.TB, s string) {
 	t.Helper()
 	if _, err := a.master.WriteString(s); err != nil {
 		t.Fatalf("write to pty: %v", err)
@@ -52,7 +52,7 @@ func (a *adapter) write(t *testing.T, s string) {
 
 func (a *adapter) unplug() { a.master.Close() }
 
-func byIDLink(t *testing.T) string {
+func byIDLink(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0")
 }
 
