@@ -47,7 +47,7 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 		return decodeIMEI(line, f, d.strict)
 	}
 
-	s, err := d.parser.Parse(line)
+	s, err := parse(d.parser, line)
 	if err != nil {
 		return codec.Observations{}, classify(err)
 	}

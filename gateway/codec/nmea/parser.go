@@ -40,7 +40,8 @@ func newSentenceParser(strict bool) *nmea.SentenceParser {
 	return p
 }
 
-var chatterTypes = []string{"GSA", "GSV", "TXT", "ZDA", "GST", "GBS", "GRS", "DTM", "HDT", "HDG", "HDM", "ALM", "MTK001"}
+// "Q" is a query ($GPECQ,RMC): go-nmea v1.10.0 panics on a short one ("$Q").
+var chatterTypes = []string{"GSA", "GSV", "TXT", "ZDA", "GST", "GBS", "GRS", "DTM", "HDT", "HDG", "HDM", "ALM", "MTK001", nmea.TypeQuery}
 
 func skipFields(s nmea.BaseSentence) (nmea.Sentence, error) { return s, nil }
 
@@ -100,4 +101,15 @@ func hexVal(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - 'A' + 10
+}
+
+// parse runs go-nmea, turning a panic inside it into an error: one odd line
+// from a modem must not take the gateway down.
+func parse(p *nmea.SentenceParser, line string) (s nmea.Sentence, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("nmea: parser failed on %q: %v", clip(line), r)
+		}
+	}()
+	return p.Parse(line)
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	nmea "github.com/adrianmo/go-nmea"
+
 	"radiogw/avl"
 	"radiogw/gateway/codec"
 	"radiogw/gateway/frame"
@@ -165,5 +167,17 @@ func TestWhitespaceAndLineEndings(t *testing.T) {
 		if fx := oneFix(t, line, received); !fx.Valid {
 			t.Errorf("%q: not valid", line)
 		}
+	}
+}
+
+func TestParserPanicBecomesError(t *testing.T) {
+	p := newSentenceParser(false)
+	p.CustomParsers["BOOM"] = func(nmea.BaseSentence) (nmea.Sentence, error) { panic("index out of range") }
+	if _, err := parse(p, "$GPBOOM,1"); err == nil {
+		t.Fatal("panic inside go-nmea was not turned into an error")
+	}
+	// A short query sentence panics inside go-nmea v1.10.0's own parser.
+	if obs, err := decodeAt(t, codec.Options{}, "$Q", received); codec.Reason(err) != "ignored" || !obs.Empty() {
+		t.Errorf("$Q: %+v, %v", obs, err)
 	}
 }
