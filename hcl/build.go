@@ -312,8 +312,11 @@ func (b *builder) profile(r *rawProfile) {
 			b.d.add(rp.DefRange, "Pattern without kind",
 				"Set kind = \"ptt_start\" (or another event kind), or capture the kind in a group named (?P<kind>...).")
 		}
-		if rp.Kind != nil && *rp.Kind == "" {
+		switch {
+		case rp.Kind != nil && *rp.Kind == "":
 			b.d.add(rp.KindRange, "Invalid value for kind", "kind must not be empty.")
+		case rp.Kind != nil && b.opts.PatternKinds != nil && !contains(b.opts.PatternKinds, *rp.Kind):
+			b.d.add(rp.KindRange, "Invalid value for kind", "%q is not one of %s.", *rp.Kind, quoteList(b.opts.PatternKinds))
 		}
 		p.Patterns = append(p.Patterns, Pattern{Kind: str(rp.Kind, ""), Regex: rp.Regex})
 	}

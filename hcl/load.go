@@ -23,6 +23,9 @@ const (
 type Options struct {
 	Codecs   []string // codec catalog keys; nil skips the codec check
 	Profiles []string // built-in line profile names
+	// PatternKinds are the event kinds a profile pattern may name (the
+	// runtime's channels event names plus "json"); nil skips the check.
+	PatternKinds []string
 }
 
 // Load reads, decodes and validates a configuration. path is the main file or

@@ -314,3 +314,23 @@ func TestSecretsCompareEqualAcrossLoads(t *testing.T) {
 		t.Error("a changed token compares equal")
 	}
 }
+
+func TestPatternKindsChecked(t *testing.T) {
+	dir := writeConfig(t, map[string]string{MainFile: `site = "a"
+profile "p" {
+  pattern {
+    kind  = "ptt_strat"
+    regex = "^I(?P<unit>[0-9]+)$"
+  }
+}
+`})
+	if _, err := Load(dir, testOpts); err != nil {
+		t.Errorf("without PatternKinds the kind is not checked, got %v", err)
+	}
+	opts := testOpts
+	opts.PatternKinds = []string{"ptt_start", "ptt_end", "emergency", "status", "json"}
+	_, err := Load(dir, opts)
+	if err == nil || !strings.Contains(err.Error(), `"ptt_strat" is not one of`) {
+		t.Errorf("err = %v, want the bad kind reported", err)
+	}
+}
