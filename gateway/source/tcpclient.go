@@ -32,7 +32,7 @@ func (c *tcpClient) Run(ctx context.Context, h Hooks) error {
 }
 
 func (c *tcpClient) session(ctx context.Context, h Hooks, up func()) error {
-	d := net.Dialer{Timeout: c.cfg.DialTimeout, KeepAlive: tcpKeepAlive}
+	d := net.Dialer{Timeout: c.cfg.DialTimeout, KeepAliveConfig: tcpKeepAlive}
 	conn, err := d.DialContext(ctx, "tcp", c.cfg.Address)
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", c.cfg.Address, err)
