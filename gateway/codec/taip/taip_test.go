@@ -73,7 +73,9 @@ var traccarLines = map[string]outcome{
 	">REV451891352379+0307152+1016143700000012;SV=8;BL=4416;VO=8055;ID=356612026322000<":              {kind: "fix", id: "356612026322000", lat: 3.07152, lon: 101.61437, valid: true, time: at(2016, 4, 6, 14, 32, 59), speedKmh: 0, heading: 0, altM: nan},
 	// Fix mode 0 right after the course: no fix.
 	">RGP190805211932-3457215-058493640000000FFBF0300;ID=8251;#2122;*54<": {kind: "fix", id: "8251", lat: -34.57215, lon: -58.49364, valid: false, time: at(2005, 8, 19, 21, 19, 32), speedKmh: 0, heading: 0, altM: nan},
-	// Checksum says 7F; the report XORs to 79 (53 without '*').
+	// Checksum says 7F; the report XORs to 79 (53 without '*'). It is the
+	// Trimble manual's example (TestTrimbleManualExample) with its time
+	// changed from 15714 to 00000 and the checksum left as it was.
 	">RPV00000+3739438-1220384601512612;ID=1234;*7F": {kind: "checksum"},
 	// Traccar's test: 2010-09-02 17:29:42, 25.78391, -80.29452.
 	">REV481599462982+2578391-0802945201228512;ID=Test":                                                                {kind: "fix", id: "Test", lat: 25.78391, lon: -80.29452, valid: true, time: at(2010, 9, 2, 17, 29, 42), speedKmh: 12 * mph, heading: 285, altM: nan},
@@ -264,5 +266,20 @@ func TestNoIDUsesPeer(t *testing.T) {
 	obs, err := decode(t, codec.Options{}, withSum("RPV19105+4538405-0739518900000012"), received)
 	if err != nil || len(obs.Fixes) != 1 || obs.Fixes[0].DeviceID != "" || obs.Fixes[0].Peer != "p" {
 		t.Errorf("%+v, %v", obs, err)
+	}
+}
+
+// TestTrimbleManualExample decodes the PV example of Trimble's Lassen SK8
+// manual: 15714 s GPS time of day, +37.39438 -122.03846, 15 mph, heading 126,
+// 3D GPS, fresh data, vehicle 1234.
+func TestTrimbleManualExample(t *testing.T) {
+	obs, err := decode(t, codec.Options{Strict: true}, ">RPV15714+3739438-1220384601512612;ID=1234;*7F<", received)
+	if err != nil || len(obs.Fixes) != 1 {
+		t.Fatalf("%+v, %v", obs, err)
+	}
+	fx := obs.Fixes[0]
+	if fx.DeviceID != "1234" || !fx.Valid || !same(fx.Lat, 37.39438) || !same(fx.Lon, -122.03846) ||
+		!same(fx.SpeedKmh, 15*mph) || !same(fx.Heading, 126) || !fx.Time.Equal(today(15714)) {
+		t.Errorf("%+v", fx)
 	}
 }
