@@ -40,7 +40,7 @@ func toFix(s nmea.Sentence, f frame.Frame) (avl.Fix, error) {
 	case nmea.GGA:
 		fields, latField, tod = v.Fields, 1, v.Time
 		fx.Lat, fx.Lon = v.Latitude, v.Longitude
-		fx.Valid = v.FixQuality != "" && v.FixQuality != nmea.Invalid
+		fx.Valid = ggaValid(v.FixQuality)
 		fx.HDOP = optional(fields, 7, v.HDOP)
 		fx.AltitudeM = optional(fields, 8, v.Altitude)
 		fx.Time, err = fixTime(nmea.Date{}, tod, f.Received)
@@ -72,10 +72,20 @@ func modeOK(mode string) bool {
 	return strings.TrimSpace(mode) != "N"
 }
 
-// gnsValid reads GNS's per-constellation mode: valid when any system has a fix.
+// ggaValid reads GGA's fix quality: 1-5 are GPS, DGPS, PPS and RTK fixes,
+// 6 is dead reckoning; 0 is no fix, 7 (manual input) and 8 (simulator) are
+// not measured positions.
+func ggaValid(q string) bool {
+	return len(q) == 1 && q[0] >= '1' && q[0] <= '6'
+}
+
+// gnsValid reads GNS's per-constellation mode: valid when any system has a
+// measured fix (not N = no fix, M = manual input or S = simulator).
 func gnsValid(modes []string) bool {
 	for _, m := range modes {
-		if m != nmea.NoFixGNS {
+		switch m {
+		case nmea.NoFixGNS, nmea.ManualGNS, nmea.SimulatorGNS:
+		default:
 			return true
 		}
 	}

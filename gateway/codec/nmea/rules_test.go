@@ -47,6 +47,9 @@ func TestValidityFromStatusAndMode(t *testing.T) {
 		{"GNRMC,120000,A,4807.038,N,01131.000,E,,,230394,,,A,V", true},                // nav status V: not provided
 		{"GPGGA,120000,4807.038,N,01131.000,E,0,00,99.9,,,,,,", false},
 		{"GPGGA,120000,4807.038,N,01131.000,E,2,08,0.9,545.4,M,46.9,M,,", true},
+		{"GPGGA,120000,4807.038,N,01131.000,E,6,00,,,,,,,", true},    // dead reckoning
+		{"GPGGA,120000,4807.038,N,01131.000,E,8,00,,,,,,,", false},   // simulator
+		{"GNGNS,120000.00,4807.038,N,01131.000,E,SS,00,,,,,", false}, // simulator
 		{"GPGLL,4807.038,N,01131.000,E,120000,V,N", false},
 		{"GPGLL,4807.038,N,01131.000,E,120000,A,A", true},
 		{"GNGNS,120000.00,4807.038,N,01131.000,E,NN,00,,,,,", false},
