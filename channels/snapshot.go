@@ -24,6 +24,7 @@ type ChannelSnapshot struct {
 	HangUntil   time.Time    `json:"hang_until"`
 	StuckRaised bool         `json:"stuck_raised,omitempty"`
 	AirHour     time.Time    `json:"air_hour"`
+	EndsSeen    bool         `json:"ends_seen,omitempty"`
 }
 
 // Snapshot returns the state to persist.
@@ -32,7 +33,7 @@ func (t *Tracker) Snapshot() Snapshot {
 	for _, name := range t.sortedNames() {
 		c := t.chans[name]
 		s.Channels = append(s.Channels, ChannelSnapshot{State: c.st, Keyed: c.keyed,
-			HangUntil: c.hang, StuckRaised: c.stuckRaised, AirHour: c.airHour})
+			HangUntil: c.hang, StuckRaised: c.stuckRaised, AirHour: c.airHour, EndsSeen: c.endsSeen})
 	}
 	for _, id := range t.clearedFIFO {
 		s.Cleared = append(s.Cleared, t.cleared[id])
@@ -68,6 +69,7 @@ func (t *Tracker) Restore(s Snapshot) error {
 		st := cs.State
 		st.AlphaTag, st.Freq, st.Talkgroup = c.cfg.AlphaTag, c.cfg.Freq, c.cfg.Talkgroup
 		c.st, c.keyed, c.hang, c.stuckRaised, c.airHour = st, cs.Keyed, cs.HangUntil, cs.StuckRaised, cs.AirHour
+		c.endsSeen = cs.EndsSeen
 	}
 	t.emerg, t.byRadio = emerg, byRadio
 	t.cleared, t.clearedFIFO = make(map[string]EmergencyState), nil

@@ -23,7 +23,17 @@ type channel struct {
 	// stuckRaised: the StuckMic change for this transmission was emitted.
 	stuckRaised bool
 	airHour     time.Time // the UTC hour st.AirtimeHour belongs to
+	// endsSeen: this channel's sources report transmission ends (a ptt_end,
+	// carrier_up or carrier_down was heard). Until then a PTT ID is taken as
+	// ID-only signalling and held for IDOnlyHold.
+	endsSeen bool
 }
+
+// IDOnlyHold is how long a channel whose sources never reported the end of a
+// transmission (a pre-ID decoder without COR) shows the talker after its ID.
+// Such a channel raises no stuck-mic alarm: radiogw cannot know how long the
+// radio talked.
+const IDOnlyHold = 5 * time.Second
 
 // Tracker holds every channel's state and the latched emergencies. It is not
 // safe for concurrent use: one goroutine owns it.
@@ -123,6 +133,9 @@ func (t *Tracker) Apply(e Event) []Change {
 		at = e.Received
 	}
 	c := t.chans[e.Channel]
+	if c != nil && (e.Kind == PTTEnd || e.Kind == CarrierUp || e.Kind == CarrierDown) {
+		c.endsSeen = true
+	}
 	switch e.Kind {
 	case PTTStart:
 		return t.keyUp(c, e.RadioID, e.Source, at)
@@ -177,7 +190,13 @@ func (t *Tracker) Expire(now time.Time) []Change {
 		if h := now.Truncate(time.Hour); c.st.AirtimeHour != 0 && h.After(c.airHour) {
 			c.st.AirtimeHour, c.airHour = 0, h
 		}
-		if c.keyed && c.cfg.StuckMic > 0 && !c.stuckRaised && now.Sub(c.st.Since) >= c.cfg.StuckMic {
+		if c.keyed && !c.endsSeen && c.st.Talker != "" && now.Sub(c.st.Since) >= IDOnlyHold {
+			// Length unknown: reported as 0 long, ending now.
+			c.st.Since = now
+			out = append(out, t.endTx(c, "", "", now, true))
+			changed = true
+		}
+		if c.keyed && c.endsSeen && c.cfg.StuckMic > 0 && !c.stuckRaised && now.Sub(c.st.Since) >= c.cfg.StuckMic {
 			c.stuckRaised, c.st.StuckMic, changed = true, true, true
 			out = append(out, Change{Kind: StuckMic, Time: now, Channel: c.st, RadioID: c.st.Talker,
 				Duration: now.Sub(c.st.Since)})

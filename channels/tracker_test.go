@@ -156,6 +156,7 @@ func TestPostIDOnly(t *testing.T) {
 
 func TestStuckMic(t *testing.T) {
 	tr := NewTracker(testConfig())
+	tr.Apply(Event{Kind: CarrierDown, Channel: "disp", Time: at(-1)}) // this channel reports ends
 	tr.Apply(Event{Kind: PTTStart, Channel: "disp", RadioID: "1201", Time: at(0)})
 	wantKinds(t, tr.Expire(at(59)))
 	chs := tr.Expire(at(61))
@@ -169,7 +170,7 @@ func TestStuckMic(t *testing.T) {
 		t.Fatal("stuck mic flag survived the end of the transmission")
 	}
 	// tac2 has no limit.
-	tr.Apply(Event{Kind: PTTStart, Channel: "tac2", RadioID: "1", Time: at(0)})
+	tr.Apply(Event{Kind: CarrierUp, Channel: "tac2", Time: at(0)})
 	for _, c := range tr.Expire(at(3600)) {
 		if c.Kind == StuckMic {
 			t.Fatal("stuck mic on a channel without a limit")
@@ -269,6 +270,7 @@ func TestChannelsSortedAndReconfigure(t *testing.T) {
 
 func TestSnapshotRoundTrip(t *testing.T) {
 	tr := NewTracker(testConfig())
+	tr.Apply(Event{Kind: CarrierDown, Channel: "disp", Time: at(-1)})
 	tr.Apply(Event{Kind: PTTStart, Channel: "disp", RadioID: "1201", Time: at(0)})
 	tr.Apply(Event{Kind: PTTStart, Channel: "tac2", RadioID: "1305", Time: at(0)})
 	tr.Apply(Event{Kind: PTTEnd, Channel: "tac2", Time: at(60.5)})
@@ -361,5 +363,34 @@ func TestAckUnknown(t *testing.T) {
 	}
 	if _, err := tr.Clear("e-nope-1", "disp1", at(0)); !errors.Is(err, ErrUnknownEmergency) {
 		t.Fatalf("clear unknown: %v", err)
+	}
+}
+
+func TestIDOnlyChannel(t *testing.T) {
+	// A pre-ID decoder without COR: no end is ever reported.
+	tr := NewTracker(testConfig())
+	tr.Apply(Event{Kind: PTTStart, Channel: "disp", RadioID: "1201", Time: at(0)})
+	wantKinds(t, tr.Expire(at(4.9)))
+	chs := tr.Expire(at(5))
+	wantKinds(t, chs, "ptt_end", "channel")
+	if chs[0].RadioID != "1201" || chs[0].Duration != 0 || chs[1].Channel.Busy || chs[1].Channel.LastTalker != "1201" {
+		t.Fatalf("id-only end: %+v", chs)
+	}
+	if c := mustChannel(t, tr, "disp"); c.AirtimeHour != 0 {
+		t.Fatalf("invented airtime %v", c.AirtimeHour)
+	}
+	// Never a stuck mic on such a channel.
+	tr.Apply(Event{Kind: PTTStart, Channel: "disp", RadioID: "1305", Time: at(100)})
+	for _, c := range tr.Expire(at(1000)) {
+		if c.Kind == StuckMic {
+			t.Fatal("stuck mic on an ID-only channel")
+		}
+	}
+	// Once an end is heard, transmissions last until their end.
+	tr.Apply(Event{Kind: PTTEnd, Channel: "disp", RadioID: "1305", Time: at(1001)})
+	tr.Apply(Event{Kind: PTTStart, Channel: "disp", RadioID: "1201", Time: at(1010)})
+	wantKinds(t, tr.Expire(at(1030)))
+	if c := mustChannel(t, tr, "disp"); !c.Busy || c.Talker != "1201" {
+		t.Fatalf("after ends seen: %+v", c)
 	}
 }
