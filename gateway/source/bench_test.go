@@ -15,7 +15,7 @@ import (
 
 // realLines are NMEA sentences from a real receiver log, the typical frame.
 func realLines(b *testing.B) []string {
-	raw, err := os.ReadFile("../../../shared/data/nmea/gpsd/ublox-lea-5q.log")
+	raw, err := os.ReadFile(dataDir + "/nmea/gpsd/ublox-lea-5q.log")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -114,7 +114,7 @@ func TestSplitterUnknown(t *testing.T) {
 // TestSplitTAIPRealData frames every real TAIP report and checks each comes
 // out whole, without its brackets.
 func TestSplitTAIPRealData(t *testing.T) {
-	raw, err := os.ReadFile("../../../shared/data/taip/traccar-tests.txt")
+	raw, err := os.ReadFile(dataDir + "/taip/traccar-tests.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestSplitTAIPRealData(t *testing.T) {
 // TestSplitLineRealNMEA frames real receiver logs: every sentence arrives.
 func TestSplitLineRealNMEA(t *testing.T) {
 	for _, name := range []string{"mtk-3329.log", "bu353-glonass.log", "ublox-lea-5q.log"} {
-		raw, err := os.ReadFile("../../../shared/data/nmea/gpsd/" + name)
+		raw, err := os.ReadFile(dataDir + "/nmea/gpsd/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -142,3 +142,6 @@ func mustAddrPort(t testing.TB, s string) netip.AddrPort {
 	}
 	return ap
 }
+
+// dataDir holds the real captures (read-only), beside the repository.
+const dataDir = "../../../shared/data"
