@@ -88,7 +88,7 @@ func seedFromData(f *testing.F, path string, wrap func(string) string) {
 }
 
 func FuzzSplitLine(f *testing.F) {
-	seedFromData(f, dataDir + "/nmea/gpsd/mtk-3329.log", func(l string) string { return l + "\n" })
+	seedFromData(f, dataDir+"/nmea/gpsd/mtk-3329.log", func(l string) string { return l + "\n" })
 	f.Add([]byte("abcdefghij\r\nok\n\n\rx"), []byte("a,b\r,c"), uint8(3), []byte{1})
 	f.Fuzz(func(t *testing.T, noise, payload []byte, m uint8, steps []byte) {
 		max := int(m)%80 + 1
@@ -108,7 +108,7 @@ func FuzzSplitLine(f *testing.F) {
 }
 
 func FuzzSplitSTXETX(f *testing.F) {
-	seedFromData(f, dataDir + "/nmea/ip-modems.txt", func(l string) string { return "\x02" + l + "\x03\r\n" })
+	seedFromData(f, dataDir+"/nmea/ip-modems.txt", func(l string) string { return "\x02" + l + "\x03\r\n" })
 	f.Add([]byte("\x02AB\x02C\x03junk\x03\x02"), []byte("x,y"), uint8(2), []byte{5})
 	f.Fuzz(func(t *testing.T, noise, payload []byte, m uint8, steps []byte) {
 		max := int(m)%80 + 1
@@ -126,7 +126,7 @@ func FuzzSplitSTXETX(f *testing.F) {
 }
 
 func FuzzSplitTAIP(f *testing.F) {
-	seedFromData(f, dataDir + "/taip/traccar-tests.txt", func(l string) string { return l + "\r\n" })
+	seedFromData(f, dataDir+"/taip/traccar-tests.txt", func(l string) string { return l + "\r\n" })
 	f.Add([]byte("xx>RP>RPV9<>RPV1\n"), []byte("RPV,RLN"), uint8(4), []byte{2})
 	f.Fuzz(func(t *testing.T, noise, payload []byte, m uint8, steps []byte) {
 		max := int(m)%80 + 1
