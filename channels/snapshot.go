@@ -30,7 +30,7 @@ type ChannelSnapshot struct {
 // Snapshot returns the state to persist.
 func (t *Tracker) Snapshot() Snapshot {
 	s := Snapshot{Version: SnapshotVersion, Emergencies: t.Emergencies()}
-	for _, name := range t.sortedNames() {
+	for _, name := range t.names {
 		c := t.chans[name]
 		s.Channels = append(s.Channels, ChannelSnapshot{State: c.st, Keyed: c.keyed,
 			HangUntil: c.hang, StuckRaised: c.stuckRaised, AirHour: c.airHour, EndsSeen: c.endsSeen})

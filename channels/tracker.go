@@ -40,6 +40,7 @@ const IDOnlyHold = 5 * time.Second
 type Tracker struct {
 	cfg         Config
 	chans       map[string]*channel
+	names       []string // channel names, sorted, for deterministic output
 	emerg       map[string]*EmergencyState // active, by ID
 	byRadio     map[string]string          // radio ID -> active emergency ID
 	cleared     map[string]EmergencyState  // recently cleared, by ID
@@ -80,6 +81,11 @@ func (t *Tracker) Reconfigure(cfg Config, now time.Time) []Change {
 		}
 	}
 	t.chans = next
+	t.names = t.names[:0]
+	for n := range next {
+		t.names = append(t.names, n)
+	}
+	sort.Strings(t.names)
 	for _, c := range t.chans {
 		t.refreshEmergencyFlag(c)
 	}
@@ -97,11 +103,10 @@ func (t *Tracker) Channel(name string) (ChannelState, bool) {
 
 // Channels returns every channel, sorted by name.
 func (t *Tracker) Channels() []ChannelState {
-	out := make([]ChannelState, 0, len(t.chans))
-	for _, c := range t.chans {
-		out = append(out, c.st)
+	out := make([]ChannelState, 0, len(t.names))
+	for _, n := range t.names {
+		out = append(out, t.chans[n].st)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
@@ -184,7 +189,7 @@ func (t *Tracker) status(c *channel, e Event, at time.Time) Change {
 // the per-hour airtime over when the clock hour changed.
 func (t *Tracker) Expire(now time.Time) []Change {
 	var out []Change
-	for _, name := range t.sortedNames() {
+	for _, name := range t.names {
 		c := t.chans[name]
 		changed := false
 		if h := now.Truncate(time.Hour); c.st.AirtimeHour != 0 && h.After(c.airHour) {
@@ -209,13 +214,4 @@ func (t *Tracker) Expire(now time.Time) []Change {
 		}
 	}
 	return out
-}
-
-func (t *Tracker) sortedNames() []string {
-	names := make([]string, 0, len(t.chans))
-	for n := range t.chans {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
