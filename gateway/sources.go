@@ -191,14 +191,16 @@ func printable(b []byte, n int) string {
 	return s[1 : len(s)-1]
 }
 
-// answerRequest handles device requests: an ARS registration is answered with
-// a triggered location request, sent from the first LRRP source's socket to
-// the radio's LRRP port.
+// answerRequest handles device requests. An ARS registration is
+// acknowledged from the ARS source's socket, then answered with a triggered
+// location request from the first LRRP source's socket to the radio's LRRP
+// port (4001), so the radio starts reporting without manual setup.
 func (d *Daemon) answerRequest(srcName string, r *codec.Request) {
 	if r.Kind != "ars_register" {
 		return
 	}
 	d.srcMu.Lock()
+	ars := d.sources[srcName]
 	var lrrp *runningSource
 	for _, rs := range d.sources {
 		if rs.cfg.Codec == "lrrp" {
@@ -207,29 +209,32 @@ func (d *Daemon) answerRequest(srcName string, r *codec.Request) {
 		}
 	}
 	d.srcMu.Unlock()
+	if ars != nil {
+		d.sendTo(ars, r.Peer, catalog.RegistrationAck(), "ars_ack")
+	}
 	if lrrp == nil {
 		d.metrics.Drops.WithLabelValues("ars", "no_lrrp_source").Inc()
-		return
-	}
-	sender, ok := lrrp.src.(source.Sender)
-	if !ok {
 		return
 	}
 	host, _, err := net.SplitHostPort(r.Peer)
 	if err != nil {
 		host = r.Peer
 	}
-	interval := d.lrrpInterval(r.DeviceID)
-	msg := catalog.LocationRequest(r.DeviceID, interval)
-	if msg == nil {
+	msg := catalog.LocationRequest(r.DeviceID, d.lrrpInterval(r.DeviceID))
+	d.sendTo(lrrp, net.JoinHostPort(host, "4001"), msg, "location_request")
+}
+
+func (d *Daemon) sendTo(rs *runningSource, peer string, msg []byte, kind string) {
+	sender, ok := rs.src.(source.Sender)
+	if !ok || msg == nil {
 		return
 	}
-	if err := sender.SendTo(net.JoinHostPort(host, "4001"), msg); err != nil {
-		d.metrics.Drops.WithLabelValues("ars", "send_failed").Inc()
-		d.log.Warn("location request not sent", "radio", r.DeviceID, "err", err)
+	if err := sender.SendTo(peer, msg); err != nil {
+		d.metrics.Drops.WithLabelValues("reply", kind+"_send_failed").Inc()
+		d.log.Warn("reply not sent", "source", rs.cfg.Name, "peer", peer, "kind", kind, "err", err)
 		return
 	}
-	d.metrics.SinkPublished.WithLabelValues("lrrp", "location_request").Inc()
+	d.metrics.SinkPublished.WithLabelValues("reply", kind).Inc()
 }
 
 // lrrpInterval is the reporting interval for a radio's unit type.

@@ -59,3 +59,7 @@ func LocationRequest(radioID string, interval time.Duration) []byte {
 	h.Write([]byte(radioID))
 	return lrrp.TriggeredLocationRequest(h.Sum32(), interval)
 }
+
+// RegistrationAck is the ARS acknowledgement radios expect after they
+// register; they register again within the refresh time.
+func RegistrationAck() []byte { return ars.RegistrationAck(30 * time.Minute) }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	out, err := exec.Command(binary, args...).CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
+
+func TestCheckShippedExamples(t *testing.T) {
+	t.Setenv("RADIOGW_INFLUX_TOKEN", "example-token")
+	dirs, _ := filepath.Glob("../../hcl/examples/*")
+	if len(dirs) < 2 {
+		t.Fatalf("expected the demo and midsize examples, found %v", dirs)
+	}
+	for _, d := range dirs {
+		cmd := exec.Command(binary, "check", "-config", d)
+		cmd.Env = append(os.Environ(), "RADIOGW_INFLUX_TOKEN=example-token")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), ": ok (") {
+			t.Errorf("check %s: %v\n%s", d, err, out)
+		}
+	}
+}
+
+// A broken config exits 1 and points at file:line with a snippet.
+func TestCheckReportsPosition(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "radiogw.hcl")
+	os.WriteFile(cfg, []byte("site = \"x\"\n\nsource \"udp\" \"a\" {\n  listen = \"127.0.0.1:1\"\n  codec  = \"nmea\"\n  channel = \"nope\"\n}\n"), 0o644)
+	out, code := runCLI(t, "check", "-config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	for _, want := range []string{"radiogw.hcl line 6", `channel = "nope"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestFmt(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "radiogw.hcl")
+	os.WriteFile(cfg, []byte("site=\"x\"\nhttp {\nlisten=\"127.0.0.1:8080\"\n}\n"), 0o644)
+	if out, code := runCLI(t, "fmt", "-check", cfg); code != 1 {
+		t.Fatalf("fmt -check on an unformatted file: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI(t, "fmt", cfg); code != 0 {
+		t.Fatalf("fmt: exit %d\n%s", code, out)
+	}
+	if got := mustRead(t, cfg); got != "site = \"x\"\nhttp {\n  listen = \"127.0.0.1:8080\"\n}\n" {
+		t.Errorf("formatted file:\n%s", got)
+	}
+	if out, code := runCLI(t, "fmt", "-check", cfg); code != 0 {
+		t.Fatalf("fmt -check after fmt: exit %d\n%s", code, out)
+	}
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if out, code := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "radiogw ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if out, code := runCLI(t, "bogus"); code != 2 || !strings.Contains(out, "unknown command") {
+		t.Errorf("unknown command: %d %q", code, out)
+	}
+}

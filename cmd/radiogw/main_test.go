@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"radiogw/gateway/testsvc"
+)
+
+// binary is the radiogw built once for every test in this package: the tests
+// exercise the real binary, its flags, signals and exit codes.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "radiogw-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "radiogw")
+	out, err := exec.Command("go", "build", "-race", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build radiogw: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// site is one test's configuration and the ports it uses.
+type site struct {
+	dir, config      string
+	mqttPort, wsPort int
+	httpPort         int
+	udpPort          int
+	extra            string // more HCL
+	mqttBlock        string // replaces the embedded broker
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	dir := t.TempDir()
+	return &site{dir: dir, config: filepath.Join(dir, "radiogw.hcl"), mqttPort: testsvc.FreePort(t),
+		httpPort: testsvc.FreePort(t), udpPort: testsvc.FreeUDPPort(t)}
+}
+
+func (s *site) write(t *testing.T) {
+	t.Helper()
+	broker := fmt.Sprintf("broker {\n  listen    = \"127.0.0.1:%d\"\n  websocket = \"\"\n}\n", s.mqttPort)
+	if s.mqttBlock != "" {
+		broker = s.mqttBlock
+	}
+	body := fmt.Sprintf(`site = "test"
+
+storage {
+  dir            = %q
+  snapshot_every = "1s"
+}
+
+http {
+  listen = "127.0.0.1:%d"
+}
+
+%s
+source "udp" "avl" {
+  listen = "127.0.0.1:%d"
+  codec  = "nmea"
+}
+
+unit "2A12" {
+  alpha_tag = "2A12 Patrol"
+  radio_ids = ["1201"]
+  avl_ids   = ["4521"]
+}
+%s`, filepath.Join(s.dir, "data"), s.httpPort, broker, s.udpPort, s.extra)
+	if err := os.WriteFile(s.config, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *site) start(t *testing.T) *testsvc.Process {
+	t.Helper()
+	p := testsvc.Start(t, nil, binary, "run", "-config", s.config)
+	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	return p
+}
+
+// rmc builds a valid $GPRMC sentence for now, prefixed with a modem ID as
+// vehicle modems send it over IP.
+func rmc(id string, at time.Time, lat, lon float64) string {
+	ns, ew := 'N', 'E'
+	if lat < 0 {
+		ns, lat = 'S', -lat
+	}
+	if lon < 0 {
+		ew, lon = 'W', -lon
+	}
+	latDeg, lonDeg := int(lat), int(lon)
+	body := fmt.Sprintf("GPRMC,%s,A,%02d%07.4f,%c,%03d%07.4f,%c,12.5,270.0,%s,,,A",
+		at.UTC().Format("150405.00"), latDeg, (lat-float64(latDeg))*60, ns, lonDeg, (lon-float64(lonDeg))*60, ew,
+		at.UTC().Format("020106"))
+	var sum byte
+	for i := 0; i < len(body); i++ {
+		sum ^= body[i]
+	}
+	return fmt.Sprintf("%s,$%s*%02X", id, body, sum)
+}
+
+func sendUDP(t *testing.T, port int, lines ...string) {
+	t.Helper()
+	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, l := range lines {
+		if _, err := c.Write([]byte(l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// subscriber records every message on a topic filter.
+type subscriber struct {
+	mu   sync.Mutex
+	msgs []paho.Message
+	last map[string][]byte
+	c    paho.Client
+}
+
+func subscribe(t *testing.T, addr, filter string) *subscriber {
+	t.Helper()
+	s := &subscriber{last: map[string][]byte{}}
+	opts := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(fmt.Sprintf("test-%d", time.Now().UnixNano())).
+		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).
+		SetOnConnectHandler(func(c paho.Client) {
+			c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
+				s.mu.Lock()
+				s.msgs = append(s.msgs, m)
+				s.last[m.Topic()] = m.Payload()
+				s.mu.Unlock()
+			})
+		})
+	s.c = paho.NewClient(opts)
+	if tok := s.c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscriber connect to %s: %v", addr, tok.Error())
+	}
+	t.Cleanup(func() { s.c.Disconnect(100) })
+	return s
+}
+
+// waitTopic waits for a message on topic for which ok returns true.
+func (s *subscriber) waitTopic(t *testing.T, topic string, within time.Duration, ok func([]byte) bool) []byte {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		b, seen := s.last[topic]
+		s.mu.Unlock()
+		if seen && ok(b) {
+			return b
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t.Fatalf("no acceptable message on %s within %s; last: %s", topic, within, s.last[topic])
+	return nil
+}
+
+func (s *subscriber) count(prefix string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, m := range s.msgs {
+		if strings.HasPrefix(m.Topic(), prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+type unitState struct {
+	Class    string `json:"class"`
+	V        int    `json:"v"`
+	Unit     string `json:"unit"`
+	AlphaTag string `json:"unit_alpha_tag"`
+	Position *struct {
+		Lat, Lon float64
+		FixTime  time.Time `json:"fix_time"`
+		Speed    float64   `json:"speed_kmh"`
+	} `json:"position"`
+	Stale string `json:"stale"`
+}
+
+func decodeUnit(t *testing.T, b []byte) unitState {
+	t.Helper()
+	var u unitState
+	if err := json.Unmarshal(b, &u); err != nil {
+		t.Fatalf("unit payload %s: %v", b, err)
+	}
+	return u
+}
+
+// near compares degrees to the precision of 4-decimal NMEA minutes.
+func near(a, b float64) bool { return a-b < 1e-5 && b-a < 1e-5 }
+
+func positionAt(lat, lon float64) func([]byte) bool {
+	return func(b []byte) bool {
+		var u unitState
+		return json.Unmarshal(b, &u) == nil && u.Position != nil && near(u.Position.Lat, lat) && near(u.Position.Lon, lon)
+	}
+}
