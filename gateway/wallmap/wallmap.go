@@ -1,0 +1,121 @@
+// Package wallmap is radiogw's wall map: a single page, embedded in the
+// binary, that shows units, channels, emergencies and events live. The page
+// reads nothing from radiogw's internals: it subscribes to the MQTT topics
+// over WebSocket exactly as any third-party display would, so what the wall
+// shows is what every MQTT consumer gets. Only the breadcrumb trail comes
+// over HTTP (GET /api/v1/units/{unit}/track).
+package wallmap
+
+import (
+	"embed"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+//go:embed static
+var static embed.FS
+
+// GeoJSONFile is a geofence file the map draws: a city boundary, beats or
+// other zones.
+type GeoJSONFile struct {
+	Name string // unique; the file is served at geofences/<name>.geojson
+	Kind string // "boundary", "beat" or "zone"
+	Data []byte // GeoJSON: FeatureCollection, Feature or bare geometry
+}
+
+// Config is what the page needs to know.
+type Config struct {
+	Site         string // shown in the title bar
+	TopicRoot    string // e.g. radiogw/tustin; the page subscribes to <root>/#
+	WebSocketURL string // MQTT over WebSocket, e.g. ws://127.0.0.1:9001
+	TileURL      string // optional background tiles, {z}/{x}/{y} template; "" draws none
+	Geofences    []GeoJSONFile
+
+	// Username and Password are an optional MQTT login for the page. They
+	// are handed to every browser that loads the map, so they must be a
+	// read-only display login (the embedded broker's "display" role cannot
+	// publish, which also disables the Acknowledge button's effect), never
+	// a gateway or dispatcher secret.
+	Username, Password string
+}
+
+// pageConfig is /config.json.
+type pageConfig struct {
+	Site         string     `json:"site"`
+	TopicRoot    string     `json:"topic_root"`
+	WebSocketURL string     `json:"websocket_url"`
+	TileURL      string     `json:"tile_url,omitempty"`
+	Geofences    []pageFile `json:"geofences"`
+	Username     string     `json:"username,omitempty"`
+	Password     string     `json:"password,omitempty"`
+}
+
+type pageFile struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	URL  string `json:"url"` // relative to the page
+}
+
+// Handler serves the page, its assets, /config.json and the geofence files.
+// Links inside the page are relative, so it can be mounted under a prefix
+// with http.StripPrefix.
+func Handler(cfg Config) http.Handler {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	pc := pageConfig{Site: cfg.Site, TopicRoot: strings.TrimSuffix(cfg.TopicRoot, "/"),
+		WebSocketURL: cfg.WebSocketURL, TileURL: cfg.TileURL,
+		Username: cfg.Username, Password: cfg.Password, Geofences: []pageFile{}}
+	files := make(map[string][]byte, len(cfg.Geofences))
+	for _, g := range cfg.Geofences {
+		files[g.Name] = g.Data
+		pc.Geofences = append(pc.Geofences, pageFile{Name: g.Name, Kind: g.Kind,
+			URL: "geofences/" + url.PathEscape(g.Name) + ".geojson"})
+	}
+	cfgJSON, err := json.Marshal(pc)
+	if err != nil {
+		panic(err) // strings and slices always marshal
+	}
+
+	mux := http.NewServeMux()
+	assets := http.FileServerFS(sub)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		noCache(w)
+		http.ServeFileFS(w, r, sub, "index.html")
+	})
+	for _, p := range []string{"/app.js", "/style.css", "/vendor/"} {
+		mux.Handle("GET "+p, withHeaders(assets))
+	}
+	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
+		noCache(w)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(cfgJSON)
+	})
+	mux.HandleFunc("GET /geofences/{file}", func(w http.ResponseWriter, r *http.Request) {
+		name, ok := strings.CutSuffix(r.PathValue("file"), ".geojson")
+		data, found := files[name]
+		if !ok || !found {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/geo+json")
+		w.Write(data)
+	})
+	return mux
+}
+
+// noCache makes a wall display pick up a new radiogw build or config on its
+// next reload without anyone clearing a browser cache.
+func noCache(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-cache") }
+
+func withHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		noCache(w)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
