@@ -8,15 +8,15 @@ import "time"
 type EventKind uint8
 
 const (
-	PTTStart      EventKind = iota + 1 // a unit keyed up (PTT ID at start of transmission)
-	PTTEnd                             // a unit unkeyed (PTT ID at end, or carrier drop)
-	Emergency                          // a unit raised an emergency
-	EmergencyAck                       // an emergency was acknowledged over the air or by a console
-	EmergencyClear                     // the emergency was cleared
-	Status                             // a unit sent a status code
-	RadioCheck                         // a radio check / presence
-	CarrierUp                          // the channel went busy without an ID (COR)
-	CarrierDown                        // the channel went idle (COR)
+	PTTStart       EventKind = iota + 1 // a unit keyed up (PTT ID at start of transmission)
+	PTTEnd                              // a unit unkeyed (PTT ID at end, or carrier drop)
+	Emergency                           // a unit raised an emergency
+	EmergencyAck                        // an emergency was acknowledged over the air or by a console
+	EmergencyClear                      // the emergency was cleared
+	Status                              // a unit sent a status code
+	RadioCheck                          // a radio check / presence
+	CarrierUp                           // the channel went busy without an ID (COR)
+	CarrierDown                         // the channel went idle (COR)
 )
 
 var eventNames = [...]string{"", "ptt_start", "ptt_end", "emergency", "emergency_ack",

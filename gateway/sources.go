@@ -94,6 +94,13 @@ func (d *Daemon) start(parent context.Context, rs *runningSource) {
 	d.srcMu.Lock()
 	d.sources[rs.cfg.Name] = rs
 	d.srcMu.Unlock()
+	if rs.cfg.COR != nil {
+		d.srcWG.Add(1)
+		go func() {
+			defer d.srcWG.Done()
+			d.runCOR(ctx, rs)
+		}()
+	}
 	d.srcWG.Add(1)
 	go func() {
 		defer d.srcWG.Done()
