@@ -292,7 +292,11 @@ func (o *Outbox) undo(size int64, n int, err error) error {
 }
 
 // Peek returns up to max of the oldest unacknowledged entries, oldest first.
-func (o *Outbox) Peek(max int) ([]Entry, error) {
+func (o *Outbox) Peek(max int) ([]Entry, error) { return o.Scan(0, max) }
+
+// Scan is Peek starting after index after: it pages through the backlog
+// without acknowledging it (for exporting to a file).
+func (o *Outbox) Scan(after uint64, max int) ([]Entry, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
@@ -303,19 +307,20 @@ func (o *Outbox) Peek(max int) ([]Entry, error) {
 		if len(out) >= max {
 			break
 		}
-		if s.n == 0 {
+		if s.n == 0 || s.last <= after {
 			continue
 		}
 		var err error
-		if out, err = s.read(out, max); err != nil {
+		if out, err = s.read(out, max, after); err != nil {
 			return out, err
 		}
 	}
 	return out, nil
 }
 
-// read appends the segment's unacknowledged entries to out, up to max in all.
-func (s *segment) read(out []Entry, max int) ([]Entry, error) {
+// read appends the segment's unacknowledged entries after index after to
+// out, up to max in all.
+func (s *segment) read(out []Entry, max int, after uint64) ([]Entry, error) {
 	f, err := os.Open(s.path)
 	if err != nil {
 		return out, fmt.Errorf("outbox: peek: %w", err)
@@ -326,7 +331,9 @@ func (s *segment) read(out []Entry, max int) ([]Entry, error) {
 		return out, fmt.Errorf("outbox: peek %s: %w", s.path, err)
 	}
 	for len(out) < max && sc.off < s.size && sc.next() {
-		out = append(out, sc.rec.entry())
+		if sc.rec.index > after {
+			out = append(out, sc.rec.entry())
+		}
 	}
 	if sc.err != nil {
 		return out, fmt.Errorf("outbox: peek %s at %d: %w", s.path, sc.off, sc.err)

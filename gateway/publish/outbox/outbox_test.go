@@ -61,6 +61,10 @@ func TestAppendPeekAckReopen(t *testing.T) {
 	if !got[1].Time.Equal(t0.Add(time.Second)) || got[1].Class != ClassPosition {
 		t.Fatalf("entry 2 time/class: %v %v", got[1].Time, got[1].Class)
 	}
+	page, _ := o.Scan(8, 100)
+	if len(page) != 2 || page[0].Index != 9 {
+		t.Fatalf("scan after 8: %+v", page)
+	}
 	again, _ := o.Peek(3)
 	if len(again) != 3 || again[0].Index != 1 {
 		t.Fatalf("peek does not remove: %+v", again)
