@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"sync/atomic"
 	"time"
@@ -42,7 +43,16 @@ type console struct {
 
 type consoles struct {
 	list []*console
+	udp  net.Conn // optional: every line also goes here, one per datagram
 	log  *slog.Logger
+}
+
+func dialConsole(addr string) (net.Conn, error) {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sim: console %s: %w", addr, err)
+	}
+	return c, nil
 }
 
 // openConsoles creates one pty per channel and links its slave at the path.
@@ -158,6 +168,12 @@ func runConsole(ctx context.Context, s *script, cs *consoles) {
 		} else if ctx.Err() != nil {
 			return
 		}
-		cs.list[l.channel%len(cs.list)].send(l.text)
+		if len(cs.list) > 0 {
+			cs.list[l.channel%len(cs.list)].send(l.text)
+		}
+		if cs.udp != nil {
+			// a lost datagram is a missed decode, as on the air; no retry
+			_, _ = cs.udp.Write([]byte(l.text))
+		}
 	}
 }

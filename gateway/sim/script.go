@@ -12,7 +12,7 @@ import (
 const (
 	meanPTTGap    = 6 * time.Second
 	meanStatusGap = 20 * time.Second
-	statusCodes   = 8 // 1..8
+	statusCodes   = 6 // 1..6, the common agency table (available ... out of service)
 	appRptNode    = "1999"
 )
 

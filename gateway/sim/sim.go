@@ -51,6 +51,10 @@ type Options struct {
 	// channel's console is ConsolePath and the others ConsolePath-<channel>;
 	// see ConsolePaths.
 	ConsolePath string
+	// ConsoleAddr, if set, receives the same decoder lines over UDP, one
+	// line per datagram, as from a decoder behind a serial-to-IP converter.
+	// radiogw files them under the channel its source is configured with.
+	ConsoleAddr string
 	Channels    []string  // channel names units key up on; default ["main"]
 	UnitIDs     []SimUnit // roster identities to simulate; empty: generate Units units
 
@@ -149,16 +153,22 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer tr.close()
-	var cons *consoles
+	cons := &consoles{log: opts.Logger}
 	if opts.ConsolePath != "" {
 		if cons, err = openConsoles(opts.ConsolePath, opts.Channels, opts.Logger); err != nil {
 			return err
 		}
 		defer cons.close()
 	}
+	if opts.ConsoleAddr != "" {
+		if cons.udp, err = dialConsole(opts.ConsoleAddr); err != nil {
+			return err
+		}
+		defer cons.udp.Close()
+	}
 	opts.Logger.Info("simulated field running", "units", len(opts.UnitIDs), "rate", opts.Rate,
 		"nmea", opts.NMEAAddr, "taip", opts.TAIPAddr, "lrrp", opts.LRRPAddr, "ars", opts.ARSAddr,
-		"console", opts.ConsolePath)
+		"console", opts.ConsolePath, "console_udp", opts.ConsoleAddr)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -171,7 +181,7 @@ func Run(ctx context.Context, opts Options) error {
 			runStream(ctx, s, tr, start)
 		}()
 	}
-	if cons != nil {
+	if len(cons.list) > 0 || cons.udp != nil {
 		running++
 		go func() {
 			defer func() { done <- struct{}{} }()

@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"radiogw/gateway/codec"
+	"radiogw/gateway/codec/ars"
 	"radiogw/gateway/codec/lines"
 	"radiogw/gateway/codec/lrrp"
 	"radiogw/gateway/codec/nmea"
@@ -99,9 +100,10 @@ func TestMessagesDecode(t *testing.T) {
 	nm, _ := nmea.New(codec.Options{Source: "nmea", Strict: true})
 	tp, _ := taip.New(codec.Options{Source: "taip", Strict: true})
 	lr, _ := lrrp.New(codec.Options{Source: "lrrp"})
-	avlOf := map[string]string{}
+	ar, _ := ars.New(codec.Options{Source: "ars"})
+	avlOf, radioOf := map[string]string{}, map[string]string{}
 	for _, u := range f.units {
-		avlOf[u.CallSign] = u.AVLID
+		avlOf[u.CallSign], radioOf[u.CallSign] = u.AVLID, u.RadioID
 	}
 	counts := map[dest]int{}
 	identities := map[string]bool{}
@@ -119,16 +121,18 @@ func TestMessagesDecode(t *testing.T) {
 		case toLRRP:
 			obs, err = lr.Decode(fr)
 		case toARS:
-			// size, header, device id, empty user id and password
-			if len(m.data) < 7 || int(m.data[0])<<8|int(m.data[1]) != len(m.data)-2 || m.data[2] != 0xF0 {
-				t.Errorf("ARS registration %x malformed", m.data)
+			obs, err = ar.Decode(fr)
+			if err == nil && (len(obs.Requests) != 1 || obs.Requests[0].Kind != ars.KindRegister || obs.Requests[0].DeviceID != radioOf[m.unit]) {
+				t.Errorf("ARS %x from %s: %+v, want a registration of radio %s", m.data, m.unit, obs.Requests, radioOf[m.unit])
 			}
-			continue
 		}
 		if err != nil {
 			t.Fatalf("%s: %q does not decode: %v", m.unit, m.data, err)
 		}
 		for _, id := range obs.Identities {
+			if m.to == toARS {
+				continue
+			}
 			if id.DeviceID != avlOf[m.unit] {
 				t.Errorf("%s announced %q, want %q", m.unit, id.DeviceID, avlOf[m.unit])
 			}
