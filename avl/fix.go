@@ -80,8 +80,9 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 	s.u.Motion = pol.motion(s.u.Motion, pos.SpeedKmh)
 	s.touch(f.Time)
 
-	changes := make([]Change, 0, 4)
-	changes = append(changes, Change{Kind: FixAccepted, Time: f.Time, Fix: f, Live: true})
+	// Built in a reused buffer, returned as an exact-size copy: a Change is
+	// half a kilobyte.
+	changes := append(t.changeBuf[:0], Change{Kind: FixAccepted, Time: f.Time, Fix: f, Live: true})
 
 	now := f.Received
 	if now.IsZero() {
@@ -94,7 +95,8 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 
 	changes = t.moveFences(changes, s, &prev, hasPrev, &pol, dt)
 	changes = append(changes, Change{Kind: UnitUpdated, Time: f.Time})
-	return stamp(changes, s)
+	t.changeBuf = changes[:0]
+	return stamp(append([]Change(nil), changes...), s)
 }
 
 // moveFences updates the unit's fence membership and beat after a live move.

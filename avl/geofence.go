@@ -1,6 +1,7 @@
 package avl
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -19,11 +20,23 @@ type fenceEntry struct {
 }
 
 // fenceIndex answers which fences contain a point or a segment crosses.
-// Every test starts with a bounding-box check, so a point costs a few
-// comparisons per fence plus a ray cast of the few polygons around it.
+// A uniform grid over all fences' bounds lists, per cell, the fences whose
+// bounding box overlaps it; a point looks at one cell, a segment at the
+// cells of its bounding box, and only those fences get a bounding-box test
+// and a ray cast.
 type fenceIndex struct {
 	fences []fenceEntry
+
+	all          orb.Bound
+	cols, rows   int
+	cellW, cellH float64
+	cells        [][]int32 // row-major, fence indexes ascending
+	seen         []uint32  // per fence: the query that last visited it
+	query        uint32
 }
+
+// maxGridSide caps the grid at 64x64 cells.
+const maxGridSide = 64
 
 func newFenceIndex(fs []Fence) fenceIndex {
 	x := fenceIndex{fences: make([]fenceEntry, 0, len(fs))}
@@ -54,7 +67,65 @@ func newFenceIndex(fs []Fence) fenceIndex {
 		// Keep empty fences too so indexes stay aligned with the config.
 		x.fences = append(x.fences, e)
 	}
+	x.buildGrid()
 	return x
+}
+
+func (x *fenceIndex) buildGrid() {
+	first := true
+	for i := range x.fences {
+		if len(x.fences[i].polys) == 0 {
+			continue
+		}
+		if first {
+			x.all, first = x.fences[i].bound, false
+		} else {
+			x.all = x.all.Union(x.fences[i].bound)
+		}
+	}
+	x.seen = make([]uint32, len(x.fences))
+	if first {
+		return // no areas at all
+	}
+	// About two cells per fence per side: a beat map of 50 polygons gets a
+	// 14x14 grid, so a cell rarely overlaps more than a few beats.
+	side := 1
+	for side*side < 4*len(x.fences) && side < maxGridSide {
+		side++
+	}
+	x.cols, x.rows = side, side
+	x.cellW = (x.all.Max[0] - x.all.Min[0]) / float64(side)
+	x.cellH = (x.all.Max[1] - x.all.Min[1]) / float64(side)
+	x.cells = make([][]int32, side*side)
+	for i := range x.fences {
+		e := &x.fences[i]
+		if len(e.polys) == 0 {
+			continue
+		}
+		c0, r0 := x.cell(e.bound.Min)
+		c1, r1 := x.cell(e.bound.Max)
+		for r := r0; r <= r1; r++ {
+			for c := c0; c <= c1; c++ {
+				x.cells[r*x.cols+c] = append(x.cells[r*x.cols+c], int32(i))
+			}
+		}
+	}
+}
+
+// cell returns the grid cell of p, clamped to the grid.
+func (x *fenceIndex) cell(p orb.Point) (col, row int) {
+	col, row = x.cols-1, x.rows-1
+	if x.cellW > 0 {
+		col = clampInt(int((p[0]-x.all.Min[0])/x.cellW), 0, x.cols-1)
+	}
+	if x.cellH > 0 {
+		row = clampInt(int((p[1]-x.all.Min[1])/x.cellH), 0, x.rows-1)
+	}
+	return col, row
+}
+
+func clampInt(v, lo, hi int) int {
+	return max(lo, min(v, hi))
 }
 
 // contains reports whether fence i contains p (boundary counts as inside).
@@ -64,18 +135,64 @@ func (x *fenceIndex) contains(i int, p orb.Point) bool {
 		return false
 	}
 	for j, poly := range e.polys {
-		if e.bounds[j].Contains(p) && planar.PolygonContains(poly, p) {
+		if e.bounds[j].Contains(p) && polygonContains(poly, p) {
 			return true
 		}
 	}
 	return false
 }
 
-// containing appends to dst the indexes of every fence containing p.
+// polygonContains is planar.PolygonContains without recomputing the outer
+// ring's bounds on every call (the caller has checked them): on a beat map
+// that halves the cost of a fix. Points on the boundary are inside; holes
+// are not. TestPolygonContainsMatchesOrb holds it to orb's answers.
+func polygonContains(p orb.Polygon, pt orb.Point) bool {
+	if !ringContains(p[0], pt) {
+		return false
+	}
+	for _, hole := range p[1:] {
+		if planar.RingContains(hole, pt) {
+			return false
+		}
+	}
+	return true
+}
+
+// ringContains is a crossing-number test; a point on an edge is inside.
+func ringContains(r orb.Ring, pt orb.Point) bool {
+	x, y := pt[0], pt[1]
+	in := false
+	n := len(r)
+	for i, j := 0, n-1; i < n; j, i = i, i+1 {
+		a, b := r[j], r[i]
+		if onEdge(a, b, pt) {
+			return true
+		}
+		if (a[1] > y) != (b[1] > y) && x < (b[0]-a[0])*(y-a[1])/(b[1]-a[1])+a[0] {
+			in = !in
+		}
+	}
+	return in
+}
+
+// onEdge reports whether pt lies on segment a-b.
+func onEdge(a, b, pt orb.Point) bool {
+	if pt[0] < min(a[0], b[0]) || pt[0] > max(a[0], b[0]) || pt[1] < min(a[1], b[1]) || pt[1] > max(a[1], b[1]) {
+		return false
+	}
+	return orient(a, b, pt) == 0
+}
+
+// containing appends to dst the indexes of every fence containing p,
+// ascending.
 func (x *fenceIndex) containing(p orb.Point, dst []int32) []int32 {
-	for i := range x.fences {
-		if x.contains(i, p) {
-			dst = append(dst, int32(i))
+	if x.cells == nil || !x.all.Contains(p) {
+		return dst
+	}
+	c, r := x.cell(p)
+	for _, i := range x.cells[r*x.cols+c] {
+		if x.contains(int(i), p) {
+			dst = append(dst, i)
 		}
 	}
 	return dst
@@ -84,20 +201,50 @@ func (x *fenceIndex) containing(p orb.Point, dst []int32) []int32 {
 // crossed appends to dst the fences the segment a-b passes through although
 // neither a nor b is inside (listed in inA, inB).
 func (x *fenceIndex) crossed(a, b orb.Point, inA, inB []int32, dst []int32) []int32 {
-	seg := orb.Bound{Min: a, Max: a}.Extend(b)
-	for i := range x.fences {
-		e := &x.fences[i]
-		if len(e.polys) == 0 || !e.bound.Intersects(seg) || has(inA, i) || has(inB, i) {
-			continue
-		}
-		for j, poly := range e.polys {
-			if e.bounds[j].Intersects(seg) && segmentCrossesRing(a, b, poly[0]) {
-				dst = append(dst, int32(i))
-				break
+	seg := orb.Bound{
+		Min: orb.Point{min(a[0], b[0]), min(a[1], b[1])},
+		Max: orb.Point{max(a[0], b[0]), max(a[1], b[1])},
+	}
+	if x.cells == nil || !x.all.Intersects(seg) {
+		return dst
+	}
+	x.query++
+	if x.query == 0 { // wrapped: forget every visit
+		clear(x.seen)
+		x.query = 1
+	}
+	start := len(dst)
+	c0, r0 := x.cell(seg.Min)
+	c1, r1 := x.cell(seg.Max)
+	for r := r0; r <= r1; r++ {
+		for c := c0; c <= c1; c++ {
+			for _, i := range x.cells[r*x.cols+c] {
+				if x.seen[i] == x.query {
+					continue
+				}
+				x.seen[i] = x.query
+				if !has(inA, int(i)) && !has(inB, int(i)) && x.crosses(int(i), a, b, seg) {
+					dst = append(dst, i)
+				}
 			}
 		}
 	}
+	slices.Sort(dst[start:]) // cells list fences in order, several cells do not
 	return dst
+}
+
+// crosses reports whether segment a-b (bounds seg) touches fence i's outer rings.
+func (x *fenceIndex) crosses(i int, a, b orb.Point, seg orb.Bound) bool {
+	e := &x.fences[i]
+	if !e.bound.Intersects(seg) {
+		return false
+	}
+	for j, poly := range e.polys {
+		if e.bounds[j].Intersects(seg) && segmentCrossesRing(a, b, poly[0]) {
+			return true
+		}
+	}
+	return false
 }
 
 // beat returns the name of the first beat fence in a sorted index list.

@@ -1,9 +1,13 @@
 package avl
 
 import (
+	"fmt"
+	"math"
+	"math/rand"
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 // fenceConfig: beat B3 is a ~440 m square 0.01 deg north of the base point,
@@ -144,4 +148,81 @@ func TestSegmentsIntersect(t *testing.T) {
 			t.Errorf("case %d: got %v", i, got)
 		}
 	}
+}
+
+// TestPolygonContainsMatchesOrb holds the tracker's point-in-polygon test
+// to orb's planar.PolygonContains on random jagged polygons with holes,
+// random points and points exactly on vertices and edges.
+func TestPolygonContainsMatchesOrb(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for n := 0; n < 300; n++ {
+		poly := orb.Polygon{randomRing(rng, 0, 0, 1, 3+rng.Intn(30))}
+		if rng.Intn(2) == 0 {
+			poly = append(poly, randomRing(rng, 0, 0, 0.3, 3+rng.Intn(8)))
+		}
+		var pts []orb.Point
+		for k := 0; k < 200; k++ {
+			pts = append(pts, orb.Point{rng.Float64()*2.4 - 1.2, rng.Float64()*2.4 - 1.2})
+		}
+		for _, r := range poly {
+			for k := 0; k+1 < len(r); k++ {
+				pts = append(pts, r[k], orb.Point{(r[k][0] + r[k+1][0]) / 2, (r[k][1] + r[k+1][1]) / 2})
+			}
+		}
+		for _, p := range pts {
+			if got, want := polygonContains(poly, p), planar.PolygonContains(poly, p); got != want {
+				t.Fatalf("polygon %v point %v: got %v, orb says %v", poly, p, got, want)
+			}
+		}
+	}
+}
+
+// TestFenceIndexMatchesBruteForce checks the grid against testing every
+// fence, for points and for crossings.
+func TestFenceIndexMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	var fences []Fence
+	for i := 0; i < 60; i++ {
+		fences = append(fences, Fence{Name: fmt.Sprint(i), Polygon: orb.Polygon{randomRing(rng, rng.Float64()*10, rng.Float64()*10, 0.2+rng.Float64(), 3+rng.Intn(12))}})
+	}
+	fences = append(fences, Fence{Name: "line", Polygon: orb.LineString{{0, 0}, {1, 1}}}) // not an area: never inside
+	x := newFenceIndex(fences)
+	for k := 0; k < 5000; k++ {
+		a := orb.Point{rng.Float64()*12 - 1, rng.Float64()*12 - 1}
+		b := orb.Point{a[0] + rng.NormFloat64()*0.5, a[1] + rng.NormFloat64()*0.5}
+		inA := x.containing(a, nil)
+		var want []int32
+		for i := range fences {
+			if p, ok := fences[i].Polygon.(orb.Polygon); ok && planar.PolygonContains(p, a) {
+				want = append(want, int32(i))
+			}
+		}
+		if fmt.Sprint(inA) != fmt.Sprint(want) {
+			t.Fatalf("containing(%v) = %v, want %v", a, inA, want)
+		}
+		inB := x.containing(b, nil)
+		got := x.crossed(a, b, inA, inB, nil)
+		want = want[:0]
+		for i := range fences {
+			p, ok := fences[i].Polygon.(orb.Polygon)
+			if ok && !has(inA, i) && !has(inB, i) && segmentCrossesRing(a, b, p[0]) {
+				want = append(want, int32(i))
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("crossed(%v, %v) = %v, want %v", a, b, got, want)
+		}
+	}
+}
+
+// randomRing is a closed star-shaped ring of n vertices around (x, y).
+func randomRing(rng *rand.Rand, x, y, r float64, n int) orb.Ring {
+	ring := make(orb.Ring, 0, n+1)
+	for k := 0; k < n; k++ {
+		ang := 2 * math.Pi * (float64(k) + rng.Float64()*0.8) / float64(n)
+		d := r * (0.3 + 0.7*rng.Float64())
+		// Round to a coarse grid so vertices and edges are hit exactly.
+		ring = append(ring, orb.Point{math.Round((x+d*math.Cos(ang))*64) / 64, math.Round((y+d*math.Sin(ang))*64) / 64})
+	}
+	return append(ring, ring[0])
 }

@@ -1,7 +1,7 @@
 package avl
 
 import (
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -24,24 +24,48 @@ type NearestResult struct {
 // Nearest returns the units with a position closest to a point, nearest
 // first (ties by unit ID).
 func (t *Tracker) Nearest(q NearestQuery) []NearestResult {
-	type cand struct {
-		s *unitState
-		d float64
+	// A small N keeps a short sorted list instead of sorting every unit.
+	keep := q.N
+	if keep <= 0 || keep > 64 {
+		keep = len(t.units)
 	}
-	cands := make([]cand, 0, len(t.units))
+	cands := make([]nearCand, 0, min(keep, len(t.units))+1)
 	for _, s := range t.units {
 		p := s.u.Position
 		if p == nil || (q.Status != "" && !strings.EqualFold(s.u.Status, q.Status)) {
 			continue
 		}
-		cands = append(cands, cand{s, haversineM(q.Lat, q.Lon, p.Lat, p.Lon)})
-	}
-	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].d != cands[j].d {
-			return cands[i].d < cands[j].d
+		c := nearCand{s, haversineM(q.Lat, q.Lon, p.Lat, p.Lon)}
+		if len(cands) == keep && !c.less(cands[len(cands)-1]) {
+			continue
 		}
-		return cands[i].s.u.ID < cands[j].s.u.ID
-	})
+		if keep < len(t.units) {
+			// Insertion into the short list.
+			i := len(cands)
+			cands = append(cands, c)
+			for i > 0 && c.less(cands[i-1]) {
+				cands[i] = cands[i-1]
+				i--
+			}
+			cands[i] = c
+			if len(cands) > keep {
+				cands = cands[:keep]
+			}
+			continue
+		}
+		cands = append(cands, c)
+	}
+	if keep >= len(t.units) {
+		slices.SortFunc(cands, func(a, b nearCand) int {
+			if a.less(b) {
+				return -1
+			}
+			if b.less(a) {
+				return 1
+			}
+			return 0
+		})
+	}
 	if q.N > 0 && len(cands) > q.N {
 		cands = cands[:q.N]
 	}
@@ -53,4 +77,16 @@ func (t *Tracker) Nearest(q NearestQuery) []NearestResult {
 		}
 	}
 	return out
+}
+
+type nearCand struct {
+	s *unitState
+	d float64
+}
+
+func (a nearCand) less(b nearCand) bool {
+	if a.d != b.d {
+		return a.d < b.d
+	}
+	return a.s.u.ID < b.s.u.ID
 }

@@ -1,7 +1,9 @@
 package avl
 
 import (
+	"fmt"
 	"math"
+	"math/rand"
 	"testing"
 	"time"
 )
@@ -58,4 +60,36 @@ func nearestIDs(rs []NearestResult) []string {
 		out[i] = r.Unit.ID
 	}
 	return out
+}
+
+// TestNearestMatchesFullSort checks the short-list path against sorting
+// every unit, for several N, with ties.
+func TestNearestMatchesFullSort(t *testing.T) {
+	tr := NewTracker(testConfig())
+	rng := rand.New(rand.NewSource(3))
+	for i := 0; i < 300; i++ {
+		// Coarse positions make exact distance ties common.
+		tr.ApplyFix(fix(fmt.Sprintf("D%03d", i), 0, float64(rng.Intn(9))*0.001, float64(rng.Intn(9))*0.001))
+	}
+	all := tr.Nearest(NearestQuery{Lat: baseLat + 0.004, Lon: baseLon + 0.004})
+	if len(all) != 300 {
+		t.Fatalf("%d results", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].DistanceM < all[i-1].DistanceM || (all[i].DistanceM == all[i-1].DistanceM && all[i].Unit.ID < all[i-1].Unit.ID) {
+			t.Fatalf("full list out of order at %d", i)
+		}
+	}
+	for _, n := range []int{1, 2, 7, 64, 65, 299, 300, 1000} {
+		got := tr.Nearest(NearestQuery{Lat: baseLat + 0.004, Lon: baseLon + 0.004, N: n})
+		want := all[:min(n, len(all))]
+		if len(got) != len(want) {
+			t.Fatalf("N=%d: %d results", n, len(got))
+		}
+		for i := range got {
+			if got[i].Unit.ID != want[i].Unit.ID {
+				t.Fatalf("N=%d: result %d is %s, want %s", n, i, got[i].Unit.ID, want[i].Unit.ID)
+			}
+		}
+	}
 }

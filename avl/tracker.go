@@ -34,6 +34,7 @@ type Tracker struct {
 	rejections map[string]uint64
 
 	scratch, scratch2 []int32 // reused fence index lists
+	changeBuf         []Change
 }
 
 // unitState is a unit plus what the tracker needs to keep deciding about it.
