@@ -459,6 +459,23 @@
     }
   }
 
+  // brokerURL lets a wall display on another machine reach the broker: a
+  // loopback host in the configured URL means "the machine serving this
+  // page", and no URL at all means the embedded broker's default port there.
+  function brokerURL(configured) {
+    const page = location.hostname;
+    const loopback = (h) => h === "localhost" || h === "::1" || h === "[::1]" || /^127\./.test(h);
+    if (!configured) return `ws://${page}:9001`;
+    try {
+      const u = new URL(configured);
+      if (!loopback(u.hostname) || loopback(page)) return configured;
+      u.hostname = page;
+      return u.toString();
+    } catch (e) {
+      return configured;
+    }
+  }
+
   function connect() {
     const cfg = state.cfg;
     const opts = {
@@ -466,7 +483,7 @@
       clean: true, reconnectPeriod: 2000, connectTimeout: 10000, keepalive: 30,
     };
     if (cfg.username) { opts.username = cfg.username; opts.password = cfg.password || ""; }
-    const c = mqtt.connect(cfg.websocket_url, opts);
+    const c = mqtt.connect(brokerURL(cfg.websocket_url), opts);
     state.client = c;
     const conn = $("conn");
     c.on("connect", () => {

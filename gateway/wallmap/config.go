@@ -1,0 +1,60 @@
+package wallmap
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"radiogw/gateway/broker"
+	"radiogw/hcl"
+)
+
+// FromConfig derives the wall map's settings from a radiogw configuration:
+// the site, the topic root (mqtt.topic_root or radiogw/<site>), the
+// WebSocket URL (the embedded broker's WebSocket listener, or an external
+// broker given as ws:// or wss://; otherwise empty and the caller must set
+// it), the geofence files, and, when the embedded broker requires logins,
+// its first display login. TileURL stays empty.
+func FromConfig(cfg *hcl.Config) (Config, error) {
+	c := Config{Site: cfg.Site, TopicRoot: "radiogw/" + cfg.Site}
+	if cfg.MQTT != nil {
+		if cfg.MQTT.TopicRoot != "" {
+			c.TopicRoot = cfg.MQTT.TopicRoot
+		}
+		if b := cfg.MQTT.Broker; strings.HasPrefix(b, "ws://") || strings.HasPrefix(b, "wss://") {
+			c.WebSocketURL = b
+		}
+	} else if ws := cfg.Broker.WebSocket; ws != "" {
+		c.WebSocketURL = "ws://" + loopbackIfWildcard(ws)
+		if cfg.Broker.Auth {
+			for _, u := range cfg.Broker.Users {
+				if u.Role == broker.RoleDisplay {
+					c.Username, c.Password = u.Name, u.Password.Value()
+					break
+				}
+			}
+		}
+	}
+	for _, g := range cfg.Geofences {
+		data, err := os.ReadFile(g.File)
+		if err != nil {
+			return c, fmt.Errorf("wallmap: geofence %q: %w", g.Name, err)
+		}
+		c.Geofences = append(c.Geofences, GeoJSONFile{Name: g.Name, Kind: g.Kind, Data: data})
+	}
+	return c, nil
+}
+
+// loopbackIfWildcard names a wildcard listener by loopback; the page swaps
+// a loopback host for its own host when it is loaded from another machine.
+func loopbackIfWildcard(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
