@@ -1,0 +1,172 @@
+package hcl
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Defaults filled in by Load; docs/config.md lists them for technicians.
+const (
+	DefaultHTTPListen      = "127.0.0.1:8080"
+	DefaultBrokerListen    = "127.0.0.1:1883"
+	DefaultBrokerWebSocket = "127.0.0.1:9001"
+	DefaultMaxFrame        = 4096
+	DefaultUnitType        = "default"
+	DefaultUnitRate        = 2.0
+	DefaultMQTTKeepAlive   = 30 * time.Second
+	DefaultFsync           = "batch"
+	DefaultSnapshotEvery   = 30 * time.Second
+	DefaultMaxBytes        = 1 << 30
+	DefaultMaxAge          = 7 * 24 * time.Hour
+	DefaultInfluxBatch     = 5000
+	DefaultInfluxFlush     = time.Second
+	DefaultInfluxTimeout   = 10 * time.Second
+)
+
+func (b *builder) buildLog(r *rawLog) {
+	if r == nil {
+		r = &rawLog{}
+	}
+	b.cfg.Log = Log{
+		Level:  b.d.enum(r.Level, r.LevelRange, "level", "info", "debug", "info", "warn", "error"),
+		Format: b.d.enum(r.Format, r.FormatRange, "format", "auto", "auto", "text", "json"),
+	}
+}
+
+func (b *builder) buildStorage(r *rawStorage) {
+	if r == nil {
+		r = &rawStorage{}
+	}
+	s := Storage{
+		Dir:           str(r.Dir, ""),
+		Fsync:         b.d.enum(r.Fsync, r.FsyncRange, "fsync", DefaultFsync, "always", "batch", "never"),
+		MaxBytes:      positive(b.d, r.MaxBytes, r.MaxBytesRange, "max_bytes", DefaultMaxBytes),
+		MaxAge:        b.d.duration(r.MaxAge, DefaultMaxAge),
+		SnapshotEvery: b.d.duration(r.SnapshotEvery, DefaultSnapshotEvery),
+	}
+	switch {
+	case s.Dir != "":
+	case os.Getenv("XDG_STATE_HOME") != "":
+		s.Dir = filepath.Join(os.Getenv("XDG_STATE_HOME"), "radiogw")
+	default:
+		s.Dir = "./data"
+	}
+	b.cfg.Storage = s
+	b.cfg.DataDir = s.Dir
+}
+
+func (b *builder) buildHTTP(r *rawHTTP) {
+	if r == nil {
+		b.cfg.HTTP = HTTP{Listen: DefaultHTTPListen}
+		return
+	}
+	h := HTTP{
+		Listen: str(r.Listen, DefaultHTTPListen),
+		Pprof:  boolean(r.Pprof, false),
+		Token:  b.d.secret(r.TokenFile, r.TokenEnv, "HTTP token"),
+	}
+	if h.Listen != "" {
+		b.d.hostPort(h.Listen, r.ListenRange, "listen")
+	}
+	b.cfg.HTTP = h
+}
+
+// mqttSchemes are the broker URL schemes paho accepts.
+var mqttSchemes = []string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}
+
+func (b *builder) buildMQTT(r *rawMQTT) {
+	if r == nil {
+		return
+	}
+	m := &MQTT{
+		Broker:    r.Broker,
+		ClientID:  str(r.ClientID, "radiogw-"+b.cfg.Site),
+		TopicRoot: str(r.TopicRoot, "radiogw/"+b.cfg.Site),
+		Username:  str(r.Username, ""),
+		Password:  b.d.secret(r.PasswordFile, r.PasswordEnv, "MQTT password"),
+		UnitRate:  positive(b.d, r.UnitRate, r.UnitRateRange, "unit_rate", DefaultUnitRate),
+		OwnTracks: boolean(r.OwnTracks, false),
+		KeepAlive: b.d.duration(r.KeepAlive, DefaultMQTTKeepAlive),
+	}
+	scheme, rest, ok := strings.Cut(r.Broker, "://")
+	if !ok || rest == "" || !contains(mqttSchemes, scheme) {
+		b.d.add(r.BrokerRange, "Invalid MQTT broker URL",
+			"%q must look like \"tcp://host:1883\"; schemes: %s.", r.Broker, quoteList(mqttSchemes))
+	}
+	if m.TopicRoot == "" || strings.ContainsAny(m.TopicRoot, "+#") || strings.HasPrefix(m.TopicRoot, "/") || strings.HasSuffix(m.TopicRoot, "/") {
+		b.d.add(r.TopicRange, "Invalid topic_root",
+			"%q must be non-empty, contain no '+' or '#', and not start or end with '/'.", m.TopicRoot)
+	}
+	if t := r.TLS; t != nil {
+		m.TLS = &TLS{
+			CAFile:     b.relPath(str(t.CAFile, ""), r.DefRange),
+			CertFile:   b.relPath(str(t.CertFile, ""), r.DefRange),
+			KeyFile:    b.relPath(str(t.KeyFile, ""), r.DefRange),
+			ServerName: str(t.ServerName, ""),
+			Insecure:   boolean(t.Insecure, false),
+		}
+	}
+	b.cfg.MQTT = m
+}
+
+func (b *builder) buildBroker(r *rawBroker) {
+	br := Broker{Listen: DefaultBrokerListen, WebSocket: DefaultBrokerWebSocket}
+	if r != nil {
+		br.Listen = str(r.Listen, DefaultBrokerListen)
+		br.WebSocket = str(r.WebSocket, DefaultBrokerWebSocket)
+		br.Auth = boolean(r.Auth, false)
+		if br.Listen == "" {
+			b.d.add(r.ListenRange, "Invalid address", "The embedded broker needs a TCP listen address.")
+		} else {
+			b.d.hostPort(br.Listen, r.ListenRange, "listen")
+		}
+		if br.WebSocket != "" {
+			b.d.hostPort(br.WebSocket, r.WebSocketRange, "websocket")
+		}
+		var seen names
+		for _, u := range r.Users {
+			b.claim(&seen, "broker user", u.Name, u.DefRange)
+			if u.PasswordFile == nil && u.PasswordEnv == nil {
+				b.d.add(u.DefRange, "Missing broker user password",
+					"user %q needs password_file or password_env.", u.Name)
+			}
+			br.Users = append(br.Users, BrokerUser{
+				Name:     u.Name,
+				Password: b.d.secret(u.PasswordFile, u.PasswordEnv, "broker password"),
+				Role:     b.d.enum(&u.Role, u.RoleRange, "role", "display", "display", "dispatcher"),
+			})
+		}
+	}
+	b.cfg.Broker = br
+}
+
+func (b *builder) buildInflux(r *rawInflux) {
+	if r == nil {
+		return
+	}
+	in := &Influx{
+		URL:        r.URL,
+		Org:        str(r.Org, ""),
+		Bucket:     r.Bucket,
+		Token:      b.d.secret(r.TokenFile, r.TokenEnv, "InfluxDB token"),
+		BatchSize:  positive(b.d, r.BatchSize, r.BatchSizeRange, "batch_size", DefaultInfluxBatch),
+		FlushEvery: b.d.duration(r.FlushEvery, DefaultInfluxFlush),
+		Timeout:    b.d.duration(r.Timeout, DefaultInfluxTimeout),
+	}
+	if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
+		b.d.add(r.URLRange, "Invalid InfluxDB URL", "%q must start with http:// or https://.", r.URL)
+	}
+	b.cfg.Influx = in
+}
+
+// relPath resolves a path relative to the directory of the file at rng.
+func (b *builder) relPath(p string, rng hcl.Range) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(rng.Filename), p)
+}
