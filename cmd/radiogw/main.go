@@ -22,6 +22,7 @@ func commands() []command {
 		{"check", "validate a configuration without touching hardware", cmdCheck},
 		{"fmt", "rewrite configuration files in canonical form", cmdFmt},
 		{"status", "print a summary from the running daemon", cmdStatus},
+		{"export", "write the InfluxDB outbox as line protocol", cmdExport},
 		{"replay", "send a recorded capture to a UDP source, one line per datagram", cmdReplay},
 		{"version", "print the version", cmdVersion},
 	}

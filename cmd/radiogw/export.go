@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"radiogw/gateway/publish/influx"
+	"radiogw/gateway/publish/outbox"
+)
+
+// cmdExport writes the InfluxDB outbox as line protocol, for `influx write`
+// on a site that ran without an influx block (or through a long outage).
+func cmdExport(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", defaultConfig, "main config file, or the directory holding radiogw.hcl")
+	out := fs.String("o", "-", "output file; - for standard output")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		printConfigError(stderr, err)
+		return 1
+	}
+	dir := filepath.Join(cfg.DataDir, "outbox", "influx")
+	if _, err := os.Stat(dir); err != nil {
+		fmt.Fprintf(stderr, "radiogw export: no outbox at %s: %v\n", dir, err)
+		return 1
+	}
+	o, err := outbox.Open(outbox.Options{Dir: dir, Fsync: outbox.FsyncNever})
+	if err != nil {
+		fmt.Fprintf(stderr, "radiogw export: %v\n", err)
+		return 1
+	}
+	defer o.Close()
+	w := stdout
+	if *out != "-" {
+		f, err := os.Create(*out)
+		if err != nil {
+			fmt.Fprintf(stderr, "radiogw export: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		bw := bufio.NewWriter(f)
+		defer bw.Flush()
+		w = bw
+	}
+	n, err := influx.Export(o, w)
+	if err != nil {
+		fmt.Fprintf(stderr, "radiogw export: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "exported %d points from %s (nothing was removed; import with `influx write`)\n", n, dir)
+	return 0
+}
