@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,14 +29,6 @@ type Queue interface {
 	Append(entries ...outbox.Entry) error
 	Peek(max int) ([]outbox.Entry, error)
 	Ack(upTo uint64) error
-}
-
-// Command is an emergency acknowledgement or clear received on the command
-// topic.
-type Command struct {
-	Action string `json:"action"` // "ack" or "clear"
-	ID     string `json:"id"`
-	By     string `json:"by"`
 }
 
 // Options configure the sink.
@@ -115,12 +106,16 @@ func New(opts Options) (*Sink, error) {
 	s := &Sink{opts: opts, log: opts.Logger.With("sink", sinkName), units: map[string]*unitSlot{},
 		channels: map[string]*channelSlot{}, kick: make(chan struct{}, 1)}
 
+	// radiogw reconnects itself (Run) instead of using paho's auto-reconnect:
+	// on a lost connection paho then fails every pending token at once (the
+	// outbox keeps those events unacknowledged) and a clean-session Connect
+	// empties paho's in-memory store, so no publish from before the outage is
+	// replayed after newer state.
 	co := paho.NewClientOptions().AddBroker(opts.Broker).SetClientID(opts.ClientID).
 		SetUsername(opts.Username).SetPassword(opts.Password).
 		SetCleanSession(true).
 		SetOrderMatters(false). // handlers never block; ordering of our publishes is ours
-		SetAutoReconnect(true).SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(30*time.Second).
+		SetAutoReconnect(false).SetConnectRetry(false).
 		SetConnectTimeout(10*time.Second).SetWriteTimeout(10*time.Second).
 		SetKeepAlive(orDefault(opts.KeepAlive, 30*time.Second)).
 		SetWill(s.topic("status"), "offline", 1, true).
@@ -128,11 +123,7 @@ func New(opts Options) (*Sink, error) {
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			s.gauge(0)
 			s.log.Warn("broker connection lost", "broker", opts.Broker, "err", err)
-		}).
-		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) {
-			if m := s.opts.Metrics; m != nil {
-				m.SinkRetries.WithLabelValues(sinkName).Inc()
-			}
+			s.poke()
 		})
 	if opts.TLS != nil {
 		co.SetTLSConfig(opts.TLS)
@@ -181,28 +172,18 @@ func (s *Sink) onConnect(c paho.Client) {
 	s.poke()
 }
 
+// onCommand runs in paho's goroutine: it parses and hands the command on
+// without blocking. Rejections are counted here; accepted commands are counted
+// by whoever applies them (OnCommand), with the tracker's verdict.
 func (s *Sink) onCommand(_ paho.Client, m paho.Message) {
-	var cmd Command
-	action := m.Topic()[len(s.topic("commands"))+1:]
-	result := "ok"
-	switch {
-	case action != "emergency_ack" && action != "emergency_clear":
-		result = "unknown_topic"
-	case len(m.Payload()) > 4096:
-		result = "too_large"
-	case json.Unmarshal(m.Payload(), &cmd) != nil || cmd.ID == "":
-		result = "malformed"
-	}
-	if m := s.opts.Metrics; m != nil {
-		m.CommandsTotal.WithLabelValues("mqtt", result).Inc()
-	}
-	if result != "ok" {
-		s.log.Warn("rejected command", "topic", m.Topic(), "reason", result)
+	suffix := m.Topic()[min(len(m.Topic()), len(s.topic("commands"))+1):]
+	cmd, err := ParseCommand(suffix, m.Payload())
+	if err != nil {
+		if mt := s.opts.Metrics; mt != nil {
+			mt.CommandsTotal.WithLabelValues("mqtt", commandResult(err)).Inc()
+		}
+		s.log.Warn("rejected command", "topic", m.Topic(), "reason", commandResult(err))
 		return
-	}
-	cmd.Action = map[string]string{"emergency_ack": "ack", "emergency_clear": "clear"}[action]
-	if cmd.By == "" {
-		cmd.By = "mqtt"
 	}
 	if s.opts.OnCommand != nil {
 		s.opts.OnCommand(cmd)
@@ -288,12 +269,34 @@ func (s *Sink) Forget(unitID string) {
 	}
 }
 
-// Run connects and publishes until ctx ends.
+// Reconnect backoff: doubling from minRetry up to maxRetry.
+const (
+	minRetry = time.Second
+	maxRetry = 30 * time.Second
+)
+
+// Run connects, reconnects with backoff, and publishes until ctx ends.
 func (s *Sink) Run(ctx context.Context) error {
-	s.client.Connect() // with ConnectRetry it keeps trying in the background
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	backoff := minRetry
+	var retryAt time.Time
 	for {
+		if !s.client.IsConnectionOpen() && !time.Now().Before(retryAt) {
+			if err := s.connect(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if m := s.opts.Metrics; m != nil {
+					m.SinkRetries.WithLabelValues(sinkName).Inc()
+				}
+				s.log.Warn("broker unreachable", "broker", s.opts.Broker, "err", err, "retry_in", backoff)
+				retryAt = time.Now().Add(backoff)
+				backoff = min(backoff*2, maxRetry)
+			} else {
+				backoff = minRetry
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -301,6 +304,20 @@ func (s *Sink) Run(ctx context.Context) error {
 		case <-tick.C:
 		}
 		s.round(time.Now(), false)
+	}
+}
+
+// connect makes one connection attempt, abandoned when ctx ends.
+func (s *Sink) connect(ctx context.Context) error {
+	t := s.client.Connect()
+	select {
+	case <-t.Done():
+		if err := t.Error(); err != nil {
+			return fmt.Errorf("connect %s: %w", s.opts.Broker, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -384,6 +401,7 @@ func (s *Sink) fail(reason string) {
 
 type pending struct {
 	token    paho.Token
+	kind     string // unit, owntracks, channel, map: the metrics label
 	unit     string
 	channel  string
 	received time.Time
@@ -408,10 +426,12 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			slot.dirty = false
 			continue
 		}
-		out = append(out, pending{token: s.client.Publish(s.topic("units", id), 1, true, payload), unit: id, received: slot.received})
+		out = append(out, pending{token: s.client.Publish(s.topic("units", id), 1, true, payload), kind: "unit",
+			unit: id, received: slot.received})
 		if s.opts.OwnTracks {
 			if ot, err := OwnTracksPayload(&u); err == nil && ot != nil {
-				s.client.Publish("owntracks/"+s.opts.Site+"/"+id, 1, true, ot)
+				out = append(out, pending{token: s.client.Publish("owntracks/"+s.opts.Site+"/"+id, 1, true, ot),
+					kind: "owntracks", unit: id})
 			}
 		}
 		slot.dirty, slot.urgent, slot.lastPub = false, false, now
@@ -427,7 +447,7 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			slot.dirty = false
 			continue
 		}
-		out = append(out, pending{token: s.client.Publish(s.topic("channels", name), 1, true, payload), channel: name})
+		out = append(out, pending{token: s.client.Publish(s.topic("channels", name), 1, true, payload), kind: "channel", channel: name})
 		slot.dirty = false
 	}
 	if s.mapDirty && (force || now.Sub(s.lastMap) >= s.opts.MapEvery) {
@@ -443,7 +463,7 @@ func (s *Sink) publishState(now time.Time, force bool) {
 	if mapUnits != nil {
 		sort.Slice(mapUnits, func(i, j int) bool { return mapUnits[i].ID < mapUnits[j].ID })
 		if payload, err := MapPayload(s.opts.Site, mapUnits, now); err == nil {
-			out = append(out, pending{token: s.client.Publish(s.topic("map"), 1, true, payload)})
+			out = append(out, pending{token: s.client.Publish(s.topic("map"), 1, true, payload), kind: "map"})
 		}
 	}
 	s.confirm(out)
@@ -462,16 +482,10 @@ func (s *Sink) confirm(out []pending) {
 			continue
 		}
 		if m != nil {
-			kind := "map"
-			if p.unit != "" {
-				kind = "unit"
-				if !p.received.IsZero() {
-					m.PublishLatency.WithLabelValues(sinkName).Observe(time.Since(p.received).Seconds())
-				}
-			} else if p.channel != "" {
-				kind = "channel"
+			if p.kind == "unit" && !p.received.IsZero() {
+				m.PublishLatency.WithLabelValues(sinkName).Observe(time.Since(p.received).Seconds())
 			}
-			m.SinkPublished.WithLabelValues(sinkName, kind).Inc()
+			m.SinkPublished.WithLabelValues(sinkName, p.kind).Inc()
 		}
 	}
 }
