@@ -63,7 +63,12 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if err != nil {
 		return nil, fmt.Errorf("source %q: codec %q: %w", s.Name, s.Codec, err)
 	}
-	src, err := source.New(sourceConfig(s))
+	var src source.Source
+	if s.Type == hcl.SourceMQTT {
+		src, err = newMQTTSource(s)
+	} else {
+		src, err = source.New(sourceConfig(s))
+	}
 	if err != nil {
 		return nil, err // names the source already
 	}

@@ -35,6 +35,7 @@ const (
 	SourceUDP       = "udp"
 	SourceTCPClient = "tcp_client"
 	SourceTCPListen = "tcp_listen"
+	SourceMQTT      = "mqtt" // subscribe to another system's broker (trunk-recorder)
 )
 
 // Framings for stream transports.
@@ -74,6 +75,12 @@ type Source struct {
 	StopBits int
 	Startup  string // retry (default) or fail
 	COR      *COR   // carrier-operated relay on a modem-control line
+	// mqtt
+	Broker      string   // tcp://host:1883
+	TopicPrefix string   // trunk-recorder's topic prefix; default "trunk-recorder"
+	Topics      []string // explicit subscription filters; default from the codec
+	Username    string
+	Password    Secret
 
 	DefRange Range
 }

@@ -151,6 +151,17 @@ type rawSource struct {
 	tcpListen *rawTCPListen
 	tcpClient *rawTCPClient
 	serial    *rawSerial
+	mqtt      *rawMQTTSource
+}
+
+type rawMQTTSource struct {
+	Broker       string         `hcl:"broker"`
+	BrokerRange  hcl.Range      `hcl:"broker,attr_range"`
+	TopicPrefix  *string        `hcl:"topic_prefix,optional"`
+	Topics       *[]string      `hcl:"topics,optional"`
+	Username     *string        `hcl:"username,optional"`
+	PasswordFile *hcl.Attribute `hcl:"password_file,optional"`
+	PasswordEnv  *hcl.Attribute `hcl:"password_env,optional"`
 }
 
 type rawUDP struct {

@@ -2,6 +2,7 @@ package hcl
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -12,7 +13,7 @@ import (
 const LinesCodec = "lines"
 
 var (
-	sourceTypes = []string{SourceSerial, SourceUDP, SourceTCPClient, SourceTCPListen}
+	sourceTypes = []string{SourceSerial, SourceUDP, SourceTCPClient, SourceTCPListen, SourceMQTT}
 	framings    = []string{FramingLine, FramingSTXETX, FramingTAIP, FramingLength, FramingDatagram}
 )
 
@@ -39,7 +40,7 @@ func (b *builder) source(r *rawSource) {
 		DefRange: toRange(r.DefRange),
 	}
 	defFraming := FramingLine
-	if r.Type == SourceUDP {
+	if r.Type == SourceUDP || r.Type == SourceMQTT {
 		defFraming = FramingDatagram
 	}
 	s.Framing = b.d.enum(r.Framing, r.FramingRange, "framing", defFraming, framings...)
@@ -78,6 +79,20 @@ func (b *builder) source(r *rawSource) {
 		s.ReadTimeout = b.d.duration(t.ReadTimeout, 0)
 	case r.serial != nil:
 		b.serial(&s, r.serial)
+	case r.mqtt != nil:
+		t := r.mqtt
+		s.Broker = t.Broker
+		s.TopicPrefix = str(t.TopicPrefix, "trunk-recorder")
+		if t.Topics != nil {
+			s.Topics = *t.Topics
+		}
+		s.Username = str(t.Username, "")
+		s.Password = b.d.secret(t.PasswordFile, t.PasswordEnv, "MQTT password of "+from)
+		scheme, rest, ok := strings.Cut(t.Broker, "://")
+		if !ok || rest == "" || !contains(mqttSchemes, scheme) {
+			b.d.add(t.BrokerRange, "Invalid MQTT broker URL",
+				"%q must look like \"tcp://host:1883\"; schemes: %s.", t.Broker, quoteList(mqttSchemes))
+		}
 	default:
 		b.d.add(r.TypeRange, "Invalid source type",
 			"%q is not a source type; use one of %s.", r.Type, quoteList(sourceTypes))
@@ -107,6 +122,9 @@ func decodeSourceBodies(srcs []rawSource) hcl.Diagnostics {
 		case SourceSerial:
 			r.serial = &rawSerial{}
 			ds = gohcl.DecodeBody(r.Rest, nil, r.serial)
+		case SourceMQTT:
+			r.mqtt = &rawMQTTSource{}
+			ds = gohcl.DecodeBody(r.Rest, nil, r.mqtt)
 		}
 		all = append(all, ds...)
 	}

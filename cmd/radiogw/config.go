@@ -17,7 +17,8 @@ const defaultConfig = "/etc/radiogw/radiogw.hcl"
 // loadConfig loads and validates a configuration with the codecs and
 // profiles this binary has.
 func loadConfig(path string) (*hcl.Config, error) {
-	return hcl.Load(path, hcl.Options{Codecs: catalog.Names(), Profiles: catalog.BuiltinProfileNames()})
+	return hcl.Load(path, hcl.Options{Codecs: catalog.Names(), Profiles: catalog.BuiltinProfileNames(),
+		PatternKinds: catalog.PatternKinds()})
 }
 
 // printConfigError renders HCL diagnostics with file:line:col and a snippet,

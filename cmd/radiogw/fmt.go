@@ -19,7 +19,13 @@ func cmdFmt(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() == 1 {
 		*path = fs.Arg(0)
 	}
-	changed, err := hcl.FormatFiles(*path, *check, stdout)
+	// FormatFiles lists what it changed (or would change) on its writer;
+	// with -check the list goes to stderr with the exit status.
+	list := stdout
+	if *check {
+		list = io.Discard
+	}
+	changed, err := hcl.FormatFiles(*path, *check, list)
 	if err != nil {
 		printConfigError(stderr, err)
 		return 1

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"radiogw/channels"
 	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/ars"
 	"radiogw/gateway/codec/lines"
@@ -63,3 +64,13 @@ func LocationRequest(radioID string, interval time.Duration) []byte {
 // RegistrationAck is the ARS acknowledgement radios expect after they
 // register; they register again within the refresh time.
 func RegistrationAck() []byte { return ars.RegistrationAck(30 * time.Minute) }
+
+// PatternKinds lists what a profile pattern may map a line to: every channel
+// event kind, plus the lines codec's JSON reader.
+func PatternKinds() []string {
+	var out []string
+	for k := channels.EventKind(1); k.String() != "unknown"; k++ {
+		out = append(out, k.String())
+	}
+	return append(out, lines.KindJSON)
+}
