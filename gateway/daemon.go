@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,6 +77,7 @@ type Daemon struct {
 	outboxDropSeen map[string]uint64
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
+	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name
 
 	srcMu   sync.Mutex
 	sources map[string]*runningSource
@@ -303,6 +305,13 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 }
 
 func (d *Daemon) setRadioNames(cfg *hcl.Config) {
+	tg := map[string]string{}
+	for _, c := range cfg.Channels {
+		if c.Talkgroup > 0 {
+			tg[strconv.FormatInt(c.Talkgroup, 10)] = c.Name
+		}
+	}
+	d.talkgroups.Store(&tg)
 	m := map[string]string{}
 	for _, u := range cfg.Units {
 		for _, id := range u.RadioIDs {

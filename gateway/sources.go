@@ -190,7 +190,24 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 		}
 	}
 	if !obs.Empty() {
+		d.mapTalkgroups(&obs)
 		d.in.push(rs.cfg.Name, &obs)
+	}
+}
+
+// mapTalkgroups names trunked events by their configured channel: decoders
+// report a talkgroup by number, technicians name the channel that carries
+// it (channel "metro-n" { talkgroup = 3029 }). Unconfigured talkgroups keep
+// their number.
+func (d *Daemon) mapTalkgroups(obs *codec.Observations) {
+	tg := *d.talkgroups.Load()
+	if len(tg) == 0 {
+		return
+	}
+	for i := range obs.Events {
+		if name, ok := tg[obs.Events[i].Channel]; ok {
+			obs.Events[i].Channel = name
+		}
 	}
 }
 
