@@ -32,6 +32,25 @@ const hdopUERE = 5.0
 // outlier, not the new ones.
 const speedJumpStreak = 3
 
+// sanitize turns optional values no device can mean into Unknown, so that
+// NaN is the only "not reported" downstream and no Inf reaches JSON.
+func sanitize(f *Fix) {
+	for _, v := range []*float64{&f.SpeedKmh, &f.HDOP, &f.AccuracyM} {
+		if math.IsInf(*v, 0) || *v < 0 {
+			*v = Unknown
+		}
+	}
+	if math.IsInf(f.AltitudeM, 0) {
+		f.AltitudeM = Unknown
+	}
+	switch {
+	case math.IsInf(f.Heading, 0):
+		f.Heading = Unknown
+	case f.Heading < 0 || f.Heading >= 360:
+		f.Heading = math.Mod(math.Mod(f.Heading, 360)+360, 360)
+	}
+}
+
 // checkFix applies the checks that need no unit history.
 func checkFix(f *Fix, p *TypePolicy) string {
 	if !f.Valid || f.Time.IsZero() {

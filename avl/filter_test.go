@@ -112,3 +112,18 @@ func TestPolicyPerType(t *testing.T) {
 		t.Errorf("patrol unit: got %v %q, want accepted", kinds(cs), cs[0].Reason)
 	}
 }
+
+func TestSanitize(t *testing.T) {
+	f := fix("4521", 0, 0, 0)
+	f.SpeedKmh, f.Heading, f.HDOP, f.AltitudeM, f.AccuracyM = math.Inf(1), -90, -1, math.Inf(-1), math.Inf(1)
+	cs := NewTracker(testConfig()).ApplyFix(f)
+	p := cs[0].Unit.Position
+	if cs[0].Kind != FixAccepted || Known(p.SpeedKmh) || p.Heading != 270 || Known(p.HDOP) || Known(p.Altitude) || Known(cs[0].Fix.AccuracyM) {
+		t.Fatalf("%v: %+v", kinds(cs), *p)
+	}
+	f.Heading = 725
+	sanitize(&f)
+	if f.Heading != 5 {
+		t.Fatalf("heading 725 -> %v", f.Heading)
+	}
+}

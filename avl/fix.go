@@ -14,6 +14,7 @@ const minHeadingDistM = 5
 // A fix older than the live position is accepted into the history only
 // (FixAccepted with Live=false).
 func (t *Tracker) ApplyFix(f Fix) []Change {
+	sanitize(&f)
 	id := f.DeviceID
 	if id == "" {
 		id = f.Peer

@@ -12,7 +12,7 @@ import (
 // busyTracker has units with every kind of state: positions with and
 // without optional values, late breadcrumbs, stale, motion, beat, status,
 // emergency, channel, an unlisted unit.
-func busyTracker(t *testing.T) *Tracker {
+func busyTracker(t testing.TB) *Tracker {
 	t.Helper()
 	tr := NewTracker(fenceConfig())
 	tr.ApplyFix(fix("4521", 0, 0.009, 0))
