@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,4 +221,20 @@ func positionAt(lat, lon float64) func([]byte) bool {
 		var u unitState
 		return json.Unmarshal(b, &u) == nil && u.Position != nil && near(u.Position.Lat, lat) && near(u.Position.Lon, lon)
 	}
+}
+
+// post sends a JSON body with an optional bearer token and returns the status.
+func post(t *testing.T, url, token, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
