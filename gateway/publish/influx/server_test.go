@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -109,12 +111,20 @@ func TestCrashAndReopen(t *testing.T) {
 	if d := o.Stats().Depth; d != 10020 {
 		t.Fatalf("queued before the crash: %d", d)
 	}
+	// The crash also tore the write of one more entry halfway.
+	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
+	f, err := os.OpenFile(segs[len(segs)-1], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{0x60, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3})
+	f.Close()
 
 	srv.Start()
 	o2 := openOutbox(t, dir, nil)
 	defer o2.Close()
-	if st := o2.Stats(); st.Depth != 10020 {
-		t.Fatalf("replayed %d entries, want 10020", st.Depth)
+	if st := o2.Stats(); st.Depth != 10020 || st.Dropped[outbox.DropTorn] != 1 {
+		t.Fatalf("replayed %d entries (want 10020), torn %d (want 1)", st.Depth, st.Dropped[outbox.DropTorn])
 	}
 	s2 := newSink(t, o2, srv.URL)
 	stop2 := runSink(s2)

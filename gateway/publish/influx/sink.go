@@ -235,8 +235,9 @@ func (s *Sink) sleep(ctx context.Context, d time.Duration, wake func() bool) {
 	}
 }
 
-// Close sends what it can before ctx ends. The outbox stays open: it
-// belongs to the caller, and whatever is left is sent after the restart.
+// Close sends what it can before ctx ends, then releases the HTTP client:
+// cancel Run's context first. The outbox stays open: it belongs to the
+// caller, and whatever is left is sent after the restart.
 func (s *Sink) Close(ctx context.Context) error {
 	if s.write == nil {
 		return nil

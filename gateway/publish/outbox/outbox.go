@@ -9,10 +9,8 @@
 package outbox
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sync"
@@ -339,119 +337,6 @@ func (s *segment) read(out []Entry, max int, after uint64) ([]Entry, error) {
 		return out, fmt.Errorf("outbox: peek %s at %d: %w", s.path, sc.off, sc.err)
 	}
 	return out, nil
-}
-
-// Ack records that the destination has every entry up to and including upTo.
-// Fully acknowledged segment files are deleted.
-func (o *Outbox) Ack(upTo uint64) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.closed {
-		return ErrClosed
-	}
-	upTo = min(upTo, o.next-1)
-	if upTo <= o.acked {
-		return nil
-	}
-	keep := o.segs[:0]
-	var err error
-	for i, s := range o.segs {
-		last := i == len(o.segs)-1
-		switch {
-		case err != nil || s.n == 0 && s.last > upTo || s.first > upTo:
-			keep = append(keep, s)
-		case s.last <= upTo:
-			o.ackedN += uint64(s.n)
-			s.reset()
-			s.head = s.size
-			if last {
-				keep = append(keep, s)
-				continue
-			}
-			if rerr := os.Remove(s.path); rerr != nil {
-				err = fmt.Errorf("outbox: ack: %w", rerr)
-				keep = append(keep, s)
-			}
-		default:
-			err = o.ackPart(s, upTo)
-			keep = append(keep, s)
-		}
-	}
-	o.segs = keep
-	if err != nil {
-		return err
-	}
-	o.acked = upTo
-	// Start afresh once the active file is all acknowledged and big enough to bother.
-	if s := o.active(); s.n == 0 && s.size >= 64<<10 {
-		if err := o.newSegment(); err != nil {
-			return err
-		}
-		o.removeSeg(s)
-		if err := os.Remove(s.path); err != nil {
-			return fmt.Errorf("outbox: ack: %w", err)
-		}
-	}
-	return o.writeAck()
-}
-
-// ackPart advances a segment's head past records up to upTo.
-func (o *Outbox) ackPart(s *segment, upTo uint64) error {
-	f, err := os.Open(s.path)
-	if err != nil {
-		return fmt.Errorf("outbox: ack: %w", err)
-	}
-	defer f.Close()
-	sc, err := newScanner(f, s.head)
-	if err != nil {
-		return fmt.Errorf("outbox: ack: %w", err)
-	}
-	head := s.head
-	s.reset()
-	for sc.off < s.size && sc.next() {
-		if sc.rec.index <= upTo {
-			head = sc.off
-			o.ackedN++
-			continue
-		}
-		s.count(&sc.rec)
-	}
-	if sc.err != nil {
-		return fmt.Errorf("outbox: ack %s: %w", s.path, sc.err)
-	}
-	s.head = head
-	return nil
-}
-
-// The ack file holds the acknowledged index and its checksum. Losing it (or
-// an update of it) only means re-sending entries, which sinks make idempotent.
-func (o *Outbox) writeAck() error {
-	var b [12]byte
-	binary.LittleEndian.PutUint64(b[:], o.acked)
-	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[:8], castagnoli))
-	path := filepath.Join(o.opts.Dir, ackFile)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b[:], 0o640); err != nil {
-		return fmt.Errorf("outbox: ack: %w", err)
-	}
-	if o.opts.Fsync == FsyncAlways {
-		if f, err := os.Open(tmp); err == nil {
-			_ = f.Sync()
-			f.Close()
-		}
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("outbox: ack: %w", err)
-	}
-	return nil
-}
-
-func readAck(path string) uint64 {
-	b, err := os.ReadFile(path)
-	if err != nil || len(b) != 12 || crc32.Checksum(b[:8], castagnoli) != binary.LittleEndian.Uint32(b[8:]) {
-		return 0
-	}
-	return binary.LittleEndian.Uint64(b)
 }
 
 // Stats returns a snapshot of depth, size, age and counters.
