@@ -91,4 +91,3 @@ unit "3B07" {
 	}
 	sub.waitTopic(t, "radiogw/test/units/127.0.0.1", 10*time.Second, positionAt(50.891549, 15.210163))
 }
-
