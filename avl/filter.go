@@ -83,6 +83,24 @@ func checkFix(f *Fix, p *TypePolicy) string {
 	return ""
 }
 
+// futureSlack is how far after a fix's receive time the live position may
+// be dated before radiogw treats it as a clock error, when the policy sets
+// no MaxFuture.
+const futureSlack = time.Hour
+
+// fromFuture reports whether a live fix time is later than a new fix's
+// receive time by more than the policy allows for clock skew.
+func fromFuture(live, received time.Time, p *TypePolicy) bool {
+	if received.IsZero() {
+		return false
+	}
+	limit := p.MaxFuture
+	if limit <= 0 {
+		limit = futureSlack
+	}
+	return live.Sub(received) > limit
+}
+
 // impliedKmh is the speed needed to get from a to b in dt.
 func impliedKmh(distM float64, dt time.Duration) float64 {
 	if dt <= 0 {

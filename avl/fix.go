@@ -48,9 +48,16 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 		switch {
 		case f.Time.Equal(prev.FixTime):
 			return t.reject(f, s, uid, listed, RejectDuplicate)
-		case f.Time.Before(prev.FixTime):
+		case f.Time.Before(prev.FixTime) && !fromFuture(prev.FixTime, f.Received, &pol):
 			return t.acceptHistory(f, s)
+		case f.Time.Before(prev.FixTime):
+			// The live fix is dated after this fix was even received: a
+			// device clock that was wrong. Replace it rather than pin the
+			// unit to it; there is no speed or route to derive from it.
+			hasPrev = false
 		}
+	}
+	if hasPrev {
 		distM = haversineM(prev.Lat, prev.Lon, f.Lat, f.Lon)
 		dt = f.Time.Sub(prev.FixTime)
 		if pol.MaxSpeedKmh > 0 && impliedKmh(distM, dt) > pol.MaxSpeedKmh && !s.jumpConfirmed(&f, pol.MaxSpeedKmh) {

@@ -223,3 +223,28 @@ func TestLiveNeverMovesBackwards(t *testing.T) {
 		}
 	}
 }
+
+func TestFutureLiveFixIsReplaced(t *testing.T) {
+	cfg := testConfig()
+	p := cfg.Types[DefaultType]
+	p.MaxFuture = 0 // check off: a future fix gets in
+	cfg.Types[DefaultType] = p
+	tr := NewTracker(cfg)
+	bad := fix("4521", 0, 0.001, 0)
+	bad.Time = bad.Received.Add(48 * time.Hour) // device clock two days ahead
+	if cs := tr.ApplyFix(bad); cs[0].Kind != FixAccepted {
+		t.Fatalf("future fix with the check off: %v %q", kinds(cs), cs[0].Reason)
+	}
+	// Correct fixes that follow must not be filed as history forever.
+	cs := tr.ApplyFix(fix("4521", 10, 0.05, 0))
+	if cs[0].Kind != FixAccepted || !cs[0].Live {
+		t.Fatalf("correct fix after a future one: %v live=%v %q", kinds(cs), cs[0].Live, cs[0].Reason)
+	}
+	if u := mustUnit(t, tr, "2A12"); !u.Position.FixTime.Equal(t0.Add(10*time.Second)) || Known(u.Position.SpeedKmh) {
+		t.Fatalf("position %+v", *u.Position)
+	}
+	// An ordinary late fix (live fix not ahead of the receive clock) is still history.
+	if cs := tr.ApplyFix(fix("4521", 5, 0.05, 0)); cs[0].Live {
+		t.Fatal("late fix moved the unit")
+	}
+}

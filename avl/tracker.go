@@ -22,7 +22,6 @@ type StatusUpdate struct {
 // Tracker holds every unit's state. It is not safe for concurrent use: one
 // goroutine owns it and hands the returned Changes on.
 type Tracker struct {
-	cfg      Config
 	policies map[string]TypePolicy
 	roster   map[string]*RosterEntry // by call sign
 	byAVL    map[string]string       // AVL ID -> call sign
@@ -61,7 +60,6 @@ func NewTracker(cfg Config) *Tracker {
 
 // configure installs cfg without touching unit state.
 func (t *Tracker) configure(cfg Config) {
-	t.cfg = cfg
 	t.crumbs = cfg.Breadcrumbs
 	if t.crumbs <= 0 {
 		t.crumbs = DefaultBreadcrumbs
@@ -76,8 +74,9 @@ func (t *Tracker) configure(cfg Config) {
 	t.roster = make(map[string]*RosterEntry, len(cfg.Roster))
 	t.byAVL = make(map[string]string)
 	t.byRadio = make(map[string]string)
-	for i := range cfg.Roster {
-		e := &cfg.Roster[i]
+	entries := append([]RosterEntry(nil), cfg.Roster...) // the caller may reuse its slice
+	for i := range entries {
+		e := &entries[i]
 		t.roster[e.CallSign] = e
 		for _, id := range e.AVLIDs {
 			t.byAVL[id] = e.CallSign
