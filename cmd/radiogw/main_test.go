@@ -238,3 +238,13 @@ func post(t *testing.T, url, token, body string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
