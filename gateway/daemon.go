@@ -83,6 +83,7 @@ type Daemon struct {
 	sources map[string]*runningSource
 	srcWG   sync.WaitGroup
 	srcCtx  context.Context // parent of every source; cancelled on shutdown
+	fatal   chan error      // a source whose startup policy is "fail" could not start
 
 	http *http.Server
 }
@@ -112,7 +113,8 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
-		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{}}
+		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
+		fatal: make(chan error, 1)}
 	d.setRadioNames(cfg)
 	d.in = newInbox(opts.InboxSoftCap,
 		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
@@ -187,7 +189,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("radiogw running", "site", cfg.Site, "sources", len(cfg.Sources), "units", len(cfg.Units),
 		"channels", len(cfg.Channels), "topic_root", d.topicRoot(), "data_dir", cfg.DataDir)
 
-	<-ctx.Done()
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-d.fatal:
+		d.log.Error("stopping: a required source failed", "err", runErr)
+	}
 	d.notify.Stopping()
 	d.log.Info("shutting down")
 	stopSources()
@@ -200,7 +207,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	sinkWG.Wait()
 	d.closeAll(drain)
 	d.log.Info("stopped")
-	return nil
+	return runErr
 }
 
 func (d *Daemon) closeAll(ctx context.Context) {

@@ -116,6 +116,10 @@ func (d *Daemon) start(parent context.Context, rs *runningSource) {
 			rs.err = err
 			rs.mu.Unlock()
 			d.log.Error("source stopped", "source", rs.cfg.Name, "err", err)
+			select {
+			case d.fatal <- err:
+			default:
+			}
 		}
 	}()
 }

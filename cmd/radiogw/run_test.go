@@ -173,3 +173,30 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// A serial adapter that is absent at boot: with the default policy the daemon
+// starts and keeps retrying; with startup = "fail" it exits 1 and says why.
+func TestSerialStartupPolicy(t *testing.T) {
+	for _, policy := range []string{"retry", "fail"} {
+		t.Run(policy, func(t *testing.T) {
+			s := newSite(t)
+			s.extra = fmt.Sprintf("source \"serial\" \"console\" {\n  device  = %q\n  codec   = \"lines\"\n  profile = \"star\"\n  startup = %q\n}\n",
+				"/dev/serial/by-id/usb-not-plugged-in", policy)
+			s.write(t)
+			p := testsvc.Start(t, nil, binary, "run", "-config", s.config)
+			if policy == "retry" {
+				p.WaitOutput(t, "radiogw running", 20*time.Second)
+				sendUDP(t, s.udpPort, rmc("4521", time.Now(), 33.7, -117.8))
+				sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
+				sub.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, positionAt(33.7, -117.8))
+				return
+			}
+			if code := p.Wait(t, 20*time.Second); code != 1 {
+				t.Fatalf("exit %d, want 1", code)
+			}
+			if !strings.Contains(p.Output(), "usb-not-plugged-in") {
+				t.Errorf("the error does not name the device:\n%s", p.Output())
+			}
+		})
+	}
+}
