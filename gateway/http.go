@@ -162,13 +162,11 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 	}
 	sort.Slice(st.Sinks, func(i, j int) bool { return st.Sinks[i].Name < st.Sinks[j].Name })
 	err := d.call(ctx, func() {
-		for _, u := range d.units.Units() {
-			if u.Position == nil {
-				st.Units["no_position"]++
-			} else {
-				st.Units[u.Stale.String()]++
-			}
+		counts, noPosition := d.units.Counts()
+		for l, n := range counts {
+			st.Units[avl.StaleLevel(l).String()] = n
 		}
+		st.Units["no_position"] = noPosition
 		st.Emergencies = d.chans.Emergencies()
 	})
 	return st, err

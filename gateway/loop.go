@@ -144,15 +144,11 @@ func (d *Daemon) emit(b publish.Batch) {
 }
 
 func (d *Daemon) updateGauges() {
-	counts := map[avl.StaleLevel]int{}
-	for _, u := range d.units.Units() {
-		if u.Position != nil {
-			counts[u.Stale]++
-		}
+	counts, noPosition := d.units.Counts()
+	for l, n := range counts {
+		d.metrics.Units.WithLabelValues(avl.StaleLevel(l).String()).Set(float64(n))
 	}
-	for _, l := range []avl.StaleLevel{avl.Fresh, avl.Aging, avl.Stale, avl.Lost} {
-		d.metrics.Units.WithLabelValues(l.String()).Set(float64(counts[l]))
-	}
+	d.metrics.Units.WithLabelValues("no_position").Set(float64(noPosition))
 	d.metrics.Emergencies.Set(float64(len(d.chans.Emergencies())))
 	d.metrics.QueueDepth.WithLabelValues("inbox").Set(float64(d.in.depth()))
 	for name, o := range d.outboxes {
