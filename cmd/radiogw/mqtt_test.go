@@ -1,0 +1,362 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"radiogw/gateway/testsvc"
+)
+
+// consoleSource is HCL for a UDP console feeding app_rpt MDC-1200 strings
+// into channel tac2.
+func consoleSource(port int) string {
+	return fmt.Sprintf(`
+source "udp" "console" {
+  listen  = "127.0.0.1:%d"
+  codec   = "lines"
+  profile = "mdc1200-app-rpt"
+  channel = "tac2"
+}
+
+channel "tac2" {
+  freq = 460125000
+}
+`, port)
+}
+
+// mqttPublish sends one QoS 1 message and waits for the broker's ack.
+func mqttPublish(t *testing.T, addr, topic string, payload []byte) {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).
+		SetClientID(fmt.Sprintf("console-%d", time.Now().UnixNano())))
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect %s: %v", addr, tok.Error())
+	}
+	defer c.Disconnect(100)
+	if tok := c.Publish(topic, 1, false, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish %s: %v", topic, tok.Error())
+	}
+}
+
+// eventsOn lists the payloads received on one events topic.
+func (s *subscriber) eventsOn(topic string) [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out [][]byte
+	for _, m := range s.msgs {
+		if m.Topic() == topic {
+			out = append(out, m.Payload())
+		}
+	}
+	return out
+}
+
+// metricValue reads one sample from /metrics, or -1.
+func metricValue(t *testing.T, port int, series string) float64 {
+	t.Helper()
+	body := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			var f float64
+			fmt.Sscan(v, &f)
+			return f
+		}
+	}
+	return -1
+}
+
+// An emergency raised on a console carries the unit's last position; an ack
+// published by a dispatcher on the command topic produces one emergency_ack
+// event (acking twice is a no-op), the unit state shows who acked, and every
+// command is counted. Every payload the binary published on the way is checked
+// against docs/schema.
+func TestEmergencyAckOverMQTT(t *testing.T) {
+	s := newSite(t)
+	console := testsvc.FreeUDPPort(t)
+	s.extra = consoleSource(console)
+	s.write(t)
+	s.start(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", s.mqttPort)
+	sub := subscribe(t, addr, "radiogw/test/#")
+	sub.waitTopic(t, "radiogw/test/status", 10*time.Second, func(b []byte) bool { return string(b) == "online" })
+
+	sendUDP(t, s.udpPort, rmc("4521", time.Now(), 33.74562, -117.82311))
+	sub.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, positionAt(33.74562, -117.82311))
+	sendUDP(t, console, "E1201")
+
+	var alarm struct {
+		Unit        string `json:"unit"`
+		RadioID     string `json:"radio_id"`
+		EmergencyID string `json:"emergency_id"`
+		Position    *struct{ Lat, Lon float64 }
+	}
+	b := sub.waitTopic(t, "radiogw/test/events/emergency", 10*time.Second, func([]byte) bool { return true })
+	if err := json.Unmarshal(b, &alarm); err != nil {
+		t.Fatal(err)
+	}
+	if alarm.Unit != "2A12" || alarm.RadioID != "1201" || alarm.EmergencyID == "" || alarm.Position == nil ||
+		!near(alarm.Position.Lat, 33.74562) || !near(alarm.Position.Lon, -117.82311) {
+		t.Fatalf("emergency event = %s; want unit 2A12 with its last position", b)
+	}
+	sub.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, func(b []byte) bool {
+		return strings.Contains(string(b), `"id":"`+alarm.EmergencyID+`"`)
+	})
+
+	// Rejected commands are counted and change nothing.
+	mqttPublish(t, addr, "radiogw/test/commands/emergency_ack", []byte(`{"id":"radiogw/#"}`))
+	mqttPublish(t, addr, "radiogw/test/commands/emergency_ack", []byte(`{not json`))
+	ack := []byte(fmt.Sprintf(`{"id":%q,"by":"disp4"}`, alarm.EmergencyID))
+	mqttPublish(t, addr, "radiogw/test/commands/emergency_ack", ack)
+	mqttPublish(t, addr, "radiogw/test/commands/emergency_ack", ack)
+
+	sub.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, func(b []byte) bool {
+		return strings.Contains(string(b), `"acked_by":"disp4"`) && strings.Contains(string(b), `"acked_at":"`)
+	})
+	sub.waitTopic(t, "radiogw/test/events/emergency_ack", 10*time.Second, func(b []byte) bool {
+		return strings.Contains(string(b), `"by":"disp4"`) && strings.Contains(string(b), alarm.EmergencyID)
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for metricValue(t, s.httpPort, `radiogw_commands_total{result="ok",via="mqtt"}`) < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // a second emergency_ack, if any, would be out by now
+	if n := len(sub.eventsOn("radiogw/test/events/emergency_ack")); n != 1 {
+		t.Errorf("%d emergency_ack events for two identical acks, want 1", n)
+	}
+	for series, want := range map[string]float64{
+		`radiogw_commands_total{result="ok",via="mqtt"}`:        2,
+		`radiogw_commands_total{result="bad_id",via="mqtt"}`:    1,
+		`radiogw_commands_total{result="malformed",via="mqtt"}`: 1,
+	} {
+		if got := metricValue(t, s.httpPort, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+
+	// Clearing ends it: one emergency_clear, the unit state loses the alarm.
+	mqttPublish(t, addr, "radiogw/test/commands/emergency_clear", ack)
+	sub.waitTopic(t, "radiogw/test/events/emergency_clear", 10*time.Second, func([]byte) bool { return true })
+	sub.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, func(b []byte) bool {
+		return !strings.Contains(string(b), `"emergency"`)
+	})
+
+	checkPayloads(t, sub)
+}
+
+// Real NMEA (gpsd captures and modem sentences over IP) and console lines go
+// through the binary; every retained and event payload it publishes matches
+// its schema.
+func TestRealInputPayloadsMatchSchemas(t *testing.T) {
+	s := newSite(t)
+	console := testsvc.FreeUDPPort(t)
+	s.extra = consoleSource(console)
+	s.mqttBlock = "" // embedded broker
+	s.write(t)
+	// OwnTracks needs an mqtt block: use mosquitto for this one.
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker    = \"tcp://%s\"\n  owntracks = true\n}\n", m.Addr)
+	s.write(t)
+	s.start(t)
+	sub := subscribe(t, m.Addr, "#")
+
+	now := time.Now()
+	sendUDP(t, s.udpPort, rmc("4521", now.Add(-2*time.Second), 33.74562, -117.82311))
+	for _, line := range realNMEA(t) {
+		sendUDP(t, s.udpPort, line)
+	}
+	sendUDP(t, console, "I1201", "S1201-3", "E1201", "I1202", "20261123221405 1999 I1203")
+	sub.waitTopic(t, "radiogw/test/events/emergency", 10*time.Second, func([]byte) bool { return true })
+	sub.waitTopic(t, "radiogw/test/map", 10*time.Second, func(b []byte) bool { return bytes.Contains(b, []byte(`"2A12"`)) })
+	sub.waitTopic(t, "owntracks/test/2A12", 10*time.Second, func([]byte) bool { return true })
+	time.Sleep(time.Second)
+	checkPayloads(t, sub)
+}
+
+// realNMEA is every line of the shared modem capture plus the first 200
+// lines of each gpsd log, one datagram each.
+func realNMEA(t *testing.T) []string {
+	t.Helper()
+	data := filepath.Join("..", "..", "..", "shared", "data", "nmea")
+	if _, err := os.Stat(data); err != nil {
+		data = "/work/shared/data/nmea"
+	}
+	files, _ := filepath.Glob(filepath.Join(data, "gpsd", "*.log"))
+	files = append(files, filepath.Join(data, "ip-modems.txt"))
+	var out []string
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatalf("real data: %v", err)
+		}
+		sc := bufio.NewScanner(fh)
+		for n := 0; sc.Scan() && n < 200; n++ {
+			if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+				out = append(out, l)
+			}
+		}
+		fh.Close()
+	}
+	if len(out) < 50 {
+		t.Fatalf("only %d lines of real NMEA found under %s", len(out), data)
+	}
+	return out
+}
+
+var mqttSchemaClass = []struct {
+	re    *regexp.Regexp
+	class string
+}{
+	{regexp.MustCompile(`^radiogw/test/units/[^/]+$`), "unit"},
+	{regexp.MustCompile(`^radiogw/test/channels/[^/]+$`), "channel"},
+	{regexp.MustCompile(`^radiogw/test/events/[a-z_]+$`), "event"},
+	{regexp.MustCompile(`^radiogw/test/commands/[a-z_]+$`), "command"},
+	{regexp.MustCompile(`^radiogw/test/map$`), "map"},
+	{regexp.MustCompile(`^owntracks/test/[^/]+$`), "owntracks"},
+}
+
+// checkPayloads validates every message the subscriber saw against
+// docs/schema/<class>.v1.json (commands included: the accepted ones must match,
+// the rejected ones must not).
+func checkPayloads(t *testing.T, sub *subscriber) {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	const base = "https://radiogw.invalid/schema/"
+	for _, cl := range mqttSchemaClass {
+		f := filepath.Join("..", "..", "docs", "schema", cl.class+".v1.json")
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		c.AddResource(base+cl.class+".v1.json", doc)
+	}
+	seen := map[string]int{}
+	sub.mu.Lock()
+	msgs := append([]paho.Message(nil), sub.msgs...)
+	sub.mu.Unlock()
+	for _, m := range msgs {
+		class := ""
+		for _, cl := range mqttSchemaClass {
+			if cl.re.MatchString(m.Topic()) {
+				class = cl.class
+			}
+		}
+		if class == "" || len(m.Payload()) == 0 {
+			continue // status is plain text; an empty retained message deletes a topic
+		}
+		sch, err := c.Compile(base + class + ".v1.json")
+		if err != nil {
+			t.Fatalf("schema %s: %v", class, err)
+		}
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(m.Payload()))
+		if err == nil {
+			err = sch.Validate(v)
+		}
+		if class == "command" {
+			continue // commands are input; the rejected ones are expected not to match
+		}
+		seen[class]++
+		if err != nil {
+			t.Errorf("%s on %s does not match %s.v1.json: %v\n%s", class, m.Topic(), class, err, m.Payload())
+		}
+	}
+	t.Logf("validated payloads per class: %v", seen)
+	for _, class := range []string{"unit", "channel", "event", "map"} {
+		if seen[class] == 0 {
+			t.Errorf("no %s payload was published", class)
+		}
+	}
+}
+
+// A daemon stopped while the broker is down keeps its unsent events in the
+// outbox; started again (broker still down), it delivers them, and the ones
+// raised since, once the broker is back. The display's persistent session
+// receives every event exactly as raised, after de-duplication by ID.
+func TestDaemonRestartWhileBrokerDown(t *testing.T) {
+	dir := t.TempDir()
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
+		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\n", dir)})
+	s := newSite(t)
+	console := testsvc.FreeUDPPort(t)
+	s.extra = consoleSource(console)
+	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
+	s.write(t)
+
+	events := map[string]bool{}
+	var order []string
+	co := paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("wallmap-restart").
+		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).SetOrderMatters(true).
+		SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(200 * time.Millisecond)
+	msgs := make(chan paho.Message, 1000)
+	co.SetOnConnectHandler(func(c paho.Client) {
+		c.Subscribe("radiogw/test/events/ptt_start", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
+	})
+	display := paho.NewClient(co)
+	if tok := display.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer display.Disconnect(100)
+
+	p := s.start(t)
+	radios := []string{"1201", "1202", "1203", "1204", "1205", "1206"}
+	sendUDP(t, console, "I"+radios[0])
+	collect := func(want int, within time.Duration) {
+		t.Helper()
+		deadline := time.After(within)
+		for len(order) < want {
+			select {
+			case m := <-msgs:
+				var e struct {
+					ID      string `json:"id"`
+					RadioID string `json:"radio_id"`
+				}
+				json.Unmarshal(m.Payload(), &e)
+				if !events[e.ID] {
+					events[e.ID] = true
+					order = append(order, e.RadioID)
+				}
+			case <-deadline:
+				t.Fatalf("got ptt_start from %v, want %d radios in order %v", order, want, radios[:want])
+			}
+		}
+	}
+	collect(1, 10*time.Second)
+
+	m.Stop()
+	time.Sleep(300 * time.Millisecond)
+	sendUDP(t, console, "I"+radios[1])
+	time.Sleep(200 * time.Millisecond)
+	sendUDP(t, console, "I"+radios[2])
+	time.Sleep(500 * time.Millisecond) // the tracker turned; the events are in the outbox
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.Wait(t, 30*time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	p = s.start(t)
+	sendUDP(t, console, "I"+radios[3])
+	time.Sleep(200 * time.Millisecond)
+	sendUDP(t, console, "I"+radios[4])
+	time.Sleep(500 * time.Millisecond)
+	m.Restart()
+	sendUDP(t, console, "I"+radios[5])
+	collect(len(radios), 60*time.Second)
+	if strings.Join(order, ",") != strings.Join(radios, ",") {
+		t.Errorf("ptt_start events arrived for %v, want %v in that order", order, radios)
+	}
+}
