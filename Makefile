@@ -64,19 +64,33 @@ faults: deps build
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./... | tee testdata/out/bench.txt
 
+# PREFIX and DESTDIR as usual (make install DESTDIR=/tmp/pkg PREFIX=/usr).
+# The unit's ExecStart follows PREFIX. An existing radiogw.hcl is never
+# overwritten. On a live system (no DESTDIR) the user, directories and modes
+# are created right away and systemd is told about the unit.
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/radiogw
-	install -D -m 0644 systemd/radiogw.service $(DESTDIR)/etc/systemd/system/radiogw.service
+	install -d -m 0755 $(DESTDIR)/etc/systemd/system
+	sed 's#/usr/local/bin/radiogw#$(PREFIX)/bin/radiogw#g' systemd/radiogw.service > $(DESTDIR)/etc/systemd/system/radiogw.service
+	chmod 0644 $(DESTDIR)/etc/systemd/system/radiogw.service
 	install -D -m 0644 systemd/radiogw.sysusers $(DESTDIR)/usr/lib/sysusers.d/radiogw.conf
 	install -D -m 0644 systemd/radiogw.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/radiogw.conf
 	install -D -m 0644 systemd/99-radiogw-serial.rules.example $(DESTDIR)/usr/share/doc/radiogw/99-radiogw-serial.rules.example
-	install -d $(DESTDIR)/etc/radiogw
+	install -D -m 0644 docs/operations.md $(DESTDIR)/usr/share/doc/radiogw/operations.md
+	install -d -m 0750 $(DESTDIR)/etc/radiogw
 	[ -e $(DESTDIR)/etc/radiogw/radiogw.hcl ] || install -m 0640 hcl/examples/install/radiogw.hcl $(DESTDIR)/etc/radiogw/radiogw.hcl
+	@if [ -z "$(DESTDIR)" ]; then \
+	  systemd-sysusers radiogw.conf && systemd-tmpfiles --create radiogw.conf; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "installed; next: edit /etc/radiogw/radiogw.hcl, radiogw check, systemctl enable --now radiogw"; \
+	fi
 
 uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now radiogw.service || true; fi
 	rm -f $(DESTDIR)$(PREFIX)/bin/radiogw $(DESTDIR)/etc/systemd/system/radiogw.service \
 	  $(DESTDIR)/usr/lib/sysusers.d/radiogw.conf $(DESTDIR)/usr/lib/tmpfiles.d/radiogw.conf
 	rm -rf $(DESTDIR)/usr/share/doc/radiogw
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "left /etc/radiogw and /var/lib/radiogw in place (configuration and data)"
 
 clean:
