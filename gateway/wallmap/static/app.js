@@ -263,7 +263,9 @@
     const list = $("emergencies");
     list.replaceChildren();
     const open = [...state.units.values()].map((u) => u.data).filter((d) => d.emergency)
-      .sort((a, b) => String(a.emergency.since).localeCompare(String(b.emergency.since)));
+      // unacknowledged first, oldest first within each group
+      .sort((a, b) => (!!a.emergency.acked_by - !!b.emergency.acked_by) ||
+        String(a.emergency.since).localeCompare(String(b.emergency.since)));
     if (!open.length) { list.appendChild(html("li", "none", "none")); }
     let unacked = 0;
     for (const d of open) {
@@ -339,16 +341,16 @@
     const on = e.channel ? " on " + e.channel : "";
     switch (e.kind) {
       case "ptt_start": return `${who} keyed up${on}`;
-      case "ptt_end": return `${who} unkeyed${on}`;
+      case "ptt_end": return `${who} unkeyed${on}${e.duration_s ? " after " + Math.round(e.duration_s) + " s" : ""}`;
       case "emergency": return `EMERGENCY ${who}${on}`;
       case "emergency_ack": return `${who} emergency acknowledged${e.by ? " by " + e.by : ""}`;
       case "emergency_clear": return `${who} emergency cleared`;
       case "status": return `${who} status ${e.status || e.status_code || ""}`;
-      case "geofence_enter": return `${who} entered ${e.geofence || e.beat || e.zone || ""}`;
-      case "geofence_exit": return `${who} left ${e.geofence || e.beat || e.zone || ""}`;
+      case "geofence_enter": return `${who} entered ${e.fence || ""}`;
+      case "geofence_exit": return `${who} left ${e.fence || ""}`;
       case "stale": return `${who} ${e.stale || e.level || "stale"}`;
       case "source_up": return `source ${e.source || ""} up`;
-      case "source_down": return `source ${e.source || ""} DOWN`;
+      case "source_down": return `source ${e.source || ""} DOWN${e.detail ? ": " + e.detail : ""}`;
       default: return `${e.kind || "event"} ${who}${on}`;
     }
   }
