@@ -122,7 +122,7 @@ func (t *Tracker) moveFences(changes []Change, s *unitState, prev *Position, has
 		crossed = t.fences.crossed(orb.Point{prev.Lon, prev.Lat}, pt, s.inside, cur, t.scratch2[:0])
 		t.scratch2 = crossed[:0]
 	}
-	changes = t.fences.fenceChanges(changes, s.inside, cur, crossed, p.FixTime)
+	changes = t.fences.fenceChanges(changes, s.inside, cur, crossed, orb.Point{prev.Lon, prev.Lat}, pt, prev.FixTime, p.FixTime)
 	s.inside = append(s.inside[:0], cur...)
 	t.scratch = cur[:0]
 	s.u.Beat = t.fences.beat(s.inside)

@@ -304,23 +304,63 @@ func onSegment(a, b, p orb.Point) bool {
 }
 
 // fenceChanges appends exits (in old, not in cur) then enters (in cur, not
-// in old) of two ascending index lists, and between them an enter/exit pair
-// for every fence in crossed.
-func (x *fenceIndex) fenceChanges(dst []Change, old, cur, crossed []int32, at time.Time) []Change {
+// in old) of two ascending index lists, both at the new fix's time, and
+// between them an enter/exit pair for every fence in crossed, timed where
+// the straight line from the previous fix (a at from) to the new one (b at
+// to) meets the fence.
+func (x *fenceIndex) fenceChanges(dst []Change, old, cur, crossed []int32, a, b orb.Point, from, to time.Time) []Change {
 	for _, i := range old {
 		if !has(cur, int(i)) {
-			dst = append(dst, x.change(GeofenceExit, i, at))
+			dst = append(dst, x.change(GeofenceExit, i, to))
 		}
 	}
 	for _, i := range crossed {
-		dst = append(dst, x.change(GeofenceEnter, i, at), x.change(GeofenceExit, i, at))
+		lo, hi := x.crossingSpan(i, a, b)
+		dt := to.Sub(from)
+		in := from.Add(time.Duration(lo * float64(dt)))
+		out := from.Add(time.Duration(hi * float64(dt)))
+		dst = append(dst, x.change(GeofenceEnter, i, in), x.change(GeofenceExit, i, out))
 	}
 	for _, i := range cur {
 		if !has(old, int(i)) {
-			dst = append(dst, x.change(GeofenceEnter, i, at))
+			dst = append(dst, x.change(GeofenceEnter, i, to))
 		}
 	}
 	return dst
+}
+
+// crossingSpan returns, as fractions of a-b, where the segment first and
+// last meets fence i's outer rings.
+func (x *fenceIndex) crossingSpan(i int32, a, b orb.Point) (lo, hi float64) {
+	lo, hi = 1, 0
+	r := orb.Point{b[0] - a[0], b[1] - a[1]}
+	rr := r[0]*r[0] + r[1]*r[1]
+	note := func(t float64) {
+		t = max(0, min(1, t))
+		lo, hi = min(lo, t), max(hi, t)
+	}
+	for _, poly := range x.fences[i].polys {
+		ring := poly[0]
+		for k := range ring {
+			c, d := ring[k], ring[(k+1)%len(ring)]
+			if !segmentsIntersect(a, b, c, d) {
+				continue
+			}
+			sv := orb.Point{d[0] - c[0], d[1] - c[1]}
+			if den := r[0]*sv[1] - r[1]*sv[0]; den != 0 {
+				note(((c[0]-a[0])*sv[1] - (c[1]-a[1])*sv[0]) / den)
+			} else if rr > 0 { // collinear: the overlap's ends
+				note(((c[0]-a[0])*r[0] + (c[1]-a[1])*r[1]) / rr)
+				note(((d[0]-a[0])*r[0] + (d[1]-a[1])*r[1]) / rr)
+			} else {
+				note(0)
+			}
+		}
+	}
+	if lo > hi { // not met after all: floating point; call it the middle
+		lo, hi = 0.5, 0.5
+	}
+	return lo, hi
 }
 
 func (x *fenceIndex) change(k ChangeKind, i int32, at time.Time) Change {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -112,6 +113,21 @@ func TestGeofenceCrossedBetweenFixes(t *testing.T) {
 	}
 	if u := mustUnit(t, tr, "2A12"); u.Beat != "" {
 		t.Errorf("beat %q after crossing", u.Beat)
+	}
+	// Straight line at constant speed: B3 spans lat +0.008..+0.012, so it is
+	// entered 6 s and left 54 s into the minute; SCHOOL (+0.0095..+0.0105) 24 s and 36 s.
+	wantAt := map[fenceEvent]time.Duration{
+		{GeofenceEnter, "B3"}: 6 * time.Second, {GeofenceExit, "B3"}: 54 * time.Second,
+		{GeofenceEnter, "SCHOOL"}: 24 * time.Second, {GeofenceExit, "SCHOOL"}: 36 * time.Second,
+	}
+	for _, c := range cs {
+		w, ok := wantAt[fenceEvent{c.Kind, c.Fence}]
+		if !ok {
+			continue
+		}
+		if d := c.Time.Sub(t0) - w; d < -time.Millisecond || d > time.Millisecond {
+			t.Errorf("%v %s at %v, want %v", c.Kind, c.Fence, c.Time.Sub(t0), w)
+		}
 	}
 
 	// Cutting past B3's corner: the bounding boxes overlap, the square is
