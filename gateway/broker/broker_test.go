@@ -1,0 +1,198 @@
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"radiogw/gateway/testsvc"
+)
+
+const root = "radiogw/test"
+
+func startBroker(t *testing.T, auth bool) *Broker {
+	t.Helper()
+	b, err := Start(Options{Listen: fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t)),
+		WebSocket: fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t)), Auth: auth, TopicRoot: root,
+		Users: []User{{Name: "wallmap", Password: "map-secret", Role: RoleDisplay},
+			{Name: "disp", Password: "disp-secret", Role: RoleDispatcher}},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+type client struct {
+	paho.Client
+	mu   sync.Mutex
+	got  map[string][]byte
+	seen []string
+}
+
+// connect logs in (user "" is anonymous) and subscribes to filter if given.
+func connect(t *testing.T, url, user, pass, filter string) (*client, error) {
+	t.Helper()
+	c := &client{got: map[string][]byte{}}
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(fmt.Sprintf("%s-%d", user, time.Now().UnixNano())).
+		SetUsername(user).SetPassword(pass).SetConnectTimeout(5 * time.Second)
+	c.Client = paho.NewClient(o)
+	tok := c.Connect()
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		if tok.Error() == nil {
+			return nil, errors.New("connect timed out")
+		}
+		return nil, tok.Error()
+	}
+	t.Cleanup(func() { c.Disconnect(50) })
+	if filter != "" {
+		st := c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
+			c.mu.Lock()
+			c.got[m.Topic()] = m.Payload()
+			c.seen = append(c.seen, m.Topic())
+			c.mu.Unlock()
+		})
+		if !st.WaitTimeout(5*time.Second) || st.Error() != nil {
+			t.Fatalf("subscribe: %v", st.Error())
+		}
+	}
+	return c, nil
+}
+
+func mustConnect(t *testing.T, url, user, pass, filter string) *client {
+	t.Helper()
+	c, err := connect(t, url, user, pass, filter)
+	if err != nil {
+		t.Fatalf("%s login: %v", user, err)
+	}
+	return c
+}
+
+func (c *client) has(topic string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.got[topic]
+	return ok
+}
+
+func (c *client) pub(t *testing.T, topic, payload string) {
+	t.Helper()
+	tok := c.Publish(topic, 1, false, payload)
+	tok.WaitTimeout(5 * time.Second) // a denied QoS 1 publish may still be acked; what matters is delivery
+}
+
+func wait(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// With auth on: anonymous and wrong passwords are refused; a display may
+// subscribe but nothing it publishes arrives; a dispatcher may publish only
+// under <root>/commands/; radiogw's own login publishes anything.
+func TestRoles(t *testing.T) {
+	b := startBroker(t, true)
+	url := b.Addr()
+	if _, err := connect(t, url, "", "", ""); err == nil {
+		t.Errorf("anonymous client accepted with auth = true")
+	}
+	if _, err := connect(t, url, "wallmap", "wrong", ""); err == nil {
+		t.Errorf("wrong password accepted")
+	}
+	if _, err := connect(t, url, "nobody", "map-secret", ""); err == nil {
+		t.Errorf("unknown user accepted")
+	}
+
+	gwUser, gwPass := b.GatewayLogin()
+	gw := mustConnect(t, url, gwUser, gwPass, root+"/commands/#")
+	display := mustConnect(t, url, "wallmap", "map-secret", root+"/#")
+	disp := mustConnect(t, url, "disp", "disp-secret", root+"/units/#")
+
+	// A denied QoS 1 publish from an MQTT 3 client is answered by a
+	// disconnect (MQTT 3 has no negative PUBACK); nothing reaches anyone.
+	for _, f := range []struct{ user, pass, topic string }{
+		{"wallmap", "map-secret", root + "/units/2A12"},
+		{"wallmap", "map-secret", root + "/commands/emergency_ack"},
+		{"disp", "disp-secret", root + "/units/2A13"},
+		{"disp", "disp-secret", root + "/status"},
+		{"disp", "disp-secret", "radiogw/other/commands/emergency_ack"},
+	} {
+		c := mustConnect(t, url, f.user, f.pass, "")
+		c.pub(t, f.topic, `{"id":"e-1201-1"}`)
+		wait(t, f.user+" disconnected after publishing to "+f.topic, func() bool { return !c.IsConnectionOpen() })
+	}
+	disp.pub(t, root+"/commands/emergency_clear", `{"id":"e-1201-1","by":"disp4"}`)
+	gw.pub(t, root+"/units/2A14", `{"class":"unit"}`)
+
+	wait(t, "dispatcher's command at radiogw", func() bool { return gw.has(root + "/commands/emergency_clear") })
+	wait(t, "radiogw's unit state at the display", func() bool { return display.has(root + "/units/2A14") })
+	wait(t, "radiogw's unit state at the dispatcher", func() bool { return disp.has(root + "/units/2A14") })
+	time.Sleep(200 * time.Millisecond)
+	for _, forged := range []string{root + "/units/2A12", root + "/units/2A13", root + "/status"} {
+		if display.has(forged) {
+			t.Errorf("forged %s reached the display", forged)
+		}
+	}
+	if gw.has(root + "/commands/emergency_ack") {
+		t.Errorf("a display's command reached radiogw")
+	}
+	if !display.IsConnectionOpen() || !disp.IsConnectionOpen() {
+		t.Errorf("well-behaved clients were disconnected")
+	}
+}
+
+// Without auth anyone may connect and publish (loopback demo mode).
+func TestNoAuthAllowsAnonymous(t *testing.T) {
+	b := startBroker(t, false)
+	sub := mustConnect(t, b.Addr(), "", "", root+"/#")
+	pub := mustConnect(t, b.Addr(), "", "", "")
+	pub.pub(t, root+"/units/2A12", `{}`)
+	wait(t, "anonymous publish", func() bool { return sub.has(root + "/units/2A12") })
+}
+
+// A browser-style client over WebSocket (ws://host:port/mqtt) logs in as a
+// display and receives retained state published before it connected.
+func TestWebSocketDisplay(t *testing.T) {
+	b := startBroker(t, true)
+	gwUser, gwPass := b.GatewayLogin()
+	gw := mustConnect(t, b.Addr(), gwUser, gwPass, "")
+	tok := gw.Publish(root+"/units/2A12", 1, true, `{"class":"unit","unit":"2A12"}`)
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	ws := "ws://" + b.WebSocketAddr() + "/mqtt"
+	if _, err := connect(t, ws, "", "", ""); err == nil {
+		t.Errorf("anonymous WebSocket client accepted with auth = true")
+	}
+	display := mustConnect(t, ws, "wallmap", "map-secret", root+"/#")
+	wait(t, "retained unit over WebSocket", func() bool { return display.has(root + "/units/2A12") })
+}
+
+// A taken port is reported as ErrPortInUse, so the daemon can explain it.
+func TestPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = Start(Options{Listen: l.Addr().String(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if !errors.Is(err, ErrPortInUse) {
+		t.Fatalf("Start on a taken port: %v, want ErrPortInUse", err)
+	}
+	if FreePort(l.Addr().String()) {
+		t.Errorf("FreePort reports a listening port as free")
+	}
+}
