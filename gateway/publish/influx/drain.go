@@ -67,13 +67,22 @@ func (s *Sink) send(ctx context.Context, es []outbox.Entry) (int, error) {
 }
 
 func (s *Sink) writeLines(ctx context.Context, es []outbox.Entry) error {
-	lines := make([]string, len(es))
+	// One body, built once: WriteRecord would join separate lines again.
+	n := len(es)
 	for i := range es {
-		lines[i] = string(es[i].Data)
+		n += len(es[i].Data)
+	}
+	var body strings.Builder
+	body.Grow(n)
+	for i := range es {
+		if i > 0 {
+			body.WriteByte('\n')
+		}
+		body.Write(es[i].Data)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	if err := s.write.WriteRecord(ctx, lines...); err != nil {
+	if err := s.write.WriteRecord(ctx, body.String()); err != nil {
 		return fmt.Errorf("influx: write %d points: %w", len(es), err)
 	}
 	return nil

@@ -73,20 +73,29 @@ func (o *Outbox) ackPart(s *segment, upTo uint64) error {
 	if err != nil {
 		return fmt.Errorf("outbox: ack: %w", err)
 	}
-	head := s.head
-	s.reset()
+	// Read only up to the first record still pending, so the cost follows
+	// what was acknowledged, not the segment size.
 	for sc.off < s.size && sc.next() {
-		if sc.rec.index <= upTo {
-			head = sc.off
-			o.ackedN++
-			continue
+		r := &sc.rec
+		if r.index > upTo {
+			// Appends are in time order, so this record's append time is
+			// the oldest left, and a lower bound for the oldest position
+			// (enough for the age policy, which only needs to know when to look).
+			s.oldest = r.appended
+			s.oldestPos = max(s.oldestPos, r.appended)
+			break
 		}
-		s.count(&sc.rec)
+		s.head = sc.off
+		s.n--
+		s.bytes -= r.size
+		if r.class == ClassPosition {
+			s.nPos--
+		}
+		o.ackedN++
 	}
 	if sc.err != nil {
 		return fmt.Errorf("outbox: ack %s: %w", s.path, sc.err)
 	}
-	s.head = head
 	return nil
 }
 

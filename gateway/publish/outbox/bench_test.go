@@ -124,3 +124,27 @@ func BenchmarkOpen(b *testing.B) {
 		o.Close()
 	}
 }
+
+// BenchmarkAppendAtCap appends batches of 100 positions to an outbox held at
+// its 32 MiB cap (nothing is acknowledged): the cost of the drop policy.
+func BenchmarkAppendAtCap(b *testing.B) {
+	o := open(b, b.TempDir(), func(op *Options) { op.MaxBytes = 32 << 20; op.Fsync = FsyncNever })
+	defer o.Close()
+	es := make([]Entry, 100)
+	for i := range es {
+		es[i] = Entry{Class: ClassPosition, Time: t0, Data: benchLine}
+	}
+	for o.Stats().Dropped[DropCapPosition] == 0 {
+		if err := o.Append(es...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := o.Append(es...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "entries/s")
+}

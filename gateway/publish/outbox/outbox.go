@@ -103,6 +103,8 @@ type Outbox struct {
 	ackedN   uint64
 	buf      []byte
 	closed   bool
+
+	ageChecked time.Time // last time the age policy looked
 }
 
 const ackFile = "acked"

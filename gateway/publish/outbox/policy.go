@@ -9,16 +9,20 @@ import (
 
 // enforce applies the overflow policy after an append:
 //
-//  1. positions appended longer than MaxAge ago are dropped ("age_position");
-//  2. while the unacknowledged bytes exceed MaxBytes, the oldest positions are
-//     dropped ("cap_position");
+//  1. positions appended longer than MaxAge ago are dropped ("age_position"),
+//     looked for at most every MaxAge/64;
+//  2. when the unacknowledged bytes exceed MaxBytes, the oldest positions are
+//     dropped ("cap_position") down to the low-water mark: MaxBytes less one
+//     segment (at most 1/8 of MaxBytes). Dropping rewrites a segment, so it
+//     happens once per segment's worth of appends, not at every append;
 //  3. if only events are left and the cap is still exceeded, the oldest events
 //     are dropped ("cap_event") and ErrOverflow is returned so the runtime
 //     raises an alarm.
 //
 // Events are never dropped for age.
 func (o *Outbox) enforce(now time.Time) error {
-	if o.opts.MaxAge > 0 {
+	if o.opts.MaxAge > 0 && now.Sub(o.ageChecked) >= o.opts.MaxAge/64 {
+		o.ageChecked = now
 		cutoff := now.Add(-o.opts.MaxAge).UnixNano()
 		for i := 0; i < len(o.segs); i++ {
 			s := o.segs[i]
@@ -38,17 +42,20 @@ func (o *Outbox) enforce(now time.Time) error {
 	if o.opts.MaxBytes <= 0 {
 		return nil
 	}
+	if o.bytes() <= o.opts.MaxBytes {
+		return nil
+	}
+	lowWater := o.opts.MaxBytes - min(o.segBytes, o.opts.MaxBytes/8)
 	var lostEvents uint64
 	for {
-		excess := o.bytes() - o.opts.MaxBytes
-		if excess <= 0 {
-			break
-		}
 		s, reason := o.oldestWith(true), DropCapPosition
+		target := lowWater
 		if s == nil {
-			s, reason = o.oldestWith(false), DropCapEvent
+			// Only events left: lose as few as possible.
+			s, reason, target = o.oldestWith(false), DropCapEvent, o.opts.MaxBytes
 		}
-		if s == nil {
+		excess := o.bytes() - target
+		if s == nil || excess <= 0 {
 			break
 		}
 		freed := int64(0)
