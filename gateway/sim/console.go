@@ -149,31 +149,37 @@ func (cs *consoles) close() {
 	}
 }
 
-// runConsole plays the script on the wall clock.
-func runConsole(ctx context.Context, s *script, cs *consoles) {
+// runConsole plays the script on the wall clock and passes on the status
+// lines the streams queue.
+func runConsole(ctx context.Context, s *script, status *statusQueue, cs *consoles) {
+	next, scripted := s.next()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
-		l, ok := s.next()
-		if !ok {
-			<-ctx.Done()
+		var due <-chan time.Time
+		if scripted {
+			// Reset drops a stale fire (Go 1.23 timers), so no draining
+			timer.Reset(max(0, time.Until(next.at)))
+			due = timer.C
+		}
+		select {
+		case <-ctx.Done():
 			return
+		case l := <-status.lines:
+			cs.send(l)
+		case <-due:
+			cs.send(next)
+			next, scripted = s.next()
 		}
-		if wait := time.Until(l.at); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		} else if ctx.Err() != nil {
-			return
-		}
-		if len(cs.list) > 0 {
-			cs.list[l.channel%len(cs.list)].send(l.text)
-		}
-		if cs.udp != nil {
-			// a lost datagram is a missed decode, as on the air; no retry
-			_, _ = cs.udp.Write([]byte(l.text))
-		}
+	}
+}
+
+func (cs *consoles) send(l consoleLine) {
+	if len(cs.list) > 0 {
+		cs.list[l.channel%len(cs.list)].send(l.text)
+	}
+	if cs.udp != nil {
+		// a lost datagram is a missed decode, as on the air; no retry
+		_, _ = cs.udp.Write([]byte(l.text))
 	}
 }

@@ -39,6 +39,7 @@ type unit struct {
 	reports   int
 	ownSocket bool // NMEA: identity sentence from its own socket, not an ID prefix
 	conn      *net.UDPConn
+	channel   int // console channel its status messages go out on
 
 	triggered atomic.Bool   // LRRP: radiogw asked for triggered reports
 	requestID atomic.Uint32 // LRRP: the request to echo
@@ -58,7 +59,7 @@ func newField(o Options, start time.Time) *field {
 	f := &field{area: newArea(o.Boundary, o.Center)}
 	byProto := map[string][]*unit{}
 	for _, su := range o.UnitIDs {
-		u := &unit{SimUnit: su, v: newVehicle(f.area, rng)}
+		u := &unit{SimUnit: su, v: newVehicle(f.area, rng), channel: rng.Intn(len(o.Channels))}
 		f.units = append(f.units, u)
 		byProto[su.Protocol] = append(byProto[su.Protocol], u)
 	}
@@ -66,15 +67,44 @@ func newField(o Options, start time.Time) *field {
 	for _, u := range byProto[ProtoNMEA] {
 		u.ownSocket = nmeaOwn
 	}
+	driving := map[*unit]bool{}
 	for _, p := range o.enabledProtocols() {
 		us := byProto[p]
 		if len(us) == 0 {
 			continue
 		}
 		f.streams = append(f.streams, newStream(p, f.area, us, o.Rate, start, rand.New(rand.NewSource(rng.Int63())), o.ARSAddr != ""))
+		for _, u := range us {
+			driving[u] = true
+		}
 	}
-	f.script = newScript(rand.New(rand.NewSource(rng.Int63())), f.units, o.Channels, o.EmergencyEvery, start)
+	// Units that drive send their status as they go (en route, on scene,
+	// available); the others send one now and then from the script.
+	var idle []*unit
+	for _, u := range f.units {
+		if !driving[u] {
+			idle = append(idle, u)
+		}
+	}
+	f.script = newScript(rand.New(rand.NewSource(rng.Int63())), f.units, idle, o.Channels, o.EmergencyEvery, start)
 	return f
+}
+
+// statusQueue carries status lines from the streams to the console; the
+// streams never wait on it.
+type statusQueue struct {
+	lines   chan consoleLine
+	dropped atomic.Int64
+}
+
+func newStatusQueue() *statusQueue { return &statusQueue{lines: make(chan consoleLine, 1024)} }
+
+func (q *statusQueue) put(l consoleLine) {
+	select {
+	case q.lines <- l:
+	default:
+		q.dropped.Add(1)
+	}
 }
 
 // stream is one protocol's time wheel.
@@ -89,6 +119,7 @@ type stream struct {
 	next       int // next tick to run
 	ars        bool
 	buf        []byte
+	status     *statusQueue // nil: no console
 }
 
 func newStream(proto string, a area, units []*unit, rate time.Duration, start time.Time, rng *rand.Rand, ars bool) *stream {
@@ -114,6 +145,13 @@ func (s *stream) step(send sendFunc) {
 		u := s.units[i]
 		if u.reports > 0 {
 			u.v.advance(s.area, s.rng, s.rate)
+		}
+		if code := u.v.pending; code != 0 {
+			u.v.pending = 0
+			if s.status != nil && isMDCID(u.RadioID) {
+				s.status.put(consoleLine{at: t, channel: u.channel,
+					text: appRptLine(t, "S"+u.RadioID+"-"+string(rune(code)))})
+			}
 		}
 		u.reports++
 		s.emit(u, t, send)

@@ -22,6 +22,25 @@ type vehicle struct {
 	speedKmh    float64 // cruising speed of the current leg
 	heading     float64 // degrees true, kept while stopped
 	stopLeft    time.Duration
+
+	// Status follows the driving: a leg is either patrol or a call; a call
+	// ends at a scene. status is the last status code sent, pending the
+	// newest change not yet reported (0: none).
+	call            bool
+	status, pending byte
+}
+
+// Status codes of the common agency table the simulator follows.
+const (
+	statusAvailable byte = '1'
+	statusEnroute   byte = '2'
+	statusOnScene   byte = '3'
+)
+
+func (v *vehicle) setStatus(code byte) {
+	if v.status != code {
+		v.status, v.pending = code, code
+	}
 }
 
 // newVehicle places a vehicle at a random point, parked for a random part
@@ -80,15 +99,22 @@ func (v *vehicle) depart(a area, rng *rand.Rand) {
 	}
 	v.target = next
 	v.speedKmh = minSpeedKmh + rng.Float64()*(maxSpeedKmh-minSpeedKmh)
+	v.call = rng.Intn(2) == 0
+	if v.call {
+		v.setStatus(statusEnroute)
+	} else {
+		v.setStatus(statusAvailable)
+	}
 	dx, dy := metres(v.pos, v.target)
 	v.heading = math.Mod(math.Atan2(dx, dy)*180/math.Pi+360, 360)
 }
 
-// arrive stops the vehicle: half the time at a scene for one to four
-// minutes, otherwise briefly, like at a light.
+// arrive stops the vehicle: at the end of a call at the scene for one to
+// four minutes, otherwise briefly, like at a light.
 func (v *vehicle) arrive(rng *rand.Rand) {
-	if rng.Intn(2) == 0 {
+	if v.call {
 		v.stopLeft = time.Minute + time.Duration(rng.Int63n(int64(3*time.Minute)))
+		v.setStatus(statusOnScene)
 	} else {
 		v.stopLeft = 5*time.Second + time.Duration(rng.Int63n(int64(15*time.Second)))
 	}

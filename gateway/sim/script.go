@@ -28,21 +28,33 @@ type consoleLine struct {
 type script struct {
 	rng      *rand.Rand
 	radios   []string // 4-hex-digit IDs
+	statuses []string // IDs of units whose status the script changes
 	channels []string
 	emergEvy time.Duration
 
 	nextPTT, nextStatus, nextEmerg time.Time
 }
 
-func newScript(rng *rand.Rand, units []*unit, channels []string, emergencyEvery time.Duration, start time.Time) *script {
+// newScript plays PTT and emergencies for all units, and status messages
+// for statusUnits (units that do not drive and so have no status of their
+// own to report).
+func newScript(rng *rand.Rand, units, statusUnits []*unit, channels []string, emergencyEvery time.Duration, start time.Time) *script {
 	s := &script{rng: rng, channels: channels, emergEvy: emergencyEvery}
 	for _, u := range units {
 		if isMDCID(u.RadioID) {
 			s.radios = append(s.radios, u.RadioID)
 		}
 	}
+	for _, u := range statusUnits {
+		if isMDCID(u.RadioID) {
+			s.statuses = append(s.statuses, u.RadioID)
+		}
+	}
 	s.nextPTT = start.Add(s.gap(meanPTTGap / time.Duration(max(1, len(channels)))))
 	s.nextStatus = start.Add(s.gap(meanStatusGap))
+	if len(s.statuses) == 0 {
+		s.nextStatus = time.Time{}
+	}
 	if emergencyEvery > 0 {
 		// the first one comes early so a demo shows it within a minute
 		s.nextEmerg = start.Add(min(emergencyEvery, 30*time.Second))
@@ -78,11 +90,12 @@ func (s *script) next() (consoleLine, bool) {
 	ch := s.rng.Intn(len(s.channels))
 	var l consoleLine
 	switch {
-	case !s.nextEmerg.IsZero() && !s.nextEmerg.After(s.nextPTT) && !s.nextEmerg.After(s.nextStatus):
+	case !s.nextEmerg.IsZero() && !s.nextEmerg.After(s.nextPTT) && (s.nextStatus.IsZero() || !s.nextEmerg.After(s.nextStatus)):
 		l = consoleLine{at: s.nextEmerg, channel: ch, text: "E" + id}
 		s.nextEmerg = s.nextEmerg.Add(s.emergEvy)
-	case !s.nextStatus.After(s.nextPTT):
+	case !s.nextStatus.IsZero() && !s.nextStatus.After(s.nextPTT):
 		code := 1 + s.rng.Intn(statusCodes)
+		id = s.statuses[s.rng.Intn(len(s.statuses))]
 		l = consoleLine{at: s.nextStatus, channel: ch, text: "S" + id + "-" + strconv.Itoa(code)}
 		s.nextStatus = s.nextStatus.Add(s.gap(meanStatusGap))
 	default:

@@ -170,6 +170,14 @@ func Run(ctx context.Context, opts Options) error {
 		"nmea", opts.NMEAAddr, "taip", opts.TAIPAddr, "lrrp", opts.LRRPAddr, "ars", opts.ARSAddr,
 		"console", opts.ConsolePath, "console_udp", opts.ConsoleAddr)
 
+	var status *statusQueue
+	if len(cons.list) > 0 || cons.udp != nil {
+		status = newStatusQueue()
+		for _, s := range f.streams {
+			s.status = status
+		}
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})
@@ -181,16 +189,21 @@ func Run(ctx context.Context, opts Options) error {
 			runStream(ctx, s, tr, start)
 		}()
 	}
-	if len(cons.list) > 0 || cons.udp != nil {
+	if status != nil {
 		running++
 		go func() {
 			defer func() { done <- struct{}{} }()
-			runConsole(ctx, f.script, cons)
+			runConsole(ctx, f.script, status, cons)
 		}()
 	}
 	<-ctx.Done()
 	for range running {
 		<-done
+	}
+	if status != nil {
+		if n := status.dropped.Load(); n > 0 {
+			opts.Logger.Warn("status lines dropped: more status changes than a console carries", "dropped", n)
+		}
 	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		return err

@@ -107,6 +107,10 @@ func TestMessagesDecode(t *testing.T) {
 	}
 	counts := map[dest]int{}
 	identities := map[string]bool{}
+	status := newStatusQueue()
+	for _, s := range f.streams {
+		s.status = status
+	}
 	for _, m := range record(f, 300) {
 		counts[m.to]++
 		fr := frame.Frame{Source: "sim", Peer: "127.0.0.1:40000", Received: t0.Add(time.Minute),
@@ -169,11 +173,26 @@ func TestMessagesDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	kinds := map[string]int{}
+	for range 15000 { // five more minutes: units depart, reach scenes, clear
+		for _, s := range f.streams {
+			s.step(func(*unit, dest, []byte) {})
+		}
+	}
+	var console []consoleLine
+	for len(status.lines) > 0 {
+		console = append(console, <-status.lines)
+	}
+	if len(console) < 10 {
+		t.Errorf("only %d status changes from 30 units in 300 s", len(console))
+	}
 	for range 200 {
 		l, ok := f.script.next()
 		if !ok {
 			t.Fatal("no console traffic")
 		}
+		console = append(console, l)
+	}
+	for _, l := range console {
 		obs, err := ld.Decode(frame.Frame{Source: "console", Received: l.at, Data: []byte(l.text)})
 		if err != nil || len(obs.Events) != 1 {
 			t.Fatalf("console line %q: %v, %d events", l.text, err, len(obs.Events))
@@ -204,11 +223,22 @@ func TestUnitsStayInsideAndMovePlausibly(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	const dt = time.Second
 	moves := 0
+	statuses := map[byte]int{}
 	for n := range 40 {
 		v := newVehicle(a, rng)
 		for step := range 3000 {
 			prev, target, wasMoving := v.pos, v.target, v.moving()
 			v.advance(a, rng, dt)
+			switch code := v.pending; {
+			case code == 0:
+			case code == statusOnScene && (!v.call || v.moving()),
+				code == statusEnroute && !v.call,
+				code == statusAvailable && v.call:
+				t.Fatalf("status %c with call=%v moving=%v", code, v.call, v.moving())
+			default:
+				statuses[code]++
+			}
+			v.pending = 0
 			if !a.contains(v.pos) {
 				t.Fatalf("vehicle %d left the boundary at step %d: %v", n, step, v.pos)
 			}
@@ -230,6 +260,9 @@ func TestUnitsStayInsideAndMovePlausibly(t *testing.T) {
 	}
 	if moves < 40*1000 {
 		t.Errorf("only %d moving steps: the vehicles barely drive", moves)
+	}
+	if statuses[statusAvailable] == 0 || statuses[statusEnroute] == 0 || statuses[statusOnScene] == 0 {
+		t.Errorf("status changes %v: want available, en route and on scene", statuses)
 	}
 }
 
