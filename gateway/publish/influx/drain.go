@@ -16,8 +16,14 @@ import (
 // took. It returns how many entries it settled and whether the batch was full.
 func (s *Sink) drainOnce(ctx context.Context) (int, bool, error) {
 	es, err := s.opts.Outbox.Peek(s.opts.BatchSize)
-	if err != nil || len(es) == 0 {
-		return 0, false, err
+	if err != nil {
+		if !errors.Is(err, outbox.ErrClosed) {
+			s.log.Error("influx: cannot read the outbox", "err", err)
+		}
+		return 0, false, fmt.Errorf("influx: %w", err)
+	}
+	if len(es) == 0 {
+		return 0, false, nil
 	}
 	done, err := s.send(ctx, es)
 	if done > 0 {

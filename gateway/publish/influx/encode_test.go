@@ -1,6 +1,8 @@
 package influx
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,5 +107,21 @@ func TestHealthPoint(t *testing.T) {
 		if !strings.Contains(h, want) {
 			t.Errorf("health point %q lacks %q", h, want)
 		}
+	}
+}
+
+func TestRunEndsWhenTheOutboxIsClosed(t *testing.T) {
+	o := openOutbox(t, t.TempDir(), nil)
+	s := newSink(t, o, "http://127.0.0.1:1")
+	o.Close()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, outbox.ErrClosed) {
+			t.Fatalf("Run returned %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run kept going on a closed outbox")
 	}
 }

@@ -196,6 +196,9 @@ func (s *Sink) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if errors.Is(err, outbox.ErrClosed) {
+			return err // the runtime closed the outbox under a running sink
+		}
 		switch {
 		case err != nil:
 			// New data does not cut a retry delay short.
