@@ -289,7 +289,13 @@ func checkPayloads(t *testing.T, sub *subscriber) {
 // raised since, once the broker is back. The display's persistent session
 // receives every event exactly as raised, after de-duplication by ID.
 func TestDaemonRestartWhileBrokerDown(t *testing.T) {
-	dir := t.TempDir()
+	// mosquitto drops root to its own user: its database lives where it may write.
+	dir, err := os.MkdirTemp("", "radiogw-mosquitto-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o777)
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
 		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\n", dir)})
 	s := newSite(t)

@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -17,11 +18,11 @@ import (
 // persistentMosquitto keeps sessions and retained messages on disk, saved
 // after every change, so a killed broker comes back with its subscribers'
 // sessions (the subscriber below is a persistent session).
-func persistentMosquitto(t *testing.T) *testsvc.Mosquitto {
-	dir := t.TempDir()
+func persistentMosquitto(t *testing.T) (*testsvc.Mosquitto, string) {
+	dir := sharedDir(t)
 	return testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
 		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\nmax_queued_messages 100000\n",
-		filepath.Clean(dir))})
+		filepath.Clean(dir))}), dir
 }
 
 // The broker is killed while events and unit updates flow, and restarted.
@@ -29,9 +30,12 @@ func persistentMosquitto(t *testing.T) *testsvc.Mosquitto {
 // allowed: delivery is at-least-once, de-duplicated by event ID), the final
 // retained state of every unit, and the outbox is empty.
 func TestBrokerCrashMidStream(t *testing.T) {
-	m := persistentMosquitto(t)
+	m, dir := persistentMosquitto(t)
 	sub := subscribeOpts(t, paho.NewClientOptions().AddBroker("tcp://"+m.Addr), root+"/#", "wallmap-persistent")
-	time.Sleep(300 * time.Millisecond) // the subscription is saved (autosave_on_changes)
+	waitFor(t, 5*time.Second, "the subscription saved to mosquitto.db", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "mosquitto.db"))
+		return err == nil
+	})
 	s := startSink(t, "tcp://"+m.Addr, "", nil)
 	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
 
@@ -67,7 +71,7 @@ func TestBrokerCrashMidStream(t *testing.T) {
 			t.Fatalf("event %d after de-duplication is %s, want %s (order broken or gap)", i, id, want)
 		}
 	}
-	t.Logf("%d events delivered, %d with duplicates", len(unique), len(all))
+	t.Logf("%d events, %d deliveries (re-sent after the crash)", len(unique), len(all))
 
 	for _, id := range units {
 		topic := root + "/units/" + id

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -204,4 +205,19 @@ func eventIDs(t testing.TB, msgs []msg) (all, unique []string) {
 		}
 	}
 	return all, unique
+}
+
+// sharedDir is a directory mosquitto can use after it drops root privileges
+// to its own user (t.TempDir is private to the test's user).
+func sharedDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "radiogw-mosquitto-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
