@@ -21,6 +21,7 @@ import (
 	"radiogw/gateway/broker"
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/publish"
+	"radiogw/gateway/publish/influx"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/hcl"
@@ -63,6 +64,7 @@ type Daemon struct {
 
 	broker    *broker.Broker
 	mqtt      *mqttsink.Sink
+	influx    *influx.Sink
 	sinks     []publish.Sink
 	outboxes  map[string]*outbox.Outbox
 	in        *inbox
@@ -75,6 +77,7 @@ type Daemon struct {
 	idents         map[string]identity // source+peer → announced device ID
 	lastSnap       time.Time
 	outboxDropSeen map[string]uint64
+	lastHealth     time.Time
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"time"
+
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/influx"
 	"radiogw/hcl"
@@ -20,7 +22,28 @@ func (d *Daemon) newInfluxSink(cfg *hcl.Config) (publish.Sink, error) {
 		opts.URL, opts.Org, opts.Bucket, opts.Token = c.URL, c.Org, c.Bucket, c.Token.Value()
 		opts.BatchSize, opts.FlushEvery, opts.Timeout = c.BatchSize, c.FlushEvery, c.Timeout
 	}
-	return influx.New(opts)
+	sink, err := influx.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	d.influx = sink
+	return sink, nil
+}
+
+// writeHealth queues radiogw's own health point (outbox depth and age,
+// inbox depth) in the InfluxDB history, so an outage shows up there too.
+func (d *Daemon) writeHealth(now time.Time) {
+	if d.influx == nil || now.Sub(d.lastHealth) < 10*time.Second {
+		return
+	}
+	d.lastHealth = now
+	extra := map[string]float64{"inbox_depth": float64(d.in.depth())}
+	if o := d.outboxes["mqtt"]; o != nil {
+		extra["mqtt_outbox_depth"] = float64(o.Stats().Depth)
+	}
+	if err := d.influx.WriteHealth(now, extra); err != nil {
+		d.log.Warn("health point not queued", "err", err)
+	}
 }
 
 func (d *Daemon) influxMetric(name string, _ map[string]string, delta float64) {

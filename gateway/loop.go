@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/codec"
 	"radiogw/gateway/publish"
+	"radiogw/gateway/publish/outbox"
 )
 
 // loop is the one goroutine that owns both trackers. Everything that reads or
@@ -60,6 +62,7 @@ func (d *Daemon) expire(now time.Time) {
 	d.addUnitEvents(&b, 0)
 	d.emit(b)
 	d.updateGauges()
+	d.writeHealth(now)
 	if every := d.config().Storage.SnapshotEvery; every > 0 && now.Sub(d.lastSnap) >= every {
 		d.writeSnapshot(now)
 	}
@@ -136,9 +139,24 @@ func (d *Daemon) emit(b publish.Batch) {
 		return
 	}
 	for _, s := range d.sinks {
-		if err := s.Write(b); err != nil {
+		err := s.Write(b)
+		switch {
+		case errors.Is(err, outbox.ErrOverflow):
+			// The batch is on disk, but older events had to go: an alarm,
+			// never silent.
+			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "event_overflow").Inc()
+			d.log.Error("OUTBOX FULL: oldest events dropped; the destination has been unreachable too long or the cap is too small",
+				"sink", s.Name(), "err", err)
+		case err != nil:
 			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "write_error").Inc()
 			d.log.Error("sink write failed", "sink", s.Name(), "err", err)
+		}
+	}
+	// A raw-ID unit merged into its call sign (the roster learned its ID)
+	// must not linger on the map under its old topic.
+	for i := range b.Units {
+		if c := &b.Units[i]; c.Kind == avl.UnitRemoved && d.mqtt != nil {
+			d.mqtt.Forget(c.Unit.ID)
 		}
 	}
 }
