@@ -76,6 +76,10 @@ func openConsole(path string) (*console, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: console %s: open pty: %w", path, err)
 	}
+	if master, err = pollable(master); err != nil {
+		slave.Close()
+		return nil, fmt.Errorf("sim: console %s: %w", path, err)
+	}
 	// Raw mode: no echo back into the master (nobody reads it for that) and
 	// no line editing, as a real serial port delivers bytes.
 	if t, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS); err == nil {
@@ -99,6 +103,24 @@ func openConsole(path string) (*console, error) {
 		return nil, fmt.Errorf("sim: console %s: %w", path, err)
 	}
 	return &console{path: path, master: master, slave: slave, lines: make(chan string, 256), done: make(chan struct{})}, nil
+}
+
+// pollable returns the pty master in non-blocking mode, registered with
+// Go's poller. creack/pty leaves it blocking (it calls Fd()), and then Close
+// cannot interrupt the pending Read of drain: the descriptor would stay
+// open, and whoever has the console open would never see it unplugged.
+func pollable(f *os.File) (*os.File, error) {
+	defer f.Close()
+	fd, err := unix.Dup(int(f.Fd()))
+	if err != nil {
+		return nil, fmt.Errorf("dup pty: %w", err)
+	}
+	unix.CloseOnExec(fd)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("pty non-blocking: %w", err)
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // write sends queued lines to the master side. A pty whose reader went away
