@@ -213,7 +213,7 @@ source "tcp_client" "star-dead" {
 		`(?m)^  star-dead\s+tcp_client\s+lines\s+DOWN\s+conns 0\s+last frame never`,
 		`(?m)^  mqtt\s+depth \d+\s+bytes \d+`,
 		`(?m)^  influx\s+depth [1-9]\d*\s+bytes [1-9]\d*\s+oldest \d+s`,
-		`(?m)^UNITS\s+fresh 1\b`,
+		`(?m)^UNITS .*\bfresh 1\b`,
 		`(?m)^EMERGENCIES  1 active$`,
 		`(?m)^  \S+  radio 1201  channel tac1  since \S+  NOT ACKNOWLEDGED$`,
 	} {
