@@ -104,7 +104,7 @@ func TestConsoleOverUDP(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{Seed: 2, Units: 3, ConsoleAddr: l.LocalAddr().String(), EmergencyEvery: time.Second})
+		done <- Run(ctx, Options{Seed: 2, Units: 3, ConsoleAddr: l.LocalAddr().String(), EmergencyEvery: time.Second, Logger: quiet})
 	}()
 	d := recv(t, ch)
 	if f := strings.Fields(d.data); len(f) != 3 || !isMDCID(f[2][1:5]) || strings.ContainsAny(d.data, "\r\n") {

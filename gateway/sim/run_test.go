@@ -67,7 +67,7 @@ func TestRunOverRealSockets(t *testing.T) {
 			Seed: 1, Rate: 200 * time.Millisecond, UnitIDs: units,
 			NMEAAddr: nm.LocalAddr().String(), TAIPAddr: tp.LocalAddr().String(),
 			LRRPAddr: lr.LocalAddr().String(), ARSAddr: ars.LocalAddr().String(),
-			ConsolePath: console, Channels: []string{"main"}, EmergencyEvery: time.Second,
+			ConsolePath: console, Channels: []string{"main"}, EmergencyEvery: time.Second, Logger: quiet,
 		})
 	}()
 

@@ -20,7 +20,7 @@ func TestConsoleOpensAsSerialPort(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{Seed: 5, Units: 4, ConsolePath: path, EmergencyEvery: time.Second})
+		done <- Run(ctx, Options{Seed: 5, Units: 4, ConsolePath: path, EmergencyEvery: time.Second, Logger: quiet})
 	}()
 	var port serial.Port
 	var err error

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand"
 	"strings"
@@ -21,6 +22,9 @@ import (
 )
 
 var t0 = time.Date(2026, 11, 23, 22, 14, 5, 0, time.UTC)
+
+// quiet keeps Run's start-up log out of test output.
+var quiet = slog.New(slog.DiscardHandler)
 
 // concave is a U-shaped city: a straight leg between its two arms would
 // cross the notch.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,9 @@ import (
 )
 
 const chromiumPath = "/usr/bin/chromium"
+
+// onePixelPNG is a 1x1 grey PNG, the test's background tile.
+var onePixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc\x60\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00IEND\xaeB`\x82")
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -88,11 +92,18 @@ func TestWallMapInBrowser(t *testing.T) {
 	mux.HandleFunc("GET /api/v1/units/{unit}/track", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"class":"track","v":1,"unit":%q,"points":[{"lat":33.74,"lon":-117.85,"time":"2026-11-23T22:10:00Z"},{"lat":33.745,"lon":-117.845,"time":"2026-11-23T22:12:00Z"},{"lat":33.76,"lon":-117.82,"time":"2026-11-23T22:14:00Z"}]}`, r.PathValue("unit"))
 	})
-	cfg := testConfig()
-	cfg.TopicRoot, cfg.WebSocketURL, cfg.Username, cfg.Password = root, "ws://"+wsAddr, "", ""
-	mux.Handle("/", Handler(cfg))
+	var tiles atomic.Int64
+	mux.HandleFunc("GET /tiles/{z}/{x}/{y}", func(w http.ResponseWriter, r *http.Request) {
+		tiles.Add(1)
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(onePixelPNG)
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
+	cfg := testConfig()
+	cfg.TopicRoot, cfg.WebSocketURL, cfg.Username, cfg.Password = root, "ws://"+wsAddr, "", ""
+	cfg.TileURL = srv.URL + "/tiles/{z}/{x}/{y}"
+	mux.Handle("/", Handler(cfg))
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
@@ -123,6 +134,15 @@ func TestWallMapInBrowser(t *testing.T) {
 	wait("stale unit greyed", `document.querySelector('#units [data-unit="2A14"]').classList.contains("stale-stale")`)
 	wait("channel busy with its talker", `(() => { const c = document.querySelector('#channels li[data-channel="tac2"]'); return c !== null && c.classList.contains("busy") && c.textContent.includes("2A13"); })()`)
 	wait("connection shown live", `document.getElementById("conn").textContent === "live"`)
+	wait("background tiles placed", `document.querySelectorAll("#tiles image").length > 0`)
+	if tiles.Load() == 0 {
+		t.Error("TileURL set but no tile was requested")
+	}
+
+	publish(root+"/status", true, []byte("offline"))
+	wait("offline banner", `!document.getElementById("banner").hidden && document.getElementById("banner").textContent.includes("radiogw OFFLINE")`)
+	publish(root+"/status", true, []byte("online"))
+	wait("offline banner gone", `!document.getElementById("banner").textContent.includes("OFFLINE")`)
 
 	publish(root+"/events/ptt_start", false, []byte(`{"class":"event","v":1,"id":"ev1","kind":"ptt_start","time":"2026-11-23T22:14:06Z","channel":"tac2","unit":"2A13","radio_id":"1301"}`))
 	wait("event in the ticker", `document.getElementById("ticker").textContent.includes("2A13 keyed up on tac2")`)
