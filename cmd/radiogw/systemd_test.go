@@ -369,3 +369,44 @@ func TestMakeInstall(t *testing.T) {
 		t.Errorf("make uninstall PREFIX=/opt/radiogw left the binary")
 	}
 }
+
+// Black-box check of the watchdog's wiring to the tracker loop: while the
+// loop has not turned (here startup hangs reading a snapshot that is a FIFO
+// nobody writes, as a hung NFS mount would), the real binary sends neither
+// READY=1 nor WATCHDOG=1 and says why; once the read completes, READY=1
+// and the pings follow.
+func TestWatchdogWithheldWhileStalled(t *testing.T) {
+	sock := sdtest.Listen(t)
+	s := newSite(t)
+	s.write(t)
+	data := filepath.Join(s.dir, "data")
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(data, "snapshot.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	env := append(sock.Env(), "WATCHDOG_USEC=1000000")
+	p := testsvc.Start(t, env, binary, "run", "-config", s.config)
+
+	p.WaitOutput(t, "pipeline stuck: withholding watchdog ping", 20*time.Second)
+	time.Sleep(time.Second) // two more ping intervals
+	if msgs := sock.Messages(); len(msgs) != 0 {
+		t.Fatalf("a stalled daemon notified %q", msgs)
+	}
+
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close() // an empty snapshot: refused with a warning, startup goes on
+	_, i := sock.WaitFrom(t, 0, "READY=1", 20*time.Second)
+	sock.WaitFrom(t, i+1, "WATCHDOG=1", 5*time.Second)
+	p.WaitOutput(t, "snapshot not restored", 5*time.Second)
+
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.Wait(t, 30*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM", code)
+	}
+}
