@@ -36,7 +36,9 @@ func TestBrokerCrashMidStream(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, "mosquitto.db"))
 		return err == nil
 	})
-	s := startSink(t, "tcp://"+m.Addr, "", nil)
+	// A long ack budget: publishes in flight when the broker dies must fail
+	// with the connection, not hold the sink until the budget runs out.
+	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) { o.WaitBudget = 5 * time.Minute })
 	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
 
 	const n = 400
@@ -61,7 +63,7 @@ func TestBrokerCrashMidStream(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 
-	waitFor(t, 60*time.Second, "every event at the subscriber", func() bool {
+	waitFor(t, 30*time.Second, "every event at the subscriber", func() bool {
 		_, unique := eventIDs(t, sub.snapshot())
 		return len(unique) >= n
 	})
