@@ -78,6 +78,7 @@ type Daemon struct {
 	lastSnap       time.Time
 	outboxDropSeen map[string]uint64
 	lastHealth     time.Time
+	lastStatus     time.Time
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name

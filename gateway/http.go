@@ -161,6 +161,9 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 		st.Sinks = append(st.Sinks, ss)
 	}
 	sort.Slice(st.Sinks, func(i, j int) bool { return st.Sinks[i].Name < st.Sinks[j].Name })
+	// A stuck tracker loop must make /readyz answer 503, not hang.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	err := d.call(ctx, func() {
 		counts, noPosition := d.units.Counts()
 		for l, n := range counts {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"radiogw/avl"
@@ -63,6 +64,7 @@ func (d *Daemon) expire(now time.Time) {
 	d.emit(b)
 	d.updateGauges()
 	d.writeHealth(now)
+	d.serviceStatus(now)
 	if every := d.config().Storage.SnapshotEvery; every > 0 && now.Sub(d.lastSnap) >= every {
 		d.writeSnapshot(now)
 	}
@@ -203,4 +205,24 @@ func (d *Daemon) resolveRadio(radioID string) string {
 		}
 	}
 	return radioID
+}
+
+// serviceStatus keeps the line `systemctl status radiogw` shows current.
+func (d *Daemon) serviceStatus(now time.Time) {
+	if now.Sub(d.lastStatus) < 10*time.Second {
+		return
+	}
+	d.lastStatus = now
+	counts, _ := d.units.Counts()
+	up, total := 0, 0
+	d.srcMu.Lock()
+	for _, rs := range d.sources {
+		total++
+		if rs.up.Load() > 0 {
+			up++
+		}
+	}
+	d.srcMu.Unlock()
+	d.notify.Status(fmt.Sprintf("sources %d/%d up; units fresh %d, aging %d, stale %d, lost %d; emergencies %d",
+		up, total, counts[avl.Fresh], counts[avl.Aging], counts[avl.Stale], counts[avl.Lost], len(d.chans.Emergencies())))
 }

@@ -81,6 +81,9 @@ func loadFences(g hcl.Geofence) ([]avl.Fence, error) {
 }
 
 func sourceConfig(s hcl.Source) source.Config {
+	if s.Keepalive == "" {
+		s.KeepaliveEvery = 0 // the interval means nothing without a keepalive line
+	}
 	return source.Config{Type: s.Type, Name: s.Name, Framing: s.Framing, MaxFrame: s.MaxFrame,
 		Listen: s.Listen, Allow: s.Allow, MaxConns: s.MaxConns, IdleTimeout: s.IdleTimeout,
 		Address: s.Address, Keepalive: s.Keepalive, KeepaliveEvery: s.KeepaliveEvery, ReadTimeout: s.ReadTimeout,
