@@ -108,7 +108,7 @@ func postAuth(t *testing.T, url, auth, body string) (int, string) {
 // mqttConnect tries one login on the broker; it returns the client or the
 // refusal.
 func mqttConnect(addr, user, pass, clientID string) (paho.Client, error) {
-	opts := paho.NewClientOptions().AddBroker("tcp://"+addr).SetClientID(clientID).
+	opts := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(clientID).
 		SetUsername(user).SetPassword(pass).SetAutoReconnect(false).SetConnectTimeout(5 * time.Second)
 	c := paho.NewClient(opts)
 	tok := c.Connect()
