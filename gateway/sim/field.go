@@ -159,6 +159,10 @@ func (s *stream) step(send sendFunc) {
 	s.next++
 }
 
+// skip drops n ticks: the wheel turns on, and the units pick up where they
+// were, as after a radio outage.
+func (s *stream) skip(n int) { s.next += n }
+
 func (s *stream) emit(u *unit, t time.Time, send sendFunc) {
 	lat, lon := u.v.pos[1], u.v.pos[0]
 	speed, heading := u.v.speed(), u.v.heading

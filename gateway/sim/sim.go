@@ -186,7 +186,7 @@ func Run(ctx context.Context, opts Options) error {
 		running++
 		go func() {
 			defer func() { done <- struct{}{} }()
-			runStream(ctx, s, tr, start)
+			runStream(ctx, s, tr.send, start)
 		}()
 	}
 	if status != nil {
@@ -213,14 +213,18 @@ func Run(ctx context.Context, opts Options) error {
 
 // runStream drives one protocol's time wheel on the wall clock. Ticks that
 // were missed (a slow machine) are caught up, so every unit still reports
-// once per interval on average.
-func runStream(ctx context.Context, s *stream, tr *transport, start time.Time) {
+// once per interval on average; after a longer stall (a suspended machine)
+// at most one interval is replayed, not a burst of stale reports.
+func runStream(ctx context.Context, s *stream, send sendFunc, start time.Time) {
 	t := time.NewTicker(s.tick)
 	defer t.Stop()
 	for {
 		due := int(time.Since(start) / s.tick)
+		if behind := due - s.next; behind > len(s.slots) {
+			s.skip(behind - len(s.slots))
+		}
 		for s.next <= due {
-			s.step(tr.send)
+			s.step(send)
 		}
 		select {
 		case <-ctx.Done():

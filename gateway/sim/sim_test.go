@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"math"
@@ -342,5 +343,22 @@ func TestEncodings(t *testing.T) {
 	}
 	if got := fmt.Sprintf("%X", appendARSRegister(nil, "11")); got != "0007F0200231310000" {
 		t.Errorf("ARS registration %s, want the captured 0007F0200231310000", got)
+	}
+}
+
+// TestStallReplaysOneInterval: a wheel that wakes up an hour late sends one
+// interval's reports, not an hour's.
+func TestStallReplaysOneInterval(t *testing.T) {
+	o := testOptions(9)
+	f := newField(o, t0)
+	s := f.streams[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	sent := 0
+	runStream(ctx, s, func(*unit, dest, []byte) { sent++ }, time.Now().Add(-time.Hour))
+	// 10 units, 1 s interval: one replayed interval plus 0.3 s of live ticks,
+	// with NMEA identity sentences, is at most ~3 reports per unit
+	if units := len(s.units); sent == 0 || sent > 4*units {
+		t.Errorf("%d messages from %d units after an hour's stall", sent, units)
 	}
 }
