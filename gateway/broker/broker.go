@@ -39,7 +39,11 @@ type Options struct {
 	Auth      bool   // require a login; without it every client may do anything
 	Users     []User
 	TopicRoot string // radiogw/<site>; commands live under <root>/commands/
-	Logger    *slog.Logger
+	// AllowedOrigins are extra browser origins ("https://wallmap.example:8443",
+	// or "*" for any) admitted on the WebSocket listener besides pages from
+	// the broker's own host name and loopback pages on a loopback broker.
+	AllowedOrigins []string
+	Logger         *slog.Logger
 }
 
 // Broker is a running embedded broker.
@@ -79,12 +83,17 @@ func Start(opts Options) (*Broker, error) {
 	}
 	b.addr = tcp.Address()
 	if opts.WebSocket != "" {
-		ws := listeners.NewWebsocket(listeners.Config{ID: "ws", Address: opts.WebSocket})
-		if err := srv.AddListener(ws); err != nil {
+		ws, err := newWSListener("ws", opts.WebSocket, opts.AllowedOrigins)
+		if err == nil {
+			if err = srv.AddListener(ws); err != nil {
+				ws.ln.Close()
+			}
+		}
+		if err != nil {
 			srv.Close()
 			return nil, listenError(opts.WebSocket, err)
 		}
-		b.wsAddr = opts.WebSocket
+		b.wsAddr = ws.Address()
 	}
 	go func() {
 		if err := srv.Serve(); err != nil {

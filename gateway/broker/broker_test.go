@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -194,5 +195,69 @@ func TestPortInUse(t *testing.T) {
 	}
 	if FreePort(l.Addr().String()) {
 		t.Errorf("FreePort reports a listening port as free")
+	}
+}
+
+// wsWithOrigin connects over WebSocket sending a browser's Origin header.
+func wsWithOrigin(t *testing.T, b *Broker, origin string) error {
+	t.Helper()
+	o := paho.NewClientOptions().AddBroker("ws://" + b.WebSocketAddr() + "/mqtt").
+		SetClientID(fmt.Sprintf("browser-%d", time.Now().UnixNano())).SetUsername("wallmap").SetPassword("map-secret").
+		SetConnectTimeout(5 * time.Second).SetHTTPHeaders(http.Header{"Origin": {origin}})
+	c := paho.NewClient(o)
+	tok := c.Connect()
+	if !tok.WaitTimeout(5 * time.Second) {
+		return errors.New("connect timed out")
+	}
+	if tok.Error() == nil {
+		c.Disconnect(50)
+	}
+	return tok.Error()
+}
+
+// A page from another site cannot use the broker through a dispatcher's
+// browser; the wall map (same host, or loopback to loopback) and configured
+// origins can.
+func TestWebSocketOrigin(t *testing.T) {
+	b := startBroker(t, true)
+	for _, origin := range []string{"http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"} {
+		if err := wsWithOrigin(t, b, origin); err != nil {
+			t.Errorf("origin %s refused: %v", origin, err)
+		}
+	}
+	for _, origin := range []string{"http://evil.example", "https://wallmap.example:8443", "null", "file://"} {
+		if err := wsWithOrigin(t, b, origin); err == nil {
+			t.Errorf("origin %s accepted", origin)
+		}
+	}
+
+	b2, err := Start(Options{Listen: fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t)),
+		WebSocket: fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t)), Auth: true, TopicRoot: root,
+		AllowedOrigins: []string{"https://wallmap.example:8443"},
+		Users:          []User{{Name: "wallmap", Password: "map-secret", Role: RoleDisplay}},
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	if err := wsWithOrigin(t, b2, "https://wallmap.example:8443"); err != nil {
+		t.Errorf("configured origin refused: %v", err)
+	}
+	if err := wsWithOrigin(t, b2, "https://other.example"); err == nil {
+		t.Errorf("unconfigured origin accepted")
+	}
+}
+
+// A taken WebSocket port is reported by Start, like the TCP one.
+func TestWebSocketPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = Start(Options{Listen: fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t)), WebSocket: l.Addr().String(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if !errors.Is(err, ErrPortInUse) {
+		t.Fatalf("Start with a taken WebSocket port: %v, want ErrPortInUse", err)
 	}
 }
