@@ -61,8 +61,18 @@ fuzz-smoke:
 faults: deps build
 	$(GO) test -race -count=1 -timeout 60m -tags faults -run 'Fault' ./cmd/radiogw/
 
+# Micro benchmarks of every package, then the end-to-end harness (real UDP,
+# radiogw, mosquitto, influxd): testdata/out/bench.txt, bench-e2e.txt and
+# bench.json; docs/BENCHMARKS.md explains the figures. BENCH_OUTAGE is the
+# InfluxDB outage of the catch-up measurement (make bench BENCH_OUTAGE=30s).
+BENCH_OUTAGE ?= 5m
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./... | tee testdata/out/bench.txt
+	@mkdir -p testdata/out
+	@{ $(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...; echo $$? > testdata/out/.rc; } | tee testdata/out/bench.txt; \
+	  test "$$(cat testdata/out/.rc)" = 0
+	@{ RADIOGW_BENCH_OUTAGE=$(BENCH_OUTAGE) $(GO) test -tags bench -run '^TestBenchE2E$$' -count=1 -timeout 90m -v ./cmd/radiogw/; \
+	  echo $$? > testdata/out/.rc; } | tee testdata/out/bench-e2e.txt; \
+	  test "$$(cat testdata/out/.rc)" = 0
 
 # PREFIX and DESTDIR as usual (make install DESTDIR=/tmp/pkg PREFIX=/usr).
 # The unit's ExecStart follows PREFIX. An existing radiogw.hcl is never
