@@ -147,6 +147,17 @@ func TestWallMapInBrowser(t *testing.T) {
 	publish(root+"/events/ptt_start", false, []byte(`{"class":"event","v":1,"id":"ev1","kind":"ptt_start","time":"2026-11-23T22:14:06Z","channel":"tac2","unit":"2A13","radio_id":"1301"}`))
 	wait("event in the ticker", `document.getElementById("ticker").textContent.includes("2A13 keyed up on tac2")`)
 
+	// The Acknowledge button must stay put while unit updates stream in, or
+	// a dispatcher's click lands on a replaced element.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.ackButton = document.querySelector("#emergencies button.ack")) !== null &&
+		(window.before = document.querySelector('#units [data-unit="2A13"]').getAttribute("transform")) !== null`)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		publish(root+"/units/2A13", true, unitPayload("2A13", "available", "fresh", 33.76+float64(i)/1000, -117.82, true, ""))
+	}
+	wait("2A13 moved", `document.querySelector('#units [data-unit="2A13"]').getAttribute("transform") !== window.before`)
+	wait("Acknowledge button untouched by unit updates", `window.ackButton.isConnected`)
 	if err := chromedp.Do(ctx, chromedp.Click(`#emergencies button.ack`)); err != nil {
 		t.Fatalf("click Acknowledge: %v", err)
 	}

@@ -19,6 +19,8 @@
     selected: null,
     pendingAcks: new Set(),
     gatewayOnline: true,
+    fitToUnits: false,    // no geofences: the view follows the units
+    emergencyKey: "",     // what the emergencies panel shows now
   };
 
   // ---- helpers -----------------------------------------------------------
@@ -260,12 +262,19 @@
   // ---- emergencies -----------------------------------------------------------
 
   function drawEmergencies() {
-    const list = $("emergencies");
-    list.replaceChildren();
     const open = [...state.units.values()].map((u) => u.data).filter((d) => d.emergency)
       // unacknowledged first, oldest first within each group
       .sort((a, b) => (!!a.emergency.acked_by - !!b.emergency.acked_by) ||
         String(a.emergency.since).localeCompare(String(b.emergency.since)));
+    // Unit updates arrive several times a second; rebuilding the list on
+    // each would replace the Acknowledge button under the dispatcher's
+    // pointer and swallow the click. Redraw only when the list changes.
+    const key = JSON.stringify([state.gatewayOnline, open.map((d) => [d.unit, d.unit_alpha_tag, d.channel, d.beat,
+      d.emergency.id, d.emergency.since, d.emergency.acked_by, d.emergency.acked_at, state.pendingAcks.has(d.emergency.id)])]);
+    if (key === state.emergencyKey) return;
+    state.emergencyKey = key;
+    const list = $("emergencies");
+    list.replaceChildren();
     if (!open.length) { list.appendChild(html("li", "none", "none")); }
     let unacked = 0;
     for (const d of open) {
