@@ -11,6 +11,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"radiogw/avl"
+	"radiogw/channels"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/testsvc"
 )
@@ -132,4 +133,30 @@ func TestEventsWaitForBroker(t *testing.T) {
 		b := fresh.lastOn(root + "/units/2A12")
 		return b != nil && seqOf(t, b) == 49
 	})
+}
+
+// A broker that restarts empty (no persistence) gets every retained topic
+// again from the sink without any new input: status, units, channels, map.
+func TestRepublishAfterEmptyRestart(t *testing.T) {
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) { o.OwnTracks = true })
+	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
+	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 5)), unitChange(unitAt("2A13", 6))},
+		Channels: []channels.Change{{Kind: channels.ChannelUpdated, Channel: channels.ChannelState{Name: "tac2", Busy: true, Talker: "1201"}}}})
+	first := subscribe(t, m.Addr, "#")
+	waitFor(t, 10*time.Second, "state published", func() bool { return first.lastOn(root+"/map") != nil })
+	first.c.Disconnect(0)
+
+	m.Restart()
+	sub := subscribe(t, m.Addr, "#")
+	for _, topic := range []string{root + "/status", root + "/units/2A12", root + "/units/2A13", root + "/channels/tac2",
+		root + "/map", "owntracks/test/2A12"} {
+		waitFor(t, 30*time.Second, "republished "+topic, func() bool { return sub.lastOn(topic) != nil })
+	}
+	if got := string(sub.lastOn(root + "/status")); got != "online" {
+		t.Errorf("status = %q after reconnect", got)
+	}
+	if got := seqOf(t, sub.lastOn(root+"/units/2A12")); got != 5 {
+		t.Errorf("2A12 republished as fix %d, want 5", got)
+	}
 }
