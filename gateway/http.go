@@ -304,9 +304,18 @@ func (d *Daemon) handleNearest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"class": "nearest", "v": 1, "units": out})
 }
 
+// handleChannels answers with the same payloads as the retained MQTT
+// channel topics, talkers resolved to call signs.
 func (d *Daemon) handleChannels(w http.ResponseWriter, r *http.Request) {
-	var out []channels.ChannelState
-	d.call(r.Context(), func() { out = d.chans.Channels() })
+	var states []channels.ChannelState
+	d.call(r.Context(), func() { states = d.chans.Channels() })
+	site := d.config().Site
+	out := make([]json.RawMessage, 0, len(states))
+	for i := range states {
+		if b, err := mqttsink.ChannelPayload(site, &states[i], d.resolveRadio); err == nil {
+			out = append(out, b)
+		}
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 

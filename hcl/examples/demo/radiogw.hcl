@@ -35,9 +35,25 @@ source "udp" "taip-udp" {
   allow  = ["127.0.0.0/8"]
 }
 
-# A simulated MDC-1200 decoder prints one line per decoded burst.
-source "udp" "console-sim" {
-  listen  = "127.0.0.1:5007"
+# Simulated MOTOTRBO radios register over ARS; radiogw answers with a
+# triggered location request and they report over LRRP. On loopback each
+# radio has its own address (127.1.0.x), which is its identity.
+source "udp" "ars" {
+  listen = "127.0.0.1:4005"
+  codec  = "ars"
+}
+
+source "udp" "lrrp" {
+  listen = "127.0.0.1:4001"
+  codec  = "lrrp"
+}
+
+# A simulated MDC-1200 decoder on a serial port: the simulator creates a
+# pseudo-terminal and links it here, as udev links a USB adapter under
+# /dev/serial/by-id. Until it exists the source keeps retrying.
+source "serial" "console-tac1" {
+  device  = "./data/console-tac1"
+  baud    = 9600
   codec   = "lines"
   profile = "mdc1200-app-rpt"
   channel = "tac1"

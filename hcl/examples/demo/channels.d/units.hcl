@@ -68,18 +68,18 @@ unit "2S20" {
   alpha_tag = "2S20 Sergeant"
   type      = "supervisor"
   radio_ids = ["1920"]
-  avl_ids   = ["4592"]
+  avl_ids   = ["127.1.0.1"] # a MOTOTRBO radio reporting over LRRP
 }
 
 unit "L100" {
   alpha_tag = "Watch Commander"
   type      = "supervisor"
   radio_ids = ["1990"]
-  avl_ids   = ["4599"]
+  avl_ids   = ["127.1.0.2"] # a MOTOTRBO radio reporting over LRRP
 }
 
 unit "CSO7" {
   alpha_tag = "Community Service 7"
   radio_ids = ["1707"]
-  avl_ids   = ["4570"]
+  avl_ids   = ["127.1.0.3"] # a MOTOTRBO radio reporting over LRRP
 }
