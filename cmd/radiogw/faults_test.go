@@ -1,0 +1,652 @@
+//go:build faults
+
+package main
+
+// The fault suite: `make faults` (go test -tags faults -run Fault). Each test
+// breaks one thing under the real binary, real mosquitto and real influxd,
+// then checks that radiogw did not crash, that the other sources kept
+// flowing, that the final state is right and that the counters explain every
+// drop. Scale with the environment:
+//
+//	RADIOGW_FAULT_OUTAGE=2m      how long the broker / InfluxDB stay down (default 5s)
+//	RADIOGW_FAULT_GARBAGE_MB=100 random bytes into every source (default 20)
+//	RADIOGW_FAULT_FIXES=20000    fixes in the kill -9 burst (default 6000)
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"radiogw/gateway/publish/influx/influxtest"
+	"radiogw/gateway/testsvc"
+)
+
+func outage() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("RADIOGW_FAULT_OUTAGE")); err == nil && d > 0 {
+		return d
+	}
+	return 5 * time.Second
+}
+
+func TestFaultBrokerKilledDuringBurst(t *testing.T) {
+	faultBrokerRestart(t, 20, 300, outage())
+}
+
+func TestFaultHalfFrame(t *testing.T) { faultHalfFrame(t, 300) }
+
+func TestFaultRandomBytes(t *testing.T) {
+	faultGarbage(t, envInt("RADIOGW_FAULT_GARBAGE_MB", 20)<<20)
+}
+
+// influxBlock points radiogw at a test influxd (auth off: any token works).
+func influxBlock(srv *influxtest.Server) string {
+	return fmt.Sprintf("\ninflux {\n  url         = %q\n  bucket      = \"radiogw/autogen\"\n  token_env   = \"FAULT_INFLUX_TOKEN\"\n  flush_every = \"200ms\"\n}\n", srv.URL)
+}
+
+var influxEnv = []string{"FAULT_INFLUX_TOKEN=radiogw:unused"}
+
+// influxTimes returns the distinct timestamps of unit_position per unit.
+// InfluxDB overwrites a point with the same series and time, so this is
+// the de-duplicated content.
+func influxTimes(t *testing.T, srv *influxtest.Server) map[string]map[int64]bool {
+	t.Helper()
+	r, err := srv.Query(`SELECT lat FROM unit_position GROUP BY unit`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[int64]bool{}
+	for _, s := range r.Series {
+		u := s.Tags["unit"]
+		if out[u] == nil {
+			out[u] = map[int64]bool{}
+		}
+		for _, v := range s.Values {
+			n, _ := v[0].(json.Number).Int64()
+			if out[u][n] {
+				t.Errorf("unit %s: two points at %d in one series", u, n)
+			}
+			out[u][n] = true
+		}
+	}
+	return out
+}
+
+func countTimes(m map[string]map[int64]bool) int {
+	n := 0
+	for _, ts := range m {
+		n += len(ts)
+	}
+	return n
+}
+
+// InfluxDB is stopped for a while during steady traffic: the points wait in
+// the outbox and all of them arrive once it is back.
+func TestFaultInfluxOutage(t *testing.T) {
+	srv := influxtest.Start(t, "radiogw")
+	s := newSite(t)
+	tcpPort := testsvc.FreePort(t)
+	s.extra = tcpListenSource("modems", tcpPort, "") + influxBlock(srv)
+	s.write(t)
+	p := testsvc.Start(t, influxEnv, binary, "run", "-config", s.config)
+	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	c := dialTCP(t, tcpPort)
+	const units = 10
+	down := outage()
+	steps := int(down/(100*time.Millisecond)) + 40
+	base := time.Now().Add(-time.Duration(steps+30) * time.Second)
+	var stoppedAt, backAt time.Time
+	caughtUp := make(chan time.Duration, 1)
+	maxDepth := 0.0
+	for k := 0; k < steps; k++ {
+		if k == 20 {
+			srv.Stop()
+			stoppedAt = time.Now()
+		}
+		if k == steps-20 {
+			m := scrape(t, s.httpPort)
+			maxDepth = m.get("radiogw_outbox_depth", `sink="influx"`)
+			srv.Start()
+			backAt = time.Now()
+			go func() { // how long until the backlog is in InfluxDB
+				for time.Since(backAt) < time.Minute {
+					if m, err := srv.Count("unit_position", "lat"); err == nil && m >= int64(units*k) {
+						caughtUp <- time.Since(backAt)
+						return
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				caughtUp <- -1
+			}()
+		}
+		for u := 0; u < units; u++ {
+			line, _, _ := fleetFix(u, k, base)
+			writeLine(t, c, line)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	want := units * steps
+	var got map[string]map[int64]bool
+	deadline := time.Now().Add(2*time.Minute + down)
+	for {
+		got = influxTimes(t, srv)
+		if countTimes(got) >= want || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	recovered := <-caughtUp
+	if n := countTimes(got); n != want {
+		m := scrape(t, s.httpPort)
+		t.Fatalf("InfluxDB holds %d distinct points, want %d:\n%s", n, want, m.nonZero(dropFamilies...))
+	}
+	m := waitMetric(t, s.httpPort, 10*time.Second, "outbox drained", func(m metricSet) bool {
+		return m.get("radiogw_outbox_depth", `sink="influx"`) == 0
+	})
+	if d := m.get("radiogw_outbox_dropped_total", `sink="influx"`); d != 0 {
+		t.Errorf("outbox dropped %g points during a %s outage", d, down)
+	}
+	if maxDepth == 0 {
+		t.Errorf("the outbox never held anything while InfluxDB was down")
+	}
+	t.Logf("influx outage: down %s, outbox depth %g before restart, %d points all in InfluxDB; the backlog was in %s after its restart; retries %g",
+		backAt.Sub(stoppedAt).Round(time.Millisecond), maxDepth, want, recovered.Round(time.Millisecond),
+		m.get("radiogw_sink_retries_total", `sink="influx"`))
+	if p.Exited() {
+		t.Fatal("radiogw exited")
+	}
+}
+
+// exportTimes runs `radiogw export` on a stopped daemon's outbox and returns
+// the position timestamps still waiting, per unit.
+func exportTimes(t *testing.T, config string) map[string]map[int64]bool {
+	t.Helper()
+	cmd := exec.Command(binary, "export", "-config", config)
+	cmd.Env = append(os.Environ(), influxEnv...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("radiogw export: %v: %s", err, stderr.String())
+	}
+	res := map[string]map[int64]bool{}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "unit_position,") {
+			continue
+		}
+		_, tags, _ := strings.Cut(line[:strings.IndexByte(line, ' ')], ",")
+		unit := ""
+		for _, kv := range strings.Split(tags, ",") {
+			if v, ok := strings.CutPrefix(kv, "unit="); ok {
+				unit = v
+			}
+		}
+		ts, err := strconv.ParseInt(line[strings.LastIndexByte(line, ' ')+1:], 10, 64)
+		if err != nil {
+			t.Fatalf("export line %q: %v", line, err)
+		}
+		if res[unit] == nil {
+			res[unit] = map[int64]bool{}
+		}
+		res[unit][ts] = true
+	}
+	return res
+}
+
+// kill -9 during heavy writes, then a restart: every fix that was accepted
+// before the kill (in InfluxDB already, or waiting in the outbox) ends in
+// InfluxDB exactly once, and nothing that was never sent appears.
+func TestFaultKill9DuringWrites(t *testing.T) {
+	srv := influxtest.Start(t, "radiogw")
+	s := newSite(t)
+	tcpPort := testsvc.FreePort(t)
+	s.extra = tcpListenSource("modems", tcpPort, "") + influxBlock(srv)
+	s.write(t)
+	p := testsvc.Start(t, influxEnv, binary, "run", "-config", s.config)
+	p.WaitOutput(t, "radiogw running", 20*time.Second)
+
+	total := envInt("RADIOGW_FAULT_FIXES", 6000)
+	const units = 20
+	perUnit := total / units
+	base := time.Now().Truncate(time.Second).Add(-time.Duration(perUnit+60) * time.Second)
+	sent := map[string]map[int64]bool{}
+	c := dialTCP(t, tcpPort)
+	started := time.Now()
+	for k := 0; k < perUnit; k++ {
+		// Kill in the middle of the stream, once a snapshot was written
+		// and InfluxDB has a good part of what was sent.
+		if k >= perUnit/2 && time.Since(started) > 2500*time.Millisecond &&
+			scrape(t, s.httpPort).get("radiogw_sink_published_total", `sink="influx"`) >= float64(units*k/3) {
+			p.Cmd.Process.Signal(syscall.SIGKILL)
+			p.Wait(t, 10*time.Second)
+			break
+		}
+		if k == perUnit-1 {
+			t.Fatalf("InfluxDB never caught up enough to kill radiogw mid-stream")
+		}
+		var buf []byte
+		for u := 0; u < units; u++ {
+			line, _, _ := fleetFix(u, k, base)
+			buf = append(buf, line+"\r\n"...)
+			if sent[fleetID(u)] == nil {
+				sent[fleetID(u)] = map[int64]bool{}
+			}
+			sent[fleetID(u)][base.Add(time.Duration(k)*time.Second).UnixNano()] = true
+		}
+		c.Write(buf)
+		time.Sleep(5 * time.Millisecond)
+	}
+	before := influxTimes(t, srv)
+	pending := exportTimes(t, s.config)
+	accepted := map[string]map[int64]bool{}
+	for _, m := range []map[string]map[int64]bool{before, pending} {
+		for u, ts := range m {
+			if accepted[u] == nil {
+				accepted[u] = map[int64]bool{}
+			}
+			for x := range ts {
+				accepted[u][x] = true
+			}
+		}
+	}
+	overlap := 0
+	for u, ts := range pending {
+		for x := range ts {
+			if before[u][x] {
+				overlap++
+			}
+		}
+	}
+
+	restart := time.Now()
+	p2 := testsvc.Start(t, influxEnv, binary, "run", "-config", s.config)
+	p2.WaitOutput(t, "radiogw running", 20*time.Second)
+	waitMetric(t, s.httpPort, 2*time.Minute, "outbox drained after restart", func(m metricSet) bool {
+		return m.get("radiogw_outbox_depth", `sink="influx"`) == 0 && m.get("radiogw_sink_published_total", `sink="influx"`) > 0 ||
+			countTimes(pending) == 0
+	})
+	drained := time.Since(restart)
+	after := influxTimes(t, srv)
+	lost, phantom := 0, 0
+	for u, ts := range accepted {
+		for x := range ts {
+			if !after[u][x] {
+				lost++
+			}
+		}
+	}
+	for u, ts := range after {
+		for x := range ts {
+			if !sent[u][x] {
+				phantom++
+			}
+		}
+	}
+	if lost != 0 || phantom != 0 {
+		t.Errorf("after kill -9 and restart: %d accepted fixes missing from InfluxDB, %d points never sent", lost, phantom)
+	}
+	m := scrape(t, s.httpPort)
+	t.Logf("kill -9: %d fixes sent before the kill, %d in InfluxDB at the kill, %d waiting in the outbox (%d of them already in InfluxDB, resent and de-duplicated), %d in InfluxDB after restart, outbox drained %s after restart; torn records %g",
+		countTimes(sent), countTimes(before), countTimes(pending), overlap, countTimes(after), drained.Round(time.Millisecond),
+		m.get("radiogw_outbox_dropped_total", `reason="torn"`))
+	// The map survived too: the snapshot restored every unit that had a fix.
+	var restored []json.RawMessage
+	json.Unmarshal([]byte(httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/units", s.httpPort))), &restored)
+	if len(restored) < 1 {
+		t.Errorf("no unit restored after kill -9")
+	}
+}
+
+// The data directory is a 2 MiB tmpfs: once it is full the documented
+// policy applies (the outbox counts what it could not write, live state
+// keeps flowing to the broker), and writing resumes when space is back.
+func TestFaultDiskFull(t *testing.T) {
+	s := newSite(t)
+	data := filepath.Join(s.dir, "data")
+	os.MkdirAll(data, 0o750)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data).CombinedOutput(); err != nil {
+		t.Fatalf("this test needs root to mount a 2 MiB tmpfs under the outbox: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", data).Run() })
+	tcpPort := testsvc.FreePort(t)
+	s.extra = tcpListenSource("modems", tcpPort, "")
+	s.write(t)
+	p := s.start(t)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
+	filler := filepath.Join(data, "filler")
+	// Leave ~200 KiB free.
+	f, _ := os.Create(filler)
+	f.Write(make([]byte, 1800<<10))
+	f.Close()
+
+	c := dialTCP(t, tcpPort)
+	base := time.Now().Add(-30 * time.Minute)
+	k := 0
+	send := func(n int) (lat, lon float64) {
+		for i := 0; i < n; i++ {
+			var buf []byte
+			for u := 0; u < 10; u++ {
+				line, la, lo := fleetFix(u, k, base)
+				buf = append(buf, line+"\r\n"...)
+				if u == 0 {
+					lat, lon = la, lo
+				}
+			}
+			k++
+			c.Write(buf)
+			time.Sleep(2 * time.Millisecond)
+		}
+		return
+	}
+	lat, lon := send(600)
+	m := waitMetric(t, s.httpPort, 60*time.Second, "disk full counted", func(m metricSet) bool {
+		return m.get("radiogw_outbox_dropped_total", `reason="write_error"`)+m.get("radiogw_drops_total", `reason="write_error"`) > 0 &&
+			m.get("radiogw_observations_total", `kind="fix"`) >= float64(k*10)
+	})
+	full := m.nonZero(dropFamilies...)
+	sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 20*time.Second, positionAt(lat, lon))
+
+	os.Remove(filler)
+	appended := m.get("radiogw_outbox_depth", `sink="influx"`)
+	lat, lon = send(50)
+	sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 20*time.Second, positionAt(lat, lon))
+	m2 := waitMetric(t, s.httpPort, 20*time.Second, "outbox growing again", func(m metricSet) bool {
+		return m.get("radiogw_outbox_depth", `sink="influx"`) > appended
+	})
+	t.Logf("disk full: %d fixes into a 2 MiB data dir with 200 KiB free; live state kept flowing; counters when full:\n%s\noutbox depth %g → %g after space came back",
+		k*10, full, appended, m2.get("radiogw_outbox_depth", `sink="influx"`))
+	if p.Exited() {
+		t.Fatal("radiogw exited on a full disk")
+	}
+}
+
+// openPTY makes a pseudo-terminal and points link at its slave side, as a
+// USB adapter's /dev/serial/by-id link would.
+func openPTY(t *testing.T, link string) (master, slave *os.File) {
+	t.Helper()
+	m, s, err := pty.Open()
+	if err != nil {
+		t.Fatalf("open pty: %v", err)
+	}
+	os.Remove(link)
+	if err := os.Symlink(s.Name(), link); err != nil {
+		t.Fatal(err)
+	}
+	return m, s
+}
+
+func serialSource(name, device string) string {
+	return fmt.Sprintf("\nsource \"serial\" %q {\n  device = %q\n  codec  = \"nmea\"\n}\n", name, device)
+}
+
+// The serial adapter disappears (pty closed, link removed) and comes back
+// as another tty behind the same link, while a TCP source keeps flowing.
+func TestFaultSerialUnplug(t *testing.T) {
+	s := newSite(t)
+	link := filepath.Join(s.dir, "ttyGPS")
+	master, slave := openPTY(t, link)
+	tcpPort := testsvc.FreePort(t)
+	s.extra = serialSource("gps", link) + tcpListenSource("modems", tcpPort, "")
+	s.write(t)
+	p := s.start(t)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
+	tcp := dialTCP(t, tcpPort)
+	base := time.Now().Add(-10 * time.Minute)
+
+	line, lat, lon := fleetFix(1, 0, base)
+	p.WaitOutput(t, "source=gps", 10*time.Second)
+	master.Write([]byte(line + "\r\n"))
+	sub.waitTopic(t, "radiogw/test/units/"+fleetID(1), 10*time.Second, positionAt(lat, lon))
+
+	master.Close()
+	slave.Close()
+	os.Remove(link)
+	unplugged := time.Now()
+	for k := 0; k < 30; k++ { // the TCP source flows while the adapter is gone
+		line, lat, lon := fleetFix(2, k, base)
+		writeLine(t, tcp, line)
+		if k%10 == 9 {
+			sub.waitTopic(t, "radiogw/test/units/"+fleetID(2), 5*time.Second, positionAt(lat, lon))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	master, slave = openPTY(t, link)
+	defer master.Close()
+	defer slave.Close()
+	replugged := time.Now()
+	line, lat, lon = fleetFix(1, 5, base)
+	var recovered time.Duration
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
+		master.Write([]byte(line + "\r\n"))
+		if sub.arrives("radiogw/test/units/"+fleetID(1), time.Second, positionAt(lat, lon)) {
+			recovered = time.Since(replugged)
+			break
+		}
+	}
+	if recovered == 0 {
+		t.Fatalf("no fix from the replugged serial adapter within 60 s")
+	}
+	m := scrape(t, s.httpPort)
+	if m.get("radiogw_source_events_total", `source="gps"`, `event="read_error"`) < 1 {
+		t.Errorf("the unplug was not counted:\n%s", m.nonZero("radiogw_source_events_total"))
+	}
+	t.Logf("serial unplug: adapter gone %s, fixes from the replugged one within %s; %s", replugged.Sub(unplugged).Round(time.Millisecond),
+		recovered.Round(time.Millisecond), strings.ReplaceAll(m.nonZero("radiogw_source_events_total"), "\n", "; "))
+	if p.Exited() {
+		t.Fatal("radiogw exited")
+	}
+}
+
+// SIGHUP with a broken config, then one that removes the serial source,
+// then one that adds it back; the TCP source flows throughout and unit
+// state survives.
+func TestFaultReloadSerial(t *testing.T) {
+	s := newSite(t)
+	link := filepath.Join(s.dir, "ttyGPS")
+	master, slave := openPTY(t, link)
+	defer master.Close()
+	defer slave.Close()
+	tcpPort := testsvc.FreePort(t)
+	withSerial := serialSource("gps", link) + tcpListenSource("modems", tcpPort, "")
+	s.extra = withSerial
+	s.write(t)
+	p := s.start(t)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
+	tcp := dialTCP(t, tcpPort)
+	base := time.Now().Add(-10 * time.Minute)
+	k := 0
+	flowTCP := func() {
+		line, lat, lon := fleetFix(2, k, base)
+		k++
+		writeLine(t, tcp, line)
+		sub.waitTopic(t, "radiogw/test/units/"+fleetID(2), 10*time.Second, positionAt(lat, lon))
+	}
+	serialFix := func(n int, within time.Duration) bool {
+		line, lat, lon := fleetFix(1, n, base)
+		for deadline := time.Now().Add(within); time.Now().Before(deadline); {
+			master.Write([]byte(line + "\r\n"))
+			if sub.arrives("radiogw/test/units/"+fleetID(1), time.Second, positionAt(lat, lon)) {
+				return true
+			}
+		}
+		return false
+	}
+	p.WaitOutput(t, "source=gps", 10*time.Second)
+	if !serialFix(0, 30*time.Second) {
+		t.Fatal("no fix from the serial source")
+	}
+	flowTCP()
+
+	good := mustRead(t, s.config)
+	os.WriteFile(s.config, []byte(good+"\nsource \"serial\" \"gps2\" {\n  device = 7\n}\n"), 0o644)
+	p.Cmd.Process.Signal(syscall.SIGHUP)
+	p.WaitOutput(t, "new configuration rejected", 10*time.Second)
+	flowTCP()
+
+	s.extra = tcpListenSource("modems", tcpPort, "")
+	s.write(t)
+	p.Cmd.Process.Signal(syscall.SIGHUP)
+	p.WaitOutput(t, "source stopped for reload", 10*time.Second)
+	flowTCP()
+	if serialFix(1, 3*time.Second) {
+		t.Errorf("a removed serial source still delivers")
+	}
+
+	s.extra = withSerial
+	s.write(t)
+	p.Cmd.Process.Signal(syscall.SIGHUP)
+	p.WaitOutput(t, "source started by reload", 10*time.Second)
+	if !serialFix(2, 30*time.Second) {
+		t.Fatal("the re-added serial source delivers nothing")
+	}
+	flowTCP()
+	m := scrape(t, s.httpPort)
+	if m.get("radiogw_reloads_total", `result="applied"`) != 2 || m.get("radiogw_reloads_total", `result="rejected"`) != 1 {
+		t.Errorf("reloads: %s", m.nonZero("radiogw_reloads_total"))
+	}
+	if strings.Count(p.Output(), "source stopped for reload") != 1 {
+		t.Errorf("the TCP source was restarted by a reload that did not change it")
+	}
+}
+
+// Fixes from the future and the past interleaved with good ones: the
+// filter rejects what is beyond max_future / max_fix_age and counts it;
+// late fixes within the window go to history without moving the unit; the
+// live position is the newest good fix.
+func TestFaultClockJumps(t *testing.T) {
+	s := newSite(t)
+	tcpPort := testsvc.FreePort(t)
+	s.extra = tcpListenSource("modems", tcpPort, "")
+	s.write(t)
+	p := s.start(t)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
+	c := dialTCP(t, tcpPort)
+	now := time.Now()
+	base := now.Add(-5 * time.Minute)
+	var lat, lon float64
+	future, past, late := 0, 0, 0
+	for k := 0; k < 60; k++ {
+		var line string
+		line, lat, lon = fleetFix(0, k*4, base) // good: 4 s apart, up to now
+		writeLine(t, c, line)
+		switch k % 4 {
+		case 0: // an hour ahead (a receiver with a wrong date)
+			writeLine(t, c, rmc(fleetID(0), now.Add(time.Hour+time.Duration(k)*time.Second), 34.5, -118.5))
+			future++
+		case 1: // two days behind
+			writeLine(t, c, rmc(fleetID(0), now.Add(-48*time.Hour+time.Duration(k)*time.Second), 34.5, -118.5))
+			past++
+		case 2: // late but plausible: between earlier good fixes
+			l, _, _ := fleetFix(0, k*4-6, base)
+			writeLine(t, c, l)
+			late++
+		}
+	}
+	sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 10*time.Second, positionAt(lat, lon))
+	m := waitMetric(t, s.httpPort, 10*time.Second, "every fix applied", func(m metricSet) bool {
+		return m.get("radiogw_observations_total", `kind="fix"`) >= float64(60+future+past+late)
+	})
+	time.Sleep(500 * time.Millisecond)
+	sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 5*time.Second, positionAt(lat, lon))
+	if got := m.get("radiogw_fix_rejections_total", `reason="future"`); got != float64(future) {
+		t.Errorf("future rejections %g, want %d", got, future)
+	}
+	if got := m.get("radiogw_fix_rejections_total", `reason="too_old"`); got != float64(past) {
+		t.Errorf("too_old rejections %g, want %d", got, past)
+	}
+	if got := m.get("radiogw_fix_rejections_total"); got != float64(future+past) {
+		t.Errorf("rejections %s, want only future and too_old", m.nonZero("radiogw_fix_rejections_total"))
+	}
+	track := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/units/%s/track", s.httpPort, fleetID(0)))
+	if strings.Contains(track, "34.5") {
+		t.Errorf("a rejected fix is in the track: %.300s", track)
+	}
+	t.Logf("clock jumps: 60 good, %d future (+1 h), %d past (-48 h), %d late fixes; %s", future, past, late,
+		strings.ReplaceAll(m.nonZero("radiogw_fix_rejections_total"), "\n", "; "))
+	if p.Exited() {
+		t.Fatal("radiogw exited")
+	}
+}
+
+// Frames beyond max_frame on every transport are dropped and counted one
+// by one; the valid frame after each is decoded.
+func TestFaultOversizedFrames(t *testing.T) {
+	s := newSite(t)
+	tcpPort := testsvc.FreePort(t)
+	s.extra = tcpListenSource("modems", tcpPort, "  max_frame = 512\n")
+	s.write(t)
+	injectHCL(t, s.config, "source \"udp\" \"avl\" {\n", "  max_frame = 512\n")
+	p := s.start(t)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
+	base := time.Now().Add(-10 * time.Minute)
+	c := dialTCP(t, tcpPort)
+	sizes := []int{513, 4096, 65000, 1 << 20, 8 << 20}
+	for i, n := range sizes {
+		c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		if _, err := c.Write(append([]byte(strings.Repeat("$", n)), "\r\n"...)); err != nil {
+			t.Fatal(err)
+		}
+		line, lat, lon := fleetFix(0, i, base)
+		writeLine(t, c, line)
+		sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 20*time.Second, positionAt(lat, lon))
+	}
+	udp, _ := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", s.udpPort))
+	defer udp.Close()
+	for i, n := range []int{513, 1400, 9000, 65000} {
+		udp.Write([]byte(strings.Repeat("$", n)))
+		line, lat, lon := fleetFix(1, i, base)
+		udp.Write([]byte(line))
+		sub.waitTopic(t, "radiogw/test/units/"+fleetID(1), 10*time.Second, positionAt(lat, lon))
+	}
+	m := scrape(t, s.httpPort)
+	if got := m.get("radiogw_source_events_total", `source="modems"`, `event="oversize"`); got != float64(len(sizes)) {
+		t.Errorf("tcp oversize events %g, want %d", got, len(sizes))
+	}
+	if got := m.get("radiogw_source_events_total", `source="avl"`, `event="oversize"`); got != 4 {
+		t.Errorf("udp oversize events %g, want 4:\n%s", got, m.nonZero(dropFamilies...))
+	}
+	t.Logf("oversize: %s", strings.ReplaceAll(m.nonZero("radiogw_source_events_total", "radiogw_decode_errors_total"), "\n", "; "))
+	if p.Exited() {
+		t.Fatal("radiogw exited")
+	}
+}
+
+// One peer floods valid fixes of many units as fast as TCP allows; a quiet
+// peer's fixes must still reach the broker within 5 s.
+func TestFaultValidFloodLatency(t *testing.T) {
+	f := startFloodSite(t, 1<<30)
+	fbase := time.Now().Add(-20 * time.Minute)
+	stop := make(chan struct{})
+	total := f.flood(t, stop, func(k int) []byte {
+		var b []byte
+		for u := 1; u <= 100; u++ {
+			l, _, _ := fleetFix(u, k%1200, fbase)
+			b = append(b, l+"\r\n"...)
+		}
+		return b
+	})
+	defer func() {
+		close(stop)
+		<-total
+	}()
+	for i := 0; i < 20; i++ {
+		f.quietFix(t, 5*time.Second)
+		time.Sleep(200 * time.Millisecond)
+	}
+	m := scrape(t, f.httpPort)
+	t.Logf("valid flood: slowest quiet fix %s; inbox %g; %s", f.maxSeen.Round(time.Millisecond),
+		m.get("radiogw_queue_depth", `queue="inbox"`), strings.ReplaceAll(m.nonZero(dropFamilies...), "\n", "; "))
+}
