@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/broker"
@@ -68,6 +70,7 @@ type Daemon struct {
 	sinks     []publish.Sink
 	outboxes  map[string]*outbox.Outbox
 	in        *inbox
+	obsCount  [4]prometheus.Counter // observations by kind: fix, event, identity, request
 	calls     chan func()
 	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
 
@@ -119,6 +122,9 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
 		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
 		fatal: make(chan error, 1)}
+	for i, kind := range []string{"fix", "event", "identity", "request"} {
+		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
+	}
 	d.setRadioNames(cfg)
 	d.in = newInbox(opts.InboxSoftCap,
 		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },

@@ -373,7 +373,7 @@ func (d *Daemon) command(ctx context.Context, c mqttsink.Command, via string) er
 		for _, ch := range changes {
 			d.addChannelChange(&b, ch)
 		}
-		d.addUnitEvents(&b, 0)
+		d.addUnitEvents(&b)
 		d.emit(b)
 	})
 	if callErr != nil {

@@ -8,7 +8,6 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/codec"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/outbox"
 )
@@ -60,7 +59,7 @@ func (d *Daemon) expire(now time.Time) {
 	for _, c := range d.chans.Expire(now) {
 		d.addChannelChange(&b, c)
 	}
-	d.addUnitEvents(&b, 0)
+	d.addUnitEvents(&b)
 	d.emit(b)
 	d.updateGauges()
 	d.writeHealth(now)
@@ -79,24 +78,24 @@ func (d *Daemon) step(items []item, now time.Time) {
 		it := &items[i]
 		switch {
 		case it.fix != nil:
-			d.metrics.Observations.WithLabelValues("fix").Inc()
+			d.obsCount[0].Inc()
 			d.applyFix(&b, it.fix)
 		case it.event != nil:
-			d.metrics.Observations.WithLabelValues("event").Inc()
+			d.obsCount[1].Inc()
 			for _, c := range d.chans.Apply(*it.event) {
 				d.addChannelChange(&b, c)
 			}
 		case it.identity != nil:
-			d.metrics.Observations.WithLabelValues("identity").Inc()
+			d.obsCount[2].Inc()
 			d.idents[it.source+"\x00"+it.identity.Peer] = identity{id: it.identity.DeviceID, kind: it.identity.Kind}
 		case it.request != nil:
-			d.metrics.Observations.WithLabelValues("request").Inc()
-			d.answer(it.source, it.request)
+			d.obsCount[3].Inc()
+			d.answerRequest(it.source, it.request)
 		case it.sys != nil:
 			b.Events = append(b.Events, *it.sys)
 		}
 	}
-	d.addUnitEvents(&b, 0)
+	d.addUnitEvents(&b)
 	d.emit(b)
 }
 
@@ -125,9 +124,9 @@ func (d *Daemon) addChannelChange(b *publish.Batch, c channels.Change) {
 	b.Units = append(b.Units, unitSide(&c, d.units)...)
 }
 
-// addUnitEvents turns unit changes from index from on into display events.
-func (d *Daemon) addUnitEvents(b *publish.Batch, from int) {
-	for i := from; i < len(b.Units); i++ {
+// addUnitEvents turns the batch's unit changes into display events.
+func (d *Daemon) addUnitEvents(b *publish.Batch) {
+	for i := range b.Units {
 		if e, ok := unitEvent(&b.Units[i]); ok {
 			b.Events = append(b.Events, e)
 		}
@@ -188,12 +187,6 @@ func (d *Daemon) updateGauges() {
 			}
 		}
 	}
-}
-
-// answer replies to a device that asked for it: an ARS registration gets a
-// triggered location request so the radio starts reporting by itself.
-func (d *Daemon) answer(src string, r *codec.Request) {
-	d.answerRequest(src, r)
 }
 
 // resolveRadio maps a radio ID to a unit call sign; runs on the sink's

@@ -59,7 +59,7 @@ func (d *Daemon) Reload(ctx context.Context, cfg *hcl.Config) error {
 		for _, c := range d.chans.Reconfigure(cc, now) {
 			d.addChannelChange(&b, c)
 		}
-		d.addUnitEvents(&b, 0)
+		d.addUnitEvents(&b)
 		d.emit(b)
 	}); err != nil {
 		return fmt.Errorf("reload: %w", err)
