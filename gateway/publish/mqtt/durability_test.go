@@ -160,3 +160,44 @@ func TestRepublishAfterEmptyRestart(t *testing.T) {
 		t.Errorf("2A12 republished as fix %d, want 5", got)
 	}
 }
+
+// After an outage, a unit's emergency state does not wait until the whole
+// event backlog has drained: state goes out between event batches.
+func TestEmergencyStateNotBehindBacklog(t *testing.T) {
+	port := testsvc.FreePort(t)
+	s := startSink(t, fmt.Sprintf("tcp://127.0.0.1:%d", port), "", nil)
+	const backlog = 5000
+	events := make([]publish.Event, backlog)
+	for i := range events {
+		events[i] = event(i)
+	}
+	alarm := unitAt("2A12", 1)
+	alarm.Emergency = &avl.Emergency{ID: "e-1201-1", Since: t0}
+	if err := s.Write(publish.Batch{Events: events, Units: []avl.Change{unitChange(alarm)}}); err != nil {
+		t.Fatal(err)
+	}
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Port: port, Extra: "max_queued_messages 0\n"})
+	sub := subscribe(t, m.Addr, root+"/#")
+	waitFor(t, 60*time.Second, "backlog drained", func() bool { return s.pending(t) == 0 })
+	waitFor(t, 10*time.Second, "last event", func() bool {
+		_, unique := eventIDs(t, sub.snapshot())
+		return len(unique) > 0 && unique[len(unique)-1] == event(backlog-1).ID
+	})
+	if _, unique := eventIDs(t, sub.snapshot()); unique[0] != event(0).ID {
+		t.Fatalf("the display subscribed after the drain began (first event %s); the test proves nothing", unique[0])
+	}
+	unitAt, lastEventAt := -1, -1
+	for i, msg := range sub.snapshot() {
+		switch msg.topic {
+		case root + "/units/2A12":
+			if unitAt < 0 {
+				unitAt = i
+			}
+		case root + "/events/ptt_start":
+			lastEventAt = i
+		}
+	}
+	if unitAt < 0 || unitAt > lastEventAt {
+		t.Errorf("emergency state arrived as message %d, after the last of %d backlog events (%d)", unitAt, backlog, lastEventAt)
+	}
+}

@@ -321,8 +321,8 @@ func (s *Sink) connect(ctx context.Context) error {
 	}
 }
 
-// round publishes what is due: events first (an emergency must not wait
-// behind map updates), then state.
+// round publishes what is due: a batch of events first (an emergency event
+// must not wait behind map updates), then state, until the backlog is empty.
 func (s *Sink) round(now time.Time, force bool) {
 	if !s.client.IsConnectionOpen() {
 		return
@@ -340,9 +340,16 @@ func (s *Sink) round(now time.Time, force bool) {
 		s.lastMap = time.Time{}
 		s.mu.Unlock()
 	}
-	for s.drainEvents() {
+	// State goes out between event batches, so a long backlog after an
+	// outage does not hold a unit's emergency state behind old events.
+	for {
+		more := s.drainEvents()
+		s.publishState(now, force)
+		if !more {
+			return
+		}
+		now = time.Now()
 	}
-	s.publishState(now, force)
 }
 
 // drainEvents publishes one batch of queued events and acknowledges it to the
