@@ -206,7 +206,13 @@ func faultBrokerRestart(t *testing.T, units, perUnit int, down time.Duration) {
 		sub.waitTopic(t, "radiogw/test/units/"+fleetID(u), 30*time.Second, positionAt(last[u][0], last[u][1]))
 	}
 	sub.waitTopic(t, "radiogw/test/status", 10*time.Second, func(b []byte) bool { return string(b) == "online" })
-	met = scrape(t, s.httpPort)
+	// Events queued during the outage (source_up, ...) are delivered too.
+	met = waitMetric(t, s.httpPort, 30*time.Second, "mqtt outbox drained", func(m metricSet) bool {
+		return m.get("radiogw_outbox_depth", `sink="mqtt"`) == 0
+	})
+	if d := met.get("radiogw_outbox_dropped_total", `sink="mqtt"`); d != 0 {
+		t.Errorf("mqtt outbox dropped %g events", d)
+	}
 	if n := met.get("radiogw_sink_reconnects_total", `sink="mqtt"`); n < 2 {
 		t.Errorf("sink reconnects = %g, want at least 2 (start and after the restart)", n)
 	}

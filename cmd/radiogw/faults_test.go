@@ -11,17 +11,21 @@ package main
 //	RADIOGW_FAULT_OUTAGE=2m      how long the broker / InfluxDB stay down (default 5s)
 //	RADIOGW_FAULT_GARBAGE_MB=100 random bytes into every source (default 20)
 //	RADIOGW_FAULT_FIXES=20000    fixes in the kill -9 burst (default 6000)
+//	RADIOGW_FAULT_BINARY=bin/radiogw  run the flood test against another build
+//	                             (e.g. without the race detector)
 
 import (
 	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -627,6 +631,11 @@ func TestFaultOversizedFrames(t *testing.T) {
 // One peer floods valid fixes of many units as fast as TCP allows; a quiet
 // peer's fixes must still reach the broker within 5 s.
 func TestFaultValidFloodLatency(t *testing.T) {
+	if b := os.Getenv("RADIOGW_FAULT_BINARY"); b != "" {
+		saved := binary
+		binary, _ = filepath.Abs(b)
+		t.Cleanup(func() { binary = saved })
+	}
 	f := startFloodSite(t, 1<<30)
 	fbase := time.Now().Add(-20 * time.Minute)
 	stop := make(chan struct{})
@@ -638,15 +647,40 @@ func TestFaultValidFloodLatency(t *testing.T) {
 		}
 		return b
 	})
+	// /readyz is sampled alongside: it turns 503 when the tracker loop has
+	// not turned for 5 s, which is also what stops the systemd watchdog.
+	var notReady atomic.Int32
+	readyDone := make(chan struct{})
 	defer func() {
 		close(stop)
 		<-total
+		<-readyDone
+		if n := notReady.Load(); n > 0 {
+			t.Errorf("/readyz answered not ready %d times during the flood", n)
+		}
+	}()
+	go func() {
+		defer close(readyDone)
+		url := fmt.Sprintf("http://127.0.0.1:%d/readyz", f.httpPort)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+			if resp, err := http.Get(url); err == nil {
+				if resp.StatusCode != http.StatusOK {
+					notReady.Add(1)
+				}
+				resp.Body.Close()
+			}
+		}
 	}()
 	for i := 0; i < 20; i++ {
 		f.quietFix(t, 5*time.Second)
 		time.Sleep(200 * time.Millisecond)
 	}
 	m := scrape(t, f.httpPort)
-	t.Logf("valid flood: slowest quiet fix %s; inbox %g; %s", f.maxSeen.Round(time.Millisecond),
-		m.get("radiogw_queue_depth", `queue="inbox"`), strings.ReplaceAll(m.nonZero(dropFamilies...), "\n", "; "))
+	t.Logf("valid flood: slowest quiet fix %s; inbox %g; /readyz not ready %d times; %s", f.maxSeen.Round(time.Millisecond),
+		m.get("radiogw_queue_depth", `queue="inbox"`), notReady.Load(), strings.ReplaceAll(m.nonZero(dropFamilies...), "\n", "; "))
 }

@@ -360,6 +360,7 @@ func TestSecurityLoopbackByDefault(t *testing.T) {
 	if len(listens) < 3 {
 		t.Fatalf("found %d listening sockets of radiogw, want http, broker and websocket: %v", len(listens), listens)
 	}
+	t.Logf("radiogw on its defaults listens on %v", listens)
 	for _, a := range listens {
 		if !a.IP.IsLoopback() {
 			t.Errorf("radiogw listens on %s with the default configuration", a)
