@@ -366,3 +366,122 @@ func TestDaemonRestartWhileBrokerDown(t *testing.T) {
 		t.Errorf("ptt_start events arrived for %v, want %v in that order", order, radios)
 	}
 }
+
+// loginClient connects with a login over url and optionally subscribes.
+func loginClient(t *testing.T, url, user, pass, filter string) (*subscriber, error) {
+	t.Helper()
+	s := &subscriber{last: map[string][]byte{}}
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(fmt.Sprintf("%s-%d", user, time.Now().UnixNano())).
+		SetUsername(user).SetPassword(pass).SetConnectTimeout(5 * time.Second)
+	s.c = paho.NewClient(o)
+	if tok := s.c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		return nil, fmt.Errorf("connect as %q: %v", user, tok.Error())
+	}
+	t.Cleanup(func() { s.c.Disconnect(50) })
+	if filter != "" {
+		tok := s.c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
+			s.mu.Lock()
+			s.msgs = append(s.msgs, m)
+			s.last[m.Topic()] = m.Payload()
+			s.mu.Unlock()
+		})
+		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			return nil, fmt.Errorf("subscribe as %q: %v", user, tok.Error())
+		}
+	}
+	return s, nil
+}
+
+// The embedded broker with auth = true, configured in HCL with passwords
+// from the environment: anonymous clients are refused; a display (TCP or
+// WebSocket) sees the map but its ack does not reach radiogw; a dispatcher's
+// ack does.
+func TestEmbeddedBrokerAuthRoles(t *testing.T) {
+	t.Setenv("RADIOGW_TEST_WALLMAP_PW", "map-secret")
+	t.Setenv("RADIOGW_TEST_DISP_PW", "disp-secret")
+	s := newSite(t)
+	console := testsvc.FreeUDPPort(t)
+	s.extra = consoleSource(console)
+	s.wsPort = testsvc.FreePort(t)
+	s.mqttBlock = fmt.Sprintf(`broker {
+  listen    = "127.0.0.1:%d"
+  websocket = "127.0.0.1:%d"
+  auth      = true
+  user "wallmap" {
+    password_env = "RADIOGW_TEST_WALLMAP_PW"
+    role         = "display"
+  }
+  user "disp4" {
+    password_env = "RADIOGW_TEST_DISP_PW"
+    role         = "dispatcher"
+  }
+}
+`, s.mqttPort, s.wsPort)
+	s.write(t)
+	s.start(t)
+	tcp := fmt.Sprintf("tcp://127.0.0.1:%d", s.mqttPort)
+	ws := fmt.Sprintf("ws://127.0.0.1:%d/mqtt", s.wsPort)
+
+	if _, err := loginClient(t, tcp, "", "", ""); err == nil {
+		t.Errorf("anonymous client accepted with auth = true")
+	}
+	if _, err := loginClient(t, tcp, "wallmap", "wrong", ""); err == nil {
+		t.Errorf("wrong password accepted")
+	}
+	display, err := loginClient(t, tcp, "wallmap", "map-secret", "radiogw/test/#")
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser, err := loginClient(t, ws, "wallmap", "map-secret", "radiogw/test/units/#")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sendUDP(t, s.udpPort, rmc("4521", time.Now(), 33.74562, -117.82311))
+	display.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, positionAt(33.74562, -117.82311))
+	browser.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, positionAt(33.74562, -117.82311))
+	sendUDP(t, console, "E1201")
+	b := display.waitTopic(t, "radiogw/test/events/emergency", 10*time.Second, func([]byte) bool { return true })
+	var alarm struct {
+		EmergencyID string `json:"emergency_id"`
+	}
+	json.Unmarshal(b, &alarm)
+	ack := []byte(fmt.Sprintf(`{"id":%q,"by":"wallmap"}`, alarm.EmergencyID))
+
+	// A display's ack (and a forged unit state) never arrive.
+	forger, err := loginClient(t, tcp, "wallmap", "map-secret", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forger.c.Publish("radiogw/test/commands/emergency_ack", 1, false, ack).WaitTimeout(2 * time.Second)
+	forger2, err := loginClient(t, tcp, "wallmap", "map-secret", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forger2.c.Publish("radiogw/test/units/2A12", 1, true, []byte(`{"class":"unit","v":1,"unit":"2A12"}`)).WaitTimeout(2 * time.Second)
+	time.Sleep(time.Second)
+	display.mu.Lock()
+	last := string(display.last["radiogw/test/units/2A12"])
+	display.mu.Unlock()
+	if strings.Contains(last, "acked_by") || !positionAt(33.74562, -117.82311)([]byte(last)) {
+		t.Fatalf("a display changed the unit state: %s", last)
+	}
+	if n := display.count("radiogw/test/events/emergency_ack"); n != 0 {
+		t.Fatalf("%d emergency_ack events after a display's ack", n)
+	}
+
+	disp, err := loginClient(t, tcp, "disp4", "disp-secret", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack = []byte(fmt.Sprintf(`{"id":%q,"by":"disp4"}`, alarm.EmergencyID))
+	if tok := disp.c.Publish("radiogw/test/commands/emergency_ack", 1, false, ack); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("dispatcher's ack: %v", tok.Error())
+	}
+	display.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, func(b []byte) bool {
+		return strings.Contains(string(b), `"acked_by":"disp4"`)
+	})
+	browser.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, func(b []byte) bool {
+		return strings.Contains(string(b), `"acked_by":"disp4"`)
+	})
+}
