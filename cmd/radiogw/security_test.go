@@ -586,3 +586,62 @@ func TestSecurityFloodDoesNotStarve(t *testing.T) {
 		t.Fatal("radiogw exited under the flood")
 	}
 }
+
+// vmRSS is a process's resident memory in bytes.
+func vmRSS(pid int) int64 {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// The embedded broker runs inside radiogw, so its limits are radiogw's: a
+// client that announces a huge MQTT packet before logging in must be cut
+// off, not given a buffer of that size. The CONNECT header below announces
+// 256 MiB; the broker should refuse it at once.
+func TestSecurityBrokerOversizePacket(t *testing.T) {
+	s := newSite(t)
+	s.write(t)
+	p := s.start(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", s.mqttPort)
+	before := vmRSS(p.Cmd.Process.Pid)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// CONNECT, remaining length 268,435,455 (the MQTT maximum).
+	if _, err := c.Write([]byte{0x10, 0xFF, 0xFF, 0xFF, 0x7F}); err != nil {
+		t.Fatal(err)
+	}
+	// Stream part of the body, as an attacker on the network can.
+	chunk := make([]byte, 1<<20)
+	sent := 0
+	c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	for sent < 48<<20 {
+		n, err := c.Write(chunk)
+		sent += n
+		if err != nil {
+			break
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	grown := vmRSS(p.Cmd.Process.Pid) - before
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, rerr := c.Read(make([]byte, 16))
+	open := rerr != nil && os.IsTimeout(rerr)
+	t.Logf("oversize CONNECT: %d MiB of body accepted before login, radiogw RSS grew %d MiB, connection still open: %v",
+		sent>>20, grown>>20, open)
+	if sent > 16<<20 || open {
+		t.Errorf("the embedded broker accepted %d MiB of an unauthenticated 256 MiB CONNECT packet (RSS +%d MiB); it has no maximum packet size",
+			sent>>20, grown>>20)
+	}
+	// The daemon itself must still answer.
+	if !strings.Contains(httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/healthz", s.httpPort)), "ok") {
+		t.Error("radiogw stopped answering")
+	}
+}
