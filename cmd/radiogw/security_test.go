@@ -645,3 +645,53 @@ func TestSecurityBrokerOversizePacket(t *testing.T) {
 		t.Error("radiogw stopped answering")
 	}
 }
+
+// The HTTP acknowledgement applies the same rules to "by" as the MQTT
+// command topic (printable, at most 64 characters): it ends up on every wall
+// map and in InfluxDB, and the path that needs a bearer token must not be
+// the one that accepts control characters.
+func TestSecurityHTTPAckByValidated(t *testing.T) {
+	s := newSite(t)
+	consolePort := testsvc.FreeUDPPort(t)
+	s.extra = fmt.Sprintf(`
+source "udp" "console1" {
+  listen  = "127.0.0.1:%d"
+  codec   = "lines"
+  profile = "mdc1200-app-rpt"
+  channel = "tac2"
+}
+
+channel "tac2" {
+  signalling = "mdc1200"
+}
+`, consolePort)
+	s.write(t)
+	injectHCL(t, s.config, "http {\n", "  token_env = \"SEC_HTTP_TOKEN\"\n")
+	p := testsvc.Start(t, []string{"SEC_HTTP_TOKEN=" + secHTTPToken}, binary, "run", "-config", s.config)
+	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	sendUDP(t, consolePort, "E1201")
+	base := fmt.Sprintf("http://127.0.0.1:%d", s.httpPort)
+	var ems []struct {
+		ID string `json:"id"`
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(ems) == 0 && time.Now().Before(deadline); {
+		json.Unmarshal([]byte(httpGet(t, base+"/api/v1/emergencies")), &ems)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(ems) == 0 {
+		t.Fatal("no emergency raised")
+	}
+	url := base + "/api/v1/emergencies/" + ems[0].ID + "/ack"
+	for _, by := range []string{"disp\u0007\nFAKE level=ERROR", strings.Repeat("d", 65), "\u202etxen"} {
+		body, _ := json.Marshal(map[string]string{"by": by})
+		if code, resp := postAuth(t, url, "Bearer "+secHTTPToken, string(body)); code != http.StatusBadRequest {
+			t.Errorf("ack by %q: HTTP %d %s, want 400 as on the MQTT command topic", by, code, resp)
+		}
+	}
+	if code, resp := postAuth(t, url, "Bearer "+secHTTPToken, `{"by":"disp4"}`); code != http.StatusOK {
+		t.Errorf("a valid ack: HTTP %d %s", code, resp)
+	}
+	if got := httpGet(t, base+"/api/v1/emergencies"); !strings.Contains(got, `"acked_by": "disp4"`) {
+		t.Errorf("emergency after the acks: %s", got)
+	}
+}
