@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,5 +200,42 @@ func TestEmergencyStateNotBehindBacklog(t *testing.T) {
 	}
 	if unitAt < 0 || unitAt > lastEventAt {
 		t.Errorf("emergency state arrived as message %d, after the last of %d backlog events (%d)", unitAt, backlog, lastEventAt)
+	}
+}
+
+// A unit forgotten while the broker is down (dropped from the roster on a
+// reload) is deleted at the broker once it is back, and leaves the map, even
+// though the broker kept its retained state on disk.
+func TestForgetDuringOutage(t *testing.T) {
+	m, dir := persistentMosquitto(t)
+	s := startSink(t, "tcp://"+m.Addr, "", nil)
+	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 1)), unitChange(unitAt("2A13", 2))}})
+	first := subscribe(t, m.Addr, root+"/#")
+	waitFor(t, 10*time.Second, "both units on the map", func() bool {
+		return strings.Contains(string(first.lastOn(root+"/map")), `"2A13"`) && first.lastOn(root+"/units/2A12") != nil
+	})
+	time.Sleep(300 * time.Millisecond) // saved by autosave_on_changes
+	first.c.Disconnect(0)
+
+	m.Stop()
+	if _, err := os.Stat(filepath.Join(dir, "mosquitto.db")); err != nil {
+		t.Fatalf("mosquitto saved nothing: %v", err)
+	}
+	s.Forget("2A12")
+	time.Sleep(500 * time.Millisecond)
+	m.Restart()
+	sub := subscribe(t, m.Addr, root+"/#")
+	waitFor(t, 30*time.Second, "map without 2A12", func() bool {
+		b := string(sub.lastOn(root + "/map"))
+		return strings.Contains(b, `"2A13"`) && !strings.Contains(b, `"2A12"`)
+	})
+	waitFor(t, 10*time.Second, "2A12 deleted", func() bool {
+		b := sub.lastOn(root + "/units/2A12")
+		return b == nil || len(b) == 0
+	})
+	fresh := subscribe(t, m.Addr, root+"/units/#")
+	waitFor(t, 10*time.Second, "2A13 retained", func() bool { return fresh.lastOn(root+"/units/2A13") != nil })
+	if b := fresh.lastOn(root + "/units/2A12"); b != nil {
+		t.Errorf("forgotten unit still retained: %s", b)
 	}
 }

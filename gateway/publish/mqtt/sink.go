@@ -63,6 +63,7 @@ type Sink struct {
 	mu           sync.Mutex
 	units        map[string]*unitSlot
 	channels     map[string]*channelSlot
+	forgotten    map[string]bool // units whose retained topics must be deleted at the broker
 	mapDirty     bool
 	lastMap      time.Time
 	republishAll atomic.Bool
@@ -104,7 +105,7 @@ func New(opts Options) (*Sink, error) {
 		opts.Resolve = func(id string) string { return id }
 	}
 	s := &Sink{opts: opts, log: opts.Logger.With("sink", sinkName), units: map[string]*unitSlot{},
-		channels: map[string]*channelSlot{}, kick: make(chan struct{}, 1)}
+		channels: map[string]*channelSlot{}, forgotten: map[string]bool{}, kick: make(chan struct{}, 1)}
 
 	// radiogw reconnects itself (Run) instead of using paho's auto-reconnect:
 	// on a lost connection paho then fails every pending token at once (the
@@ -224,6 +225,7 @@ func (s *Sink) Write(b publish.Batch) error {
 		if slot == nil {
 			slot = &unitSlot{}
 			s.units[c.Unit.ID] = slot
+			delete(s.forgotten, c.Unit.ID)
 		}
 		if emergencyChanged(slot.unit.Emergency, c.Unit.Emergency) {
 			slot.urgent = true
@@ -258,15 +260,17 @@ func emergencyChanged(a, b *avl.Emergency) bool {
 	return a != nil && *a != *b
 }
 
-// Forget removes a unit's retained topic (e.g. a unit dropped from the
-// roster on reload publishes an empty retained message).
+// Forget removes a unit (e.g. one dropped from the roster on reload): its
+// retained topics get an empty retained message, which deletes them at the
+// broker, and it leaves the map. Kept until the broker confirmed, so a unit
+// forgotten during an outage does not linger as a ghost.
 func (s *Sink) Forget(unitID string) {
 	s.mu.Lock()
 	delete(s.units, unitID)
+	s.forgotten[unitID] = true
+	s.mapDirty = true
 	s.mu.Unlock()
-	if s.client.IsConnectionOpen() {
-		s.client.Publish(s.topic("units", unitID), 1, true, []byte{})
-	}
+	s.poke()
 }
 
 // Reconnect backoff: doubling from minRetry up to maxRetry.
@@ -443,6 +447,13 @@ func (s *Sink) publishState(now time.Time, force bool) {
 		}
 		slot.dirty, slot.urgent, slot.lastPub = false, false, now
 	}
+	for id := range s.forgotten {
+		out = append(out, pending{token: s.client.Publish(s.topic("units", id), 1, true, []byte{}), kind: "forget", unit: id})
+		if s.opts.OwnTracks {
+			out = append(out, pending{token: s.client.Publish("owntracks/"+s.opts.Site+"/"+id, 1, true, []byte{}),
+				kind: "forget", unit: id})
+		}
+	}
 	for name, slot := range s.channels {
 		if !slot.dirty {
 			continue
@@ -486,6 +497,14 @@ func (s *Sink) confirm(out []pending) {
 		if !ok {
 			s.fail("state")
 			s.redirty(p)
+			continue
+		}
+		if p.kind == "forget" {
+			s.mu.Lock()
+			if s.units[p.unit] == nil {
+				delete(s.forgotten, p.unit)
+			}
+			s.mu.Unlock()
 			continue
 		}
 		if m != nil {
