@@ -684,3 +684,122 @@ func TestFaultValidFloodLatency(t *testing.T) {
 	t.Logf("valid flood: slowest quiet fix %s; inbox %g; /readyz not ready %d times; %s", f.maxSeen.Round(time.Millisecond),
 		m.get("radiogw_queue_depth", `queue="inbox"`), notReady.Load(), strings.ReplaceAll(m.nonZero(dropFamilies...), "\n", "; "))
 }
+
+// udpDrops reads the kernel's drop count for the UDP socket bound to port
+// (the last column of /proc/net/udp).
+func udpDrops(t *testing.T, port int) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(":%04X ", port)
+	var n int64
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 13 && strings.HasSuffix(f[1]+" ", want) {
+			d, _ := strconv.ParseInt(f[len(f)-1], 10, 64)
+			n += d
+		}
+	}
+	return n
+}
+
+// Valid datagrams faster than radiogw reads them: the kernel drops what
+// does not fit in the socket buffer. Every datagram sent must be either
+// read (radiogw_frames_total) or counted as dropped by radiogw.
+func TestFaultUDPOverrunCounted(t *testing.T) {
+	s := newSite(t)
+	s.write(t)
+	p := s.start(t)
+	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", s.udpPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	base := time.Now().Add(-20 * time.Minute)
+	const n = 60000
+	for k := 0; k < n; k++ {
+		line, _, _ := fleetFix(k%200, k/200, base)
+		c.Write([]byte(line))
+	}
+	time.Sleep(2 * time.Second)
+	m := waitMetric(t, s.httpPort, 30*time.Second, "reading settled", func(m metricSet) bool {
+		a := m.get("radiogw_frames_total", `source="avl"`)
+		time.Sleep(300 * time.Millisecond)
+		return scrape(t, s.httpPort).get("radiogw_frames_total", `source="avl"`) == a
+	})
+	read := m.get("radiogw_frames_total", `source="avl"`)
+	kernel := udpDrops(t, s.udpPort)
+	counted := m.get("radiogw_source_events_total", `source="avl"`) + m.get("radiogw_drops_total")
+	t.Logf("udp overrun: %d datagrams sent, %g read, kernel dropped %d, radiogw counted %g", n, read, kernel, counted)
+	if float64(n)-read > counted {
+		t.Errorf("%g datagrams lost in the socket buffer (kernel says %d) and no radiogw counter shows it:\n%s",
+			float64(n)-read, kernel, m.nonZero(dropFamilies...))
+	}
+	if p.Exited() {
+		t.Fatal("radiogw exited")
+	}
+}
+
+// Twenty SIGHUPs in quick succession, alternating between a config with
+// and without a second TCP listener on the same port, while the first
+// listener flows: no crash, the port is rebound every time, and the final
+// configuration is the one running.
+func TestFaultReloadStorm(t *testing.T) {
+	s := newSite(t)
+	keepPort, flipPort := testsvc.FreePort(t), testsvc.FreePort(t)
+	with := tcpListenSource("modems", keepPort, "") + tcpListenSource("flip", flipPort, "")
+	without := tcpListenSource("modems", keepPort, "")
+	s.extra = with
+	s.write(t)
+	p := s.start(t)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
+	c := dialTCP(t, keepPort)
+	base := time.Now().Add(-10 * time.Minute)
+	k := 0
+	for i := 0; i < 20; i++ {
+		if i%2 == 0 {
+			s.extra = without
+		} else {
+			s.extra = with
+		}
+		s.write(t)
+		p.Cmd.Process.Signal(syscall.SIGHUP)
+		line, _, _ := fleetFix(0, k, base)
+		k++
+		writeLine(t, c, line)
+		time.Sleep(50 * time.Millisecond)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(p.Output(), "configuration reloaded")+strings.Count(p.Output(), "rejected") < 20 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	line, lat, lon := fleetFix(0, k, base)
+	writeLine(t, c, line)
+	sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 10*time.Second, positionAt(lat, lon))
+	// The last config has the flip listener: it accepts and decodes.
+	f := dialTCP(t, flipPort)
+	line, lat, lon = fleetFix(1, 0, base)
+	writeLine(t, f, line)
+	sub.waitTopic(t, "radiogw/test/units/"+fleetID(1), 10*time.Second, positionAt(lat, lon))
+	m := scrape(t, s.httpPort)
+	t.Logf("reload storm: %s; errors in the log: %d", strings.ReplaceAll(m.nonZero("radiogw_reloads_total"), "\n", "; "),
+		strings.Count(p.Output(), "level=ERROR"))
+	if strings.Contains(p.Output(), "level=ERROR") {
+		t.Errorf("errors during the reload storm:\n%s", grepLines(p.Output(), "level=ERROR"))
+	}
+	if got := m.get("radiogw_observations_total", `kind="fix"`); got != float64(k+2) {
+		t.Errorf("fixes applied %g, want %d: the kept listener lost data across reloads", got, k+2)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
