@@ -344,8 +344,16 @@ func faultGarbage(t *testing.T, size int) {
 	line, lat, lon := fleetFix(7, k+1, base)
 	writeLine(t, good, line)
 	sub.waitTopic(t, "radiogw/test/units/"+fleetID(7), 15*time.Second, positionAt(lat, lon))
-	m := waitMetric(t, s.httpPort, 30*time.Second, "junk read to the end", func(m metricSet) bool {
-		return m.get("radiogw_observations_total", `kind="fix"`) >= float64(k+2)
+	// The junk stream is read to its end when the frame count stops moving.
+	prev := -1.0
+	m := waitMetric(t, s.httpPort, 60*time.Second, "junk read to the end", func(m metricSet) bool {
+		frames := m.get("radiogw_frames_total")
+		settled := frames == prev && m.get("radiogw_observations_total", `kind="fix"`) >= float64(k+2)
+		prev = frames
+		if !settled {
+			time.Sleep(300 * time.Millisecond)
+		}
+		return settled
 	})
 	// Every frame the junk sources produced either failed to decode or was
 	// discarded by the framer; none became an observation.
