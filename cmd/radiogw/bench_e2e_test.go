@@ -20,6 +20,7 @@
 //	RADIOGW_BENCH_PPROF    1: http { pprof = true } and a CPU profile of every
 //	                       step from 10,000 reports/s up (default 0)
 //	RADIOGW_BENCH_BUILDFLAGS  extra `go build` flags for the measured binary
+//	RADIOGW_BENCH_NODELAY  1: mosquitto with set_tcp_nodelay true (default 1)
 package main
 
 import (
@@ -50,7 +51,10 @@ import (
 	"radiogw/gateway/testsvc"
 )
 
-const benchDefaultSteps = "1000x5s,1000x1s,10000x5s,10000x1s,100000x5s,100000x2s,100000x1s"
+// The matrix of the issue (1,000 / 10,000 / 100,000 units every 5 s and 1 s)
+// with a ramp at 10,000 units in between; the 100,000-unit steps come last
+// because their tracker state stays for the rest of the run.
+const benchDefaultSteps = "1000x5s,1000x1s,10000x5s,10000x1s,10000x500ms,10000x250ms,100000x5s,100000x2s,100000x1s"
 
 // clockTick is USER_HZ, the unit of utime and stime in /proc/<pid>/stat; it
 // is 100 on every Linux architecture Go supports.
@@ -61,7 +65,11 @@ func TestBenchE2E(t *testing.T) {
 	bin := buildPlain(t, cfg.BuildFlags)
 	out := benchOut{Date: time.Now().UTC().Format(time.RFC3339), Machine: machineInfo(), Settings: cfg}
 
-	mq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	var extra string
+	if cfg.NoDelay {
+		extra = "set_tcp_nodelay true"
+	}
+	mq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: extra})
 	db := influxtest.Start(t, "radiogw")
 	out.InfluxBaseline = influxBaseline(t, db)
 	t.Logf("influxd CPU per point: one point per request %.3f ms, 5000 per request %.4f ms",
@@ -70,6 +78,17 @@ func TestBenchE2E(t *testing.T) {
 	h := newHarness(t, bin, mq.Addr, db, cfg)
 	h.start(t)
 	out.RSSIdleKiB = rssKiB(h.gwPid())
+	c0 := h.cpu()
+	time.Sleep(10 * time.Second)
+	out.IdleCPUCores = (h.cpu().gw - c0.gw).Seconds() / 10
+	t.Logf("radiogw idle: %.3f cores, %d KiB RSS", out.IdleCPUCores, out.RSSIdleKiB)
+
+	// The outage comes first, on a fresh daemon: after the 100,000-unit
+	// steps it would measure their aftermath instead.
+	out.Outage = h.outage(t, cfg.OutageLoad, cfg.Outage)
+	t.Logf("outage %s at %s: backlog %d, first write %.1f s after influxd returned, backlog cleared in %.1f s: %.0f points/s gross (%.0f net); lost %d; load %s",
+		cfg.Outage, out.Outage.Load, out.Outage.PeakDepth, out.Outage.FirstDrainS, out.Outage.CatchUpS,
+		out.Outage.GrossCatchUpPerS, out.Outage.NetCatchUpPerS, out.Outage.Lost, out.Outage.LoadAvg)
 
 	for _, st := range cfg.Steps {
 		r := h.runStep(t, st)
@@ -79,11 +98,10 @@ func TestBenchE2E(t *testing.T) {
 			r.Latency.P999ms, r.Latency.Samples, r.GwCPUmsPer1000, r.InfluxCPUmsPer1000, r.LoadAvg)
 	}
 	out.Sustained = sustained(out.Steps)
+	if cfg.Pprof {
+		out.HeapProfile = h.fetch("heap", "/debug/pprof/heap")
+	}
 	out.Memory = memoryFigures(out.RSSIdleKiB, out.Steps)
-
-	out.Outage = h.outage(t, cfg.OutageLoad, cfg.Outage)
-	t.Logf("outage %s: peak depth %d, catch-up %.0f points/s net (%.0f gross), no loss: %v",
-		cfg.Outage, out.Outage.PeakDepth, out.Outage.NetCatchUpPerS, out.Outage.GrossCatchUpPerS, out.Outage.Lost == 0)
 
 	out.Shutdown = h.sigterm(t)
 	t.Logf("SIGTERM to exit with %.0f units: %.0f ms, exit code %d", out.Shutdown.Units, out.Shutdown.Ms, out.Shutdown.ExitCode)
@@ -104,6 +122,7 @@ type benchConfig struct {
 	Sources    int           `json:"udp_sources"`
 	Sample     int           `json:"sampled_units_per_step"`
 	Pprof      bool          `json:"pprof"`
+	NoDelay    bool          `json:"mosquitto_tcp_nodelay"`
 	BuildFlags string        `json:"build_flags,omitempty"`
 	Out        string        `json:"-"`
 }
@@ -150,7 +169,7 @@ func benchSettings(t *testing.T) benchConfig {
 	c := benchConfig{StepTime: dur("RADIOGW_BENCH_STEP", "20s"), Outage: dur("RADIOGW_BENCH_OUTAGE", "30s"),
 		OutageLoad: parseStep(t, env("RADIOGW_BENCH_OUTAGE_LOAD", "10000x1s")),
 		Sources:    num("RADIOGW_BENCH_SOURCES", "2"), Sample: num("RADIOGW_BENCH_SAMPLE", "2000"),
-		Pprof: env("RADIOGW_BENCH_PPROF", "0") == "1", BuildFlags: os.Getenv("RADIOGW_BENCH_BUILDFLAGS"),
+		Pprof: env("RADIOGW_BENCH_PPROF", "0") == "1", NoDelay: env("RADIOGW_BENCH_NODELAY", "1") == "1", BuildFlags: os.Getenv("RADIOGW_BENCH_BUILDFLAGS"),
 		Out: env("RADIOGW_BENCH_OUT", filepath.Join("..", "..", "testdata", "out", "bench.json"))}
 	for _, s := range strings.Split(env("RADIOGW_BENCH_STEPS", benchDefaultSteps), ",") {
 		c.Steps = append(c.Steps, parseStep(t, s))
@@ -385,13 +404,18 @@ func (h *harness) countPositions(t *testing.T, from, to time.Time) int64 {
 
 // profile fetches a CPU profile of radiogw and stores it beside bench.json.
 func (h *harness) profile(name string, d time.Duration) string {
-	resp, err := h.http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", h.httpPort, int(d.Seconds())))
+	return h.fetch("cpu-"+strings.ReplaceAll(name, "x", "-"), fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds())))
+}
+
+// fetch stores one pprof endpoint's answer as radiogw-<name>.pprof.
+func (h *harness) fetch(name, endpoint string) string {
+	resp, err := h.http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", h.httpPort, endpoint))
 	if err != nil {
 		return "error: " + err.Error()
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	path := filepath.Join(filepath.Dir(h.cfg.Out), "radiogw-cpu-"+strings.ReplaceAll(name, "x", "-")+".pprof")
+	path := filepath.Join(filepath.Dir(h.cfg.Out), "radiogw-"+name+".pprof")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "error: " + err.Error()
 	}
@@ -433,6 +457,7 @@ func (h *harness) outage(t *testing.T, st stepSpec, length time.Duration) outage
 	r.PeakDepth = int64(h.metrics(t).get(depthKey))
 	h.db.Start()
 	back := time.Now()
+	h.influxPid = childPid(t, "influxd")
 	// The backlog is cleared once as many points were confirmed since
 	// influxd came back as were queued when it did (the outbox is FIFO).
 	w0 := h.metrics(t).get(writtenKey)
@@ -1051,12 +1076,14 @@ type benchOut struct {
 	Settings       benchConfig          `json:"settings"`
 	InfluxBaseline influxBaselineResult `json:"influx_baseline"`
 	RSSIdleKiB     int64                `json:"radiogw_rss_idle_kib"`
+	IdleCPUCores   float64              `json:"radiogw_idle_cpu_cores"`
 	Steps          []stepResult         `json:"steps"`
 	Sustained      sustainedResult      `json:"sustained"`
 	Memory         memoryResult         `json:"memory"`
 	Outage         outageResult         `json:"outage"`
 	Shutdown       shutdownResult       `json:"shutdown"`
 	Restart        restartResult        `json:"restart"`
+	HeapProfile    string               `json:"heap_profile,omitempty"`
 }
 
 type machine struct {
