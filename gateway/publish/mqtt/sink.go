@@ -62,6 +62,7 @@ type Sink struct {
 
 	mu           sync.Mutex
 	units        map[string]*unitSlot
+	dirtyUnits   map[string]*unitSlot // the dirty subset of units: a round never scans the whole roster
 	channels     map[string]*channelSlot
 	forgotten    map[string]bool // units whose retained topics must be deleted at the broker
 	mapDirty     bool
@@ -105,7 +106,7 @@ func New(opts Options) (*Sink, error) {
 		opts.Resolve = func(id string) string { return id }
 	}
 	s := &Sink{opts: opts, log: opts.Logger.With("sink", sinkName), units: map[string]*unitSlot{},
-		channels: map[string]*channelSlot{}, forgotten: map[string]bool{}, kick: make(chan struct{}, 1)}
+		channels: map[string]*channelSlot{}, forgotten: map[string]bool{}, dirtyUnits: map[string]*unitSlot{}, kick: make(chan struct{}, 1)}
 
 	// radiogw reconnects itself (Run) instead of using paho's auto-reconnect:
 	// on a lost connection paho then fails every pending token at once (the
@@ -234,6 +235,7 @@ func (s *Sink) Write(b publish.Batch) error {
 			slot.received = c.Time
 		}
 		slot.unit, slot.dirty = c.Unit, true
+		s.dirtyUnits[c.Unit.ID] = slot
 		s.mapDirty = true
 	}
 	for i := range b.Channels {
@@ -267,6 +269,7 @@ func emergencyChanged(a, b *avl.Emergency) bool {
 func (s *Sink) Forget(unitID string) {
 	s.mu.Lock()
 	delete(s.units, unitID)
+	delete(s.dirtyUnits, unitID)
 	s.forgotten[unitID] = true
 	s.mapDirty = true
 	s.mu.Unlock()
@@ -334,8 +337,9 @@ func (s *Sink) round(now time.Time, force bool) {
 	if s.republishAll.Swap(false) {
 		s.client.Publish(s.topic("status"), 1, true, "online")
 		s.mu.Lock()
-		for _, u := range s.units {
+		for id, u := range s.units {
 			u.dirty, u.urgent = true, true
+			s.dirtyUnits[id] = u
 		}
 		for _, c := range s.channels {
 			c.dirty = true
@@ -411,62 +415,48 @@ func (s *Sink) fail(reason string) {
 }
 
 type pending struct {
+	topic    string
+	payload  []byte
 	token    paho.Token
-	kind     string // unit, owntracks, channel, map: the metrics label
+	kind     string // unit, owntracks, forget, channel, map: the metrics label
 	unit     string
 	channel  string
 	received time.Time
 }
 
 // publishState publishes dirty state; force ignores the per-unit rate ceiling
-// (used on shutdown so the broker keeps the latest state).
+// (used on shutdown so the broker keeps the latest state). What is due is
+// taken under the lock; encoding and publishing happen outside it, so Write
+// (the tracker goroutine) never waits on JSON or on the network.
 func (s *Sink) publishState(now time.Time, force bool) {
 	minGap := time.Duration(float64(time.Second) / s.opts.UnitRate)
-	var out []pending
-	var mapUnits []*avl.Unit
-
+	type dueUnit struct {
+		unit     avl.Unit
+		received time.Time
+	}
+	var (
+		units    []dueUnit
+		chans    []channels.ChannelState
+		forget   []string
+		mapUnits []*avl.Unit
+	)
 	s.mu.Lock()
-	for id, slot := range s.units {
-		if !slot.dirty || (!force && !slot.urgent && now.Sub(slot.lastPub) < minGap) {
-			continue
+	for id, slot := range s.dirtyUnits {
+		if !force && !slot.urgent && now.Sub(slot.lastPub) < minGap {
+			continue // stays dirty: published when its gap has passed
 		}
-		u := slot.unit
-		payload, err := UnitPayload(s.opts.Site, &u, now)
-		if err != nil {
-			s.log.Error("encode unit", "err", err)
-			slot.dirty = false
-			continue
-		}
-		out = append(out, pending{token: s.client.Publish(s.topic("units", id), 1, true, payload), kind: "unit",
-			unit: id, received: slot.received})
-		if s.opts.OwnTracks {
-			if ot, err := OwnTracksPayload(&u); err == nil && ot != nil {
-				out = append(out, pending{token: s.client.Publish("owntracks/"+s.opts.Site+"/"+id, 1, true, ot),
-					kind: "owntracks", unit: id})
-			}
-		}
+		delete(s.dirtyUnits, id)
+		units = append(units, dueUnit{slot.unit, slot.received})
 		slot.dirty, slot.urgent, slot.lastPub = false, false, now
 	}
 	for id := range s.forgotten {
-		out = append(out, pending{token: s.client.Publish(s.topic("units", id), 1, true, []byte{}), kind: "forget", unit: id})
-		if s.opts.OwnTracks {
-			out = append(out, pending{token: s.client.Publish("owntracks/"+s.opts.Site+"/"+id, 1, true, []byte{}),
-				kind: "forget", unit: id})
-		}
+		forget = append(forget, id)
 	}
-	for name, slot := range s.channels {
-		if !slot.dirty {
-			continue
-		}
-		st := slot.state
-		payload, err := ChannelPayload(s.opts.Site, &st, s.opts.Resolve)
-		if err != nil {
-			s.log.Error("encode channel", "err", err)
+	for _, slot := range s.channels {
+		if slot.dirty {
+			chans = append(chans, slot.state)
 			slot.dirty = false
-			continue
 		}
-		out = append(out, pending{token: s.client.Publish(s.topic("channels", name), 1, true, payload), kind: "channel", channel: name})
-		slot.dirty = false
 	}
 	if s.mapDirty && (force || now.Sub(s.lastMap) >= s.opts.MapEvery) {
 		mapUnits = make([]*avl.Unit, 0, len(s.units))
@@ -478,10 +468,47 @@ func (s *Sink) publishState(now time.Time, force bool) {
 	}
 	s.mu.Unlock()
 
+	out := make([]pending, 0, len(units)+len(chans)+len(forget)+1)
+	// Each message goes out as soon as it is encoded: the first unit of a
+	// large round does not wait for the last one's JSON.
+	add := func(p pending) {
+		p.token = s.client.Publish(p.topic, 1, true, p.payload)
+		p.payload = nil
+		out = append(out, p)
+	}
+	for i := range units {
+		u := &units[i].unit
+		payload, err := UnitPayload(s.opts.Site, u, now)
+		if err != nil {
+			s.log.Error("encode unit", "err", err)
+			continue
+		}
+		add(pending{topic: s.topic("units", u.ID), payload: payload, kind: "unit", unit: u.ID,
+			received: units[i].received})
+		if s.opts.OwnTracks {
+			if ot, err := OwnTracksPayload(u); err == nil && ot != nil {
+				add(pending{topic: "owntracks/" + s.opts.Site + "/" + u.ID, payload: ot, kind: "owntracks", unit: u.ID})
+			}
+		}
+	}
+	for _, id := range forget {
+		add(pending{topic: s.topic("units", id), payload: []byte{}, kind: "forget", unit: id})
+		if s.opts.OwnTracks {
+			add(pending{topic: "owntracks/" + s.opts.Site + "/" + id, payload: []byte{}, kind: "forget", unit: id})
+		}
+	}
+	for i := range chans {
+		payload, err := ChannelPayload(s.opts.Site, &chans[i], s.opts.Resolve)
+		if err != nil {
+			s.log.Error("encode channel", "err", err)
+			continue
+		}
+		add(pending{topic: s.topic("channels", chans[i].Name), payload: payload, kind: "channel", channel: chans[i].Name})
+	}
 	if mapUnits != nil {
 		sort.Slice(mapUnits, func(i, j int) bool { return mapUnits[i].ID < mapUnits[j].ID })
 		if payload, err := MapPayload(s.opts.Site, mapUnits, now); err == nil {
-			out = append(out, pending{token: s.client.Publish(s.topic("map"), 1, true, payload), kind: "map"})
+			add(pending{topic: s.topic("map"), payload: payload, kind: "map"})
 		}
 	}
 	s.confirm(out)
@@ -523,6 +550,7 @@ func (s *Sink) redirty(p pending) {
 	case p.unit != "":
 		if slot := s.units[p.unit]; slot != nil {
 			slot.dirty = true
+			s.dirtyUnits[p.unit] = slot
 		}
 	case p.channel != "":
 		if slot := s.channels[p.channel]; slot != nil {
