@@ -109,3 +109,11 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+func TestOwnTracksTID(t *testing.T) {
+	for id, want := range map[string]string{"2A12": "12", "7": "7", "Zürich-Süd": "üd", "": ""} {
+		if got := tid(id); got != want {
+			t.Errorf("tid(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

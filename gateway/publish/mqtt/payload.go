@@ -169,10 +169,12 @@ func OwnTracksPayload(u *avl.Unit) ([]byte, error) {
 	return json.Marshal(&p)
 }
 
-// tid is OwnTracks' two-character tracker ID: the call sign's last two.
+// tid is OwnTracks' two-character tracker ID: the call sign's last two
+// characters (runes, so a non-ASCII call sign is not cut mid-character).
 func tid(id string) string {
-	if len(id) <= 2 {
+	r := []rune(id)
+	if len(r) <= 2 {
 		return id
 	}
-	return id[len(id)-2:]
+	return string(r[len(r)-2:])
 }
