@@ -7,6 +7,7 @@ package broker
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -160,7 +161,8 @@ func (h *accessHook) user(cl *mqtt.Client) (User, bool) {
 func (h *accessHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	u, ok := h.user(cl)
 	if ok {
-		return u.Password == string(pk.Connect.Password)
+		// Constant time: the broker may listen beyond loopback.
+		return subtle.ConstantTimeCompare([]byte(u.Password), pk.Connect.Password) == 1
 	}
 	return !h.auth
 }
