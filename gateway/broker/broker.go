@@ -161,6 +161,9 @@ func (h *accessHook) user(cl *mqtt.Client) (User, bool) {
 func (h *accessHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	u, ok := h.user(cl)
 	if ok {
+		if u.Password == "" {
+			return false // an empty secret (unset environment variable) must not open the door
+		}
 		// Constant time: the broker may listen beyond loopback.
 		return subtle.ConstantTimeCompare([]byte(u.Password), pk.Connect.Password) == 1
 	}

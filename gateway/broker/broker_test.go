@@ -261,3 +261,18 @@ func TestWebSocketPortInUse(t *testing.T) {
 		t.Fatalf("Start with a taken WebSocket port: %v, want ErrPortInUse", err)
 	}
 }
+
+// A user whose secret came out empty (an unset environment variable) cannot
+// log in with an empty password.
+func TestEmptyPasswordNeverLogsIn(t *testing.T) {
+	b, err := Start(Options{Listen: fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t)), Auth: true, TopicRoot: root,
+		Users:  []User{{Name: "wallmap", Password: "", Role: RoleDisplay}},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := connect(t, b.Addr(), "wallmap", "", ""); err == nil {
+		t.Errorf("empty password accepted")
+	}
+}
