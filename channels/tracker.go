@@ -40,7 +40,7 @@ const IDOnlyHold = 5 * time.Second
 type Tracker struct {
 	cfg         Config
 	chans       map[string]*channel
-	names       []string // channel names, sorted, for deterministic output
+	names       []string                   // channel names, sorted, for deterministic output
 	emerg       map[string]*EmergencyState // active, by ID
 	byRadio     map[string]string          // radio ID -> active emergency ID
 	cleared     map[string]EmergencyState  // recently cleared, by ID
