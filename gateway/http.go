@@ -31,7 +31,9 @@ func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
 	}
-	d.http = &http.Server{Handler: d.routes(cfg), ReadHeaderTimeout: 5 * time.Second}
+	// Timeouts keep a slow or stalled client from holding a connection.
+	d.http = &http.Server{Handler: d.routes(cfg), ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
 		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.log.Error("http server stopped", "err", err)
@@ -328,22 +330,33 @@ func (d *Daemon) handleEmergencies(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// handleAck takes {"by": "disp4"} (optional) and validates it, with the
+// emergency ID from the path, through the same parser as the MQTT command
+// topic, so both paths accept exactly the same commands.
 func (d *Daemon) handleAck(action string) http.HandlerFunc {
+	topic := map[string]string{"ack": "emergency_ack", "clear": "emergency_clear"}[action]
 	return func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			By string `json:"by"`
-		}
+		body := map[string]any{}
 		if r.ContentLength != 0 {
-			if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&body); err != nil {
+			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, mqttsink.MaxCommandBytes))
+			if err := dec.Decode(&body); err != nil {
 				d.metrics.CommandsTotal.WithLabelValues("http", "malformed").Inc()
 				httpError(w, http.StatusBadRequest, "body must be JSON like {\"by\":\"disp4\"}")
 				return
 			}
 		}
-		if body.By == "" {
-			body.By = "http"
+		if _, ok := body["by"]; !ok {
+			body["by"] = "http"
 		}
-		err := d.command(r.Context(), mqttsink.Command{Action: action, ID: r.PathValue("id"), By: body.By}, "http")
+		body["id"] = r.PathValue("id")
+		payload, _ := json.Marshal(body)
+		cmd, err := mqttsink.ParseCommand(topic, payload)
+		if err != nil {
+			d.metrics.CommandsTotal.WithLabelValues("http", "rejected").Inc()
+			httpError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		err = d.command(r.Context(), cmd, "http")
 		switch {
 		case errors.Is(err, channels.ErrUnknownEmergency):
 			httpError(w, http.StatusNotFound, "no such emergency")
