@@ -139,6 +139,11 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	name := rs.cfg.Name
 	frames := d.metrics.Frames.WithLabelValues(name)
 	bytes := d.metrics.FrameBytes.WithLabelValues(name)
+	// Every transport counter exists from the start at zero, so an alert
+	// rule can tell "no drops" from "not measured".
+	for _, what := range source.Counters {
+		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
+	}
 	return source.Hooks{
 		Emit: func(f frame.Frame) {
 			frames.Inc()

@@ -13,8 +13,9 @@ package source
 //	conn_rejected  a connection over max_conns was closed at once
 //	idle_close     a tcp_listen connection idle for idle_timeout was closed
 //	accept_error   a transient accept failure (e.g. out of file descriptors)
+//	kernel_drop    a datagram the kernel dropped because the socket buffer was full
 var Counters = []string{
 	"reconnect", "read_error", "read_timeout",
 	DiscardOversize, DiscardGarbage, DiscardTruncated,
-	"denied", "conn_rejected", "idle_close", "accept_error",
+	"denied", "conn_rejected", "idle_close", "accept_error", DiscardKernelDrop,
 }

@@ -66,11 +66,27 @@ func (s *udpSource) session(ctx context.Context, h Hooks, up func()) error {
 	defer stop()
 	up()
 
+	// Ask the kernel to report, with every datagram, how many it dropped on
+	// this socket because the buffer was full; the increase is counted.
+	overflow := enableOverflowCount(conn)
+	var oob []byte
+	if overflow {
+		oob = make([]byte, 64)
+	}
+	var kernelDrops uint32
 	// One byte more than allowed tells an oversize datagram from a full one.
 	buf := make([]byte, s.cfg.MaxFrame+1)
 	for {
-		n, addr, err := conn.ReadFromUDPAddrPort(buf)
+		n, oobn, _, addr, err := conn.ReadMsgUDPAddrPort(buf, oob)
 		now := time.Now()
+		if overflow && err == nil {
+			if d, ok := overflowCount(oob[:oobn]); ok && d != kernelDrops {
+				for i := kernelDrops; i != d; i++ {
+					h.Count(DiscardKernelDrop)
+				}
+				kernelDrops = d
+			}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
