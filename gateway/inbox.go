@@ -19,70 +19,170 @@ type item struct {
 	source   string
 }
 
-// inbox hands observations from the sources to the tracker goroutine. Sources
-// never wait on it: serial and UDP cannot be paused. Above its soft cap,
-// positions coalesce per device (the latest wins, counted) while channel
-// events, emergencies and identities are still queued in order: they are never
-// dropped, and the overflow is counted so an alarm can fire.
+// inbox hands observations from the sources to the tracker goroutine.
+//
+// Sources never wait on it: serial and UDP cannot be paused. Each source has
+// its own queue, and the tracker takes from them in turn, a bounded chunk at
+// a time, so one flooding peer delays only itself: a quiet source's next
+// observation is applied within one turn of the loop. Above a source's soft
+// cap its positions coalesce per device (the latest wins, counted) while its
+// channel events, emergencies and identities are still queued in order: they
+// are never dropped, and the overflow is counted so an alarm can fire.
 type inbox struct {
 	mu        sync.Mutex
-	items     []item
-	latest    map[string]avl.Fix // coalesced fixes, by source+device
-	softCap   int
+	queues    map[string]*sourceQueue
+	order     []string // round-robin order of sources with something queued
+	next      int      // where the next take starts in order
+	total     int
+	softCap   int // per source
 	notify    chan struct{}
 	coalesced func(n int) // counts fixes replaced by a newer one
 	overCap   func()      // counts events queued above the cap
 }
 
+type sourceQueue struct {
+	items  []item
+	head   int                // items[head:] are waiting
+	latest map[string]avl.Fix // coalesced fixes, by device
+	queued bool               // in inbox.order
+}
+
+func (q *sourceQueue) waiting() int { return len(q.items) - q.head + len(q.latest) }
+
+// takeChunk is the most the tracker applies in one turn of its loop before
+// it serves timers, API calls and reloads again.
+const takeChunk = 4096
+
 func newInbox(softCap int, coalesced func(int), overCap func()) *inbox {
-	return &inbox{softCap: softCap, latest: map[string]avl.Fix{}, notify: make(chan struct{}, 1),
+	return &inbox{softCap: softCap, queues: map[string]*sourceQueue{}, notify: make(chan struct{}, 1),
 		coalesced: coalesced, overCap: overCap}
+}
+
+func (in *inbox) queue(src string) *sourceQueue {
+	q := in.queues[src]
+	if q == nil {
+		q = &sourceQueue{latest: map[string]avl.Fix{}}
+		in.queues[src] = q
+	}
+	if !q.queued {
+		q.queued = true
+		in.order = append(in.order, src)
+	}
+	return q
 }
 
 func (in *inbox) push(src string, obs *codec.Observations) {
 	in.mu.Lock()
+	q := in.queue(src)
+	before := q.waiting()
 	for i := range obs.Identities {
-		in.items = append(in.items, item{identity: &obs.Identities[i], source: src})
+		q.items = append(q.items, item{identity: &obs.Identities[i], source: src})
 	}
 	for i := range obs.Requests {
-		in.items = append(in.items, item{request: &obs.Requests[i], source: src})
+		q.items = append(q.items, item{request: &obs.Requests[i], source: src})
 	}
 	for i := range obs.Events {
-		if len(in.items) >= in.softCap {
+		if len(q.items)-q.head >= in.softCap {
 			in.overCap()
 		}
-		in.items = append(in.items, item{event: &obs.Events[i], source: src})
+		q.items = append(q.items, item{event: &obs.Events[i], source: src})
 	}
 	for i := range obs.Fixes {
 		f := &obs.Fixes[i]
-		if len(in.items) < in.softCap {
-			in.items = append(in.items, item{fix: f, source: src})
+		if len(q.items)-q.head < in.softCap {
+			q.items = append(q.items, item{fix: f, source: src})
 			continue
 		}
-		key := f.Source + "\x00" + f.DeviceID + "\x00" + f.Peer
-		if _, ok := in.latest[key]; ok {
+		key := f.DeviceID + "\x00" + f.Peer
+		if _, ok := q.latest[key]; ok {
 			in.coalesced(1)
 		}
-		in.latest[key] = *f
+		q.latest[key] = *f
 	}
+	in.total += q.waiting() - before
 	in.mu.Unlock()
+	in.wake()
+}
+
+// pushEvent queues a runtime event (source up/down) in order with the rest
+// of its source.
+func (in *inbox) pushEvent(e publish.Event) {
+	in.mu.Lock()
+	q := in.queue(e.Source)
+	q.items = append(q.items, item{sys: &e, source: e.Source})
+	in.total++
+	in.mu.Unlock()
+	in.wake()
+}
+
+func (in *inbox) wake() {
 	select {
 	case in.notify <- struct{}{}:
 	default:
 	}
 }
 
-// take returns everything queued, in arrival order, then the coalesced fixes.
+// take returns up to takeChunk observations, shared fairly among the
+// sources with something queued; within a source, in arrival order, its
+// coalesced fixes after its queue. If more is waiting it wakes the loop
+// again, so the loop turns (timers, API calls) between chunks.
 func (in *inbox) take(buf []item) []item {
+	buf = buf[:0]
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	buf = append(buf[:0], in.items...)
-	clear(in.items)
-	in.items = in.items[:0]
-	for k, f := range in.latest {
-		f := f
-		buf = append(buf, item{fix: &f, source: f.Source})
-		delete(in.latest, k)
+	for len(buf) < takeChunk && len(in.order) > 0 {
+		share := (takeChunk - len(buf)) / len(in.order)
+		if share < 64 {
+			share = 64
+		}
+		for i := 0; i < len(in.order) && len(buf) < takeChunk; {
+			idx := (in.next + i) % len(in.order)
+			q := in.queues[in.order[idx]]
+			buf = q.takeInto(buf, share)
+			if q.waiting() == 0 {
+				q.queued = false
+				in.order = append(in.order[:idx], in.order[idx+1:]...)
+				if in.next > idx {
+					in.next--
+				}
+				continue
+			}
+			i++
+		}
+		if len(in.order) > 0 {
+			in.next = (in.next + 1) % len(in.order)
+		}
+	}
+	in.total -= len(buf)
+	if in.total > 0 {
+		in.wake()
+	}
+	return buf
+}
+
+// takeInto moves up to n observations from the queue to buf: queued items
+// first, then, once those are gone, coalesced fixes.
+func (q *sourceQueue) takeInto(buf []item, n int) []item {
+	end := min(q.head+n, len(q.items))
+	n -= end - q.head
+	buf = append(buf, q.items[q.head:end]...)
+	clear(q.items[q.head:end])
+	q.head = end
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+		for k, f := range q.latest {
+			if n == 0 {
+				break
+			}
+			buf = append(buf, item{fix: &f, source: f.Source})
+			delete(q.latest, k)
+			n--
+		}
+	} else if q.head > 4096 && q.head > len(q.items)/2 {
+		// Compact so a long backlog does not pin an ever-growing array.
+		m := copy(q.items, q.items[q.head:])
+		clear(q.items[m:])
+		q.items, q.head = q.items[:m], 0
 	}
 	return buf
 }
@@ -90,16 +190,5 @@ func (in *inbox) take(buf []item) []item {
 func (in *inbox) depth() int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return len(in.items) + len(in.latest)
-}
-
-// pushEvent queues a runtime event (source up/down) in order with the rest.
-func (in *inbox) pushEvent(e publish.Event) {
-	in.mu.Lock()
-	in.items = append(in.items, item{sys: &e, source: e.Source})
-	in.mu.Unlock()
-	select {
-	case in.notify <- struct{}{}:
-	default:
-	}
+	return in.total
 }

@@ -26,8 +26,10 @@ func (d *Daemon) loop(ctx context.Context, done chan<- struct{}) {
 		case <-ctx.Done():
 			// Sources are stopped: whatever is still queued is applied
 			// before the final snapshot.
-			buf = d.in.take(buf)
-			d.step(buf, time.Now())
+			for d.in.depth() > 0 {
+				buf = d.in.take(buf)
+				d.step(buf, time.Now())
+			}
 			d.writeSnapshot(time.Now())
 			return
 		case <-d.in.notify:
