@@ -30,7 +30,12 @@ type runningSource struct {
 	logs     *rateLimiter
 	mu       sync.Mutex
 	err      error
+
+	attemptOnce sync.Once
+	attempted   chan struct{} // closed when the first Up or Down arrives
 }
+
+func (rs *runningSource) markAttempted() { rs.attemptOnce.Do(func() { close(rs.attempted) }) }
 
 // CodecOptions builds a decoder's options from a source's configuration,
 // resolving line profiles.
@@ -72,7 +77,8 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if err != nil {
 		return nil, err // names the source already
 	}
-	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second)}, nil
+	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second),
+		attempted: make(chan struct{})}, nil
 }
 
 // startSources builds every source first (so a bad one fails the start
@@ -89,6 +95,17 @@ func (d *Daemon) startSources(ctx context.Context, list []hcl.Source) error {
 	}
 	for _, rs := range built {
 		d.start(ctx, rs)
+	}
+	// READY means the sources were attempted: wait until each has bound its
+	// socket or opened its port, or said why not, but not for a slow peer.
+	deadline := time.After(5 * time.Second)
+	for _, rs := range built {
+		select {
+		case <-rs.attempted:
+		case <-rs.done:
+		case <-deadline:
+			return nil
+		}
 	}
 	return nil
 }
@@ -152,12 +169,14 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 			d.decode(rs, f)
 		},
 		Up: func(peer string) {
+			rs.markAttempted()
 			rs.up.Add(1)
 			d.metrics.SourceUp.WithLabelValues(name).Set(1)
 			d.log.Info("source up", "source", name, "peer", peer)
 			d.in.pushEvent(sourceEvent("source_up", name, peer, ""))
 		},
 		Down: func(peer string, err error) {
+			rs.markAttempted()
 			if rs.up.Add(-1) <= 0 {
 				rs.up.Store(0)
 				d.metrics.SourceUp.WithLabelValues(name).Set(0)
