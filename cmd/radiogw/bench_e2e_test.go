@@ -17,8 +17,8 @@
 //	RADIOGW_BENCH_SOURCES  UDP sources (and sender goroutines) (default 2)
 //	RADIOGW_BENCH_SAMPLE   units the subscriber follows per step (default 2000)
 //	RADIOGW_BENCH_OUT      output file (default testdata/out/bench.json)
-//	RADIOGW_BENCH_PPROF    1: http { pprof = true } and a CPU profile of every
-//	                       step from 10,000 reports/s up (default 0)
+//	RADIOGW_BENCH_PPROF    1: http { pprof = true }, a CPU profile of every
+//	                       step and a heap profile after the last (default 0)
 //	RADIOGW_BENCH_BUILDFLAGS  extra `go build` flags for the measured binary
 //	RADIOGW_BENCH_NODELAY  1: mosquitto with set_tcp_nodelay true (default 1)
 package main
@@ -288,7 +288,7 @@ type stepResult struct {
 	Sent               int64         `json:"sent"`
 	InInflux           int64         `json:"in_influx"`
 	Lost               int64         `json:"lost"`
-	UDPRcvbufErrors    int64         `json:"udp_rcvbuf_errors"`
+	UDPRcvbufErrors    int64         `json:"udp_socket_drops"`
 	Accepted           float64       `json:"fixes_accepted_metric"`
 	Rejected           float64       `json:"fixes_rejected_metric"`
 	InboxCoalesced     float64       `json:"inbox_coalesced"`
@@ -330,11 +330,11 @@ func (h *harness) runStep(t *testing.T, st stepSpec) stepResult {
 
 	m0 := h.metrics(t)
 	c0 := h.cpu()
-	udp0 := udpRcvbufErrors()
+	udp0 := h.udpDrops()
 	sent0 := gen.sent.Load()
 	h.sub.reset()
 	var prof chan string
-	if h.cfg.Pprof && st.rate() >= 10000 {
+	if h.cfg.Pprof {
 		prof = make(chan string, 1)
 		go func() { prof <- h.profile(st.String(), min(h.cfg.StepTime-time.Second, 15*time.Second)) }()
 	}
@@ -358,7 +358,7 @@ func (h *harness) runStep(t *testing.T, st stepSpec) stepResult {
 
 	r.Sent = gen.sent.Load()
 	r.SentPerS = float64(sentM) / el.Seconds()
-	r.UDPRcvbufErrors = udpRcvbufErrors() - udp0
+	r.UDPRcvbufErrors = h.udpDrops() - udp0
 	r.Accepted = m1.delta(m0, `radiogw_observations_total{kind="fix"}`)
 	r.Rejected = m1.sum("radiogw_fix_rejections_total") - m0.sum("radiogw_fix_rejections_total")
 	r.InboxCoalesced = m1.delta(m0, `radiogw_drops_total{reason="position_coalesced",stage="inbox"}`)
@@ -1010,28 +1010,26 @@ func childPid(t *testing.T, name string) int {
 	return best
 }
 
-// udpRcvbufErrors is the kernel's count of datagrams dropped for a full
-// socket buffer (all sockets).
-func udpRcvbufErrors() int64 {
-	b, _ := os.ReadFile("/proc/net/snmp")
-	var head []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(l, "Udp: ") {
-			continue
-		}
+// udpDrops is the kernel's count of datagrams dropped for a full receive
+// buffer on radiogw's sockets (the "drops" column of /proc/net/udp): the
+// system-wide RcvbufErrors would count other processes' sockets too.
+func (h *harness) udpDrops() int64 {
+	b, _ := os.ReadFile("/proc/net/udp")
+	var n int64
+	for _, l := range strings.Split(string(b), "\n")[1:] {
 		f := strings.Fields(l)
-		if head == nil {
-			head = f
+		if len(f) < 13 {
 			continue
 		}
-		for i, name := range head {
-			if name == "RcvbufErrors" && i < len(f) {
-				n, _ := strconv.ParseInt(f[i], 10, 64)
-				return n
-			}
+		_, hexPort, _ := strings.Cut(f[1], ":")
+		port, err := strconv.ParseInt(hexPort, 16, 32)
+		if err != nil || !slices.Contains(h.udpPorts, int(port)) {
+			continue
 		}
+		d, _ := strconv.ParseInt(f[len(f)-1], 10, 64)
+		n += d
 	}
-	return 0
+	return n
 }
 
 func loadAvg() string {
