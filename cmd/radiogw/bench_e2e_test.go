@@ -21,6 +21,7 @@
 //	                       step and a heap profile after the last (default 0)
 //	RADIOGW_BENCH_BUILDFLAGS  extra `go build` flags for the measured binary
 //	RADIOGW_BENCH_NODELAY  1: mosquitto with set_tcp_nodelay true (default 1)
+//	RADIOGW_BENCH_FSYNC    storage { fsync = ... } (default: radiogw's, "batch")
 package main
 
 import (
@@ -128,6 +129,7 @@ type benchConfig struct {
 	Sample     int           `json:"sampled_units_per_step"`
 	Pprof      bool          `json:"pprof"`
 	NoDelay    bool          `json:"mosquitto_tcp_nodelay"`
+	Fsync      string        `json:"fsync,omitempty"`
 	BuildFlags string        `json:"build_flags,omitempty"`
 	Out        string        `json:"-"`
 }
@@ -174,7 +176,8 @@ func benchSettings(t *testing.T) benchConfig {
 	c := benchConfig{StepTime: dur("RADIOGW_BENCH_STEP", "20s"), Outage: dur("RADIOGW_BENCH_OUTAGE", "30s"),
 		OutageLoad: parseStep(t, env("RADIOGW_BENCH_OUTAGE_LOAD", "10000x1s")),
 		Sources:    num("RADIOGW_BENCH_SOURCES", "2"), Sample: num("RADIOGW_BENCH_SAMPLE", "2000"),
-		Pprof: env("RADIOGW_BENCH_PPROF", "0") == "1", NoDelay: env("RADIOGW_BENCH_NODELAY", "1") == "1", BuildFlags: os.Getenv("RADIOGW_BENCH_BUILDFLAGS"),
+		Pprof: env("RADIOGW_BENCH_PPROF", "0") == "1", NoDelay: env("RADIOGW_BENCH_NODELAY", "1") == "1",
+		Fsync: os.Getenv("RADIOGW_BENCH_FSYNC"), BuildFlags: os.Getenv("RADIOGW_BENCH_BUILDFLAGS"),
 		Out: env("RADIOGW_BENCH_OUT", filepath.Join("..", "..", "testdata", "out", "bench.json"))}
 	for _, s := range strings.Split(env("RADIOGW_BENCH_STEPS", benchDefaultSteps), ",") {
 		c.Steps = append(c.Steps, parseStep(t, s))
@@ -215,6 +218,10 @@ func newHarness(t *testing.T, bin, mqttAddr string, db *influxtest.Server, cfg b
 	h := &harness{bin: bin, dir: t.TempDir(), mqttAddr: mqttAddr, db: db, cfg: cfg, httpPort: testsvc.FreePort(t),
 		http: &http.Client{Timeout: 60 * time.Second}}
 	h.config = filepath.Join(h.dir, "radiogw.hcl")
+	fsync := ""
+	if cfg.Fsync != "" {
+		fsync = fmt.Sprintf("  fsync          = %q\n", cfg.Fsync)
+	}
 	var srcs strings.Builder
 	for i := 0; i < cfg.Sources; i++ {
 		p := testsvc.FreeUDPPort(t)
@@ -226,7 +233,7 @@ func newHarness(t *testing.T, bin, mqttAddr string, db *influxtest.Server, cfg b
 storage {
   dir            = %q
   snapshot_every = "30s"
-}
+%s}
 
 http {
   listen = "127.0.0.1:%d"
@@ -242,7 +249,7 @@ influx {
   bucket = "radiogw/autogen"
 }
 
-%s`, filepath.Join(h.dir, "data"), h.httpPort, cfg.Pprof, mqttAddr, db.URL, srcs.String())
+%s`, filepath.Join(h.dir, "data"), fsync, h.httpPort, cfg.Pprof, mqttAddr, db.URL, srcs.String())
 	if err := os.WriteFile(h.config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
