@@ -68,17 +68,31 @@ func ParseCommand(topicSuffix string, payload []byte) (Command, error) {
 	if dec.More() {
 		return Command{}, fmt.Errorf("command body: trailing data: %w", ErrMalformed)
 	}
-	if body.ID == nil || !emergencyIDPattern.MatchString(*body.ID) {
-		return Command{}, fmt.Errorf("command id: %w", ErrBadID)
+	if body.ID == nil {
+		return Command{}, fmt.Errorf("command id missing: %w", ErrBadID)
 	}
 	cmd := Command{Action: action, ID: *body.ID, By: "mqtt"}
 	if body.By != nil {
-		if !validBy(*body.By) {
-			return Command{}, fmt.Errorf("command by: %w", ErrBadBy)
-		}
 		cmd.By = *body.By
 	}
+	if err := ValidateAck(cmd.ID, cmd.By); err != nil {
+		return Command{}, err
+	}
 	return cmd, nil
+}
+
+// ValidateAck applies the command topic's rules for an emergency ID and the
+// "by" name to an acknowledgement that arrived another way (the HTTP API),
+// so no path accepts what another refuses. The error wraps ErrBadID or
+// ErrBadBy.
+func ValidateAck(id, by string) error {
+	if !emergencyIDPattern.MatchString(id) {
+		return fmt.Errorf("emergency id: %w", ErrBadID)
+	}
+	if !validBy(by) {
+		return fmt.Errorf("by must be 1-%d printable characters: %w", MaxByRunes, ErrBadBy)
+	}
+	return nil
 }
 
 // validBy accepts a short printable name ("disp4", "Dispatcher 4").

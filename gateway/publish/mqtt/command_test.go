@@ -87,3 +87,22 @@ func FuzzCommand(f *testing.F) {
 		}
 	})
 }
+
+func TestValidateAck(t *testing.T) {
+	for _, c := range []struct {
+		id, by string
+		err    error
+	}{
+		{"e-1201-1763935200", "disp4", nil},
+		{"e-1201-1763935200", "Dispatcher Süd", nil},
+		{"e-1201-1763935200", "disp\u0007\nFAKE level=ERROR", ErrBadBy},
+		{"e-1201-1763935200", strings.Repeat("d", 65), ErrBadBy},
+		{"e-1201-1763935200", "\u202etxen", ErrBadBy},
+		{"e-1201-1763935200", "", ErrBadBy},
+		{"../e-1", "disp4", ErrBadID},
+	} {
+		if err := ValidateAck(c.id, c.by); !errors.Is(err, c.err) || (c.err == nil && err != nil) {
+			t.Errorf("ValidateAck(%q, %q) = %v, want %v", c.id, c.by, err, c.err)
+		}
+	}
+}

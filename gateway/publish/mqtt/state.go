@@ -10,6 +10,10 @@ import (
 	"radiogw/channels"
 )
 
+// MaxMapBytes is the largest map payload the sink publishes; it stays under
+// the embedded broker's packet limit (broker.MaxPacketBytes, 16 MiB).
+const MaxMapBytes = 15 << 20
+
 type pending struct {
 	topic    string
 	payload  []byte
@@ -103,7 +107,17 @@ func (s *Sink) publishState(now time.Time, force bool) {
 	}
 	if mapUnits != nil {
 		sort.Slice(mapUnits, func(i, j int) bool { return mapUnits[i].ID < mapUnits[j].ID })
-		if payload, err := MapPayload(s.opts.Site, mapUnits, now); err == nil {
+		payload, err := MapPayload(s.opts.Site, mapUnits, now)
+		switch {
+		case err != nil:
+			s.log.Error("encode map", "err", err)
+		case len(payload) > MaxMapBytes:
+			// Brokers cap packet sizes (the embedded one at 16 MiB); a map this
+			// big (~40,000 units) is useless to a display anyway: units/# is
+			// the way to follow such a fleet.
+			s.fail("map_too_large")
+			s.log.Warn("map not published: too large", "bytes", len(payload), "max", MaxMapBytes, "units", len(mapUnits))
+		default:
 			add(pending{topic: s.topic("map"), payload: payload, kind: "map"})
 		}
 	}

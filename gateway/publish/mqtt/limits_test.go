@@ -1,0 +1,55 @@
+package mqtt
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"radiogw/avl"
+	"radiogw/gateway/publish"
+	"radiogw/gateway/testsvc"
+)
+
+// A map over MaxMapBytes is not published (it would exceed brokers' packet
+// limits and get the sink disconnected); unit states still are, and the
+// refusal is counted.
+func TestOversizedMapIsSkipped(t *testing.T) {
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	sub := subscribe(t, m.Addr, root+"/#")
+	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) { o.MapEvery = 50 * time.Millisecond })
+	tag := strings.Repeat("x", 16<<10)
+	var batch publish.Batch
+	for i := 0; i < 1000; i++ {
+		u := unitAt(fmt.Sprintf("U%04d", i), i)
+		u.AlphaTag = tag
+		batch.Units = append(batch.Units, unitChange(u))
+	}
+	if err := s.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the last unit state", func() bool { return sub.lastOn(root+"/units/U0999") != nil })
+	waitFor(t, 10*time.Second, "map_too_large counted", func() bool {
+		var m dto.Metric
+		s.opts.Metrics.SinkFailures.WithLabelValues(sinkName, "map_too_large").Write(&m)
+		return m.GetCounter().GetValue() > 0
+	})
+	for _, msg := range sub.snapshot() {
+		if msg.topic == root+"/map" && len(msg.payload) > 1000 {
+			t.Errorf("a %d-byte map was published", len(msg.payload))
+		}
+	}
+	if !s.client.IsConnectionOpen() {
+		t.Errorf("the sink lost its connection")
+	}
+	// Small again: the map comes back.
+	small := unitAt("U0000", 5000)
+	s.Forget("U0000")
+	for i := 1; i < 1000; i++ {
+		s.Forget(fmt.Sprintf("U%04d", i))
+	}
+	s.Write(publish.Batch{Units: []avl.Change{unitChange(small)}})
+	waitFor(t, 10*time.Second, "a map again", func() bool { return strings.Contains(string(sub.lastOn(root+"/map")), `"U0000"`) })
+}
