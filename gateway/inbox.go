@@ -21,13 +21,15 @@ type item struct {
 
 // inbox hands observations from the sources to the tracker goroutine.
 //
-// Sources never wait on it: serial and UDP cannot be paused. Each source has
-// its own queue, and the tracker takes from them in turn, a bounded chunk at
-// a time, so one flooding peer delays only itself: a quiet source's next
-// observation is applied within one turn of the loop. Above a source's soft
-// cap its positions coalesce per device (the latest wins, counted) while its
-// channel events, emergencies and identities are still queued in order: they
-// are never dropped, and the overflow is counted so an alarm can fire.
+// Sources never wait on it: serial and UDP cannot be paused. Each peer of
+// each source (a modem's address, a TCP connection, a serial port) has its
+// own queue, and the tracker takes from them in turn, a bounded chunk at a
+// time, so one flooding peer delays only itself: a quiet peer's next
+// observation is applied within one turn of the loop. Above a queue's soft
+// cap, or twice that in all, positions coalesce per device (the latest wins,
+// counted) while channel events, emergencies and identities are still queued
+// in order: they are never dropped, and the overflow is counted so an alarm
+// can fire.
 type inbox struct {
 	mu        sync.Mutex
 	queues    map[string]*sourceQueue
@@ -43,7 +45,7 @@ type inbox struct {
 type sourceQueue struct {
 	items  []item
 	head   int                // items[head:] are waiting
-	latest map[string]avl.Fix // coalesced fixes, by device
+	latest map[string]avl.Fix // coalesced fixes, by device; nil until needed
 	queued bool               // in inbox.order
 }
 
@@ -51,29 +53,38 @@ func (q *sourceQueue) waiting() int { return len(q.items) - q.head + len(q.lates
 
 // takeChunk is the most the tracker applies in one turn of its loop before
 // it serves timers, API calls and reloads again.
-const takeChunk = 4096
+const takeChunk = 1024
 
 func newInbox(softCap int, coalesced func(int), overCap func()) *inbox {
 	return &inbox{softCap: softCap, queues: map[string]*sourceQueue{}, notify: make(chan struct{}, 1),
 		coalesced: coalesced, overCap: overCap}
 }
 
-func (in *inbox) queue(src string) *sourceQueue {
-	q := in.queues[src]
+func (in *inbox) queue(src, peer string) *sourceQueue {
+	key := src + "\x00" + peer
+	q := in.queues[key]
 	if q == nil {
-		q = &sourceQueue{latest: map[string]avl.Fix{}}
-		in.queues[src] = q
+		q = &sourceQueue{}
+		in.queues[key] = q
 	}
 	if !q.queued {
 		q.queued = true
-		in.order = append(in.order, src)
+		in.order = append(in.order, key)
 	}
 	return q
 }
 
-func (in *inbox) push(src string, obs *codec.Observations) {
+// full reports whether a queue is over its soft cap.
+func (in *inbox) full(q *sourceQueue) bool {
+	return len(q.items)-q.head >= in.softCap || in.total >= 2*in.softCap
+}
+
+func (in *inbox) push(src string, obs *codec.Observations) { in.pushFrom(src, "", obs) }
+
+// pushFrom queues what one frame from peer of source src said.
+func (in *inbox) pushFrom(src, peer string, obs *codec.Observations) {
 	in.mu.Lock()
-	q := in.queue(src)
+	q := in.queue(src, peer)
 	before := q.waiting()
 	for i := range obs.Identities {
 		q.items = append(q.items, item{identity: &obs.Identities[i], source: src})
@@ -82,18 +93,21 @@ func (in *inbox) push(src string, obs *codec.Observations) {
 		q.items = append(q.items, item{request: &obs.Requests[i], source: src})
 	}
 	for i := range obs.Events {
-		if len(q.items)-q.head >= in.softCap {
+		if in.full(q) {
 			in.overCap()
 		}
 		q.items = append(q.items, item{event: &obs.Events[i], source: src})
 	}
 	for i := range obs.Fixes {
 		f := &obs.Fixes[i]
-		if len(q.items)-q.head < in.softCap {
+		if !in.full(q) {
 			q.items = append(q.items, item{fix: f, source: src})
 			continue
 		}
 		key := f.DeviceID + "\x00" + f.Peer
+		if q.latest == nil {
+			q.latest = map[string]avl.Fix{} // only a queue over its cap needs one
+		}
 		if _, ok := q.latest[key]; ok {
 			in.coalesced(1)
 		}
@@ -108,7 +122,7 @@ func (in *inbox) push(src string, obs *codec.Observations) {
 // of its source.
 func (in *inbox) pushEvent(e publish.Event) {
 	in.mu.Lock()
-	q := in.queue(e.Source)
+	q := in.queue(e.Source, e.Peer)
 	q.items = append(q.items, item{sys: &e, source: e.Source})
 	in.total++
 	in.mu.Unlock()
@@ -137,10 +151,12 @@ func (in *inbox) take(buf []item) []item {
 		}
 		for i := 0; i < len(in.order) && len(buf) < takeChunk; {
 			idx := (in.next + i) % len(in.order)
-			q := in.queues[in.order[idx]]
+			key := in.order[idx]
+			q := in.queues[key]
 			buf = q.takeInto(buf, share)
 			if q.waiting() == 0 {
 				q.queued = false
+				delete(in.queues, key) // peers come and go; keep no empty queues
 				in.order = append(in.order[:idx], in.order[idx+1:]...)
 				if in.next > idx {
 					in.next--

@@ -219,7 +219,7 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	}
 	if !obs.Empty() {
 		d.mapTalkgroups(&obs)
-		d.in.push(rs.cfg.Name, &obs)
+		d.in.pushFrom(rs.cfg.Name, f.Peer, &obs)
 	}
 }
 
