@@ -17,7 +17,6 @@ import (
 	"syscall"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
@@ -68,6 +67,7 @@ func Start(opts Options) (*Broker, error) {
 	// mochi deletes retained messages after 24 h unless this is 0; a unit
 	// parked for a weekend must stay on the map.
 	caps.MaximumMessageExpiryInterval = 0
+	caps.MaximumPacketSize = MaxPacketBytes
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities: caps,
 		Logger:       slog.New(minLevel{slog.LevelWarn, log.Handler()}).With("component", "broker"),
@@ -78,8 +78,12 @@ func Start(opts Options) (*Broker, error) {
 		return nil, fmt.Errorf("broker: auth hook: %w", err)
 	}
 
-	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: opts.Listen})
+	tcp, err := newTCPListener("tcp", opts.Listen)
+	if err != nil {
+		return nil, listenError(opts.Listen, err)
+	}
 	if err := srv.AddListener(tcp); err != nil {
+		tcp.ln.Close()
 		return nil, listenError(opts.Listen, err)
 	}
 	b.addr = tcp.Address()

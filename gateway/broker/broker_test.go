@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -274,5 +276,37 @@ func TestEmptyPasswordNeverLogsIn(t *testing.T) {
 	defer b.Close()
 	if _, err := connect(t, b.Addr(), "wallmap", "", ""); err == nil {
 		t.Errorf("empty password accepted")
+	}
+}
+
+// A client that announces a huge CONNECT is cut off at the header, before
+// login and before any buffer of that size exists; a logged-in client's
+// packet above MaxPacketBytes is refused the same way.
+func TestOversizedPacketsRefused(t *testing.T) {
+	b := startBroker(t, true)
+	for _, header := range [][]byte{
+		{0x10, 0xFF, 0xFF, 0xFF, 0x7F}, // CONNECT of 256 MiB
+		{0x10, 0x81, 0x80, 0x04},       // CONNECT of 64 KiB + 1
+	} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(b.Addr(), "tcp://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write(header)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 8)); err == nil || os.IsTimeout(err) {
+			t.Errorf("CONNECT header % x: connection still open (%v)", header, err)
+		}
+		c.Close()
+	}
+	gwUser, gwPass := b.GatewayLogin()
+	gw := mustConnect(t, b.Addr(), gwUser, gwPass, "")
+	tok := gw.Publish(root+"/map", 1, true, make([]byte, MaxPacketBytes))
+	tok.WaitTimeout(5 * time.Second)
+	wait(t, "the oversized publisher disconnected", func() bool { return !gw.IsConnectionOpen() })
+	display := mustConnect(t, b.Addr(), "wallmap", "map-secret", root+"/#")
+	time.Sleep(200 * time.Millisecond)
+	if display.has(root + "/map") {
+		t.Errorf("an oversized packet was delivered")
 	}
 }

@@ -81,7 +81,7 @@ func (l *wsListener) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.Close()
-	if err := l.establish(l.id, &wsConn{Conn: c.UnderlyingConn(), c: c}); err != nil && l.log != nil {
+	if err := l.establish(l.id, guardConnect(&wsConn{Conn: c.UnderlyingConn(), c: c})); err != nil && l.log != nil {
 		l.log.Debug("websocket client ended", "err", err)
 	}
 }

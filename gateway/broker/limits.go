@@ -1,0 +1,96 @@
+package broker
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/mochi-mqtt/server/v2/listeners"
+)
+
+// Packet size limits. mochi has one global maximum, applied when a packet's
+// header is read and before its buffer is allocated; radiogw adds a much
+// smaller one for the first packet (CONNECT), so a client that has not
+// logged in cannot make the daemon allocate more than a few kilobytes.
+const (
+	// MaxPacketBytes bounds every packet from a logged-in client. radiogw's
+	// own map publish is the largest legitimate packet (about 380 bytes per
+	// unit); the sink does not publish a map above this.
+	MaxPacketBytes = 16 << 20
+	// MaxConnectBytes bounds the CONNECT packet (client ID, login, will).
+	MaxConnectBytes = 64 << 10
+)
+
+var errConnectTooLarge = errors.New("mqtt: CONNECT packet larger than the limit")
+
+// connectGuard watches the fixed header of the first packet on a connection
+// and fails the read (closing the connection) when it announces more than
+// MaxConnectBytes. After that header it is a plain pass-through.
+type connectGuard struct {
+	net.Conn
+	done  bool
+	typed bool // the packet type byte was seen
+	n     int  // remaining-length bytes seen
+	mult  int
+	size  int
+}
+
+func guardConnect(c net.Conn) net.Conn { return &connectGuard{Conn: c, mult: 1} }
+
+func (g *connectGuard) Read(p []byte) (int, error) {
+	n, err := g.Conn.Read(p)
+	for i := 0; i < n && !g.done; i++ {
+		if !g.typed {
+			g.typed = true
+			continue
+		}
+		b := int(p[i])
+		g.size += (b & 0x7f) * g.mult
+		g.mult *= 128
+		g.n++
+		if g.size > MaxConnectBytes || (b&0x80 != 0 && g.n == 4) {
+			g.Conn.Close()
+			return 0, errConnectTooLarge
+		}
+		if b&0x80 == 0 {
+			g.done = true
+		}
+	}
+	return n, err
+}
+
+// tcpListener is mochi's plain TCP listener plus the CONNECT guard.
+type tcpListener struct {
+	id   string
+	ln   net.Listener
+	once sync.Once
+}
+
+func newTCPListener(id, addr string) (*tcpListener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &tcpListener{id: id, ln: ln}, nil
+}
+
+func (l *tcpListener) ID() string                  { return l.id }
+func (l *tcpListener) Address() string             { return l.ln.Addr().String() }
+func (l *tcpListener) Protocol() string            { return "tcp" }
+func (l *tcpListener) Init(log *slog.Logger) error { return nil }
+
+func (l *tcpListener) Serve(establish listeners.EstablishFn) {
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		go establish(l.id, guardConnect(c))
+	}
+}
+
+func (l *tcpListener) Close(closeClients listeners.CloseFn) {
+	l.once.Do(func() { l.ln.Close() })
+	closeClients(l.id)
+}
