@@ -74,7 +74,7 @@ func Start(opts Options) (*Broker, error) {
 	})
 	b := &Broker{srv: srv, gatewayUser: User{Name: "radiogw", Password: randomSecret(), Role: RoleGateway}}
 	users := append([]User{b.gatewayUser}, opts.Users...)
-	if err := srv.AddHook(&accessHook{auth: opts.Auth, users: users, root: opts.TopicRoot}, nil); err != nil {
+	if err := srv.AddHook(&accessHook{auth: opts.Auth, users: users, root: opts.TopicRoot, srv: srv}, nil); err != nil {
 		return nil, fmt.Errorf("broker: auth hook: %w", err)
 	}
 
@@ -144,6 +144,7 @@ type accessHook struct {
 	auth  bool
 	users []User
 	root  string
+	srv   *mqtt.Server
 }
 
 func (h *accessHook) ID() string { return "radiogw-access" }
@@ -164,6 +165,9 @@ func (h *accessHook) user(cl *mqtt.Client) (User, bool) {
 
 func (h *accessHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	u, ok := h.user(cl)
+	if !h.mayTakeSession(cl, u) {
+		return false
+	}
 	if ok {
 		if u.Password == "" {
 			return false // an empty secret (unset environment variable) must not open the door
@@ -172,6 +176,18 @@ func (h *accessHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) b
 		return subtle.ConstantTimeCompare([]byte(u.Password), pk.Connect.Password) == 1
 	}
 	return !h.auth
+}
+
+// mayTakeSession stops one login from taking over another login's client ID:
+// MQTT gives a new connection with a known ID the old session and
+// disconnects the old one, so a display using radiogw's own ID would knock
+// radiogw off the broker. Only radiogw's gateway login may take any ID back.
+func (h *accessHook) mayTakeSession(cl *mqtt.Client, u User) bool {
+	old, exists := h.srv.Clients.Get(cl.ID)
+	if !exists || old == cl || u.Role == RoleGateway {
+		return true
+	}
+	return string(old.Properties.Username) == string(cl.Properties.Username)
 }
 
 func (h *accessHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {

@@ -310,3 +310,45 @@ func TestOversizedPacketsRefused(t *testing.T) {
 		t.Errorf("an oversized packet was delivered")
 	}
 }
+
+// Another login cannot take over a connected client's ID (and with it the
+// session, disconnecting the owner); the same login may (a reconnect), and
+// radiogw's own login always may.
+func TestClientIDTakeover(t *testing.T) {
+	b := startBroker(t, true)
+	gwUser, gwPass := b.GatewayLogin()
+	connectID := func(user, pass, id string) (paho.Client, error) {
+		c := paho.NewClient(paho.NewClientOptions().AddBroker(b.Addr()).SetClientID(id).
+			SetUsername(user).SetPassword(pass).SetConnectTimeout(5 * time.Second))
+		tok := c.Connect()
+		if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			return nil, fmt.Errorf("connect %s as %s: %v", id, user, tok.Error())
+		}
+		t.Cleanup(func() { c.Disconnect(50) })
+		return c, nil
+	}
+	gw, err := connectID(gwUser, gwPass, "radiogw-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := connectID("wallmap", "map-secret", "radiogw-test"); err == nil {
+		t.Errorf("a display took radiogw's client ID")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if !gw.IsConnectionOpen() {
+		t.Fatalf("radiogw was disconnected by a display using its client ID")
+	}
+
+	if _, err := connectID("wallmap", "map-secret", "wall-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := connectID("disp", "disp-secret", "wall-1"); err == nil {
+		t.Errorf("a dispatcher took a display's client ID")
+	}
+	if _, err := connectID("wallmap", "map-secret", "wall-1"); err != nil {
+		t.Errorf("the same login could not reconnect under its own ID: %v", err)
+	}
+	if _, err := connectID(gwUser, gwPass, "wall-1"); err != nil {
+		t.Errorf("radiogw could not take an ID back: %v", err)
+	}
+}
