@@ -352,3 +352,53 @@ func TestClientIDTakeover(t *testing.T) {
 		t.Errorf("radiogw could not take an ID back: %v", err)
 	}
 }
+
+// Close returns while clients come and go: mochi's own close path could
+// deadlock on its client table under exactly this churn, hanging shutdown.
+func TestCloseUnderClientChurn(t *testing.T) {
+	for round := 0; round < 5; round++ {
+		b, err := Start(Options{Listen: fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t)),
+			WebSocket: fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t)), TopicRoot: root,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					url := b.Addr()
+					if i%2 == 1 {
+						url = "ws://" + b.WebSocketAddr() + "/mqtt"
+					}
+					c := paho.NewClient(paho.NewClientOptions().AddBroker(url).
+						SetClientID(fmt.Sprintf("churn-%d-%d", i, n)).SetConnectTimeout(time.Second))
+					if tok := c.Connect(); tok.WaitTimeout(time.Second) && tok.Error() == nil {
+						c.Disconnect(0)
+					}
+				}
+			}(i)
+		}
+		time.Sleep(200 * time.Millisecond)
+		closed := make(chan struct{})
+		go func() {
+			b.Close()
+			close(closed)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("round %d: broker Close hung with clients connecting and leaving", round)
+		}
+		close(stop)
+		wg.Wait()
+	}
+}

@@ -62,9 +62,10 @@ func (g *connectGuard) Read(p []byte) (int, error) {
 
 // tcpListener is mochi's plain TCP listener plus the CONNECT guard.
 type tcpListener struct {
-	id   string
-	ln   net.Listener
-	once sync.Once
+	id    string
+	ln    net.Listener
+	conns connSet
+	once  sync.Once
 }
 
 func newTCPListener(id, addr string) (*tcpListener, error) {
@@ -86,11 +87,64 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 		if err != nil {
 			return // closed
 		}
-		go establish(l.id, guardConnect(c))
+		if !l.conns.add(c) {
+			c.Close()
+			continue
+		}
+		go func() {
+			defer l.conns.remove(c)
+			establish(l.id, guardConnect(c))
+		}()
 	}
 }
 
-func (l *tcpListener) Close(closeClients listeners.CloseFn) {
-	l.once.Do(func() { l.ln.Close() })
-	closeClients(l.id)
+// Close stops accepting and closes every connection; see connSet for why
+// mochi's closeClients is not used.
+func (l *tcpListener) Close(listeners.CloseFn) {
+	l.once.Do(func() {
+		l.ln.Close()
+		l.conns.closeAll()
+	})
+}
+
+// connSet tracks a listener's connections so Close can end them itself.
+// mochi's own way (the CloseFn it passes to Close) can deadlock: it takes a
+// read lock twice on the client table, and a client leaving at the same
+// moment queues a writer between the two, which blocks both for good; the
+// broker's Close, and with it radiogw's shutdown, would hang. Closing the
+// connections makes every client leave through mochi's normal path.
+type connSet struct {
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+}
+
+func (s *connSet) add(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = map[net.Conn]struct{}{}
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *connSet) remove(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	s.closed = true
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	for c := range conns {
+		c.Close()
+	}
 }

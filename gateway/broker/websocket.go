@@ -30,6 +30,7 @@ type wsListener struct {
 
 	establish listeners.EstablishFn
 	upgrader  websocket.Upgrader
+	conns     connSet
 }
 
 func newWSListener(id, addr string, allowed []string) (*wsListener, error) {
@@ -59,7 +60,9 @@ func (l *wsListener) Serve(establish listeners.EstablishFn) {
 	}
 }
 
-func (l *wsListener) Close(closeClients listeners.CloseFn) {
+// Close stops the HTTP server and closes every MQTT connection itself (see
+// connSet: mochi's closeClients can deadlock).
+func (l *wsListener) Close(listeners.CloseFn) {
 	l.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -68,8 +71,8 @@ func (l *wsListener) Close(closeClients listeners.CloseFn) {
 		} else {
 			l.ln.Close()
 		}
+		l.conns.closeAll()
 	})
-	closeClients(l.id)
 }
 
 func (l *wsListener) handle(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +84,10 @@ func (l *wsListener) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.Close()
+	if !l.conns.add(c.UnderlyingConn()) {
+		return
+	}
+	defer l.conns.remove(c.UnderlyingConn())
 	if err := l.establish(l.id, guardConnect(&wsConn{Conn: c.UnderlyingConn(), c: c})); err != nil && l.log != nil {
 		l.log.Debug("websocket client ended", "err", err)
 	}
