@@ -15,6 +15,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -51,6 +52,13 @@ type Broker struct {
 	srv          *mqtt.Server
 	addr, wsAddr string
 	gatewayUser  User
+	listeners    []stoppable
+}
+
+// stoppable is one of radiogw's listeners.
+type stoppable interface {
+	stop()                             // stop accepting, close every connection
+	drained(within time.Duration) bool // every connection's handler has returned
 }
 
 // ErrPortInUse is returned when the broker's address is taken, typically by a
@@ -87,6 +95,7 @@ func Start(opts Options) (*Broker, error) {
 		return nil, listenError(opts.Listen, err)
 	}
 	b.addr = tcp.Address()
+	b.listeners = append(b.listeners, tcp)
 	if opts.WebSocket != "" {
 		ws, err := newWSListener("ws", opts.WebSocket, opts.AllowedOrigins)
 		if err == nil {
@@ -99,6 +108,7 @@ func Start(opts Options) (*Broker, error) {
 			return nil, listenError(opts.WebSocket, err)
 		}
 		b.wsAddr = ws.Address()
+		b.listeners = append(b.listeners, ws)
 	}
 	go func() {
 		if err := srv.Serve(); err != nil {
@@ -128,7 +138,19 @@ func (b *Broker) GatewayLogin() (user, password string) {
 }
 
 // Close stops the broker and disconnects every client.
-func (b *Broker) Close() error { return b.srv.Close() }
+//
+// The listeners are stopped and drained first: mochi's Close waits on a
+// WaitGroup that each new connection adds to, and a connection accepted
+// while it waits would race with it.
+func (b *Broker) Close() error {
+	for _, l := range b.listeners {
+		l.stop()
+	}
+	for _, l := range b.listeners {
+		l.drained(5 * time.Second)
+	}
+	return b.srv.Close()
+}
 
 func randomSecret() string {
 	var buf [16]byte

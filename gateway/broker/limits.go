@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/mochi-mqtt/server/v2/listeners"
 )
@@ -100,12 +101,16 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 
 // Close stops accepting and closes every connection; see connSet for why
 // mochi's closeClients is not used.
-func (l *tcpListener) Close(listeners.CloseFn) {
+func (l *tcpListener) Close(listeners.CloseFn) { l.stop() }
+
+func (l *tcpListener) stop() {
 	l.once.Do(func() {
 		l.ln.Close()
 		l.conns.closeAll()
 	})
 }
+
+func (l *tcpListener) drained(within time.Duration) bool { return l.conns.drained(within) }
 
 // connSet tracks a listener's connections so Close can end them itself.
 // mochi's own way (the CloseFn it passes to Close) can deadlock: it takes a
@@ -138,13 +143,34 @@ func (s *connSet) remove(c net.Conn) {
 	s.mu.Unlock()
 }
 
+// closeAll refuses new connections and closes the current ones; they stay
+// counted until their handlers return (see drained).
 func (s *connSet) closeAll() {
 	s.mu.Lock()
 	s.closed = true
-	conns := s.conns
-	s.conns = nil
+	conns := make([]net.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
 	s.mu.Unlock()
-	for c := range conns {
+	for _, c := range conns {
 		c.Close()
+	}
+}
+
+// drained waits until every handler has returned, or within has passed.
+func (s *connSet) drained(within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for {
+		s.mu.Lock()
+		n := len(s.conns)
+		s.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

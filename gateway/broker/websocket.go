@@ -62,18 +62,23 @@ func (l *wsListener) Serve(establish listeners.EstablishFn) {
 
 // Close stops the HTTP server and closes every MQTT connection itself (see
 // connSet: mochi's closeClients can deadlock).
-func (l *wsListener) Close(listeners.CloseFn) {
+func (l *wsListener) Close(listeners.CloseFn) { l.stop() }
+
+func (l *wsListener) stop() {
 	l.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		l.conns.closeAll()
 		if l.srv != nil {
 			l.srv.Shutdown(ctx)
 		} else {
 			l.ln.Close()
 		}
-		l.conns.closeAll()
+		l.conns.closeAll() // upgrades that finished during Shutdown
 	})
 }
+
+func (l *wsListener) drained(within time.Duration) bool { return l.conns.drained(within) }
 
 func (l *wsListener) handle(w http.ResponseWriter, r *http.Request) {
 	c, err := l.upgrader.Upgrade(w, r, nil) // answers 403 itself when the origin is refused
