@@ -295,6 +295,7 @@ type stepResult struct {
 	Sent               int64         `json:"sent"`
 	InInflux           int64         `json:"in_influx"`
 	Lost               int64         `json:"lost"`
+	Unexplained        int64         `json:"lost_unexplained"`
 	UDPRcvbufErrors    int64         `json:"udp_socket_drops"`
 	Accepted           float64       `json:"fixes_accepted_metric"`
 	Rejected           float64       `json:"fixes_rejected_metric"`
@@ -331,6 +332,7 @@ func (h *harness) runStep(t *testing.T, st stepSpec) stepResult {
 	r := stepResult{Name: st.String(), Units: st.Units, IntervalS: st.Interval.Seconds(), OfferedPerS: st.rate()}
 	h.sub.follow(t, st.Units, h.cfg.Sample)
 	warm := max(st.Interval, 2*time.Second)
+	acc := h.accounting(t)
 	gen := h.load(st)
 	firstFix := time.Now().Add(-time.Second)
 	time.Sleep(warm)
@@ -368,7 +370,7 @@ func (h *harness) runStep(t *testing.T, st stepSpec) stepResult {
 	r.UDPRcvbufErrors = h.udpDrops() - udp0
 	r.Accepted = m1.delta(m0, `radiogw_observations_total{kind="fix"}`)
 	r.Rejected = m1.sum("radiogw_fix_rejections_total") - m0.sum("radiogw_fix_rejections_total")
-	r.InboxCoalesced = m1.delta(m0, `radiogw_drops_total{reason="position_coalesced",stage="inbox"}`)
+	r.InboxCoalesced = m1.delta(m0, coalescedKey)
 	r.OutboxEnd = int64(m1.get(depthKey))
 	r.Bounded = float64(r.OutboxEnd) <= max(10000, 2*st.rate())
 	r.GwCPUmsPer1000 = perThousand(c1.gw-c0.gw, sentM)
@@ -385,7 +387,32 @@ func (h *harness) runStep(t *testing.T, st stepSpec) stepResult {
 	r.DrainS = time.Since(d0).Seconds()
 	r.InInflux = h.countPositions(t, firstFix, lastFix)
 	r.Lost = r.Sent - r.InInflux
+	r.Unexplained = acc.check(t, h, st.String(), r.Lost)
 	return r
+}
+
+// lossAccount holds the counters that explain a missing point: the kernel
+// dropped the datagram, the inbox coalesced the fix, or the tracker
+// rejected it. Anything else lost is a defect, whatever the load.
+type lossAccount struct {
+	udp   int64
+	drops float64
+}
+
+func (h *harness) accounting(t *testing.T) lossAccount {
+	m := h.metrics(t)
+	return lossAccount{udp: h.udpDrops(), drops: m.get(coalescedKey) + m.sum("radiogw_fix_rejections_total")}
+}
+
+func (a lossAccount) check(t *testing.T, h *harness, what string, lost int64) int64 {
+	b := h.accounting(t)
+	explained := (b.udp - a.udp) + int64(b.drops-a.drops)
+	if lost > explained {
+		t.Errorf("%s: %d points missing in InfluxDB, only %d explained by UDP drops, coalescing and rejections",
+			what, lost, explained)
+		return lost - explained
+	}
+	return 0
 }
 
 func perThousand(d time.Duration, n int64) float64 {
@@ -451,8 +478,9 @@ func (h *harness) fetch(name, endpoint string) string {
 // ---- outage, shutdown, restart ----
 
 const (
-	depthKey   = `radiogw_outbox_depth{sink="influx"}`
-	writtenKey = `radiogw_sink_published_total{kind="point",sink="influx"}`
+	coalescedKey = `radiogw_drops_total{reason="position_coalesced",stage="inbox"}`
+	depthKey     = `radiogw_outbox_depth{sink="influx"}`
+	writtenKey   = `radiogw_sink_published_total{kind="point",sink="influx"}`
 )
 
 type outageResult struct {
@@ -472,6 +500,7 @@ type outageResult struct {
 func (h *harness) outage(t *testing.T, st stepSpec, length time.Duration) outageResult {
 	r := outageResult{Load: st.String(), OutageS: length.Seconds()}
 	h.sub.follow(t, st.Units, h.cfg.Sample)
+	acc := h.accounting(t)
 	gen := h.load(st)
 	firstFix := time.Now().Add(-time.Second)
 	time.Sleep(3 * time.Second)
@@ -494,8 +523,10 @@ func (h *harness) outage(t *testing.T, st stepSpec, length time.Duration) outage
 		if w-w0 >= float64(r.PeakDepth) {
 			r.FirstDrainS = first.Sub(back).Seconds()
 			r.CatchUpS = time.Since(first).Seconds()
-			r.GrossCatchUpPerS = (w - wFirst) / r.CatchUpS
-			r.NetCatchUpPerS = r.GrossCatchUpPerS - st.rate()
+			if r.CatchUpS >= 0.1 { // a rate over less is noise
+				r.GrossCatchUpPerS = (w - wFirst) / r.CatchUpS
+				r.NetCatchUpPerS = r.GrossCatchUpPerS - st.rate()
+			}
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -507,6 +538,10 @@ func (h *harness) outage(t *testing.T, st stepSpec, length time.Duration) outage
 	r.Sent = gen.sent.Load()
 	r.InInflux = h.countPositions(t, firstFix, lastFix)
 	r.Lost = r.Sent - r.InInflux
+	acc.check(t, h, "outage", r.Lost)
+	if r.CatchUpS == 0 {
+		t.Errorf("outage: the backlog of %d points was not cleared", r.PeakDepth)
+	}
 	return r
 }
 
@@ -522,6 +557,9 @@ func (h *harness) sigterm(t *testing.T) shutdownResult {
 	h.gw.Cmd.Process.Signal(syscall.SIGTERM)
 	r.ExitCode = h.gw.Wait(t, 2*time.Minute)
 	r.Ms = float64(time.Since(t0).Microseconds()) / 1000
+	if r.ExitCode != 0 {
+		t.Errorf("exit code %d after SIGTERM", r.ExitCode)
+	}
 	return r
 }
 
@@ -558,6 +596,9 @@ func (h *harness) restart(t *testing.T) restartResult {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if r.AllSampledMs == 0 {
+		t.Errorf("restart: not every followed unit was republished from the snapshot")
 	}
 	r.RSSKiB = rssKiB(h.gwPid())
 	return r
