@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,23 @@ unit "2A14" {
 	}
 	if code := getStatus(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/units/NOPE/track", s.httpPort)); code != 404 {
 		t.Errorf("unknown unit track: HTTP %d, want 404", code)
+	}
+}
+
+// pprof behind its flag: the profiling routes and the wall map coexist.
+func TestPprofFlag(t *testing.T) {
+	s := newSite(t)
+	s.write(t)
+	cfg := strings.Replace(mustRead(t, s.config), "http {\n", "http {\n  pprof = true\n", 1)
+	if err := os.WriteFile(s.config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.start(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", s.httpPort)
+	if !strings.Contains(httpGet(t, base+"/debug/pprof/"), "goroutine") {
+		t.Error("no pprof index")
+	}
+	if code := getStatus(t, base+"/"); code != 200 {
+		t.Errorf("wall map: HTTP %d", code)
 	}
 }
