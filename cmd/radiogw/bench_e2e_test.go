@@ -54,7 +54,7 @@ import (
 
 // The matrix of the issue (1,000 / 10,000 / 100,000 units every 5 s and 1 s)
 // with a ramp at 10,000 units in between; the 100,000-unit steps come last
-// because their tracker state stays for the rest of the run.
+// so that SIGTERM and the restart are measured with 100,000 units.
 const benchDefaultSteps = "1000x5s,1000x1s,10000x5s,10000x1s,10000x500ms,10000x250ms,100000x5s,100000x2s,100000x1s"
 
 // clockTick is USER_HZ, the unit of utime and stime in /proc/<pid>/stat; it
@@ -65,6 +65,8 @@ func TestBenchE2E(t *testing.T) {
 	cfg := benchSettings(t)
 	bin := buildPlain(t, cfg.BuildFlags)
 	out := benchOut{Date: time.Now().UTC().Format(time.RFC3339), Machine: machineInfo(), Settings: cfg}
+	// Whatever was measured is written, also when a later phase fails.
+	defer func() { writeJSON(t, cfg.Out, out) }()
 
 	var extra string
 	if cfg.NoDelay {
@@ -115,8 +117,6 @@ func TestBenchE2E(t *testing.T) {
 	t.Logf("restart with %d units in the snapshot: running after %.0f ms, first state after %.0f ms, all %d sampled units after %.0f ms",
 		out.Restart.SnapshotUnits, out.Restart.RunningMs, out.Restart.FirstStateMs, out.Restart.Sampled, out.Restart.AllSampledMs)
 	h.sigterm(t)
-
-	writeJSON(t, cfg.Out, out)
 }
 
 // benchConfig is what one run measures.
