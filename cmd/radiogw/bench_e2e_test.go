@@ -296,7 +296,7 @@ type stepResult struct {
 	InInflux           int64         `json:"in_influx"`
 	Lost               int64         `json:"lost"`
 	Unexplained        int64         `json:"lost_unexplained"`
-	UDPRcvbufErrors    int64         `json:"udp_socket_drops"`
+	UDPDrops           int64         `json:"udp_socket_drops"`
 	Accepted           float64       `json:"fixes_accepted_metric"`
 	Rejected           float64       `json:"fixes_rejected_metric"`
 	InboxCoalesced     float64       `json:"inbox_coalesced"`
@@ -367,7 +367,7 @@ func (h *harness) runStep(t *testing.T, st stepSpec) stepResult {
 
 	r.Sent = gen.sent.Load()
 	r.SentPerS = float64(sentM) / el.Seconds()
-	r.UDPRcvbufErrors = h.udpDrops() - udp0
+	r.UDPDrops = h.udpDrops() - udp0
 	r.Accepted = m1.delta(m0, `radiogw_observations_total{kind="fix"}`)
 	r.Rejected = m1.sum("radiogw_fix_rejections_total") - m0.sum("radiogw_fix_rejections_total")
 	r.InboxCoalesced = m1.delta(m0, coalescedKey)
