@@ -82,6 +82,7 @@ type Daemon struct {
 	outboxDropSeen map[string]uint64
 	lastHealth     time.Time
 	lastStatus     time.Time
+	snapMu         sync.Mutex // held while a snapshot is being written
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name

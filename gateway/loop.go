@@ -19,7 +19,18 @@ func (d *Daemon) loop(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	var buf []item
+	var (
+		buf      []item
+		lastStep time.Time
+		gate     = time.NewTimer(time.Hour)
+		gated    bool
+	)
+	gate.Stop()
+	run := func() {
+		buf = d.in.take(buf)
+		lastStep = time.Now()
+		d.step(buf, lastStep)
+	}
 	for {
 		d.loopAlive.Store(time.Now().UnixNano())
 		select {
@@ -30,11 +41,24 @@ func (d *Daemon) loop(ctx context.Context, done chan<- struct{}) {
 				buf = d.in.take(buf)
 				d.step(buf, time.Now())
 			}
-			d.writeSnapshot(time.Now())
+			d.writeSnapshot(time.Now(), true)
 			return
 		case <-d.in.notify:
-			buf = d.in.take(buf)
-			d.step(buf, time.Now())
+			// Under a steady stream, gather a few milliseconds of reports
+			// into one step: one outbox append (and fsync) and one publish
+			// round then serve many reports. A report after a quiet spell,
+			// or a full chunk, goes at once.
+			if wait := stepGap - time.Since(lastStep); wait > 0 && d.in.depth() < takeChunk {
+				if !gated {
+					gate.Reset(wait)
+					gated = true
+				}
+				continue
+			}
+			run()
+		case <-gate.C:
+			gated = false
+			run()
 		case f := <-d.calls:
 			f()
 		case now := <-tick.C:
@@ -42,6 +66,10 @@ func (d *Daemon) loop(ctx context.Context, done chan<- struct{}) {
 		}
 	}
 }
+
+// stepGap is the shortest time between two tracker steps while reports keep
+// arriving: the most a report waits to be batched with others.
+const stepGap = 2 * time.Millisecond
 
 // call runs f on the loop goroutine and waits for it.
 func (d *Daemon) call(ctx context.Context, f func()) error {
@@ -67,7 +95,7 @@ func (d *Daemon) expire(now time.Time) {
 	d.writeHealth(now)
 	d.serviceStatus(now)
 	if every := d.config().Storage.SnapshotEvery; every > 0 && now.Sub(d.lastSnap) >= every {
-		d.writeSnapshot(now)
+		d.writeSnapshot(now, false)
 	}
 }
 
@@ -76,6 +104,7 @@ func (d *Daemon) step(items []item, now time.Time) {
 		return
 	}
 	var b publish.Batch
+	b.Units = make([]avl.Change, 0, 2*len(items)) // a fix is usually two changes
 	for i := range items {
 		it := &items[i]
 		switch {

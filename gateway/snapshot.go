@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,9 +28,19 @@ const snapshotVersion = 1
 
 func (d *Daemon) snapshotPath() string { return filepath.Join(d.config().DataDir, "snapshot.json") }
 
-// writeSnapshot stores tracker state atomically: write a temporary file,
-// fsync, rename, so a crash mid-write leaves the previous snapshot intact.
-func (d *Daemon) writeSnapshot(now time.Time) {
+// writeSnapshot copies tracker state on the loop goroutine and writes it in
+// the background, so encoding a large fleet never stalls ingest. The file is
+// replaced atomically (temporary file, fsync, rename): a crash mid-write
+// leaves the previous snapshot intact. A periodic snapshot is skipped while
+// the previous one is still being written; final (shutdown) waits for it and
+// for its own write.
+func (d *Daemon) writeSnapshot(now time.Time, final bool) {
+	if !d.snapMu.TryLock() {
+		if !final {
+			return
+		}
+		d.snapMu.Lock()
+	}
 	s := snapshot{Version: snapshotVersion, Written: now.UTC(), Units: d.units.Snapshot(),
 		Channels: d.chans.Snapshot(), Idents: map[string]string{}}
 	for k, v := range d.idents {
@@ -37,12 +48,19 @@ func (d *Daemon) writeSnapshot(now time.Time) {
 			s.Idents[k] = v.id
 		}
 	}
-	if err := writeFileAtomic(d.snapshotPath(), s); err != nil {
-		d.metrics.Drops.WithLabelValues("snapshot", "write_error").Inc()
-		d.log.Error("snapshot not written", "err", err)
+	d.lastSnap = now
+	write := func() {
+		defer d.snapMu.Unlock()
+		if err := writeFileAtomic(d.snapshotPath(), s); err != nil {
+			d.metrics.Drops.WithLabelValues("snapshot", "write_error").Inc()
+			d.log.Error("snapshot not written", "err", err)
+		}
+	}
+	if final {
+		write()
 		return
 	}
-	d.lastSnap = now
+	go write()
 }
 
 func writeFileAtomic(path string, v any) error {
@@ -51,10 +69,14 @@ func writeFileAtomic(path string, v any) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	enc := json.NewEncoder(tmp)
-	if err := enc.Encode(v); err != nil {
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
 		tmp.Close()
 		return fmt.Errorf("snapshot encode: %w", err)
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("snapshot write: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()

@@ -43,7 +43,7 @@ type Options struct {
 	BatchSize  int           // points per HTTP write; default 5000
 	FlushEvery time.Duration // longest a partial batch waits for more; default 1 s
 	Timeout    time.Duration // per HTTP write; default 10 s
-	MaxBackoff time.Duration // cap on the retry delay; default 30 s
+	MaxBackoff time.Duration // cap on the retry delay; default 5 s
 
 	Outbox *outbox.Outbox // required; owned (opened and closed) by the caller
 
@@ -102,7 +102,10 @@ func New(opts Options) (*Sink, error) {
 		opts.Timeout = 10 * time.Second
 	}
 	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 30 * time.Second
+		// Short: after an outage the backlog should start draining within
+		// seconds of the server's return; one small request per 5 s costs
+		// a down server nothing.
+		opts.MaxBackoff = 5 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
