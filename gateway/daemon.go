@@ -307,7 +307,8 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 		users = append(users, broker.User{Name: u.Name, Password: u.Password.Value(), Role: u.Role})
 	}
 	b, err := broker.Start(broker.Options{Listen: cfg.Broker.Listen, WebSocket: cfg.Broker.WebSocket,
-		Auth: cfg.Broker.Auth, Users: users, TopicRoot: d.topicRoot(), Logger: d.log})
+		Auth: cfg.Broker.Auth, Users: users, TopicRoot: d.topicRoot(), Logger: d.log,
+		AllowedOrigins: cfg.Broker.AllowedOrigins})
 	if errors.Is(err, broker.ErrPortInUse) {
 		return nil, fmt.Errorf("%w: %v\n\nAnother MQTT broker (often the site's own mosquitto) already listens there.\n"+
 			"To publish to it instead, add this block to the configuration:\n\n    mqtt { broker = \"tcp://%s\" }\n\n"+

@@ -181,7 +181,11 @@ type Broker struct {
 	Listen    string // default 127.0.0.1:1883
 	WebSocket string // default 127.0.0.1:9001; "" disables
 	Auth      bool
-	Users     []BrokerUser
+	// AllowedOrigins are extra web origins (https://map.example.org) whose
+	// pages may use the WebSocket listener; same-host and loopback pages
+	// always may.
+	AllowedOrigins []string
+	Users          []BrokerUser
 }
 
 // BrokerUser is a login on the embedded broker.

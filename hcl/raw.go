@@ -100,6 +100,7 @@ type rawBroker struct {
 	WebSocket      *string         `hcl:"websocket,optional"`
 	WebSocketRange hcl.Range       `hcl:"websocket,attr_range"`
 	Auth           *bool           `hcl:"auth,optional"`
+	AllowedOrigins *[]string       `hcl:"allowed_origins,optional"`
 	Users          []rawBrokerUser `hcl:"user,block"`
 }
 

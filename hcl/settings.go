@@ -119,6 +119,9 @@ func (b *builder) buildBroker(r *rawBroker) {
 		br.Listen = str(r.Listen, DefaultBrokerListen)
 		br.WebSocket = str(r.WebSocket, DefaultBrokerWebSocket)
 		br.Auth = boolean(r.Auth, false)
+		if r.AllowedOrigins != nil {
+			br.AllowedOrigins = *r.AllowedOrigins
+		}
 		if br.Listen == "" {
 			b.d.add(r.ListenRange, "Invalid address", "The embedded broker needs a TCP listen address.")
 		} else {
