@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,4 +35,31 @@ func printConfigError(w io.Writer, err error) {
 		return
 	}
 	fmt.Fprintf(w, "radiogw: %v\n", err)
+}
+
+// commandFlags starts a subcommand's flag set with the -config flag every
+// configuration-reading command shares.
+func commandFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", defaultConfig, "main config file, or the directory holding radiogw.hcl")
+	return fs, path
+}
+
+// parseAndLoad parses the flags (a lone argument stands for -config) and
+// loads the configuration. code is non-zero when the command must stop:
+// 2 for bad flags, 1 for a bad configuration (its diagnostics are printed).
+func parseAndLoad(fs *flag.FlagSet, path *string, args []string, stderr io.Writer) (cfg *hcl.Config, code int) {
+	if err := fs.Parse(args); err != nil {
+		return nil, 2
+	}
+	if fs.NArg() == 1 {
+		*path = fs.Arg(0)
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		printConfigError(stderr, err)
+		return nil, 1
+	}
+	return cfg, 0
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,17 +14,11 @@ import (
 // cmdExport writes the InfluxDB outbox as line protocol, for `influx write`
 // on a site that ran without an influx block (or through a long outage).
 func cmdExport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", defaultConfig, "main config file, or the directory holding radiogw.hcl")
+	fs, path := commandFlags("export", stderr)
 	out := fs.String("o", "-", "output file; - for standard output")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		printConfigError(stderr, err)
-		return 1
+	cfg, code := parseAndLoad(fs, path, args, stderr)
+	if cfg == nil {
+		return code
 	}
 	dir := filepath.Join(cfg.DataDir, "outbox", "influx")
 	if _, err := os.Stat(dir); err != nil {

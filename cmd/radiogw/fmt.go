@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -9,10 +8,8 @@ import (
 )
 
 func cmdFmt(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, path := commandFlags("fmt", stderr)
 	check := fs.Bool("check", false, "only report files that are not formatted; exit 1 if any")
-	path := fs.String("config", defaultConfig, "main config file, or the directory holding radiogw.hcl")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

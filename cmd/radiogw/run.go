@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,17 +18,11 @@ import (
 )
 
 func cmdRun(args []string, _, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", defaultConfig, "main config file, or the directory holding radiogw.hcl")
+	fs, path := commandFlags("run", stderr)
 	level := fs.String("log-level", "", "override the configured log level (debug, info, warn, error)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		printConfigError(stderr, err)
-		return 1
+	cfg, code := parseAndLoad(fs, path, args, stderr)
+	if cfg == nil {
+		return code
 	}
 	log := newLogger(cfg.Log, *level, stderr)
 	slog.SetDefault(log)

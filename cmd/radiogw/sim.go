@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,20 +17,14 @@ import (
 // driving inside the city boundary and speaking the configured sources' real
 // protocols over real sockets and a pseudo-terminal.
 func cmdSim(args []string, _, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", defaultConfig, "the radiogw configuration to simulate a field for")
+	fs, path := commandFlags("sim", stderr)
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same field")
 	rate := fs.Duration("rate", 0, "report interval per unit (default 2s)")
 	units := fs.Int("units", 0, "simulate N generated units instead of the roster (load tests, up to 100000)")
 	emergency := fs.Duration("emergency-every", 2*time.Minute, "one unit raises an emergency this often (0: never)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		printConfigError(stderr, err)
-		return 1
+	cfg, code := parseAndLoad(fs, path, args, stderr)
+	if cfg == nil {
+		return code
 	}
 	opts, err := sim.FromConfig(cfg)
 	if err != nil {
