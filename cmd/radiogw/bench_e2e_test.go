@@ -22,6 +22,7 @@
 //	RADIOGW_BENCH_BUILDFLAGS  extra `go build` flags for the measured binary
 //	RADIOGW_BENCH_NODELAY  1: mosquitto with set_tcp_nodelay true (default 1)
 //	RADIOGW_BENCH_FSYNC    storage { fsync = ... } (default: radiogw's, "batch")
+//	RADIOGW_BENCH_SNAPSHOT_EVERY  storage { snapshot_every = ... } (default 30s)
 package main
 
 import (
@@ -130,8 +131,11 @@ type benchConfig struct {
 	Pprof      bool          `json:"pprof"`
 	NoDelay    bool          `json:"mosquitto_tcp_nodelay"`
 	Fsync      string        `json:"fsync,omitempty"`
-	BuildFlags string        `json:"build_flags,omitempty"`
-	Out        string        `json:"-"`
+	// SnapshotEvery is radiogw's snapshot_every: the snapshot is written on
+	// the tracker goroutine, so it shows in latency and loss.
+	SnapshotEvery string `json:"snapshot_every"`
+	BuildFlags    string `json:"build_flags,omitempty"`
+	Out           string `json:"-"`
 }
 
 type stepSpec struct {
@@ -177,7 +181,7 @@ func benchSettings(t *testing.T) benchConfig {
 		OutageLoad: parseStep(t, env("RADIOGW_BENCH_OUTAGE_LOAD", "10000x1s")),
 		Sources:    num("RADIOGW_BENCH_SOURCES", "2"), Sample: num("RADIOGW_BENCH_SAMPLE", "2000"),
 		Pprof: env("RADIOGW_BENCH_PPROF", "0") == "1", NoDelay: env("RADIOGW_BENCH_NODELAY", "1") == "1",
-		Fsync: os.Getenv("RADIOGW_BENCH_FSYNC"), BuildFlags: os.Getenv("RADIOGW_BENCH_BUILDFLAGS"),
+		Fsync: os.Getenv("RADIOGW_BENCH_FSYNC"), SnapshotEvery: env("RADIOGW_BENCH_SNAPSHOT_EVERY", "30s"), BuildFlags: os.Getenv("RADIOGW_BENCH_BUILDFLAGS"),
 		Out: env("RADIOGW_BENCH_OUT", filepath.Join("..", "..", "testdata", "out", "bench.json"))}
 	for _, s := range strings.Split(env("RADIOGW_BENCH_STEPS", benchDefaultSteps), ",") {
 		c.Steps = append(c.Steps, parseStep(t, s))
@@ -232,7 +236,7 @@ func newHarness(t *testing.T, bin, mqttAddr string, db *influxtest.Server, cfg b
 
 storage {
   dir            = %q
-  snapshot_every = "30s"
+  snapshot_every = %q
 %s}
 
 http {
@@ -249,7 +253,7 @@ influx {
   bucket = "radiogw/autogen"
 }
 
-%s`, filepath.Join(h.dir, "data"), fsync, h.httpPort, cfg.Pprof, mqttAddr, db.URL, srcs.String())
+%s`, filepath.Join(h.dir, "data"), cfg.SnapshotEvery, fsync, h.httpPort, cfg.Pprof, mqttAddr, db.URL, srcs.String())
 	if err := os.WriteFile(h.config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -580,7 +584,9 @@ func (h *harness) restart(t *testing.T) restartResult {
 		r.SnapshotBytes = fi.Size()
 	}
 	r.SnapshotUnits = snapshotUnits(t, snap)
-	n := h.track.units
+	// The snapshot holds the units of the last step (a fresh daemon per
+	// fleet size).
+	n := h.cfg.Steps[len(h.cfg.Steps)-1].Units
 	r.Sampled = h.sub.follow(t, n, h.cfg.Sample)
 	h.sub.watchArrivals()
 	t0 := time.Now()
