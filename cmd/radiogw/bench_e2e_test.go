@@ -408,9 +408,13 @@ func (h *harness) accounting(t *testing.T) lossAccount {
 	return lossAccount{udp: h.udpDrops(), drops: m.get(coalescedKey) + m.sum("radiogw_fix_rejections_total")}
 }
 
+func (a lossAccount) delta(b lossAccount) (udp int64, drops float64) {
+	return b.udp - a.udp, b.drops - a.drops
+}
+
 func (a lossAccount) check(t *testing.T, h *harness, what string, lost int64) int64 {
-	b := h.accounting(t)
-	explained := (b.udp - a.udp) + int64(b.drops-a.drops)
+	udp, drops := a.delta(h.accounting(t))
+	explained := udp + int64(drops)
 	if lost > explained {
 		t.Errorf("%s: %d points missing in InfluxDB, only %d explained by UDP drops, coalescing and rejections",
 			what, lost, explained)
@@ -498,6 +502,8 @@ type outageResult struct {
 	Sent             int64   `json:"sent"`
 	InInflux         int64   `json:"in_influx"`
 	Lost             int64   `json:"lost"`
+	UDPDrops         int64   `json:"udp_socket_drops"`
+	Coalesced        float64 `json:"inbox_coalesced_or_rejected"`
 	LoadAvg          string  `json:"loadavg"`
 }
 
@@ -542,6 +548,7 @@ func (h *harness) outage(t *testing.T, st stepSpec, length time.Duration) outage
 	r.Sent = gen.sent.Load()
 	r.InInflux = h.countPositions(t, firstFix, lastFix)
 	r.Lost = r.Sent - r.InInflux
+	r.UDPDrops, r.Coalesced = acc.delta(h.accounting(t))
 	acc.check(t, h, "outage", r.Lost)
 	if r.CatchUpS == 0 {
 		t.Errorf("outage: the backlog of %d points was not cleared", r.PeakDepth)
