@@ -56,7 +56,7 @@ fuzz:
 
 # A short run of every fuzz target, part of make test.
 fuzz-smoke:
-	@.ci/fuzz 2s
+	@.ci/fuzz 3000x
 
 faults: deps build
 	$(GO) test -race -count=1 -timeout 60m -tags faults -run 'Fault' ./cmd/radiogw/
