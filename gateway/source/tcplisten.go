@@ -125,7 +125,11 @@ func (l *tcpListener) serve(ctx context.Context, h Hooks, conn net.Conn, peer st
 		l.em.emit(h, peer, b, at)
 	}, before)
 	l.mu.Lock()
-	delete(l.conns, peer)
+	// A peer's port can be reused at once (a reset leaves no TIME_WAIT): the
+	// entry may already belong to its successor, which must stay reachable.
+	if l.conns[peer] == conn {
+		delete(l.conns, peer)
+	}
 	l.mu.Unlock()
 	conn.Close()
 	switch {
