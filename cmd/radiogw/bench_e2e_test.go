@@ -23,6 +23,7 @@
 //	RADIOGW_BENCH_NODELAY  1: mosquitto with set_tcp_nodelay true (default 1)
 //	RADIOGW_BENCH_FSYNC    storage { fsync = ... } (default: radiogw's, "batch")
 //	RADIOGW_BENCH_SNAPSHOT_EVERY  storage { snapshot_every = ... } (default 30s)
+//	RADIOGW_BENCH_UNIT_RATE  mqtt { unit_rate = ... } (default: radiogw's, 2)
 package main
 
 import (
@@ -134,6 +135,7 @@ type benchConfig struct {
 	// SnapshotEvery is radiogw's snapshot_every: the snapshot is written on
 	// the tracker goroutine, so it shows in latency and loss.
 	SnapshotEvery string `json:"snapshot_every"`
+	UnitRate      string `json:"unit_rate,omitempty"`
 	BuildFlags    string `json:"build_flags,omitempty"`
 	Out           string `json:"-"`
 }
@@ -181,7 +183,8 @@ func benchSettings(t *testing.T) benchConfig {
 		OutageLoad: parseStep(t, env("RADIOGW_BENCH_OUTAGE_LOAD", "10000x1s")),
 		Sources:    num("RADIOGW_BENCH_SOURCES", "2"), Sample: num("RADIOGW_BENCH_SAMPLE", "2000"),
 		Pprof: env("RADIOGW_BENCH_PPROF", "0") == "1", NoDelay: env("RADIOGW_BENCH_NODELAY", "1") == "1",
-		Fsync: os.Getenv("RADIOGW_BENCH_FSYNC"), SnapshotEvery: env("RADIOGW_BENCH_SNAPSHOT_EVERY", "30s"), BuildFlags: os.Getenv("RADIOGW_BENCH_BUILDFLAGS"),
+		Fsync: os.Getenv("RADIOGW_BENCH_FSYNC"), SnapshotEvery: env("RADIOGW_BENCH_SNAPSHOT_EVERY", "30s"),
+		UnitRate: os.Getenv("RADIOGW_BENCH_UNIT_RATE"), BuildFlags: os.Getenv("RADIOGW_BENCH_BUILDFLAGS"),
 		Out: env("RADIOGW_BENCH_OUT", filepath.Join("..", "..", "testdata", "out", "bench.json"))}
 	for _, s := range strings.Split(env("RADIOGW_BENCH_STEPS", benchDefaultSteps), ",") {
 		c.Steps = append(c.Steps, parseStep(t, s))
@@ -222,6 +225,10 @@ func newHarness(t *testing.T, bin, mqttAddr string, db *influxtest.Server, cfg b
 	h := &harness{bin: bin, dir: t.TempDir(), mqttAddr: mqttAddr, db: db, cfg: cfg, httpPort: testsvc.FreePort(t),
 		http: &http.Client{Timeout: 60 * time.Second}}
 	h.config = filepath.Join(h.dir, "radiogw.hcl")
+	unitRate := ""
+	if cfg.UnitRate != "" {
+		unitRate = fmt.Sprintf("  unit_rate = %s\n", cfg.UnitRate)
+	}
 	fsync := ""
 	if cfg.Fsync != "" {
 		fsync = fmt.Sprintf("  fsync          = %q\n", cfg.Fsync)
@@ -246,14 +253,14 @@ http {
 
 mqtt {
   broker = "tcp://%s"
-}
+%s}
 
 influx {
   url    = %q
   bucket = "radiogw/autogen"
 }
 
-%s`, filepath.Join(h.dir, "data"), cfg.SnapshotEvery, fsync, h.httpPort, cfg.Pprof, mqttAddr, db.URL, srcs.String())
+%s`, filepath.Join(h.dir, "data"), cfg.SnapshotEvery, fsync, h.httpPort, cfg.Pprof, mqttAddr, unitRate, db.URL, srcs.String())
 	if err := os.WriteFile(h.config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
