@@ -11,7 +11,7 @@ FUZZTIME ?= 60s
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-.PHONY: all build run test check deps fuzz fuzz-smoke faults bench install uninstall clean
+.PHONY: all build run test check deps fuzz fuzz-smoke faults bench bench-smoke install uninstall clean
 
 all: build
 
@@ -40,6 +40,7 @@ run: build
 test: deps check
 	$(GO) test -race -timeout 20m ./...
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory bench-smoke
 
 # Static checks: formatting, vet, and the dependency rule of the trackers.
 check:
@@ -57,6 +58,11 @@ fuzz:
 # A short run of every fuzz target, part of make test.
 fuzz-smoke:
 	@.ci/fuzz 3000x
+
+# Every Go benchmark once, part of make test: they keep working between
+# measurement runs (make bench).
+bench-smoke:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 10m ./...
 
 faults: deps build
 	$(GO) test -race -count=1 -timeout 60m -tags faults -run 'Fault' ./cmd/radiogw/
