@@ -155,26 +155,23 @@ func (t *Tracker) targets(e Event) []string {
 }
 
 func (t *Tracker) ackFromEvent(_ *channel, e Event, at time.Time) []Change {
-	by := e.By
-	if by == "" {
-		by = "radio"
-	}
-	var out []Change
-	for _, id := range t.targets(e) {
-		ch, _ := t.Ack(id, by, at)
-		out = append(out, stamp(ch, e.Source)...)
-	}
-	return out
+	return t.settleFromEvent(e, at, t.Ack)
 }
 
 func (t *Tracker) clearFromEvent(_ *channel, e Event, at time.Time) []Change {
+	return t.settleFromEvent(e, at, t.Clear)
+}
+
+// settleFromEvent acknowledges or clears, over the air or from a console,
+// every emergency the event targets; "radio" stands for an unnamed sender.
+func (t *Tracker) settleFromEvent(e Event, at time.Time, settle func(id, by string, at time.Time) ([]Change, error)) []Change {
 	by := e.By
 	if by == "" {
 		by = "radio"
 	}
 	var out []Change
 	for _, id := range t.targets(e) {
-		ch, _ := t.Clear(id, by, at)
+		ch, _ := settle(id, by, at)
 		out = append(out, stamp(ch, e.Source)...)
 	}
 	return out
