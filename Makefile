@@ -31,10 +31,10 @@ run: build
 	@echo "  status:     $(BIN) status"
 	@echo "  Ctrl-C stops both."
 	@echo
-	@trap 'kill 0 2>/dev/null' INT TERM; \
+	@trap 'trap - INT TERM; kill $$daemon $$sim 2>/dev/null' INT TERM; \
 	  $(BIN) run -config $(DEMO) & daemon=$$!; \
-	  sleep 1; $(BIN) sim -config $(DEMO) & \
-	  wait $$daemon
+	  sleep 1; $(BIN) sim -config $(DEMO) & sim=$$!; \
+	  wait $$daemon; kill $$sim 2>/dev/null; wait; echo "demo stopped"
 
 # Everything CI runs. Installs what the tests need first.
 test: deps check

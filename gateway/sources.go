@@ -185,7 +185,11 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 			if err != nil {
 				detail = err.Error()
 			}
-			d.log.Warn("source down", "source", name, "peer", peer, "err", err)
+			if err != nil {
+				d.log.Warn("source down", "source", name, "peer", peer, "err", err)
+			} else {
+				d.log.Info("source closed", "source", name, "peer", peer) // shutdown, reload, peer hung up
+			}
 			d.in.pushEvent(sourceEvent("source_down", name, peer, detail))
 		},
 		Count: func(what string) {
