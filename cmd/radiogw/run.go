@@ -54,7 +54,12 @@ func cmdRun(args []string, _, stderr io.Writer) int {
 			return 0
 		case s := <-sigs:
 			if s != syscall.SIGHUP {
-				log.Info("signal received", "signal", s.String())
+				if ctx.Err() != nil && s == syscall.SIGINT {
+					// A second Ctrl-C while draining: the operator wants out now.
+					log.Warn("second interrupt: exiting without finishing the drain")
+					return 1
+				}
+				log.Info("signal received, shutting down", "signal", s.String())
 				cancel()
 				continue
 			}
