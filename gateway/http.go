@@ -135,17 +135,15 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 	now := time.Now()
 	d.srcMu.Lock()
 	for _, rs := range d.sources {
-		ss := sourceStatus{Name: rs.cfg.Name, Type: rs.cfg.Type, Codec: rs.cfg.Codec, Connections: int(rs.up.Load())}
-		ss.Up = ss.Connections > 0 || (rs.cfg.Type == hcl.SourceUDP)
+		up, conns, err := rs.state()
+		ss := sourceStatus{Name: rs.cfg.Name, Type: rs.cfg.Type, Codec: rs.cfg.Codec, Up: up, Connections: conns}
 		if ns := rs.lastSeen.Load(); ns > 0 {
 			age := now.Sub(time.Unix(0, ns)).Seconds()
 			ss.LastFrameAgeS = &age
 		}
-		rs.mu.Lock()
-		if rs.err != nil {
-			ss.Error, ss.Up = rs.err.Error(), false
+		if err != nil {
+			ss.Error = err.Error()
 		}
-		rs.mu.Unlock()
 		st.Sources = append(st.Sources, ss)
 	}
 	d.srcMu.Unlock()

@@ -238,15 +238,15 @@ func (d *Daemon) serviceStatus(now time.Time) {
 	}
 	d.lastStatus = now
 	counts, _ := d.units.Counts()
-	up, total := 0, 0
+	upCount, total := 0, 0
 	d.srcMu.Lock()
 	for _, rs := range d.sources {
 		total++
-		if rs.up.Load() > 0 {
-			up++
+		if up, _, _ := rs.state(); up {
+			upCount++
 		}
 	}
 	d.srcMu.Unlock()
 	d.notify.Status(fmt.Sprintf("sources %d/%d up; units fresh %d, aging %d, stale %d, lost %d; emergencies %d",
-		up, total, counts[avl.Fresh], counts[avl.Aging], counts[avl.Stale], counts[avl.Lost], len(d.chans.Emergencies())))
+		upCount, total, counts[avl.Fresh], counts[avl.Aging], counts[avl.Stale], counts[avl.Lost], len(d.chans.Emergencies())))
 }

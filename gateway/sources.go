@@ -25,11 +25,12 @@ type runningSource struct {
 	dec      codec.Decoder
 	cancel   context.CancelFunc
 	done     chan struct{}
-	up       atomic.Int32 // connections (or the port) currently up
 	lastSeen atomic.Int64 // unix nanos of the last frame
 	logs     *rateLimiter
-	mu       sync.Mutex
-	err      error
+
+	mu  sync.Mutex
+	err error           // why Run gave up, for a fatal startup failure
+	up  map[string]bool // what is up: "" for the port or listener itself, else each peer connection
 
 	attemptOnce sync.Once
 	attempted   chan struct{} // closed when the first Up or Down arrives
@@ -37,23 +38,42 @@ type runningSource struct {
 
 func (rs *runningSource) markAttempted() { rs.attemptOnce.Do(func() { close(rs.attempted) }) }
 
-// CodecOptions builds a decoder's options from a source's configuration,
-// resolving line profiles.
+// setUp records a transition and reports whether anything of the source is
+// still up.
+func (rs *runningSource) setUp(peer string, up bool) bool {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if up {
+		rs.up[peer] = true
+	} else {
+		delete(rs.up, peer)
+	}
+	return len(rs.up) > 0
+}
+
+// state reports whether the source is up, its peer connections, and why it
+// stopped, if it did.
+func (rs *runningSource) state() (up bool, conns int, err error) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	conns = len(rs.up)
+	if rs.up[""] {
+		conns--
+	}
+	return len(rs.up) > 0 && rs.err == nil, conns, rs.err
+}
+
+// codecOptions builds a decoder's options from a source's configuration. A
+// profile block's patterns go with it; a name alone is a built-in profile,
+// which the lines codec resolves itself.
 func codecOptions(cfg *hcl.Config, s hcl.Source) codec.Options {
-	opts := codec.Options{Source: s.Name, Channel: s.Channel}
-	if s.Profile != "" {
-		for _, p := range cfg.Profiles {
-			if p.Name == s.Profile {
-				cp := codec.Profile{Name: p.Name, System: p.System}
-				for _, pt := range p.Patterns {
-					cp.Patterns = append(cp.Patterns, codec.Pattern{Kind: pt.Kind, Regex: pt.Regex})
-				}
-				opts.Profile = cp
-				return opts
+	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}}
+	for _, p := range cfg.Profiles {
+		if p.Name == s.Profile {
+			opts.Profile.System = p.System
+			for _, pt := range p.Patterns {
+				opts.Profile.Patterns = append(opts.Profile.Patterns, codec.Pattern{Kind: pt.Kind, Regex: pt.Regex})
 			}
-		}
-		if bp, ok := catalog.BuiltinProfile(s.Profile); ok {
-			opts.Profile = bp
 		}
 	}
 	return opts
@@ -78,7 +98,7 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 		return nil, err // names the source already
 	}
 	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second),
-		attempted: make(chan struct{})}, nil
+		attempted: make(chan struct{}), up: map[string]bool{}}, nil
 }
 
 // startSources builds every source first (so a bad one fails the start
@@ -170,22 +190,19 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 		},
 		Up: func(peer string) {
 			rs.markAttempted()
-			rs.up.Add(1)
+			rs.setUp(peer, true)
 			d.metrics.SourceUp.WithLabelValues(name).Set(1)
 			d.log.Info("source up", "source", name, "peer", peer)
 			d.in.pushEvent(sourceEvent("source_up", name, peer, ""))
 		},
 		Down: func(peer string, err error) {
 			rs.markAttempted()
-			if rs.up.Add(-1) <= 0 {
-				rs.up.Store(0)
+			if !rs.setUp(peer, false) {
 				d.metrics.SourceUp.WithLabelValues(name).Set(0)
 			}
 			detail := ""
 			if err != nil {
 				detail = err.Error()
-			}
-			if err != nil {
 				d.log.Warn("source down", "source", name, "peer", peer, "err", err)
 			} else {
 				d.log.Info("source closed", "source", name, "peer", peer) // shutdown, reload, peer hung up
