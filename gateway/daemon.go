@@ -126,7 +126,7 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	for i, kind := range []string{"fix", "event", "identity", "request"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
-	d.setRadioNames(cfg)
+	d.setLookups(cfg)
 	d.in = newInbox(opts.InboxSoftCap,
 		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
 		func() { d.metrics.Drops.WithLabelValues("inbox", "event_over_cap").Inc() })
@@ -323,7 +323,9 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 	return b, nil
 }
 
-func (d *Daemon) setRadioNames(cfg *hcl.Config) {
+// setLookups refreshes the tables the sinks and decoders read off the loop
+// goroutine: talkgroup number → channel name, radio ID → call sign.
+func (d *Daemon) setLookups(cfg *hcl.Config) {
 	tg := map[string]string{}
 	for _, c := range cfg.Channels {
 		if c.Talkgroup > 0 {

@@ -50,7 +50,7 @@ func (d *Daemon) Reload(ctx context.Context, cfg *hcl.Config) error {
 	d.cfgMu.Lock()
 	d.cfg = cfg
 	d.cfgMu.Unlock()
-	d.setRadioNames(cfg)
+	d.setLookups(cfg)
 
 	if err := d.call(ctx, func() {
 		now := time.Now()

@@ -43,12 +43,6 @@ func Names() []string {
 	return out
 }
 
-// BuiltinProfile returns a built-in decoder line profile by name.
-func BuiltinProfile(name string) (codec.Profile, bool) {
-	p, ok := lines.BuiltinProfiles()[name]
-	return p, ok
-}
-
 // BuiltinProfileNames lists the built-in decoder line profiles.
 func BuiltinProfileNames() []string { return lines.BuiltinNames() }
 
