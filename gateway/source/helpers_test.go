@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"sync"
@@ -145,3 +146,25 @@ func mustAddrPort(t testing.TB, s string) netip.AddrPort {
 
 // dataDir holds the real captures (read-only), beside the repository.
 const dataDir = "../../../shared/data"
+
+// startBound starts a listening source on a free loopback port and waits
+// until it has bound.
+func startBound[S interface {
+	Source
+	Addr() net.Addr
+}](t *testing.T, cfg Config) (S, *recorder) {
+	t.Helper()
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	cfg.Backoff = fastBackoff
+	src, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRecorder()
+	start(t, src, r)
+	s := src.(S)
+	eventually(t, cfg.Type+" bound", func() bool { return s.Addr() != nil })
+	return s, r
+}

@@ -18,19 +18,7 @@ import (
 func startListener(t *testing.T, cfg Config) (*tcpListener, *recorder) {
 	t.Helper()
 	cfg.Type, cfg.Name = TypeTCPListen, "modems"
-	if cfg.Listen == "" {
-		cfg.Listen = "127.0.0.1:0"
-	}
-	cfg.Backoff = fastBackoff
-	src, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newRecorder()
-	start(t, src, r)
-	l := src.(*tcpListener)
-	eventually(t, "listening", func() bool { return l.Addr() != nil })
-	return l, r
+	return startBound[*tcpListener](t, cfg)
 }
 
 func dialTCP(t testing.TB, addr net.Addr) net.Conn {

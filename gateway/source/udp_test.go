@@ -12,19 +12,7 @@ import (
 func startUDP(t *testing.T, cfg Config) (*udpSource, *recorder) {
 	t.Helper()
 	cfg.Type, cfg.Name = TypeUDP, "avl-udp"
-	if cfg.Listen == "" {
-		cfg.Listen = "127.0.0.1:0"
-	}
-	cfg.Backoff = fastBackoff
-	src, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newRecorder()
-	start(t, src, r)
-	u := src.(*udpSource)
-	eventually(t, "udp bound", func() bool { return u.Addr() != nil })
-	return u, r
+	return startBound[*udpSource](t, cfg)
 }
 
 func dialUDP(t *testing.T, local string, to net.Addr) *net.UDPConn {
