@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"syscall"
 	"time"
@@ -227,15 +226,4 @@ func (h *accessHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool 
 		return strings.HasPrefix(topic, h.root+"/commands/")
 	}
 	return false
-}
-
-// FreePort reports whether addr can be bound right now; used to give a clear
-// message before starting.
-func FreePort(addr string) bool {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return false
-	}
-	l.Close()
-	return true
 }
