@@ -21,7 +21,6 @@ func runCLI(t *testing.T, args ...string) (string, int) {
 }
 
 func TestCheckShippedExamples(t *testing.T) {
-	t.Setenv("RADIOGW_INFLUX_TOKEN", "example-token")
 	dirs, _ := filepath.Glob("../../hcl/examples/*")
 	if len(dirs) < 2 {
 		t.Fatalf("expected the demo and midsize examples, found %v", dirs)
