@@ -38,6 +38,51 @@ func BenchmarkUnitPayload(b *testing.B) {
 	benchReportCPU(b, start)
 }
 
+// BenchmarkAppendUnitPayload is the sink's path: encoding into a buffer it
+// reuses.
+func BenchmarkAppendUnitPayload(b *testing.B) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	u := benchUnit(1, now)
+	buf := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	start := benchCPUTime()
+	for b.Loop() {
+		var err error
+		if buf, err = AppendUnitPayload(buf[:0], "tustin", &u, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchReportCPU(b, start)
+}
+
+// BenchmarkUnitPayloadReflect is the encoding/json encoder UnitPayload
+// replaced, for comparison.
+func BenchmarkUnitPayloadReflect(b *testing.B) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	u := benchUnit(1, now)
+	b.ReportAllocs()
+	start := benchCPUTime()
+	for b.Loop() {
+		if _, err := refUnitPayload("tustin", &u, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchReportCPU(b, start)
+}
+
+func BenchmarkOwnTracksPayload(b *testing.B) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	u := benchUnit(1, now)
+	b.ReportAllocs()
+	start := benchCPUTime()
+	for b.Loop() {
+		if _, err := OwnTracksPayload(&u); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchReportCPU(b, start)
+}
+
 // The map is re-encoded whole, at most once per MapEvery, whenever any unit
 // moved: its cost grows with the fleet, not with the report rate.
 func BenchmarkMapPayload1k(b *testing.B)  { benchMap(b, 1000) }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/publish"
 )
@@ -13,68 +12,12 @@ import (
 // SchemaVersion is the "v" of every payload; it bumps on a breaking change.
 const SchemaVersion = 1
 
-type unitPayload struct {
-	Class     string            `json:"class"`
-	V         int               `json:"v"`
-	Site      string            `json:"site"`
-	Unit      string            `json:"unit"`
-	AlphaTag  string            `json:"unit_alpha_tag,omitempty"`
-	Type      string            `json:"type,omitempty"`
-	RadioIDs  []string          `json:"radio_ids,omitempty"`
-	AVLIDs    []string          `json:"avl_ids,omitempty"`
-	Unlisted  bool              `json:"unlisted,omitempty"`
-	Position  *publish.Position `json:"position,omitempty"`
-	FixAgeS   *int64            `json:"fix_age_s,omitempty"`
-	Stale     string            `json:"stale,omitempty"`
-	Motion    string            `json:"motion,omitempty"`
-	Beat      string            `json:"beat,omitempty"`
-	Status    string            `json:"status,omitempty"`
-	StatusAt  *time.Time        `json:"status_time,omitempty"`
-	Channel   string            `json:"channel,omitempty"`
-	Talking   bool              `json:"talking"`
-	LastHeard *time.Time        `json:"last_heard,omitempty"`
-	Emergency *emergencyPayload `json:"emergency,omitempty"`
-	Updated   time.Time         `json:"updated"`
-}
-
-type emergencyPayload struct {
-	ID      string     `json:"id"`
-	Since   time.Time  `json:"since"`
-	AckedBy string     `json:"acked_by,omitempty"`
-	AckedAt *time.Time `json:"acked_at,omitempty"`
-}
-
 func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
 	u := t.UTC()
 	return &u
-}
-
-// UnitPayload encodes a unit's retained state. now is used for fix_age_s.
-func UnitPayload(site string, u *avl.Unit, now time.Time) ([]byte, error) {
-	p := unitPayload{Class: "unit", V: SchemaVersion, Site: site, Unit: u.ID, AlphaTag: u.AlphaTag,
-		Type: u.Type, RadioIDs: u.RadioIDs, AVLIDs: u.AVLIDs, Unlisted: u.Unlisted,
-		Position: publish.NewPosition(u.Position), Motion: u.Motion.String(), Beat: u.Beat,
-		Status: u.Status, StatusAt: optTime(u.StatusAt), Channel: u.Channel, Talking: u.Talking,
-		LastHeard: optTime(u.LastHeard), Updated: u.Updated.UTC()}
-	if u.Position != nil {
-		age := int64(now.Sub(u.Position.FixTime) / time.Second)
-		if age < 0 {
-			age = 0
-		}
-		p.FixAgeS = &age
-		p.Stale = u.Stale.String()
-	}
-	if e := u.Emergency; e != nil {
-		p.Emergency = &emergencyPayload{ID: e.ID, Since: e.Since.UTC(), AckedBy: e.AckedBy, AckedAt: optTime(e.AckedAt)}
-	}
-	b, err := json.Marshal(&p)
-	if err != nil {
-		return nil, fmt.Errorf("unit %q payload: %w", u.ID, err)
-	}
-	return b, nil
 }
 
 type channelPayload struct {
@@ -130,51 +73,4 @@ func EventPayload(site string, e *publish.Event) ([]byte, error) {
 		return nil, fmt.Errorf("event %q payload: %w", e.ID, err)
 	}
 	return b, nil
-}
-
-type ownTracks struct {
-	Type string   `json:"_type"`
-	Lat  float64  `json:"lat"`
-	Lon  float64  `json:"lon"`
-	Tst  int64    `json:"tst"`
-	Tid  string   `json:"tid"`
-	Vel  *int     `json:"vel,omitempty"`
-	Cog  *int     `json:"cog,omitempty"`
-	Acc  *int     `json:"acc,omitempty"`
-	Alt  *int     `json:"alt,omitempty"`
-	Name string   `json:"name,omitempty"`
-	In   []string `json:"inregions,omitempty"`
-}
-
-func optInt(v float64) *int {
-	if p := publish.Opt(v); p != nil {
-		i := int(*p + 0.5)
-		return &i
-	}
-	return nil
-}
-
-// OwnTracksPayload encodes a unit as an OwnTracks location, or nil when it
-// has no position.
-func OwnTracksPayload(u *avl.Unit) ([]byte, error) {
-	if u.Position == nil {
-		return nil, nil
-	}
-	p := ownTracks{Type: "location", Lat: u.Position.Lat, Lon: u.Position.Lon, Tst: u.Position.FixTime.Unix(),
-		Tid: tid(u.ID), Vel: optInt(u.Position.SpeedKmh), Cog: optInt(u.Position.Heading),
-		Alt: optInt(u.Position.Altitude), Name: u.AlphaTag}
-	if u.Beat != "" {
-		p.In = []string{u.Beat}
-	}
-	return json.Marshal(&p)
-}
-
-// tid is OwnTracks' two-character tracker ID: the call sign's last two
-// characters (runes, so a non-ASCII call sign is not cut mid-character).
-func tid(id string) string {
-	r := []rune(id)
-	if len(r) <= 2 {
-		return id
-	}
-	return string(r[len(r)-2:])
 }
