@@ -22,35 +22,39 @@ func timeOfDay(p *nmea.Parser, i int, context string) nmea.Time {
 	if p.Err() != nil || v == "" {
 		return nmea.Time{}
 	}
-	if len(v) < 6 || len(v) > 6 && v[6] != '.' {
+	t, ok := clockTime(v)
+	if !ok {
 		p.SetErr(context, v)
-		return nmea.Time{}
+	}
+	return t
+}
+
+// clockTime parses a non-empty hhmmss[.sss] field; both decode paths use it.
+// Digits past milliseconds are read and dropped.
+func clockTime[T string | []byte](v T) (nmea.Time, bool) {
+	if len(v) < 6 || len(v) > 6 && v[6] != '.' {
+		return nmea.Time{}, false
 	}
 	var n [6]int
 	for k := range n {
 		c := v[k]
 		if c < '0' || c > '9' {
-			p.SetErr(context, v)
-			return nmea.Time{}
+			return nmea.Time{}, false
 		}
 		n[k] = int(c - '0')
 	}
-	ms := 0
-	if len(v) > 7 {
-		frac, scale := 0, 1000
-		for _, c := range []byte(v[7:]) {
-			if c < '0' || c > '9' {
-				p.SetErr(context, v)
-				return nmea.Time{}
-			}
-			if scale > 1 {
-				scale /= 10
-				frac += int(c-'0') * scale
-			}
+	ms, scale := 0, 1000
+	for k := 7; k < len(v); k++ {
+		c := v[k]
+		if c < '0' || c > '9' {
+			return nmea.Time{}, false
 		}
-		ms = frac
+		if scale > 1 {
+			scale /= 10
+			ms += int(c-'0') * scale
+		}
 	}
-	return nmea.Time{Valid: true, Hour: n[0]*10 + n[1], Minute: n[2]*10 + n[3], Second: n[4]*10 + n[5], Millisecond: ms}
+	return nmea.Time{Valid: true, Hour: n[0]*10 + n[1], Minute: n[2]*10 + n[3], Second: n[4]*10 + n[5], Millisecond: ms}, true
 }
 
 // latLong reads ddmm.mmmm (latitude) or dddmm.mmmm (longitude) and its
@@ -67,8 +71,7 @@ func latLong(p *nmea.Parser, i int, lat bool, context string) float64 {
 		p.SetErr(context, v)
 		return 0
 	}
-	deg := math.Floor(x / 100)
-	x = deg + (x-deg*100)/60
+	x = ddmm(x)
 	limit, pos, neg := 180.0, "E", "W"
 	if lat {
 		limit, pos, neg = 90, "N", "S"
@@ -86,6 +89,14 @@ func latLong(p *nmea.Parser, i int, lat bool, context string) float64 {
 		return 0
 	}
 	return x
+}
+
+// ddmm converts ddmm.mmmm to degrees; both decode paths use it. The explicit
+// conversions keep the compiler from fusing operations differently per call
+// site (allowed on arm64), so both paths round alike.
+func ddmm(x float64) float64 {
+	deg := math.Floor(x / 100)
+	return deg + float64(x-float64(deg*100))/60
 }
 
 func newRMC(s nmea.BaseSentence) (nmea.Sentence, error) {

@@ -71,15 +71,19 @@ func decodeBare(line string, f frame.Frame) (codec.Observations, error) {
 
 // prefixID extracts the device ID some modems put before the sentence:
 // "660420156A0066AA$GPRMC", "990000561287964,$GPRMC", "4711/022789000688081/$GPRMC"
-// (the middle part is the ID).
-func prefixID(p string) (string, bool) {
+// (the middle part is the ID). It takes bytes too, so the fast path reads
+// the prefix exactly as this path does.
+func prefixID[T string | []byte](p T) (T, bool) {
 	switch {
-	case strings.HasSuffix(p, ","):
+	case len(p) > 0 && p[len(p)-1] == ',':
 		p = p[:len(p)-1]
-	case strings.HasSuffix(p, "/"):
+	case len(p) > 0 && p[len(p)-1] == '/':
 		p = p[:len(p)-1]
-		if i := strings.IndexByte(p, '/'); i >= 0 {
-			p = p[i+1:]
+		for i := 0; i < len(p); i++ {
+			if p[i] == '/' {
+				p = p[i+1:]
+				break
+			}
 		}
 	}
 	return p, isDeviceID(p)
@@ -90,7 +94,7 @@ func identityObs(f frame.Frame, id string) codec.Observations {
 }
 
 // isDeviceID accepts 3 to 32 letters and digits: IMEIs, ESNs, serial numbers.
-func isDeviceID(s string) bool {
+func isDeviceID[T string | []byte](s T) bool {
 	if len(s) < 3 || len(s) > 32 {
 		return false
 	}

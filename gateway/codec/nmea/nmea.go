@@ -27,6 +27,15 @@ func New(opts codec.Options) (codec.Decoder, error) {
 
 // Decode turns one sentence into observations.
 func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+	if obs, ok := d.decodeFast(f); ok {
+		return obs, nil
+	}
+	return d.decodeGoNMEA(f)
+}
+
+// decodeGoNMEA decodes any sentence through go-nmea. It is the reference
+// the fast path (fast.go) must agree with.
+func (d *decoder) decodeGoNMEA(f frame.Frame) (codec.Observations, error) {
 	line := strings.TrimSpace(string(f.Data))
 	if line == "" {
 		return codec.Observations{}, codec.Errorf("syntax", "empty frame")

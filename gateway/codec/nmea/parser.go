@@ -81,7 +81,7 @@ func checkCRC(s nmea.BaseSentence, fields string, strict bool) error {
 	return fmt.Errorf("%w: computed %02X, sentence says %c%c", errChecksum, got, want[0], want[1])
 }
 
-func xor(s string) byte {
+func xor[T string | []byte](s T) byte {
 	var c byte
 	for i := 0; i < len(s); i++ {
 		c ^= s[i]
