@@ -118,6 +118,7 @@ func New(opts Options) (*Sink, error) {
 		SetOrderMatters(false). // handlers never block; ordering of our publishes is ours
 		SetAutoReconnect(false).SetConnectRetry(false).
 		SetConnectTimeout(10*time.Second).SetWriteTimeout(10*time.Second).
+		SetCustomOpenConnectionFn(openConn). // one write(2) per batch of packets, buffered reads
 		SetKeepAlive(orDefault(opts.KeepAlive, 30*time.Second)).
 		SetWill(s.topic("status"), "offline", 1, true).
 		SetOnConnectHandler(s.onConnect).
