@@ -69,6 +69,12 @@ func (s *udpSource) session(ctx context.Context, h Hooks, up func()) error {
 	defer stop()
 	up()
 
+	return s.read(ctx, conn, h)
+}
+
+// readEach reads one datagram per system call: the loop for platforms
+// without recvmmsg (udp_batch_*.go).
+func (s *udpSource) readEach(ctx context.Context, conn *net.UDPConn, h Hooks) error {
 	// Ask the kernel to report, with every datagram, how many it dropped on
 	// this socket because the buffer was full; the increase is counted.
 	overflow := enableOverflowCount(conn)
@@ -76,39 +82,56 @@ func (s *udpSource) session(ctx context.Context, h Hooks, up func()) error {
 	if overflow {
 		oob = make([]byte, 64)
 	}
-	var kernelDrops uint32
+	var drops dropCounter
+	peers := newPeerNames(maxPeerNames)
 	// One byte more than allowed tells an oversize datagram from a full one.
 	buf := make([]byte, s.cfg.MaxFrame+1)
 	for {
 		n, oobn, _, addr, err := conn.ReadMsgUDPAddrPort(buf, oob)
 		now := time.Now()
-		if overflow && err == nil {
-			if d, ok := overflowCount(oob[:oobn]); ok && d != kernelDrops {
-				for i := kernelDrops; i != d; i++ {
-					h.Count(DiscardKernelDrop)
-				}
-				kernelDrops = d
-			}
-		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("read udp %s: %w", s.cfg.Listen, err)
 		}
-		if !allowed(s.allow, addr.Addr()) {
-			h.Count("denied")
-			continue
+		if overflow {
+			drops.observe(h, oob[:oobn])
 		}
-		if n > s.cfg.MaxFrame {
-			h.Count(DiscardOversize)
-			continue
-		}
-		if n == 0 {
-			continue
-		}
-		s.em.emit(h, peerString(addr), buf[:n], now)
+		s.deliver(h, peers, addr, buf[:n], now)
 	}
+}
+
+// deliver applies the allow list and the size limit to one datagram and
+// emits it.
+func (s *udpSource) deliver(h Hooks, peers *peerNames, addr netip.AddrPort, dgram []byte, now time.Time) {
+	if !allowed(s.allow, addr.Addr()) {
+		h.Count("denied")
+		return
+	}
+	if len(dgram) > s.cfg.MaxFrame {
+		h.Count(DiscardOversize)
+		return
+	}
+	if len(dgram) == 0 {
+		return
+	}
+	s.em.emit(h, peers.name(addr), dgram, now)
+}
+
+// dropCounter turns the socket's cumulative kernel drop counter, as the
+// datagrams carry it, into one DiscardKernelDrop count per dropped datagram.
+type dropCounter struct{ last uint32 }
+
+func (c *dropCounter) observe(h Hooks, oob []byte) {
+	d, ok := overflowCount(oob)
+	if !ok || d == c.last {
+		return
+	}
+	for i := c.last; i != d; i++ { // the counter wraps at 2^32
+		h.Count(DiscardKernelDrop)
+	}
+	c.last = d
 }
 
 // peerString is "ip:port" with IPv4-mapped addresses shown as IPv4.

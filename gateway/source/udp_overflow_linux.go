@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"net"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // DiscardKernelDrop counts datagrams the kernel dropped because the socket
@@ -26,16 +28,18 @@ func enableOverflowCount(c *net.UDPConn) bool {
 }
 
 // overflowCount reads the socket's cumulative drop counter from a
-// datagram's control messages.
+// datagram's control messages. It walks them in place: it runs for every
+// datagram, and syscall.ParseSocketControlMessage allocates a slice each time.
 func overflowCount(oob []byte) (uint32, bool) {
-	msgs, err := syscall.ParseSocketControlMessage(oob)
-	if err != nil {
-		return 0, false
-	}
-	for _, m := range msgs {
-		if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SO_RXQ_OVFL && len(m.Data) >= 4 {
-			return binary.NativeEndian.Uint32(m.Data), true
+	for len(oob) >= unix.SizeofCmsghdr {
+		h, data, rest, err := unix.ParseOneSocketControlMessage(oob)
+		if err != nil {
+			return 0, false
 		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SO_RXQ_OVFL && len(data) >= 4 {
+			return binary.NativeEndian.Uint32(data), true
+		}
+		oob = rest
 	}
 	return 0, false
 }
