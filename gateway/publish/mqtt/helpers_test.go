@@ -25,7 +25,8 @@ const root = "radiogw/test"
 type running struct {
 	*Sink
 	q    *outbox.Outbox
-	stop func()
+	halt func() // ends Run (the sink stays open)
+	stop func() // ends Run, closes the sink and the outbox
 }
 
 // startSink runs a sink against broker with an outbox in dir (a fresh one
@@ -56,11 +57,10 @@ func startSink(t testing.TB, broker, dir string, mod func(*Options)) *running {
 		s.Run(ctx)
 	}()
 	var once sync.Once
-	r := &running{Sink: s, q: q}
+	r := &running{Sink: s, q: q, halt: func() { cancel(); <-done }}
 	r.stop = func() {
 		once.Do(func() {
-			cancel()
-			<-done
+			r.halt()
 			cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer ccancel()
 			s.Close(cctx)

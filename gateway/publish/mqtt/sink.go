@@ -63,16 +63,24 @@ type Sink struct {
 	units        map[string]*unitSlot
 	dirtyUnits   map[string]*unitSlot // the dirty subset of units: a round never scans the whole roster
 	channels     map[string]*channelSlot
-	forgotten    map[string]bool // units whose retained topics must be deleted at the broker
+	forgotten    map[string]bool         // units whose retained topics must be deleted at the broker
+	forgetting   map[string]*forgetState // forgotten units whose deletes are in flight
 	mapDirty     bool
 	lastMap      time.Time
 	republishAll atomic.Bool
 
 	kick chan struct{}
+
+	arena  arena        // unit payloads (run loop only)
+	window *window      // bounds state publishes awaiting their ack
+	acks   chan pending // to the completer, in publish order
+	quit   chan struct{}
+	closed sync.Once
 }
 
 type unitSlot struct {
 	unit     avl.Unit
+	topic    string // <root>/units/<unit>, built once
 	dirty    bool
 	urgent   bool // emergency state changed: bypass the rate ceiling
 	lastPub  time.Time
@@ -105,7 +113,10 @@ func New(opts Options) (*Sink, error) {
 		opts.Resolve = func(id string) string { return id }
 	}
 	s := &Sink{opts: opts, log: opts.Logger.With("sink", sinkName), units: map[string]*unitSlot{},
-		channels: map[string]*channelSlot{}, forgotten: map[string]bool{}, dirtyUnits: map[string]*unitSlot{}, kick: make(chan struct{}, 1)}
+		channels: map[string]*channelSlot{}, forgotten: map[string]bool{}, forgetting: map[string]*forgetState{},
+		dirtyUnits: map[string]*unitSlot{}, kick: make(chan struct{}, 1),
+		window: newWindow(), acks: make(chan pending, maxInflight+8), quit: make(chan struct{})}
+	go s.completer()
 
 	// radiogw reconnects itself (Run) instead of using paho's auto-reconnect:
 	// on a lost connection paho then fails every pending token at once (the
@@ -185,7 +196,7 @@ func (s *Sink) Write(b publish.Batch) error {
 		}
 		slot := s.units[c.Unit.ID]
 		if slot == nil {
-			slot = &unitSlot{}
+			slot = &unitSlot{topic: s.topic("units", c.Unit.ID)}
 			s.units[c.Unit.ID] = slot
 			delete(s.forgotten, c.Unit.ID)
 		}
@@ -237,13 +248,14 @@ func (s *Sink) Forget(unitID string) {
 	s.poke()
 }
 
-// Close publishes what is pending within ctx's deadline, says offline and
-// disconnects.
+// Close publishes what is pending and waits for the broker's acks within
+// ctx's deadline, says offline and disconnects. Call it after Run returned.
 func (s *Sink) Close(ctx context.Context) error {
 	if s.client.IsConnectionOpen() {
 		done := make(chan struct{})
 		go func() {
 			s.round(time.Now(), true)
+			s.settled(ctx.Done())
 			close(done)
 		}()
 		select {
@@ -254,6 +266,10 @@ func (s *Sink) Close(ctx context.Context) error {
 		t.WaitTimeout(time.Second)
 	}
 	s.client.Disconnect(250)
+	s.closed.Do(func() {
+		close(s.quit)
+		s.window.stop()
+	})
 	s.gauge(0)
 	return nil
 }

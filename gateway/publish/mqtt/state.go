@@ -15,23 +15,26 @@ import (
 const MaxMapBytes = 15 << 20
 
 type pending struct {
-	topic    string
-	payload  []byte
 	token    paho.Token
-	kind     string // unit, owntracks, forget, channel, map: the metrics label
+	size     int       // payload bytes, for the in-flight window
+	sent     time.Time // the ack is due within WaitBudget of this
+	kind     string    // unit, owntracks, forget, channel, map: the metrics label
 	unit     string
 	channel  string
 	received time.Time
+	barrier  chan struct{} // not a publish: closed when the completer reaches it
 }
 
 // publishState publishes dirty state; force ignores the per-unit rate ceiling
 // (used on shutdown so the broker keeps the latest state). What is due is
 // taken under the lock; encoding and publishing happen outside it, so Write
-// (the tracker goroutine) never waits on JSON or on the network.
+// (the tracker goroutine) never waits on JSON or on the network. It does not
+// wait for acks: the completer settles them (acks.go).
 func (s *Sink) publishState(now time.Time, force bool) {
 	minGap := time.Duration(float64(time.Second) / s.opts.UnitRate)
 	type dueUnit struct {
 		unit     avl.Unit
+		topic    string
 		received time.Time
 	}
 	var (
@@ -46,11 +49,17 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			continue // stays dirty: published when its gap has passed
 		}
 		delete(s.dirtyUnits, id)
-		units = append(units, dueUnit{slot.unit, slot.received})
+		units = append(units, dueUnit{slot.unit, slot.topic, slot.received})
 		slot.dirty, slot.urgent, slot.lastPub = false, false, now
 	}
 	for id := range s.forgotten {
-		forget = append(forget, id)
+		if s.forgetting[id] == nil { // not while a delete is in flight
+			forget = append(forget, id)
+			s.forgetting[id] = &forgetState{n: 1}
+			if s.opts.OwnTracks {
+				s.forgetting[id].n = 2
+			}
+		}
 	}
 	for _, slot := range s.channels {
 		if slot.dirty {
@@ -68,33 +77,33 @@ func (s *Sink) publishState(now time.Time, force bool) {
 	}
 	s.mu.Unlock()
 
-	out := make([]pending, 0, len(units)+len(chans)+len(forget)+1)
 	// Each message goes out as soon as it is encoded: the first unit of a
 	// large round does not wait for the last one's JSON.
-	add := func(p pending) {
-		p.token = s.client.Publish(p.topic, 1, true, p.payload)
-		p.payload = nil
-		out = append(out, p)
+	add := func(topic string, payload []byte, p pending) {
+		p.size, p.sent = len(payload), time.Now()
+		p.token = s.client.Publish(topic, 1, true, payload)
+		if !s.inflight(p) {
+			s.redirty(p) // closing: whatever is not confirmed stays dirty
+		}
 	}
 	for i := range units {
 		u := &units[i].unit
-		payload, err := UnitPayload(s.opts.Site, u, now)
+		payload, err := s.arena.unit(s.opts.Site, u, now)
 		if err != nil {
 			s.log.Error("encode unit", "err", err)
 			continue
 		}
-		add(pending{topic: s.topic("units", u.ID), payload: payload, kind: "unit", unit: u.ID,
-			received: units[i].received})
+		add(units[i].topic, payload, pending{kind: "unit", unit: u.ID, received: units[i].received})
 		if s.opts.OwnTracks {
-			if ot, err := OwnTracksPayload(u); err == nil && ot != nil {
-				add(pending{topic: "owntracks/" + s.opts.Site + "/" + u.ID, payload: ot, kind: "owntracks", unit: u.ID})
+			if ot, err := s.arena.ownTracks(u); err == nil && ot != nil {
+				add("owntracks/"+s.opts.Site+"/"+u.ID, ot, pending{kind: "owntracks", unit: u.ID})
 			}
 		}
 	}
 	for _, id := range forget {
-		add(pending{topic: s.topic("units", id), payload: []byte{}, kind: "forget", unit: id})
+		add(s.topic("units", id), []byte{}, pending{kind: "forget", unit: id})
 		if s.opts.OwnTracks {
-			add(pending{topic: "owntracks/" + s.opts.Site + "/" + id, payload: []byte{}, kind: "forget", unit: id})
+			add("owntracks/"+s.opts.Site+"/"+id, []byte{}, pending{kind: "forget", unit: id})
 		}
 	}
 	for i := range chans {
@@ -103,7 +112,7 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			s.log.Error("encode channel", "err", err)
 			continue
 		}
-		add(pending{topic: s.topic("channels", chans[i].Name), payload: payload, kind: "channel", channel: chans[i].Name})
+		add(s.topic("channels", chans[i].Name), payload, pending{kind: "channel", channel: chans[i].Name})
 	}
 	if mapUnits != nil {
 		sort.Slice(mapUnits, func(i, j int) bool { return mapUnits[i].ID < mapUnits[j].ID })
@@ -118,44 +127,60 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			s.fail("map_too_large")
 			s.log.Warn("map not published: too large", "bytes", len(payload), "max", MaxMapBytes, "units", len(mapUnits))
 		default:
-			add(pending{topic: s.topic("map"), payload: payload, kind: "map"})
-		}
-	}
-	s.confirm(out)
-}
-
-// confirm waits for the broker's acks; a state publish that failed is marked
-// dirty again so the next round sends the latest state.
-func (s *Sink) confirm(out []pending) {
-	deadline := time.Now().Add(s.opts.WaitBudget)
-	m := s.opts.Metrics
-	for _, p := range out {
-		ok := p.token.WaitTimeout(time.Until(deadline)) && p.token.Error() == nil
-		if !ok {
-			s.fail("state")
-			s.redirty(p)
-			continue
-		}
-		if p.kind == "forget" {
-			s.mu.Lock()
-			if s.units[p.unit] == nil {
-				delete(s.forgotten, p.unit)
-			}
-			s.mu.Unlock()
-			continue
-		}
-		if m != nil {
-			if p.kind == "unit" && !p.received.IsZero() {
-				m.PublishLatency.WithLabelValues(sinkName).Observe(time.Since(p.received).Seconds())
-			}
-			m.SinkPublished.WithLabelValues(sinkName, p.kind).Inc()
+			add(s.topic("map"), payload, pending{kind: "map"})
 		}
 	}
 }
 
+// forgetState tracks the deletes of one forgotten unit's retained topics.
+type forgetState struct {
+	n      int  // deletes in flight
+	failed bool // one of them failed: send them again
+}
+
+// settle records a state publish's outcome: a failed one is marked dirty
+// again so a later round sends the latest state.
+func (s *Sink) settle(p pending, ok bool) {
+	if !ok {
+		s.fail("state")
+		s.redirty(p)
+		return
+	}
+	if p.kind == "forget" {
+		s.mu.Lock()
+		if f := s.forgetting[p.unit]; f != nil {
+			if f.n--; f.n <= 0 {
+				delete(s.forgetting, p.unit)
+				if !f.failed && s.units[p.unit] == nil {
+					delete(s.forgotten, p.unit) // confirmed, and not added back meanwhile
+				}
+			}
+		}
+		s.mu.Unlock()
+		return
+	}
+	if m := s.opts.Metrics; m != nil {
+		if p.kind == "unit" && !p.received.IsZero() {
+			m.PublishLatency.WithLabelValues(sinkName).Observe(time.Since(p.received).Seconds())
+		}
+		m.SinkPublished.WithLabelValues(sinkName, p.kind).Inc()
+	}
+}
+
+// redirty marks a failed publish's subject dirty again. It never restores
+// the failed payload: the slot holds the newest state, which is what the
+// next round sends.
 func (s *Sink) redirty(p pending) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if p.kind == "forget" { // forgotten stays set: the next round deletes again
+		if f := s.forgetting[p.unit]; f != nil {
+			f.failed = true
+			if f.n--; f.n <= 0 {
+				delete(s.forgetting, p.unit)
+			}
+		}
+	}
 	switch {
 	case p.unit != "":
 		if slot := s.units[p.unit]; slot != nil {
