@@ -188,6 +188,14 @@ func FuzzUnitPayload(f *testing.F) {
 		u.Position.Heading, now.Add(-3*time.Second).UnixNano(), now.UnixNano(), uint8(0b1011))
 	f.Add("si\"te", "Ünit\x00", "<&>", "bad\xff", "", math.NaN(), math.Inf(1), 1e-7, 1e21, int64(0), int64(-1), uint8(0xff))
 	f.Add("", "\u2028", "日本語", "B3", "e", -0.0, 5e-324, math.NaN(), -1.5, int64(math.MaxInt64), int64(math.MinInt64), uint8(0b0110))
+	for i, u := range realUnits(f) {
+		if i%3 != 0 {
+			continue
+		}
+		p := u.Position
+		f.Add("tustin", u.ID, u.AlphaTag, "B3", "e-1", p.Lat, p.Lon, p.SpeedKmh, p.Heading, p.FixTime.UnixNano(),
+			u.Updated.UnixNano(), uint8(i))
+	}
 	f.Fuzz(func(t *testing.T, site, id, tag, beat, emID string, lat, lon, speed, heading float64, fix, upd int64, flags uint8) {
 		u := avl.Unit{ID: id, AlphaTag: tag, Beat: beat, Status: tag, Channel: beat, RadioIDs: []string{id, tag},
 			Unlisted: flags&1 != 0, Talking: flags&2 != 0, Stale: avl.StaleLevel(flags >> 5), Motion: avl.Motion(flags >> 6),
