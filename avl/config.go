@@ -31,14 +31,22 @@ type Config struct {
 	Roster      []RosterEntry
 	Types       map[string]TypePolicy // "default" always present
 	Fences      []Fence
-	Breadcrumbs int // per unit; default 100
+	Breadcrumbs int // per unit; 0 means DefaultBreadcrumbs, NoBreadcrumbs keeps none
 }
 
 // DefaultType is the key of the policy used for units whose type has none.
 const DefaultType = "default"
 
 // DefaultBreadcrumbs is the per-unit track length when Config leaves it 0.
-const DefaultBreadcrumbs = 100
+// 50 crumbs are 1.2 KiB, so a unit stays under 2 KiB with its state; at one
+// report every 5 to 30 s that is the last 4 to 25 minutes of driving.
+const DefaultBreadcrumbs = 50
+
+// NoBreadcrumbs in Config.Breadcrumbs keeps no trail at all.
+const NoBreadcrumbs = -1
+
+// MaxBreadcrumbs is the largest track length a configuration may ask for.
+const MaxBreadcrumbs = 10000
 
 // Motion thresholds used when a policy sets neither: a patrol car idling at a
 // light reads a few km/h of GPS drift, walking pace is about 5 km/h.

@@ -7,7 +7,7 @@ import (
 
 // Rejection reasons, as counted by Rejections and set in Change.Reason.
 const (
-	RejectInvalid    = "invalid"     // the device flagged the fix invalid, or it has no time
+	RejectInvalid    = "invalid"     // the device flagged the fix invalid, or it has no (or an impossible) time
 	RejectNullIsland = "null_island" // 0,0: a receiver without a fix
 	RejectRange      = "range"       // latitude/longitude out of range or NaN
 	RejectFuture     = "future"      // fix time too far after the receive time
@@ -53,7 +53,7 @@ func sanitize(f *Fix) {
 
 // checkFix applies the checks that need no unit history.
 func checkFix(f *Fix, p *TypePolicy) string {
-	if !f.Valid || f.Time.IsZero() {
+	if !f.Valid || f.Time.IsZero() || !crumbTimeOK(f.Time) {
 		return RejectInvalid
 	}
 	if math.IsNaN(f.Lat) || math.IsNaN(f.Lon) || math.IsInf(f.Lat, 0) || math.IsInf(f.Lon, 0) ||

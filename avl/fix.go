@@ -84,7 +84,7 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 		s.u.Position = new(Position)
 	}
 	*s.u.Position = pos
-	s.track.push(f)
+	s.track.push(crumbOf(&f, t.sourceIndex(f.Source)))
 	s.u.Motion = pol.motion(s.u.Motion, pos.SpeedKmh)
 	s.touch(f.Time)
 
@@ -145,10 +145,10 @@ func (s *unitState) jumpConfirmed(f *Fix, maxKmh float64) bool {
 
 // acceptHistory files a late fix in the breadcrumbs without moving the unit.
 func (t *Tracker) acceptHistory(f Fix, s *unitState) []Change {
-	if s.track.hasTime(f) {
+	if s.track.hasTime(f.Time.UnixNano()) {
 		return t.reject(f, s, s.u.ID, !s.u.Unlisted, RejectDuplicate)
 	}
-	s.track.push(f)
+	s.track.push(crumbOf(&f, t.sourceIndex(f.Source)))
 	return stamp([]Change{{Kind: FixAccepted, Time: f.Time, Fix: f}}, s)
 }
 

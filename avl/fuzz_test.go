@@ -1,19 +1,19 @@
 package avl
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"path/filepath"
-	"reflect"
 	"testing"
 	"time"
 )
 
-// FuzzRestore feeds arbitrary snapshot files (as the runtime reads them
-// from disk) to Restore. It must never panic; a snapshot it accepts must
-// survive Snapshot -> JSON -> Restore unchanged.
+// FuzzRestore feeds arbitrary version 1 snapshots (the format written
+// before the upgrade) to Restore. It must never panic; a snapshot it accepts
+// must restore the same state from its own streamed snapshot.
 func FuzzRestore(f *testing.F) {
-	good, err := json.Marshal(busyTracker(f).Snapshot())
+	good, err := json.Marshal(readV1(f))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -35,31 +35,39 @@ func FuzzRestore(f *testing.F) {
 				t.Fatalf("restored %s at %v,%v", u.ID, p.Lat, p.Lon)
 			}
 		}
-		first := tr.Snapshot()
-		enc, err := json.Marshal(first)
-		if err != nil {
-			t.Fatalf("snapshot of a restored tracker does not encode: %v", err)
-		}
-		var back Snapshot
-		if err := json.Unmarshal(enc, &back); err != nil {
-			t.Fatal(err)
-		}
-		tr2 := NewTracker(fenceConfig())
-		if err := tr2.Restore(back); err != nil {
-			t.Fatalf("own snapshot rejected: %v", err)
-		}
-		if second := tr2.Snapshot(); !reflect.DeepEqual(normalize(first), normalize(second)) {
-			t.Fatalf("snapshot changed on a second round trip:\n%+v\n%+v", first, second)
-		}
+		checkSameState(t, tr, roundTrip(t, tr, fenceConfig()))
 	})
 }
 
-// normalize re-encodes a snapshot so times compare by instant.
-func normalize(s Snapshot) Snapshot {
-	data, _ := json.Marshal(s)
-	var out Snapshot
-	_ = json.Unmarshal(data, &out)
-	return out
+// FuzzLoadUnit feeds arbitrary unit lines of the streamed snapshot to the
+// Loader. It must never panic; a line it accepts must encode back to a line
+// that loads to the same bytes again.
+func FuzzLoadUnit(f *testing.F) {
+	for _, line := range encodeAll(f, busyTracker(f).Capture()) {
+		f.Add(line)
+	}
+	f.Add([]byte(`{"id":"2A12","stale":"fresh","sources":["x"],"crumbs":[1763935200000000000,337456200,-1178231100,425,27000,1,-5000000000,-10,10,-1,-1,0]}`))
+	f.Add([]byte(`{"id":"4541","unlisted":true,"stale":"lost","crumbs":[]}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		tr := NewTracker(fenceConfig())
+		l := tr.NewLoader()
+		if l.AddUnitJSON(line) != nil {
+			return
+		}
+		l.Commit()
+		for _, u := range tr.Units() {
+			for _, c := range tr.Track(u.ID) {
+				if !validLatLon(c.Lat, c.Lon) || (Known(c.Heading) && (c.Heading < 0 || c.Heading >= 360)) {
+					t.Fatalf("restored crumb %+v", c)
+				}
+			}
+		}
+		first := encodeAll(t, tr.Capture())
+		tr2 := roundTrip(t, tr, fenceConfig())
+		if second := encodeAll(t, tr2.Capture()); !bytes.Equal(bytes.Join(first, nil), bytes.Join(second, nil)) {
+			t.Fatalf("changed on a second round trip:\n%s\n%s", bytes.Join(first, []byte("\n")), bytes.Join(second, []byte("\n")))
+		}
+	})
 }
 
 // FuzzApplyFix sends a unit three fixes with arbitrary values. The live
@@ -100,8 +108,10 @@ func FuzzApplyFix(f *testing.F) {
 				t.Fatalf("live position out of range: %+v", *u.Position)
 			}
 		}
-		if _, err := json.Marshal(tr.Snapshot()); err != nil {
-			t.Fatalf("snapshot does not encode: %v", err)
+		for _, line := range encodeAll(t, tr.Capture()) {
+			if !json.Valid(line) {
+				t.Fatalf("snapshot does not encode: %s", line)
+			}
 		}
 		tr.Expire(last.Add(time.Hour))
 	})

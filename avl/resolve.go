@@ -123,9 +123,9 @@ func (t *Tracker) merge(target string, src *unitState) {
 	if dst.track.limit == 0 {
 		dst.track.limit = t.crumbs
 	}
-	for _, f := range src.track.slice() {
-		if !dst.track.hasTime(f) {
-			dst.track.push(f)
+	for i := 0; i < src.track.len(); i++ {
+		if c := src.track.at(i); !dst.track.hasTime(c.t) {
+			dst.track.push(*c)
 		}
 	}
 	if src.u.StatusAt.After(dst.u.StatusAt) {

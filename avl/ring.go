@@ -1,25 +1,30 @@
 package avl
 
-// ring keeps the last n accepted fixes of a unit in fix-time order. It grows
-// on demand up to its limit so quiet units cost little, then wraps.
+// ring keeps the last n accepted fixes of a unit, as crumbs, in fix-time
+// order. It grows on demand up to its limit so quiet units cost little, then
+// wraps.
 type ring struct {
-	buf   []Fix
-	start int // index of the oldest fix once buf is full
+	buf   []crumb
+	start int // index of the oldest crumb once buf is full
 	limit int
 }
 
 func (r *ring) len() int { return len(r.buf) }
 
-// at returns the i-th oldest fix.
-func (r *ring) at(i int) *Fix { return &r.buf[(r.start+i)%len(r.buf)] }
+// at returns the i-th oldest crumb.
+func (r *ring) at(i int) *crumb { return &r.buf[(r.start+i)%len(r.buf)] }
 
-// push adds a fix, keeping time order; a fix older than every kept one when
-// the ring is full is dropped. It reports whether the fix was kept.
-func (r *ring) push(f Fix) bool {
+// push adds a crumb, keeping time order; one older than every kept crumb when
+// the ring is full is dropped, as is every crumb when the limit is 0. It
+// reports whether the crumb was kept.
+func (r *ring) push(c crumb) bool {
 	n := len(r.buf)
-	// Find the logical position: after every fix not newer than f.
+	if r.limit <= 0 {
+		return false
+	}
+	// Find the logical position: after every crumb not newer than c.
 	pos := n
-	for pos > 0 && r.at(pos-1).Time.After(f.Time) {
+	for pos > 0 && r.at(pos-1).t > c.t {
 		pos--
 	}
 	if n < r.limit {
@@ -29,19 +34,19 @@ func (r *ring) push(f Fix) bool {
 		}
 		r.buf = r.buf[:n+1]
 		copy(r.buf[pos+1:], r.buf[pos:n])
-		r.buf[pos] = f
+		r.buf[pos] = c
 		return true
 	}
 	if pos == 0 {
 		return false
 	}
-	// Full: the oldest slot becomes the newest, then f moves back into place.
-	*r.at(0) = f
+	// Full: the oldest slot becomes the newest, then c moves back into place.
+	*r.at(0) = c
 	r.start = (r.start + 1) % n
 	for i := n - 1; i > pos-1; i-- {
 		*r.at(i) = *r.at(i - 1)
 	}
-	*r.at(pos - 1) = f
+	*r.at(pos - 1) = c
 	return true
 }
 
@@ -54,33 +59,36 @@ func (r *ring) grow() {
 	if c > r.limit {
 		c = r.limit
 	}
-	nb := make([]Fix, len(r.buf), c)
+	nb := make([]crumb, len(r.buf), c)
 	copy(nb, r.buf)
 	r.buf = nb
 }
 
-// hasTime reports whether a kept fix has exactly this fix time.
-func (r *ring) hasTime(f Fix) bool {
+// hasTime reports whether a kept crumb has exactly this fix time.
+func (r *ring) hasTime(t int64) bool {
 	for i := len(r.buf) - 1; i >= 0; i-- {
-		if r.buf[i].Time.Equal(f.Time) {
+		if r.buf[i].t == t {
 			return true
 		}
 	}
 	return false
 }
 
-// slice returns the fixes oldest first, as a new slice.
-func (r *ring) slice() []Fix {
-	out := make([]Fix, len(r.buf))
-	for i := range out {
-		out[i] = *r.at(i)
-	}
-	return out
+// appendTo appends the crumbs oldest first: two copies at most, no per-crumb
+// work.
+func (r *ring) appendTo(dst []crumb) []crumb {
+	return append(append(dst, r.buf[r.start:]...), r.buf[:r.start]...)
 }
 
-// resize changes the limit, keeping the newest fixes.
+// slice returns the crumbs oldest first, as a new slice.
+func (r *ring) slice() []crumb { return r.appendTo(make([]crumb, 0, len(r.buf))) }
+
+// resize changes the limit, keeping the newest crumbs.
 func (r *ring) resize(limit int) {
 	old := r.slice()
+	if limit < 0 {
+		limit = 0
+	}
 	if len(old) > limit {
 		old = old[len(old)-limit:]
 	}

@@ -7,8 +7,8 @@ import (
 
 func ringTimes(r *ring) []int {
 	var out []int
-	for _, f := range r.slice() {
-		out = append(out, int(f.Time.Sub(t0)/time.Second))
+	for _, c := range r.slice() {
+		out = append(out, int(time.Duration(c.t-t0.UnixNano())/time.Second))
 	}
 	return out
 }
@@ -27,7 +27,7 @@ func sameInts(a, b []int) bool {
 
 func TestRing(t *testing.T) {
 	r := ring{limit: 4}
-	push := func(sec int) bool { return r.push(Fix{Time: t0.Add(time.Duration(sec) * time.Second)}) }
+	push := func(sec int) bool { return r.push(crumb{t: t0.Add(time.Duration(sec) * time.Second).UnixNano()}) }
 	steps := []struct {
 		sec  int
 		kept bool

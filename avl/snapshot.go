@@ -6,19 +6,28 @@ import (
 	"time"
 )
 
-// SnapshotVersion is the Snapshot format this package writes and reads.
+// SnapshotVersion is the version of the whole-document Snapshot format that
+// radiogw wrote until breadcrumbs became compact. It is still read, so a
+// snapshot taken before an upgrade restores after it; new snapshots are
+// streamed a unit at a time (Capture, Loader).
 const SnapshotVersion = 1
 
-// Snapshot is the tracker's persistent state: every unit with its
-// breadcrumbs. It is plain data for encoding/json; unknown values are
-// omitted (JSON has no NaN).
+// Snapshot is a version 1 snapshot: every unit with its breadcrumbs as
+// full fixes, in one document. Unknown values are omitted (JSON has no NaN).
 type Snapshot struct {
 	Version int            `json:"version"`
 	Units   []SnapshotUnit `json:"units"`
 }
 
-// SnapshotUnit is one unit in a Snapshot.
+// SnapshotUnit is one unit in a version 1 Snapshot.
 type SnapshotUnit struct {
+	UnitRecord
+	Track []SnapshotFix `json:"track,omitempty"`
+}
+
+// UnitRecord is a unit's state without its breadcrumbs, as both snapshot
+// formats store it.
+type UnitRecord struct {
 	ID        string             `json:"id"`
 	AlphaTag  string             `json:"alpha_tag,omitempty"`
 	Type      string             `json:"type,omitempty"`
@@ -36,7 +45,6 @@ type SnapshotUnit struct {
 	LastHeard time.Time          `json:"last_heard,omitzero"`
 	Emergency *SnapshotEmergency `json:"emergency,omitempty"`
 	Updated   time.Time          `json:"updated,omitzero"`
-	Track     []SnapshotFix      `json:"track,omitempty"`
 }
 
 // SnapshotPosition is a live position; nil pointers are Unknown values.
@@ -59,7 +67,9 @@ type SnapshotEmergency struct {
 	AckedAt time.Time `json:"acked_at,omitzero"`
 }
 
-// SnapshotFix is one breadcrumb; nil pointers are Unknown values.
+// SnapshotFix is one version 1 breadcrumb; nil pointers are Unknown
+// values. Only source, time, position, speed and heading are restored: that
+// is what a breadcrumb keeps now.
 type SnapshotFix struct {
 	Source    string    `json:"source,omitempty"`
 	Peer      string    `json:"peer,omitempty"`
@@ -77,65 +87,50 @@ type SnapshotFix struct {
 	AccuracyM *float64  `json:"accuracy_m,omitempty"`
 }
 
-// Snapshot returns the state of every unit, sorted by ID.
-func (t *Tracker) Snapshot() Snapshot {
-	snap := Snapshot{Version: SnapshotVersion, Units: make([]SnapshotUnit, 0, len(t.units))}
-	for _, u := range t.Units() {
-		s := t.units[u.ID]
-		su := SnapshotUnit{
-			ID: u.ID, AlphaTag: u.AlphaTag, Type: u.Type, RadioIDs: u.RadioIDs, AVLIDs: u.AVLIDs,
-			Unlisted: u.Unlisted, Stale: u.Stale.String(), Motion: u.Motion.String(), Beat: u.Beat,
-			Status: u.Status, StatusAt: u.StatusAt, Channel: u.Channel, Talking: u.Talking,
-			LastHeard: u.LastHeard, Updated: u.Updated,
-		}
-		if p := u.Position; p != nil {
-			su.Position = &SnapshotPosition{
-				Lat: p.Lat, Lon: p.Lon, FixTime: p.FixTime, Source: p.Source,
-				SpeedKmh: opt(p.SpeedKmh), Heading: opt(p.Heading), HDOP: opt(p.HDOP), Altitude: opt(p.Altitude),
-			}
-		}
-		if e := u.Emergency; e != nil {
-			su.Emergency = &SnapshotEmergency{ID: e.ID, Since: e.Since, AckedBy: e.AckedBy, AckedAt: e.AckedAt}
-		}
-		for i := 0; i < s.track.len(); i++ {
-			f := s.track.at(i)
-			su.Track = append(su.Track, SnapshotFix{
-				Source: f.Source, Peer: f.Peer, DeviceID: f.DeviceID, IDKind: f.IDKind,
-				Time: f.Time, Received: f.Received, Lat: f.Lat, Lon: f.Lon, Valid: f.Valid,
-				SpeedKmh: opt(f.SpeedKmh), Heading: opt(f.Heading), HDOP: opt(f.HDOP),
-				AltitudeM: opt(f.AltitudeM), AccuracyM: opt(f.AccuracyM),
-			})
-		}
-		snap.Units = append(snap.Units, su)
-	}
-	return snap
-}
-
-// Restore replaces every unit with the snapshot's, then re-resolves them
-// against the current roster (a raw-ID unit now in the roster merges into
-// its call sign). On error the tracker is unchanged. Fix rejection counters
-// are not part of a snapshot.
+// Restore replaces every unit with those of a version 1 snapshot, then
+// re-resolves them against the current roster (a raw-ID unit now in the
+// roster merges into its call sign). On error the tracker is unchanged. Fix
+// rejection counters are not part of a snapshot.
 func (t *Tracker) Restore(snap Snapshot) error {
 	if snap.Version != SnapshotVersion {
 		return fmt.Errorf("avl: restore snapshot: version %d, want %d", snap.Version, SnapshotVersion)
 	}
-	units := make(map[string]*unitState, len(snap.Units))
+	l := t.NewLoader()
 	for i := range snap.Units {
-		s, err := t.restoreUnit(&snap.Units[i])
-		if err != nil {
-			return fmt.Errorf("avl: restore snapshot: unit %d (%q): %w", i, snap.Units[i].ID, err)
+		if err := l.AddSnapshotUnit(&snap.Units[i]); err != nil {
+			return fmt.Errorf("avl: restore snapshot: %w", err)
 		}
-		if _, dup := units[s.u.ID]; dup {
-			return fmt.Errorf("avl: restore snapshot: unit %q appears twice", s.u.ID)
-		}
-		units[s.u.ID] = s
 	}
-	t.units = units
-	t.reresolve(nil, time.Time{})
+	l.Commit()
 	return nil
 }
 
-func (t *Tracker) restoreUnit(su *SnapshotUnit) (*unitState, error) {
+// AddSnapshotUnit adds one unit of a version 1 snapshot (as the runtime
+// wrote it before breadcrumbs were compact).
+func (l *Loader) AddSnapshotUnit(su *SnapshotUnit) error {
+	s, err := l.t.restoreUnit(&su.UnitRecord)
+	if err == nil {
+		for _, f := range su.Track {
+			if !validLatLon(f.Lat, f.Lon) {
+				err = fmt.Errorf("breadcrumb %v,%v out of range", f.Lat, f.Lon)
+				break
+			}
+			if !crumbTimeOK(f.Time) {
+				err = fmt.Errorf("breadcrumb time %v out of range", f.Time)
+				break
+			}
+			fix := Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, SpeedKmh: val(f.SpeedKmh), Heading: val(f.Heading)}
+			s.track.push(crumbOf(&fix, l.t.sourceIndex(f.Source)))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("unit %d (%q): %w", l.n, su.ID, err)
+	}
+	return l.add(s)
+}
+
+// restoreUnit rebuilds a unit without its breadcrumbs.
+func (t *Tracker) restoreUnit(su *UnitRecord) (*unitState, error) {
 	if su.ID == "" {
 		return nil, fmt.Errorf("empty id")
 	}
@@ -168,17 +163,6 @@ func (t *Tracker) restoreUnit(su *SnapshotUnit) (*unitState, error) {
 	}
 	if e := su.Emergency; e != nil {
 		s.u.Emergency = &Emergency{ID: e.ID, Since: e.Since, AckedBy: e.AckedBy, AckedAt: e.AckedAt}
-	}
-	for _, f := range su.Track {
-		if !validLatLon(f.Lat, f.Lon) {
-			return nil, fmt.Errorf("breadcrumb %v,%v out of range", f.Lat, f.Lon)
-		}
-		s.track.push(Fix{
-			Source: f.Source, Peer: f.Peer, DeviceID: f.DeviceID, IDKind: f.IDKind,
-			Time: f.Time, Received: f.Received, Lat: f.Lat, Lon: f.Lon, Valid: f.Valid,
-			SpeedKmh: val(f.SpeedKmh), Heading: val(f.Heading), HDOP: val(f.HDOP),
-			AltitudeM: val(f.AltitudeM), AccuracyM: val(f.AccuracyM),
-		})
 	}
 	return s, nil
 }

@@ -29,6 +29,11 @@ type Tracker struct {
 	fences   fenceIndex
 	crumbs   int
 
+	// Source names of breadcrumbs, interned: index 0 is "". Never shrinks,
+	// so indexes kept in rings stay valid across reconfigures.
+	sources   []string
+	sourceIdx map[string]uint16
+
 	units      map[string]*unitState
 	rejections map[string]uint64
 
@@ -53,6 +58,8 @@ func NewTracker(cfg Config) *Tracker {
 	t := &Tracker{
 		units:      make(map[string]*unitState),
 		rejections: make(map[string]uint64),
+		sources:    []string{""},
+		sourceIdx:  map[string]uint16{"": 0},
 	}
 	t.configure(cfg)
 	return t
@@ -60,9 +67,11 @@ func NewTracker(cfg Config) *Tracker {
 
 // configure installs cfg without touching unit state.
 func (t *Tracker) configure(cfg Config) {
-	t.crumbs = cfg.Breadcrumbs
-	if t.crumbs <= 0 {
+	switch t.crumbs = cfg.Breadcrumbs; {
+	case t.crumbs == 0:
 		t.crumbs = DefaultBreadcrumbs
+	case t.crumbs < 0:
+		t.crumbs = 0
 	}
 	t.policies = make(map[string]TypePolicy, len(cfg.Types)+1)
 	for name, p := range cfg.Types {
@@ -74,9 +83,13 @@ func (t *Tracker) configure(cfg Config) {
 	t.roster = make(map[string]*RosterEntry, len(cfg.Roster))
 	t.byAVL = make(map[string]string)
 	t.byRadio = make(map[string]string)
-	entries := append([]RosterEntry(nil), cfg.Roster...) // the caller may reuse its slice
+	// Copied once here: units then share the ID lists read-only, so cloning
+	// a unit never copies them.
+	entries := append([]RosterEntry(nil), cfg.Roster...)
 	for i := range entries {
 		e := &entries[i]
+		e.RadioIDs = append([]string(nil), e.RadioIDs...)
+		e.AVLIDs = append([]string(nil), e.AVLIDs...)
 		t.roster[e.CallSign] = e
 		for _, id := range e.AVLIDs {
 			t.byAVL[id] = e.CallSign
@@ -142,12 +155,13 @@ func (t *Tracker) lookup(id string, listed, create bool) *unitState {
 	return s
 }
 
-// applyRoster copies the roster fields onto the unit.
+// applyRoster copies the roster fields onto the unit. The ID lists are the
+// tracker's own copies, shared read-only.
 func (s *unitState) applyRoster(e *RosterEntry) {
 	s.u.AlphaTag = e.AlphaTag
 	s.u.Type = e.Type
-	s.u.RadioIDs = append([]string(nil), e.RadioIDs...)
-	s.u.AVLIDs = append([]string(nil), e.AVLIDs...)
+	s.u.RadioIDs = e.RadioIDs
+	s.u.AVLIDs = e.AVLIDs
 	s.u.Unlisted = false
 }
 
@@ -177,13 +191,17 @@ func (t *Tracker) Units() []Unit {
 	return out
 }
 
-// Track returns a unit's breadcrumbs, oldest first.
-func (t *Tracker) Track(unitID string) []Fix {
+// Track returns a unit's breadcrumbs, oldest first; nil for an unknown unit.
+func (t *Tracker) Track(unitID string) []Crumb {
 	s, ok := t.units[unitID]
 	if !ok {
 		return nil
 	}
-	return s.track.slice()
+	out := make([]Crumb, s.track.len())
+	for i := range out {
+		out[i] = s.track.at(i).export(t.sources)
+	}
+	return out
 }
 
 // Rejections returns the cumulative count of rejected fixes by reason.

@@ -104,9 +104,9 @@ type Unit struct {
 	ID        string // call sign, or the raw device ID for units not in the roster
 	AlphaTag  string
 	Type      string
-	RadioIDs  []string
-	AVLIDs    []string
-	Unlisted  bool // not in the roster: tracked under its raw ID
+	RadioIDs  []string // shared with the roster: read-only
+	AVLIDs    []string // shared with the roster: read-only
+	Unlisted  bool     // not in the roster: tracked under its raw ID
 	Position  *Position
 	Stale     StaleLevel
 	Motion    Motion
@@ -120,7 +120,9 @@ type Unit struct {
 	Updated   time.Time
 }
 
-// Clone returns a deep copy, safe to hand to another goroutine.
+// Clone returns a copy safe to hand to another goroutine. RadioIDs and
+// AVLIDs are shared, not copied: the tracker never changes them in place (a
+// roster change installs new lists), so nobody may.
 func (u *Unit) Clone() Unit {
 	c := *u
 	if u.Position != nil {
@@ -131,8 +133,6 @@ func (u *Unit) Clone() Unit {
 		e := *u.Emergency
 		c.Emergency = &e
 	}
-	c.RadioIDs = append([]string(nil), u.RadioIDs...)
-	c.AVLIDs = append([]string(nil), u.AVLIDs...)
 	return c
 }
 

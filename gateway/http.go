@@ -244,7 +244,7 @@ type trackPoint struct {
 }
 
 func (d *Daemon) handleTrack(w http.ResponseWriter, r *http.Request) {
-	var fixes []avl.Fix
+	var fixes []avl.Crumb
 	id := r.PathValue("unit")
 	var ok bool
 	d.call(r.Context(), func() {

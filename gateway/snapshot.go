@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,22 +16,32 @@ import (
 	"radiogw/gateway/publish"
 )
 
-// snapshot is what survives a restart so the wall map is not blank after it.
-type snapshot struct {
-	Version  int               `json:"version"`
-	Written  time.Time         `json:"written"`
-	Units    avl.Snapshot      `json:"units"`
-	Channels channels.Snapshot `json:"channels"`
-	Idents   map[string]string `json:"identities,omitempty"` // source\x00peer → device ID (AVL IDs)
+// The snapshot is what survives a restart so the wall map is not blank after
+// it. It is a stream of JSON values, one per line, written and read a unit at
+// a time so a large fleet never has to fit in memory as one document:
+//
+//	{"version":2,"written":"...","units":N}   snapshotHeader
+//	{...}                                     channels.Snapshot
+//	{...}                                     identities: source\x00peer → AVL ID
+//	{"id":...}                                N units, as avl.Capture encodes them
+//
+// Version 1 (one document: {"version":1,"written":...,"units":avl.Snapshot,
+// "channels":...,"identities":...}) is still read, so the snapshot taken
+// before an upgrade restores after it.
+type snapshotHeader struct {
+	Version int       `json:"version"`
+	Written time.Time `json:"written"`
+	Units   int       `json:"units"`
 }
 
-const snapshotVersion = 1
+const snapshotVersion = 2
 
 func (d *Daemon) snapshotPath() string { return filepath.Join(d.config().DataDir, "snapshot.json") }
 
-// writeSnapshot copies tracker state on the loop goroutine and writes it in
-// the background, so encoding a large fleet never stalls ingest. The file is
-// replaced atomically (temporary file, fsync, rename): a crash mid-write
+// writeSnapshot copies tracker state on the loop goroutine (a flat copy per
+// unit, see avl.Capture) and encodes and writes it in the background, so a
+// large fleet never stalls ingest. The file is replaced atomically
+// (temporary file, fsync, rename, fsync of the directory): a crash mid-write
 // leaves the previous snapshot intact. A periodic snapshot is skipped while
 // the previous one is still being written; final (shutdown) waits for it and
 // for its own write.
@@ -41,17 +52,22 @@ func (d *Daemon) writeSnapshot(now time.Time, final bool) {
 		}
 		d.snapMu.Lock()
 	}
-	s := snapshot{Version: snapshotVersion, Written: now.UTC(), Units: d.units.Snapshot(),
-		Channels: d.chans.Snapshot(), Idents: map[string]string{}}
+	units := d.units.Capture()
+	chans := d.chans.Snapshot()
+	idents := map[string]string{}
 	for k, v := range d.idents {
 		if v.kind == avl.AVLID {
-			s.Idents[k] = v.id
+			idents[k] = v.id
 		}
 	}
+	hdr := snapshotHeader{Version: snapshotVersion, Written: now.UTC(), Units: units.Len()}
 	d.lastSnap = now
 	write := func() {
 		defer d.snapMu.Unlock()
-		if err := writeFileAtomic(d.snapshotPath(), s); err != nil {
+		err := writeFileAtomic(d.snapshotPath(), func(w *bufio.Writer) error {
+			return encodeSnapshot(w, hdr, chans, idents, units)
+		})
+		if err != nil {
 			d.metrics.Drops.WithLabelValues("snapshot", "write_error").Inc()
 			d.log.Error("snapshot not written", "err", err)
 		}
@@ -63,16 +79,31 @@ func (d *Daemon) writeSnapshot(now time.Time, final bool) {
 	go write()
 }
 
-func writeFileAtomic(path string, v any) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".snapshot-*")
+// encodeSnapshot writes the stream described above.
+func encodeSnapshot(w *bufio.Writer, hdr snapshotHeader, chans channels.Snapshot, idents map[string]string, units *avl.Capture) error {
+	enc := json.NewEncoder(w)
+	for _, v := range []any{hdr, chans, idents} {
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("snapshot encode: %w", err)
+		}
+	}
+	return units.EncodeUnits(func(line []byte) error {
+		w.Write(line)
+		return w.WriteByte('\n') // a bufio.Writer keeps its first error
+	})
+}
+
+func writeFileAtomic(path string, write func(*bufio.Writer) error) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".snapshot-*")
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
+	if err := write(w); err != nil {
 		tmp.Close()
-		return fmt.Errorf("snapshot encode: %w", err)
+		return err
 	}
 	if err := w.Flush(); err != nil {
 		tmp.Close()
@@ -88,35 +119,187 @@ func writeFileAtomic(path string, v any) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("snapshot rename: %w", err)
 	}
+	// The rename is durable only once the directory is.
+	if df, err := os.Open(dir); err == nil {
+		err = df.Sync()
+		df.Close()
+		if err != nil {
+			return fmt.Errorf("snapshot sync %s: %w", dir, err)
+		}
+	}
 	return nil
 }
 
-// restoreSnapshot loads the last snapshot, if any, before anything runs.
+// restoreSnapshot loads the last snapshot, if any, before anything runs. On
+// error nothing is restored.
 func (d *Daemon) restoreSnapshot() error {
-	raw, err := os.ReadFile(d.snapshotPath())
+	f, err := os.Open(d.snapshotPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
-	var s snapshot
-	if err := json.Unmarshal(raw, &s); err != nil {
+	defer f.Close()
+	s, err := decodeSnapshot(bufio.NewReaderSize(f, 1<<20), d.units.NewLoader())
+	if err != nil {
 		return fmt.Errorf("snapshot %s: %w", d.snapshotPath(), err)
 	}
-	if s.Version != snapshotVersion {
-		return fmt.Errorf("snapshot %s: version %d, want %d", d.snapshotPath(), s.Version, snapshotVersion)
-	}
-	if err := d.units.Restore(s.Units); err != nil {
-		return fmt.Errorf("snapshot units: %w", err)
-	}
-	if err := d.chans.Restore(s.Channels); err != nil {
+	if err := d.chans.Restore(s.chans); err != nil {
 		return fmt.Errorf("snapshot channels: %w", err)
 	}
-	for k, v := range s.Idents {
+	s.units.Commit()
+	for k, v := range s.idents {
 		d.idents[k] = identity{id: v, kind: avl.AVLID}
 	}
-	d.log.Info("snapshot restored", "units", len(d.units.Units()), "written", s.Written)
+	d.log.Info("snapshot restored", "units", s.units.Len(), "written", s.written, "version", s.version)
+	return nil
+}
+
+// decodedSnapshot is a snapshot read in full but not yet applied.
+type decodedSnapshot struct {
+	version int
+	written time.Time
+	units   *avl.Loader
+	chans   channels.Snapshot
+	idents  map[string]string
+}
+
+// decodeSnapshot reads either version into units (not committed).
+func decodeSnapshot(r io.Reader, units *avl.Loader) (*decodedSnapshot, error) {
+	dec := json.NewDecoder(r)
+	s := &decodedSnapshot{units: units}
+	// Both versions start with an object whose first key is "version".
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, err
+	}
+	if key, err := dec.Token(); err != nil || key != "version" {
+		return nil, fmt.Errorf("does not start with a version (%v, %v)", key, err)
+	}
+	if err := dec.Decode(&s.version); err != nil {
+		return nil, fmt.Errorf("version: %w", err)
+	}
+	var err error
+	switch s.version {
+	case 1:
+		err = decodeV1(dec, s)
+	case snapshotVersion:
+		err = decodeV2(dec, s)
+	default:
+		err = fmt.Errorf("version %d, want %d or 1", s.version, snapshotVersion)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func decodeV2(dec *json.Decoder, s *decodedSnapshot) error {
+	hdr := snapshotHeader{Version: s.version, Units: -1}
+	if err := decodeFields(dec, map[string]any{"written": &hdr.Written, "units": &hdr.Units}); err != nil {
+		return fmt.Errorf("header: %w", err)
+	}
+	s.written = hdr.Written
+	if hdr.Units < 0 {
+		return errors.New("header: no unit count")
+	}
+	if err := dec.Decode(&s.chans); err != nil {
+		return fmt.Errorf("channels: %w", err)
+	}
+	if err := dec.Decode(&s.idents); err != nil {
+		return fmt.Errorf("identities: %w", err)
+	}
+	var line json.RawMessage
+	for i := 0; i < hdr.Units; i++ {
+		if err := dec.Decode(&line); err != nil {
+			return fmt.Errorf("unit %d of %d: %w", i, hdr.Units, err)
+		}
+		if err := s.units.AddUnitJSON(line); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("more than the %d units announced", hdr.Units)
+	}
+	return nil
+}
+
+// decodeV1 walks the old whole-document format token by token, decoding one
+// unit at a time.
+func decodeV1(dec *json.Decoder, s *decodedSnapshot) error {
+	return decodeFields(dec, map[string]any{
+		"written":    &s.written,
+		"channels":   &s.chans,
+		"identities": &s.idents,
+		"units": func() error {
+			var version int
+			return decodeObject(dec, map[string]any{
+				"version": &version,
+				"units": func() error {
+					if version != avl.SnapshotVersion {
+						return fmt.Errorf("units: version %d, want %d", version, avl.SnapshotVersion)
+					}
+					if err := expectDelim(dec, '['); err != nil {
+						return err
+					}
+					for dec.More() {
+						var su avl.SnapshotUnit
+						if err := dec.Decode(&su); err != nil {
+							return fmt.Errorf("unit %d: %w", s.units.Len(), err)
+						}
+						if err := s.units.AddSnapshotUnit(&su); err != nil {
+							return err
+						}
+					}
+					return expectDelim(dec, ']')
+				},
+			})
+		},
+	})
+}
+
+// decodeObject reads a whole object: '{' then decodeFields.
+func decodeObject(dec *json.Decoder, fields map[string]any) error {
+	if err := expectDelim(dec, '{'); err != nil {
+		return err
+	}
+	return decodeFields(dec, fields)
+}
+
+// decodeFields reads the rest of an object whose '{' has been read. A field
+// is decoded into its pointer, or handed to its function to read the value
+// itself; unknown fields are skipped.
+func decodeFields(dec *json.Decoder, fields map[string]any) error {
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		switch f := fields[key].(type) {
+		case func() error:
+			err = f()
+		case nil:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		default:
+			err = dec.Decode(f)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	return expectDelim(dec, '}')
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("found %v, want %v", tok, want)
+	}
 	return nil
 }
 
