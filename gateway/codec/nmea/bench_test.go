@@ -50,6 +50,29 @@ func reportCPU(b *testing.B, start time.Duration) {
 func BenchmarkDecodeRMC(b *testing.B) { benchDecode(b, benchRMC) }
 func BenchmarkDecodeGGA(b *testing.B) { benchDecode(b, benchGGA) }
 
+// BenchmarkDecodeRMCModemID is the sentence as the AVL modems send it over
+// UDP: the device ID string is the second allocation.
+func BenchmarkDecodeRMCModemID(b *testing.B) { benchDecode(b, "B000123,"+benchRMC) }
+
+// BenchmarkDecodeRMCGoNMEA and BenchmarkDecodeGGAGoNMEA run the go-nmea
+// path the fast path falls back to, for comparison on the same machine.
+func BenchmarkDecodeRMCGoNMEA(b *testing.B) { benchGoNMEA(b, benchRMC) }
+func BenchmarkDecodeGGAGoNMEA(b *testing.B) { benchGoNMEA(b, benchGGA) }
+
+func benchGoNMEA(b *testing.B, line string) {
+	d := &decoder{parser: newSentenceParser(false)}
+	f := frame.Frame{Source: "gps", Received: received, Data: []byte(line)}
+	b.ReportAllocs()
+	start := cpuTime()
+	for b.Loop() {
+		obs, err := d.decodeGoNMEA(f)
+		if err != nil || len(obs.Fixes) != 1 {
+			b.Fatal(obs, err)
+		}
+	}
+	reportCPU(b, start)
+}
+
 // BenchmarkGoNMEAParseRMC measures go-nmea alone on the same sentence, to
 // show how much of BenchmarkDecodeRMC is the library.
 func BenchmarkGoNMEAParseRMC(b *testing.B) {
