@@ -7,10 +7,13 @@ import (
 	"time"
 )
 
-// udpBatch is how many datagrams one recvmmsg call may return. 64 of at
-// most MaxFrame+1 bytes is a few tens of KiB per socket; at 100,000
-// datagrams/s a full batch is well under a millisecond of traffic.
-const udpBatch = 64
+// udpBatch is how many datagrams one recvmmsg call may return: at 100,000
+// datagrams/s a full batch of 64 is under a millisecond of traffic. With
+// the default max_frame (4 KiB) the buffers take 256 KiB per socket; for
+// larger frames the batch shrinks to keep them near 1 MiB.
+func udpBatch(size int) int {
+	return min(64, max(8, 1<<20/size))
+}
 
 // read takes datagrams from the kernel in batches (recvmmsg): one system
 // call and one clock read for everything queued, up to udpBatch. Each
@@ -22,7 +25,7 @@ func (s *udpSource) read(ctx context.Context, conn *net.UDPConn, h Hooks) error 
 	if overflow {
 		oobSize = 64
 	}
-	r, err := newMmsgReader(conn, udpBatch, s.cfg.MaxFrame+1, oobSize)
+	r, err := newMmsgReader(conn, udpBatch(s.cfg.MaxFrame+1), s.cfg.MaxFrame+1, oobSize)
 	if err != nil {
 		return s.readEach(ctx, conn, h)
 	}
