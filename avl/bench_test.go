@@ -3,6 +3,7 @@ package avl
 import (
 	"fmt"
 	"math/rand"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -162,4 +163,35 @@ func BenchmarkNearest(b *testing.B) {
 		}
 	}
 	reportCPU(b, cpu)
+}
+
+// BenchmarkUnitMemory: heap per tracked unit once its breadcrumb ring is
+// full (default length, 10,000 listed units, no fences), against the
+// project's target of 2 KiB per unit. The roster itself is not counted.
+func BenchmarkUnitMemory(b *testing.B) {
+	const n = 10000
+	cfg := benchConfig(n)
+	cfg.Fences = nil
+	b.ReportAllocs()
+	var perUnit float64
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		tr := NewTracker(cfg)
+		d := newDrive(n)
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for k := 0; k < DefaultBreadcrumbs+5; k++ {
+			for j := 0; j < n; j++ {
+				tr.ApplyFix(d.next(j))
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if got := tr.Track("U0"); len(got) != DefaultBreadcrumbs {
+			b.Fatalf("%d breadcrumbs", len(got))
+		}
+		perUnit = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(tr)
+	}
+	b.ReportMetric(perUnit, "heap-B/unit")
 }

@@ -16,7 +16,10 @@ import (
 // trackerConfigs translates the HCL configuration into the trackers' own
 // configuration, loading the geofence files.
 func trackerConfigs(cfg *hcl.Config) (avl.Config, channels.Config, error) {
-	ac := avl.Config{Types: map[string]avl.TypePolicy{}}
+	ac := avl.Config{Types: map[string]avl.TypePolicy{}, Breadcrumbs: cfg.Breadcrumbs}
+	if cfg.Breadcrumbs == 0 {
+		ac.Breadcrumbs = avl.NoBreadcrumbs // hcl has applied its default: 0 is the technician's
+	}
 	for _, u := range cfg.Units {
 		ac.Roster = append(ac.Roster, avl.RosterEntry{CallSign: u.CallSign, AlphaTag: u.AlphaTag, Type: u.Type,
 			RadioIDs: u.RadioIDs, AVLIDs: u.AVLIDs})

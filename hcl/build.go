@@ -34,6 +34,7 @@ type ref struct {
 func (b *builder) build(root *rawMain, frags []rawFragment) {
 	b.cfg.Site = root.Site
 	b.d.validName("site", root.Site, root.SiteRange)
+	b.buildBreadcrumbs(root.Breadcrumbs, root.BreadcrumbsRange)
 	b.buildLog(root.Log)
 	b.buildStorage(root.Storage)
 	b.buildHTTP(root.HTTP)

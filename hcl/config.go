@@ -27,6 +27,10 @@ type Config struct {
 	HTTP       HTTP
 	Storage    Storage
 	Log        Log
+
+	// Breadcrumbs is how many recent fixes each unit keeps for its trail;
+	// Load sets DefaultBreadcrumbs when absent, 0 keeps none.
+	Breadcrumbs int
 }
 
 // Source types.

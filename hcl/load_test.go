@@ -70,6 +70,7 @@ source "tcp_client" "dec" {
 		{"unit type", cfg.Units[0].Type, DefaultUnitType},
 		{"unit alpha tag", cfg.Units[0].AlphaTag, "2A12"},
 		{"unit types", len(cfg.UnitTypes), 1},
+		{"Breadcrumbs", cfg.Breadcrumbs, 50},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
@@ -332,5 +333,21 @@ profile "p" {
 	_, err := Load(dir, opts)
 	if err == nil || !strings.Contains(err.Error(), `"ptt_strat" is not one of`) {
 		t.Errorf("err = %v, want the bad kind reported", err)
+	}
+}
+
+func TestBreadcrumbs(t *testing.T) {
+	for _, n := range []int{0, 20, MaxBreadcrumbs} {
+		dir := writeConfig(t, map[string]string{MainFile: fmt.Sprintf("site = \"tustin\"\nbreadcrumbs = %d\n", n)})
+		if got := mustLoad(t, dir).Breadcrumbs; got != n {
+			t.Errorf("breadcrumbs = %d loaded as %d", n, got)
+		}
+	}
+	for _, bad := range []string{"-1", "10001"} {
+		dir := writeConfig(t, map[string]string{MainFile: "site = \"tustin\"\n\nbreadcrumbs = " + bad + "\n"})
+		_, err := Load(dir, testOpts)
+		if err == nil || !strings.Contains(err.Error(), "radiogw.hcl:3,") || !strings.Contains(err.Error(), "breadcrumbs = "+bad+" must be from 0") {
+			t.Errorf("breadcrumbs = %s: %v", bad, err)
+		}
 	}
 }

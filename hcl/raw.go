@@ -8,14 +8,17 @@ import "github.com/hashicorp/hcl/v2"
 
 // rawMain is the schema of the main file (radiogw.hcl).
 type rawMain struct {
-	Site      string      `hcl:"site"`
-	SiteRange hcl.Range   `hcl:"site,attr_range"`
-	Log       *rawLog     `hcl:"log,block"`
-	Storage   *rawStorage `hcl:"storage,block"`
-	HTTP      *rawHTTP    `hcl:"http,block"`
-	MQTT      *rawMQTT    `hcl:"mqtt,block"`
-	Broker    *rawBroker  `hcl:"broker,block"`
-	Influx    *rawInflux  `hcl:"influx,block"`
+	Site      string    `hcl:"site"`
+	SiteRange hcl.Range `hcl:"site,attr_range"`
+
+	Breadcrumbs      *int        `hcl:"breadcrumbs,optional"`
+	BreadcrumbsRange hcl.Range   `hcl:"breadcrumbs,attr_range"`
+	Log              *rawLog     `hcl:"log,block"`
+	Storage          *rawStorage `hcl:"storage,block"`
+	HTTP             *rawHTTP    `hcl:"http,block"`
+	MQTT             *rawMQTT    `hcl:"mqtt,block"`
+	Broker           *rawBroker  `hcl:"broker,block"`
+	Influx           *rawInflux  `hcl:"influx,block"`
 
 	// Same fields as rawFragment: gohcl ignores embedded structs.
 	Sources      []rawSource      `hcl:"source,block"`

@@ -25,7 +25,24 @@ const (
 	DefaultInfluxBatch     = 5000
 	DefaultInfluxFlush     = time.Second
 	DefaultInfluxTimeout   = 10 * time.Second
+	// DefaultBreadcrumbs keeps a unit under 2 KiB of memory (docs/tracking.md).
+	DefaultBreadcrumbs = 50
+	MaxBreadcrumbs     = 10000
 )
+
+// buildBreadcrumbs checks the per-unit trail length.
+func (b *builder) buildBreadcrumbs(v *int, rng hcl.Range) {
+	b.cfg.Breadcrumbs = DefaultBreadcrumbs
+	if v == nil {
+		return
+	}
+	if *v < 0 || *v > MaxBreadcrumbs {
+		b.d.add(rng, "Invalid value for breadcrumbs",
+			"breadcrumbs = %d must be from 0 (no trail) to %d fixes per unit.", *v, MaxBreadcrumbs)
+		return
+	}
+	b.cfg.Breadcrumbs = *v
+}
 
 func (b *builder) buildLog(r *rawLog) {
 	if r == nil {

@@ -10,6 +10,11 @@
 
 site = "westport"
 
+# Recent fixes kept per unit for the wall map's trail and
+# /api/v1/units/{unit}/track (default 50; 0 keeps none). The full history
+# goes to InfluxDB either way.
+breadcrumbs = 100
+
 log {
   level  = "info"
   format = "auto"
