@@ -55,25 +55,27 @@ func (d *decoder) decodeFast(f frame.Frame) (codec.Observations, bool) {
 		}
 		id, line = p, line[i:]
 	}
-	body, ok := d.checkedBody(line[1:])
-	if !ok {
+	// The address is a GNSS talker and RMC or GGA: exactly five characters,
+	// so go-nmea splits it the same way. Checked before the checksum, so
+	// other sentences are declined cheaply.
+	if len(line) < 7 || line[6] != ',' || !gnssTalker(string(line[1:3])) {
 		return codec.Observations{}, false
 	}
-	// The address is a GNSS talker and RMC or GGA: exactly five characters,
-	// so go-nmea splits it the same way.
-	if len(body) < 6 || body[5] != ',' || !gnssTalker(string(body[:2])) {
+	typ := string(line[3:6])
+	if typ != nmea.TypeRMC && typ != nmea.TypeGGA {
+		return codec.Observations{}, false
+	}
+	body, ok := d.checkedBody(line[1:])
+	if !ok || len(body) < 6 { // a '*' inside the address
 		return codec.Observations{}, false
 	}
 	var fs sentenceFields
 	fs.split(body[6:])
 	var fx avl.Fix
-	switch string(body[2:5]) {
-	case nmea.TypeRMC:
+	if typ == nmea.TypeRMC {
 		fx, ok = fastRMC(&fs, f)
-	case nmea.TypeGGA:
+	} else {
 		fx, ok = fastGGA(&fs, f)
-	default:
-		ok = false
 	}
 	if !ok {
 		return codec.Observations{}, false
