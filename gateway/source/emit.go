@@ -30,13 +30,34 @@ type emitter struct {
 	name string
 	mu   sync.Mutex
 	seq  uint64
+	slab []byte // frames' own copies are cut from it: one allocation per many frames
 }
 
+// slabSize is the block frame copies are carved from. A frame larger than a
+// quarter of it gets an allocation of its own, so one big frame does not
+// waste most of a block.
+const slabSize = 64 << 10
+
 func (e *emitter) emit(h Hooks, peer string, data []byte, at time.Time) {
-	own := make([]byte, len(data)) // the read buffer is reused
-	copy(own, data)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	own := e.copyOf(data) // the read buffer is reused
 	e.seq++
 	h.Emit(frame.Frame{Source: e.name, Seq: e.seq, Peer: peer, Received: at, Data: own})
+}
+
+// copyOf returns a copy of data that the frame owns. Copies share a slab but
+// never overlap (the capacity is capped), so a consumer that appends to its
+// Data cannot write into another frame's bytes.
+func (e *emitter) copyOf(data []byte) []byte {
+	n := len(data)
+	if n > slabSize/4 {
+		return append([]byte(nil), data...)
+	}
+	if len(e.slab)+n > cap(e.slab) {
+		e.slab = make([]byte, 0, slabSize)
+	}
+	off := len(e.slab)
+	e.slab = append(e.slab, data...)
+	return e.slab[off : off+n : off+n]
 }
