@@ -72,6 +72,7 @@ type Sink struct {
 	kick chan struct{}
 
 	arena  arena        // unit payloads (run loop only)
+	due    []dueUnit    // publishState's scratch (run loop only)
 	window *window      // bounds state publishes awaiting their ack
 	acks   chan pending // to the completer, in publish order
 	quit   chan struct{}

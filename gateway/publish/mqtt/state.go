@@ -32,13 +32,8 @@ type pending struct {
 // wait for acks: the completer settles them (acks.go).
 func (s *Sink) publishState(now time.Time, force bool) {
 	minGap := time.Duration(float64(time.Second) / s.opts.UnitRate)
-	type dueUnit struct {
-		unit     avl.Unit
-		topic    string
-		received time.Time
-	}
 	var (
-		units    []dueUnit
+		units    = s.due[:0] // reused: a round of 10,000 units no longer regrows it
 		chans    []channels.ChannelState
 		forget   []string
 		mapUnits []*avl.Unit
@@ -130,6 +125,15 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			add(s.topic("map"), payload, pending{kind: "map"})
 		}
 	}
+	clear(units) // drop the copies' references until the next round
+	s.due = units[:0]
+}
+
+// dueUnit is a unit state taken for publishing.
+type dueUnit struct {
+	unit     avl.Unit
+	topic    string
+	received time.Time
 }
 
 // forgetState tracks the deletes of one forgotten unit's retained topics.
