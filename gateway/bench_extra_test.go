@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"strconv"
 	"syscall"
 	"testing"
@@ -32,6 +33,28 @@ func BenchmarkInboxPushTake(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		in.push("avl", &obs[i%100])
+		if i++; i%100 == 0 {
+			buf = in.take(buf)
+		}
+	}
+	benchReportCPU(b, start)
+}
+
+// Every modem on its own address: each push finds or makes its peer's queue,
+// and every take empties and retires the queues (the usual UDP site).
+func BenchmarkInboxManyPeers(b *testing.B) {
+	in := newInbox(100000, func(int) {}, func() {})
+	obs := benchObservations(100)
+	peers := make([]string, 1000)
+	for i := range peers {
+		peers[i] = fmt.Sprintf("10.1.%d.%d:5000", i/250, i%250)
+	}
+	var buf []item
+	b.ReportAllocs()
+	start := benchCPUTime()
+	i := 0
+	for b.Loop() {
+		in.pushFrom("avl", peers[i%len(peers)], &obs[i%100])
 		if i++; i%100 == 0 {
 			buf = in.take(buf)
 		}

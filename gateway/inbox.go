@@ -32,15 +32,20 @@ type item struct {
 // can fire.
 type inbox struct {
 	mu        sync.Mutex
-	queues    map[string]*sourceQueue
-	order     []string // round-robin order of sources with something queued
-	next      int      // where the next take starts in order
+	queues    map[queueKey]*sourceQueue
+	order     []queueKey     // round-robin order of sources with something queued
+	spare     []*sourceQueue // emptied queues kept for reuse: modems come and go by the thousand
+	next      int            // where the next take starts in order
 	total     int
 	softCap   int // per source
 	notify    chan struct{}
 	coalesced func(n int) // counts fixes replaced by a newer one
 	overCap   func()      // counts events queued above the cap
 }
+
+// queueKey names one peer of one source. A struct, not a joined string, so
+// finding a queue allocates nothing.
+type queueKey struct{ source, peer string }
 
 type sourceQueue struct {
 	items  []item
@@ -56,15 +61,19 @@ func (q *sourceQueue) waiting() int { return len(q.items) - q.head + len(q.lates
 const takeChunk = 1024
 
 func newInbox(softCap int, coalesced func(int), overCap func()) *inbox {
-	return &inbox{softCap: softCap, queues: map[string]*sourceQueue{}, notify: make(chan struct{}, 1),
+	return &inbox{softCap: softCap, queues: map[queueKey]*sourceQueue{}, notify: make(chan struct{}, 1),
 		coalesced: coalesced, overCap: overCap}
 }
 
 func (in *inbox) queue(src, peer string) *sourceQueue {
-	key := src + "\x00" + peer
+	key := queueKey{src, peer}
 	q := in.queues[key]
 	if q == nil {
-		q = &sourceQueue{}
+		if n := len(in.spare); n > 0 {
+			q, in.spare = in.spare[n-1], in.spare[:n-1]
+		} else {
+			q = &sourceQueue{}
+		}
 		in.queues[key] = q
 	}
 	if !q.queued {
@@ -157,6 +166,7 @@ func (in *inbox) take(buf []item) []item {
 			if q.waiting() == 0 {
 				q.queued = false
 				delete(in.queues, key) // peers come and go; keep no empty queues
+				in.recycle(q)
 				in.order = append(in.order[:idx], in.order[idx+1:]...)
 				if in.next > idx {
 					in.next--
@@ -201,6 +211,22 @@ func (q *sourceQueue) takeInto(buf []item, n int) []item {
 		q.items, q.head = q.items[:m], 0
 	}
 	return buf
+}
+
+// Bounds on what an emptied queue keeps for its next peer: enough queues for
+// every modem that reports within a step, and small arrays only, so a burst
+// from one peer does not pin its backlog's memory.
+const (
+	maxSpareQueues = 4096
+	maxSpareItems  = 256
+)
+
+func (in *inbox) recycle(q *sourceQueue) {
+	if len(in.spare) >= maxSpareQueues || cap(q.items) > maxSpareItems || q.latest != nil {
+		return
+	}
+	q.items, q.head = q.items[:0], 0
+	in.spare = append(in.spare, q)
 }
 
 func (in *inbox) depth() int {
