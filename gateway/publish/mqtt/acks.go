@@ -112,7 +112,7 @@ func (s *Sink) completer() {
 }
 
 // settled waits until every state publish handed to the completer so far
-// has been settled, or ctx ends.
+// has been settled, or done is closed; it reports whether all were.
 func (s *Sink) settled(done <-chan struct{}) bool {
 	barrier := make(chan struct{})
 	select {

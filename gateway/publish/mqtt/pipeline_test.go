@@ -189,32 +189,41 @@ func TestTimedOutStateIsResentNewest(t *testing.T) {
 	waitFor(t, 10*time.Second, "a resend confirmed", func() bool { return counter(t, s, "published", sinkName, "unit") >= 1 })
 }
 
-// A connection cut with state in flight fails those publishes; the sink
-// reconnects and the broker ends with every unit's newest state.
+// A connection cut while state publishes await their acks fails them (they
+// are counted and marked dirty again); the sink reconnects and they are
+// sent and confirmed again, and the broker keeps every unit's newest state.
 func TestCutConnectionResendsInFlightState(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	sub := subscribe(t, m.Addr, root+"/units/#")
 	g := newAckGate(t, m.Addr)
 	s := startSink(t, "tcp://"+g.addr(), "", func(o *Options) { o.WaitBudget = time.Minute; o.MapEvery = time.Hour })
 	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
+	waitFor(t, 10*time.Second, "the connect-time round", func() bool { return !s.republishAll.Load() })
+	time.Sleep(200 * time.Millisecond)
+
 	g.hold()
+	ids := []string{"2A10", "2A11", "2A12"}
 	batch := publish.Batch{}
-	for i, id := range []string{"2A10", "2A11", "2A12"} {
+	for i, id := range ids {
 		batch.Units = append(batch.Units, unitChange(unitAt(id, 10+i)))
 	}
 	s.Write(batch)
-	time.Sleep(100 * time.Millisecond)
+	waitFor(t, 10*time.Second, "the states at the broker", func() bool { return sub.lastOn(root+"/units/2A12") != nil })
+	g.cut() // the held acks go down with the connection
 	g.release()
-	g.hold()
-	g.cut()
-	g.release()
+	waitFor(t, 20*time.Second, "the in-flight publishes failed", func() bool {
+		return counter(t, s, "failures", sinkName, "state") >= float64(len(ids))
+	})
+	waitFor(t, 20*time.Second, "all three confirmed after the reconnect", func() bool {
+		return counter(t, s, "published", sinkName, "unit") >= float64(len(ids))
+	})
 	fresh := subscribe(t, m.Addr, root+"/units/#")
-	for i, id := range []string{"2A10", "2A11", "2A12"} {
-		waitFor(t, 20*time.Second, "retained "+id, func() bool {
+	for i, id := range ids {
+		waitFor(t, 10*time.Second, "retained "+id, func() bool {
 			b := fresh.lastOn(root + "/units/" + id)
 			return b != nil && seqOf(t, b) == 10+i
 		})
 	}
-	waitFor(t, 20*time.Second, "all three confirmed", func() bool { return counter(t, s, "published", sinkName, "unit") >= 3 })
 }
 
 // Close waits for the acks of what it publishes (they are counted) but not
