@@ -255,3 +255,36 @@ func TestCloseSettlesWithinContext(t *testing.T) {
 	}
 	g.release()
 }
+
+// A unit forgotten, added back and forgotten again while the first delete
+// awaits its ack: that ack must not settle the second Forget (the state
+// published in between would stay retained as a ghost).
+func TestForgetAgainWhileDeleteInFlight(t *testing.T) {
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	sub := subscribe(t, m.Addr, root+"/units/#")
+	g := newAckGate(t, m.Addr)
+	s := startSink(t, "tcp://"+g.addr(), "", func(o *Options) { o.WaitBudget = time.Minute; o.MapEvery = time.Hour })
+	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
+	topic := root + "/units/2A12"
+	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 1))}})
+	waitFor(t, 10*time.Second, "first state confirmed", func() bool { return counter(t, s, "published", sinkName, "unit") == 1 })
+
+	g.hold()
+	s.Forget("2A12")
+	waitFor(t, 10*time.Second, "the delete at the broker", func() bool { b := sub.lastOn(topic); return b != nil && len(b) == 0 })
+	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 2))}})
+	waitFor(t, 10*time.Second, "the new state at the broker", func() bool { b := sub.lastOn(topic); return len(b) > 0 && seqOf(t, b) == 2 })
+	s.Forget("2A12")
+	g.release()
+
+	waitFor(t, 10*time.Second, "the forget settled", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.forgotten) == 0 && len(s.forgetting) == 0
+	})
+	fresh := subscribe(t, m.Addr, root+"/units/#")
+	time.Sleep(300 * time.Millisecond) // retained messages arrive right after subscribing
+	if b := fresh.lastOn(topic); len(b) > 0 {
+		t.Fatalf("forgotten unit still retained: %s", b)
+	}
+}

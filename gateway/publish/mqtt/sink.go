@@ -244,6 +244,11 @@ func (s *Sink) Forget(unitID string) {
 	delete(s.units, unitID)
 	delete(s.dirtyUnits, unitID)
 	s.forgotten[unitID] = true
+	if f := s.forgetting[unitID]; f != nil {
+		// A delete in flight may precede a state published since: it does
+		// not settle this Forget.
+		f.again = true
+	}
 	s.mapDirty = true
 	s.mu.Unlock()
 	s.poke()

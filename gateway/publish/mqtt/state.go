@@ -138,8 +138,8 @@ type dueUnit struct {
 
 // forgetState tracks the deletes of one forgotten unit's retained topics.
 type forgetState struct {
-	n      int  // deletes in flight
-	failed bool // one of them failed: send them again
+	n     int  // deletes in flight
+	again bool // one failed, or the unit was forgotten anew meanwhile: delete again
 }
 
 // settle records a state publish's outcome: a failed one is marked dirty
@@ -155,7 +155,7 @@ func (s *Sink) settle(p pending, ok bool) {
 		if f := s.forgetting[p.unit]; f != nil {
 			if f.n--; f.n <= 0 {
 				delete(s.forgetting, p.unit)
-				if !f.failed && s.units[p.unit] == nil {
+				if !f.again && s.units[p.unit] == nil {
 					delete(s.forgotten, p.unit) // confirmed, and not added back meanwhile
 				}
 			}
@@ -179,7 +179,7 @@ func (s *Sink) redirty(p pending) {
 	defer s.mu.Unlock()
 	if p.kind == "forget" { // forgotten stays set: the next round deletes again
 		if f := s.forgetting[p.unit]; f != nil {
-			f.failed = true
+			f.again = true
 			if f.n--; f.n <= 0 {
 				delete(s.forgetting, p.unit)
 			}
