@@ -195,3 +195,36 @@ func BenchmarkUnitMemory(b *testing.B) {
 	}
 	b.ReportMetric(perUnit, "heap-B/unit")
 }
+
+// BenchmarkCapture10k: the snapshot copy taken on the tracker goroutine,
+// 10,000 units with full breadcrumb rings.
+func BenchmarkCapture10k(b *testing.B) {
+	const n = 10000
+	tr, _ := loaded(b, n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	for i := 0; i < b.N; i++ {
+		if c := tr.Capture(); c.Len() != n {
+			b.Fatal(c.Len())
+		}
+	}
+	reportCPU(b, cpu)
+}
+
+// BenchmarkEncodeUnits10k: encoding that copy, off the tracker goroutine.
+func BenchmarkEncodeUnits10k(b *testing.B) {
+	const n = 10000
+	tr, _ := loaded(b, n)
+	c := tr.Capture()
+	var size int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		size = 0
+		if err := c.EncodeUnits(func(line []byte) error { size += len(line) + 1; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(size)/n, "B/unit")
+}

@@ -229,9 +229,9 @@ func FuzzDecodeSnapshot(f *testing.F) {
 
 // benchFleet builds a tracker with n listed units whose breadcrumb rings are
 // full, as a large site has them after an hour of reports.
-func benchFleet(tb testing.TB, n int) *avl.Tracker {
+func benchFleet(tb testing.TB, n, crumbs int) *avl.Tracker {
 	tb.Helper()
-	cfg := avl.Config{Types: map[string]avl.TypePolicy{avl.DefaultType: {}}}
+	cfg := avl.Config{Types: map[string]avl.TypePolicy{avl.DefaultType: {}}, Breadcrumbs: crumbs}
 	for i := 0; i < n; i++ {
 		id := strconv.Itoa(i)
 		cfg.Roster = append(cfg.Roster, avl.RosterEntry{CallSign: "B" + id, AlphaTag: "Unit " + id, Type: "patrol",
@@ -242,7 +242,7 @@ func benchFleet(tb testing.TB, n int) *avl.Tracker {
 	for i := range ids {
 		ids[i] = "A" + strconv.Itoa(i)
 	}
-	for k := 0; k < avl.DefaultBreadcrumbs; k++ {
+	for k := 0; k < crumbs; k++ {
 		at := benchT0.Add(time.Duration(k) * 5 * time.Second)
 		for i := 0; i < n; i++ {
 			f := avl.Fix{Source: "avl-udp", DeviceID: ids[i], Time: at, Received: at.Add(time.Second),
@@ -303,56 +303,76 @@ func peakHeap() (stop func() uint64) {
 	}
 }
 
-var (
-	fleetOnce sync.Once
-	fleet     *avl.Tracker
-)
+var fleets = map[int]*avl.Tracker{}
 
 const benchUnits = 100000
 
-func benchTracker(b *testing.B) *avl.Tracker {
-	fleetOnce.Do(func() { fleet = benchFleet(b, benchUnits) })
-	return fleet
+// benchTracker returns (once per ring length) 100,000 units with full rings.
+func benchTracker(b *testing.B, crumbs int) *avl.Tracker {
+	if tr, ok := fleets[crumbs]; ok {
+		return tr
+	}
+	clear(fleets) // one fleet in memory at a time
+	runtime.GC()
+	fleets[crumbs] = benchFleet(b, benchUnits, crumbs)
+	return fleets[crumbs]
 }
 
+// benchRings: the default ring and the 100 crumbs every unit kept before.
+var benchRings = []int{avl.DefaultBreadcrumbs, 100}
+
 // BenchmarkSnapshotWrite100k: the shutdown snapshot of 100,000 units with
-// full breadcrumb rings (capture on the loop goroutine, then the write).
+// full breadcrumb rings (copy on the loop goroutine, then the write).
+// capture-ms is the part that runs on the loop goroutine.
 func BenchmarkSnapshotWrite100k(b *testing.B) {
-	tr := benchTracker(b)
-	dir := b.TempDir()
-	d := benchDaemon(dir, tr)
-	b.ReportAllocs()
-	stop := peakHeap()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		d.writeSnapshot(benchT0, true)
+	for _, crumbs := range benchRings {
+		b.Run("crumbs="+strconv.Itoa(crumbs), func(b *testing.B) {
+			tr := benchTracker(b, crumbs)
+			dir := b.TempDir()
+			d := benchDaemon(dir, tr)
+			start := time.Now()
+			c := tr.Capture()
+			captured := time.Since(start)
+			runtime.KeepAlive(c)
+			c = nil
+			b.ReportAllocs()
+			stop := peakHeap()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				d.writeSnapshot(benchT0, true)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(captured.Microseconds())/1e3, "capture-ms")
+			st, err := os.Stat(filepath.Join(dir, "snapshot.json"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
+		})
 	}
-	b.StopTimer()
-	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
-	st, err := os.Stat(filepath.Join(dir, "snapshot.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
 }
 
 // BenchmarkSnapshotRestore100k: the start-up restore of that snapshot.
 func BenchmarkSnapshotRestore100k(b *testing.B) {
-	tr := benchTracker(b)
-	dir := b.TempDir()
-	benchDaemon(dir, tr).writeSnapshot(benchT0, true)
-	b.ReportAllocs()
-	stop := peakHeap()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		d := benchDaemon(dir, avl.NewTracker(avl.Config{}))
-		if err := d.restoreSnapshot(); err != nil {
-			b.Fatal(err)
-		}
-		if n := len(d.units.Units()); n != benchUnits {
-			b.Fatalf("restored %d units", n)
-		}
+	for _, crumbs := range benchRings {
+		b.Run("crumbs="+strconv.Itoa(crumbs), func(b *testing.B) {
+			dir := b.TempDir()
+			benchDaemon(dir, benchTracker(b, crumbs)).writeSnapshot(benchT0, true)
+			b.ReportAllocs()
+			stop := peakHeap()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				d := benchDaemon(dir, avl.NewTracker(avl.Config{Breadcrumbs: crumbs}))
+				if err := d.restoreSnapshot(); err != nil {
+					b.Fatal(err)
+				}
+				if n := len(d.units.Track("B1")); n != crumbs {
+					b.Fatalf("restored %d crumbs", n)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
+		})
 	}
-	b.StopTimer()
-	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
 }
