@@ -71,6 +71,7 @@ type Daemon struct {
 	outboxes  map[string]*outbox.Outbox
 	in        *inbox
 	obsCount  [4]prometheus.Counter // observations by kind: fix, event, identity, request
+	stepUnits []avl.Change          // the tracker step's change buffer, reused (loop goroutine only)
 	calls     chan func()
 	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"radiogw/avl"
@@ -104,7 +105,13 @@ func (d *Daemon) step(items []item, now time.Time) {
 		return
 	}
 	var b publish.Batch
-	b.Units = make([]avl.Change, 0, 2*len(items)) // a fix is usually two changes
+	// The changes array is reused from step to step (sinks copy what they
+	// keep): a fix is usually two changes of half a kilobyte each.
+	b.Units = slices.Grow(d.stepUnits[:0], 2*len(items))
+	defer func() {
+		clear(b.Units) // drop references to units and strings until the next step
+		d.stepUnits = b.Units[:0]
+	}()
 	for i := range items {
 		it := &items[i]
 		switch {

@@ -26,7 +26,8 @@ func (b *Batch) Len() int { return len(b.Units) + len(b.Channels) + len(b.Events
 // Write is called from the tracker goroutine. It must make the changes
 // durable (or hand them to an in-memory latest-state table) and return without
 // waiting on the network: an outage grows the outbox, it never stalls
-// tracking. Run drains to the destination until ctx ends; Close flushes what
+// tracking. Write must not keep b's slices after it returns: the tracker
+// reuses them for its next step. Run drains to the destination until ctx ends; Close flushes what
 // it can within the context's deadline and releases resources.
 type Sink interface {
 	Name() string
