@@ -239,3 +239,50 @@ func BenchmarkSinkAcked10kUnits(b *testing.B) {
 	b.ReportMetric(float64(b.N*units)/elapsed.Seconds(), "publishes/s")
 	b.ReportMetric(float64(cpuUsed)/float64(b.N*units), "cpu-ns/publish")
 }
+
+// BenchmarkSteadySinkOnly10kPerSecond: the 10,000 fixes per second of
+// BenchmarkSteady10kPerSecond with no display in the process, so
+// cpu-ns/publish is the sink's own CPU per unit state at that rate
+// (including the idle-time wakeups a steady rate costs).
+func BenchmarkSteadySinkOnly10kPerSecond(b *testing.B) {
+	const units, perTick = 10000, 100
+	m := testsvc.StartMosquitto(b, testsvc.MosquittoOptions{Extra: "max_queued_messages 0\nmax_inflight_messages 0\n"})
+	s := startSink(b, "tcp://"+m.Addr, "", func(o *Options) { o.UnitRate = 2; o.MapEvery = time.Hour })
+	waitFor(b, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
+	confirmed := func() float64 {
+		var m dto.Metric
+		s.opts.Metrics.SinkPublished.WithLabelValues(sinkName, "unit").Write(&m)
+		return m.GetCounter().GetValue()
+	}
+	ids := make([]string, units)
+	all := publish.Batch{Units: make([]avl.Change, units)}
+	for i := range ids {
+		ids[i] = fmt.Sprintf("U%05d", i)
+		all.Units[i] = unitChange(unitAt(ids[i], 0))
+	}
+	s.Write(all)
+	waitFor(b, 30*time.Second, "every unit on the broker", func() bool { return confirmed() >= units })
+	base := confirmed()
+
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := benchCPUTime()
+	next := 0
+	for op := 0; op < b.N; op++ {
+		<-tick.C
+		batch := publish.Batch{Units: make([]avl.Change, perTick)}
+		for i := range batch.Units {
+			batch.Units[i] = unitChange(unitAt(ids[next%units], 1+next/units))
+			next++
+		}
+		if err := s.Write(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	waitFor(b, 60*time.Second, "every fix acknowledged", func() bool { return confirmed()-base >= float64(b.N*perTick) })
+	cpuUsed := benchCPUTime() - cpu
+	b.StopTimer()
+	b.ReportMetric(float64(cpuUsed)/float64(b.N*perTick), "cpu-ns/publish")
+}
