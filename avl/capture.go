@@ -1,7 +1,9 @@
 package avl
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -58,11 +60,27 @@ func (c *Capture) Len() int { return len(c.units) }
 // first are deltas from the previous one. Unknown speed and heading are -1.
 type unitLine struct {
 	UnitRecord
-	Sources []string  `json:"sources,omitempty"`
-	Crumbs  crumbList `json:"crumbs,omitempty"`
+	Sources []string   `json:"sources,omitempty"`
+	Crumbs  crumbsJSON `json:"crumbs,omitempty"`
 }
 
-type crumbList []int64
+// crumbsJSON holds the crumbs list's contents, without the brackets; it is
+// read by hand (restoreCrumbs) and written by hand (EncodeUnits).
+type crumbsJSON []byte
+
+// UnmarshalJSON keeps the list for restoreCrumbs.
+func (c *crumbsJSON) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*c = nil
+		return nil
+	}
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return errors.New("crumbs: not a list")
+	}
+	*c = append((*c)[:0], b[1:len(b)-1]...)
+	return nil
+}
 
 // crumbFields is the number of integers per crumb in a unitLine.
 const crumbFields = 6

@@ -1,6 +1,7 @@
 package avl
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,10 +45,21 @@ func (l *Loader) add(s *unitState) error {
 	return nil
 }
 
-// AddUnitJSON adds one unit as EncodeUnits wrote it.
+// AddUnitJSON adds one unit as EncodeUnits wrote it. The line is not kept.
 func (l *Loader) AddUnitJSON(line []byte) error {
 	var ul unitLine
-	if err := json.Unmarshal(line, &ul); err != nil {
+	// The crumbs are most of the bytes and EncodeUnits writes them last:
+	// parse them by hand and leave encoding/json only the rest. Anything
+	// else (a hand-edited line) goes through encoding/json whole.
+	head, crumbs, split := splitCrumbs(line)
+	var err error
+	if split {
+		err = json.Unmarshal(head, &ul)
+		ul.Crumbs = crumbs
+	} else {
+		err = json.Unmarshal(line, &ul)
+	}
+	if err != nil {
 		return fmt.Errorf("unit %d: %w", l.n, err)
 	}
 	s, err := l.t.restoreUnit(&ul.UnitRecord)
@@ -60,28 +72,61 @@ func (l *Loader) AddUnitJSON(line []byte) error {
 	return l.add(s)
 }
 
+// splitCrumbs splits `{...,"crumbs":[1,2,...]}` into `{...}` (in a copy)
+// and the list's contents, if the line ends with a crumbs list.
+func splitCrumbs(line []byte) (head, crumbs []byte, ok bool) {
+	const key = `,"crumbs":[`
+	line = bytes.TrimRight(line, " \t\r\n")
+	i := bytes.LastIndex(line, []byte(key))
+	if i < 0 || !bytes.HasSuffix(line, []byte("]}")) {
+		return nil, nil, false
+	}
+	crumbs = line[i+len(key) : len(line)-2]
+	for _, c := range crumbs {
+		if (c < '0' || c > '9') && c != ',' && c != '-' {
+			return nil, nil, false
+		}
+	}
+	head = append(line[:i:i], '}')
+	return head, crumbs, true
+}
+
 var errCrumbs = errors.New("crumbs: not a multiple of six integers")
 
-// restoreCrumbs undoes the delta coding of a unitLine's crumbs.
-func (t *Tracker) restoreCrumbs(s *unitState, list crumbList, names []string) error {
-	if len(list)%crumbFields != 0 {
+// restoreCrumbs undoes the delta coding of a unitLine's crumbs: a
+// comma-separated list of integers, six per crumb.
+func (t *Tracker) restoreCrumbs(s *unitState, list []byte, names []string) error {
+	list = bytes.TrimSpace(list)
+	if len(list) == 0 {
+		return nil
+	}
+	n := bytes.Count(list, []byte(",")) + 1
+	if n%crumbFields != 0 {
 		return errCrumbs
 	}
 	srcs := make([]uint16, len(names)+1)
-	for i, n := range names {
-		srcs[i+1] = t.sourceIndex(n)
+	for i, name := range names {
+		srcs[i+1] = t.sourceIndex(name)
 	}
+	s.track.buf = make([]crumb, 0, min(n/crumbFields, s.track.limit))
 	var c crumb
-	for i := 0; i < len(list); i += crumbFields {
-		f := list[i : i+crumbFields]
+	var f [crumbFields]int64
+	for k := 0; len(list) > 0; k++ {
+		for j := range f {
+			v, rest, err := nextInt(list)
+			if err != nil {
+				return fmt.Errorf("breadcrumb %d: %w", k, err)
+			}
+			f[j], list = v, rest
+		}
 		lat, lon := int64(c.lat)+f[1], int64(c.lon)+f[2]
 		if lat < -90*coordScale || lat > 90*coordScale || lon < -180*coordScale || lon > 180*coordScale {
-			return fmt.Errorf("breadcrumb %d: %v,%v out of range", i/crumbFields, fromE7(int32(lat)), fromE7(int32(lon)))
+			return fmt.Errorf("breadcrumb %d: %v,%v out of range", k, float64(lat)/coordScale, float64(lon)/coordScale)
 		}
 		speed, ok1 := unpackField(f[3], math.MaxUint16-1)
 		heading, ok2 := unpackField(f[4], 360*headingScale-1)
 		if !ok1 || !ok2 || f[5] < 0 || f[5] >= int64(len(srcs)) {
-			return fmt.Errorf("breadcrumb %d: speed %d, heading %d or source %d out of range", i/crumbFields, f[3], f[4], f[5])
+			return fmt.Errorf("breadcrumb %d: speed %d, heading %d or source %d out of range", k, f[3], f[4], f[5])
 		}
 		c = crumb{t: c.t + f[0], lat: int32(lat), lon: int32(lon), speed: speed, heading: heading, src: srcs[f[5]]}
 		s.track.push(c)
@@ -97,56 +142,38 @@ func unpackField(v, max int64) (uint16, bool) {
 	return uint16(v), v >= 0 && v <= max
 }
 
-// UnmarshalJSON reads a flat list of integers without reflection: crumbs are
-// most of a snapshot. encoding/json has already checked the syntax.
-func (l *crumbList) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*l = nil
-		return nil
+// nextInt reads one integer and the comma after it, if any. JSON spacing
+// is allowed around both.
+func nextInt(b []byte) (int64, []byte, error) {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
 	}
-	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
-		return errors.New("crumbs: not a list")
+	i := 0
+	var v uint64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		if v > (math.MaxInt64-9)/10 {
+			return 0, nil, errors.New("integer too large")
+		}
+		v = v*10 + uint64(b[i]-'0')
 	}
-	out := (*l)[:0]
-	b = b[1 : len(b)-1]
-	for i := 0; i < len(b); {
-		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-			i++
+	if i == 0 {
+		return 0, nil, errors.New("not an integer")
+	}
+	n := int64(v)
+	if neg {
+		n = -n
+	}
+	b = bytes.TrimLeft(b[i:], " \t\r\n")
+	if len(b) > 0 {
+		if b[0] != ',' {
+			return 0, nil, errors.New("integers only")
 		}
-		if i == len(b) {
-			break
-		}
-		neg := b[i] == '-'
-		if neg {
-			i++
-		}
-		start := i
-		var v uint64
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			if v > (math.MaxInt64-9)/10 {
-				return errors.New("crumbs: integer too large")
-			}
-			v = v*10 + uint64(b[i]-'0')
-			i++
-		}
-		if i == start {
-			return errors.New("crumbs: not an integer")
-		}
-		n := int64(v)
-		if neg {
-			n = -n
-		}
-		out = append(out, n)
-		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-			i++
-		}
-		if i < len(b) {
-			if b[i] != ',' {
-				return errors.New("crumbs: integers only")
-			}
-			i++
+		b = b[1:]
+		if len(bytes.TrimSpace(b)) == 0 {
+			return 0, nil, errors.New("trailing comma")
 		}
 	}
-	*l = out
-	return nil
+	return n, b, nil
 }

@@ -147,6 +147,37 @@ func TestCaptureIsIsolated(t *testing.T) {
 	}
 }
 
+// TestLoaderReadsAnyLayout: a unit line edited by hand (crumbs not last,
+// spaces, newlines) loads the same as the line EncodeUnits wrote.
+func TestLoaderReadsAnyLayout(t *testing.T) {
+	tr := busyTracker(t)
+	line := encodeAll(t, tr.Capture())[0]
+	at := bytes.Index(line, []byte(`,"crumbs":[`))
+	moved := append(append([]byte(`{`), line[at+1:len(line)-1]...), ',')
+	moved = append(append(moved, line[1:at]...), '}')
+	var spaced bytes.Buffer
+	if err := json.Indent(&spaced, line, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range [][]byte{moved, spaced.Bytes()} {
+		tr2 := NewTracker(fenceConfig())
+		l := tr2.NewLoader()
+		if err := l.AddUnitJSON(in); err != nil {
+			t.Fatalf("%v in %s", err, in)
+		}
+		l.Commit()
+		want, got := tr.Track("2A12"), tr2.Track("2A12")
+		if len(got) != len(want) {
+			t.Fatalf("%d crumbs from %s", len(got), in)
+		}
+		for i := range want {
+			if !sameCrumb(want[i], got[i]) {
+				t.Fatalf("crumb %d = %+v, want %+v, from %s", i, got[i], want[i], in)
+			}
+		}
+	}
+}
+
 func TestLoaderRejectsBadUnits(t *testing.T) {
 	lines := encodeAll(t, busyTracker(t).Capture())
 	good := string(lines[0]) // 2A12: three crumbs from two sources
@@ -170,6 +201,8 @@ func TestLoaderRejectsBadUnits(t *testing.T) {
 		"crumb source":    {withCrumbs(`1763935200000000000,0,0,-1,-1,3`)},
 		"crumb not int":   {withCrumbs(`1.5,0,0,-1,-1,0`)},
 		"crumb too large": {withCrumbs(`99999999999999999999,0,0,-1,-1,0`)},
+		"crumb comma":     {withCrumbs(`1,0,0,-1,-1,0,`)},
+		"crumb empty":     {withCrumbs(`1,0,,-1,-1,0`)},
 	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {

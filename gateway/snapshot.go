@@ -165,11 +165,20 @@ type decodedSnapshot struct {
 	idents  map[string]string
 }
 
+// v2Prefix is how the header of a version 2 snapshot starts, as
+// encodeSnapshot writes it.
+const v2Prefix = `{"version":2,`
+
 // decodeSnapshot reads either version into units (not committed).
-func decodeSnapshot(r io.Reader, units *avl.Loader) (*decodedSnapshot, error) {
-	dec := json.NewDecoder(r)
+func decodeSnapshot(r *bufio.Reader, units *avl.Loader) (*decodedSnapshot, error) {
 	s := &decodedSnapshot{units: units}
-	// Both versions start with an object whose first key is "version".
+	if p, _ := r.Peek(len(v2Prefix)); string(p) == v2Prefix {
+		s.version = snapshotVersion
+		return s, decodeV2(r, s)
+	}
+	// Version 1 is one document; a single line, so it is walked token by
+	// token rather than read as lines.
+	dec := json.NewDecoder(r)
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, err
 	}
@@ -179,49 +188,83 @@ func decodeSnapshot(r io.Reader, units *avl.Loader) (*decodedSnapshot, error) {
 	if err := dec.Decode(&s.version); err != nil {
 		return nil, fmt.Errorf("version: %w", err)
 	}
-	var err error
-	switch s.version {
-	case 1:
-		err = decodeV1(dec, s)
-	case snapshotVersion:
-		err = decodeV2(dec, s)
-	default:
-		err = fmt.Errorf("version %d, want %d or 1", s.version, snapshotVersion)
+	if s.version != 1 {
+		return nil, fmt.Errorf("version %d, want %d or 1", s.version, snapshotVersion)
 	}
-	if err != nil {
+	if err := decodeV1(dec, s); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func decodeV2(dec *json.Decoder, s *decodedSnapshot) error {
-	hdr := snapshotHeader{Version: s.version, Units: -1}
-	if err := decodeFields(dec, map[string]any{"written": &hdr.Written, "units": &hdr.Units}); err != nil {
+// decodeV2 reads the header, channels, identities and unit lines.
+func decodeV2(r *bufio.Reader, s *decodedSnapshot) error {
+	var line []byte
+	next := func(what string) error {
+		var err error
+		if line, err = readLine(r, line[:0]); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	hdr := snapshotHeader{Units: -1}
+	if err := next("header"); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(line, &hdr); err != nil {
 		return fmt.Errorf("header: %w", err)
 	}
-	s.written = hdr.Written
 	if hdr.Units < 0 {
 		return errors.New("header: no unit count")
 	}
-	if err := dec.Decode(&s.chans); err != nil {
+	s.written = hdr.Written
+	if err := next("channels"); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(line, &s.chans); err != nil {
 		return fmt.Errorf("channels: %w", err)
 	}
-	if err := dec.Decode(&s.idents); err != nil {
+	if err := next("identities"); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(line, &s.idents); err != nil {
 		return fmt.Errorf("identities: %w", err)
 	}
-	var line json.RawMessage
 	for i := 0; i < hdr.Units; i++ {
-		if err := dec.Decode(&line); err != nil {
+		var err error
+		if line, err = readLine(r, line[:0]); err != nil {
 			return fmt.Errorf("unit %d of %d: %w", i, hdr.Units, err)
 		}
 		if err := s.units.AddUnitJSON(line); err != nil {
 			return err
 		}
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := r.Peek(1); err != io.EOF {
 		return fmt.Errorf("more than the %d units announced", hdr.Units)
 	}
 	return nil
+}
+
+// readLine appends the next line, without its newline, to buf. A last
+// line without a newline counts; end of input before any byte is
+// io.ErrUnexpectedEOF, since every line is announced.
+func readLine(r *bufio.Reader, buf []byte) ([]byte, error) {
+	for {
+		chunk, err := r.ReadSlice('\n')
+		buf = append(buf, chunk...)
+		switch {
+		case err == nil:
+			return buf[:len(buf)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == io.EOF && len(buf) > 0:
+			return buf, nil
+		case err == io.EOF:
+			return nil, io.ErrUnexpectedEOF
+		default:
+			return nil, err
+		}
+	}
 }
 
 // decodeV1 walks the old whole-document format token by token, decoding one

@@ -188,7 +188,7 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	f.Add(v1)
 	tr := avl.NewTracker(testAVLConfig())
 	l := tr.NewLoader()
-	s, err := decodeSnapshot(bytes.NewReader(v1), l)
+	s, err := decodeSnapshot(bufio.NewReader(bytes.NewReader(v1)), l)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tr := avl.NewTracker(testAVLConfig())
 		l := tr.NewLoader()
-		s, err := decodeSnapshot(bytes.NewReader(data), l)
+		s, err := decodeSnapshot(bufio.NewReader(bytes.NewReader(data)), l)
 		if err != nil {
 			return
 		}
@@ -218,7 +218,7 @@ func FuzzDecodeSnapshot(f *testing.F) {
 		w.Flush()
 		tr2 := avl.NewTracker(testAVLConfig())
 		l2 := tr2.NewLoader()
-		if _, err := decodeSnapshot(&out, l2); err != nil {
+		if _, err := decodeSnapshot(bufio.NewReader(&out), l2); err != nil {
 			t.Fatalf("own snapshot rejected: %v\n%s", err, out.Bytes())
 		}
 		if l2.Len() != c.Len() {
