@@ -79,3 +79,42 @@ func TestBreadcrumbLimit(t *testing.T) {
 		t.Fatal("default breadcrumbs")
 	}
 }
+
+// TestBreadcrumbsReconfigured: a reload that changes the length keeps the
+// newest crumbs; NoBreadcrumbs keeps none and accepts fixes all the same.
+func TestBreadcrumbsReconfigured(t *testing.T) {
+	cfg := testConfig()
+	cfg.Breadcrumbs = 5
+	tr := NewTracker(cfg)
+	for i := 0; i < 5; i++ {
+		tr.ApplyFix(fix("4521", float64(10*i), 0.0001*float64(i), 0))
+	}
+	secs := func() []int {
+		var out []int
+		for _, c := range tr.Track("2A12") {
+			out = append(out, int(c.Time.Sub(t0)/time.Second))
+		}
+		return out
+	}
+	cfg.Breadcrumbs = 2
+	tr.Reconfigure(cfg, time.Time{})
+	if got := secs(); !sameInts(got, []int{30, 40}) {
+		t.Fatalf("after shrinking to 2: %v", got)
+	}
+	cfg.Breadcrumbs = NoBreadcrumbs
+	tr.Reconfigure(cfg, time.Time{})
+	if cs := tr.ApplyFix(fix("4521", 50, 0.0005, 0)); cs[0].Kind != FixAccepted || len(secs()) != 0 {
+		t.Fatalf("with no breadcrumbs: %v, track %v", kinds(cs), secs())
+	}
+	if cs := tr.ApplyFix(fix("4521", 45, 0.0005, 0)); cs[0].Kind != FixAccepted || cs[0].Live {
+		t.Fatalf("late fix with no breadcrumbs: %v", kinds(cs))
+	}
+	cfg.Breadcrumbs = 3
+	tr.Reconfigure(cfg, time.Time{})
+	for _, sec := range []float64{60, 70, 80, 90} {
+		tr.ApplyFix(fix("4521", sec, 0.0005+sec*1e-5, 0))
+	}
+	if got := secs(); !sameInts(got, []int{70, 80, 90}) {
+		t.Fatalf("after growing to 3: %v", got)
+	}
+}
