@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +176,25 @@ func TestLoaderReadsAnyLayout(t *testing.T) {
 				t.Fatalf("crumb %d = %+v, want %+v, from %s", i, got[i], want[i], in)
 			}
 		}
+	}
+}
+
+// TestCaptureEncodedConcurrently: the runtime encodes a capture on its own
+// goroutine while the tracker goes on (run with -race).
+func TestCaptureEncodedConcurrently(t *testing.T) {
+	tr := busyTracker(t)
+	c := tr.Capture()
+	want := encodeAll(t, tr.Capture())
+	done := make(chan [][]byte)
+	go func() { done <- encodeAll(t, c) }()
+	for i := 0; i < 500; i++ {
+		f := fix("4521", float64(60+i), 0.0099+float64(i)*1e-5, 0)
+		f.Source = "src" + strconv.Itoa(i%70) // new source names grow the table
+		tr.ApplyFix(f)
+		tr.ApplyFix(fix("9001", float64(60+i), -0.003, float64(i)*1e-5))
+	}
+	if got := <-done; !bytes.Equal(bytes.Join(got, nil), bytes.Join(want, nil)) {
+		t.Fatal("capture changed while it was encoded")
 	}
 }
 
