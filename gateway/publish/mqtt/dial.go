@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"golang.org/x/net/proxy"
@@ -27,7 +28,7 @@ func openConn(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
 	case "tcp", "mqtt":
 		c, err = proxy.FromEnvironmentUsing(dialer).Dial("tcp", uri.Host)
 	case "ssl", "tls", "mqtts", "mqtt+ssl", "tcps":
-		c, err = tls.DialWithDialer(dialer, "tcp", uri.Host, o.TLSConfig)
+		c, err = dialTLS(dialer, uri.Host, o.TLSConfig)
 	case "ws", "wss":
 		u := *uri
 		u.User = nil // the WebSocket dialer refuses URLs with credentials
@@ -49,4 +50,25 @@ func openConn(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
 		return nil, fmt.Errorf("mqtt broker %s: %w", uri.Redacted(), err)
 	}
 	return newBatchConn(c, o.WriteTimeout), nil
+}
+
+// dialTLS goes through all_proxy when it is set, as paho does for TLS.
+func dialTLS(dialer *net.Dialer, host string, cfg *tls.Config) (net.Conn, error) {
+	if os.Getenv("all_proxy") == "" {
+		return tls.DialWithDialer(dialer, "tcp", host, cfg)
+	}
+	raw, err := proxy.FromEnvironmentUsing(dialer).Dial("tcp", host)
+	if err != nil {
+		return nil, err
+	}
+	if cfg == nil { // as tls.DialWithDialer does: verify against the host name
+		h, _, _ := net.SplitHostPort(host)
+		cfg = &tls.Config{ServerName: h}
+	}
+	c := tls.Client(raw, cfg)
+	if err := c.Handshake(); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("tls handshake: %w", err)
+	}
+	return c, nil
 }
