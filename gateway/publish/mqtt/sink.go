@@ -1,6 +1,11 @@
 // Package mqtt publishes radiogw's live state to an MQTT broker for wall-map
 // displays: retained unit and channel state, a GeoJSON map, an optional
 // OwnTracks mirror, and a QoS 1 event stream fed from a durable outbox.
+//
+// The per-message path is kept cheap: payloads are encoded by hand into
+// reused buffers (unitjson.go), state acks are settled off the run loop with
+// a bounded window in flight (acks.go), and paho's connection batches writes
+// and buffers reads (batchconn.go).
 package mqtt
 
 import (
