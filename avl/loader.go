@@ -29,7 +29,8 @@ func (l *Loader) Len() int { return l.n }
 
 // Commit replaces every unit with the loaded ones, then re-resolves them
 // against the current roster (a raw-ID unit now in the roster merges into its
-// call sign). Fix rejection counters are not part of a snapshot.
+// call sign). Fix rejection counters are not part of a snapshot. A loader
+// commits once.
 func (l *Loader) Commit() {
 	l.t.units = l.units
 	l.units = nil
