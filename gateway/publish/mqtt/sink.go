@@ -52,7 +52,7 @@ type Options struct {
 	Logger     *slog.Logger
 	Resolve    func(radioID string) string // radio ID → unit call sign, for channel payloads
 	OnCommand  func(Command)               // called from the client's goroutine; must not block
-	MapEvery   time.Duration               // at most one map publish per interval (default 1s)
+	MapEvery   time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
 	WaitBudget time.Duration               // how long to wait for a batch of acks (default 10s)
 }
 
