@@ -21,6 +21,7 @@ func (d *Daemon) newInfluxSink(cfg *hcl.Config) (publish.Sink, error) {
 	if c := cfg.Influx; c != nil {
 		opts.URL, opts.Org, opts.Bucket, opts.Token = c.URL, c.Org, c.Bucket, c.Token.Value()
 		opts.BatchSize, opts.FlushEvery, opts.Timeout = c.BatchSize, c.FlushEvery, c.Timeout
+		opts.GZip = c.GZip
 	}
 	sink, err := influx.New(opts)
 	if err != nil {

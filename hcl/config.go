@@ -208,6 +208,7 @@ type Influx struct {
 	BatchSize  int
 	FlushEvery time.Duration
 	Timeout    time.Duration
+	GZip       *bool // nil: compress unless the server is on this machine
 }
 
 // HTTP configures health, metrics, API and the wall map.

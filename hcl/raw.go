@@ -127,6 +127,7 @@ type rawInflux struct {
 	BatchSizeRange hcl.Range      `hcl:"batch_size,attr_range"`
 	FlushEvery     *hcl.Attribute `hcl:"flush_every,optional"`
 	Timeout        *hcl.Attribute `hcl:"timeout,optional"`
+	GZip           *bool          `hcl:"gzip,optional"`
 	DefRange       hcl.Range      `hcl:",def_range"`
 }
 

@@ -176,6 +176,7 @@ func (b *builder) buildInflux(r *rawInflux) {
 		BatchSize:  positive(b.d, r.BatchSize, r.BatchSizeRange, "batch_size", DefaultInfluxBatch),
 		FlushEvery: b.d.duration(r.FlushEvery, DefaultInfluxFlush),
 		Timeout:    b.d.duration(r.Timeout, DefaultInfluxTimeout),
+		GZip:       r.GZip,
 	}
 	if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
 		b.d.add(r.URLRange, "Invalid InfluxDB URL", "%q must start with http:// or https://.", r.URL)

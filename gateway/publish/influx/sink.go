@@ -44,6 +44,7 @@ type Options struct {
 	FlushEvery time.Duration // longest a partial batch waits for more; default 1 s
 	Timeout    time.Duration // per HTTP write; default 10 s
 	MaxBackoff time.Duration // cap on the retry delay; default 5 s
+	GZip       *bool         // compress writes; nil: unless the server is on loopback (see compress)
 
 	Outbox *outbox.Outbox // required; owned (opened and closed) by the caller
 
@@ -120,7 +121,7 @@ func New(opts Options) (*Sink, error) {
 		copts := influxdb2.DefaultOptions().
 			SetHTTPRequestTimeout(uint(max(opts.Timeout/time.Second, 1))).
 			SetPrecision(time.Nanosecond).
-			SetUseGZip(true)
+			SetUseGZip(compress(opts.URL, opts.GZip))
 		s.client = influxdb2.NewClientWithOptions(opts.URL, opts.Token, copts)
 		s.write = s.client.WriteAPIBlocking(opts.Org, opts.Bucket)
 	}
