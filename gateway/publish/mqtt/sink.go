@@ -66,7 +66,8 @@ type Sink struct {
 
 	mu           sync.Mutex
 	units        map[string]*unitSlot
-	dirtyUnits   map[string]*unitSlot // the dirty subset of units: a round never scans the whole roster
+	dirtyUnits   map[string]*unitSlot // dirty units not waiting for their gap: a round never scans the whole roster
+	gate         gate                 // dirty units waiting for their unit_rate gap (gate.go)
 	channels     map[string]*channelSlot
 	forgotten    map[string]bool         // units whose retained topics must be deleted at the broker
 	forgetting   map[string]*forgetState // forgotten units whose deletes are in flight
@@ -89,6 +90,7 @@ type unitSlot struct {
 	topic    string // <root>/units/<unit>, built once
 	dirty    bool
 	urgent   bool // emergency state changed: bypass the rate ceiling
+	gated    bool // dirty, parked in the gate until its gap has passed
 	lastPub  time.Time
 	received time.Time
 }
@@ -213,7 +215,9 @@ func (s *Sink) Write(b publish.Batch) error {
 			slot.received = c.Time
 		}
 		slot.unit, slot.dirty = c.Unit, true
-		s.dirtyUnits[c.Unit.ID] = slot
+		if !slot.gated || slot.urgent { // a parked unit is published from the gate, with its newest state
+			s.dirtyUnits[c.Unit.ID] = slot
+		}
 		s.mapDirty = true
 	}
 	for i := range b.Channels {

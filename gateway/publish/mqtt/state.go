@@ -39,13 +39,17 @@ func (s *Sink) publishState(now time.Time, force bool) {
 		mapUnits []*avl.Unit
 	)
 	s.mu.Lock()
+	s.release(now, minGap, force)
 	for id, slot := range s.dirtyUnits {
-		if !force && !slot.urgent && now.Sub(slot.lastPub) < minGap {
-			continue // stays dirty: published when its gap has passed
-		}
 		delete(s.dirtyUnits, id)
+		if !force && !slot.urgent && now.Sub(slot.lastPub) < minGap {
+			if !slot.gated {
+				s.hold(id, slot) // stays dirty: published when its gap has passed
+			}
+			continue
+		}
 		units = append(units, dueUnit{slot.unit, slot.topic, slot.received})
-		slot.dirty, slot.urgent, slot.lastPub = false, false, now
+		slot.dirty, slot.urgent, slot.gated, slot.lastPub = false, false, false, now
 	}
 	for id := range s.forgotten {
 		if s.forgetting[id] == nil { // not while a delete is in flight
