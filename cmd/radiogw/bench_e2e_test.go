@@ -57,7 +57,7 @@ import (
 // The matrix of the issue (1,000 / 10,000 / 100,000 units every 5 s and 1 s)
 // with a ramp at 10,000 units in between; the 100,000-unit steps come last
 // so that SIGTERM and the restart are measured with 100,000 units.
-const benchDefaultSteps = "1000x5s,1000x1s,10000x5s,10000x1s,10000x500ms,10000x250ms,100000x5s,100000x2s,100000x1s"
+const benchDefaultSteps = "1000x5s,1000x1s,10000x5s,10000x1s,10000x500ms,10000x250ms,10000x200ms,100000x5s,100000x2s,100000x1s"
 
 // clockTick is USER_HZ, the unit of utime and stime in /proc/<pid>/stat; it
 // is 100 on every Linux architecture Go supports.
