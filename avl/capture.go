@@ -15,7 +15,6 @@ import (
 // elsewhere, a unit at a time, by EncodeUnits.
 type Capture struct {
 	units   []capturedUnit
-	crumbs  []crumb  // every unit's crumbs, back to back
 	sources []string // the tracker's source table; append-only, so sharing it is safe
 }
 
@@ -24,18 +23,15 @@ type capturedUnit struct {
 	pos           Position
 	em            Emergency
 	hasPos, hasEm bool
-	from, to      int // the unit's crumbs in Capture.crumbs
+	crumbs        []crumb // the ring's buffer, shared copy-on-write (ring.share)
+	start         int     // index of the oldest crumb in crumbs
 }
 
 // Capture copies the state of every unit for a snapshot.
 func (t *Tracker) Capture() *Capture {
-	n := 0
+	c := &Capture{units: make([]capturedUnit, 0, len(t.units)), sources: t.sources}
 	for _, s := range t.units {
-		n += s.track.len()
-	}
-	c := &Capture{units: make([]capturedUnit, 0, len(t.units)), crumbs: make([]crumb, 0, n), sources: t.sources}
-	for _, s := range t.units {
-		cu := capturedUnit{u: s.u, from: len(c.crumbs)}
+		cu := capturedUnit{u: s.u}
 		cu.u.Position, cu.u.Emergency = nil, nil
 		if s.u.Position != nil {
 			cu.pos, cu.hasPos = *s.u.Position, true
@@ -43,8 +39,7 @@ func (t *Tracker) Capture() *Capture {
 		if s.u.Emergency != nil {
 			cu.em, cu.hasEm = *s.u.Emergency, true
 		}
-		c.crumbs = s.track.appendTo(c.crumbs)
-		cu.to = len(c.crumbs)
+		cu.crumbs, cu.start = s.track.share()
 		c.units = append(c.units, cu)
 	}
 	return c
@@ -93,9 +88,10 @@ func (c *Capture) EncodeUnits(emit func(line []byte) error) error {
 	var buf []byte
 	var local []uint16 // tracker source index -> 1-based index in the line's Sources
 	var names []string
+	var crumbs []crumb // the unit's crumbs, oldest first
 	for i := range c.units {
 		cu := &c.units[i]
-		crumbs := c.crumbs[cu.from:cu.to]
+		crumbs = append(append(crumbs[:0], cu.crumbs[cu.start:]...), cu.crumbs[:cu.start]...)
 		names = names[:0]
 		for j := range local {
 			local[j] = 0

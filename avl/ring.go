@@ -4,9 +4,10 @@ package avl
 // order. It grows on demand up to its limit so quiet units cost little, then
 // wraps.
 type ring struct {
-	buf   []crumb
-	start int // index of the oldest crumb once buf is full
-	limit int
+	buf    []crumb
+	start  int // index of the oldest crumb once buf is full
+	limit  int
+	shared bool // buf is also held by a snapshot capture: copy before changing it
 }
 
 func (r *ring) len() int { return len(r.buf) }
@@ -27,6 +28,7 @@ func (r *ring) push(c crumb) bool {
 	for pos > 0 && r.at(pos-1).t > c.t {
 		pos--
 	}
+	r.own()
 	if n < r.limit {
 		// Still growing: start is 0, buf is in logical order.
 		if n == cap(r.buf) {
@@ -48,6 +50,23 @@ func (r *ring) push(c crumb) bool {
 	}
 	*r.at(pos - 1) = c
 	return true
+}
+
+// own gives the ring a buffer of its own if a capture shares the current one:
+// the capture is encoded on another goroutine while the tracker goes on, so
+// the tracker copies one unit's crumbs on its next fix instead of every
+// unit's at capture time.
+func (r *ring) own() {
+	if r.shared {
+		r.buf, r.shared = append(make([]crumb, 0, cap(r.buf)), r.buf...), false
+	}
+}
+
+// share hands out the buffer and where its oldest crumb is, read-only: the
+// ring copies it before its next change.
+func (r *ring) share() ([]crumb, int) {
+	r.shared = true
+	return r.buf, r.start
 }
 
 // grow doubles the capacity, never past the limit.
@@ -92,5 +111,5 @@ func (r *ring) resize(limit int) {
 	if len(old) > limit {
 		old = old[len(old)-limit:]
 	}
-	r.buf, r.start, r.limit = old[:len(old):len(old)], 0, limit
+	r.buf, r.start, r.limit, r.shared = old[:len(old):len(old)], 0, limit, false
 }
