@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,6 +53,8 @@ type Broker struct {
 	addr, wsAddr string
 	gatewayUser  User
 	listeners    []stoppable
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 // stoppable is one of radiogw's listeners.
@@ -141,14 +144,20 @@ func (b *Broker) GatewayLogin() (user, password string) {
 // The listeners are stopped and drained first: mochi's Close waits on a
 // WaitGroup that each new connection adds to, and a connection accepted
 // while it waits would race with it.
+//
+// A second Close returns the first one's result: shutdown paths and tests
+// may both close, and mochi's own Close panics when called twice.
 func (b *Broker) Close() error {
-	for _, l := range b.listeners {
-		l.stop()
-	}
-	for _, l := range b.listeners {
-		l.drained(5 * time.Second)
-	}
-	return b.srv.Close()
+	b.closeOnce.Do(func() {
+		for _, l := range b.listeners {
+			l.stop()
+		}
+		for _, l := range b.listeners {
+			l.drained(5 * time.Second)
+		}
+		b.closeErr = b.srv.Close()
+	})
+	return b.closeErr
 }
 
 func randomSecret() string {

@@ -399,3 +399,15 @@ func TestCloseUnderClientChurn(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// Shutdown paths may close the broker more than once; mochi's own Close
+// panics on the second call.
+func TestCloseTwice(t *testing.T) {
+	b := startBroker(t, false)
+	if err := b.Close(); err != nil {
+		t.Fatalf("first close: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+}
