@@ -129,11 +129,7 @@ func counter(t *testing.T, s *running, vec string, labels ...string) float64 {
 func TestStatePublishesDoNotWaitForEarlierAcks(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	sub := subscribe(t, m.Addr, root+"/units/#")
-	g := newAckGate(t, m.Addr)
-	s := startSink(t, "tcp://"+g.addr(), "", func(o *Options) { o.WaitBudget = time.Minute; o.MapEvery = time.Hour })
-	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
-	waitFor(t, 10*time.Second, "the connect-time round", func() bool { return !s.republishAll.Load() })
-	time.Sleep(200 * time.Millisecond) // the status publish's ack, before the gate closes
+	g, s := startGatedSink(t, m.Addr)
 
 	g.hold()
 	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A10", 1))}})
@@ -157,15 +153,10 @@ func TestStatePublishesDoNotWaitForEarlierAcks(t *testing.T) {
 // failed older one, and the broker ends with the newest.
 func TestTimedOutStateIsResentNewest(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
-	g := newAckGate(t, m.Addr)
-	s := startSink(t, "tcp://"+g.addr(), "", func(o *Options) {
+	g, s := startGatedSink(t, m.Addr, func(o *Options) {
 		o.WaitBudget = 300 * time.Millisecond
-		o.MapEvery = time.Hour
 		o.KeepAlive = time.Minute
 	})
-	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
-	waitFor(t, 10*time.Second, "the connect-time round", func() bool { return !s.republishAll.Load() })
-	time.Sleep(200 * time.Millisecond)
 
 	g.hold()
 	for seq := 1; seq <= 3; seq++ { // 3 is newest; 1 and 2 are in flight when it arrives
@@ -195,11 +186,7 @@ func TestTimedOutStateIsResentNewest(t *testing.T) {
 func TestCutConnectionResendsInFlightState(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	sub := subscribe(t, m.Addr, root+"/units/#")
-	g := newAckGate(t, m.Addr)
-	s := startSink(t, "tcp://"+g.addr(), "", func(o *Options) { o.WaitBudget = time.Minute; o.MapEvery = time.Hour })
-	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
-	waitFor(t, 10*time.Second, "the connect-time round", func() bool { return !s.republishAll.Load() })
-	time.Sleep(200 * time.Millisecond)
+	g, s := startGatedSink(t, m.Addr)
 
 	g.hold()
 	ids := []string{"2A10", "2A11", "2A12"}
@@ -287,4 +274,23 @@ func TestForgetAgainWhileDeleteInFlight(t *testing.T) {
 	if b := fresh.lastOn(topic); len(b) > 0 {
 		t.Fatalf("forgotten unit still retained: %s", b)
 	}
+}
+
+// startGatedSink starts a sink whose broker replies pass through an ackGate,
+// connected and done with its connect-time round, with the status publish's
+// ack through before a test closes the gate. adjust changes the options
+// after the defaults (acks wait a minute, no map).
+func startGatedSink(t *testing.T, brokerAddr string, adjust ...func(*Options)) (*ackGate, *running) {
+	t.Helper()
+	g := newAckGate(t, brokerAddr)
+	s := startSink(t, "tcp://"+g.addr(), "", func(o *Options) {
+		o.WaitBudget, o.MapEvery = time.Minute, time.Hour
+		for _, f := range adjust {
+			f(o)
+		}
+	})
+	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
+	waitFor(t, 10*time.Second, "the connect-time round", func() bool { return !s.republishAll.Load() })
+	time.Sleep(200 * time.Millisecond)
+	return g, s
 }
