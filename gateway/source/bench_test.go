@@ -196,20 +196,8 @@ func benchUDP(b *testing.B, peers int) {
 	}
 	got, _ := counting(b, src)
 	to := src.(*udpSource).Addr().(*net.UDPAddr)
-	var senders []*net.UDPConn
-	for i := range peers {
-		la := &net.UDPAddr{IP: net.IPv4(127, 0, 0, byte(1+i%4))}
-		c, err := net.DialUDP("udp", la, to)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		senders = append(senders, c)
-	}
-	var lines [][]byte
-	for _, l := range realLines(b) {
-		lines = append(lines, []byte(l))
-	}
+	senders := udpSenders(b, peers, to)
+	lines := realLineBytes(b)
 	b.SetBytes(int64(len(lines[0])))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -248,4 +236,29 @@ func BenchmarkSerialPTY(b *testing.B) {
 	}
 	got, _ := counting(b, src)
 	streamBench(b, got, a.master)
+}
+
+// udpSenders dials n UDP sockets to to, spread over four loopback source
+// addresses so the receiver sees n distinct peers.
+func udpSenders(b *testing.B, n int, to *net.UDPAddr) []*net.UDPConn {
+	b.Helper()
+	var senders []*net.UDPConn
+	for i := range n {
+		c, err := net.DialUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, byte(1+i%4))}, to)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		senders = append(senders, c)
+	}
+	return senders
+}
+
+// realLineBytes is realLines as byte slices, ready to send.
+func realLineBytes(b *testing.B) [][]byte {
+	var lines [][]byte
+	for _, l := range realLines(b) {
+		lines = append(lines, []byte(l))
+	}
+	return lines
 }

@@ -46,19 +46,8 @@ func BenchmarkUDPDrain(b *testing.B) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	var senders []*net.UDPConn
-	for i := range 64 {
-		c, err := net.DialUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, byte(1+i%4))}, u.Addr().(*net.UDPAddr))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		senders = append(senders, c)
-	}
-	var lines [][]byte
-	for _, l := range realLines(b) {
-		lines = append(lines, []byte(l))
-	}
+	senders := udpSenders(b, 64, u.Addr().(*net.UDPAddr))
+	lines := realLineBytes(b)
 	const burst = 2000 // about 2 MB of socket buffer, well inside 8 MiB
 	b.SetBytes(int64(len(lines[0])))
 	b.ReportAllocs()
