@@ -131,7 +131,16 @@ func (s *Sink) publishState(now time.Time, force bool) {
 	}
 	clear(units) // drop the copies' references until the next round
 	s.due = units[:0]
+	if cap(units) > maxKeptDue {
+		// A republish of the whole fleet (after a reconnect or a restart)
+		// is one round; keeping its list would hold a unit copy per unit
+		// (35 MB at 100,000 units) for rounds that need a few dozen.
+		s.due = nil
+	}
 }
+
+// maxKeptDue is the largest due list kept from one round to the next.
+const maxKeptDue = 4096
 
 // dueUnit is a unit state taken for publishing.
 type dueUnit struct {
