@@ -124,12 +124,3 @@ func (b *builder) checkRefs() {
 		b.d.add(r.rng, "Unknown "+strings.ReplaceAll(r.kind, "_", " ")+" "+quote(r.name), "%s", detail)
 	}
 }
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}

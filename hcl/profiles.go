@@ -1,6 +1,9 @@
 package hcl
 
-import "regexp"
+import (
+	"regexp"
+	"slices"
+)
 
 // kindGroup is the named group a pattern without kind must capture.
 const kindGroup = "kind"
@@ -27,7 +30,7 @@ func (b *builder) profile(r *rawProfile) {
 		switch {
 		case rp.Kind != nil && *rp.Kind == "":
 			b.d.add(rp.KindRange, "Invalid value for kind", "kind must not be empty.")
-		case rp.Kind != nil && b.opts.PatternKinds != nil && !contains(b.opts.PatternKinds, *rp.Kind):
+		case rp.Kind != nil && b.opts.PatternKinds != nil && !slices.Contains(b.opts.PatternKinds, *rp.Kind):
 			b.d.add(rp.KindRange, "Invalid value for kind", "%q is not one of %s.", *rp.Kind, quoteList(b.opts.PatternKinds))
 		}
 		p.Patterns = append(p.Patterns, Pattern{Kind: str(rp.Kind, ""), Regex: rp.Regex})

@@ -3,6 +3,7 @@ package hcl
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,7 +111,7 @@ func (b *builder) buildMQTT(r *rawMQTT) {
 		KeepAlive: b.d.duration(r.KeepAlive, DefaultMQTTKeepAlive),
 	}
 	scheme, rest, ok := strings.Cut(r.Broker, "://")
-	if !ok || rest == "" || !contains(mqttSchemes, scheme) {
+	if !ok || rest == "" || !slices.Contains(mqttSchemes, scheme) {
 		b.d.add(r.BrokerRange, "Invalid MQTT broker URL",
 			"%q must look like \"tcp://host:1883\"; schemes: %s.", r.Broker, quoteList(mqttSchemes))
 	}

@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func (b *builder) source(r *rawSource) {
 	}
 	s.Framing = b.d.enum(r.Framing, r.FramingRange, "framing", defFraming, framings...)
 
-	if b.opts.Codecs != nil && !contains(b.opts.Codecs, r.Codec) {
+	if b.opts.Codecs != nil && !slices.Contains(b.opts.Codecs, r.Codec) {
 		b.d.add(r.CodecRange, "Unknown codec "+quote(r.Codec),
 			"%s uses codec %q; available codecs: %s.", from, r.Codec, quoteList(b.opts.Codecs))
 	}
@@ -89,7 +90,7 @@ func (b *builder) source(r *rawSource) {
 		s.Username = str(t.Username, "")
 		s.Password = b.d.secret(t.PasswordFile, t.PasswordEnv, "MQTT password of "+from)
 		scheme, rest, ok := strings.Cut(t.Broker, "://")
-		if !ok || rest == "" || !contains(mqttSchemes, scheme) {
+		if !ok || rest == "" || !slices.Contains(mqttSchemes, scheme) {
 			b.d.add(t.BrokerRange, "Invalid MQTT broker URL",
 				"%q must look like \"tcp://host:1883\"; schemes: %s.", t.Broker, quoteList(mqttSchemes))
 		}

@@ -94,13 +94,6 @@ func str(p *string, def string) string {
 	return *p
 }
 
-func num[T int | int64 | float64](p *T, def T) T {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
 func boolean(p *bool, def bool) bool {
 	if p == nil {
 		return def
