@@ -1,6 +1,7 @@
 package avl
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -48,7 +49,7 @@ func TestStaleLadder(t *testing.T) {
 	}
 	// A new fix puts the unit back at the bottom of the ladder.
 	cs := tr.ApplyFix(fix("4521", 20*60, 0, 0))
-	if want := []ChangeKind{FixAccepted, StaleChanged, UnitUpdated}; !sameKinds(kinds(cs), want) {
+	if want := []ChangeKind{FixAccepted, StaleChanged, UnitUpdated}; !slices.Equal(kinds(cs), want) {
 		t.Fatalf("fresh fix: %v, want %v", kinds(cs), want)
 	}
 	if u := mustUnit(t, tr, "2A12"); u.Stale != Fresh {
@@ -65,7 +66,7 @@ func TestLateFixStartsStale(t *testing.T) {
 	f := fix("4521", 0, 0, 0)
 	f.Received = f.Time.Add(3 * time.Minute)
 	cs := tr.ApplyFix(f)
-	if want := []ChangeKind{FixAccepted, StaleChanged, UnitUpdated}; !sameKinds(kinds(cs), want) || cs[2].Unit.Stale != Aging {
+	if want := []ChangeKind{FixAccepted, StaleChanged, UnitUpdated}; !slices.Equal(kinds(cs), want) || cs[2].Unit.Stale != Aging {
 		t.Fatalf("%v stale %v", kinds(cs), cs[2].Unit.Stale)
 	}
 }

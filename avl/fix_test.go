@@ -3,6 +3,7 @@ package avl
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 	"time"
 )
@@ -58,7 +59,7 @@ func TestFixIdentity(t *testing.T) {
 func TestAcceptedFixChanges(t *testing.T) {
 	tr := NewTracker(testConfig())
 	cs := tr.ApplyFix(fix("4521", 0, 0, 0))
-	if want := []ChangeKind{FixAccepted, UnitUpdated}; !sameKinds(kinds(cs), want) {
+	if want := []ChangeKind{FixAccepted, UnitUpdated}; !slices.Equal(kinds(cs), want) {
 		t.Fatalf("kinds = %v, want %v", kinds(cs), want)
 	}
 	for _, c := range cs {

@@ -60,18 +60,6 @@ func kinds(cs []Change) []ChangeKind {
 	return out
 }
 
-func sameKinds(a, b []ChangeKind) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func mustUnit(t *testing.T, tr *Tracker, id string) Unit {
 	t.Helper()
 	u, ok := tr.Unit(id)

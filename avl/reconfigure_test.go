@@ -1,6 +1,7 @@
 package avl
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -21,7 +22,7 @@ func TestReconfigureMergesRawUnit(t *testing.T) {
 	cfg.Roster[len(cfg.Roster)-1].AVLIDs = []string{"4541"}
 	now := t0.Add(30 * time.Second)
 	cs := tr.Reconfigure(cfg, now)
-	if want := []ChangeKind{UnitRemoved, UnitUpdated}; !sameKinds(kinds(cs), want) {
+	if want := []ChangeKind{UnitRemoved, UnitUpdated}; !slices.Equal(kinds(cs), want) {
 		t.Fatalf("changes %v, want %v", kinds(cs), want)
 	}
 	if cs[0].Unit.ID != "4541" || cs[0].MergedInto != "2A14" || cs[1].Unit.ID != "2A14" {
@@ -60,7 +61,7 @@ func TestReconfigureKeepsStateAndRecomputes(t *testing.T) {
 	cfg.Roster = cfg.Roster[:1]
 	cfg.Roster[0].Type = "foot"
 	cs := tr.Reconfigure(cfg, t0.Add(90*time.Second))
-	if want := []ChangeKind{StaleChanged, UnitUpdated, UnitUpdated}; !sameKinds(kinds(cs), want) {
+	if want := []ChangeKind{StaleChanged, UnitUpdated, UnitUpdated}; !slices.Equal(kinds(cs), want) {
 		t.Fatalf("changes %v, want %v", kinds(cs), want)
 	}
 	for _, c := range cs {

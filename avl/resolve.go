@@ -2,6 +2,7 @@ package avl
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -155,7 +156,7 @@ func sameUnit(a, b *Unit) bool {
 	if a.ID != b.ID || a.AlphaTag != b.AlphaTag || a.Type != b.Type || a.Unlisted != b.Unlisted ||
 		a.Stale != b.Stale || a.Motion != b.Motion || a.Beat != b.Beat || a.Status != b.Status ||
 		!a.StatusAt.Equal(b.StatusAt) || a.Channel != b.Channel || a.Talking != b.Talking ||
-		!a.LastHeard.Equal(b.LastHeard) || !sameStrings(a.RadioIDs, b.RadioIDs) || !sameStrings(a.AVLIDs, b.AVLIDs) {
+		!a.LastHeard.Equal(b.LastHeard) || !slices.Equal(a.RadioIDs, b.RadioIDs) || !slices.Equal(a.AVLIDs, b.AVLIDs) {
 		return false
 	}
 	if (a.Emergency == nil) != (b.Emergency == nil) || (a.Emergency != nil && *a.Emergency != *b.Emergency) {
@@ -174,15 +175,3 @@ func sameUnit(a, b *Unit) bool {
 }
 
 func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

@@ -1,6 +1,7 @@
 package avl
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -11,18 +12,6 @@ func ringTimes(r *ring) []int {
 		out = append(out, int(time.Duration(c.t-t0.UnixNano())/time.Second))
 	}
 	return out
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestRing(t *testing.T) {
@@ -45,18 +34,18 @@ func TestRing(t *testing.T) {
 		{70, true, []int{45, 50, 60, 70}},
 	}
 	for _, s := range steps {
-		if kept := push(s.sec); kept != s.kept || !sameInts(ringTimes(&r), s.want) {
+		if kept := push(s.sec); kept != s.kept || !slices.Equal(ringTimes(&r), s.want) {
 			t.Fatalf("push %d: kept %v, ring %v; want %v %v", s.sec, kept, ringTimes(&r), s.kept, s.want)
 		}
 	}
 	r.resize(2)
-	if !sameInts(ringTimes(&r), []int{60, 70}) {
+	if !slices.Equal(ringTimes(&r), []int{60, 70}) {
 		t.Fatalf("resize 2: %v", ringTimes(&r))
 	}
 	push(80)
 	r.resize(5)
 	push(90)
-	if !sameInts(ringTimes(&r), []int{70, 80, 90}) {
+	if !slices.Equal(ringTimes(&r), []int{70, 80, 90}) {
 		t.Fatalf("resize 5: %v", ringTimes(&r))
 	}
 }
@@ -98,7 +87,7 @@ func TestBreadcrumbsReconfigured(t *testing.T) {
 	}
 	cfg.Breadcrumbs = 2
 	tr.Reconfigure(cfg, time.Time{})
-	if got := secs(); !sameInts(got, []int{30, 40}) {
+	if got := secs(); !slices.Equal(got, []int{30, 40}) {
 		t.Fatalf("after shrinking to 2: %v", got)
 	}
 	cfg.Breadcrumbs = NoBreadcrumbs
@@ -114,7 +103,7 @@ func TestBreadcrumbsReconfigured(t *testing.T) {
 	for _, sec := range []float64{60, 70, 80, 90} {
 		tr.ApplyFix(fix("4521", sec, 0.0005+sec*1e-5, 0))
 	}
-	if got := secs(); !sameInts(got, []int{70, 80, 90}) {
+	if got := secs(); !slices.Equal(got, []int{70, 80, 90}) {
 		t.Fatalf("after growing to 3: %v", got)
 	}
 }
