@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"go.bug.st/serial"
 )
 
 var t0 = time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
@@ -154,24 +152,6 @@ func TestPollStopsOnCancel(t *testing.T) {
 	}
 	if err := d.Poll(ctx, endless{}, 0, func(bool, time.Time) {}); err == nil {
 		t.Fatal("zero interval accepted")
-	}
-}
-
-type fakePort struct {
-	bits *serial.ModemStatusBits
-	err  error
-}
-
-func (f fakePort) GetModemStatusBits() (*serial.ModemStatusBits, error) { return f.bits, f.err }
-
-func TestSerialLines(t *testing.T) {
-	l, err := SerialLines(fakePort{bits: &serial.ModemStatusBits{DCD: true, RI: true}}).Lines()
-	if err != nil || l != (Lines{DCD: true, RI: true}) {
-		t.Fatalf("%+v %v", l, err)
-	}
-	boom := errors.New("boom")
-	if _, err := SerialLines(fakePort{err: boom}).Lines(); !errors.Is(err, boom) {
-		t.Fatalf("error lost: %v", err)
 	}
 }
 
