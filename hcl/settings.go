@@ -96,6 +96,15 @@ func (b *builder) buildHTTP(r *rawHTTP) {
 // mqttSchemes are the broker URL schemes paho accepts.
 var mqttSchemes = []string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}
 
+// mqttBroker checks a broker URL has a scheme paho accepts and a host part.
+func (d *diags) mqttBroker(url string, rng hcl.Range) {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok || rest == "" || !slices.Contains(mqttSchemes, scheme) {
+		d.add(rng, "Invalid MQTT broker URL",
+			"%q must look like \"tcp://host:1883\"; schemes: %s.", url, quoteList(mqttSchemes))
+	}
+}
+
 func (b *builder) buildMQTT(r *rawMQTT) {
 	if r == nil {
 		return
@@ -110,11 +119,7 @@ func (b *builder) buildMQTT(r *rawMQTT) {
 		OwnTracks: boolean(r.OwnTracks, false),
 		KeepAlive: b.d.duration(r.KeepAlive, DefaultMQTTKeepAlive),
 	}
-	scheme, rest, ok := strings.Cut(r.Broker, "://")
-	if !ok || rest == "" || !slices.Contains(mqttSchemes, scheme) {
-		b.d.add(r.BrokerRange, "Invalid MQTT broker URL",
-			"%q must look like \"tcp://host:1883\"; schemes: %s.", r.Broker, quoteList(mqttSchemes))
-	}
+	b.d.mqttBroker(r.Broker, r.BrokerRange)
 	if m.TopicRoot == "" || strings.ContainsAny(m.TopicRoot, "+#") || strings.HasPrefix(m.TopicRoot, "/") || strings.HasSuffix(m.TopicRoot, "/") {
 		b.d.add(r.TopicRange, "Invalid topic_root",
 			"%q must be non-empty, contain no '+' or '#', and not start or end with '/'.", m.TopicRoot)

@@ -3,7 +3,6 @@ package hcl
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -89,11 +88,7 @@ func (b *builder) source(r *rawSource) {
 		}
 		s.Username = str(t.Username, "")
 		s.Password = b.d.secret(t.PasswordFile, t.PasswordEnv, "MQTT password of "+from)
-		scheme, rest, ok := strings.Cut(t.Broker, "://")
-		if !ok || rest == "" || !slices.Contains(mqttSchemes, scheme) {
-			b.d.add(t.BrokerRange, "Invalid MQTT broker URL",
-				"%q must look like \"tcp://host:1883\"; schemes: %s.", t.Broker, quoteList(mqttSchemes))
-		}
+		b.d.mqttBroker(t.Broker, t.BrokerRange)
 	default:
 		b.d.add(r.TypeRange, "Invalid source type",
 			"%q is not a source type; use one of %s.", r.Type, quoteList(sourceTypes))
