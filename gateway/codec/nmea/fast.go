@@ -130,15 +130,6 @@ func (fs *sentenceFields) add(field []byte) {
 	fs.n++
 }
 
-// newFix is the fix toFix starts from.
-func newFix(f frame.Frame) avl.Fix {
-	return avl.Fix{
-		Source: f.Source, Peer: f.Peer, Received: f.Received,
-		SpeedKmh: avl.Unknown, Heading: avl.Unknown, HDOP: avl.Unknown,
-		AltitudeM: avl.Unknown, AccuracyM: avl.Unknown,
-	}
-}
-
 // fastRMC mirrors newRMC and toFix for an RMC.
 func fastRMC(fs *sentenceFields, f frame.Frame) (avl.Fix, bool) {
 	if fs.n < 11 {

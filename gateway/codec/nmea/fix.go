@@ -18,11 +18,7 @@ const knotsToKmh = 1.852
 // mode fields only: go-nmea turns empty coordinates into 0, so a fix whose
 // coordinate fields are empty gets NaN coordinates and Valid=false.
 func toFix(s nmea.Sentence, f frame.Frame) (avl.Fix, error) {
-	fx := avl.Fix{
-		Source: f.Source, Peer: f.Peer, Received: f.Received,
-		SpeedKmh: avl.Unknown, Heading: avl.Unknown, HDOP: avl.Unknown,
-		AltitudeM: avl.Unknown, AccuracyM: avl.Unknown,
-	}
+	fx := newFix(f)
 	var (
 		fields   []string
 		latField int // index of the latitude field; longitude is two further
@@ -64,6 +60,16 @@ func toFix(s nmea.Sentence, f frame.Frame) (avl.Fix, error) {
 		fx.Lat, fx.Lon, fx.Valid = avl.Unknown, avl.Unknown, false
 	}
 	return fx, nil
+}
+
+// newFix returns a fix carrying the frame's metadata and no optional values;
+// both decode paths start from it.
+func newFix(f frame.Frame) avl.Fix {
+	return avl.Fix{
+		Source: f.Source, Peer: f.Peer, Received: f.Received,
+		SpeedKmh: avl.Unknown, Heading: avl.Unknown, HDOP: avl.Unknown,
+		AltitudeM: avl.Unknown, AccuracyM: avl.Unknown,
+	}
 }
 
 // modeOK reads the NMEA 2.3 FAA mode: N (no fix) overrides an 'A' status.
