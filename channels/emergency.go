@@ -154,14 +154,6 @@ func (t *Tracker) targets(e Event) []string {
 	return ids
 }
 
-func (t *Tracker) ackFromEvent(_ *channel, e Event, at time.Time) []Change {
-	return t.settleFromEvent(e, at, t.Ack)
-}
-
-func (t *Tracker) clearFromEvent(_ *channel, e Event, at time.Time) []Change {
-	return t.settleFromEvent(e, at, t.Clear)
-}
-
 // settleFromEvent acknowledges or clears, over the air or from a console,
 // every emergency the event targets; "radio" stands for an unnamed sender.
 func (t *Tracker) settleFromEvent(e Event, at time.Time, settle func(id, by string, at time.Time) ([]Change, error)) []Change {

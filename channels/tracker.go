@@ -153,9 +153,9 @@ func (t *Tracker) Apply(e Event) []Change {
 	case Emergency:
 		return t.raise(e, at)
 	case EmergencyAck:
-		return t.ackFromEvent(c, e, at)
+		return t.settleFromEvent(e, at, t.Ack)
 	case EmergencyClear:
-		return t.clearFromEvent(c, e, at)
+		return t.settleFromEvent(e, at, t.Clear)
 	case Status:
 		return []Change{t.status(c, e, at)}
 	case RadioCheck:
