@@ -83,18 +83,24 @@ func (t *Tracker) refreshEmergencyFlag(c *channel) bool {
 	return moved
 }
 
+// active finds an active emergency for op (ack, clear). One cleared recently
+// is nil with no error: a console repeating an ack or clear is a no-op.
+func (t *Tracker) active(op, id string) (*EmergencyState, error) {
+	if em, ok := t.emerg[id]; ok {
+		return em, nil
+	}
+	if _, old := t.cleared[id]; old {
+		return nil, nil
+	}
+	return nil, fmt.Errorf("%s %q: %w", op, id, ErrUnknownEmergency)
+}
+
 // Ack acknowledges an emergency. Acking one already acknowledged (or already
 // cleared) changes nothing and is not an error.
 func (t *Tracker) Ack(emergencyID, by string, now time.Time) ([]Change, error) {
-	em, ok := t.emerg[emergencyID]
-	if !ok {
-		if _, old := t.cleared[emergencyID]; old {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("ack %q: %w", emergencyID, ErrUnknownEmergency)
-	}
-	if em.Acked() {
-		return nil, nil
+	em, err := t.active("ack", emergencyID)
+	if em == nil || em.Acked() {
+		return nil, err
 	}
 	em.AckedBy, em.AckedAt = by, now
 	return t.emergencyChanges(EmergencyAcked, *em, "", now), nil
@@ -103,12 +109,9 @@ func (t *Tracker) Ack(emergencyID, by string, now time.Time) ([]Change, error) {
 // Clear ends an emergency. Clearing one nobody acknowledged acknowledges it
 // first, so the record always says who took it. Clearing twice is a no-op.
 func (t *Tracker) Clear(emergencyID, by string, now time.Time) ([]Change, error) {
-	em, ok := t.emerg[emergencyID]
-	if !ok {
-		if _, old := t.cleared[emergencyID]; old {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("clear %q: %w", emergencyID, ErrUnknownEmergency)
+	em, err := t.active("clear", emergencyID)
+	if em == nil {
+		return nil, err
 	}
 	var out []Change
 	if !em.Acked() {
