@@ -16,12 +16,19 @@ type builder struct {
 	refs []ref
 
 	sources, channels, units, unitTypes, geofences, statusTabs, profiles names
-	radioIDs, avlIDs                                                     names
-	owners                                                               map[string]map[string]string
+	radioIDs, avlIDs                                                     ids
 }
 
 // names remembers where each name was first defined.
 type names map[string]hcl.Range
+
+// ids remembers which unit first listed each radio or AVL ID, and where.
+type ids map[string]idClaim
+
+type idClaim struct {
+	unit string
+	rng  hcl.Range
+}
 
 // ref is a name used somewhere that must be defined elsewhere.
 type ref struct {

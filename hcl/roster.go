@@ -136,44 +136,30 @@ func (b *builder) unit(r *rawUnit) {
 
 // claimIDs gives each ID to one unit; a second claim is an error at the
 // second unit that names the first.
-func (b *builder) claimIDs(set *names, kind string, ids []string, rng hcl.Range, unit string) []string {
+func (b *builder) claimIDs(set *ids, kind string, list []string, rng hcl.Range, unit string) []string {
 	if *set == nil {
-		*set = names{}
+		*set = ids{}
 	}
-	owner := b.idOwner(kind)
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
+	out := make([]string, 0, len(list))
+	for _, id := range list {
 		if id == "" {
 			b.d.add(rng, "Invalid "+kind, "unit %q has an empty %s.", unit, kind)
 			continue
 		}
-		if first, ok := (*set)[id]; ok && owner[id] == unit {
-			b.d.add(rng, "Duplicate "+kind+" "+quote(id), "unit %q lists %s %q twice.", unit, kind, id)
-			continue
-		} else if ok {
-			b.d.add(rng, "Duplicate "+kind+" "+quote(id),
-				"%s %q is already claimed by unit %q at %s; one radio or modem can belong to one unit only.",
-				kind, id, owner[id], b.d.where(first))
+		if first, ok := (*set)[id]; ok {
+			if first.unit == unit {
+				b.d.add(rng, "Duplicate "+kind+" "+quote(id), "unit %q lists %s %q twice.", unit, kind, id)
+			} else {
+				b.d.add(rng, "Duplicate "+kind+" "+quote(id),
+					"%s %q is already claimed by unit %q at %s; one radio or modem can belong to one unit only.",
+					kind, id, first.unit, b.d.where(first.rng))
+			}
 			continue
 		}
-		(*set)[id] = rng
-		owner[id] = unit
+		(*set)[id] = idClaim{unit: unit, rng: rng}
 		out = append(out, id)
 	}
 	return out
-}
-
-// idOwner maps claimed IDs of one kind to their unit.
-func (b *builder) idOwner(kind string) map[string]string {
-	if b.owners == nil {
-		b.owners = map[string]map[string]string{}
-	}
-	m := b.owners[kind]
-	if m == nil {
-		m = map[string]string{}
-		b.owners[kind] = m
-	}
-	return m
 }
 
 // maxGeoJSON bounds geofence files read at load time.
