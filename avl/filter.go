@@ -56,8 +56,7 @@ func checkFix(f *Fix, p *TypePolicy) string {
 	if !f.Valid || f.Time.IsZero() || !crumbTimeOK(f.Time) {
 		return RejectInvalid
 	}
-	if math.IsNaN(f.Lat) || math.IsNaN(f.Lon) || math.IsInf(f.Lat, 0) || math.IsInf(f.Lon, 0) ||
-		f.Lat < -90 || f.Lat > 90 || f.Lon < -180 || f.Lon > 180 {
+	if !validLatLon(f.Lat, f.Lon) {
 		return RejectRange
 	}
 	if math.Abs(f.Lat) < nullIslandDeg && math.Abs(f.Lon) < nullIslandDeg {

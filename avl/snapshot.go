@@ -167,6 +167,8 @@ func (t *Tracker) restoreUnit(su *UnitRecord) (*unitState, error) {
 	return s, nil
 }
 
+// validLatLon reports whether lat, lon are WGS84 degrees. NaN and ±Inf fail
+// every comparison, so they are out of range too.
 func validLatLon(lat, lon float64) bool {
 	return lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180
 }
