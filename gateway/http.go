@@ -130,8 +130,8 @@ type Status struct {
 
 func (d *Daemon) status(ctx context.Context) (Status, error) {
 	cfg := d.config()
-	st := Status{Site: cfg.Site, Version: d.opts.Version, Units: map[string]int{}, InboxDepth: d.in.depth()}
-	st.Ready = time.Since(time.Unix(0, d.loopAlive.Load())) < 5*time.Second
+	st := Status{Site: cfg.Site, Version: d.opts.Version, Ready: d.Healthy(), Units: map[string]int{},
+		InboxDepth: d.in.depth()}
 	now := time.Now()
 	d.srcMu.Lock()
 	for _, rs := range d.sources {
