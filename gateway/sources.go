@@ -234,10 +234,8 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 					"err", err, "frame", printable(f.Data, 120), "suppressed", n)
 			}
 		}
-		if obs.Empty() {
-			return
-		}
 	}
+	// A decoder may return what it could read alongside an error.
 	if !obs.Empty() {
 		d.mapTalkgroups(&obs)
 		d.in.pushFrom(rs.cfg.Name, f.Peer, &obs)
