@@ -11,11 +11,7 @@ import (
 func (t *Tracker) Expire(now time.Time) []Change {
 	var stepped []*unitState
 	for _, s := range t.units {
-		if s.u.Position == nil {
-			continue
-		}
-		if lvl := s.pol.level(now.Sub(s.u.Position.FixTime)); lvl != s.u.Stale {
-			s.u.Stale = lvl
+		if s.restale(now) {
 			stepped = append(stepped, s)
 		}
 	}
@@ -32,4 +28,18 @@ func (t *Tracker) Expire(now time.Time) []Change {
 			Change{Kind: UnitUpdated, Time: now, Unit: u})
 	}
 	return changes
+}
+
+// restale moves the unit to the stale level its fix age at now calls for and
+// reports whether that was a step. A unit without a position has no age.
+func (s *unitState) restale(now time.Time) bool {
+	if s.u.Position == nil {
+		return false
+	}
+	lvl := s.pol.level(now.Sub(s.u.Position.FixTime))
+	if lvl == s.u.Stale {
+		return false
+	}
+	s.u.Stale = lvl
+	return true
 }

@@ -70,13 +70,7 @@ func (t *Tracker) reresolve(before map[string]Unit, now time.Time) []Change {
 			s.track.resize(t.crumbs)
 		}
 		t.refence(s)
-		stepped := false
-		if s.u.Position != nil && !now.IsZero() {
-			if lvl := s.pol.level(now.Sub(s.u.Position.FixTime)); lvl != s.u.Stale {
-				s.u.Stale = lvl
-				stepped = true
-			}
-		}
+		stepped := !now.IsZero() && s.restale(now)
 		old, existed := before[id]
 		if existed && sameUnit(&old, &s.u) {
 			continue
