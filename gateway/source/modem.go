@@ -13,21 +13,6 @@ type Lines struct {
 	DCD, CTS, DSR, RI bool
 }
 
-// Line returns the state of the named line ("dcd", "cts", "dsr", "ri").
-func (l Lines) Line(name string) (state, ok bool) {
-	switch name {
-	case "dcd":
-		return l.DCD, true
-	case "cts":
-		return l.CTS, true
-	case "dsr":
-		return l.DSR, true
-	case "ri":
-		return l.RI, true
-	}
-	return false, false
-}
-
 // LineReader is implemented by serial sources. A COR poller type-asserts the
 // Source to it and polls ModemLines at its own rate; the call is cheap (one
 // ioctl) and safe while Run reads the same port.
