@@ -93,14 +93,10 @@ func (r *ring) hasTime(t int64) bool {
 	return false
 }
 
-// appendTo appends the crumbs oldest first: two copies at most, no per-crumb
-// work.
-func (r *ring) appendTo(dst []crumb) []crumb {
-	return append(append(dst, r.buf[r.start:]...), r.buf[:r.start]...)
-}
-
 // slice returns the crumbs oldest first, as a new slice.
-func (r *ring) slice() []crumb { return r.appendTo(make([]crumb, 0, len(r.buf))) }
+func (r *ring) slice() []crumb {
+	return append(append(make([]crumb, 0, len(r.buf)), r.buf[r.start:]...), r.buf[:r.start]...)
+}
 
 // resize changes the limit, keeping the newest crumbs.
 func (r *ring) resize(limit int) {
