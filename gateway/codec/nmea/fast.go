@@ -99,15 +99,11 @@ func (d *decoder) checkedBody(s []byte) ([]byte, bool) {
 	for len(want) > 0 && want[0] == ' ' {
 		want = want[1:]
 	}
-	if len(want) < 2 || !isHex(want[0]) || !isHex(want[1]) {
+	w, ok := sumDigits(want)
+	if !ok {
 		return nil, false
 	}
-	w := hexVal(want[0])<<4 | hexVal(want[1])
-	if xor(body) == w {
-		return body, true
-	}
-	trimmed := bytes.TrimRight(body, " ")
-	return body, len(trimmed) != len(body) && xor(trimmed) == w
+	return body, sumMatches(body, w)
 }
 
 // split cuts s at every comma without copying. A byte loop: fields are a

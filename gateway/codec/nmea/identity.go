@@ -35,9 +35,8 @@ func (v identity) identity(f frame.Frame) codec.Identity {
 func decodeIMEI(line string, f frame.Frame, strict bool) (codec.Observations, error) {
 	body := line[1:]
 	if star := strings.IndexByte(body, '*'); star >= 0 {
-		want := strings.TrimSpace(body[star+1:])
-		if len(want) < 2 || !isHex(want[0]) || !isHex(want[1]) ||
-			xor(body[:star]) != hexVal(want[0])<<4|hexVal(want[1]) {
+		w, ok := sumDigits(strings.TrimSpace(body[star+1:]))
+		if !ok || xor(body[:star]) != w {
 			return codec.Observations{}, codec.Errorf("checksum", "bad checksum on %q", clip(line))
 		}
 		body = body[:star]

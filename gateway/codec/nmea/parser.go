@@ -66,19 +66,35 @@ func checkCRC(s nmea.BaseSentence, fields string, strict bool) error {
 		return nil
 	}
 	want := strings.TrimLeft(s.Checksum, " ")
-	if len(want) < 2 || !isHex(want[0]) || !isHex(want[1]) {
+	w, ok := sumDigits(want)
+	if !ok {
 		return fmt.Errorf("%w: malformed %q", errChecksum, clip(s.Checksum))
 	}
-	got := xor(fields)
-	w := hexVal(want[0])<<4 | hexVal(want[1])
-	if got == w {
+	if sumMatches(fields, w) {
 		return nil
 	}
-	// Some modems write "...,A * 72": the checksum excludes the padding.
-	if trimmed := strings.TrimRight(fields, " "); len(trimmed) != len(fields) && xor(trimmed) == w {
-		return nil
+	return fmt.Errorf("%w: computed %02X, sentence says %c%c", errChecksum, xor(fields), want[0], want[1])
+}
+
+// sumDigits reads the two hex digits a checksum field starts with.
+func sumDigits[T string | []byte](want T) (byte, bool) {
+	if len(want) < 2 || !isHex(want[0]) || !isHex(want[1]) {
+		return 0, false
 	}
-	return fmt.Errorf("%w: computed %02X, sentence says %c%c", errChecksum, got, want[0], want[1])
+	return hexVal(want[0])<<4 | hexVal(want[1]), true
+}
+
+// sumMatches reports whether w is the XOR of body, or of body without the
+// trailing spaces some modems write before '*' ("...,A * 72").
+func sumMatches[T string | []byte](body T, w byte) bool {
+	if xor(body) == w {
+		return true
+	}
+	n := len(body)
+	for n > 0 && body[n-1] == ' ' {
+		n--
+	}
+	return n != len(body) && xor(body[:n]) == w
 }
 
 func xor[T string | []byte](s T) byte {
