@@ -17,12 +17,13 @@ import (
 	"radiogw/gateway/frame"
 )
 
-type decoder struct{ opts codec.Options }
+type decoder struct{}
 
-// New returns an LRRP decoder. It keeps no state between frames.
-func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+// New returns an LRRP decoder. It keeps no state between frames and needs no
+// options: the radio ID comes from the sender address.
+func New(codec.Options) (codec.Decoder, error) { return decoder{}, nil }
 
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	doc, err := Parse(f.Data)
 	if err != nil {
 		return codec.Observations{}, err
@@ -47,10 +48,10 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	}
 	// A position that comes with a non-zero result code is still a position;
 	// the code stays in Document for whoever calls Parse.
-	return codec.Observations{Fixes: []avl.Fix{d.fix(&doc, f)}}, nil
+	return codec.Observations{Fixes: []avl.Fix{fix(&doc, f)}}, nil
 }
 
-func (d *decoder) fix(doc *Document, f frame.Frame) avl.Fix {
+func fix(doc *Document, f frame.Frame) avl.Fix {
 	t := doc.Time
 	if t.IsZero() {
 		t = f.Received
