@@ -22,12 +22,13 @@ const (
 	KindDeregister = "ars_deregister"
 )
 
-type decoder struct{ opts codec.Options }
+type decoder struct{}
 
-// New returns an ARS decoder. It keeps no state between frames.
-func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+// New returns an ARS decoder. It keeps no state between frames and needs no
+// options: the sender address is the radio.
+func New(codec.Options) (codec.Decoder, error) { return decoder{}, nil }
 
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	m, err := Parse(f.Data)
 	if err != nil {
 		return codec.Observations{}, err
