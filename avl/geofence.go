@@ -223,7 +223,7 @@ func (x *fenceIndex) crossed(a, b orb.Point, inA, inB []int32, dst []int32) []in
 					continue
 				}
 				x.seen[i] = x.query
-				if !has(inA, int(i)) && !has(inB, int(i)) && x.crosses(int(i), a, b, seg) {
+				if !slices.Contains(inA, i) && !slices.Contains(inB, i) && x.crosses(int(i), a, b, seg) {
 					dst = append(dst, i)
 				}
 			}
@@ -255,15 +255,6 @@ func (x *fenceIndex) beat(inside []int32) string {
 		}
 	}
 	return ""
-}
-
-func has(s []int32, i int) bool {
-	for _, v := range s {
-		if int(v) == i {
-			return true
-		}
-	}
-	return false
 }
 
 // segmentCrossesRing reports whether segment a-b touches any edge of r.
@@ -310,7 +301,7 @@ func onSegment(a, b, p orb.Point) bool {
 // to) meets the fence.
 func (x *fenceIndex) fenceChanges(dst []Change, old, cur, crossed []int32, a, b orb.Point, from, to time.Time) []Change {
 	for _, i := range old {
-		if !has(cur, int(i)) {
+		if !slices.Contains(cur, i) {
 			dst = append(dst, x.change(GeofenceExit, i, to))
 		}
 	}
@@ -322,7 +313,7 @@ func (x *fenceIndex) fenceChanges(dst []Change, old, cur, crossed []int32, a, b 
 		dst = append(dst, x.change(GeofenceEnter, i, in), x.change(GeofenceExit, i, out))
 	}
 	for _, i := range cur {
-		if !has(old, int(i)) {
+		if !slices.Contains(old, i) {
 			dst = append(dst, x.change(GeofenceEnter, i, to))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 	"time"
 
@@ -221,7 +222,7 @@ func TestFenceIndexMatchesBruteForce(t *testing.T) {
 		want = want[:0]
 		for i := range fences {
 			p, ok := fences[i].Polygon.(orb.Polygon)
-			if ok && !has(inA, i) && !has(inB, i) && segmentCrossesRing(a, b, p[0]) {
+			if ok && !slices.Contains(inA, int32(i)) && !slices.Contains(inB, int32(i)) && segmentCrossesRing(a, b, p[0]) {
 				want = append(want, int32(i))
 			}
 		}
