@@ -177,10 +177,7 @@ func ringContains(r orb.Ring, pt orb.Point) bool {
 
 // onEdge reports whether pt lies on segment a-b.
 func onEdge(a, b, pt orb.Point) bool {
-	if pt[0] < min(a[0], b[0]) || pt[0] > max(a[0], b[0]) || pt[1] < min(a[1], b[1]) || pt[1] > max(a[1], b[1]) {
-		return false
-	}
-	return orient(a, b, pt) == 0
+	return onSegment(a, b, pt) && orient(a, b, pt) == 0
 }
 
 // containing appends to dst the indexes of every fence containing p,
