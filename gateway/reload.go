@@ -25,13 +25,10 @@ func (d *Daemon) Reload(ctx context.Context, cfg *hcl.Config) error {
 	// Build the new sources before touching anything, so a source that
 	// cannot be built rejects the whole reload.
 	old := d.config()
-	oldByName := map[string]hcl.Source{}
-	for _, s := range old.Sources {
-		oldByName[s.Name] = s
-	}
+	unchanged := unchangedSources(old, cfg)
 	var fresh []*runningSource
 	for _, s := range cfg.Sources {
-		if prev, ok := oldByName[s.Name]; ok && sameSource(prev, s) {
+		if unchanged[s.Name] {
 			continue
 		}
 		rs, err := d.buildSource(cfg, s)
@@ -66,14 +63,10 @@ func (d *Daemon) Reload(ctx context.Context, cfg *hcl.Config) error {
 	}
 
 	// Stop removed and changed sources, then start the new ones.
-	keep := map[string]hcl.Source{}
-	for _, s := range cfg.Sources {
-		keep[s.Name] = s
-	}
 	d.srcMu.Lock()
 	var stopping []*runningSource
 	for name, rs := range d.sources {
-		if s, ok := keep[name]; !ok || !sameSource(rs.cfg, s) {
+		if !unchanged[name] {
 			stopping = append(stopping, rs)
 		}
 	}
@@ -89,6 +82,24 @@ func (d *Daemon) Reload(ctx context.Context, cfg *hcl.Config) error {
 	d.metrics.Reloads.WithLabelValues("applied").Inc()
 	d.log.Info("configuration reloaded", "sources", len(cfg.Sources), "units", len(cfg.Units))
 	return nil
+}
+
+// unchangedSources names the sources a reload from old to cfg leaves
+// running: the same settings, and a decoder that would be built the same
+// way (a profile block's patterns are part of it).
+func unchangedSources(old, cfg *hcl.Config) map[string]bool {
+	prev := map[string]hcl.Source{}
+	for _, s := range old.Sources {
+		prev[s.Name] = s
+	}
+	same := map[string]bool{}
+	for _, s := range cfg.Sources {
+		p, ok := prev[s.Name]
+		if ok && sameSource(p, s) && reflect.DeepEqual(codecOptions(old, p), codecOptions(cfg, s)) {
+			same[s.Name] = true
+		}
+	}
+	return same
 }
 
 func sameSource(a, b hcl.Source) bool {
