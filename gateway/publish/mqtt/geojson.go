@@ -48,23 +48,14 @@ func MapPayload(site string, units []*avl.Unit, now time.Time) ([]byte, error) {
 		b = strconv.AppendBool(b, u.Talking)
 		b = append(b, `,"emergency":`...)
 		b = strconv.AppendBool(b, u.Emergency != nil)
-		for _, kv := range [...]struct{ k, v string }{{"unit_alpha_tag", u.AlphaTag}, {"type", u.Type},
-			{"status", u.Status}, {"beat", u.Beat}, {"channel", u.Channel}, {"motion", u.Motion.String()}} {
-			if kv.v != "" {
-				b = append(b, ',', '"')
-				b = append(b, kv.k...)
-				b = append(b, '"', ':')
-				b = appendString(b, kv.v)
-			}
-		}
-		if avl.Known(p.SpeedKmh) && finite(p.SpeedKmh) {
-			b = append(b, `,"speed_kmh":`...)
-			b = appendFloat(b, p.SpeedKmh)
-		}
-		if avl.Known(p.Heading) && finite(p.Heading) {
-			b = append(b, `,"heading":`...)
-			b = appendFloat(b, p.Heading)
-		}
+		b = appendOptString(b, `,"unit_alpha_tag":`, u.AlphaTag)
+		b = appendOptString(b, `,"type":`, u.Type)
+		b = appendOptString(b, `,"status":`, u.Status)
+		b = appendOptString(b, `,"beat":`, u.Beat)
+		b = appendOptString(b, `,"channel":`, u.Channel)
+		b = appendOptString(b, `,"motion":`, u.Motion.String())
+		b = appendOptFloat(b, `,"speed_kmh":`, p.SpeedKmh)
+		b = appendOptFloat(b, `,"heading":`, p.Heading)
 		b = append(b, "}}"...)
 	}
 	return append(b, "]}"...), nil
