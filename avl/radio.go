@@ -33,7 +33,7 @@ func (t *Tracker) ApplyStatus(st StatusUpdate) []Change {
 	if st.RadioID == "" {
 		return nil
 	}
-	uid, listed := t.resolveAny(st.RadioID)
+	uid, listed := t.resolveAny(RadioID, st.RadioID)
 	s := t.lookup(uid, listed, true)
 	if st.At.Before(s.u.StatusAt) || (s.u.Status == st.Status && s.u.StatusAt.Equal(st.At)) {
 		return nil
@@ -51,7 +51,7 @@ func (t *Tracker) SetEmergency(radioIDOrUnit string, e *Emergency, now time.Time
 	if radioIDOrUnit == "" {
 		return nil
 	}
-	uid, listed := t.resolveAny(radioIDOrUnit)
+	uid, listed := t.resolveAny(RadioID, radioIDOrUnit)
 	s := t.lookup(uid, listed, e != nil)
 	if s == nil {
 		return nil

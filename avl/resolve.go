@@ -48,7 +48,7 @@ func (t *Tracker) reresolve(before map[string]Unit, now time.Time) []Change {
 		if !s.u.Unlisted {
 			continue
 		}
-		target, ok := t.rawTarget(id)
+		target, ok := t.resolveAny(AVLID, id)
 		if !ok || target == id {
 			continue
 		}
@@ -86,17 +86,6 @@ func (t *Tracker) reresolve(before map[string]Unit, now time.Time) []Change {
 		changes = append(changes, Change{Kind: UnitUpdated, Time: now, Unit: u})
 	}
 	return changes
-}
-
-// rawTarget finds the call sign a raw unit ID now belongs to.
-func (t *Tracker) rawTarget(id string) (string, bool) {
-	if cs, ok := t.Resolve(AVLID, id); ok {
-		return cs, true
-	}
-	if _, ok := t.roster[id]; ok {
-		return id, true
-	}
-	return "", false
 }
 
 // merge moves src's state into the unit target, keeping the newer of each

@@ -126,10 +126,10 @@ func (t *Tracker) Resolve(kind IDKind, id string) (unitID string, known bool) {
 	return id, false
 }
 
-// resolveAny also accepts a call sign; used by status and emergency inputs,
-// which may name the unit directly.
-func (t *Tracker) resolveAny(id string) (string, bool) {
-	if cs, ok := t.Resolve(RadioID, id); ok {
+// resolveAny also accepts a call sign: status and emergency inputs may name
+// the unit directly, and a raw unit ID may be one that joined the roster.
+func (t *Tracker) resolveAny(kind IDKind, id string) (string, bool) {
+	if cs, ok := t.Resolve(kind, id); ok {
 		return cs, true
 	}
 	if _, ok := t.roster[id]; ok {
