@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -31,23 +30,28 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer o.Close()
-	w := stdout
-	if *out != "-" {
-		f, err := os.Create(*out)
-		if err != nil {
-			fmt.Fprintf(stderr, "radiogw export: %v\n", err)
-			return 1
-		}
-		defer f.Close()
-		bw := bufio.NewWriter(f)
-		defer bw.Flush()
-		w = bw
-	}
-	n, err := influx.Export(o, w)
+	n, err := exportTo(o, *out, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "radiogw export: %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(stderr, "exported %d points from %s (nothing was removed; import with `influx write`)\n", n, dir)
 	return 0
+}
+
+// exportTo writes the outbox to path, or to stdout for "-". influx.Export
+// buffers and flushes itself; a failed close (full disk) fails the export.
+func exportTo(o *outbox.Outbox, path string, stdout io.Writer) (int, error) {
+	if path == "-" {
+		return influx.Export(o, stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := influx.Export(o, f)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close %s: %w", path, cerr)
+	}
+	return n, err
 }

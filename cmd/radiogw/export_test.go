@@ -36,6 +36,11 @@ func TestExportWithoutInflux(t *testing.T) {
 	if len(points) != 5 {
 		t.Fatalf("exported %d positions, want 5:\n%s", len(points), out)
 	}
+	// A write that fails must fail the export, not report the points as
+	// written (a full disk under -o).
+	if out, code := runCLI(t, "export", "-config", s.config, "-o", "/dev/full"); code == 0 {
+		t.Errorf("export to /dev/full exit 0, want failure: %s", out)
+	}
 	want := "unit=2A12"
 	if !strings.Contains(points[0], want) || !strings.HasSuffix(points[0], " "+strconv.FormatInt(base.UnixNano(), 10)) {
 		t.Errorf("first point %q: want %s and timestamp %d", points[0], want, base.UnixNano())
