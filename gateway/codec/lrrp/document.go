@@ -150,19 +150,34 @@ func (p *parser) requestID(tok uint64) (handled bool, err error) {
 	return true, nil
 }
 
-func (p *parser) reportElements() error {
-	d := p.doc
+// next returns the next element token and true, taking the request-id
+// elements every document may carry on the way; false at the end of the
+// document or on error.
+func (p *parser) next() (uint64, bool, error) {
 	for p.r.left() > 0 {
 		tok, _, ok := p.r.uintvar()
 		if !ok {
-			return codec.Errorf("syntax", "lrrp: %s: truncated element token", d.Type)
+			return 0, false, codec.Errorf("syntax", "lrrp: %s: truncated element token", p.doc.Type)
 		}
-		if handled, err := p.requestID(tok); handled {
-			if err != nil {
-				return err
-			}
-			continue
+		handled, err := p.requestID(tok)
+		if err != nil {
+			return 0, false, err
 		}
+		if !handled {
+			return tok, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+func (p *parser) reportElements() error {
+	d := p.doc
+	for {
+		tok, more, err := p.next()
+		if !more {
+			return err
+		}
+		var ok bool
 		switch tok {
 		case 0x34, 0x35: // info-time
 			b, ok := p.r.bytes(5)
@@ -232,7 +247,6 @@ func (p *parser) reportElements() error {
 			return codec.Errorf("unsupported", "lrrp: %s: unknown element 0x%02x", d.Type, tok)
 		}
 	}
-	return nil
 }
 
 // shape reads a position element. The x4/x5 and x9/xA pairs differ by a
@@ -282,16 +296,10 @@ func (p *parser) shape(tok uint64) bool {
 // into observations, so an unknown element just ends the walk.
 func (p *parser) requestElements() error {
 	d := p.doc
-	for p.r.left() > 0 {
-		tok, _, ok := p.r.uintvar()
-		if !ok {
-			return codec.Errorf("syntax", "lrrp: %s: truncated element token", d.Type)
-		}
-		if handled, err := p.requestID(tok); handled {
-			if err != nil {
-				return err
-			}
-			continue
+	for {
+		tok, more, err := p.next()
+		if !more {
+			return err
 		}
 		switch tok {
 		case 0x31: // periodic-trigger interval, seconds
@@ -319,5 +327,4 @@ func (p *parser) requestElements() error {
 			return nil
 		}
 	}
-	return nil
 }
