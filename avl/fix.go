@@ -1,10 +1,6 @@
 package avl
 
-import (
-	"time"
-
-	"github.com/paulmach/orb"
-)
+import "time"
 
 // minHeadingDistM is the smallest move from which a heading is derived: below
 // it, GPS drift of a parked car would spin the heading around.
@@ -112,17 +108,16 @@ func (t *Tracker) moveFences(changes []Change, s *unitState, prev *Position, has
 	if len(t.fences.fences) == 0 {
 		return changes
 	}
-	p := s.u.Position
-	pt := orb.Point{p.Lon, p.Lat}
+	a, pt := orb2(prev), orb2(s.u.Position)
 	cur := t.fences.containing(pt, t.scratch[:0])
 	var crossed []int32
 	// A straight line between fixes further apart than the stale threshold
 	// says nothing about the route taken.
 	if hasPrev && (pol.Stale <= 0 || dt < pol.Stale) {
-		crossed = t.fences.crossed(orb.Point{prev.Lon, prev.Lat}, pt, s.inside, cur, t.scratch2[:0])
+		crossed = t.fences.crossed(a, pt, s.inside, cur, t.scratch2[:0])
 		t.scratch2 = crossed[:0]
 	}
-	changes = t.fences.fenceChanges(changes, s.inside, cur, crossed, orb.Point{prev.Lon, prev.Lat}, pt, prev.FixTime, p.FixTime)
+	changes = t.fences.fenceChanges(changes, s.inside, cur, crossed, a, pt, prev.FixTime, s.u.Position.FixTime)
 	s.inside = append(s.inside[:0], cur...)
 	t.scratch = cur[:0]
 	s.u.Beat = t.fences.beat(s.inside)
