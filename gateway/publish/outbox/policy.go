@@ -149,7 +149,9 @@ func (o *Outbox) compact(s *segment, drop func(*record) bool, reason string) err
 		}
 		kept.count(r)
 		kept.last = r.index
-		if _, err := w.Write(appendRecord(nil, r.index, r.class, nsTime(r.time), nsTime(r.appended), r.data)); err != nil {
+		// A kept record is copied as read: its bytes, checksum included, stay valid.
+		w.Write(sc.hdr[:])
+		if _, err := w.Write(sc.buf); err != nil {
 			return fmt.Errorf("outbox: compact: %w", err)
 		}
 	}
