@@ -277,14 +277,8 @@ func (d *Daemon) answerRequest(srcName string, r *codec.Request) {
 	}
 	d.srcMu.Lock()
 	ars := d.sources[srcName]
-	var lrrp *runningSource
-	for _, rs := range d.sources {
-		if rs.cfg.Codec == "lrrp" {
-			lrrp = rs
-			break
-		}
-	}
 	d.srcMu.Unlock()
+	lrrp := d.firstSource("lrrp")
 	if ars != nil {
 		d.sendTo(ars, r.Peer, catalog.RegistrationAck(), "ars_ack")
 	}
@@ -298,6 +292,20 @@ func (d *Daemon) answerRequest(srcName string, r *codec.Request) {
 	}
 	msg := catalog.LocationRequest(r.DeviceID, d.lrrpInterval(r.DeviceID))
 	d.sendTo(lrrp, net.JoinHostPort(host, "4001"), msg, "location_request")
+}
+
+// firstSource is the running source with the given codec that comes first
+// in the configuration, nil if none runs.
+func (d *Daemon) firstSource(codec string) *runningSource {
+	cfg := d.config()
+	d.srcMu.Lock()
+	defer d.srcMu.Unlock()
+	for _, s := range cfg.Sources {
+		if rs := d.sources[s.Name]; s.Codec == codec && rs != nil {
+			return rs
+		}
+	}
+	return nil
 }
 
 func (d *Daemon) sendTo(rs *runningSource, peer string, msg []byte, kind string) {
