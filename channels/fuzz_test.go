@@ -51,18 +51,7 @@ func FuzzApply(f *testing.F) {
 			}
 		}
 		// A snapshot always restores into an equal tracker.
-		raw, err := json.Marshal(tr.Snapshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s Snapshot
-		if err := json.Unmarshal(raw, &s); err != nil {
-			t.Fatal(err)
-		}
-		tr2 := NewTracker(testConfig())
-		if err := tr2.Restore(s); err != nil {
-			t.Fatal(err)
-		}
+		tr2 := restored(t, tr)
 		if a, b := tr.Emergencies(), tr2.Emergencies(); len(a) != len(b) {
 			t.Fatalf("emergencies %d != %d after restore", len(a), len(b))
 		}

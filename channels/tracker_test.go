@@ -12,6 +12,24 @@ var t0 = time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
 
 func at(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
 
+// restored is tr taken through a JSON snapshot into a new tracker.
+func restored(t testing.TB, tr *Tracker) *Tracker {
+	t.Helper()
+	raw, err := json.Marshal(tr.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s Snapshot
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	tr2 := NewTracker(testConfig())
+	if err := tr2.Restore(s); err != nil {
+		t.Fatal(err)
+	}
+	return tr2
+}
+
 func testConfig() Config {
 	return Config{
 		Channels: []ChannelConfig{
@@ -282,18 +300,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	tr.Expire(at(61)) // stuck mic on disp
 
-	raw, err := json.Marshal(tr.Snapshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s Snapshot
-	if err := json.Unmarshal(raw, &s); err != nil {
-		t.Fatal(err)
-	}
-	tr2 := NewTracker(testConfig())
-	if err := tr2.Restore(s); err != nil {
-		t.Fatal(err)
-	}
+	tr2 := restored(t, tr)
 	if !reflect.DeepEqual(tr.Channels(), tr2.Channels()) {
 		t.Fatalf("channels differ:\n%+v\n%+v", tr.Channels(), tr2.Channels())
 	}
