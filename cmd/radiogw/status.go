@@ -5,41 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"time"
-)
 
-type statusDoc struct {
-	Site    string `json:"site"`
-	Version string `json:"version"`
-	Ready   bool   `json:"ready"`
-	Sources []struct {
-		Name          string   `json:"name"`
-		Type          string   `json:"type"`
-		Codec         string   `json:"codec"`
-		Up            bool     `json:"up"`
-		Connections   int      `json:"connections"`
-		LastFrameAgeS *float64 `json:"last_frame_age_s"`
-		Error         string   `json:"error"`
-	} `json:"sources"`
-	Sinks []struct {
-		Name        string   `json:"name"`
-		OutboxDepth int      `json:"outbox_depth"`
-		OutboxBytes int64    `json:"outbox_bytes"`
-		OldestAgeS  *float64 `json:"oldest_age_s"`
-		Dropped     uint64   `json:"dropped"`
-	} `json:"sinks"`
-	Units       map[string]int `json:"units"`
-	Emergencies []struct {
-		ID      string    `json:"id"`
-		RadioID string    `json:"radio_id"`
-		Channel string    `json:"channel"`
-		AckedBy string    `json:"acked_by"`
-		Since   time.Time `json:"since"`
-	} `json:"emergencies"`
-	InboxDepth int `json:"inbox_depth"`
-}
+	"radiogw/gateway"
+)
 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
@@ -55,7 +27,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer resp.Body.Close()
-	var st statusDoc
+	var st gateway.Status
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		fmt.Fprintf(stderr, "radiogw status: bad answer from %s: %v\n", *addr, err)
 		return 1
@@ -67,7 +39,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func printStatus(w io.Writer, st *statusDoc) {
+func printStatus(w io.Writer, st *gateway.Status) {
 	ready := "READY"
 	if !st.Ready {
 		ready = "NOT READY (tracker loop stalled)"
@@ -98,12 +70,7 @@ func printStatus(w io.Writer, st *statusDoc) {
 		fmt.Fprintf(w, "  %-16s depth %-8d bytes %-10d oldest %-8s dropped %d\n", s.Name, s.OutboxDepth, s.OutboxBytes, oldest, s.Dropped)
 	}
 	fmt.Fprintf(w, "\nUNITS   ")
-	keys := make([]string, 0, len(st.Units))
-	for k := range st.Units {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(st.Units)) {
 		fmt.Fprintf(w, "%s %d   ", k, st.Units[k])
 	}
 	fmt.Fprintf(w, "\nINBOX   %d waiting\n", st.InboxDepth)
