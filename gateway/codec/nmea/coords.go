@@ -99,9 +99,10 @@ func ddmm(x float64) float64 {
 	return deg + float64(x-float64(deg*100))/60
 }
 
-func newRMC(s nmea.BaseSentence) (nmea.Sentence, error) {
-	p := nmea.NewParser(s)
-	m := nmea.RMC{
+// rmcFields reads the fields 0-8 (time to date) that RMC shares with Kenwood's
+// $PKNDS/$PKLDS.
+func rmcFields(p *nmea.Parser, s nmea.BaseSentence) nmea.RMC {
+	return nmea.RMC{
 		BaseSentence: s,
 		Time:         timeOfDay(p, 0, "time"),
 		Validity:     p.EnumString(1, "validity", nmea.ValidRMC, nmea.InvalidRMC),
@@ -110,8 +111,13 @@ func newRMC(s nmea.BaseSentence) (nmea.Sentence, error) {
 		Speed:        p.Float64(6, "speed"),
 		Course:       p.Float64(7, "course"),
 		Date:         p.Date(8, "date"),
-		Variation:    p.Float64(9, "variation"),
 	}
+}
+
+func newRMC(s nmea.BaseSentence) (nmea.Sentence, error) {
+	p := nmea.NewParser(s)
+	m := rmcFields(p, s)
+	m.Variation = p.Float64(9, "variation")
 	if p.EnumString(10, "direction", nmea.West, nmea.East) == nmea.West {
 		m.Variation = -m.Variation
 	}

@@ -34,16 +34,7 @@ type kenwood struct {
 func newKenwood(s nmea.BaseSentence) (nmea.Sentence, error) {
 	p := nmea.NewParser(s)
 	k := kenwood{BaseSentence: s}
-	k.rmc = nmea.RMC{
-		BaseSentence: s,
-		Time:         timeOfDay(p, 0, "time"),
-		Validity:     p.EnumString(1, "validity", nmea.ValidRMC, nmea.InvalidRMC),
-		Latitude:     latLong(p, 2, true, "latitude"),
-		Longitude:    latLong(p, 4, false, "longitude"),
-		Speed:        p.Float64(6, "speed"),
-		Course:       p.Float64(7, "course"),
-		Date:         p.Date(8, "date"),
-	}
+	k.rmc = rmcFields(p, s)
 	if s.Type == typePKLDS {
 		k.Fleet = strings.TrimSpace(p.String(11, "fleet"))
 		k.Unit = strings.TrimSpace(p.String(12, "unit id"))
