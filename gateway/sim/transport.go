@@ -24,8 +24,8 @@ type transport struct {
 	own    []*net.UDPConn
 	log    *slog.Logger
 
-	sent, failed atomic.Int64
-	readers      sync.WaitGroup
+	failed  atomic.Int64
+	readers sync.WaitGroup
 }
 
 func openTransport(o Options, f *field) (*transport, error) {
@@ -146,9 +146,7 @@ func (t *transport) send(u *unit, d dest, b []byte) {
 		if n := t.failed.Add(1); n == 1 || n%1000 == 0 {
 			t.log.Warn("simulated unit could not send", "unit", u.CallSign, "to", to, "err", err, "failures", n)
 		}
-		return
 	}
-	t.sent.Add(1)
 }
 
 func (t *transport) close() {
