@@ -217,7 +217,7 @@ func (s *Sink) Run(ctx context.Context) error {
 			// A partial batch went out: give the next one time to fill,
 			// unless a full batch is already waiting.
 			s.sleep(ctx, s.opts.FlushEvery, func() bool {
-				return s.opts.Outbox.Stats().Depth >= s.opts.BatchSize
+				return s.opts.Outbox.Depth() >= s.opts.BatchSize
 			})
 		}
 		backoff = 0

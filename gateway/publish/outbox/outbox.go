@@ -360,6 +360,18 @@ func (o *Outbox) Stats() Stats {
 	return st
 }
 
+// Depth is Stats().Depth without the copying: the number of unacknowledged
+// entries, cheap enough to ask after every append.
+func (o *Outbox) Depth() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, s := range o.segs {
+		n += s.n
+	}
+	return n
+}
+
 // Close releases the active file. Unacknowledged entries stay on disk.
 func (o *Outbox) Close() error {
 	o.mu.Lock()

@@ -76,6 +76,9 @@ func TestAppendPeekAckReopen(t *testing.T) {
 	if st.Depth != 7 || st.Appended != 10 || st.Acked != 3 {
 		t.Fatalf("stats after ack: %+v", st)
 	}
+	if d := o.Depth(); d != st.Depth {
+		t.Fatalf("Depth() = %d, Stats().Depth = %d", d, st.Depth)
+	}
 	if err := o.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +108,9 @@ func TestAppendPeekAckReopen(t *testing.T) {
 	}
 	if st := o.Stats(); st.Depth != 0 || st.Bytes != 0 || !st.OldestTime.IsZero() {
 		t.Fatalf("empty after ack all: %+v", st)
+	}
+	if d := o.Depth(); d != 0 {
+		t.Fatalf("Depth() after ack all = %d", d)
 	}
 	if got, _ := o.Peek(10); len(got) != 0 {
 		t.Fatalf("peek after ack all: %v", datas(got))
