@@ -121,7 +121,7 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 		var evs []channels.Event
 		var err error
 		if p.json {
-			evs, err = trJSON(s)
+			evs, err = trJSON(line)
 		} else {
 			var ev channels.Event
 			ev, err = d.fromGroups(p, s, m)

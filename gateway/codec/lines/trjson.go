@@ -1,10 +1,10 @@
 package lines
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"radiogw/channels"
 	"radiogw/gateway/codec"
@@ -25,13 +25,13 @@ type trSignal struct {
 
 // trJSON reads the JSON object in a trunk-recorder log line, skipping any
 // log prefix before the first '{'.
-func trJSON(line string) ([]channels.Event, error) {
-	i := strings.IndexByte(line, '{')
+func trJSON(line []byte) ([]channels.Event, error) {
+	i := bytes.IndexByte(line, '{')
 	if i < 0 {
 		return nil, codec.Errorf("syntax", "no JSON object")
 	}
 	var s trSignal
-	if err := json.Unmarshal([]byte(line[i:]), &s); err != nil {
+	if err := json.Unmarshal(line[i:], &s); err != nil {
 		return nil, codec.Errorf("syntax", "trunk-recorder signal: %v", err)
 	}
 	switch s.Type {
