@@ -49,10 +49,14 @@ type queueKey struct{ source, peer string }
 
 type sourceQueue struct {
 	items  []item
-	head   int                // items[head:] are waiting
-	latest map[string]avl.Fix // coalesced fixes, by device; nil until needed
-	queued bool               // in inbox.order
+	head   int                    // items[head:] are waiting
+	latest map[deviceKey]*avl.Fix // coalesced fixes, by device; nil until needed
+	queued bool                   // in inbox.order
 }
+
+// deviceKey names one device behind a peer; a struct, like queueKey, so
+// coalescing a fix allocates nothing.
+type deviceKey struct{ device, peer string }
 
 func (q *sourceQueue) waiting() int { return len(q.items) - q.head + len(q.latest) }
 
@@ -113,14 +117,14 @@ func (in *inbox) pushFrom(src, peer string, obs *codec.Observations) {
 			q.items = append(q.items, item{fix: f, source: src})
 			continue
 		}
-		key := f.DeviceID + "\x00" + f.Peer
+		key := deviceKey{f.DeviceID, f.Peer}
 		if q.latest == nil {
-			q.latest = map[string]avl.Fix{} // only a queue over its cap needs one
+			q.latest = map[deviceKey]*avl.Fix{} // only a queue over its cap needs one
 		}
 		if _, ok := q.latest[key]; ok {
 			in.coalesced(1)
 		}
-		q.latest[key] = *f
+		q.latest[key] = f
 	}
 	in.total += q.waiting() - before
 	in.mu.Unlock()
@@ -200,7 +204,7 @@ func (q *sourceQueue) takeInto(buf []item, n int) []item {
 			if n == 0 {
 				break
 			}
-			buf = append(buf, item{fix: &f, source: f.Source})
+			buf = append(buf, item{fix: f, source: f.Source})
 			delete(q.latest, k)
 			n--
 		}
