@@ -38,7 +38,7 @@ func TestExamplesLoad(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, MainFile)); err != nil {
-				t.Skipf("no %s yet: %v", MainFile, err)
+				t.Fatalf("example without %s: %v", MainFile, err)
 			}
 			cfg, err := Load(dir, testOpts)
 			if err != nil {
