@@ -163,20 +163,34 @@ func subscribe(t *testing.T, addr, filter string) *subscriber {
 // waitTopic waits for a message on topic for which ok returns true.
 func (s *subscriber) waitTopic(t *testing.T, topic string, within time.Duration, ok func([]byte) bool) []byte {
 	t.Helper()
+	if b, found := s.await(topic, within, ok); found {
+		return b
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t.Fatalf("no acceptable message on %s within %s; last: %s", topic, within, s.last[topic])
+	return nil
+}
+
+// arrives is waitTopic without failing the test.
+func (s *subscriber) arrives(topic string, within time.Duration, ok func([]byte) bool) bool {
+	_, found := s.await(topic, within, ok)
+	return found
+}
+
+// await polls the last message on topic until ok accepts it or within ends.
+func (s *subscriber) await(topic string, within time.Duration, ok func([]byte) bool) ([]byte, bool) {
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		s.mu.Lock()
 		b, seen := s.last[topic]
 		s.mu.Unlock()
 		if seen && ok(b) {
-			return b
+			return b, true
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t.Fatalf("no acceptable message on %s within %s; last: %s", topic, within, s.last[topic])
-	return nil
+	return nil, false
 }
 
 func (s *subscriber) count(prefix string) int {

@@ -301,21 +301,6 @@ func TestSecurity(t *testing.T) {
 	})
 }
 
-// arrives is waitTopic without failing the test.
-func (s *subscriber) arrives(topic string, within time.Duration, ok func([]byte) bool) bool {
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		s.mu.Lock()
-		b, seen := s.last[topic]
-		s.mu.Unlock()
-		if seen && ok(b) {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
-
 func lastLines(s string, n int) string {
 	l := strings.Split(s, "\n")
 	if len(l) > n {
