@@ -51,14 +51,13 @@ func Load(path string, opts Options) (*Config, error) {
 		if f == nil || ds.HasErrors() {
 			continue
 		}
+		var frag rawFragment
 		if i == 0 {
 			d.extend(gohcl.DecodeBody(f.Body, nil, &root))
-			d.extend(decodeSourceBodies(root.Sources))
-			frags = append(frags, root.fragment())
-			continue
+			frag = root.fragment()
+		} else {
+			d.extend(gohcl.DecodeBody(f.Body, nil, &frag))
 		}
-		var frag rawFragment
-		d.extend(gohcl.DecodeBody(f.Body, nil, &frag))
 		d.extend(decodeSourceBodies(frag.Sources))
 		frags = append(frags, frag)
 	}
