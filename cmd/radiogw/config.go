@@ -50,11 +50,8 @@ func commandFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 // loads the configuration. code is non-zero when the command must stop:
 // 2 for bad flags, 1 for a bad configuration (its diagnostics are printed).
 func parseAndLoad(fs *flag.FlagSet, path *string, args []string, stderr io.Writer) (cfg *hcl.Config, code int) {
-	if err := fs.Parse(args); err != nil {
+	if !parseFlags(fs, path, args) {
 		return nil, 2
-	}
-	if fs.NArg() == 1 {
-		*path = fs.Arg(0)
 	}
 	cfg, err := loadConfig(*path)
 	if err != nil {
@@ -62,4 +59,16 @@ func parseAndLoad(fs *flag.FlagSet, path *string, args []string, stderr io.Write
 		return nil, 1
 	}
 	return cfg, 0
+}
+
+// parseFlags parses a command's flags; a lone argument stands for -config.
+// It reports false on bad flags (the flag set has printed why).
+func parseFlags(fs *flag.FlagSet, path *string, args []string) bool {
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() == 1 {
+		*path = fs.Arg(0)
+	}
+	return true
 }

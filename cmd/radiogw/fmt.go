@@ -10,11 +10,8 @@ import (
 func cmdFmt(args []string, stdout, stderr io.Writer) int {
 	fs, path := commandFlags("fmt", stderr)
 	check := fs.Bool("check", false, "only report files that are not formatted; exit 1 if any")
-	if err := fs.Parse(args); err != nil {
+	if !parseFlags(fs, path, args) {
 		return 2
-	}
-	if fs.NArg() == 1 {
-		*path = fs.Arg(0)
 	}
 	// FormatFiles lists what it changed (or would change) on its writer;
 	// with -check the list goes to stderr with the exit status.
