@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 )
 
 // maxSecret bounds how much of a secret file is read, so a mistake such as
@@ -29,9 +28,8 @@ func (d *diags) secret(file, env *hcl.Attribute, what string) Secret {
 	}
 	switch {
 	case file != nil:
-		var name string
-		if ds := gohcl.DecodeExpression(file.Expr, nil, &name); ds.HasErrors() {
-			d.extend(ds)
+		name, ok := d.stringAttr(file)
+		if !ok {
 			return s
 		}
 		s.File = name
@@ -45,9 +43,8 @@ func (d *diags) secret(file, env *hcl.Attribute, what string) Secret {
 		}
 		s.value = intern(v)
 	case env != nil:
-		var name string
-		if ds := gohcl.DecodeExpression(env.Expr, nil, &name); ds.HasErrors() {
-			d.extend(ds)
+		name, ok := d.stringAttr(env)
+		if !ok {
 			return s
 		}
 		s.Env = name

@@ -19,9 +19,8 @@ func (d *diags) duration(attr *hcl.Attribute, def time.Duration) time.Duration {
 	if attr == nil {
 		return def
 	}
-	var s string
-	if ds := gohcl.DecodeExpression(attr.Expr, nil, &s); ds.HasErrors() {
-		d.extend(ds)
+	s, ok := d.stringAttr(attr)
+	if !ok {
 		return def
 	}
 	v, err := time.ParseDuration(s)
@@ -35,6 +34,17 @@ func (d *diags) duration(attr *hcl.Attribute, def time.Duration) time.Duration {
 		return def
 	}
 	return v
+}
+
+// stringAttr decodes an attribute kept as *hcl.Attribute as a string; a
+// value of another type is reported.
+func (d *diags) stringAttr(attr *hcl.Attribute) (string, bool) {
+	var s string
+	if ds := gohcl.DecodeExpression(attr.Expr, nil, &s); ds.HasErrors() {
+		d.extend(ds)
+		return "", false
+	}
+	return s, true
 }
 
 // enum checks v against the allowed values; an absent value yields def.
