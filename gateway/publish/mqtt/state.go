@@ -67,10 +67,14 @@ func (s *Sink) publishState(now time.Time, force bool) {
 		}
 	}
 	if s.mapDirty && (force || now.Sub(s.lastMap) >= mapInterval(s.opts.MapEvery, len(s.units))) {
-		mapUnits = make([]*avl.Unit, 0, len(s.units))
+		// One copy of every unit in one block, not one allocation per unit.
+		held := make([]avl.Unit, 0, len(s.units))
 		for _, slot := range s.units {
-			u := slot.unit
-			mapUnits = append(mapUnits, &u)
+			held = append(held, slot.unit)
+		}
+		mapUnits = make([]*avl.Unit, len(held))
+		for i := range held {
+			mapUnits[i] = &held[i]
 		}
 		s.mapDirty, s.lastMap = false, now
 	}
