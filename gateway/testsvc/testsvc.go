@@ -89,6 +89,7 @@ func WaitTCP(t testing.TB, addr string, within time.Duration) {
 // Mosquitto is a running mosquitto broker.
 type Mosquitto struct {
 	Addr string // host:port
+	bin  string
 	cmd  *exec.Cmd
 	conf string
 	t    testing.TB
@@ -109,22 +110,23 @@ func StartMosquitto(t testing.TB, opts MosquittoOptions) *Mosquitto {
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "mosquitto.conf")
-	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n%s\n", opts.Port, opts.Extra)
+	anon := "allow_anonymous true\n"
 	if strings.Contains(opts.Extra, "allow_anonymous") {
-		body = fmt.Sprintf("listener %d 127.0.0.1\npersistence false\n%s\n", opts.Port, opts.Extra)
+		anon = "" // the caller's auth settings decide
 	}
+	body := fmt.Sprintf("listener %d 127.0.0.1\n%spersistence false\n%s\n", opts.Port, anon, opts.Extra)
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m := &Mosquitto{Addr: fmt.Sprintf("127.0.0.1:%d", opts.Port), conf: conf, t: t}
-	m.start(bin)
+	m := &Mosquitto{Addr: fmt.Sprintf("127.0.0.1:%d", opts.Port), bin: bin, conf: conf, t: t}
+	m.start()
 	t.Cleanup(m.Stop)
 	return m
 }
 
-func (m *Mosquitto) start(bin string) {
+func (m *Mosquitto) start() {
 	m.t.Helper()
-	m.cmd = exec.Command(bin, "-c", m.conf)
+	m.cmd = exec.Command(m.bin, "-c", m.conf)
 	m.cmd.Stdout, m.cmd.Stderr = nil, nil
 	if err := m.cmd.Start(); err != nil {
 		m.t.Fatalf("start mosquitto: %v", err)
@@ -145,7 +147,7 @@ func (m *Mosquitto) Stop() {
 func (m *Mosquitto) Restart() {
 	m.t.Helper()
 	m.Stop()
-	m.start(LookPath(m.t, "mosquitto", "apt-get install mosquitto"))
+	m.start()
 }
 
 // Process is a started command whose output is captured for the test.
