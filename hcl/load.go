@@ -1,7 +1,6 @@
 package hcl
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -117,6 +116,6 @@ func plainDiag(summary, detail string) *Diagnostics {
 	return &Diagnostics{Diags: hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  summary,
-		Detail:   fmt.Sprint(detail),
+		Detail:   detail,
 	}}}
 }
