@@ -26,11 +26,7 @@ func (s *Sink) encode(b publish.Batch) (invalid uint64) {
 		if c.Kind != avl.FixAccepted {
 			continue
 		}
-		t := c.Fix.Time
-		if t.IsZero() {
-			t = c.Time
-		}
-		if !s.add(outbox.ClassPosition, t, func(dst []byte) ([]byte, error) {
+		if !s.add(outbox.ClassPosition, lineproto.PositionTime(c), func(dst []byte) ([]byte, error) {
 			return lineproto.Position(dst, site, c)
 		}) {
 			invalid++
@@ -49,12 +45,8 @@ func (s *Sink) encode(b publish.Batch) (invalid uint64) {
 				return lineproto.Status(dst, site, s.unitOf(c.RadioID), c)
 			})
 		case channels.EmergencyRaised, channels.EmergencyRepeated, channels.EmergencyAcked, channels.EmergencyCleared:
-			radio := c.Emergency.RadioID
-			if radio == "" {
-				radio = c.RadioID
-			}
 			ok = s.add(outbox.ClassEvent, c.Time, func(dst []byte) ([]byte, error) {
-				return lineproto.Emergency(dst, site, s.unitOf(radio), c)
+				return lineproto.Emergency(dst, site, s.unitOf(lineproto.EmergencyRadio(c)), c)
 			})
 		default:
 			continue

@@ -22,10 +22,6 @@ const (
 // without a finite latitude and longitude is not a point.
 func Position(dst []byte, site string, c *avl.Change) ([]byte, error) {
 	f := &c.Fix
-	t := f.Time
-	if t.IsZero() {
-		t = c.Time
-	}
 	unlisted := ""
 	if c.Unit.Unlisted {
 		unlisted = "true"
@@ -38,7 +34,16 @@ func Position(dst []byte, site string, c *avl.Change) ([]byte, error) {
 	fields := [...]Field{F("accuracy_m", f.AccuracyM), F("altitude_m", f.AltitudeM),
 		F("hdop", f.HDOP), F("heading", f.Heading), F("lat", f.Lat), F("lon", f.Lon),
 		F("speed_kmh", f.SpeedKmh)}
-	return Append(dst, MeasPosition, tags[:], fields[:], t)
+	return Append(dst, MeasPosition, tags[:], fields[:], PositionTime(c))
+}
+
+// PositionTime is the time Position stamps a fix with: its own time, or the
+// change's when the fix has none.
+func PositionTime(c *avl.Change) time.Time {
+	if c.Fix.Time.IsZero() {
+		return c.Time
+	}
+	return c.Fix.Time
 }
 
 // Status encodes a status message as unit_status.
@@ -81,15 +86,20 @@ func Emergency(dst []byte, site, unit string, c *channels.Change) ([]byte, error
 	if ch == "" {
 		ch = c.Channel.Name
 	}
-	radio := e.RadioID
-	if radio == "" {
-		radio = c.RadioID
-	}
 	tags := [...]Tag{{"channel", ch}, {"site", site}, {"unit", unit}}
 	fields := [...]Field{S("acked_by", e.AckedBy), S("cleared_by", e.ClearedBy),
-		F("count", float64(e.Count)), S("id", e.ID), S("radio_id", radio),
+		F("count", float64(e.Count)), S("id", e.ID), S("radio_id", EmergencyRadio(c)),
 		S("state", EmergencyState(c.Kind))}
 	return Append(dst, MeasEmergency, tags[:], fields[:], c.Time)
+}
+
+// EmergencyRadio is the radio an emergency point is about: the emergency's
+// own, or the change's when the emergency does not say.
+func EmergencyRadio(c *channels.Change) string {
+	if c.Emergency.RadioID == "" {
+		return c.RadioID
+	}
+	return c.Emergency.RadioID
 }
 
 // Health encodes a radiogw_health point from named float values (outbox

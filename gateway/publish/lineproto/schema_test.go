@@ -62,6 +62,13 @@ func TestStatusAndEmergency(t *testing.T) {
 	if want := `emergency,channel=tac2,site=tustin,unit=2A12 acked_by="disp4",count=0,id="e-1",radio_id="1201",state="acked" 1795472045123456789`; string(got) != want {
 		t.Fatalf("emergency:\n got %s\nwant %s", got, want)
 	}
+	// An emergency that does not name its radio or channel takes the change's.
+	e = channels.Change{Kind: channels.EmergencyRaised, Time: t1, RadioID: "1300",
+		Channel: channels.ChannelState{Name: "disp1"}, Emergency: channels.EmergencyState{ID: "e-2"}}
+	got, _ = Emergency(nil, "tustin", "2A13", &e)
+	if want := `emergency,channel=disp1,site=tustin,unit=2A13 count=0,id="e-2",radio_id="1300",state="raised" 1795472045123456789`; string(got) != want {
+		t.Fatalf("emergency without its own radio:\n got %s\nwant %s", got, want)
+	}
 	for k, want := range map[channels.ChangeKind]string{channels.EmergencyRaised: "raised",
 		channels.EmergencyCleared: "cleared", channels.EmergencyRepeated: "repeated", channels.StatusChanged: ""} {
 		if got := EmergencyState(k); got != want {
