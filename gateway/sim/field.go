@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"radiogw/gateway/codec/lrrp"
 )
 
 // wheelTick is the resolution of the time wheel: each unit reports in one
@@ -190,7 +192,8 @@ func (s *stream) emit(u *unit, t time.Time, send sendFunc) {
 			}
 			send(u, toARS, appendARSRegister(b, id))
 		}
-		b = appendLRRPReport(b[:0], trig, u.requestID.Load(), t, lat, lon, speed, heading)
+		b = lrrp.AppendReport(b[:0], lrrp.Report{Triggered: trig, RequestID: u.requestID.Load(), Time: t,
+			Lat: lat, Lon: lon, RadiusM: 5, SpeedKmh: speed, Heading: heading}) // 5 m: a good GPS fix
 		send(u, toLRRP, b)
 	}
 	s.buf = b[:0]

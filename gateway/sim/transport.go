@@ -115,20 +115,12 @@ func (t *transport) radio(u *unit) {
 		case lrrp.DocTriggeredLocationStartRequest, lrrp.DocTriggeredLocationStartRequestNCDT:
 			u.requestID.Store(doc.RequestID)
 			u.triggered.Store(true)
-			u.conn.WriteToUDPAddrPort(answer(lrrp.DocTriggeredLocationStartAnswerNCDT, doc.RequestID), from)
+			u.conn.WriteToUDPAddrPort(lrrp.SuccessAnswer(lrrp.DocTriggeredLocationStartAnswerNCDT, doc.RequestID), from)
 		case lrrp.DocTriggeredLocationStopRequest, lrrp.DocTriggeredLocationStopRequestNCDT:
 			u.triggered.Store(false)
-			u.conn.WriteToUDPAddrPort(answer(lrrp.DocTriggeredLocationStopAnswerNCDT, doc.RequestID), from)
+			u.conn.WriteToUDPAddrPort(lrrp.SuccessAnswer(lrrp.DocTriggeredLocationStopAnswerNCDT, doc.RequestID), from)
 		}
 	}
-}
-
-// answer is a triggered start/stop answer with result 0 (success).
-func answer(doc lrrp.DocType, requestID uint32) []byte {
-	body := []byte{0x22, 4, byte(requestID >> 24), byte(requestID >> 16), byte(requestID >> 8), byte(requestID), 0x38}
-	b := appendUintvar(nil, uint32(doc))
-	b = appendUintvar(b, uint32(len(body)))
-	return append(b, body...)
 }
 
 // send delivers one message. Failures (radiogw down or restarting) are

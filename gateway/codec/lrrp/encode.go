@@ -53,3 +53,45 @@ func TriggeredLocationRequest(requestID uint32, interval time.Duration) []byte {
 func TriggeredLocationStopRequest(requestID uint32) []byte {
 	return document(DocTriggeredLocationStopRequestNCDT, requestID, nil)
 }
+
+// SuccessAnswer is a radio's answer to a request, with result 0 (success),
+// as the simulator sends it.
+func SuccessAnswer(doc DocType, requestID uint32) []byte {
+	return document(doc, requestID, func(b []byte) []byte { return append(b, 0x38) })
+}
+
+// Report is a location report as a radio sends it, for the simulator and
+// tests: radiogw itself only decodes reports.
+type Report struct {
+	Triggered bool   // a triggered report carrying RequestID; otherwise unsolicited
+	RequestID uint32 // for triggered reports
+	Time      time.Time
+	Lat, Lon  float64 // WGS84 degrees
+	RadiusM   float64 // accuracy circle
+	SpeedKmh  float64
+	Heading   float64 // degrees true
+}
+
+// AppendReport appends r's document, element by element as Parse reads it:
+//
+//	<doc id> <length> [22 04 <request id>] 34 <info-time, 5 bytes>
+//	51 <lat u32> <lon u32> <radius ufloatvar> 56 <direction/2> 6C <speed ufloatvar>
+func AppendReport(dst []byte, r Report) []byte {
+	var body [48]byte
+	e := body[:0]
+	doc := DocUnsolicitedLocationReportNCDT
+	if r.Triggered {
+		doc = DocTriggeredLocationReportNCDT
+		id := r.RequestID
+		e = append(e, 0x22, 4, byte(id>>24), byte(id>>16), byte(id>>8), byte(id))
+	}
+	e = appendInfoTime(append(e, 0x34), r.Time)
+	la, lo := encodeLatitude(r.Lat), encodeLongitude(r.Lon)
+	e = append(e, 0x51, byte(la>>24), byte(la>>16), byte(la>>8), byte(la), byte(lo>>24), byte(lo>>16), byte(lo>>8), byte(lo))
+	e = appendUfloatvar(e, r.RadiusM)
+	e = append(e, 0x56, byte(int(math.Round(r.Heading/2))%180))
+	e = appendUfloatvar(append(e, 0x6C), r.SpeedKmh/3.6)
+	dst = appendUintvar(dst, uint32(doc))
+	dst = appendUintvar(dst, uint32(len(e)))
+	return append(dst, e...)
+}

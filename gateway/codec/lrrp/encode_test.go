@@ -3,6 +3,7 @@ package lrrp
 import (
 	"bytes"
 	"encoding/hex"
+	"math"
 	"testing"
 	"time"
 
@@ -79,5 +80,26 @@ func TestUintvar(t *testing.T) {
 	}
 	if got := appendUintvar(nil, 300); !bytes.Equal(got, []byte{0x82, 0x2C}) {
 		t.Errorf("300 = %X, want 822C", got)
+	}
+}
+
+func TestReportRoundTrip(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 22, 14, 5, 0, time.UTC)
+	doc, err := Parse(AppendReport(nil, Report{Triggered: true, RequestID: 0x2468ACE0, Time: t0,
+		Lat: 12.345345, Lon: -24.668866, RadiusM: 5, SpeedKmh: 36, Heading: 91}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Type != DocTriggeredLocationReportNCDT || doc.RequestID != 0x2468ACE0 || !doc.Time.Equal(t0) ||
+		math.Abs(doc.Lat-12.345345) > 1e-6 || math.Abs(doc.Lon+24.668866) > 1e-6 ||
+		math.Abs(doc.SpeedMS-10) > 0.01 || doc.Direction != 92 {
+		t.Errorf("triggered report round trip: %+v", doc)
+	}
+	doc, err = Parse(AppendReport(nil, Report{Time: t0, Lat: -33.5, Lon: 151.25, RadiusM: 7.5}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Type != DocUnsolicitedLocationReportNCDT || doc.RequestIDLen != 0 || math.Abs(doc.Lat+33.5) > 1e-6 || math.Abs(doc.Lon-151.25) > 1e-6 {
+		t.Errorf("unsolicited report round trip: %+v", doc)
 	}
 }

@@ -1,13 +1,13 @@
 package lrrp
 
+import "math"
+
 // MBXML, the binary XML that carries LRRP, encodes numbers as:
 //   - uintvar: big-endian groups of 7 bits, bit 7 set on every byte but the last;
 //   - sintvar: as uintvar, but bit 6 of the first byte is the sign and only
 //     its low 6 bits count;
 //   - ufloatvar / sfloatvar: an integer part (uintvar / sintvar) followed by a
 //     fraction part, a uintvar of n bytes worth value/128^n.
-
-import "math"
 
 // maxVarBytes bounds a uintvar: five groups hold 35 bits, more than any LRRP
 // field needs. A longer run of continuation bytes is malformed input.
@@ -141,4 +141,13 @@ func appendUintvar(dst []byte, v uint32) []byte {
 		tmp[i] = byte(v&0x7f) | 0x80
 	}
 	return append(dst, tmp[i:]...)
+}
+
+// appendUfloatvar is an integer uintvar plus a one-byte fraction in 1/128;
+// negative values are sent as 0.
+func appendUfloatvar(dst []byte, v float64) []byte {
+	v = max(v, 0)
+	i := math.Floor(v)
+	f := min(int(math.Round((v-i)*128)), 127)
+	return append(appendUintvar(dst, uint32(i)), byte(f))
 }
