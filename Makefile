@@ -42,14 +42,16 @@ test: deps check
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory bench-smoke
 
-# Static checks: formatting, vet, and the dependency rule of the trackers.
+# Static checks: formatting, vet, no path outside the repository, and the
+# dependency rule of the trackers.
 check:
+	@.ci/check-paths
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	@bad=$$($(GO) list -deps ./avl ./channels | grep -E '^radiogw/(gateway|hcl|cmd|systemd)|^net$$|^net/|^crypto/tls$$|^github.com/(eclipse|mochi-mqtt|influxdata|hashicorp)|^go.bug.st' || true); \
 	  if [ -n "$$bad" ]; then echo "avl and channels must stay pure; they import:"; echo "$$bad"; exit 1; fi
-	@echo "check: ok (gofmt, vet, tracker purity)"
+	@echo "check: ok (gofmt, vet, paths, tracker purity)"
 
 # Every fuzz target for FUZZTIME each (make fuzz FUZZTIME=10m).
 fuzz:

@@ -11,7 +11,7 @@ import (
 )
 
 // gpsdDir holds real receiver captures with gpsd's decoded reports.
-const gpsdDir = "../../shared/data/nmea/gpsd"
+const gpsdDir = "../testdata/captures/nmea/gpsd"
 
 // tpv is the part of a gpsd TPV report the tracker cares about.
 type tpv struct {

@@ -184,14 +184,11 @@ func TestRealInputPayloadsMatchSchemas(t *testing.T) {
 	checkPayloads(t, sub)
 }
 
-// realNMEA is every line of the shared modem capture plus the first 200
+// realNMEA is every line of the modem capture plus the first 200
 // lines of each gpsd log, one datagram each.
 func realNMEA(t *testing.T) []string {
 	t.Helper()
-	data := filepath.Join("..", "..", "..", "shared", "data", "nmea")
-	if _, err := os.Stat(data); err != nil {
-		data = "/work/shared/data/nmea"
-	}
+	data := filepath.Join("..", "..", "testdata", "captures", "nmea")
 	files, _ := filepath.Glob(filepath.Join(data, "gpsd", "*.log"))
 	files = append(files, filepath.Join(data, "ip-modems.txt"))
 	var out []string

@@ -86,7 +86,7 @@ type trMessage struct {
 
 func trunkRecorderMessages(t *testing.T) []trMessage {
 	t.Helper()
-	f, err := os.Open("../../../shared/data/trunk-recorder/messages.jsonl")
+	f, err := os.Open("../../testdata/captures/trunk-recorder/messages.jsonl")
 	if err != nil {
 		t.Fatalf("trunk-recorder capture: %v", err)
 	}

@@ -145,7 +145,7 @@ func mustAddrPort(t testing.TB, s string) netip.AddrPort {
 }
 
 // dataDir holds the real captures (read-only), beside the repository.
-const dataDir = "../../../shared/data"
+const dataDir = "../../testdata/captures"
 
 // startBound starts a listening source on a free loopback port and waits
 // until it has bound.

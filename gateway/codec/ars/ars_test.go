@@ -14,7 +14,7 @@ import (
 	"radiogw/gateway/frame"
 )
 
-const samplesPath = "../../../../shared/data/lrrp/ars-samples.txt"
+const samplesPath = "../../../testdata/captures/lrrp/ars-samples.txt"
 
 func loadSamples(tb testing.TB) map[string][]byte {
 	tb.Helper()
@@ -42,7 +42,7 @@ func loadSamples(tb testing.TB) map[string][]byte {
 	return out
 }
 
-// TestSamples checks every message in the shared ARS capture file against the
+// TestSamples checks every message in the ARS capture file (testdata/captures/lrrp) against the
 // readings of the ok-dmrlib tests the file comes from (test_ars.py).
 func TestSamples(t *testing.T) {
 	samples := loadSamples(t)

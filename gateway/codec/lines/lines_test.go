@@ -108,13 +108,13 @@ func TestGoldenProfiles(t *testing.T) {
 	}
 }
 
-// The trunk-recorder signalling lines in the shared captures decode as
+// The trunk-recorder signalling lines in the captures (testdata/captures) decode as
 // documented (they are built from trunk-recorder's format strings).
 func TestTrunkRecorderCaptures(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "..", "shared", "data", "trunk-recorder", "messages.jsonl")
+	path := filepath.Join("..", "..", "..", "testdata", "captures", "trunk-recorder", "messages.jsonl")
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("shared capture missing (%v): the repo expects shared/ beside it", err)
+		t.Fatalf("capture missing (%v): testdata/captures is part of the repository", err)
 	}
 	want := map[string][]string{
 		"MDC1200":   {"ptt_start 1234"},

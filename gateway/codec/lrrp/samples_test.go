@@ -17,7 +17,7 @@ import (
 	"radiogw/gateway/frame"
 )
 
-const samplesPath = "../../../../shared/data/lrrp/samples.tsv"
+const samplesPath = "../../../testdata/captures/lrrp/samples.tsv"
 
 type sample struct {
 	line    int
@@ -28,7 +28,7 @@ type sample struct {
 	decoded string
 }
 
-// loadSamples reads every row of the shared LRRP capture file. Rows whose
+// loadSamples reads every row of the LRRP capture file (testdata/captures/lrrp). Rows whose
 // note says so keep a leading 0x80 transport byte, stripped into data.
 func loadSamples(tb testing.TB) []sample {
 	tb.Helper()

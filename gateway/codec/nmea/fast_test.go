@@ -28,7 +28,7 @@ func fastVariants(line string) []string {
 	}
 }
 
-// realLines returns every line of every capture under the shared data
+// realLines returns every line of every capture under testdata/captures
 // directory; lines that are not NMEA are kept, the fast path must decline them.
 func realLines(t testing.TB) map[string][]string {
 	t.Helper()

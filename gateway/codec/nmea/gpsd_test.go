@@ -15,7 +15,7 @@ import (
 	"radiogw/gateway/frame"
 )
 
-const dataDir = "../../../../shared/data"
+const dataDir = "../../../testdata/captures"
 
 // tpv is the part of gpsd's TPV report the decoder must agree with.
 type tpv struct {

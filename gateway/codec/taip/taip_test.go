@@ -14,7 +14,7 @@ import (
 	"radiogw/gateway/frame"
 )
 
-const dataDir = "../../../../shared/data"
+const dataDir = "../../../testdata/captures"
 
 var received = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 

@@ -25,10 +25,10 @@ type capture struct {
 
 func readCaptures(tb testing.TB) []capture {
 	tb.Helper()
-	path := filepath.Join("..", "..", "..", "..", "shared", "data", "trunk-recorder", "messages.jsonl")
+	path := filepath.Join("..", "..", "..", "testdata", "captures", "trunk-recorder", "messages.jsonl")
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		tb.Fatalf("shared capture missing (%v): the repo expects shared/ beside it", err)
+		tb.Fatalf("capture missing (%v): testdata/captures is part of the repository", err)
 	}
 	var out []capture
 	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {

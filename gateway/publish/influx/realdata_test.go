@@ -17,7 +17,7 @@ import (
 	"radiogw/gateway/publish/influx/influxtest"
 )
 
-const dataDir = "../../../../shared/data"
+const dataDir = "../../../testdata/captures"
 
 // gpsdFixes reads the TPV reports gpsd expects from its real receiver logs.
 func gpsdFixes(t *testing.T) []map[string]any {

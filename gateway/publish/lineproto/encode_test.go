@@ -98,7 +98,7 @@ func FuzzAppend(f *testing.F) {
 	f.Add("unit_position", "unit", "2A12", "lat", 33.74562, "status", "enroute")
 	f.Add(`a\`, `k\`, `v\ ,=`, `f=`, math.Inf(1), `s`, "x\"\\\n")
 	f.Add("m", "t", "a\tb\r\fc", "x", -0.0, "s", "")
-	// Names as trunk-recorder sends them (shared/data/trunk-recorder).
+	// Names as trunk-recorder sends them (testdata/captures/trunk-recorder).
 	f.Add("transmission", "channel", "Metro Police N", "duration_s", 2.0, "unit", "State Port. 109")
 	f.Add("unit_position", "unit", "FD Port. 126", "lat", 55.686591667, "radio_id", "Chemung CW Police Dispatch")
 	f.Fuzz(func(t *testing.T, meas, tk, tv, fk string, fv float64, sk, sv string) {

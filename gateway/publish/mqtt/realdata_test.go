@@ -11,7 +11,7 @@ import (
 	"radiogw/avl"
 )
 
-const sharedData = "../../../../shared/data"
+const sharedData = "../../../testdata/captures"
 
 // realUnits builds units from real captures: positions, speeds and courses
 // from gpsd's expected TPV reports of three GPS receivers, alpha tags from
