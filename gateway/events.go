@@ -39,7 +39,7 @@ func channelEvent(c *channels.Change, units *avl.Tracker) (publish.Event, bool) 
 	switch c.Kind {
 	case channels.TransmissionStart, channels.RadioCheckSeen, channels.StuckMic:
 	case channels.TransmissionEnd:
-		e.DurationS = c.Duration.Seconds()
+		e.DurationS = seconds(c.Duration)
 	case channels.StatusChanged:
 		e.Status, e.StatusCode = c.Status, c.StatusCode
 	case channels.EmergencyRaised, channels.EmergencyAcked, channels.EmergencyCleared, channels.EmergencyRepeated:
@@ -66,7 +66,7 @@ func channelEvent(c *channels.Change, units *avl.Tracker) (publish.Event, bool) 
 			alarm := c.Kind == channels.EmergencyRaised || c.Kind == channels.EmergencyRepeated
 			if u, ok := units.Unit(id); ok && alarm && u.Position != nil {
 				e.Position = publish.NewPosition(u.Position)
-				age := c.Time.Sub(u.Position.FixTime).Seconds()
+				age := seconds(c.Time.Sub(u.Position.FixTime))
 				e.FixAgeS = &age
 			}
 		}

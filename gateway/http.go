@@ -124,7 +124,7 @@ type Status struct {
 	Sources     []sourceStatus            `json:"sources"`
 	Sinks       []sinkStatus              `json:"sinks"`
 	Units       map[string]int            `json:"units"`
-	Emergencies []channels.EmergencyState `json:"emergencies"`
+	Emergencies []EmergencyView           `json:"emergencies"`
 	InboxDepth  int                       `json:"inbox_depth"`
 }
 
@@ -138,7 +138,7 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 		up, conns, err := rs.state()
 		ss := sourceStatus{Name: rs.cfg.Name, Type: rs.cfg.Type, Codec: rs.cfg.Codec, Up: up, Connections: conns}
 		if ns := rs.lastSeen.Load(); ns > 0 {
-			age := now.Sub(time.Unix(0, ns)).Seconds()
+			age := seconds(now.Sub(time.Unix(0, ns)))
 			ss.LastFrameAgeS = &age
 		}
 		if err != nil {
@@ -152,7 +152,7 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 		os := o.Stats()
 		ss := sinkStatus{Name: name, OutboxDepth: os.Depth, OutboxBytes: os.Bytes}
 		if !os.OldestTime.IsZero() {
-			age := now.Sub(os.OldestTime).Seconds()
+			age := seconds(now.Sub(os.OldestTime))
 			ss.OldestAgeS = &age
 		}
 		for _, n := range os.Dropped {
@@ -170,9 +170,33 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 			st.Units[avl.StaleLevel(l).String()] = n
 		}
 		st.Units["no_position"] = noPosition
-		st.Emergencies = d.chans.Emergencies()
+		st.Emergencies = d.emergencyViews()
 	})
 	return st, err
+}
+
+// EmergencyView is an emergency as the API and `radiogw status` show it:
+// with the unit (call sign) beside the radio ID that raised it.
+type EmergencyView struct {
+	channels.EmergencyState
+	Unit         string `json:"unit,omitempty"`
+	UnitAlphaTag string `json:"unit_alpha_tag,omitempty"`
+}
+
+// emergencyViews names every active emergency's unit; loop goroutine only.
+func (d *Daemon) emergencyViews() []EmergencyView {
+	out := []EmergencyView{}
+	for _, e := range d.chans.Emergencies() {
+		v := EmergencyView{EmergencyState: e}
+		if id, known := d.units.Resolve(avl.RadioID, e.RadioID); known {
+			v.Unit = id
+			if u, ok := d.units.Unit(id); ok {
+				v.UnitAlphaTag = u.AlphaTag
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 func (d *Daemon) handleReady(w http.ResponseWriter, r *http.Request) {
@@ -298,7 +322,7 @@ func (d *Daemon) handleNearest(w http.ResponseWriter, r *http.Request) {
 	out := make([]nearestResult, 0, len(res))
 	for _, x := range res {
 		out = append(out, nearestResult{Unit: x.Unit.ID, AlphaTag: x.Unit.AlphaTag, Status: x.Unit.Status,
-			DistanceM: x.DistanceM, FixAgeS: x.FixAge.Seconds(), Lat: x.Unit.Position.Lat, Lon: x.Unit.Position.Lon,
+			DistanceM: publish.Round(x.DistanceM, publish.TenthDecimals), FixAgeS: seconds(x.FixAge), Lat: x.Unit.Position.Lat, Lon: x.Unit.Position.Lon,
 			Stale: x.Unit.Stale.String()})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"class": "nearest", "v": 1, "units": out})
@@ -320,11 +344,8 @@ func (d *Daemon) handleChannels(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Daemon) handleEmergencies(w http.ResponseWriter, r *http.Request) {
-	var out []channels.EmergencyState
-	d.call(r.Context(), func() { out = d.chans.Emergencies() })
-	if out == nil {
-		out = []channels.EmergencyState{}
-	}
+	out := []EmergencyView{}
+	d.call(r.Context(), func() { out = d.emergencyViews() })
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -145,6 +145,7 @@ func (d *Daemon) applyFix(b *publish.Batch, f *avl.Fix) {
 			f.DeviceID, f.IDKind = id.id, id.kind
 		}
 	}
+	roundFix(f)
 	for _, c := range d.units.ApplyFix(*f) {
 		if c.Kind == avl.FixRejected {
 			d.metrics.FixRejections.WithLabelValues(c.Reason).Inc()
