@@ -118,14 +118,14 @@ type sinkStatus struct {
 
 // Status is the one-screen summary `radiogw status` prints.
 type Status struct {
-	Site        string                    `json:"site"`
-	Version     string                    `json:"version"`
-	Ready       bool                      `json:"ready"`
-	Sources     []sourceStatus            `json:"sources"`
-	Sinks       []sinkStatus              `json:"sinks"`
-	Units       map[string]int            `json:"units"`
-	Emergencies []EmergencyView           `json:"emergencies"`
-	InboxDepth  int                       `json:"inbox_depth"`
+	Site        string          `json:"site"`
+	Version     string          `json:"version"`
+	Ready       bool            `json:"ready"`
+	Sources     []sourceStatus  `json:"sources"`
+	Sinks       []sinkStatus    `json:"sinks"`
+	Units       map[string]int  `json:"units"`
+	Emergencies []EmergencyView `json:"emergencies"`
+	InboxDepth  int             `json:"inbox_depth"`
 }
 
 func (d *Daemon) status(ctx context.Context) (Status, error) {
