@@ -176,6 +176,7 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	name := rs.cfg.Name
 	frames := d.metrics.Frames.WithLabelValues(name)
 	bytes := d.metrics.FrameBytes.WithLabelValues(name)
+	d.metrics.FramesIgnored.WithLabelValues(name).Add(0)
 	// Every transport counter exists from the start at zero, so an alert
 	// rule can tell "no drops" from "not measured".
 	for _, what := range source.Counters {
@@ -226,9 +227,12 @@ func sourceEvent(kind, src, peer, detail string) publish.Event {
 func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	obs, err := rs.dec.Decode(f)
 	if err != nil {
-		reason := codec.Reason(err)
-		d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
-		if reason != "ignored" {
+		// A frame that decodes but carries nothing radiogw uses (a GSV
+		// sentence, an ARS keep-alive) is not an error.
+		if reason := codec.Reason(err); reason == codec.Ignored.Reason {
+			d.metrics.FramesIgnored.WithLabelValues(rs.cfg.Name).Inc()
+		} else {
+			d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
 			if n, ok := rs.logs.allow(); ok {
 				d.log.Warn("undecodable frame", "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
 					"err", err, "frame", printable(f.Data, 120), "suppressed", n)

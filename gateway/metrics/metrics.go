@@ -14,6 +14,7 @@ type Metrics struct {
 	Frames         *prometheus.CounterVec   // source
 	FrameBytes     *prometheus.CounterVec   // source
 	DecodeErrors   *prometheus.CounterVec   // source, reason
+	FramesIgnored  *prometheus.CounterVec   // source
 	SourceEvents   *prometheus.CounterVec   // source, event (reconnect, oversize, denied, ...)
 	SourceUp       *prometheus.GaugeVec     // source
 	Drops          *prometheus.CounterVec   // stage, reason
@@ -44,6 +45,7 @@ func New() *Metrics {
 		Frames:         f.counter("radiogw_frames_total", "Frames read, by source.", "source"),
 		FrameBytes:     f.counter("radiogw_frame_bytes_total", "Frame payload bytes read, by source.", "source"),
 		DecodeErrors:   f.counter("radiogw_decode_errors_total", "Frames that failed to decode, by source and reason.", "source", "reason"),
+		FramesIgnored:  f.counter("radiogw_frames_ignored_total", "Well-formed frames that carry nothing radiogw uses (a sentence type it does not track), by source.", "source"),
 		SourceEvents:   f.counter("radiogw_source_events_total", "Transport events (reconnect, oversize, denied, garbage, conn_rejected, idle_close), by source.", "source", "event"),
 		SourceUp:       f.gauge("radiogw_source_up", "1 while a source (or at least one of its connections) is up.", "source"),
 		Drops:          f.counter("radiogw_drops_total", "Data dropped or coalesced, by pipeline stage and reason.", "stage", "reason"),
