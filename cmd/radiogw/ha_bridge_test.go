@@ -285,4 +285,3 @@ func waitIn(t *testing.T, h *testsvc.Host, what string, ok func() bool) {
 	}
 	t.Fatalf("%s in %s did not come up", what, h.Name)
 }
-
