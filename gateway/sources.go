@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"strconv"
 	"sync"
@@ -36,7 +37,32 @@ type runningSource struct {
 	attempted   chan struct{} // closed when the first Up or Down arrives
 }
 
-func (rs *runningSource) markAttempted() { rs.attemptOnce.Do(func() { close(rs.attempted) }) }
+// markAttempted records the first Up or Down and reports whether this was it.
+func (rs *runningSource) markAttempted() (first bool) {
+	rs.attemptOnce.Do(func() { close(rs.attempted); first = true })
+	return first
+}
+
+// deviceGrace is how long a serial device may be missing at startup before
+// its absence is a warning: a USB adapter still being enumerated, or the
+// demo's simulator creating its pseudo-terminal.
+const deviceGrace = 30 * time.Second
+
+// awaitDevice logs a serial device that is not there yet at startup as
+// information, and warns only if it has not appeared within deviceGrace.
+// The source keeps retrying either way.
+func (d *Daemon) awaitDevice(rs *runningSource, err error) {
+	d.log.Info("serial device not present yet; retrying", "source", rs.cfg.Name, "device", rs.cfg.Device,
+		"warn_after", deviceGrace)
+	time.AfterFunc(deviceGrace, func() {
+		d.srcMu.Lock()
+		current := d.sources[rs.cfg.Name] == rs
+		d.srcMu.Unlock()
+		if up, _, _ := rs.state(); current && !up {
+			d.log.Warn("source down", "source", rs.cfg.Name, "peer", "", "err", err, "since", deviceGrace.String()+" ago")
+		}
+	})
+}
 
 // setUp records a transition and reports whether anything of the source is
 // still up.
@@ -197,14 +223,18 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 			d.in.pushEvent(sourceEvent("source_up", name, peer, ""))
 		},
 		Down: func(peer string, err error) {
-			rs.markAttempted()
+			first := rs.markAttempted()
 			if !rs.setUp(peer, false) {
 				d.metrics.SourceUp.WithLabelValues(name).Set(0)
 			}
 			detail := ""
 			if err != nil {
 				detail = err.Error()
-				d.log.Warn("source down", "source", name, "peer", peer, "err", err)
+				if first && rs.cfg.Type == "serial" && errors.Is(err, fs.ErrNotExist) {
+					d.awaitDevice(rs, err)
+				} else {
+					d.log.Warn("source down", "source", name, "peer", peer, "err", err)
+				}
 			} else {
 				d.log.Info("source closed", "source", name, "peer", peer) // shutdown, reload, peer hung up
 			}

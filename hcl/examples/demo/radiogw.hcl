@@ -59,8 +59,8 @@ source "udp" "lrrp" {
 
 # A simulated MDC-1200 decoder on a serial port: the simulator creates a
 # pseudo-terminal and links it here, as udev links a USB adapter under
-# /dev/serial/by-id. `make run` starts the simulator first, so the device is
-# there when radiogw opens it.
+# /dev/serial/by-id. Until it exists the source retries; a device missing
+# at startup is logged as information, and as a warning only after 30 s.
 source "serial" "console-tac1" {
   device  = "./data/console-tac1"
   baud    = 9600
