@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -107,4 +108,32 @@ channel "tac2" {
 		}
 	}
 	sub.mu.Unlock()
+}
+
+// A serial device missing at startup is information (a USB adapter still
+// being enumerated, the demo's simulator still starting); still missing 30 s
+// later it is a warning, once.
+func TestSerialDeviceMissingAtStartup(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	device := filepath.Join(s.dir, "usb-console1")
+	s.extra = fmt.Sprintf(`
+source "serial" "console1" {
+  device  = %q
+  baud    = 9600
+  codec   = "lines"
+  profile = "mdc1200-app-rpt"
+}
+`, device)
+	s.write(t)
+	p := s.start(t)
+	p.WaitOutput(t, `level=INFO msg="serial device not present yet; retrying" source=console1`, 10*time.Second)
+	time.Sleep(20 * time.Second)
+	if strings.Contains(p.Output(), "level=WARN") {
+		t.Fatalf("warned within 20 s of startup:\n%s", p.Output())
+	}
+	p.WaitOutput(t, `level=WARN msg="source down" source=console1`, 20*time.Second)
+	if n := strings.Count(p.Output(), "level=WARN"); n != 1 {
+		t.Errorf("%d warnings for one missing device, want 1:\n%s", n, p.Output())
+	}
 }
