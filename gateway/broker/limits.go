@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -25,48 +26,71 @@ const (
 
 var errConnectTooLarge = errors.New("mqtt: CONNECT packet larger than the limit")
 
-// connectGuard watches the fixed header of the first packet on a connection
-// and fails the read (closing the connection) when it announces more than
-// MaxConnectBytes. After that header it is a plain pass-through.
+// connectGuard watches the first packet on a connection. It fails the read
+// (closing the connection) when the fixed header announces more than
+// MaxConnectBytes, and reports a read deadline that expires before the whole
+// CONNECT has arrived: the deadline set at accept is the CONNECT timeout
+// (mochi replaces it with the keepalive once the CONNECT is read). After the
+// CONNECT it is a plain pass-through.
 type connectGuard struct {
 	net.Conn
-	done  bool
-	typed bool // the packet type byte was seen
-	n     int  // remaining-length bytes seen
-	mult  int
-	size  int
+	listener string
+	onEvent  func(listener, event string)
+	complete bool // the whole CONNECT packet was read
+	sized    bool // its remaining length is known
+	typed    bool // the packet type byte was seen
+	n        int  // remaining-length bytes seen
+	mult     int
+	size     int // the announced remaining length
+	body     int // body bytes seen
 }
 
-func guardConnect(c net.Conn) net.Conn { return &connectGuard{Conn: c, mult: 1} }
+func guardConnect(c net.Conn, listener string, onEvent func(listener, event string)) net.Conn {
+	return &connectGuard{Conn: c, mult: 1, listener: listener, onEvent: onEvent}
+}
 
 func (g *connectGuard) Read(p []byte) (int, error) {
 	n, err := g.Conn.Read(p)
-	for i := 0; i < n && !g.done; i++ {
-		if !g.typed {
+	for i := 0; i < n && !g.complete; i++ {
+		switch {
+		case !g.typed:
 			g.typed = true
-			continue
+		case !g.sized:
+			b := int(p[i])
+			g.size += (b & 0x7f) * g.mult
+			g.mult *= 128
+			g.n++
+			if g.size > MaxConnectBytes || (b&0x80 != 0 && g.n == 4) {
+				g.Conn.Close()
+				g.onEvent(g.listener, EventConnectTooLarge)
+				return 0, errConnectTooLarge
+			}
+			if b&0x80 == 0 {
+				g.sized = true
+				g.complete = g.size == 0
+			}
+		default:
+			take := min(n-i, g.size-g.body)
+			g.body += take
+			i += take - 1
+			g.complete = g.body >= g.size
 		}
-		b := int(p[i])
-		g.size += (b & 0x7f) * g.mult
-		g.mult *= 128
-		g.n++
-		if g.size > MaxConnectBytes || (b&0x80 != 0 && g.n == 4) {
-			g.Conn.Close()
-			return 0, errConnectTooLarge
-		}
-		if b&0x80 == 0 {
-			g.done = true
-		}
+	}
+	if err != nil && !g.complete && errors.Is(err, os.ErrDeadlineExceeded) {
+		g.onEvent(g.listener, EventConnectTimeout)
 	}
 	return n, err
 }
 
-// tcpListener is mochi's plain TCP listener plus the CONNECT guard.
+// tcpListener is mochi's plain TCP listener plus the CONNECT guard; its
+// net.Listener is guarded by netguard (caps, Accept retries).
 type tcpListener struct {
-	id    string
-	ln    net.Listener
-	conns connSet
-	once  sync.Once
+	id             string
+	ln             net.Listener
+	conns          connSet
+	once           sync.Once
+	connectTimeout time.Duration
+	onEvent        func(listener, event string)
 }
 
 func newTCPListener(id, addr string) (*tcpListener, error) {
@@ -86,15 +110,17 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 	for {
 		c, err := l.ln.Accept()
 		if err != nil {
-			return // closed
+			return // closed: netguard retries every other error
 		}
 		if !l.conns.add(c) {
 			c.Close()
 			continue
 		}
+		c.SetReadDeadline(time.Now().Add(l.connectTimeout))
 		go func() {
 			defer l.conns.remove(c)
-			establish(l.id, guardConnect(c))
+			defer c.Close() // frees the netguard slot whatever mochi did
+			establish(l.id, guardConnect(c, l.id, l.onEvent))
 		}()
 	}
 }
