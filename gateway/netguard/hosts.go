@@ -53,4 +53,6 @@ func (h Hosts) Allowed(hostport string) bool {
 	return h.names[normalHost(host)]
 }
 
-func normalHost(s string) string { return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".") }
+func normalHost(s string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+}
