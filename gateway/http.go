@@ -44,7 +44,17 @@ func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 	// few seconds.
 	d.http = &http.Server{Handler: d.guardHTTP(cfg, d.routes(cfg)), ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 30 * time.Second,
-		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelDebug)}
+		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelDebug),
+		// At the connection cap the oldest connection without a request in
+		// progress (a slowloris, an idle keep-alive) makes room.
+		ConnState: func(c net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateActive:
+				netguard.SetPending(c, false)
+			case http.StateIdle:
+				netguard.SetPending(c, true)
+			}
+		}}
 	if cfg.MQTT == nil && cfg.Broker.Auth && cfg.HTTP.ReadToken.Value() == "" {
 		for _, u := range cfg.Broker.Users {
 			if u.Role == broker.RoleDisplay {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"radiogw/gateway/netguard"
 )
 
 // Packet size limits. mochi has one global maximum, applied when a packet's
@@ -34,19 +36,21 @@ var errConnectTooLarge = errors.New("mqtt: CONNECT packet larger than the limit"
 // CONNECT it is a plain pass-through.
 type connectGuard struct {
 	net.Conn
-	listener string
-	onEvent  func(listener, event string)
-	complete bool // the whole CONNECT packet was read
-	sized    bool // its remaining length is known
-	typed    bool // the packet type byte was seen
-	n        int  // remaining-length bytes seen
-	mult     int
-	size     int // the announced remaining length
-	body     int // body bytes seen
+	slot        net.Conn // the accepted connection, whose cap slot stops being evictable once the CONNECT is in
+	listener    string
+	onEvent     func(listener, event string)
+	complete    bool // the whole CONNECT packet was read
+	established bool
+	sized       bool // its remaining length is known
+	typed       bool // the packet type byte was seen
+	n           int  // remaining-length bytes seen
+	mult        int
+	size        int // the announced remaining length
+	body        int // body bytes seen
 }
 
-func guardConnect(c net.Conn, listener string, onEvent func(listener, event string)) net.Conn {
-	return &connectGuard{Conn: c, mult: 1, listener: listener, onEvent: onEvent}
+func guardConnect(c, slot net.Conn, listener string, onEvent func(listener, event string)) net.Conn {
+	return &connectGuard{Conn: c, slot: slot, mult: 1, listener: listener, onEvent: onEvent}
 }
 
 func (g *connectGuard) Read(p []byte) (int, error) {
@@ -75,6 +79,10 @@ func (g *connectGuard) Read(p []byte) (int, error) {
 			i += take - 1
 			g.complete = g.body >= g.size
 		}
+	}
+	if g.complete && !g.established {
+		g.established = true
+		netguard.SetPending(g.slot, false)
 	}
 	if err != nil && !g.complete && errors.Is(err, os.ErrDeadlineExceeded) {
 		g.onEvent(g.listener, EventConnectTimeout)
@@ -120,7 +128,7 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 		go func() {
 			defer l.conns.remove(c)
 			defer c.Close() // frees the netguard slot whatever mochi did
-			establish(l.id, guardConnect(c, l.id, l.onEvent))
+			establish(l.id, guardConnect(c, c, l.id, l.onEvent))
 		}()
 	}
 }

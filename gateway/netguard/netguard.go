@@ -7,6 +7,7 @@
 package netguard
 
 import (
+	"container/list"
 	"errors"
 	"log/slog"
 	"net"
@@ -20,10 +21,11 @@ const (
 	EventAcceptError = "accept_error"      // Accept failed (EMFILE, ENFILE, ...) and was retried
 	EventRefusedMax  = "refused_max_conns" // the total cap was reached
 	EventRefusedAddr = "refused_per_addr"  // the remote address's cap was reached
+	EventEvicted     = "evicted_pending"   // the oldest pending connection was closed to admit a new one
 )
 
 // Events lists every event a Listener reports, for counters present at zero.
-var Events = []string{EventAcceptError, EventRefusedMax, EventRefusedAddr}
+var Events = []string{EventAcceptError, EventRefusedMax, EventRefusedAddr, EventEvicted}
 
 // Limits bound a listener's connections; zero means no cap.
 type Limits struct {
@@ -46,9 +48,10 @@ type Listener struct {
 	log     *slog.Logger
 	logs    *Every
 
-	mu     sync.Mutex
-	open   int
-	byAddr map[string]int
+	mu      sync.Mutex
+	open    int
+	byAddr  map[string]int
+	pending list.List // *conn not yet established, oldest first
 
 	failedAt atomic.Int64 // unix nanos of the last failed Accept; 0 once one succeeds
 	closed   atomic.Bool
@@ -90,7 +93,17 @@ func (l *Listener) Accept() (net.Conn, error) {
 		l.failedAt.Store(0)
 		backoff = 0
 		ip := remoteIP(c)
-		if event := l.admit(ip); event != "" {
+		gc := &conn{Conn: c, l: l, ip: ip}
+		event, evicted := l.admit(gc)
+		if evicted != nil {
+			evicted.Conn.Close() // its owner's Close frees the slot
+			l.onEvent(EventEvicted)
+			if n, ok := l.logs.Allow(EventEvicted); ok {
+				l.log.Warn("connection cap reached: closed the oldest connection that had not logged in or sent a request",
+					"listener", l.name, "remote", evicted.ip, "max_conns", l.limits.MaxConns, "suppressed", n)
+			}
+		}
+		if event != "" {
 			c.Close()
 			l.onEvent(event)
 			if n, ok := l.logs.Allow(event); ok {
@@ -99,7 +112,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 			}
 			continue
 		}
-		return &conn{Conn: c, l: l, ip: ip}, nil
+		return gc, nil
 	}
 }
 
@@ -128,26 +141,64 @@ func (l *Listener) Open() int {
 	return l.open
 }
 
-func (l *Listener) admit(ip string) string {
+// admit takes a slot for c, or says why not. At the total cap it evicts
+// the oldest pending connection instead of refusing: a flood of silent
+// connections then cannot keep a well-behaved client out, since that client
+// logs in (or sends its request) long before a thousand newer connections
+// push it to the front. The evicted connection is counted against the caps
+// until its owner closes it.
+func (l *Listener) admit(c *conn) (refused string, evicted *conn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.limits.MaxConns > 0 && l.open >= l.limits.MaxConns {
-		return EventRefusedMax
+	if l.limits.MaxPerAddr > 0 && l.byAddr[c.ip] >= l.limits.MaxPerAddr {
+		return EventRefusedAddr, nil
 	}
-	if l.limits.MaxPerAddr > 0 && l.byAddr[ip] >= l.limits.MaxPerAddr {
-		return EventRefusedAddr
+	if l.limits.MaxConns > 0 && l.open >= l.limits.MaxConns {
+		front := l.pending.Front()
+		if front == nil {
+			return EventRefusedMax, nil
+		}
+		evicted = l.pending.Remove(front).(*conn)
+		evicted.elem = nil
 	}
 	l.open++
-	l.byAddr[ip]++
-	return ""
+	l.byAddr[c.ip]++
+	c.elem = l.pending.PushBack(c)
+	return "", evicted
 }
 
-func (l *Listener) release(ip string) {
+func (l *Listener) release(c *conn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.open--
-	if l.byAddr[ip]--; l.byAddr[ip] <= 0 {
-		delete(l.byAddr, ip)
+	c.closed = true
+	if l.byAddr[c.ip]--; l.byAddr[c.ip] <= 0 {
+		delete(l.byAddr, c.ip)
+	}
+	if c.elem != nil {
+		l.pending.Remove(c.elem)
+		c.elem = nil
+	}
+}
+
+// SetPending marks an accepted connection as pending (it may be evicted at
+// the cap: accepted and not yet logged in, or an idle keep-alive) or as
+// established. Connections start pending. Other net.Conns are ignored.
+func SetPending(c net.Conn, pending bool) {
+	gc, ok := c.(*conn)
+	if !ok {
+		return
+	}
+	l := gc.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case gc.closed:
+	case pending && gc.elem == nil:
+		gc.elem = l.pending.PushBack(gc)
+	case !pending && gc.elem != nil:
+		l.pending.Remove(gc.elem)
+		gc.elem = nil
 	}
 }
 
@@ -165,14 +216,16 @@ func remoteIP(c net.Conn) string {
 // conn frees its slot once, on the first Close.
 type conn struct {
 	net.Conn
-	l    *Listener
-	ip   string
-	once sync.Once
+	l      *Listener
+	ip     string
+	once   sync.Once
+	elem   *list.Element // in l.pending while pending; guarded by l.mu
+	closed bool          // guarded by l.mu
 }
 
 func (c *conn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { c.l.release(c.ip) })
+	c.once.Do(func() { c.l.release(c) })
 	return err
 }
 
