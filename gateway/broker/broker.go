@@ -70,11 +70,12 @@ const (
 	EventWillDenied      = "will_denied"       // a login whose will topic it may not publish to
 	EventOriginRefused   = "origin_refused"    // WebSocket: a browser page of another origin
 	EventHostRefused     = "host_refused"      // WebSocket: a Host name not configured (DNS rebinding)
+	EventSlowConsumer    = "slow_consumer"     // disconnected: more than MaxClientBacklog queued for it
 )
 
 // Events lists every event per listener, for counters present at zero.
 var Events = append(append([]string{}, netguard.Events...),
-	EventConnectTimeout, EventConnectTooLarge, EventWillDenied, EventOriginRefused, EventHostRefused)
+	EventConnectTimeout, EventConnectTooLarge, EventWillDenied, EventOriginRefused, EventHostRefused, EventSlowConsumer)
 
 // Listener names in events.
 const (

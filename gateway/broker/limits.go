@@ -1,7 +1,9 @@
 package broker
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"radiogw/gateway/netguard"
 )
@@ -16,7 +19,7 @@ import (
 // Packet size limits. mochi has one global maximum, applied when a packet's
 // header is read and before its buffer is allocated; radiogw adds a much
 // smaller one for the first packet (CONNECT), so a client that has not
-// logged in cannot make the daemon allocate more than a few kilobytes.
+// logged in cannot make the daemon allocate more than MaxConnectBytes.
 const (
 	// MaxPacketBytes bounds every packet from a logged-in client. radiogw's
 	// own map publish is the largest legitimate packet (about 380 bytes per
@@ -26,68 +29,99 @@ const (
 	MaxConnectBytes = 64 << 10
 )
 
-var errConnectTooLarge = errors.New("mqtt: CONNECT packet larger than the limit")
+var (
+	errConnectTooLarge = errors.New("mqtt: CONNECT packet larger than the limit")
+	errNotConnect      = errors.New("mqtt: first packet is not CONNECT")
+)
 
-// connectGuard watches the first packet on a connection. It fails the read
-// (closing the connection) when the fixed header announces more than
-// MaxConnectBytes, and reports a read deadline that expires before the whole
-// CONNECT has arrived: the deadline set at accept is the CONNECT timeout
-// (mochi replaces it with the keepalive once the CONNECT is read). After the
-// CONNECT it is a plain pass-through.
-type connectGuard struct {
-	net.Conn
-	slot        net.Conn // the accepted connection, whose cap slot stops being evictable once the CONNECT is in
-	listener    string
-	onEvent     func(listener, event string)
-	complete    bool // the whole CONNECT packet was read
-	established bool
-	sized       bool // its remaining length is known
-	typed       bool // the packet type byte was seen
-	n           int  // remaining-length bytes seen
-	mult        int
-	size        int // the announced remaining length
-	body        int // body bytes seen
-}
-
-func guardConnect(c, slot net.Conn, listener string, onEvent func(listener, event string)) net.Conn {
-	return &connectGuard{Conn: c, slot: slot, mult: 1, listener: listener, onEvent: onEvent}
-}
-
-func (g *connectGuard) Read(p []byte) (int, error) {
-	n, err := g.Conn.Read(p)
-	for i := 0; i < n && !g.complete; i++ {
+// readConnect reads a connection's first packet, which must be a CONNECT
+// of at most MaxConnectBytes, before mochi sees the connection. mochi gives
+// every connection a client with an 8,192-slot outbound queue and two
+// goroutines before it has read a byte; reading the CONNECT here means a
+// connection that never logs in costs one goroutine and a few kilobytes,
+// and the read deadline set at accept bounds how long it may take. It
+// returns the packet's bytes, to be replayed to mochi, or why it failed
+// (also reported through onEvent).
+func readConnect(c net.Conn, listener string, onEvent func(listener, event string)) ([]byte, error) {
+	hdr := make([]byte, 1, 5)
+	var err error
+	defer func() {
 		switch {
-		case !g.typed:
-			g.typed = true
-		case !g.sized:
-			b := int(p[i])
-			g.size += (b & 0x7f) * g.mult
-			g.mult *= 128
-			g.n++
-			if g.size > MaxConnectBytes || (b&0x80 != 0 && g.n == 4) {
-				g.Conn.Close()
-				g.onEvent(g.listener, EventConnectTooLarge)
-				return 0, errConnectTooLarge
-			}
-			if b&0x80 == 0 {
-				g.sized = true
-				g.complete = g.size == 0
-			}
-		default:
-			take := min(n-i, g.size-g.body)
-			g.body += take
-			i += take - 1
-			g.complete = g.body >= g.size
+		case errors.Is(err, errConnectTooLarge):
+			onEvent(listener, EventConnectTooLarge)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			onEvent(listener, EventConnectTimeout)
+		}
+	}()
+	if _, err = io.ReadFull(c, hdr[:1]); err != nil {
+		return nil, err
+	}
+	if hdr[0]>>4 != packets.Connect {
+		err = errNotConnect
+		return nil, err
+	}
+	size, mult := 0, 1
+	for i := 0; ; i++ {
+		var b [1]byte
+		if _, err = io.ReadFull(c, b[:]); err != nil {
+			return nil, err
+		}
+		hdr = append(hdr, b[0])
+		size += int(b[0]&0x7f) * mult
+		mult *= 128
+		if size > MaxConnectBytes || (b[0]&0x80 != 0 && i == 3) {
+			err = errConnectTooLarge
+			return nil, err
+		}
+		if b[0]&0x80 == 0 {
+			break
 		}
 	}
-	if g.complete && !g.established {
-		g.established = true
-		netguard.SetPending(g.slot, false)
+	// Grown as bytes arrive: a header that announces 64 KiB costs nothing
+	// until the bytes are sent.
+	pk := bytes.NewBuffer(hdr)
+	var n int64
+	if n, err = pk.ReadFrom(io.LimitReader(c, int64(size))); err == nil && n < int64(size) {
+		err = io.ErrUnexpectedEOF
 	}
-	if err != nil && !g.complete && errors.Is(err, os.ErrDeadlineExceeded) {
-		g.onEvent(g.listener, EventConnectTimeout)
+	if err != nil {
+		return nil, err
 	}
-	return n, err
+	return pk.Bytes(), nil
+}
+
+// replayConn hands mochi the CONNECT that readConnect took off the wire,
+// then the rest of the connection.
+type replayConn struct {
+	net.Conn
+	pre []byte
+}
+
+func (r *replayConn) Read(p []byte) (int, error) {
+	if len(r.pre) > 0 {
+		n := copy(p, r.pre)
+		r.pre = r.pre[n:]
+		return n, nil
+	}
+	return r.Conn.Read(p)
+}
+
+// establishAfterConnect reads the CONNECT of conn (whose read deadline is
+// the CONNECT timeout), marks its cap slot established, and hands it to
+// mochi. slot is the accepted connection the caps count.
+func establishAfterConnect(establish listeners.EstablishFn, id string, conn, slot net.Conn,
+	onEvent func(listener, event string)) error {
+	pk, err := readConnect(conn, id, onEvent)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	netguard.SetPending(slot, false)
+	q := newQueuedConn(conn, MaxClientBacklog, func() { onEvent(id, EventSlowConsumer) })
+	err = establish(id, &replayConn{Conn: q, pre: pk})
+	q.Close()
+	q.wait(flushOnClose + time.Second)
+	return err
 }
 
 // tcpListener is mochi's plain TCP listener plus the CONNECT guard; its
@@ -128,7 +162,7 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 		go func() {
 			defer l.conns.remove(c)
 			defer c.Close() // frees the netguard slot whatever mochi did
-			establish(l.id, guardConnect(c, c, l.id, l.onEvent))
+			establishAfterConnect(establish, l.id, c, c, l.onEvent)
 		}()
 	}
 }

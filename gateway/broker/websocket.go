@@ -114,8 +114,8 @@ func (l *wsListener) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	defer l.conns.remove(c.UnderlyingConn())
 	c.UnderlyingConn().SetReadDeadline(time.Now().Add(l.connectTimeout))
-	conn := guardConnect(&wsConn{Conn: c.UnderlyingConn(), c: c}, c.UnderlyingConn(), l.id, l.onEvent)
-	if err := l.establish(l.id, conn); err != nil && l.log != nil {
+	conn := &wsConn{Conn: c.UnderlyingConn(), c: c}
+	if err := establishAfterConnect(l.establish, l.id, conn, c.UnderlyingConn(), l.onEvent); err != nil && l.log != nil {
 		l.log.Debug("websocket client ended", "err", err)
 	}
 }
