@@ -11,6 +11,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/mochi-mqtt/server/v2/packets"
 
@@ -1087,5 +1089,55 @@ func TestSecuritySlowSubscriberDrops(t *testing.T) {
 	}
 	if s.p.Exited() {
 		t.Fatal("radiogw exited")
+	}
+}
+
+// The wall map as a dispatch center deploys it with the install example:
+// broker logins and a read token. Chromium opens the page with the read
+// token in the fragment: the page fetches /config.json with it, gets the
+// display login, and goes live over the WebSocket listener; the token
+// leaves the address bar. Opened without the token, the page says it needs
+// one, and the display password never reaches it.
+func TestSecurityWallMapReadToken(t *testing.T) {
+	const chromium = "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("this test needs Debian's chromium at %s: apt-get install -y chromium (%v)", chromium, err)
+	}
+	s := startBrokerSite(t, true, "", "  read_token_env = \"LS_READ\"\n")
+	run := func(url string, checks func(ctx context.Context)) {
+		t.Helper()
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+			chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()))
+		defer cancelAlloc()
+		ctx, cancel := chromedp.NewContext(alloc)
+		defer cancel()
+		ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+		defer cancelT()
+		if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+			t.Fatalf("load %s: %v", url, err)
+		}
+		checks(ctx)
+	}
+	poll := func(ctx context.Context, what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			conn, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("conn").textContent`))
+			t.Fatalf("%s: %v (page says %q)", what, err, conn)
+		}
+	}
+	run(s.base()+"/#token="+lsRead, func(ctx context.Context) {
+		poll(ctx, "page live with the display login", `document.getElementById("conn").textContent === "live"`)
+		href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+		if strings.Contains(href, lsRead) {
+			t.Errorf("the read token stayed in the address bar: %s", href)
+		}
+	})
+	run(s.base()+"/", func(ctx context.Context) {
+		poll(ctx, "page asks for the read token", `document.getElementById("conn").textContent.includes("read token")`)
+	})
+	m := scrapeWith(t, s.httpPort, lsRead)
+	if got := m.get("radiogw_http_events_total", `event="read_unauthorized"`); got < 1 {
+		t.Errorf("the page's unauthorised config.json fetch was not counted (%g)", got)
 	}
 }
