@@ -88,6 +88,8 @@ func (d *Daemon) routes(cfg *hcl.Config) http.Handler {
 	read("GET /api/v1/emergencies", d.handleEmergencies)
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/ack", d.authorized(cfg, d.handleAck("ack")))
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", d.authorized(cfg, d.handleAck("clear")))
+	read("GET /api/v1/role", d.handleRole)
+	mux.HandleFunc("POST /api/v1/role", d.handleSetRole(cfg))
 	if cfg.HTTP.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", d.loopbackOnly(pprof.Index))
 		mux.HandleFunc("GET /debug/pprof/profile", d.loopbackOnly(pprof.Profile))

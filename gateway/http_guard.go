@@ -21,7 +21,7 @@ const (
 
 // commandResults are every result label of radiogw_commands_total.
 var commandResults = []string{"ok", "unknown_emergency", "rejected", "unknown_topic", "too_large", "malformed",
-	"bad_id", "bad_by", "unauthorized", "no_token_configured"}
+	"bad_id", "bad_by", "unauthorized", "no_token_configured", "role_not_loopback"}
 
 // initRefusalCounters makes every refusal counter present at zero.
 func (d *Daemon) initRefusalCounters() {

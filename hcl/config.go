@@ -27,6 +27,7 @@ type Config struct {
 	HTTP       HTTP
 	Storage    Storage
 	Log        Log
+	HA         *HA // nil: a single instance, always active
 
 	// Breadcrumbs is how many recent fixes each unit keeps for its trail;
 	// Load sets DefaultBreadcrumbs when absent, 0 keeps none.
@@ -230,6 +231,19 @@ type HTTP struct {
 	MaxConns     int // open connections
 	MaxPerAddr   int // open connections from one IP address
 }
+
+// HA makes this instance one of an active/standby pair behind a keepalived
+// virtual IP (docs/SCALING.md). Role is the role it starts in; keepalived's
+// notify script switches it with `radiogw role`.
+type HA struct {
+	Role string // RoleActive or RoleStandby
+}
+
+// HA roles.
+const (
+	RoleActive  = "active"
+	RoleStandby = "standby"
+)
 
 // Storage configures the outbox and the snapshot.
 type Storage struct {

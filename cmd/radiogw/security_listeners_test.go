@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -562,6 +563,16 @@ func TestSecurityReadTokenAndDisplayLogin(t *testing.T) {
 	}
 	if s.p.Exited() {
 		t.Fatal("radiogw exited")
+	}
+
+	// `radiogw status` takes the read token from a file.
+	tokFile := filepath.Join(t.TempDir(), "http-read.token")
+	os.WriteFile(tokFile, []byte(lsRead+"\n"), 0o600)
+	if out, code := runCLI(t, "status", "-addr", b, "-token-file", tokFile); code != 0 || !strings.Contains(out, "READY") {
+		t.Errorf("radiogw status with the read token: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI(t, "status", "-addr", b, "-token-file", ""); code != 1 || !strings.Contains(out, "read token") {
+		t.Errorf("radiogw status without the read token: exit %d\n%s", code, out)
 	}
 
 	// Without a read token nobody is authorised, so nobody gets the login.
