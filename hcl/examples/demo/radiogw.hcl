@@ -4,6 +4,11 @@
 # No influx block: time series stay in the on-disk outbox under ./data and can
 # be replayed into InfluxDB later. Channels and units live in channels.d/*.hcl.
 #
+# The demo's broker has no logins (auth = false), on loopback only: any
+# process on this machine can publish forged units, acknowledgements and
+# status to it. A site installs from hcl/examples/install, which requires
+# logins.
+#
 # `make run` (.ci/demo) runs a copy of this directory under ./data with every
 # port below moved to a free one when it is taken (a system mosquitto on 1883,
 # another service on 8080), and prints the ports it chose.
