@@ -16,6 +16,7 @@ import (
 	"radiogw/gateway/publish"
 	"radiogw/gateway/source"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // runningSource is one started transport with its decoder.
@@ -27,6 +28,7 @@ type runningSource struct {
 	done     chan struct{}
 	lastSeen atomic.Int64 // unix nanos of the last frame
 	logs     *rateLimiter
+	nameLogs *rateLimiter // refused names (topicname)
 
 	mu  sync.Mutex
 	err error           // why Run gave up, for a fatal startup failure
@@ -97,7 +99,7 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if err != nil {
 		return nil, err // names the source already
 	}
-	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second),
+	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second), nameLogs: newRateLimiter(10 * time.Second),
 		attempted: make(chan struct{}), up: map[string]bool{}}, nil
 }
 
@@ -181,6 +183,12 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	for _, what := range source.Counters {
 		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
 	}
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues(name, reason).Add(0)
+	}
+	for _, ev := range []string{"refused", "expired"} {
+		d.metrics.UnlistedUnits.WithLabelValues(name, ev).Add(0)
+	}
 	return source.Hooks{
 		Emit: func(f frame.Frame) {
 			frames.Inc()
@@ -238,6 +246,15 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	// A decoder may return what it could read alongside an error.
 	if !obs.Empty() {
 		d.mapTalkgroups(&obs)
+		filterNames(&obs, func(reason, name string) {
+			d.metrics.NamesRejected.WithLabelValues(rs.cfg.Name, reason).Inc()
+			if n, ok := rs.nameLogs.allow(); ok {
+				d.log.Warn("name refused: it cannot be an MQTT topic level", "source", rs.cfg.Name, "peer", f.Peer,
+					"reason", reason, "name", printable([]byte(name), 80), "suppressed", n)
+			}
+		})
+	}
+	if !obs.Empty() {
 		d.in.pushFrom(rs.cfg.Name, f.Peer, &obs)
 	}
 }
