@@ -16,7 +16,9 @@ import (
 // trackerConfigs translates the HCL configuration into the trackers' own
 // configuration, loading the geofence files.
 func trackerConfigs(cfg *hcl.Config) (avl.Config, channels.Config, error) {
-	ac := avl.Config{Types: map[string]avl.TypePolicy{}, Breadcrumbs: cfg.Breadcrumbs}
+	ac := avl.Config{Types: map[string]avl.TypePolicy{}, Breadcrumbs: cfg.Breadcrumbs,
+		Unlisted: avl.UnlistedLimits{MaxPerSource: cfg.Unlisted.MaxPerSource, MaxTotal: cfg.Unlisted.MaxTotal,
+			Expire: cfg.Unlisted.Expire, Grace: cfg.Unlisted.Grace}}
 	if cfg.Breadcrumbs == 0 {
 		ac.Breadcrumbs = avl.NoBreadcrumbs // hcl has applied its default: 0 is the technician's
 	}

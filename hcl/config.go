@@ -26,11 +26,21 @@ type Config struct {
 	Influx     *Influx   // nil: outbox only, exportable later
 	HTTP       HTTP
 	Storage    Storage
+	Unlisted   Unlisted
 	Log        Log
 
 	// Breadcrumbs is how many recent fixes each unit keeps for its trail;
 	// Load sets DefaultBreadcrumbs when absent, 0 keeps none.
 	Breadcrumbs int
+}
+
+// Unlisted bounds the units not in the roster (unlisted { }): anyone who
+// can reach a source can invent them.
+type Unlisted struct {
+	MaxPerSource int           // default DefaultUnlistedPerSource
+	MaxTotal     int           // default DefaultUnlistedTotal
+	Expire       bool          // default true
+	Grace        time.Duration // after the type's lost threshold; default DefaultUnlistedGrace
 }
 
 // Source types.

@@ -11,14 +11,15 @@ type rawMain struct {
 	Site      string    `hcl:"site"`
 	SiteRange hcl.Range `hcl:"site,attr_range"`
 
-	Breadcrumbs      *int        `hcl:"breadcrumbs,optional"`
-	BreadcrumbsRange hcl.Range   `hcl:"breadcrumbs,attr_range"`
-	Log              *rawLog     `hcl:"log,block"`
-	Storage          *rawStorage `hcl:"storage,block"`
-	HTTP             *rawHTTP    `hcl:"http,block"`
-	MQTT             *rawMQTT    `hcl:"mqtt,block"`
-	Broker           *rawBroker  `hcl:"broker,block"`
-	Influx           *rawInflux  `hcl:"influx,block"`
+	Breadcrumbs      *int         `hcl:"breadcrumbs,optional"`
+	BreadcrumbsRange hcl.Range    `hcl:"breadcrumbs,attr_range"`
+	Log              *rawLog      `hcl:"log,block"`
+	Storage          *rawStorage  `hcl:"storage,block"`
+	Unlisted         *rawUnlisted `hcl:"unlisted,block"`
+	HTTP             *rawHTTP     `hcl:"http,block"`
+	MQTT             *rawMQTT     `hcl:"mqtt,block"`
+	Broker           *rawBroker   `hcl:"broker,block"`
+	Influx           *rawInflux   `hcl:"influx,block"`
 
 	// Same fields as rawFragment: gohcl ignores embedded structs.
 	Sources      []rawSource      `hcl:"source,block"`
@@ -61,6 +62,15 @@ type rawStorage struct {
 	MaxBytesRange hcl.Range      `hcl:"max_bytes,attr_range"`
 	MaxAge        *hcl.Attribute `hcl:"max_age,optional"`
 	SnapshotEvery *hcl.Attribute `hcl:"snapshot_every,optional"`
+}
+
+type rawUnlisted struct {
+	MaxPerSource      *int           `hcl:"max_per_source,optional"`
+	MaxPerSourceRange hcl.Range      `hcl:"max_per_source,attr_range"`
+	MaxTotal          *int           `hcl:"max_total,optional"`
+	MaxTotalRange     hcl.Range      `hcl:"max_total,attr_range"`
+	Expire            *bool          `hcl:"expire,optional"`
+	Grace             *hcl.Attribute `hcl:"grace,optional"`
 }
 
 type rawHTTP struct {

@@ -77,6 +77,32 @@ func (b *builder) buildStorage(r *rawStorage) {
 	b.cfg.DataDir = s.Dir
 }
 
+// Defaults of the unlisted { } block: room for a mid-size site with no
+// roster at all (every unit unlisted), while a flood of invented IDs stays
+// at a few tens of megabytes and as many retained topics.
+const (
+	DefaultUnlistedPerSource = 10000
+	DefaultUnlistedTotal     = 20000
+	DefaultUnlistedGrace     = time.Hour
+)
+
+func (b *builder) buildUnlisted(r *rawUnlisted) {
+	if r == nil {
+		r = &rawUnlisted{}
+	}
+	u := Unlisted{
+		MaxPerSource: positive(b.d, r.MaxPerSource, r.MaxPerSourceRange, "max_per_source", DefaultUnlistedPerSource),
+		MaxTotal:     positive(b.d, r.MaxTotal, r.MaxTotalRange, "max_total", DefaultUnlistedTotal),
+		Expire:       r.Expire == nil || *r.Expire,
+		Grace:        b.d.duration(r.Grace, DefaultUnlistedGrace),
+	}
+	if u.MaxPerSource > u.MaxTotal {
+		b.d.add(r.MaxPerSourceRange, "Invalid max_per_source",
+			"unlisted max_per_source (%d) must not exceed max_total (%d).", u.MaxPerSource, u.MaxTotal)
+	}
+	b.cfg.Unlisted = u
+}
+
 func (b *builder) buildHTTP(r *rawHTTP) {
 	if r == nil {
 		b.cfg.HTTP = HTTP{Listen: DefaultHTTPListen}
