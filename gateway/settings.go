@@ -90,7 +90,7 @@ func sourceConfig(s hcl.Source) source.Config {
 		s.KeepaliveEvery = 0 // the interval means nothing without a keepalive line
 	}
 	return source.Config{Type: s.Type, Name: s.Name, Framing: s.Framing, MaxFrame: s.MaxFrame,
-		Listen: s.Listen, Allow: s.Allow, MaxConns: s.MaxConns, IdleTimeout: s.IdleTimeout,
+		Listen: s.Listen, Allow: s.Allow, MaxConns: s.MaxConns, MaxPerPeer: s.MaxConnsPerPeer, IdleTimeout: s.IdleTimeout,
 		Address: s.Address, Keepalive: s.Keepalive, KeepaliveEvery: s.KeepaliveEvery, ReadTimeout: s.ReadTimeout,
 		Device: s.Device, Baud: s.Baud, DataBits: s.DataBits, Parity: s.Parity, StopBits: s.StopBits,
 		Startup: s.Startup}

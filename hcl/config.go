@@ -72,10 +72,11 @@ type Source struct {
 	MaxFrame int    // bytes; default 4096
 
 	// udp, tcp_listen
-	Listen      string
-	Allow       []string // CIDRs; empty allows all
-	MaxConns    int
-	IdleTimeout time.Duration
+	Listen          string
+	Allow           []string // CIDRs; empty allows all
+	MaxConns        int
+	MaxConnsPerPeer int           // tcp_listen: connections from one address
+	IdleTimeout     time.Duration // tcp_listen: default DefaultIdleTimeout; "0s" never
 	// tcp_client
 	Address        string
 	Keepalive      string // line sent periodically, optional

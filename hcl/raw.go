@@ -193,6 +193,8 @@ type rawTCPListen struct {
 	AllowRange    hcl.Range      `hcl:"allow,attr_range"`
 	MaxConns      *int           `hcl:"max_conns,optional"`
 	MaxConnsRange hcl.Range      `hcl:"max_conns,attr_range"`
+	MaxPerPeer    *int           `hcl:"max_conns_per_peer,optional"`
+	MaxPerPeerRng hcl.Range      `hcl:"max_conns_per_peer,attr_range"`
 	IdleTimeout   *hcl.Attribute `hcl:"idle_timeout,optional"`
 }
 

@@ -50,6 +50,7 @@ type Config struct {
 	Listen         string
 	Allow          []string
 	MaxConns       int
+	MaxPerPeer     int // tcp_listen: connections from one address; 0 means MaxConns
 	IdleTimeout    time.Duration
 	Address        string
 	Keepalive      string
