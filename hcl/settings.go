@@ -125,6 +125,9 @@ var mqttSchemes = []string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}
 
 // mqttBroker checks a broker URL has a scheme paho accepts and a host part.
 func (d *diags) mqttBroker(url string, rng hcl.Range) {
+	if d.inlineCredentials("MQTT broker URL", url, rng, "password_file") {
+		return
+	}
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok || rest == "" || !slices.Contains(mqttSchemes, scheme) {
 		d.add(rng, "Invalid MQTT broker URL",
@@ -211,7 +214,9 @@ func (b *builder) buildInflux(r *rawInflux) {
 		Timeout:    b.d.duration(r.Timeout, DefaultInfluxTimeout),
 		GZip:       r.GZip,
 	}
-	if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
+	if b.d.inlineCredentials("InfluxDB URL", r.URL, r.URLRange, "token_file") {
+		// reported; the URL is not echoed
+	} else if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
 		b.d.add(r.URLRange, "Invalid InfluxDB URL", "%q must start with http:// or https://.", r.URL)
 	}
 	b.cfg.Influx = in
