@@ -28,7 +28,7 @@ type runningSource struct {
 	done     chan struct{}
 	lastSeen atomic.Int64 // unix nanos of the last frame
 	logs     *rateLimiter
-	nameLogs *rateLimiter // refused names (topicname)
+	nameLogs *rateLimiter  // refused names (topicname)
 	churn    *churnLimiter // peer connects and disconnects
 
 	mu  sync.Mutex
