@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -177,7 +178,16 @@ source "udp" "taip" {
 // 60,000 invented unit IDs from one peer: the unlisted cap holds, refusals
 // are counted, RSS and retained topics stay bounded, and a roster modem's
 // fixes still reach MQTT promptly during the flood.
+//
+// Latency and memory are a production property, so this test runs the
+// production build (no -race), or RADIOGW_FAULT_BINARY.
 func TestSecurityWireUnlistedFlood(t *testing.T) {
+	saved := binary
+	binary = plainBinary(t)
+	if b := os.Getenv("RADIOGW_FAULT_BINARY"); b != "" {
+		binary, _ = filepath.Abs(b)
+	}
+	t.Cleanup(func() { binary = saved })
 	s := newSite(t)
 	const perSource, total = 500, 800
 	s.extra = fmt.Sprintf("\nunlisted {\n  max_per_source = %d\n  max_total      = %d\n}\n", perSource, total)
@@ -288,11 +298,13 @@ func TestSecurityWireUnlistedFlood(t *testing.T) {
 	t.Logf("flood of %d invented IDs in %s: %g refused, %d retained unit topics; RSS %d → %d MiB; roster modem: %d fixes, median %s, worst %s",
 		fakes, floodTime.Round(time.Millisecond), refused, retained, rssBefore>>20, rssAfter>>20, len(ds),
 		med.Round(time.Millisecond), worst.Round(time.Millisecond))
-	if med > 100*time.Millisecond {
-		t.Errorf("the roster modem's fixes took %s (median) to reach MQTT during the flood, want ≤ 100 ms", med)
+	// One outlier is forgiven: this machine's two cores are shared with
+	// other test runs.
+	if second := ds[len(ds)-2]; second > 100*time.Millisecond {
+		t.Errorf("the roster modem's fixes took up to %s to reach MQTT during the flood, want ≤ 100 ms: %v", second, ds)
 	}
-	// Uncapped, 60,000 units took this -race binary well over 600 MB.
-	if grown > 150 {
+	// Uncapped, 60,000 units took the production build from 22 to 630 MB.
+	if grown > 100 {
 		t.Errorf("RSS grew %d MiB under the flood", grown)
 	}
 	if got := status.list(); len(got) != 1 {
@@ -638,6 +650,28 @@ func TestSecurityWireForgetUnit(t *testing.T) {
 	if got := scrape(t, s.httpPort).get("radiogw_units_forgotten_total"); got != 2 {
 		t.Errorf("units forgotten %g, want 2", got)
 	}
+}
+
+var (
+	plainOnce sync.Once
+	plainPath string
+	plainErr  error
+)
+
+// plainBinary is radiogw built without -race, once per test run.
+func plainBinary(t *testing.T) string {
+	t.Helper()
+	plainOnce.Do(func() {
+		plainPath = filepath.Join(filepath.Dir(binary), "radiogw-plain")
+		out, err := exec.Command("go", "build", "-o", plainPath, ".").CombinedOutput()
+		if err != nil {
+			plainErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if plainErr != nil {
+		t.Fatalf("build radiogw without -race: %v", plainErr)
+	}
+	return plainPath
 }
 
 // runCLIEnv is runCLI with extra environment.
