@@ -2,6 +2,7 @@ package avl
 
 import (
 	"maps"
+	"sort"
 	"time"
 )
 
@@ -66,4 +67,48 @@ func (t *Tracker) remove(s *unitState) {
 			delete(t.unlisted, s.origin)
 		}
 	}
+}
+
+// TrimUnlisted removes the unlisted units over the caps, the longest silent
+// first, counting them as refused: a snapshot written before the caps (or
+// under higher ones) must not bring back a flood of invented units. It
+// returns them as UnitRemoved, ordered by ID.
+func (t *Tracker) TrimUnlisted(now time.Time) []Change {
+	l := &t.limits
+	if l.MaxPerSource <= 0 && l.MaxTotal <= 0 {
+		return nil
+	}
+	var all []*unitState
+	for _, s := range t.units {
+		if s.u.Unlisted {
+			all = append(all, s)
+		}
+	}
+	// Newest first: the ones kept are the ones still reporting.
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i].lastReport(), all[j].lastReport()
+		if !a.Equal(b) {
+			return a.After(b)
+		}
+		return all[i].u.ID < all[j].u.ID
+	})
+	kept := map[string]int{}
+	total := 0
+	var gone []*unitState
+	for _, s := range all {
+		if (l.MaxPerSource > 0 && kept[s.origin] >= l.MaxPerSource) || (l.MaxTotal > 0 && total >= l.MaxTotal) {
+			gone = append(gone, s)
+			continue
+		}
+		kept[s.origin]++
+		total++
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i].u.ID < gone[j].u.ID })
+	out := make([]Change, 0, len(gone))
+	for _, s := range gone {
+		t.remove(s)
+		t.refused[s.origin]++
+		out = append(out, Change{Kind: UnitRemoved, Time: now, Unit: s.u.Clone()})
+	}
+	return out
 }

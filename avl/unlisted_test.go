@@ -100,3 +100,24 @@ func hasKind(cs []Change, k ChangeKind) bool {
 	}
 	return false
 }
+
+func TestTrimUnlisted(t *testing.T) {
+	tr := NewTracker(testConfig())
+	for i := range 6 {
+		tr.ApplyFix(fix(fmt.Sprintf("X%d", i), float64(i), 0, 0))
+	}
+	tr.ApplyFix(fix("4521", 0, 0, 0))
+	cfg := testConfig()
+	cfg.Unlisted = UnlistedLimits{MaxPerSource: 4, MaxTotal: 4}
+	tr.Reconfigure(cfg, time.Time{})
+	gone := tr.TrimUnlisted(t0)
+	if len(gone) != 2 || gone[0].Unit.ID != "X0" || gone[1].Unit.ID != "X1" {
+		t.Fatalf("trimmed %v, want the two longest silent X0 X1", gone)
+	}
+	if _, ok := tr.Unit("2A12"); !ok {
+		t.Error("the roster unit went")
+	}
+	if refused, _ := tr.UnlistedCounts(); refused["avl-udp"] != 2 {
+		t.Errorf("refused %v", refused)
+	}
+}

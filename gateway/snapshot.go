@@ -382,6 +382,12 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 // retained topics are complete from the first second.
 func (d *Daemon) publishRestored() {
 	var b publish.Batch
+	// Over the unlisted caps (a snapshot from before them, or a lower cap
+	// now): the longest silent go, and their retained topics with them.
+	if gone := d.units.TrimUnlisted(time.Now()); len(gone) > 0 {
+		d.log.Warn("snapshot: unlisted units over the cap not restored", "units", len(gone))
+		b.Units = append(b.Units, gone...)
+	}
 	for _, u := range d.units.Units() {
 		b.Units = append(b.Units, avl.Change{Kind: avl.UnitUpdated, Time: u.Updated, Unit: u})
 	}

@@ -681,3 +681,46 @@ func runCLIEnv(t *testing.T, env []string, args ...string) (string, int) {
 	code := p.Wait(t, 30*time.Second)
 	return p.Output(), code
 }
+
+// A snapshot holding more unlisted units than the caps now allow (one
+// written before them, or under higher ones) brings back only the most
+// recently heard; the rest are counted and their retained topics deleted.
+func TestSecurityWireSnapshotOverUnlistedCap(t *testing.T) {
+	mosq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{}) // keeps retained messages across radiogw's restart
+	s := newSite(t)
+	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mosq.Addr)
+	s.write(t)
+	p := s.start(t)
+	now := time.Now()
+	var lines []string
+	for i := 0; i < 6; i++ {
+		lines = append(lines, rmc(fmt.Sprintf("OLD%03d", i), now.Add(time.Duration(i-10)*time.Second), 33.7, -117.8+0.01*float64(i)))
+	}
+	sendUDP(t, s.udpPort, lines...)
+	sub := subscribe(t, mosq.Addr, "radiogw/test/units/#")
+	sub.waitTopic(t, "radiogw/test/units/OLD005", 10*time.Second, func(b []byte) bool { return len(b) > 0 })
+	sub.waitTopic(t, "radiogw/test/units/OLD000", 10*time.Second, func(b []byte) bool { return len(b) > 0 })
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	p.Wait(t, 30*time.Second)
+
+	s.extra = "\nunlisted {\n  max_per_source = 3\n  max_total      = 3\n}\n"
+	s.write(t)
+	s.start(t)
+	for i := 0; i < 3; i++ {
+		sub.waitTopic(t, fmt.Sprintf("radiogw/test/units/OLD%03d", i), 15*time.Second, func(b []byte) bool { return len(b) == 0 })
+	}
+	m := waitMetric(t, s.httpPort, 10*time.Second, "trimmed units counted", func(m metricSet) bool {
+		return m.get("radiogw_unlisted_units_total", `event="refused"`) == 3
+	})
+	_ = m
+	late := subscribe(t, mosq.Addr, "radiogw/test/units/#")
+	time.Sleep(time.Second)
+	late.mu.Lock()
+	defer late.mu.Unlock()
+	for i := 0; i < 6; i++ {
+		topic := fmt.Sprintf("radiogw/test/units/OLD%03d", i)
+		if _, kept := late.last[topic]; kept != (i >= 3) {
+			t.Errorf("%s retained: %v, want only the 3 most recently heard", topic, kept)
+		}
+	}
+}
