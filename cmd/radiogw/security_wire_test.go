@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -665,28 +664,6 @@ func TestSecurityWireForgetUnit(t *testing.T) {
 	if got := scrape(t, s.httpPort).get("radiogw_units_forgotten_total"); got != 2 {
 		t.Errorf("units forgotten %g, want 2", got)
 	}
-}
-
-var (
-	plainOnce sync.Once
-	plainPath string
-	plainErr  error
-)
-
-// plainBinary is radiogw built without -race, once per test run.
-func plainBinary(t *testing.T) string {
-	t.Helper()
-	plainOnce.Do(func() {
-		plainPath = filepath.Join(filepath.Dir(binary), "radiogw-plain")
-		out, err := exec.Command("go", "build", "-o", plainPath, ".").CombinedOutput()
-		if err != nil {
-			plainErr = fmt.Errorf("%v\n%s", err, out)
-		}
-	})
-	if plainErr != nil {
-		t.Fatalf("build radiogw without -race: %v", plainErr)
-	}
-	return plainPath
 }
 
 // runCLIEnv is runCLI with extra environment.
