@@ -40,7 +40,9 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 		return t.reject(f, s, uid, listed, r)
 	}
 	if s == nil {
-		s = t.lookup(uid, listed, true)
+		if s = t.lookup(uid, f.Source, listed, true); s == nil {
+			return t.reject(f, nil, uid, listed, RejectUnlisted)
+		}
 	}
 
 	var prev Position

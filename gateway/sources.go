@@ -17,6 +17,7 @@ import (
 	"radiogw/gateway/publish"
 	"radiogw/gateway/source"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // runningSource is one started transport with its decoder.
@@ -28,6 +29,8 @@ type runningSource struct {
 	done     chan struct{}
 	lastSeen atomic.Int64 // unix nanos of the last frame
 	logs     *rateLimiter
+	nameLogs *rateLimiter  // refused names (topicname)
+	churn    *churnLimiter // peer connects and disconnects
 
 	mu  sync.Mutex
 	err error           // why Run gave up, for a fatal startup failure
@@ -123,7 +126,7 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if err != nil {
 		return nil, err // names the source already
 	}
-	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second),
+	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second), nameLogs: newRateLimiter(10 * time.Second), churn: newChurnLimiter(),
 		attempted: make(chan struct{}), up: map[string]bool{}}, nil
 }
 
@@ -208,6 +211,30 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	for _, what := range source.Counters {
 		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
 	}
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues(name, reason).Add(0)
+	}
+	for _, ev := range []string{"refused", "expired"} {
+		d.metrics.UnlistedUnits.WithLabelValues(name, ev).Add(0)
+	}
+	for _, ev := range []string{"peer_up", "peer_down"} {
+		d.metrics.SourceEvents.WithLabelValues(name, ev).Add(0)
+	}
+	// Peer connection events held back by the churn limiter, per source.
+	d.metrics.Drops.WithLabelValues("source_"+name, "peer_churn").Add(0)
+	// quiet reports whether a peer's connect or disconnect is to be logged
+	// and published; the port or listener itself always is.
+	quiet := func(peer, ev string) (suppressed int, hold bool) {
+		if peer == "" {
+			return 0, false
+		}
+		d.metrics.SourceEvents.WithLabelValues(name, ev).Inc()
+		n, ok := rs.churn.allow(time.Now())
+		if !ok {
+			d.metrics.Drops.WithLabelValues("source_"+name, "peer_churn").Inc()
+		}
+		return n, !ok
+	}
 	return source.Hooks{
 		Emit: func(f frame.Frame) {
 			frames.Inc()
@@ -219,7 +246,15 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 			rs.markAttempted()
 			rs.setUp(peer, true)
 			d.metrics.SourceUp.WithLabelValues(name).Set(1)
-			d.log.Info("source up", "source", name, "peer", peer)
+			n, hold := quiet(peer, "peer_up")
+			if hold {
+				return
+			}
+			if n > 0 {
+				d.log.Info("source up", "source", name, "peer", peer, "suppressed", n)
+			} else {
+				d.log.Info("source up", "source", name, "peer", peer)
+			}
 			d.in.pushEvent(sourceEvent("source_up", name, peer, ""))
 		},
 		Down: func(peer string, err error) {
@@ -227,16 +262,24 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 			if !rs.setUp(peer, false) {
 				d.metrics.SourceUp.WithLabelValues(name).Set(0)
 			}
+			n, hold := quiet(peer, "peer_down")
+			if hold {
+				return
+			}
 			detail := ""
+			attrs := []any{"source", name, "peer", peer}
+			if n > 0 {
+				attrs = append(attrs, "suppressed", n) // connection events held back since the last line
+			}
 			if err != nil {
 				detail = err.Error()
 				if first && rs.cfg.Type == "serial" && errors.Is(err, fs.ErrNotExist) {
 					d.awaitDevice(rs, err)
 				} else {
-					d.log.Warn("source down", "source", name, "peer", peer, "err", err)
+					d.log.Warn("source down", append(attrs, "err", err)...)
 				}
 			} else {
-				d.log.Info("source closed", "source", name, "peer", peer) // shutdown, reload, peer hung up
+				d.log.Info("source closed", attrs...) // shutdown, reload, peer hung up
 			}
 			d.in.pushEvent(sourceEvent("source_down", name, peer, detail))
 		},
@@ -272,6 +315,15 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	// A decoder may return what it could read alongside an error.
 	if !obs.Empty() {
 		d.mapTalkgroups(&obs)
+		filterNames(&obs, func(reason, name string) {
+			d.metrics.NamesRejected.WithLabelValues(rs.cfg.Name, reason).Inc()
+			if n, ok := rs.nameLogs.allow(); ok {
+				d.log.Warn("name refused: it cannot be an MQTT topic level", "source", rs.cfg.Name, "peer", f.Peer,
+					"reason", reason, "name", printable([]byte(name), 80), "suppressed", n)
+			}
+		})
+	}
+	if !obs.Empty() {
 		d.in.pushFrom(rs.cfg.Name, f.Peer, &obs)
 	}
 }

@@ -42,6 +42,9 @@ type Metrics struct {
 	Active         prometheus.Gauge         // 1 while this instance publishes (always, without an ha block)
 	RoleChanges    *prometheus.CounterVec   // role taken: active, standby
 	Followed       prometheus.Counter       // unit states a standby adopted from the active
+	NamesRejected  *prometheus.CounterVec   // source, reason: names that cannot be topic levels
+	UnlistedUnits  *prometheus.CounterVec   // source, event (refused, expired)
+	UnitsForgotten prometheus.Counter       // units removed by the API or `radiogw forget`
 }
 
 // New registers every collector on a fresh registry.
@@ -80,6 +83,9 @@ func New() *Metrics {
 			"inflight_full", "writes_pending"),
 		HTTPEvents: f.counter("radiogw_http_events_total",
 			"HTTP requests and connections refused, and Accept errors retried, by event.", "event"),
+		NamesRejected:  f.counter("radiogw_names_rejected_total", "Observations refused because a unit, radio or channel name cannot be an MQTT topic level, by source and reason.", "source", "reason"),
+		UnlistedUnits:  f.counter("radiogw_unlisted_units_total", "Units not in the roster refused over the cap or expired after lost plus the grace period, by source.", "source", "event"),
+		UnitsForgotten: prometheus.NewCounter(prometheus.CounterOpts{Name: "radiogw_units_forgotten_total", Help: "Units removed on request (DELETE /api/v1/units/{unit}, radiogw forget)."}),
 	}
 	r.MustRegister(m.BrokerDropped)
 	m.Active = prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_ha_active", Help: "1 while this instance publishes: always without an ha block; in a pair, while keepalived says it is the active."})
@@ -94,7 +100,7 @@ func New() *Metrics {
 	}
 	m.Drops.WithLabelValues("sink_mqtt", "standby")
 	r.MustRegister(m.Active, m.Followed)
-	r.MustRegister(m.Emergencies, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	r.MustRegister(m.Emergencies, m.UnitsForgotten, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
