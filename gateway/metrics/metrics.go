@@ -33,6 +33,7 @@ type Metrics struct {
 	QueueDepth     *prometheus.GaugeVec     // queue (frames, observations)
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
+	Replies        *prometheus.CounterVec   // source, result
 }
 
 // New registers every collector on a fresh registry.
@@ -63,6 +64,7 @@ func New() *Metrics {
 		QueueDepth:     f.gauge("radiogw_queue_depth", "Items waiting in an internal queue.", "queue"),
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
+		Replies:        f.counter("radiogw_replies_total", "Replies to devices (acks, location requests) by sending source and result (sent, denied, rate_limited_peer, rate_limited_total, send_failed, no_source).", "source", "result"),
 	}
 	r.MustRegister(m.Emergencies, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -4,9 +4,7 @@
 package catalog
 
 import (
-	"hash/fnv"
 	"sort"
-	"time"
 
 	"radiogw/channels"
 	"radiogw/gateway/codec"
@@ -45,19 +43,6 @@ func Names() []string {
 
 // BuiltinProfileNames lists the built-in decoder line profiles.
 func BuiltinProfileNames() []string { return lines.BuiltinNames() }
-
-// LocationRequest encodes the triggered location request radiogw sends a
-// radio after its ARS registration. The request ID is derived from the radio
-// ID so a repeated registration renews the same request.
-func LocationRequest(radioID string, interval time.Duration) []byte {
-	h := fnv.New32a()
-	h.Write([]byte(radioID))
-	return lrrp.TriggeredLocationRequest(h.Sum32(), interval)
-}
-
-// RegistrationAck is the ARS acknowledgement radios expect after they
-// register; they register again within the refresh time.
-func RegistrationAck() []byte { return ars.RegistrationAck(30 * time.Minute) }
 
 // PatternKinds lists what a profile pattern may map a line to: every channel
 // event kind, plus the lines codec's JSON reader.
