@@ -9,6 +9,7 @@ import (
 	"radiogw/channels"
 	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/ars"
+	"radiogw/gateway/codec/calamp"
 	"radiogw/gateway/codec/lines"
 	"radiogw/gateway/codec/lrrp"
 	"radiogw/gateway/codec/nmea"
@@ -23,6 +24,7 @@ var catalog = map[string]codec.Factory{
 	"ars":            ars.New,
 	"lines":          lines.New,
 	"trunk_recorder": trunkrecorder.New,
+	"calamp":         calamp.New,
 }
 
 // Lookup returns the factory for a codec name.
