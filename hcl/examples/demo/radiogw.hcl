@@ -48,6 +48,14 @@ source "udp" "lrrp" {
   codec  = "lrrp"
 }
 
+# A simulated CalAmp LMU sends LM Direct event reports and waits for
+# radiogw's acknowledgement of each (real LMUs report to port 20500).
+source "udp" "calamp" {
+  listen = "127.0.0.1:20500"
+  codec  = "calamp"
+  allow  = ["127.0.0.0/8"]
+}
+
 # A simulated MDC-1200 decoder on a serial port: the simulator creates a
 # pseudo-terminal and links it here, as udev links a USB adapter under
 # /dev/serial/by-id. Until it exists the source keeps retrying.
