@@ -20,7 +20,7 @@ var (
 // accepts, and every codec in the catalog appears in one of them: the
 // examples a technician copies are kept working.
 func TestCodecREADMEExamplesCheck(t *testing.T) {
-	dirs, err := filepath.Glob("../../gateway/codec/*/")
+	dirs, err := filepath.Glob("../../gateway/codec/*")
 	if err != nil {
 		t.Fatal(err)
 	}
