@@ -10,23 +10,25 @@ import (
 	"radiogw/gateway/source"
 )
 
-// Reply limits. A device answers its own traffic, so one peer needs little:
-// a CalAmp unit flushing its log after a coverage gap sends one report per
-// ack. The overall limit caps what a flood from many (forged) addresses can
-// make radiogw send.
+// Reply limits. A peer is the address and port a reply goes to: units
+// behind one carrier NAT differ by port, and a host that forged
+// registrations name as the target of location requests is one peer however
+// many registrations name it. A device needs little: a CalAmp unit flushing
+// its log after a coverage gap sends one report per ack. The overall limit
+// caps what a flood from many (forged) addresses can make radiogw send.
 const (
-	replyPeerRate    = 20.0 // replies per second to one address
+	replyPeerRate    = 20.0 // replies per second to one peer
 	replyPeerBurst   = 40.0
 	replyTotalRate   = 500.0 // replies per second in all
 	replyTotalBurst  = 1000.0
-	replyPeerTracked = 4096 // addresses remembered for the per-peer limit
+	replyPeerTracked = 4096 // peers remembered for the per-peer limit
 )
 
 // Reply outcomes, the result label of radiogw_replies_total.
 const (
 	replySent             = "sent"
 	replyDenied           = "denied"             // the sending source's allow list does not admit the address
-	replyRateLimitedPeer  = "rate_limited_peer"  // over the per-address limit
+	replyRateLimitedPeer  = "rate_limited_peer"  // over the per-peer limit
 	replyRateLimitedTotal = "rate_limited_total" // over the overall limit
 	replySendFailed       = "send_failed"
 	replyNoSource         = "no_source" // the source to send from is not running or cannot send
@@ -74,7 +76,13 @@ func (d *Daemon) sendReply(via *runningSource, r *codec.Reply) (string, error) {
 	if err != nil {
 		return replySendFailed, err
 	}
-	if why := d.replyLimit.allow(ap.Addr().Unmap(), time.Now()); why != "" {
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	// Refused before the limits: forged requests naming hosts outside the
+	// allow list must not spend the budget of the devices inside it.
+	if a, ok := sender.(source.Admitter); ok && !a.Admits(ap.Addr()) {
+		return replyDenied, source.ErrDenied
+	}
+	if why := d.replyLimit.allow(ap, time.Now()); why != "" {
 		return why, nil
 	}
 	if err := sender.SendTo(r.Peer, r.Data); err != nil {
@@ -86,19 +94,19 @@ func (d *Daemon) sendReply(via *runningSource, r *codec.Reply) (string, error) {
 	return replySent, nil
 }
 
-// replyLimiter holds token buckets per address and overall.
+// replyLimiter holds token buckets per peer and overall.
 type replyLimiter struct {
 	mu    sync.Mutex
 	total bucket
-	peers map[netip.Addr]*bucket
+	peers map[netip.AddrPort]*bucket
 }
 
 func newReplyLimiter() *replyLimiter {
-	return &replyLimiter{total: bucket{tokens: replyTotalBurst}, peers: map[netip.Addr]*bucket{}}
+	return &replyLimiter{total: bucket{tokens: replyTotalBurst}, peers: map[netip.AddrPort]*bucket{}}
 }
 
 // allow takes a token for a reply to a, returning "" or the limit it hit.
-func (l *replyLimiter) allow(a netip.Addr, now time.Time) string {
+func (l *replyLimiter) allow(a netip.AddrPort, now time.Time) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.peers[a]
@@ -118,9 +126,9 @@ func (l *replyLimiter) allow(a netip.Addr, now time.Time) string {
 	return ""
 }
 
-// forgetIdle drops addresses whose bucket has refilled (they would start
-// full anyway); if every address is busy, it forgets them all rather than
-// grow: the overall limit still holds.
+// forgetIdle drops peers whose bucket has refilled (they would start full
+// anyway); if every peer is busy, it forgets them all rather than grow: the
+// overall limit still holds.
 func (l *replyLimiter) forgetIdle(now time.Time) {
 	for a, b := range l.peers {
 		if b.tokens+now.Sub(b.last).Seconds()*replyPeerRate >= replyPeerBurst {

@@ -6,12 +6,12 @@ import (
 	"time"
 )
 
-// One address gets its burst, then the refill rate; other addresses keep
-// theirs until the overall limit is spent.
+// One peer gets its burst, then the refill rate; other peers keep theirs
+// until the overall limit is spent.
 func TestReplyLimiter(t *testing.T) {
 	l := newReplyLimiter()
 	t0 := time.Unix(1_700_000_000, 0)
-	a := netip.MustParseAddr("10.0.0.1")
+	a := netip.MustParseAddrPort("10.0.0.1:20500")
 	for i := range int(replyPeerBurst) {
 		if why := l.allow(a, t0); why != "" {
 			t.Fatalf("reply %d: %s", i, why)
@@ -25,7 +25,7 @@ func TestReplyLimiter(t *testing.T) {
 	}
 	sent := 0
 	for i := range 2 * int(replyTotalBurst) {
-		p := netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+		p := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), 4001)
 		if l.allow(p, t0) == "" {
 			sent++
 		}

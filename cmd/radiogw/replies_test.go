@@ -93,8 +93,8 @@ func TestRepliesOnlyToAllowedAddresses(t *testing.T) {
 	}
 }
 
-// A flood of registrations from one address gets that address its burst of
-// replies and then the per-address rate; a flood from many addresses is held
+// A flood of registrations from one radio gets each of its ports a burst of
+// replies and then the per-peer rate; a flood from many addresses is held
 // to the overall rate. Both are counted.
 func TestRepliesAreRateLimited(t *testing.T) {
 	s, arsPort := arsReplySite(t)
@@ -103,7 +103,8 @@ func TestRepliesAreRateLimited(t *testing.T) {
 	s.start(t)
 	ars := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: arsPort}
 
-	// One radio, 2000 registrations: it is owed 2 replies each.
+	// One radio, 2000 registrations: it is owed 2 replies each, an ack to
+	// its ARS port and a location request to its port 4001: two peers.
 	c := udpFrom(t, "127.0.0.2")
 	start := time.Now()
 	for range 2000 {
@@ -115,13 +116,15 @@ func TestRepliesAreRateLimited(t *testing.T) {
 	elapsed := time.Since(start).Seconds()
 	sent := m.get("radiogw_replies_total", `result="sent"`)
 	limited := m.get("radiogw_replies_total", `result="rate_limited_peer"`)
-	if max := 40 + 20*elapsed; sent > max || limited == 0 || sent+limited != 4000 {
+	if max := 2 * (40 + 20*elapsed); sent > max || limited == 0 || sent+limited != 4000 {
 		t.Fatalf("one address in %.1fs: %v sent (at most %.0f), %v rate-limited, of 4000", elapsed, sent, max, limited)
 	}
 	t.Logf("one address, %.1fs: %v replies sent, %v rate-limited; %d location requests arrived", elapsed, sent, limited, radio.Load())
 
-	// 250 addresses, 16 registrations each: 8000 replies owed, each
-	// address within its own burst; the overall limit holds them.
+	// 250 addresses, 16 registrations each: 4000 acks owed, each address
+	// within its own burst, and 4000 location requests to addresses outside
+	// the LRRP source's allow list, refused before they spend any limit.
+	// The overall limit holds the acks.
 	senders := make([]*net.UDPConn, 250)
 	for i := range senders {
 		senders[i] = udpFrom(t, fmt.Sprintf("127.0.1.%d", i+1))
@@ -138,9 +141,12 @@ func TestRepliesAreRateLimited(t *testing.T) {
 	elapsed = time.Since(start).Seconds()
 	// The overall bucket refilled while the first flood was read; at most a
 	// full burst plus the rate since.
-	sent = m2.get("radiogw_replies_total", `result="sent"`) + m2.get("radiogw_replies_total", `result="denied"`) - sent
+	sent = m2.get("radiogw_replies_total", `result="sent"`) - sent
 	total := m2.get("radiogw_replies_total", `result="rate_limited_total"`)
-	if max := 1000 + 500*elapsed; sent > max || total == 0 {
+	if denied := m2.get("radiogw_replies_total", `source="lrrp"`, `result="denied"`); denied != 4000 {
+		t.Errorf("%v location requests refused by the allow list, want 4000", denied)
+	}
+	if max := 1000 + 500*elapsed; sent > max || total == 0 || sent+total != 4000 {
 		t.Fatalf("250 addresses in %.1fs: %v replies passed the limits (at most %.0f), %v held by the overall limit", elapsed, sent, max, total)
 	}
 	t.Logf("250 addresses, %.1fs: %v replies passed, %v held by the overall limit", elapsed, sent, total)

@@ -147,6 +147,9 @@ var ErrNotConnected = errors.New("not connected")
 // forged registration cannot make radiogw send to any host it names.
 var ErrDenied = errors.New("address not in the source's allow list")
 
+// Admits reports whether the allow list admits a: replies go only there.
+func (s *udpSource) Admits(a netip.Addr) bool { return allowed(s.allow, a) }
+
 // SendTo sends b as one datagram from the bound socket to peer ("ip:port"),
 // so radios see the reply come from the port they report to.
 func (s *udpSource) SendTo(peer string, b []byte) error {

@@ -53,6 +53,9 @@ func fix(m *Message, f frame.Frame) avl.Fix {
 	if r.Mini {
 		alt, hdop = avl.Unknown, avl.Unknown
 	}
+	if hdop == 0 {
+		hdop = avl.Unknown // no receiver reports a perfect 0: the unit did not fill it in
+	}
 	return avl.Fix{
 		Source:    f.Source,
 		Peer:      f.Peer,

@@ -41,11 +41,15 @@ source "udp" "taip-udp" {
 source "udp" "ars" {
   listen = "127.0.0.1:4005"
   codec  = "ars"
+  allow  = ["127.0.0.0/8"]
 }
 
+# Location requests go out from this socket, only to addresses its allow
+# list admits: a forged registration cannot aim them elsewhere.
 source "udp" "lrrp" {
   listen = "127.0.0.1:4001"
   codec  = "lrrp"
+  allow  = ["127.0.0.0/8"]
 }
 
 # A simulated CalAmp LMU sends LM Direct event reports and waits for
