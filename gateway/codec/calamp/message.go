@@ -222,8 +222,8 @@ func parseReport(r *reader, typ int) (*Report, error) {
 	} else {
 		rep.FixTime = epoch(r.u32())
 	}
-	rep.Lat = float64(r.s32()) * 1e-7
-	rep.Lon = float64(r.s32()) * 1e-7
+	rep.Lat = float64(r.s32()) / 1e7
+	rep.Lon = float64(r.s32()) / 1e7
 	if rep.Mini {
 		rep.Heading = r.u16()
 		rep.SpeedKmh = float64(r.u8())
