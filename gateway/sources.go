@@ -67,9 +67,6 @@ func (rs *runningSource) state() (up bool, conns int, err error) {
 // which the lines codec resolves itself.
 func codecOptions(cfg *hcl.Config, s hcl.Source) codec.Options {
 	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}}
-	for _, o := range cfg.Sources {
-		opts.Sources = append(opts.Sources, codec.SourceRef{Name: o.Name, Codec: o.Codec})
-	}
 	for _, p := range cfg.Profiles {
 		if p.Name == s.Profile {
 			opts.Profile.System = p.System
@@ -87,7 +84,8 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 		return nil, fmt.Errorf("source %q: unknown codec %q", s.Name, s.Codec)
 	}
 	opts := codecOptions(cfg, s)
-	opts.ReportInterval = d.reportInterval // reads the configuration in force at each call
+	// Both read the configuration in force at each call.
+	opts.ReportInterval, opts.SourceFor = d.reportInterval, d.firstSource
 	dec, err := factory(opts)
 	if err != nil {
 		return nil, fmt.Errorf("source %q: codec %q: %w", s.Name, s.Codec, err)
@@ -276,6 +274,20 @@ func printable(b []byte, n int) string {
 	}
 	s := strconv.Quote(string(b))
 	return s[1 : len(s)-1]
+}
+
+// firstSource names the running source with the given codec that comes
+// first in the configuration, "" if none runs.
+func (d *Daemon) firstSource(codec string) string {
+	cfg := d.config()
+	d.srcMu.Lock()
+	defer d.srcMu.Unlock()
+	for _, s := range cfg.Sources {
+		if rs := d.sources[s.Name]; s.Codec == codec && rs != nil {
+			return s.Name
+		}
+	}
+	return ""
 }
 
 // reportInterval is the reporting interval a device's unit type sets

@@ -57,19 +57,15 @@ type Options struct {
 	Channel string
 	Strict  bool // reject reports without a checksum where the protocol makes it optional
 	Profile Profile
-	// Sources lists every configured source in configuration order, so a
-	// codec can address a reply to another source (ARS answers through the
-	// LRRP source).
-	Sources []SourceRef
+	// SourceFor names the first running source feeding a codec, in
+	// configuration order, "" if none: a codec addresses a reply to another
+	// source with it (ARS answers through the LRRP source). It reads the
+	// configuration in force at each call, so a reload that adds or stops a
+	// source changes no codec's options. nil: no other source.
+	SourceFor func(codec string) string
 	// ReportInterval is how often a device should report, from its unit
 	// type's settings; nil or 0 leaves the codec's default.
 	ReportInterval func(deviceID string) time.Duration
-}
-
-// SourceRef names a configured source and the codec it feeds.
-type SourceRef struct {
-	Name  string
-	Codec string
 }
 
 // Interval is o.ReportInterval for id, or def when none is configured.
@@ -82,14 +78,12 @@ func (o *Options) Interval(id string, def time.Duration) time.Duration {
 	return def
 }
 
-// FirstSource names the first configured source feeding codec, "" if none.
+// FirstSource is o.SourceFor(codec), "" without a lookup.
 func (o *Options) FirstSource(codec string) string {
-	for _, s := range o.Sources {
-		if s.Codec == codec {
-			return s.Name
-		}
+	if o.SourceFor == nil {
+		return ""
 	}
-	return ""
+	return o.SourceFor(codec)
 }
 
 // Profile is a decoder line profile (see the lines codec).

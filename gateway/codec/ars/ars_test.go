@@ -74,7 +74,13 @@ func TestSamples(t *testing.T) {
 	if len(samples) != len(cases) {
 		t.Fatalf("%d samples in the file, %d expectations", len(samples), len(cases))
 	}
-	dec, _ := New(codec.Options{Source: "ars", Sources: []codec.SourceRef{{Name: "ars", Codec: "ars"}, {Name: "lrrp-in", Codec: "lrrp"}}})
+	lrrpIn := func(c string) string {
+		if c == "lrrp" {
+			return "lrrp-in"
+		}
+		return ""
+	}
+	dec, _ := New(codec.Options{Source: "ars", SourceFor: lrrpIn})
 	const peer = "12.0.0.11:4005"
 	for hexs, b := range samples {
 		c, ok := cases[hexs]

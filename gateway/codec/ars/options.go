@@ -25,10 +25,10 @@ const (
 // Options are the ARS codec's settings, taken from the source block and the
 // rest of the configuration.
 type Options struct {
-	// LRRPSource is the source that sends the triggered location request
-	// after a registration: the first lrrp source configured. "" (no lrrp
+	// LRRPSource names the source that sends the triggered location request
+	// after a registration: the first lrrp source running. "" (no lrrp
 	// source) acknowledges registrations and requests nothing.
-	LRRPSource string
+	LRRPSource func() string
 	// LRRPPort is the radio's LRRP port the request goes to.
 	LRRPPort int
 	// Refresh is the registration refresh time the acknowledgement asks for.
@@ -41,7 +41,7 @@ type Options struct {
 // OptionsFrom builds the codec's options from a source's settings.
 func OptionsFrom(o codec.Options) Options {
 	return Options{
-		LRRPSource: o.FirstSource("lrrp"),
+		LRRPSource: func() string { return o.FirstSource("lrrp") },
 		LRRPPort:   lrrp.RadioPort,
 		Refresh:    DefaultRefresh,
 		Interval:   func(id string) time.Duration { return o.Interval(id, DefaultInterval) },
@@ -55,11 +55,12 @@ func OptionsFrom(o codec.Options) Options {
 func (o *Options) replies(peer, radioID string) []codec.Reply {
 	out := []codec.Reply{{Peer: peer, Data: RegistrationAck(o.Refresh), Kind: ReplyAck}}
 	host, _, err := net.SplitHostPort(peer)
-	if o.LRRPSource == "" || err != nil {
+	via := o.LRRPSource()
+	if via == "" || err != nil {
 		return out
 	}
 	return append(out, codec.Reply{
-		Via:  o.LRRPSource,
+		Via:  via,
 		Peer: net.JoinHostPort(host, strconv.Itoa(o.LRRPPort)),
 		Data: LocationRequest(radioID, o.Interval(radioID)),
 		Kind: ReplyLocationRequest,
