@@ -34,6 +34,9 @@ type Metrics struct {
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
 	Replies        *prometheus.CounterVec   // source, result
+	Active         prometheus.Gauge         // 1 while this instance publishes (always, without an ha block)
+	RoleChanges    *prometheus.CounterVec   // role taken: active, standby
+	Followed       prometheus.Counter       // unit states a standby adopted from the active
 }
 
 // New registers every collector on a fresh registry.
@@ -66,6 +69,18 @@ func New() *Metrics {
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
 		Replies:        f.counter("radiogw_replies_total", "Replies to devices (acks, location requests) by sending source and result (sent, denied, rate_limited_peer, rate_limited_total, send_failed, no_source).", "source", "result"),
 	}
+	m.Active = prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_ha_active", Help: "1 while this instance publishes: always without an ha block; in a pair, while keepalived says it is the active."})
+	m.Active.Set(1)
+	m.RoleChanges = f.counter("radiogw_ha_role_changes_total", "Role changes of an active/standby pair member, by the role taken.", "role")
+	m.Followed = prometheus.NewCounter(prometheus.CounterOpts{Name: "radiogw_ha_followed_total", Help: "Unit states a standby adopted from the active's retained states."})
+	for _, role := range []string{"active", "standby"} {
+		m.RoleChanges.WithLabelValues(role)
+	}
+	for _, reason := range []string{"queue_full", "malformed", "invalid"} {
+		m.Drops.WithLabelValues("follower", reason)
+	}
+	m.Drops.WithLabelValues("sink_mqtt", "standby")
+	r.MustRegister(m.Active, m.Followed)
 	r.MustRegister(m.Emergencies, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
