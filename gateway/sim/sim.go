@@ -1,7 +1,8 @@
 // Package sim is radiogw's simulated field: patrol units that drive around a
 // city and report their positions in the protocols real AVL modems and radios
-// speak (NMEA 0183, TAIP, Motorola LRRP with ARS registration) over real UDP
-// sockets, plus signalling decoder consoles on pseudo-terminals that key up,
+// speak (NMEA 0183, TAIP, Motorola LRRP with ARS registration, CalAmp LM
+// Direct) over real UDP sockets, plus signalling decoder consoles on
+// pseudo-terminals that key up,
 // change status and raise emergencies (MDC-1200 lines as AllStarLink app_rpt
 // prints them). It exists for the one-command demo and for load tests: the
 // same seed gives the same field, and 100,000 units run on one goroutine per
