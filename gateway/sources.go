@@ -66,7 +66,7 @@ func (rs *runningSource) state() (up bool, conns int, err error) {
 // profile block's patterns go with it; a name alone is a built-in profile,
 // which the lines codec resolves itself.
 func codecOptions(cfg *hcl.Config, s hcl.Source) codec.Options {
-	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}}
+	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}, Settings: s.CodecOptions}
 	for _, p := range cfg.Profiles {
 		if p.Name == s.Profile {
 			opts.Profile.System = p.System

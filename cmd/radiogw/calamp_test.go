@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,4 +155,49 @@ func TestCalAmpGarbageIsNotAcked(t *testing.T) {
 	waitMetric(t, s.httpPort, 10*time.Second, "three syntax errors", func(m metricSet) bool {
 		return m.get("radiogw_decode_errors_total", `source="calamp"`, `reason="syntax"`) == 3
 	})
+}
+
+// The codec reads its own settings from the source's options block: with
+// ack = false the reports still move the unit and nothing is sent back.
+// `radiogw check` reports a setting the codec does not have, and an options
+// block on a codec without settings.
+func TestCalAmpOptionsBlock(t *testing.T) {
+	s := newSite(t)
+	port := testsvc.FreeUDPPort(t)
+	s.extra = fmt.Sprintf(`
+source "udp" "calamp" {
+  listen = "127.0.0.1:%d"
+  codec  = "calamp"
+  options {
+    ack = false
+  }
+}
+`, port)
+	s.write(t)
+	s.start(t)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
+	dev := newLMU(t, port)
+	now := time.Now().UTC().Truncate(time.Second)
+	dev.send(t, calamp.Message{MobileID: "4631000555", MobileIDType: 1, Service: calamp.ServiceAcknowledged,
+		Type: calamp.TypeEventReport, Sequence: 1, Report: &calamp.Report{UpdateTime: now, FixTime: now,
+			Lat: 40.7128, Lon: -74.006, Satellites: 7, HDOP: 1.2, HasEvent: true}})
+	sub.waitTopic(t, "radiogw/test/units/4631000555", 10*time.Second, positionAt(40.7128, -74.006))
+	dev.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if n, _, err := dev.conn.ReadFromUDP(make([]byte, 64)); err == nil {
+		t.Fatalf("ack = false, yet %d bytes came back", n)
+	}
+
+	for _, c := range []struct{ codec, options, want string }{
+		{"calamp", "bogus = 1", `An argument named "bogus" is not expected here`},
+		{"calamp", `ack = "maybe"`, "Unsuitable value type"},
+		{"nmea", "ack = false", `An argument named "ack" is not expected here`},
+	} {
+		cfg := filepath.Join(t.TempDir(), "radiogw.hcl")
+		body := fmt.Sprintf("site = \"x\"\n\nsource \"udp\" \"s\" {\n  listen = \"127.0.0.1:1\"\n  codec  = %q\n  options {\n    %s\n  }\n}\n", c.codec, c.options)
+		os.WriteFile(cfg, []byte(body), 0o644)
+		out, err := exec.Command(binary, "check", "-config", cfg).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("check of %s options { %s }: %v, output lacks %q:\n%s", c.codec, c.options, err, c.want, out)
+		}
+	}
 }

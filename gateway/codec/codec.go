@@ -57,6 +57,9 @@ type Options struct {
 	Channel string
 	Strict  bool // reject reports without a checksum where the protocol makes it optional
 	Profile Profile
+	// Settings are the codec's own settings, as its catalog entry decoded
+	// them from the source's options block; nil for a codec without any.
+	Settings any
 	// SourceFor names the first running source feeding a codec, in
 	// configuration order, "" if none: a codec addresses a reply to another
 	// source with it (ARS answers through the LRRP source). It reads the
