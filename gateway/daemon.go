@@ -66,16 +66,19 @@ type Daemon struct {
 	cfgMu sync.Mutex
 	cfg   *hcl.Config
 
-	broker    *broker.Broker
-	mqtt      *mqttsink.Sink
-	influx    *influx.Sink
-	sinks     []publish.Sink
-	outboxes  map[string]*outbox.Outbox
-	in        *inbox
-	obsCount  [4]prometheus.Counter // observations by kind: fix, event, identity, request
-	stepUnits []avl.Change          // the tracker step's change buffer, reused (loop goroutine only)
-	calls     chan func()
-	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
+	broker   *broker.Broker
+	mqtt     *mqttsink.Sink
+	influx   *influx.Sink
+	sinks    []publish.Sink
+	outboxes map[string]*outbox.Outbox
+	in       *inbox
+	obsCount [4]prometheus.Counter // observations by kind: fix, event, identity, reply
+
+	replyLimit *replyLimiter // per-address and overall limits on replies to devices
+	replyLogs  *rateLimiter
+	stepUnits  []avl.Change // the tracker step's change buffer, reused (loop goroutine only)
+	calls      chan func()
+	loopAlive  atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
 
 	// owned by the loop goroutine
 	units              *avl.Tracker
@@ -129,8 +132,8 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
 		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
-		fatal: make(chan error, 1)}
-	for i, kind := range []string{"fix", "event", "identity", "request"} {
+		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: newRateLimiter(10 * time.Second)}
+	for i, kind := range []string{"fix", "event", "identity", "reply"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
 	d.initRefusalCounters()

@@ -64,13 +64,16 @@ const (
 
 // Source is one transport feeding one codec.
 type Source struct {
-	Type     string // serial, udp, tcp_client, tcp_listen
-	Name     string
-	Codec    string // key into the codec catalog
-	Profile  string // for the "lines" codec: the profile name
-	Framing  string // defaulted per type: datagram for udp, line otherwise
-	Channel  string // optional: channel events from this source belong to
-	MaxFrame int    // bytes; default 4096
+	Type  string // serial, udp, tcp_client, tcp_listen
+	Name  string
+	Codec string // key into the codec catalog
+	// CodecOptions are the codec's own settings from the source's options
+	// block, as the codec decoded them (nil without Options.CodecOptions).
+	CodecOptions any
+	Profile      string // for the "lines" codec: the profile name
+	Framing      string // defaulted per type: datagram for udp, line otherwise
+	Channel      string // optional: channel events from this source belong to
+	MaxFrame     int    // bytes; default 4096
 
 	// udp, tcp_listen
 	Listen          string

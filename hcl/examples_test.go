@@ -11,7 +11,7 @@ import (
 // testOpts is what the runtime registers: its codec catalog and built-in
 // line profiles.
 var testOpts = Options{
-	Codecs:   []string{"nmea", "taip", "lrrp", "ars", "lines", "trunk_recorder"},
+	Codecs:   []string{"nmea", "taip", "lrrp", "ars", "lines", "trunk_recorder", "calamp"},
 	Profiles: []string{"mdc1200-app-rpt", "star", "multimon", "sdrtrunk-mdc", "trunk-recorder-json"},
 }
 

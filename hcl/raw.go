@@ -178,6 +178,7 @@ type rawSource struct {
 	ChannelRange  hcl.Range `hcl:"channel,attr_range"`
 	MaxFrame      *int      `hcl:"max_frame,optional"`
 	MaxFrameRange hcl.Range `hcl:"max_frame,attr_range"`
+	CodecOptions  *rawBody  `hcl:"options,block"` // the codec's own settings, decoded by the codec
 	Rest          hcl.Body  `hcl:",remain"`
 	DefRange      hcl.Range `hcl:",def_range"`
 
@@ -187,6 +188,11 @@ type rawSource struct {
 	tcpClient *rawTCPClient
 	serial    *rawSerial
 	mqtt      *rawMQTTSource
+}
+
+// rawBody keeps a block's body for whoever knows its schema.
+type rawBody struct {
+	Body hcl.Body `hcl:",remain"`
 }
 
 type rawMQTTSource struct {

@@ -65,6 +65,14 @@ func (b *builder) source(r *rawSource) {
 	if b.opts.Codecs != nil && !slices.Contains(b.opts.Codecs, r.Codec) {
 		b.d.add(r.CodecRange, "Unknown codec "+quote(r.Codec),
 			"%s uses codec %q; available codecs: %s.", from, r.Codec, quoteList(b.opts.Codecs))
+	} else if b.opts.CodecOptions != nil {
+		var body hcl.Body
+		if r.CodecOptions != nil {
+			body = r.CodecOptions.Body
+		}
+		var ds hcl.Diagnostics
+		s.CodecOptions, ds = b.opts.CodecOptions(r.Codec, body)
+		b.d.extend(ds)
 	}
 	switch {
 	case r.Profile != nil:

@@ -36,6 +36,7 @@ type Metrics struct {
 	QueueDepth     *prometheus.GaugeVec     // queue (frames, observations)
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
+	Replies        *prometheus.CounterVec   // source, result
 	BrokerEvents   *prometheus.CounterVec   // listener, event: the embedded broker's refusals, retries, timeouts
 	BrokerDropped  *FuncCounters            // reason: messages the embedded broker dropped for a slow subscriber
 	HTTPEvents     *prometheus.CounterVec   // event: the HTTP server's refusals and retries
@@ -76,6 +77,7 @@ func New() *Metrics {
 		QueueDepth:     f.gauge("radiogw_queue_depth", "Items waiting in an internal queue.", "queue"),
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
+		Replies:        f.counter("radiogw_replies_total", "Replies to devices (acks, location requests) by sending source and result (sent, denied, rate_limited_peer, rate_limited_total, send_failed, no_source).", "source", "result"),
 		BrokerEvents: f.counter("radiogw_broker_events_total",
 			"Embedded broker connections refused, timed out or retried, by listener (tcp, ws) and event.", "listener", "event"),
 		BrokerDropped: newFuncCounters("radiogw_broker_dropped_total",

@@ -55,11 +55,23 @@ source "udp" "taip-udp" {
 source "udp" "ars" {
   listen = "127.0.0.1:4005"
   codec  = "ars"
+  allow  = ["127.0.0.0/8"]
 }
 
+# Location requests go out from this socket, only to addresses its allow
+# list admits: a forged registration cannot aim them elsewhere.
 source "udp" "lrrp" {
   listen = "127.0.0.1:4001"
   codec  = "lrrp"
+  allow  = ["127.0.0.0/8"]
+}
+
+# A simulated CalAmp LMU sends LM Direct event reports and waits for
+# radiogw's acknowledgement of each (real LMUs report to port 20500).
+source "udp" "calamp" {
+  listen = "127.0.0.1:20500"
+  codec  = "calamp"
+  allow  = ["127.0.0.0/8"]
 }
 
 # A simulated MDC-1200 decoder on a serial port: the simulator creates a
