@@ -73,7 +73,7 @@ type rawHTTP struct {
 }
 
 type rawMQTT struct {
-	Broker        string         `hcl:"broker"`
+	Broker        *string        `hcl:"broker,optional"`
 	BrokerRange   hcl.Range      `hcl:"broker,attr_range"`
 	ClientID      *string        `hcl:"client_id,optional"`
 	TopicRoot     *string        `hcl:"topic_root,optional"`
@@ -84,6 +84,11 @@ type rawMQTT struct {
 	UnitRate      *float64       `hcl:"unit_rate,optional"`
 	UnitRateRange hcl.Range      `hcl:"unit_rate,attr_range"`
 	OwnTracks     *bool          `hcl:"owntracks,optional"`
+	HomeAssistant *bool          `hcl:"homeassistant,optional"`
+	HAPrefix      *string        `hcl:"homeassistant_prefix,optional"`
+	HAPrefixRange hcl.Range      `hcl:"homeassistant_prefix,attr_range"`
+	DefaultAccM   *float64       `hcl:"default_accuracy_m,optional"`
+	DefaultAccMR  hcl.Range      `hcl:"default_accuracy_m,attr_range"`
 	KeepAlive     *hcl.Attribute `hcl:"keepalive,optional"`
 	TLS           *rawTLS        `hcl:"tls,block"`
 	DefRange      hcl.Range      `hcl:",def_range"`

@@ -76,7 +76,7 @@ func BenchmarkOwnTracksPayload(b *testing.B) {
 	b.ReportAllocs()
 	start := benchCPUTime()
 	for b.Loop() {
-		if _, err := OwnTracksPayload(&u); err != nil {
+		if _, err := OwnTracksPayload(&u, DefaultAccuracyM); err != nil {
 			b.Fatal(err)
 		}
 	}

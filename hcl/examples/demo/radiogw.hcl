@@ -1,7 +1,7 @@
 # radiogw demo configuration, used by `make run`.
 #
-# No mqtt block: radiogw starts its embedded broker on 127.0.0.1:1883 (TCP)
-# and 127.0.0.1:9001 (WebSocket). No influx block: time series stay in the
+# No broker in the mqtt block: radiogw starts its embedded broker on
+# 127.0.0.1:1883 (TCP) and 127.0.0.1:9001 (WebSocket). No influx block: time series stay in the
 # on-disk outbox under ./data and can be replayed into InfluxDB later.
 # Channels and units live in channels.d/*.hcl.
 
@@ -19,6 +19,13 @@ storage {
 
 http {
   listen = "127.0.0.1:8080"
+}
+
+# Home Assistant discovers every unit as a device_tracker (docs/homeassistant.md),
+# and OwnTracks tools see them on owntracks/demo/<unit>.
+mqtt {
+  owntracks     = true
+  homeassistant = true
 }
 
 # Simulated vehicle modems send NMEA sentences, one per datagram.
