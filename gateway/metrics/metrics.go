@@ -33,7 +33,12 @@ type Metrics struct {
 	QueueDepth     *prometheus.GaugeVec     // queue (frames, observations)
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
+	Exports        *prometheus.CounterVec   // format, result: track exports over HTTP
 }
+
+// ExportResults are the results of a track export, every one present at
+// zero from the start.
+var ExportResults = []string{"ok", "bad_query", "too_many", "history_error"}
 
 // New registers every collector on a fresh registry.
 func New() *Metrics {
@@ -63,6 +68,12 @@ func New() *Metrics {
 		QueueDepth:     f.gauge("radiogw_queue_depth", "Items waiting in an internal queue.", "queue"),
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
+		Exports:        f.counter("radiogw_track_exports_total", "Track exports requested over HTTP, by format and result.", "format", "result"),
+	}
+	for _, format := range []string{"geojson", "gpx", "kml", "unknown"} {
+		for _, res := range ExportResults {
+			m.Exports.WithLabelValues(format, res)
+		}
 	}
 	r.MustRegister(m.Emergencies, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
