@@ -174,4 +174,34 @@ func TestGrafanaDashboardsReturnRows(t *testing.T) {
 		}
 	}
 	t.Logf("%d dashboards, %d panels, %d queries checked", len(files), panels, queries)
+
+	// The retention policies and continuous queries of docs/grafana.md are
+	// accepted by InfluxDB 1.8 as written.
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "grafana.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)```sql\n(.*?)```").FindSubmatch(doc)
+	if block == nil {
+		t.Fatal("docs/grafana.md has no sql block")
+	}
+	n := 0
+	for _, stmt := range strings.Split(string(block[1]), "\n\n") {
+		var lines []string
+		for _, l := range strings.Split(stmt, "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "--") {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		n++
+		if _, err := db.Query(strings.Join(lines, " ")); err != nil {
+			t.Errorf("docs/grafana.md statement refused by influxd: %v", err)
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d statements in docs/grafana.md's sql block, want 4", n)
+	}
 }
