@@ -89,9 +89,12 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 		return nil, fmt.Errorf("source %q: codec %q: %w", s.Name, s.Codec, err)
 	}
 	var src source.Source
-	if s.Type == hcl.SourceMQTT {
+	switch s.Type {
+	case hcl.SourceMQTT:
 		src, err = newMQTTSource(s)
-	} else {
+	case hcl.SourceHTTP:
+		src, err = newHTTPSource(s)
+	default:
 		src, err = source.New(sourceConfig(s))
 	}
 	if err != nil {

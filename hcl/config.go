@@ -40,6 +40,7 @@ const (
 	SourceTCPClient = "tcp_client"
 	SourceTCPListen = "tcp_listen"
 	SourceMQTT      = "mqtt" // subscribe to another system's broker (trunk-recorder)
+	SourceHTTP      = "http" // an HTTP listener taking one report per request (OsmAnd / Traccar Client)
 )
 
 // Framings for stream transports.
@@ -85,6 +86,8 @@ type Source struct {
 	Topics      []string // explicit subscription filters; default from the codec
 	Username    string
 	Password    Secret
+	// http (also Listen, Allow, MaxConns)
+	Token Secret // required as "Authorization: Bearer" or a token= parameter; empty: none
 
 	DefRange Range
 }

@@ -162,6 +162,7 @@ type rawSource struct {
 	tcpClient *rawTCPClient
 	serial    *rawSerial
 	mqtt      *rawMQTTSource
+	http      *rawHTTPSource
 }
 
 type rawMQTTSource struct {
@@ -172,6 +173,17 @@ type rawMQTTSource struct {
 	Username     *string        `hcl:"username,optional"`
 	PasswordFile *hcl.Attribute `hcl:"password_file,optional"`
 	PasswordEnv  *hcl.Attribute `hcl:"password_env,optional"`
+}
+
+type rawHTTPSource struct {
+	Listen        string         `hcl:"listen"`
+	ListenRange   hcl.Range      `hcl:"listen,attr_range"`
+	Allow         *[]string      `hcl:"allow,optional"`
+	AllowRange    hcl.Range      `hcl:"allow,attr_range"`
+	MaxConns      *int           `hcl:"max_conns,optional"`
+	MaxConnsRange hcl.Range      `hcl:"max_conns,attr_range"`
+	TokenFile     *hcl.Attribute `hcl:"token_file,optional"`
+	TokenEnv      *hcl.Attribute `hcl:"token_env,optional"`
 }
 
 type rawUDP struct {

@@ -14,12 +14,14 @@ import (
 	"radiogw/gateway/codec/lines"
 	"radiogw/gateway/codec/lrrp"
 	"radiogw/gateway/codec/nmea"
+	"radiogw/gateway/codec/osmand"
 	"radiogw/gateway/codec/taip"
 	"radiogw/gateway/codec/trunkrecorder"
 )
 
 var catalog = map[string]codec.Factory{
 	"nmea":           nmea.New,
+	"osmand":         osmand.New,
 	"taip":           taip.New,
 	"lrrp":           lrrp.New,
 	"ars":            ars.New,

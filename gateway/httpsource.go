@@ -1,0 +1,186 @@
+package gateway
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"radiogw/gateway/frame"
+	"radiogw/gateway/source"
+	"radiogw/hcl"
+)
+
+// httpSource is an HTTP listener that takes one report per request: the
+// OsmAnd protocol of the Traccar Client app and many trackers
+// (GET/POST /?id=...&lat=...). Each request's parameters become one frame
+// for the source's codec. Like the MQTT source it lives in the runtime, not
+// in gateway/source, which has no HTTP server.
+type httpSource struct {
+	cfg   hcl.Source
+	allow []*net.IPNet
+	token string
+	seq   atomic.Uint64
+	emit  sync.Mutex // Emit calls of one source are serialised, in Seq order
+}
+
+func newHTTPSource(s hcl.Source) (*httpSource, error) {
+	h := &httpSource{cfg: s, token: s.Token.Value()}
+	for _, c := range s.Allow {
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			return nil, fmt.Errorf("source %q: allow %q: %w", s.Name, c, err)
+		}
+		h.allow = append(h.allow, n)
+	}
+	return h, nil
+}
+
+func (h *httpSource) Name() string { return h.cfg.Name }
+
+// Run serves until ctx ends; a listener that cannot bind is retried every
+// few seconds, like the other listeners.
+func (h *httpSource) Run(ctx context.Context, hk source.Hooks) error {
+	for {
+		ln, err := net.Listen("tcp", h.cfg.Listen)
+		if err != nil {
+			hk.Down("", fmt.Errorf("listen %s: %w", h.cfg.Listen, err))
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(5 * time.Second):
+				hk.Count("reconnect")
+				continue
+			}
+		}
+		srv := &http.Server{Handler: h.handler(hk), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10,
+			ErrorLog: log.New(io.Discard, "", 0)} // bad requests are counted, not logged per request
+		hk.Up("")
+		stop := context.AfterFunc(ctx, func() { srv.Close() })
+		err = srv.Serve(&limitListener{Listener: ln, slots: make(chan struct{}, max(h.cfg.MaxConns, 1)), count: hk.Count})
+		stop()
+		if ctx.Err() != nil || errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		hk.Down("", err)
+	}
+}
+
+func (h *httpSource) handler(hk source.Hooks) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		if !h.allowed(ip) {
+			hk.Count("denied")
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			hk.Count("bad_request")
+			w.Header().Set("Allow", "GET, POST")
+			http.Error(w, "use GET or POST", http.StatusMethodNotAllowed)
+			return
+		}
+		params := r.URL.RawQuery
+		if r.Method == http.MethodPost {
+			body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.cfg.MaxFrame)+1))
+			if err != nil {
+				hk.Count("read_error")
+				http.Error(w, "read error", http.StatusBadRequest)
+				return
+			}
+			if len(body) > 0 {
+				params = strings.TrimPrefix(params+"&"+string(body), "&")
+			}
+		}
+		if len(params) > h.cfg.MaxFrame {
+			hk.Count(source.DiscardOversize)
+			http.Error(w, "report too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		v, err := url.ParseQuery(params)
+		if err != nil {
+			hk.Count("bad_request")
+			http.Error(w, "malformed parameters", http.StatusBadRequest)
+			return
+		}
+		if h.token != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok {
+				got = v.Get("token")
+			}
+			if subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) != 1 {
+				hk.Count("unauthorized")
+				http.Error(w, "missing or wrong token", http.StatusUnauthorized)
+				return
+			}
+		}
+		v.Del("token") // the secret goes no further (decode errors log the frame)
+		h.emit.Lock()
+		hk.Emit(frame.Frame{Source: h.cfg.Name, Seq: h.seq.Add(1), Peer: host, Received: time.Now(),
+			Data: []byte(v.Encode())})
+		h.emit.Unlock()
+		// 200 also for a report that does not decode (counted in
+		// radiogw_decode_errors_total): a client retries anything else forever.
+		w.Write([]byte("OK\n"))
+	})
+}
+
+func (h *httpSource) allowed(ip net.IP) bool {
+	if len(h.allow) == 0 {
+		return true
+	}
+	for _, n := range h.allow {
+		if ip != nil && n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// limitListener holds at most cap(slots) connections (max_conns) open: the
+// next is accepted only when one closes (counted as conn_rejected when it
+// has to wait), so a flood of idle connections cannot exhaust file
+// descriptors; the server's timeouts close idle ones.
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+	count func(string)
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		l.count("conn_rejected") // full: this one waits for a slot
+		l.slots <- struct{}{}
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &slotConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+type slotConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *slotConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
