@@ -91,6 +91,10 @@ func (h *httpSource) handler(hk source.Hooks) http.Handler {
 			http.Error(w, "use GET or POST", http.StatusMethodNotAllowed)
 			return
 		}
+		if isJSON(r) {
+			h.serveJSON(w, r, hk, host)
+			return
+		}
 		params := r.URL.RawQuery
 		if r.Method == http.MethodPost {
 			body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.cfg.MaxFrame)+1))
@@ -114,16 +118,10 @@ func (h *httpSource) handler(hk source.Hooks) http.Handler {
 			http.Error(w, "malformed parameters", http.StatusBadRequest)
 			return
 		}
-		if h.token != "" {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok {
-				got = v.Get("token")
-			}
-			if subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) != 1 {
-				hk.Count("unauthorized")
-				http.Error(w, "missing or wrong token", http.StatusUnauthorized)
-				return
-			}
+		if !h.authorized(r, v.Get("token")) {
+			hk.Count("unauthorized")
+			http.Error(w, "missing or wrong token", http.StatusUnauthorized)
+			return
 		}
 		v.Del("token") // the secret goes no further (decode errors log the frame)
 		h.emit.Lock()
@@ -134,6 +132,48 @@ func (h *httpSource) handler(hk source.Hooks) http.Handler {
 		// radiogw_decode_errors_total): a client retries anything else forever.
 		w.Write([]byte("OK\n"))
 	})
+}
+
+func isJSON(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return r.Method == http.MethodPost && (ct == "application/json" || strings.HasPrefix(ct, "application/json;"))
+}
+
+// serveJSON takes a JSON body (a Traccar server's position forwarder) as one
+// frame; the token comes as a bearer header or a token= URL parameter.
+func (h *httpSource) serveJSON(w http.ResponseWriter, r *http.Request, hk source.Hooks, host string) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.cfg.MaxFrame)+1))
+	if err != nil {
+		hk.Count("read_error")
+		http.Error(w, "read error", http.StatusBadRequest)
+		return
+	}
+	if len(body) > h.cfg.MaxFrame {
+		hk.Count(source.DiscardOversize)
+		http.Error(w, "report too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if !h.authorized(r, r.URL.Query().Get("token")) {
+		hk.Count("unauthorized")
+		http.Error(w, "missing or wrong token", http.StatusUnauthorized)
+		return
+	}
+	h.emit.Lock()
+	hk.Emit(frame.Frame{Source: h.cfg.Name, Seq: h.seq.Add(1), Peer: host, Received: time.Now(), Data: body})
+	h.emit.Unlock()
+	w.Write([]byte("OK\n"))
+}
+
+// authorized checks the configured token against a bearer header or param.
+func (h *httpSource) authorized(r *http.Request, param string) bool {
+	if h.token == "" {
+		return true
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		got = param
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) == 1
 }
 
 func (h *httpSource) allowed(ip net.IP) bool {

@@ -143,3 +143,57 @@ unit "CERT1" {
 		t.Error("the token appears in the log")
 	}
 }
+
+// A Traccar server's JSON position forwarder (forward.type = json, with a
+// bearer header) posts to an http source with the traccar codec: the device
+// appears as its roster unit; without the header the post is refused.
+func TestTraccarForwarder(t *testing.T) {
+	s := newSite(t)
+	port := testsvc.FreePort(t)
+	s.extra = fmt.Sprintf(`
+source "http" "traccar" {
+  listen    = "127.0.0.1:%d"
+  codec     = "traccar"
+  token_env = "OSMAND_TOKEN"
+}
+
+unit "E5" {
+  alpha_tag = "Engine 5"
+  avl_ids   = ["862123045"]
+}
+`, port)
+	s.write(t)
+	p := testsvc.Start(t, []string{"OSMAND_TOKEN=" + osmandToken}, binary, "run", "-config", s.config)
+	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+	fix := time.Now().Add(-2 * time.Second).UTC().Format("2006-01-02T15:04:05.000+00:00")
+	body := `{"position":{"id":1,"deviceId":7,"protocol":"gt06","fixTime":"` + fix + `","valid":true,
+"latitude":33.74562,"longitude":-117.82311,"altitude":52.0,"speed":10.0,"course":270.0,"accuracy":0.0,
+"attributes":{"hdop":0.9}},"device":{"id":7,"name":"Engine 5","uniqueId":"862123045"}}`
+	post := func(auth string) int {
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/", port), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(""); code != 401 {
+		t.Errorf("forward without the token: %d, want 401", code)
+	}
+	if code := post(osmandToken); code != 200 {
+		t.Fatalf("forward: %d, want 200", code)
+	}
+	b := sub.waitTopic(t, "radiogw/test/units/E5", 10*time.Second, positionAt(33.74562, -117.82311))
+	if !strings.Contains(string(b), `"speed_kmh":18.52`) || !strings.Contains(string(b), `"hdop":0.9`) {
+		t.Errorf("unit state %s: want 10 kn as 18.52 km/h and hdop 0.9", b)
+	}
+	if v := metricValue(t, s.httpPort, `radiogw_source_events_total{event="unauthorized",source="traccar"}`); v != 1 {
+		t.Errorf("unauthorized forwards counted %v, want 1", v)
+	}
+}

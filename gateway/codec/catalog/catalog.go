@@ -16,6 +16,7 @@ import (
 	"radiogw/gateway/codec/nmea"
 	"radiogw/gateway/codec/osmand"
 	"radiogw/gateway/codec/taip"
+	"radiogw/gateway/codec/traccar"
 	"radiogw/gateway/codec/trunkrecorder"
 )
 
@@ -23,6 +24,7 @@ var catalog = map[string]codec.Factory{
 	"nmea":           nmea.New,
 	"osmand":         osmand.New,
 	"taip":           taip.New,
+	"traccar":        traccar.New,
 	"lrrp":           lrrp.New,
 	"ars":            ars.New,
 	"lines":          lines.New,
