@@ -95,7 +95,7 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	case hcl.SourceHTTP:
 		src, err = newHTTPSource(s)
 	default:
-		src, err = source.New(sourceConfig(s))
+		src, err = source.New(sourceConfig(s, cfg.HA != nil))
 	}
 	if err != nil {
 		return nil, err // names the source already

@@ -34,6 +34,9 @@ type Metrics struct {
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
 	Exports        *prometheus.CounterVec   // format, result: track exports over HTTP
+	Active         prometheus.Gauge         // 1 while this instance publishes (always, without an ha block)
+	RoleChanges    *prometheus.CounterVec   // role taken: active, standby
+	Followed       prometheus.Counter       // unit states a standby adopted from the active
 }
 
 // ExportResults are the results of a track export, every one present at
@@ -75,6 +78,18 @@ func New() *Metrics {
 			m.Exports.WithLabelValues(format, res)
 		}
 	}
+	m.Active = prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_ha_active", Help: "1 while this instance publishes: always without an ha block; in a pair, while keepalived says it is the active."})
+	m.Active.Set(1)
+	m.RoleChanges = f.counter("radiogw_ha_role_changes_total", "Role changes of an active/standby pair member, by the role taken.", "role")
+	m.Followed = prometheus.NewCounter(prometheus.CounterOpts{Name: "radiogw_ha_followed_total", Help: "Unit states a standby adopted from the active's retained states."})
+	for _, role := range []string{"active", "standby"} {
+		m.RoleChanges.WithLabelValues(role)
+	}
+	for _, reason := range []string{"queue_full", "malformed", "invalid"} {
+		m.Drops.WithLabelValues("follower", reason)
+	}
+	m.Drops.WithLabelValues("sink_mqtt", "standby")
+	r.MustRegister(m.Active, m.Followed)
 	r.MustRegister(m.Emergencies, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
