@@ -83,6 +83,23 @@ func BenchmarkOwnTracksPayload(b *testing.B) {
 	benchReportCPU(b, start)
 }
 
+// The Home Assistant tracker payload goes out with every unit state when
+// mqtt { homeassistant = true }.
+func BenchmarkTrackerPayload(b *testing.B) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	u := benchUnit(1, now)
+	buf := make([]byte, 0, 512)
+	b.ReportAllocs()
+	start := benchCPUTime()
+	for b.Loop() {
+		var err error
+		if buf, err = AppendTrackerPayload(buf[:0], "tustin", &u, DefaultAccuracyM); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchReportCPU(b, start)
+}
+
 // The map is re-encoded whole, at most once per MapEvery, whenever any unit
 // moved: its cost grows with the fleet, not with the report rate.
 func BenchmarkMapPayload1k(b *testing.B)  { benchMap(b, 1000) }
