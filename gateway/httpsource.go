@@ -26,15 +26,16 @@ import (
 // for the source's codec. Like the MQTT source it lives in the runtime, not
 // in gateway/source, which has no HTTP server.
 type httpSource struct {
-	cfg   hcl.Source
-	allow []*net.IPNet
-	token string
-	seq   atomic.Uint64
-	emit  sync.Mutex // Emit calls of one source are serialised, in Seq order
+	cfg      hcl.Source
+	freeBind bool // one of an active/standby pair: bind the virtual IP before it is here
+	allow    []*net.IPNet
+	token    string
+	seq      atomic.Uint64
+	emit     sync.Mutex // Emit calls of one source are serialised, in Seq order
 }
 
-func newHTTPSource(s hcl.Source) (*httpSource, error) {
-	h := &httpSource{cfg: s, token: s.Token.Value()}
+func newHTTPSource(s hcl.Source, pair bool) (*httpSource, error) {
+	h := &httpSource{cfg: s, token: s.Token.Value(), freeBind: pair}
 	for _, c := range s.Allow {
 		_, n, err := net.ParseCIDR(c)
 		if err != nil {
@@ -51,7 +52,7 @@ func (h *httpSource) Name() string { return h.cfg.Name }
 // few seconds, like the other listeners.
 func (h *httpSource) Run(ctx context.Context, hk source.Hooks) error {
 	for {
-		ln, err := net.Listen("tcp", h.cfg.Listen)
+		ln, err := source.ListenTCP(ctx, h.cfg.Listen, h.freeBind)
 		if err != nil {
 			hk.Down("", fmt.Errorf("listen %s: %w", h.cfg.Listen, err))
 			select {
