@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,12 +31,14 @@ type httpSource struct {
 	freeBind bool // one of an active/standby pair: bind the virtual IP before it is here
 	allow    []*net.IPNet
 	token    string
+	log      *slog.Logger
+	logs     *rateLimiter // refusals: the first logged, then at most one per 10 s with a count
 	seq      atomic.Uint64
 	emit     sync.Mutex // Emit calls of one source are serialised, in Seq order
 }
 
-func newHTTPSource(s hcl.Source, pair bool) (*httpSource, error) {
-	h := &httpSource{cfg: s, token: s.Token.Value(), freeBind: pair}
+func newHTTPSource(s hcl.Source, pair bool, logger *slog.Logger) (*httpSource, error) {
+	h := &httpSource{cfg: s, token: s.Token.Value(), freeBind: pair, log: logger, logs: newRateLimiter(10 * time.Second)}
 	for _, c := range s.Allow {
 		_, n, err := net.ParseCIDR(c)
 		if err != nil {
@@ -82,14 +85,12 @@ func (h *httpSource) handler(hk source.Hooks) http.Handler {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
 		ip := net.ParseIP(host)
 		if !h.allowed(ip) {
-			hk.Count("denied")
-			http.Error(w, "forbidden", http.StatusForbidden)
+			h.refuse(w, hk, r, "denied", "forbidden", http.StatusForbidden)
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			hk.Count("bad_request")
 			w.Header().Set("Allow", "GET, POST")
-			http.Error(w, "use GET or POST", http.StatusMethodNotAllowed)
+			h.refuse(w, hk, r, "bad_request", "use GET or POST", http.StatusMethodNotAllowed)
 			return
 		}
 		if isJSON(r) {
@@ -100,8 +101,7 @@ func (h *httpSource) handler(hk source.Hooks) http.Handler {
 		if r.Method == http.MethodPost {
 			body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.cfg.MaxFrame)+1))
 			if err != nil {
-				hk.Count("read_error")
-				http.Error(w, "read error", http.StatusBadRequest)
+				h.refuse(w, hk, r, "read_error", "read error", http.StatusBadRequest)
 				return
 			}
 			if len(body) > 0 {
@@ -109,19 +109,16 @@ func (h *httpSource) handler(hk source.Hooks) http.Handler {
 			}
 		}
 		if len(params) > h.cfg.MaxFrame {
-			hk.Count(source.DiscardOversize)
-			http.Error(w, "report too large", http.StatusRequestEntityTooLarge)
+			h.refuse(w, hk, r, source.DiscardOversize, "report too large", http.StatusRequestEntityTooLarge)
 			return
 		}
 		v, err := url.ParseQuery(params)
 		if err != nil {
-			hk.Count("bad_request")
-			http.Error(w, "malformed parameters", http.StatusBadRequest)
+			h.refuse(w, hk, r, "bad_request", "malformed parameters", http.StatusBadRequest)
 			return
 		}
 		if !h.authorized(r, v.Get("token")) {
-			hk.Count("unauthorized")
-			http.Error(w, "missing or wrong token", http.StatusUnauthorized)
+			h.refuse(w, hk, r, "unauthorized", "missing or wrong token", http.StatusUnauthorized)
 			return
 		}
 		v.Del("token") // the secret goes no further (decode errors log the frame)
@@ -135,6 +132,17 @@ func (h *httpSource) handler(hk source.Hooks) http.Handler {
 	})
 }
 
+// refuse answers a request with an error, counts it and logs it at a sane
+// rate (never the token or the parameters).
+func (h *httpSource) refuse(w http.ResponseWriter, hk source.Hooks, r *http.Request, event, msg string, code int) {
+	hk.Count(event)
+	if n, ok := h.logs.allow(); ok && h.log != nil {
+		h.log.Warn("http source refused a request", "source", h.cfg.Name, "peer", r.RemoteAddr, "reason", event,
+			"status", code, "suppressed", n)
+	}
+	http.Error(w, msg, code)
+}
+
 func isJSON(r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
 	return r.Method == http.MethodPost && (ct == "application/json" || strings.HasPrefix(ct, "application/json;"))
@@ -145,18 +153,15 @@ func isJSON(r *http.Request) bool {
 func (h *httpSource) serveJSON(w http.ResponseWriter, r *http.Request, hk source.Hooks, host string) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.cfg.MaxFrame)+1))
 	if err != nil {
-		hk.Count("read_error")
-		http.Error(w, "read error", http.StatusBadRequest)
+		h.refuse(w, hk, r, "read_error", "read error", http.StatusBadRequest)
 		return
 	}
 	if len(body) > h.cfg.MaxFrame {
-		hk.Count(source.DiscardOversize)
-		http.Error(w, "report too large", http.StatusRequestEntityTooLarge)
+		h.refuse(w, hk, r, source.DiscardOversize, "report too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	if !h.authorized(r, r.URL.Query().Get("token")) {
-		hk.Count("unauthorized")
-		http.Error(w, "missing or wrong token", http.StatusUnauthorized)
+		h.refuse(w, hk, r, "unauthorized", "missing or wrong token", http.StatusUnauthorized)
 		return
 	}
 	h.emit.Lock()

@@ -93,7 +93,7 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	case hcl.SourceMQTT:
 		src, err = newMQTTSource(s)
 	case hcl.SourceHTTP:
-		src, err = newHTTPSource(s, cfg.HA != nil)
+		src, err = newHTTPSource(s, cfg.HA != nil, d.log)
 	default:
 		src, err = source.New(sourceConfig(s, cfg.HA != nil))
 	}
