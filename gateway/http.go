@@ -321,6 +321,10 @@ type trackPoint struct {
 }
 
 func (d *Daemon) handleTrack(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("format") {
+		d.handleTrackExport(w, r) // history, not the breadcrumbs
+		return
+	}
 	var fixes []avl.Crumb
 	id := r.PathValue("unit")
 	var ok bool
