@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,10 @@ var Events = []string{EventAcceptError, EventRefusedMax, EventRefusedAddr, Event
 type Limits struct {
 	MaxConns   int // open connections in total
 	MaxPerAddr int // open connections from one remote IP address
+	// TimeoutEvent, when set, is reported once for a connection whose read
+	// deadline expires before it was ever established (SetPending false):
+	// a client that never logged in or never finished its first request.
+	TimeoutEvent string
 }
 
 // Accept retry backoff, doubling like net/http's.
@@ -200,6 +205,9 @@ func SetPending(c net.Conn, pending bool) {
 		l.pending.Remove(gc.elem)
 		gc.elem = nil
 	}
+	if !pending {
+		gc.ever.Store(true)
+	}
 }
 
 func remoteIP(c net.Conn) string {
@@ -216,11 +224,22 @@ func remoteIP(c net.Conn) string {
 // conn frees its slot once, on the first Close.
 type conn struct {
 	net.Conn
-	l      *Listener
-	ip     string
-	once   sync.Once
-	elem   *list.Element // in l.pending while pending; guarded by l.mu
-	closed bool          // guarded by l.mu
+	l        *Listener
+	ip       string
+	ever     atomic.Bool // was established at least once
+	timedOut atomic.Bool
+	once     sync.Once
+	elem     *list.Element // in l.pending while pending; guarded by l.mu
+	closed   bool          // guarded by l.mu
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil && c.l.limits.TimeoutEvent != "" && !c.ever.Load() && errors.Is(err, os.ErrDeadlineExceeded) &&
+		c.timedOut.CompareAndSwap(false, true) {
+		c.l.onEvent(c.l.limits.TimeoutEvent)
+	}
+	return n, err
 }
 
 func (c *conn) Close() error {
