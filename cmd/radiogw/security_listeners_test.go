@@ -848,8 +848,8 @@ func TestSecurityBrokerSilentFlood(t *testing.T) {
 	if refusedNewcomers > 0 {
 		t.Errorf("%d of %d well-behaved clients could not log in during the flood", refusedNewcomers, newcomers)
 	}
-	if counted > float64(f.opened.Load()+int64(newcomers)) {
-		t.Errorf("counted %g events for %d connections", counted, f.opened.Load())
+	if counted > float64(f.opened.Load()+f.failed.Load()+int64(newcomers)) {
+		t.Errorf("counted %g events for %d connections (%d dials gave up)", counted, f.opened.Load(), f.failed.Load())
 	}
 	for _, e := range []string{"refused_per_addr", "evicted_pending", "connect_timeout"} {
 		if m.get("radiogw_broker_events_total", `listener="tcp"`, `event="`+e+`"`) == 0 {
@@ -906,7 +906,7 @@ func TestSecurityBrokerWebSocketFlood(t *testing.T) {
 		return m.get("radiogw_broker_events_total", `listener="ws"`) >= float64(f.opened.Load())
 	})
 	f.close()
-	t.Logf("%d silent WebSocket connections; %d/%d newcomers logged in; %s; %s", f.opened.Load(), newcomers-refused, newcomers,
+	t.Logf("%d silent WebSocket connections (%d dials gave up); %d/%d newcomers logged in; %s; %s", f.opened.Load(), f.failed.Load(), newcomers-refused, newcomers,
 		probe.check(t), strings.ReplaceAll(m.nonZero("radiogw_broker_events_total"), "\n", "; "))
 	if refused > 0 {
 		t.Errorf("%d of %d WebSocket clients could not log in during the flood", refused, newcomers)
@@ -916,8 +916,9 @@ func TestSecurityBrokerWebSocketFlood(t *testing.T) {
 			t.Errorf("no ws %s counted", e)
 		}
 	}
-	if got, max := m.get("radiogw_broker_events_total", `listener="ws"`), float64(f.opened.Load()+int64(newcomers)); got > max {
-		t.Errorf("counted %g ws events for %g connections", got, max)
+	// A dial the flood gave up on may still have been accepted later.
+	if got, max := m.get("radiogw_broker_events_total", `listener="ws"`), float64(f.opened.Load()+f.failed.Load()+int64(newcomers)); got > max {
+		t.Errorf("counted %g ws events for at most %g connections", got, max)
 	}
 }
 
