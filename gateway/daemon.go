@@ -28,6 +28,7 @@ import (
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // Notifier tells the service manager about the daemon's state (systemd's
@@ -77,14 +78,17 @@ type Daemon struct {
 	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
 
 	// owned by the loop goroutine
-	units          *avl.Tracker
-	chans          *channels.Tracker
-	idents         map[string]identity // source+peer → announced device ID
-	lastSnap       time.Time
-	outboxDropSeen map[string]uint64
-	lastHealth     time.Time
-	lastStatus     time.Time
-	snapMu         sync.Mutex // held while a snapshot is being written
+	units              *avl.Tracker
+	chans              *channels.Tracker
+	idents             map[string]identity // source+peer → announced device ID
+	lastSnap           time.Time
+	outboxDropSeen     map[string]uint64
+	unlistedSeen       map[string]uint64 // event\x00source → count already added to the counter
+	unlistedLogs       *rateLimiter
+	unlistedRefusedLog uint64 // refusals not logged yet
+	lastHealth         time.Time
+	lastStatus         time.Time
+	snapMu             sync.Mutex // held while a snapshot is being written
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name
@@ -124,13 +128,18 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
-		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
+		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
 		fatal: make(chan error, 1)}
 	for i, kind := range []string{"fix", "event", "identity", "request"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
 	d.initRefusalCounters()
 	d.setLookups(cfg)
+	d.metrics.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Add(0)
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues("snapshot", reason).Add(0)
+		d.metrics.NamesRejected.WithLabelValues("follower", reason).Add(0)
+	}
 	d.in = newInbox(opts.InboxSoftCap,
 		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
 		func() { d.metrics.Drops.WithLabelValues("inbox", "event_over_cap").Inc() })

@@ -26,12 +26,22 @@ type Config struct {
 	Influx     *Influx   // nil: outbox only, exportable later
 	HTTP       HTTP
 	Storage    Storage
+	Unlisted   Unlisted
 	Log        Log
 	HA         *HA // nil: a single instance, always active
 
 	// Breadcrumbs is how many recent fixes each unit keeps for its trail;
 	// Load sets DefaultBreadcrumbs when absent, 0 keeps none.
 	Breadcrumbs int
+}
+
+// Unlisted bounds the units not in the roster (unlisted { }): anyone who
+// can reach a source can invent them.
+type Unlisted struct {
+	MaxPerSource int           // default DefaultUnlistedPerSource
+	MaxTotal     int           // default DefaultUnlistedTotal
+	Expire       bool          // default true
+	Grace        time.Duration // after the type's lost threshold; default DefaultUnlistedGrace
 }
 
 // Source types.
@@ -63,10 +73,11 @@ type Source struct {
 	MaxFrame int    // bytes; default 4096
 
 	// udp, tcp_listen
-	Listen      string
-	Allow       []string // CIDRs; empty allows all
-	MaxConns    int
-	IdleTimeout time.Duration
+	Listen          string
+	Allow           []string // CIDRs; empty allows all
+	MaxConns        int
+	MaxConnsPerPeer int           // tcp_listen: connections from one address
+	IdleTimeout     time.Duration // tcp_listen: default DefaultIdleTimeout; "0s" never
 	// tcp_client
 	Address        string
 	Keepalive      string // line sent periodically, optional

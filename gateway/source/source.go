@@ -51,6 +51,7 @@ type Config struct {
 	FreeBind       bool // bind even while the address is not (yet) on this host: a keepalived virtual IP
 	Allow          []string
 	MaxConns       int
+	MaxPerPeer     int // tcp_listen: connections from one address; 0 means MaxConns
 	IdleTimeout    time.Duration
 	Address        string
 	Keepalive      string
