@@ -40,7 +40,9 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 		return t.reject(f, s, uid, listed, r)
 	}
 	if s == nil {
-		s = t.lookup(uid, listed, true)
+		if s = t.lookup(uid, f.Source, listed, true); s == nil {
+			return t.reject(f, nil, uid, listed, RejectUnlisted)
+		}
 	}
 
 	var prev Position
@@ -73,7 +75,7 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 	pos := Position{
 		Lat: f.Lat, Lon: f.Lon, FixTime: f.Time,
 		SpeedKmh: f.SpeedKmh, Heading: f.Heading,
-		HDOP: f.HDOP, Altitude: f.AltitudeM, Source: f.Source,
+		HDOP: f.HDOP, Altitude: f.AltitudeM, Accuracy: f.AccuracyM, Source: f.Source,
 	}
 	if !Known(pos.SpeedKmh) && hasPrev {
 		pos.SpeedKmh = impliedKmh(distM, dt)

@@ -58,6 +58,7 @@ func (t *Tracker) reresolve(before map[string]Unit, now time.Time) []Change {
 		changes = append(changes, Change{Kind: UnitRemoved, Time: now, Unit: gone, MergedInto: target})
 	}
 
+	t.recountUnlisted()
 	ids = ids[:0]
 	for id := range t.units {
 		ids = append(ids, id)
@@ -154,7 +155,7 @@ func sameUnit(a, b *Unit) bool {
 	p, q := a.Position, b.Position
 	return p.Lat == q.Lat && p.Lon == q.Lon && p.FixTime.Equal(q.FixTime) && p.Source == q.Source &&
 		sameFloat(p.SpeedKmh, q.SpeedKmh) && sameFloat(p.Heading, q.Heading) &&
-		sameFloat(p.HDOP, q.HDOP) && sameFloat(p.Altitude, q.Altitude)
+		sameFloat(p.HDOP, q.HDOP) && sameFloat(p.Altitude, q.Altitude) && sameFloat(p.Accuracy, q.Accuracy)
 }
 
 func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }

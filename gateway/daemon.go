@@ -28,6 +28,7 @@ import (
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // Notifier tells the service manager about the daemon's state (systemd's
@@ -65,26 +66,32 @@ type Daemon struct {
 	cfgMu sync.Mutex
 	cfg   *hcl.Config
 
-	broker    *broker.Broker
-	mqtt      *mqttsink.Sink
-	influx    *influx.Sink
-	sinks     []publish.Sink
-	outboxes  map[string]*outbox.Outbox
-	in        *inbox
-	obsCount  [4]prometheus.Counter // observations by kind: fix, event, identity, request
-	stepUnits []avl.Change          // the tracker step's change buffer, reused (loop goroutine only)
-	calls     chan func()
-	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
+	broker   *broker.Broker
+	mqtt     *mqttsink.Sink
+	influx   *influx.Sink
+	sinks    []publish.Sink
+	outboxes map[string]*outbox.Outbox
+	in       *inbox
+	obsCount [4]prometheus.Counter // observations by kind: fix, event, identity, reply
+
+	replyLimit *replyLimiter // per-address and overall limits on replies to devices
+	replyLogs  *rateLimiter
+	stepUnits  []avl.Change // the tracker step's change buffer, reused (loop goroutine only)
+	calls      chan func()
+	loopAlive  atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
 
 	// owned by the loop goroutine
-	units          *avl.Tracker
-	chans          *channels.Tracker
-	idents         map[string]identity // source+peer → announced device ID
-	lastSnap       time.Time
-	outboxDropSeen map[string]uint64
-	lastHealth     time.Time
-	lastStatus     time.Time
-	snapMu         sync.Mutex // held while a snapshot is being written
+	units              *avl.Tracker
+	chans              *channels.Tracker
+	idents             map[string]identity // source+peer → announced device ID
+	lastSnap           time.Time
+	outboxDropSeen     map[string]uint64
+	unlistedSeen       map[string]uint64 // event\x00source → count already added to the counter
+	unlistedLogs       *rateLimiter
+	unlistedRefusedLog uint64 // refusals not logged yet
+	lastHealth         time.Time
+	lastStatus         time.Time
+	snapMu             sync.Mutex // held while a snapshot is being written
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name
@@ -124,13 +131,18 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
-		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
-		fatal: make(chan error, 1)}
-	for i, kind := range []string{"fix", "event", "identity", "request"} {
+		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
+		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: newRateLimiter(10 * time.Second)}
+	for i, kind := range []string{"fix", "event", "identity", "reply"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
 	d.initRefusalCounters()
 	d.setLookups(cfg)
+	d.metrics.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Add(0)
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues("snapshot", reason).Add(0)
+		d.metrics.NamesRejected.WithLabelValues("follower", reason).Add(0)
+	}
 	d.in = newInbox(opts.InboxSoftCap,
 		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
 		func() { d.metrics.Drops.WithLabelValues("inbox", "event_over_cap").Inc() })
@@ -276,17 +288,21 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 		OnCommand: d.onCommand,
 		Passive:   cfg.HA != nil && cfg.HA.Role == hcl.RoleStandby}
 	if m := cfg.MQTT; m != nil {
+		opts.OwnTracks, opts.HomeAssistant, opts.HAPrefix = m.OwnTracks, m.HomeAssistant, m.HAPrefix
+		opts.DefaultAccuracyM = m.DefaultAccuracyM
+		if m.UnitRate > 0 {
+			opts.UnitRate = m.UnitRate
+		}
+	}
+	if m := cfg.MQTT; !cfg.EmbeddedBroker() {
 		tlsCfg, err := tlsConfig(m.TLS)
 		if err != nil {
 			return err
 		}
 		opts.Broker, opts.Username, opts.Password, opts.TLS = m.Broker, m.Username, m.Password.Value(), tlsCfg
-		opts.OwnTracks, opts.KeepAlive = m.OwnTracks, m.KeepAlive
+		opts.KeepAlive = m.KeepAlive
 		if m.ClientID != "" {
 			opts.ClientID = m.ClientID
-		}
-		if m.UnitRate > 0 {
-			opts.UnitRate = m.UnitRate
 		}
 	} else {
 		b, err := d.startBroker(cfg)

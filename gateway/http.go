@@ -24,6 +24,7 @@ import (
 	"radiogw/gateway/publish"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 func (d *Daemon) startHTTP(cfg *hcl.Config) error {
@@ -34,7 +35,8 @@ func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
 	}
-	ln := netguard.Wrap(raw, "http", netguard.Limits{MaxConns: cfg.HTTP.MaxConns, MaxPerAddr: cfg.HTTP.MaxPerAddr},
+	ln := netguard.Wrap(raw, "http", netguard.Limits{MaxConns: cfg.HTTP.MaxConns, MaxPerAddr: cfg.HTTP.MaxPerAddr,
+		TimeoutEvent: httpHeaderTimeout},
 		func(e string) { d.metrics.HTTPEvents.WithLabelValues(e).Inc() }, d.log)
 	d.httpGuard = ln
 	// Timeouts against slowloris: the headers must be in within 5 s and the
@@ -88,6 +90,7 @@ func (d *Daemon) routes(cfg *hcl.Config) http.Handler {
 	read("GET /api/v1/emergencies", d.handleEmergencies)
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/ack", d.authorized(cfg, d.handleAck("ack")))
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", d.authorized(cfg, d.handleAck("clear")))
+	mux.HandleFunc("DELETE /api/v1/units/{unit}", d.authorized(cfg, d.handleForget))
 	read("GET /api/v1/role", d.handleRole)
 	mux.HandleFunc("POST /api/v1/role", d.handleSetRole(cfg))
 	if cfg.HTTP.Pprof {
@@ -319,6 +322,10 @@ type trackPoint struct {
 }
 
 func (d *Daemon) handleTrack(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("format") {
+		d.handleTrackExport(w, r) // history, not the breadcrumbs
+		return
+	}
 	var fixes []avl.Crumb
 	id := r.PathValue("unit")
 	var ok bool
@@ -398,6 +405,52 @@ func (d *Daemon) handleEmergencies(w http.ResponseWriter, r *http.Request) {
 	out := []EmergencyView{}
 	d.call(r.Context(), func() { out = d.emergencyViews() })
 	writeJSON(w, http.StatusOK, out)
+}
+
+// ForgetResult is the answer of DELETE /api/v1/units/{unit}.
+type ForgetResult struct {
+	Unit    string `json:"unit"`
+	Tracked bool   `json:"tracked"` // the unit was tracked and is removed
+}
+
+// handleForget removes a unit (a forged or retired ID) from the tracker and
+// deletes its retained topics (units/<unit>, the OwnTracks mirror) and its
+// place on the map. A name radiogw does not track still gets its retained
+// topics deleted: a leftover from before a restart.
+func (d *Daemon) handleForget(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("unit")
+	if reason := topicname.Check(id); reason != "" {
+		httpError(w, http.StatusBadRequest, "not a unit name: "+reason)
+		return
+	}
+	var res ForgetResult
+	err := d.call(r.Context(), func() { res = d.forget(id, time.Now()) })
+	if err != nil {
+		httpError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// forget runs on the loop goroutine.
+func (d *Daemon) forget(id string, now time.Time) ForgetResult {
+	res := ForgetResult{Unit: id}
+	c, ok := d.units.Forget(id, now)
+	res.Tracked = ok
+	// A peer that announced this ID would bring it back with its next bare fix.
+	for k, v := range d.idents {
+		if v.id == id {
+			delete(d.idents, k)
+		}
+	}
+	if ok {
+		d.emit(publish.Batch{Units: []avl.Change{c}}) // the sinks see it; emit deletes the retained topics
+	} else if d.mqtt != nil {
+		d.mqtt.Forget(id)
+	}
+	d.metrics.UnitsForgotten.Inc()
+	d.log.Info("unit forgotten on request", "unit", id, "was_tracked", ok)
+	return res
 }
 
 // handleAck takes {"by": "disp4"} (optional) and validates it, with the

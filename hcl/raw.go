@@ -11,15 +11,16 @@ type rawMain struct {
 	Site      string    `hcl:"site"`
 	SiteRange hcl.Range `hcl:"site,attr_range"`
 
-	Breadcrumbs      *int        `hcl:"breadcrumbs,optional"`
-	BreadcrumbsRange hcl.Range   `hcl:"breadcrumbs,attr_range"`
-	Log              *rawLog     `hcl:"log,block"`
-	Storage          *rawStorage `hcl:"storage,block"`
-	HTTP             *rawHTTP    `hcl:"http,block"`
-	MQTT             *rawMQTT    `hcl:"mqtt,block"`
-	Broker           *rawBroker  `hcl:"broker,block"`
-	Influx           *rawInflux  `hcl:"influx,block"`
-	HA               *rawHA      `hcl:"ha,block"`
+	Breadcrumbs      *int         `hcl:"breadcrumbs,optional"`
+	BreadcrumbsRange hcl.Range    `hcl:"breadcrumbs,attr_range"`
+	Log              *rawLog      `hcl:"log,block"`
+	Storage          *rawStorage  `hcl:"storage,block"`
+	Unlisted         *rawUnlisted `hcl:"unlisted,block"`
+	HTTP             *rawHTTP     `hcl:"http,block"`
+	MQTT             *rawMQTT     `hcl:"mqtt,block"`
+	Broker           *rawBroker   `hcl:"broker,block"`
+	Influx           *rawInflux   `hcl:"influx,block"`
+	HA               *rawHA       `hcl:"ha,block"`
 
 	// Same fields as rawFragment: gohcl ignores embedded structs.
 	Sources      []rawSource      `hcl:"source,block"`
@@ -70,6 +71,15 @@ type rawStorage struct {
 	SnapshotEvery *hcl.Attribute `hcl:"snapshot_every,optional"`
 }
 
+type rawUnlisted struct {
+	MaxPerSource      *int           `hcl:"max_per_source,optional"`
+	MaxPerSourceRange hcl.Range      `hcl:"max_per_source,attr_range"`
+	MaxTotal          *int           `hcl:"max_total,optional"`
+	MaxTotalRange     hcl.Range      `hcl:"max_total,attr_range"`
+	Expire            *bool          `hcl:"expire,optional"`
+	Grace             *hcl.Attribute `hcl:"grace,optional"`
+}
+
 type rawHTTP struct {
 	Listen          *string        `hcl:"listen,optional"`
 	ListenRange     hcl.Range      `hcl:"listen,attr_range"`
@@ -88,7 +98,7 @@ type rawHTTP struct {
 }
 
 type rawMQTT struct {
-	Broker        string         `hcl:"broker"`
+	Broker        *string        `hcl:"broker,optional"`
 	BrokerRange   hcl.Range      `hcl:"broker,attr_range"`
 	ClientID      *string        `hcl:"client_id,optional"`
 	TopicRoot     *string        `hcl:"topic_root,optional"`
@@ -99,6 +109,11 @@ type rawMQTT struct {
 	UnitRate      *float64       `hcl:"unit_rate,optional"`
 	UnitRateRange hcl.Range      `hcl:"unit_rate,attr_range"`
 	OwnTracks     *bool          `hcl:"owntracks,optional"`
+	HomeAssistant *bool          `hcl:"homeassistant,optional"`
+	HAPrefix      *string        `hcl:"homeassistant_prefix,optional"`
+	HAPrefixRange hcl.Range      `hcl:"homeassistant_prefix,attr_range"`
+	DefaultAccM   *float64       `hcl:"default_accuracy_m,optional"`
+	DefaultAccMR  hcl.Range      `hcl:"default_accuracy_m,attr_range"`
 	KeepAlive     *hcl.Attribute `hcl:"keepalive,optional"`
 	TLS           *rawTLS        `hcl:"tls,block"`
 	DefRange      hcl.Range      `hcl:",def_range"`
@@ -168,6 +183,7 @@ type rawSource struct {
 	ChannelRange  hcl.Range `hcl:"channel,attr_range"`
 	MaxFrame      *int      `hcl:"max_frame,optional"`
 	MaxFrameRange hcl.Range `hcl:"max_frame,attr_range"`
+	CodecOptions  *rawBody  `hcl:"options,block"` // the codec's own settings, decoded by the codec
 	Rest          hcl.Body  `hcl:",remain"`
 	DefRange      hcl.Range `hcl:",def_range"`
 
@@ -177,6 +193,12 @@ type rawSource struct {
 	tcpClient *rawTCPClient
 	serial    *rawSerial
 	mqtt      *rawMQTTSource
+	http      *rawHTTPSource
+}
+
+// rawBody keeps a block's body for whoever knows its schema.
+type rawBody struct {
+	Body hcl.Body `hcl:",remain"`
 }
 
 type rawMQTTSource struct {
@@ -187,6 +209,17 @@ type rawMQTTSource struct {
 	Username     *string        `hcl:"username,optional"`
 	PasswordFile *hcl.Attribute `hcl:"password_file,optional"`
 	PasswordEnv  *hcl.Attribute `hcl:"password_env,optional"`
+}
+
+type rawHTTPSource struct {
+	Listen        string         `hcl:"listen"`
+	ListenRange   hcl.Range      `hcl:"listen,attr_range"`
+	Allow         *[]string      `hcl:"allow,optional"`
+	AllowRange    hcl.Range      `hcl:"allow,attr_range"`
+	MaxConns      *int           `hcl:"max_conns,optional"`
+	MaxConnsRange hcl.Range      `hcl:"max_conns,attr_range"`
+	TokenFile     *hcl.Attribute `hcl:"token_file,optional"`
+	TokenEnv      *hcl.Attribute `hcl:"token_env,optional"`
 }
 
 type rawUDP struct {
@@ -203,6 +236,8 @@ type rawTCPListen struct {
 	AllowRange    hcl.Range      `hcl:"allow,attr_range"`
 	MaxConns      *int           `hcl:"max_conns,optional"`
 	MaxConnsRange hcl.Range      `hcl:"max_conns,attr_range"`
+	MaxPerPeer    *int           `hcl:"max_conns_per_peer,optional"`
+	MaxPerPeerRng hcl.Range      `hcl:"max_conns_per_peer,attr_range"`
 	IdleTimeout   *hcl.Attribute `hcl:"idle_timeout,optional"`
 }
 

@@ -16,9 +16,12 @@ const (
 	DefaultBrokerListen    = "127.0.0.1:1883"
 	DefaultBrokerWebSocket = "127.0.0.1:9001"
 	DefaultMaxFrame        = 4096
+	DefaultMQTTMaxFrame    = 64 << 10
 	DefaultUnitType        = "default"
 	DefaultUnitRate        = 2.0
 	DefaultMQTTKeepAlive   = 30 * time.Second
+	DefaultHAPrefix        = "homeassistant" // Home Assistant's discovery prefix
+	DefaultAccuracyM       = 50.0            // metres, for fixes with neither accuracy nor HDOP
 	DefaultFsync           = "batch"
 	DefaultSnapshotEvery   = 30 * time.Second
 	DefaultMaxBytes        = 1 << 30
@@ -58,9 +61,9 @@ func (b *builder) buildHA(r *rawHA) {
 	if r == nil {
 		return
 	}
-	if b.cfg.MQTT == nil {
+	if b.cfg.EmbeddedBroker() {
 		b.d.add(r.DefRange, "An active/standby pair needs a shared broker",
-			"The ha block makes this instance one of a pair; both must publish to the same broker, so add an mqtt block (the embedded broker is per host).")
+			"The ha block makes this instance one of a pair; both must publish to the same broker, so add an mqtt block with a broker (the embedded broker is per host).")
 	}
 	b.cfg.HA = &HA{Role: b.d.enum(r.Role, r.RoleRange, "role", RoleStandby, RoleActive, RoleStandby)}
 }
@@ -95,6 +98,32 @@ func (b *builder) buildStorage(r *rawStorage) {
 	}
 	b.cfg.Storage = s
 	b.cfg.DataDir = s.Dir
+}
+
+// Defaults of the unlisted { } block: room for a mid-size site with no
+// roster at all (every unit unlisted), while a flood of invented IDs stays
+// at a few tens of megabytes and as many retained topics.
+const (
+	DefaultUnlistedPerSource = 10000
+	DefaultUnlistedTotal     = 20000
+	DefaultUnlistedGrace     = time.Hour
+)
+
+func (b *builder) buildUnlisted(r *rawUnlisted) {
+	if r == nil {
+		r = &rawUnlisted{}
+	}
+	u := Unlisted{
+		MaxPerSource: positive(b.d, r.MaxPerSource, r.MaxPerSourceRange, "max_per_source", DefaultUnlistedPerSource),
+		MaxTotal:     positive(b.d, r.MaxTotal, r.MaxTotalRange, "max_total", DefaultUnlistedTotal),
+		Expire:       r.Expire == nil || *r.Expire,
+		Grace:        b.d.duration(r.Grace, DefaultUnlistedGrace),
+	}
+	if u.MaxPerSource > u.MaxTotal {
+		b.d.add(r.MaxPerSourceRange, "Invalid max_per_source",
+			"unlisted max_per_source (%d) must not exceed max_total (%d).", u.MaxPerSource, u.MaxTotal)
+	}
+	b.cfg.Unlisted = u
 }
 
 func (b *builder) buildHTTP(r *rawHTTP) {
@@ -134,6 +163,9 @@ var mqttSchemes = []string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}
 
 // mqttBroker checks a broker URL has a scheme paho accepts and a host part.
 func (d *diags) mqttBroker(url string, rng hcl.Range) {
+	if d.inlineCredentials("MQTT broker URL", url, rng, "password_file") {
+		return
+	}
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok || rest == "" || !slices.Contains(mqttSchemes, scheme) {
 		d.add(rng, "Invalid MQTT broker URL",
@@ -146,7 +178,7 @@ func (b *builder) buildMQTT(r *rawMQTT) {
 		return
 	}
 	m := &MQTT{
-		Broker:    r.Broker,
+		Broker:    str(r.Broker, ""),
 		ClientID:  str(r.ClientID, "radiogw-"+b.cfg.Site),
 		TopicRoot: str(r.TopicRoot, "radiogw/"+b.cfg.Site),
 		Username:  str(r.Username, ""),
@@ -154,8 +186,18 @@ func (b *builder) buildMQTT(r *rawMQTT) {
 		UnitRate:  positive(b.d, r.UnitRate, r.UnitRateRange, "unit_rate", DefaultUnitRate),
 		OwnTracks: boolean(r.OwnTracks, false),
 		KeepAlive: b.d.duration(r.KeepAlive, DefaultMQTTKeepAlive),
+
+		HomeAssistant:    boolean(r.HomeAssistant, false),
+		HAPrefix:         str(r.HAPrefix, DefaultHAPrefix),
+		DefaultAccuracyM: positive(b.d, r.DefaultAccM, r.DefaultAccMR, "default_accuracy_m", DefaultAccuracyM),
 	}
-	b.d.mqttBroker(r.Broker, r.BrokerRange)
+	if m.Broker != "" { // no broker: the embedded one, with this block's options
+		b.d.mqttBroker(m.Broker, r.BrokerRange)
+	}
+	if p := m.HAPrefix; p == "" || strings.ContainsAny(p, "+#") || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
+		b.d.add(r.HAPrefixRange, "Invalid homeassistant_prefix",
+			"%q must be non-empty, contain no '+' or '#', and not start or end with '/'.", p)
+	}
 	if m.TopicRoot == "" || strings.ContainsAny(m.TopicRoot, "+#") || strings.HasPrefix(m.TopicRoot, "/") || strings.HasSuffix(m.TopicRoot, "/") {
 		b.d.add(r.TopicRange, "Invalid topic_root",
 			"%q must be non-empty, contain no '+' or '#', and not start or end with '/'.", m.TopicRoot)
@@ -227,7 +269,9 @@ func (b *builder) buildInflux(r *rawInflux) {
 		Timeout:    b.d.duration(r.Timeout, DefaultInfluxTimeout),
 		GZip:       r.GZip,
 	}
-	if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
+	if b.d.inlineCredentials("InfluxDB URL", r.URL, r.URLRange, "token_file") {
+		// reported; the URL is not echoed
+	} else if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
 		b.d.add(r.URLRange, "Invalid InfluxDB URL", "%q must start with http:// or https://.", r.URL)
 	}
 	b.cfg.Influx = in

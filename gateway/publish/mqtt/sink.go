@@ -26,6 +26,7 @@ import (
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/outbox"
+	"radiogw/topicname"
 )
 
 // Queue is the durable event queue the sink drains (the outbox).
@@ -37,24 +38,33 @@ type Queue interface {
 
 // Options configure the sink.
 type Options struct {
-	Site       string
-	Broker     string // tcp://host:port, ssl://host:port, ws://host:port/mqtt
-	ClientID   string
-	TopicRoot  string
-	Username   string
-	Password   string
-	TLS        *tls.Config
-	UnitRate   float64 // unit-state publishes per unit per second; emergencies bypass it
-	OwnTracks  bool
-	KeepAlive  time.Duration
-	Queue      Queue
-	Metrics    *metrics.Metrics
-	Logger     *slog.Logger
-	Resolve    func(radioID string) string // radio ID → unit call sign, for channel payloads
-	OnCommand  func(Command)               // called from the client's goroutine; must not block
-	MapEvery   time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
-	WaitBudget time.Duration               // how long to wait for a batch of acks (default 10s)
-	Passive    bool                        // start as a standby: no connection, nothing published (SetPassive)
+	Site      string
+	Broker    string // tcp://host:port, ssl://host:port, ws://host:port/mqtt
+	ClientID  string
+	TopicRoot string
+	Username  string
+	Password  string
+	TLS       *tls.Config
+	UnitRate  float64 // unit-state publishes per unit per second; emergencies bypass it
+	OwnTracks bool
+	// HomeAssistant publishes Home Assistant MQTT discovery and a tracker
+	// payload per unit (homeassistant.go), under HAPrefix (default
+	// "homeassistant").
+	HomeAssistant bool
+	HAPrefix      string
+	// DefaultAccuracyM is the accuracy (metres) reported to OwnTracks and
+	// Home Assistant for a fix with neither an accuracy nor an HDOP
+	// (default DefaultAccuracyM).
+	DefaultAccuracyM float64
+	KeepAlive        time.Duration
+	Queue            Queue
+	Metrics          *metrics.Metrics
+	Logger           *slog.Logger
+	Resolve          func(radioID string) string // radio ID → unit call sign, for channel payloads
+	OnCommand        func(Command)               // called from the client's goroutine; must not block
+	MapEvery         time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
+	WaitBudget       time.Duration               // how long to wait for a batch of acks (default 10s)
+	Passive          bool                        // start as a standby: no connection, nothing published (SetPassive)
 }
 
 const sinkName = "mqtt"
@@ -89,13 +99,16 @@ type Sink struct {
 }
 
 type unitSlot struct {
-	unit     avl.Unit
-	topic    string // <root>/units/<unit>, built once
-	dirty    bool
-	urgent   bool // emergency state changed: bypass the rate ceiling
-	gated    bool // dirty, parked in the gate until its gap has passed
-	lastPub  time.Time
-	received time.Time
+	unit   avl.Unit
+	topic  string // <root>/units/<unit>, built once
+	dirty  bool
+	urgent bool // emergency state changed: bypass the rate ceiling
+	gated  bool // dirty, parked in the gate until its gap has passed
+	// announced: its once-per-connection companions (OwnTracks card, Home
+	// Assistant discovery) went out since the last connect.
+	announced bool
+	lastPub   time.Time
+	received  time.Time
 }
 
 type channelSlot struct {
@@ -119,6 +132,12 @@ func New(opts Options) (*Sink, error) {
 	}
 	if opts.WaitBudget <= 0 {
 		opts.WaitBudget = 10 * time.Second
+	}
+	if opts.HAPrefix == "" {
+		opts.HAPrefix = "homeassistant"
+	}
+	if opts.DefaultAccuracyM <= 0 {
+		opts.DefaultAccuracyM = DefaultAccuracyM
 	}
 	if opts.Resolve == nil {
 		opts.Resolve = func(id string) string { return id }
@@ -208,6 +227,9 @@ func (s *Sink) Write(b publish.Batch) error {
 		}
 		slot := s.units[c.Unit.ID]
 		if slot == nil {
+			if !s.topicLevel(c.Unit.ID) {
+				continue
+			}
 			slot = &unitSlot{topic: s.topic("units", c.Unit.ID)}
 			s.units[c.Unit.ID] = slot
 			delete(s.forgotten, c.Unit.ID)
@@ -231,6 +253,9 @@ func (s *Sink) Write(b publish.Batch) error {
 		}
 		slot := s.channels[st.Name]
 		if slot == nil {
+			if !s.topicLevel(st.Name) {
+				continue
+			}
 			slot = &channelSlot{}
 			s.channels[st.Name] = slot
 		}
@@ -239,6 +264,20 @@ func (s *Sink) Write(b publish.Batch) error {
 	s.mu.Unlock()
 	s.poke()
 	return nil
+}
+
+// topicLevel is the last guard before a name becomes a topic level: names
+// are checked where they enter radiogw (decoders, snapshot, configuration),
+// so a refusal here means a path that skipped the check; it is counted, and
+// the broker never sees the name (a '+' or '#' would cost the connection).
+func (s *Sink) topicLevel(name string) bool {
+	if topicname.Valid(name) {
+		return true
+	}
+	if m := s.opts.Metrics; m != nil {
+		m.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Inc()
+	}
+	return false
 }
 
 func emergencyChanged(a, b *avl.Emergency) bool {
@@ -253,6 +292,9 @@ func emergencyChanged(a, b *avl.Emergency) bool {
 // broker, and it leaves the map. Kept until the broker confirmed, so a unit
 // forgotten during an outage does not linger as a ghost.
 func (s *Sink) Forget(unitID string) {
+	if !topicname.Valid(unitID) {
+		return // never published, nothing to delete
+	}
 	s.mu.Lock()
 	delete(s.units, unitID)
 	delete(s.dirtyUnits, unitID)
