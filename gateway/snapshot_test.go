@@ -246,7 +246,7 @@ func benchFleet(tb testing.TB, n, crumbs int) *avl.Tracker {
 		at := benchT0.Add(time.Duration(k) * 5 * time.Second)
 		for i := 0; i < n; i++ {
 			f := avl.Fix{Source: "avl-udp", DeviceID: ids[i], Time: at, Received: at.Add(time.Second),
-				Lat: 33.7 + float64(i%1000)*1e-4 + float64(k)*1e-5, Lon: -117.8 - float64(i/1000)*1e-4,
+				Lat: 33.7 + float64(i%1000)*1e-4 + float64(k)*2e-4, Lon: -117.8 - float64(i/1000)*1e-4, // 22 m per 5 s: moving, so every fix is a crumb
 				Valid: true, SpeedKmh: 40 + float64(k%7), Heading: float64((k * 17) % 360), HDOP: 0.9,
 				AltitudeM: avl.Unknown, AccuracyM: avl.Unknown}
 			if cs := tr.ApplyFix(f); cs[0].Kind != avl.FixAccepted {
