@@ -12,7 +12,7 @@ import (
 func (d *Daemon) mountWallMap(mux *http.ServeMux, cfg *hcl.Config) {
 	wc, err := wallmap.FromConfig(cfg)
 	if err != nil {
-		d.log.Warn("wall map without geofences", "err", err)
+		d.log.Warn("wall map without some of its layers", "err", err)
 	}
 	mux.Handle("GET /", wallmap.Handler(wc))
 }

@@ -23,7 +23,8 @@ type Config struct {
 	Profiles   []Profile // decoder line profiles (regex patterns)
 	MQTT       *MQTT     // nil: embedded broker
 	Broker     Broker    // embedded broker settings, used when MQTT is nil
-	Influx     *Influx   // nil: outbox only, exportable later
+	WallMap    WallMap
+	Influx     *Influx // nil: outbox only, exportable later
 	HTTP       HTTP
 	Storage    Storage
 	Log        Log
@@ -216,6 +217,26 @@ type HTTP struct {
 	Listen string // default 127.0.0.1:8080; "" disables
 	Pprof  bool
 	Token  Secret // bearer token for write endpoints (emergency ack)
+}
+
+// WallMap configures the map page radiogw serves: an offline basemap, a
+// raster tile alternative, and local GeoJSON overlays.
+type WallMap struct {
+	Basemap  string // a PMTiles file (Protomaps basemap schema), served with range requests; "" none
+	TileURL  string // raster tiles, {z}/{x}/{y} template; "" none
+	Region   bool   // subscribe to every site under the topic root's parent (radiogw/+/...)
+	Overlays []Overlay
+}
+
+// Overlay is a local GeoJSON layer drawn over the basemap: streets,
+// hydrants, hospitals, or any layer a site has.
+type Overlay struct {
+	Name  string
+	File  string  // resolved relative to the main file
+	Color string  // CSS hex colour, default #8fa3bf
+	Width float64 // line width / point radius in pixels, default 2
+	Label string  // feature property shown as a label ("" none)
+	Roads bool    // the simulator drives its units along this layer's lines
 }
 
 // Storage configures the outbox and the snapshot.
