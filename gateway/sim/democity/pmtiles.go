@@ -34,7 +34,7 @@ func zxyToID(z, x, y int) uint64 {
 }
 
 type header struct {
-	minZoom, maxZoom, centerZoom int
+	minZoom, maxZoom, centerZoom   int
 	minLon, minLat, maxLon, maxLat float64
 	centerLon, centerLat           float64
 }
