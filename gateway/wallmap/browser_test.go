@@ -319,11 +319,11 @@ func TestWallMapInBrowser(t *testing.T) {
 	r.wait("removed unit gone", `!wallmap.state.units.has("test/2A14") && wallmap.renderedUnits() === 1`)
 
 	// night and day
-	r.eval(`wallmap.select("test/2A13"); wallmap.map.jumpTo({center: [-117.83, 33.745], zoom: 14})`)
+	r.eval(`wallmap.select("test/2A13"); wallmap.map.jumpTo({center: [-117.83, 33.752], zoom: 13.6})`)
 	if err := chromedp.Do(r.ctx, chromedp.Click(`#theme`)); err != nil {
 		t.Fatal(err)
 	}
-	r.wait("theme switched", `document.body.dataset.theme !== "night" || true`)
+	r.wait("theme button switched to day", `document.body.dataset.theme === "day" && document.getElementById("theme").textContent === "Night"`)
 	r.eval(`wallmap.setTheme("night")`)
 	r.wait("night basemap with units back on it", `document.body.dataset.theme === "night" && wallmap.map.isStyleLoaded() && wallmap.map.getSource("units") && wallmap.renderedUnits() >= 1`)
 	r.screenshot("wallmap-night")
