@@ -87,7 +87,12 @@ func (r *rig) publish(topic string, retained bool, payload []byte) {
 
 func (r *rig) wait(what, expr string) {
 	r.t.Helper()
-	if _, err := chromedp.Run(r.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+	r.waitFor(what, expr, 30*time.Second)
+}
+
+func (r *rig) waitFor(what, expr string, timeout time.Duration) {
+	r.t.Helper()
+	if _, err := chromedp.Run(r.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
 		state, _ := chromedp.Run(r.ctx, chromedp.Evaluate[string](`document.getElementById("conn").textContent + " | " + document.getElementById("emergencies").textContent + " | " + (() => { try { return JSON.stringify({units: wallmap.state.units.size, rendered: wallmap.renderedUnits(), emerg: wallmap.map.querySourceFeatures("emerg").length, zoom: wallmap.map.getZoom(), loaded: wallmap.map.loaded(), pushes: wallmap.stats.pushes, fps: wallmap.frameStats()}); } catch (e) { return String(e); } })()`))
 		r.t.Fatalf("%s: %v (page says %q)", what, err, state)
 	}

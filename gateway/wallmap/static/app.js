@@ -45,7 +45,7 @@ const state = {
 
 // The page's own frame timing: every requestAnimationFrame interval, so a
 // test (or a technician with the console open) reads what the wall does.
-const stats = { frames: [], messages: 0, applied: 0, pushes: 0, lastFrame: 0 };
+const stats = { frames: [], messages: 0, applied: 0, pushes: 0, renders: 0, lastFrame: 0 };
 function frameClock(t) {
   if (stats.lastFrame) {
     stats.frames.push(t - stats.lastFrame);
@@ -434,38 +434,57 @@ function flush() {
   if (state.unitsDirty) pushUnits();
 }
 
-// pushUnits hands the unit layer its data. MapLibre indexes it off the main
-// thread; while it is busy a newer push replaces the older one, so a slow
-// display draws the latest state, never a queue of old ones.
+// pushUnits hands the unit layers their data. MapLibre indexes it off the
+// main thread; while it is busy a newer push replaces the older one, so a
+// slow display draws the latest state, never a queue of old ones. The
+// clustered layer of ordinary units is refreshed at most every
+// UNIT_PUSH_MS (units report every second or two; redrawing 10,000 of them
+// on every frame would only starve a software-rendered kiosk); emergencies
+// and the selected unit go out on the frame they change.
+const UNIT_PUSH_MS = 250;
+let unitTimer = null;
+
 function pushUnits() {
   const map = state.map;
   if (!map || !map.style || !map.getSource("units")) { state.unitsDirty = true; return; }
   state.unitsDirty = false;
-  stats.pushes++;
-  const normal = [], emerg = [];
   const inEmergency = new Map();
   for (const e of state.emergencies.values()) inEmergency.set(e.site + "/" + e.unit, e);
-  for (const u of state.units.values()) {
-    if (!u.feature || !visible(u)) continue;
-    const e = inEmergency.get(u.key);
-    if (e) {
-      u.feature.properties.acked = !!e.acked_by;
-      emerg.push(u.feature);
-    } else {
-      normal.push(u.feature);
-    }
-  }
-  // an emergency raised by a unit whose state has not arrived yet is
-  // still drawn, at the position its event carried
-  for (const [key, e] of inEmergency) {
-    if (state.units.has(key) || !e.position || (state.siteFilter && e.site !== state.siteFilter)) continue;
-    emerg.push({ type: "Feature", geometry: { type: "Point", coordinates: [e.position.lon, e.position.lat] },
-      properties: { k: key, id: e.unit, site: e.site, st: "unknown", stale: "fresh", acked: !!e.acked_by } });
-  }
-  map.getSource("units").setData({ type: "FeatureCollection", features: normal });
-  map.getSource("emerg").setData({ type: "FeatureCollection", features: emerg });
+  pushEmergencies(inEmergency);
   const sel = state.selected && state.units.get(state.selected);
   map.getSource("sel").setData({ type: "FeatureCollection", features: sel && sel.feature ? [sel.feature] : [] });
+  const wait = state.lastUnitPush + UNIT_PUSH_MS - performance.now();
+  if (wait > 0) {
+    if (!unitTimer) unitTimer = setTimeout(() => { unitTimer = null; state.unitsDirty = true; queueFrame(); }, wait);
+    return;
+  }
+  state.lastUnitPush = performance.now();
+  stats.pushes++;
+  const normal = [];
+  for (const u of state.units.values()) {
+    if (u.feature && visible(u) && !inEmergency.has(u.key)) normal.push(u.feature);
+  }
+  map.getSource("units").setData({ type: "FeatureCollection", features: normal });
+}
+
+function pushEmergencies(inEmergency) {
+  const emerg = [];
+  for (const [key, e] of inEmergency) {
+    if (state.siteFilter && e.site !== state.siteFilter) continue;
+    const u = state.units.get(key);
+    if (u && u.feature) {
+      emerg.push({ ...u.feature, properties: { ...u.feature.properties, acked: !!e.acked_by } });
+    } else if (e.position && typeof e.position.lat === "number") {
+      // raised by a unit whose state has not arrived yet: drawn at the
+      // position its event carried
+      emerg.push({ type: "Feature", geometry: { type: "Point", coordinates: [e.position.lon, e.position.lat] },
+        properties: { k: key, id: e.unit, site: e.site, st: "unknown", stale: "fresh", acked: !!e.acked_by } });
+    }
+  }
+  const sig = JSON.stringify(emerg.map((f) => [f.properties.k, f.properties.acked, f.geometry.coordinates]));
+  if (sig === state.emergSig) return;
+  state.emergSig = sig;
+  state.map.getSource("emerg").setData({ type: "FeatureCollection", features: emerg });
 }
 
 // ---- the map -------------------------------------------------------------------
@@ -1013,7 +1032,7 @@ function mapEvents(map) {
   }
   // a dispatcher who drags the map takes it back from follow mode
   map.on("dragstart", () => { if (state.following) { state.following = false; drawFollow(); } });
-  map.on("style.load", () => { addImages(map); state.unitsDirty = true; queueFrame(); });
+  map.on("style.load", () => { addImages(map); state.emergSig = ""; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
   map.on("styleimagemissing", (e) => { if (e.id === "arrow") addImages(map); });
 }
 
@@ -1045,8 +1064,9 @@ async function main() {
   const map = new maplibregl.Map({
     container: "gl", style: buildStyle(state.theme), bounds: [[fb[0], fb[1]], [fb[2], fb[3]]],
     fitBoundsOptions: { padding: 40 }, attributionControl: { compact: true }, dragRotate: false, pitchWithRotate: false,
-    interactive: !kiosk, maxPitch: 0,
+    interactive: !kiosk, maxPitch: 0, fadeDuration: 0,
   });
+  map.on("render", () => { stats.renders++; });
   map.touchZoomRotate.disableRotation();
   state.map = map;
   if (!kiosk) map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
