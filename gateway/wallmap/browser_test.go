@@ -162,7 +162,7 @@ func newRig(t *testing.T, cfg Config, w, h int) (*rig, func()) {
 	}))
 	r.srv = httptest.NewServer(mux)
 	ctx, cancelBrowser := browser(t, w, h)
-	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancelT := context.WithTimeout(ctx, 9*time.Minute)
 	r.ctx = ctx
 	return r, func() {
 		cancelT()
