@@ -24,7 +24,6 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
-
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
