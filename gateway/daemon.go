@@ -22,11 +22,13 @@ import (
 	"radiogw/channels"
 	"radiogw/gateway/broker"
 	"radiogw/gateway/metrics"
+	"radiogw/gateway/netguard"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/influx"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // Notifier tells the service manager about the daemon's state (systemd's
@@ -76,14 +78,17 @@ type Daemon struct {
 	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
 
 	// owned by the loop goroutine
-	units          *avl.Tracker
-	chans          *channels.Tracker
-	idents         map[string]identity // source+peer → announced device ID
-	lastSnap       time.Time
-	outboxDropSeen map[string]uint64
-	lastHealth     time.Time
-	lastStatus     time.Time
-	snapMu         sync.Mutex // held while a snapshot is being written
+	units              *avl.Tracker
+	chans              *channels.Tracker
+	idents             map[string]identity // source+peer → announced device ID
+	lastSnap           time.Time
+	outboxDropSeen     map[string]uint64
+	unlistedSeen       map[string]uint64 // event\x00source → count already added to the counter
+	unlistedLogs       *rateLimiter
+	unlistedRefusedLog uint64 // refusals not logged yet
+	lastHealth         time.Time
+	lastStatus         time.Time
+	snapMu             sync.Mutex // held while a snapshot is being written
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name
@@ -94,7 +99,8 @@ type Daemon struct {
 	srcCtx  context.Context // parent of every source; cancelled on shutdown
 	fatal   chan error      // a source whose startup policy is "fail" could not start
 
-	http *http.Server
+	http      *http.Server
+	httpGuard *netguard.Listener
 }
 
 type identity struct {
@@ -122,12 +128,18 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
-		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
+		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
 		fatal: make(chan error, 1)}
 	for i, kind := range []string{"fix", "event", "identity", "request"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
+	d.initRefusalCounters()
 	d.setLookups(cfg)
+	d.metrics.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Add(0)
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues("snapshot", reason).Add(0)
+		d.metrics.NamesRejected.WithLabelValues("follower", reason).Add(0)
+	}
 	d.in = newInbox(opts.InboxSoftCap,
 		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
 		func() { d.metrics.Drops.WithLabelValues("inbox", "event_over_cap").Inc() })
@@ -177,6 +189,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}(s)
 	}
 	d.publishRestored()
+	if cfg.HA != nil {
+		d.setRoleGauge()
+		sinkWG.Add(1)
+		go func() {
+			defer sinkWG.Done()
+			d.runFollower(sinkCtx, cfg)
+		}()
+	}
 
 	loopCtx, stopLoop := context.WithCancel(context.Background())
 	loopDone := make(chan struct{})
@@ -262,7 +282,8 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 	opts := mqttsink.Options{Site: cfg.Site, TopicRoot: d.topicRoot(), ClientID: "radiogw-" + cfg.Site,
 		Queue: q, Metrics: d.metrics, Logger: d.log, UnitRate: 2,
 		Resolve:   d.resolveRadio,
-		OnCommand: d.onCommand}
+		OnCommand: d.onCommand,
+		Passive:   cfg.HA != nil && cfg.HA.Role == hcl.RoleStandby}
 	if m := cfg.MQTT; m != nil {
 		tlsCfg, err := tlsConfig(m.TLS)
 		if err != nil {
@@ -309,7 +330,12 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 	}
 	b, err := broker.Start(broker.Options{Listen: cfg.Broker.Listen, WebSocket: cfg.Broker.WebSocket,
 		Auth: cfg.Broker.Auth, Users: users, TopicRoot: d.topicRoot(), Logger: d.log,
-		AllowedOrigins: cfg.Broker.AllowedOrigins})
+		AllowedOrigins: cfg.Broker.AllowedOrigins, AllowedHosts: cfg.HTTP.AllowedHosts,
+		Limits:         netguard.Limits{MaxConns: cfg.Broker.MaxConns, MaxPerAddr: cfg.Broker.MaxPerAddr},
+		ConnectTimeout: cfg.Broker.ConnectTimeout,
+		OnEvent: func(listener, event string) {
+			d.metrics.BrokerEvents.WithLabelValues(listener, event).Inc()
+		}})
 	if errors.Is(err, broker.ErrPortInUse) {
 		return nil, fmt.Errorf("%w: %v\n\nAnother MQTT broker (often the site's own mosquitto) already listens there.\n"+
 			"To publish to it instead, add this block to the configuration:\n\n    mqtt { broker = \"tcp://%s\" }\n\n"+
@@ -319,6 +345,10 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.metrics.BrokerDropped.Set(func() []float64 {
+		dr := b.Dropped()
+		return []float64{float64(dr.InflightFull), float64(dr.WritesPending)}
+	})
 	d.log.Info("embedded MQTT broker listening", "tcp", cfg.Broker.Listen, "websocket", cfg.Broker.WebSocket,
 		"auth", cfg.Broker.Auth)
 	return b, nil

@@ -145,6 +145,7 @@ func (d *Daemon) applyFix(b *publish.Batch, f *avl.Fix) {
 			f.DeviceID, f.IDKind = id.id, id.kind
 		}
 	}
+	roundFix(f)
 	for _, c := range d.units.ApplyFix(*f) {
 		if c.Kind == avl.FixRejected {
 			d.metrics.FixRejections.WithLabelValues(c.Reason).Inc()
@@ -178,7 +179,11 @@ func (d *Daemon) emit(b publish.Batch) {
 		return
 	}
 	for _, s := range d.sinks {
-		err := s.Write(b)
+		sb := b
+		if s == publish.Sink(d.mqtt) {
+			sb = d.mqttBatch(b)
+		}
+		err := s.Write(sb)
 		switch {
 		case errors.Is(err, outbox.ErrOverflow):
 			// The batch is on disk, but older events had to go: an alarm,
@@ -207,6 +212,28 @@ func (d *Daemon) updateGauges() {
 	}
 	d.metrics.Units.WithLabelValues("no_position").Set(float64(noPosition))
 	d.metrics.Emergencies.Set(float64(len(d.chans.Emergencies())))
+	refused, expired := d.units.UnlistedCounts()
+	for event, counts := range map[string]map[string]uint64{"refused": refused, "expired": expired} {
+		for src, n := range counts {
+			// Cumulative in the tracker; the counter follows.
+			key := event + "\x00" + src
+			if seen := d.unlistedSeen[key]; n > seen {
+				d.metrics.UnlistedUnits.WithLabelValues(src, event).Add(float64(n - seen))
+				d.unlistedSeen[key] = n
+				if event == "refused" {
+					d.unlistedRefusedLog += n - seen
+				}
+			}
+		}
+	}
+	if d.unlistedRefusedLog > 0 {
+		if _, ok := d.unlistedLogs.allow(); ok {
+			lim := d.config().Unlisted
+			d.log.Warn("units not in the roster refused: over the unlisted cap", "refused", d.unlistedRefusedLog,
+				"max_per_source", lim.MaxPerSource, "max_total", lim.MaxTotal)
+			d.unlistedRefusedLog = 0
+		}
+	}
 	d.metrics.QueueDepth.WithLabelValues("inbox").Set(float64(d.in.depth()))
 	for name, o := range d.outboxes {
 		st := o.Stats()

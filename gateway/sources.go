@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"strconv"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"radiogw/gateway/publish"
 	"radiogw/gateway/source"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // runningSource is one started transport with its decoder.
@@ -27,6 +29,8 @@ type runningSource struct {
 	done     chan struct{}
 	lastSeen atomic.Int64 // unix nanos of the last frame
 	logs     *rateLimiter
+	nameLogs *rateLimiter  // refused names (topicname)
+	churn    *churnLimiter // peer connects and disconnects
 
 	mu  sync.Mutex
 	err error           // why Run gave up, for a fatal startup failure
@@ -36,7 +40,32 @@ type runningSource struct {
 	attempted   chan struct{} // closed when the first Up or Down arrives
 }
 
-func (rs *runningSource) markAttempted() { rs.attemptOnce.Do(func() { close(rs.attempted) }) }
+// markAttempted records the first Up or Down and reports whether this was it.
+func (rs *runningSource) markAttempted() (first bool) {
+	rs.attemptOnce.Do(func() { close(rs.attempted); first = true })
+	return first
+}
+
+// deviceGrace is how long a serial device may be missing at startup before
+// its absence is a warning: a USB adapter still being enumerated, or the
+// demo's simulator creating its pseudo-terminal.
+const deviceGrace = 30 * time.Second
+
+// awaitDevice logs a serial device that is not there yet at startup as
+// information, and warns only if it has not appeared within deviceGrace.
+// The source keeps retrying either way.
+func (d *Daemon) awaitDevice(rs *runningSource, err error) {
+	d.log.Info("serial device not present yet; retrying", "source", rs.cfg.Name, "device", rs.cfg.Device,
+		"warn_after", deviceGrace)
+	time.AfterFunc(deviceGrace, func() {
+		d.srcMu.Lock()
+		current := d.sources[rs.cfg.Name] == rs
+		d.srcMu.Unlock()
+		if up, _, _ := rs.state(); current && !up {
+			d.log.Warn("source down", "source", rs.cfg.Name, "peer", "", "err", err, "since", deviceGrace.String()+" ago")
+		}
+	})
+}
 
 // setUp records a transition and reports whether anything of the source is
 // still up.
@@ -92,12 +121,12 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if s.Type == hcl.SourceMQTT {
 		src, err = newMQTTSource(s)
 	} else {
-		src, err = source.New(sourceConfig(s))
+		src, err = source.New(sourceConfig(s, cfg.HA != nil))
 	}
 	if err != nil {
 		return nil, err // names the source already
 	}
-	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second),
+	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second), nameLogs: newRateLimiter(10 * time.Second), churn: newChurnLimiter(),
 		attempted: make(chan struct{}), up: map[string]bool{}}, nil
 }
 
@@ -176,10 +205,35 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	name := rs.cfg.Name
 	frames := d.metrics.Frames.WithLabelValues(name)
 	bytes := d.metrics.FrameBytes.WithLabelValues(name)
+	d.metrics.FramesIgnored.WithLabelValues(name).Add(0)
 	// Every transport counter exists from the start at zero, so an alert
 	// rule can tell "no drops" from "not measured".
 	for _, what := range source.Counters {
 		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
+	}
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues(name, reason).Add(0)
+	}
+	for _, ev := range []string{"refused", "expired"} {
+		d.metrics.UnlistedUnits.WithLabelValues(name, ev).Add(0)
+	}
+	for _, ev := range []string{"peer_up", "peer_down"} {
+		d.metrics.SourceEvents.WithLabelValues(name, ev).Add(0)
+	}
+	// Peer connection events held back by the churn limiter, per source.
+	d.metrics.Drops.WithLabelValues("source_"+name, "peer_churn").Add(0)
+	// quiet reports whether a peer's connect or disconnect is to be logged
+	// and published; the port or listener itself always is.
+	quiet := func(peer, ev string) (suppressed int, hold bool) {
+		if peer == "" {
+			return 0, false
+		}
+		d.metrics.SourceEvents.WithLabelValues(name, ev).Inc()
+		n, ok := rs.churn.allow(time.Now())
+		if !ok {
+			d.metrics.Drops.WithLabelValues("source_"+name, "peer_churn").Inc()
+		}
+		return n, !ok
 	}
 	return source.Hooks{
 		Emit: func(f frame.Frame) {
@@ -192,20 +246,40 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 			rs.markAttempted()
 			rs.setUp(peer, true)
 			d.metrics.SourceUp.WithLabelValues(name).Set(1)
-			d.log.Info("source up", "source", name, "peer", peer)
+			n, hold := quiet(peer, "peer_up")
+			if hold {
+				return
+			}
+			if n > 0 {
+				d.log.Info("source up", "source", name, "peer", peer, "suppressed", n)
+			} else {
+				d.log.Info("source up", "source", name, "peer", peer)
+			}
 			d.in.pushEvent(sourceEvent("source_up", name, peer, ""))
 		},
 		Down: func(peer string, err error) {
-			rs.markAttempted()
+			first := rs.markAttempted()
 			if !rs.setUp(peer, false) {
 				d.metrics.SourceUp.WithLabelValues(name).Set(0)
 			}
+			n, hold := quiet(peer, "peer_down")
+			if hold {
+				return
+			}
 			detail := ""
+			attrs := []any{"source", name, "peer", peer}
+			if n > 0 {
+				attrs = append(attrs, "suppressed", n) // connection events held back since the last line
+			}
 			if err != nil {
 				detail = err.Error()
-				d.log.Warn("source down", "source", name, "peer", peer, "err", err)
+				if first && rs.cfg.Type == "serial" && errors.Is(err, fs.ErrNotExist) {
+					d.awaitDevice(rs, err)
+				} else {
+					d.log.Warn("source down", append(attrs, "err", err)...)
+				}
 			} else {
-				d.log.Info("source closed", "source", name, "peer", peer) // shutdown, reload, peer hung up
+				d.log.Info("source closed", attrs...) // shutdown, reload, peer hung up
 			}
 			d.in.pushEvent(sourceEvent("source_down", name, peer, detail))
 		},
@@ -226,9 +300,12 @@ func sourceEvent(kind, src, peer, detail string) publish.Event {
 func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	obs, err := rs.dec.Decode(f)
 	if err != nil {
-		reason := codec.Reason(err)
-		d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
-		if reason != "ignored" {
+		// A frame that decodes but carries nothing radiogw uses (a GSV
+		// sentence, an ARS keep-alive) is not an error.
+		if reason := codec.Reason(err); reason == codec.Ignored.Reason {
+			d.metrics.FramesIgnored.WithLabelValues(rs.cfg.Name).Inc()
+		} else {
+			d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
 			if n, ok := rs.logs.allow(); ok {
 				d.log.Warn("undecodable frame", "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
 					"err", err, "frame", printable(f.Data, 120), "suppressed", n)
@@ -238,6 +315,15 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	// A decoder may return what it could read alongside an error.
 	if !obs.Empty() {
 		d.mapTalkgroups(&obs)
+		filterNames(&obs, func(reason, name string) {
+			d.metrics.NamesRejected.WithLabelValues(rs.cfg.Name, reason).Inc()
+			if n, ok := rs.nameLogs.allow(); ok {
+				d.log.Warn("name refused: it cannot be an MQTT topic level", "source", rs.cfg.Name, "peer", f.Peer,
+					"reason", reason, "name", printable([]byte(name), 80), "suppressed", n)
+			}
+		})
+	}
+	if !obs.Empty() {
 		d.in.pushFrom(rs.cfg.Name, f.Peer, &obs)
 	}
 }

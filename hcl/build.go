@@ -44,11 +44,13 @@ func (b *builder) build(root *rawMain, frags []rawFragment) {
 	b.buildBreadcrumbs(root.Breadcrumbs, root.BreadcrumbsRange)
 	b.buildLog(root.Log)
 	b.buildStorage(root.Storage)
+	b.buildUnlisted(root.Unlisted)
 	b.buildHTTP(root.HTTP)
 	b.buildMQTT(root.MQTT)
 	b.buildBroker(root.Broker)
 	b.buildInflux(root.Influx)
 	b.buildWallMap(root.WallMap)
+	b.buildHA(root.HA)
 	for _, f := range frags {
 		for i := range f.UnitTypes {
 			b.unitType(&f.UnitTypes[i])

@@ -48,8 +48,10 @@ type Config struct {
 	MaxFrame int
 
 	Listen         string
+	FreeBind       bool // bind even while the address is not (yet) on this host: a keepalived virtual IP
 	Allow          []string
 	MaxConns       int
+	MaxPerPeer     int // tcp_listen: connections from one address; 0 means MaxConns
 	IdleTimeout    time.Duration
 	Address        string
 	Keepalive      string

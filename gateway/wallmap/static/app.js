@@ -767,7 +767,7 @@ async function loadTrack(key) {
   try {
     // the track API is radiogw's own: only the local site has one
     if (u.site !== localSite()) return;
-    const r = await fetch("/api/v1/units/" + encodeURIComponent(u.id) + "/track", { cache: "no-store" });
+    const r = await fetch("/api/v1/units/" + encodeURIComponent(u.id) + "/track", { cache: "no-store", headers: authHeaders() });
     if (!r.ok || state.selected !== key) return;
     const t = await r.json();
     const pts = (t.points || []).filter((p) => typeof p.lat === "number" && typeof p.lon === "number");
@@ -791,7 +791,7 @@ async function showNearest(lngLat) {
   let list = [];
   try {
     if (!state.siteFilter || state.siteFilter === localSite()) {
-      const r = await fetch(`/api/v1/nearest?lat=${lngLat.lat.toFixed(6)}&lon=${lngLat.lng.toFixed(6)}&n=${n}&status=available`, { cache: "no-store" });
+      const r = await fetch(`/api/v1/nearest?lat=${lngLat.lat.toFixed(6)}&lon=${lngLat.lng.toFixed(6)}&n=${n}&status=available`, { cache: "no-store", headers: authHeaders() });
       if (r.ok) {
         const body = await r.json();
         list = (body.units || []).map((x) => ({ site: localSite(), id: x.unit, lat: x.lat, lon: x.lon, d: x.distance_m, stale: x.stale, api: true }));
@@ -961,6 +961,28 @@ function connect() {
 
 // ---- start -------------------------------------------------------------------------
 
+// The read token: a wall display is provisioned once with
+// http://radiogw:8080/#token=<read token>. The fragment never reaches the
+// server or a proxy log; the page keeps the token in this browser's
+// storage and removes it from the address bar.
+function readToken() {
+  const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (m) {
+    try { localStorage.setItem("radiogw_read_token", decodeURIComponent(m[1])); } catch (e) { /* private mode */ }
+    history.replaceState(null, "", location.pathname + location.search);
+    state.token = decodeURIComponent(m[1]);
+  }
+  if (state.token === undefined) {
+    try { state.token = localStorage.getItem("radiogw_read_token") || ""; } catch (e) { state.token = ""; }
+  }
+  return state.token;
+}
+
+function authHeaders() {
+  const t = readToken();
+  return t ? { Authorization: "Bearer " + t } : {};
+}
+
 function legend() {
   const l = $("legend");
   for (const [key, label] of [["available", "available"], ["enroute", "en route"], ["onscene", "on scene"],
@@ -1043,19 +1065,26 @@ async function main() {
   requestAnimationFrame(frameClock);
   legend();
   if (kiosk) document.body.classList.add("kiosk");
-  state.cfg = await (await fetch("config.json", { cache: "no-store" })).json();
+  const resp = await fetch("config.json", { cache: "no-store", headers: authHeaders() });
+  if (resp.status === 401) {
+    throw new Error("this wall map needs the site's read token: open it as " + location.origin + location.pathname + "#token=<read token>");
+  }
+  state.cfg = await resp.json();
   $("site").textContent = state.cfg.region ? "region" : (state.cfg.site || "radiogw");
   document.title = (state.cfg.region ? "regional" : (state.cfg.site || "radiogw")) + " wall map";
   if (params.get("region") === "1") state.cfg.region = true;
   if (!state.cfg.region) siteEntry(state.cfg.site || "radiogw");
   for (const f of state.cfg.geofences || []) {
-    try { state.fences.push({ name: f.name, kind: f.kind, data: await (await fetch(f.url)).json() }); } catch (err) { console.warn("geofence", f.name, err); }
+    try { state.fences.push({ name: f.name, kind: f.kind, data: await (await fetch(f.url, { headers: authHeaders() })).json() }); } catch (err) { console.warn("geofence", f.name, err); }
   }
   for (const o of state.cfg.overlays || []) {
-    try { state.overlays.push({ ...o, data: await (await fetch(o.url)).json() }); } catch (err) { console.warn("overlay", o.name, err); }
+    try { state.overlays.push({ ...o, data: await (await fetch(o.url, { headers: authHeaders() })).json() }); } catch (err) { console.warn("overlay", o.name, err); }
   }
   if (state.cfg.basemap_url && window.pmtiles) {
+    // the basemap is a read too: its range requests carry the token
     const protocol = new pmtiles.Protocol();
+    const url = new URL(state.cfg.basemap_url, location.href).href;
+    protocol.add(new pmtiles.PMTiles(new pmtiles.FetchSource(url, new Headers(authHeaders()))));
     maplibregl.addProtocol("pmtiles", protocol.tile);
   }
   document.body.dataset.theme = state.theme;
