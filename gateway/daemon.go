@@ -66,16 +66,19 @@ type Daemon struct {
 	cfgMu sync.Mutex
 	cfg   *hcl.Config
 
-	broker    *broker.Broker
-	mqtt      *mqttsink.Sink
-	influx    *influx.Sink
-	sinks     []publish.Sink
-	outboxes  map[string]*outbox.Outbox
-	in        *inbox
-	obsCount  [4]prometheus.Counter // observations by kind: fix, event, identity, request
-	stepUnits []avl.Change          // the tracker step's change buffer, reused (loop goroutine only)
-	calls     chan func()
-	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
+	broker   *broker.Broker
+	mqtt     *mqttsink.Sink
+	influx   *influx.Sink
+	sinks    []publish.Sink
+	outboxes map[string]*outbox.Outbox
+	in       *inbox
+	obsCount [4]prometheus.Counter // observations by kind: fix, event, identity, reply
+
+	replyLimit *replyLimiter // per-address and overall limits on replies to devices
+	replyLogs  *rateLimiter
+	stepUnits  []avl.Change // the tracker step's change buffer, reused (loop goroutine only)
+	calls      chan func()
+	loopAlive  atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
 
 	// owned by the loop goroutine
 	units              *avl.Tracker
@@ -129,8 +132,8 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
 		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
-		fatal: make(chan error, 1)}
-	for i, kind := range []string{"fix", "event", "identity", "request"} {
+		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: newRateLimiter(10 * time.Second)}
+	for i, kind := range []string{"fix", "event", "identity", "reply"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
 	d.initRefusalCounters()
@@ -285,17 +288,21 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 		OnCommand: d.onCommand,
 		Passive:   cfg.HA != nil && cfg.HA.Role == hcl.RoleStandby}
 	if m := cfg.MQTT; m != nil {
+		opts.OwnTracks, opts.HomeAssistant, opts.HAPrefix = m.OwnTracks, m.HomeAssistant, m.HAPrefix
+		opts.DefaultAccuracyM = m.DefaultAccuracyM
+		if m.UnitRate > 0 {
+			opts.UnitRate = m.UnitRate
+		}
+	}
+	if m := cfg.MQTT; !cfg.EmbeddedBroker() {
 		tlsCfg, err := tlsConfig(m.TLS)
 		if err != nil {
 			return err
 		}
 		opts.Broker, opts.Username, opts.Password, opts.TLS = m.Broker, m.Username, m.Password.Value(), tlsCfg
-		opts.OwnTracks, opts.KeepAlive = m.OwnTracks, m.KeepAlive
+		opts.KeepAlive = m.KeepAlive
 		if m.ClientID != "" {
 			opts.ClientID = m.ClientID
-		}
-		if m.UnitRate > 0 {
-			opts.UnitRate = m.UnitRate
 		}
 	} else {
 		b, err := d.startBroker(cfg)

@@ -126,9 +126,6 @@ func (d *Daemon) step(items []item, now time.Time) {
 		case it.identity != nil:
 			d.obsCount[2].Inc()
 			d.idents[it.source+"\x00"+it.identity.Peer] = identity{id: it.identity.DeviceID, kind: it.identity.Kind}
-		case it.request != nil:
-			d.obsCount[3].Inc()
-			d.answerRequest(it.source, it.request)
 		case it.sys != nil:
 			b.Events = append(b.Events, *it.sys)
 		}

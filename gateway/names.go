@@ -40,13 +40,6 @@ func filterNames(obs *codec.Observations, refuse func(reason, name string)) {
 		}
 	}
 	obs.Identities = ids
-	reqs := obs.Requests[:0]
-	for _, r := range obs.Requests {
-		if !bad(r.DeviceID) {
-			reqs = append(reqs, r)
-		}
-	}
-	obs.Requests = reqs
 	evs := obs.Events[:0]
 	for _, e := range obs.Events {
 		if !bad(e.RadioID, e.Channel) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -96,7 +95,7 @@ func (rs *runningSource) state() (up bool, conns int, err error) {
 // profile block's patterns go with it; a name alone is a built-in profile,
 // which the lines codec resolves itself.
 func codecOptions(cfg *hcl.Config, s hcl.Source) codec.Options {
-	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}}
+	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}, Settings: s.CodecOptions}
 	for _, p := range cfg.Profiles {
 		if p.Name == s.Profile {
 			opts.Profile.System = p.System
@@ -113,14 +112,20 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if !ok {
 		return nil, fmt.Errorf("source %q: unknown codec %q", s.Name, s.Codec)
 	}
-	dec, err := factory(codecOptions(cfg, s))
+	opts := codecOptions(cfg, s)
+	// Both read the configuration in force at each call.
+	opts.ReportInterval, opts.SourceFor = d.reportInterval, d.firstSource
+	dec, err := factory(opts)
 	if err != nil {
 		return nil, fmt.Errorf("source %q: codec %q: %w", s.Name, s.Codec, err)
 	}
 	var src source.Source
-	if s.Type == hcl.SourceMQTT {
+	switch s.Type {
+	case hcl.SourceMQTT:
 		src, err = newMQTTSource(s)
-	} else {
+	case hcl.SourceHTTP:
+		src, err = newHTTPSource(s, cfg.HA != nil, d.log)
+	default:
 		src, err = source.New(sourceConfig(s, cfg.HA != nil))
 	}
 	if err != nil {
@@ -235,6 +240,9 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 		}
 		return n, !ok
 	}
+	for _, result := range replyResults {
+		d.metrics.Replies.WithLabelValues(name, result).Add(0)
+	}
 	return source.Hooks{
 		Emit: func(f frame.Frame) {
 			frames.Inc()
@@ -299,6 +307,10 @@ func sourceEvent(kind, src, peer, detail string) publish.Event {
 // delays itself.
 func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	obs, err := rs.dec.Decode(f)
+	if len(obs.Replies) > 0 {
+		d.sendReplies(rs, obs.Replies)
+		obs.Replies = nil
+	}
 	if err != nil {
 		// A frame that decodes but carries nothing radiogw uses (a GSV
 		// sentence, an ARS keep-alive) is not an error.
@@ -353,62 +365,23 @@ func printable(b []byte, n int) string {
 	return s[1 : len(s)-1]
 }
 
-// answerRequest handles device requests. An ARS registration is
-// acknowledged from the ARS source's socket, then answered with a triggered
-// location request from the first LRRP source's socket to the radio's LRRP
-// port (4001), so the radio starts reporting without manual setup.
-func (d *Daemon) answerRequest(srcName string, r *codec.Request) {
-	if r.Kind != "ars_register" {
-		return
-	}
-	d.srcMu.Lock()
-	ars := d.sources[srcName]
-	d.srcMu.Unlock()
-	lrrp := d.firstSource("lrrp")
-	if ars != nil {
-		d.sendTo(ars, r.Peer, catalog.RegistrationAck(), "ars_ack")
-	}
-	if lrrp == nil {
-		d.metrics.Drops.WithLabelValues("ars", "no_lrrp_source").Inc()
-		return
-	}
-	host, _, err := net.SplitHostPort(r.Peer)
-	if err != nil {
-		host = r.Peer
-	}
-	msg := catalog.LocationRequest(r.DeviceID, d.lrrpInterval(r.DeviceID))
-	d.sendTo(lrrp, net.JoinHostPort(host, "4001"), msg, "location_request")
-}
-
-// firstSource is the running source with the given codec that comes first
-// in the configuration, nil if none runs.
-func (d *Daemon) firstSource(codec string) *runningSource {
+// firstSource names the running source with the given codec that comes
+// first in the configuration, "" if none runs.
+func (d *Daemon) firstSource(codec string) string {
 	cfg := d.config()
 	d.srcMu.Lock()
 	defer d.srcMu.Unlock()
 	for _, s := range cfg.Sources {
 		if rs := d.sources[s.Name]; s.Codec == codec && rs != nil {
-			return rs
+			return s.Name
 		}
 	}
-	return nil
+	return ""
 }
 
-func (d *Daemon) sendTo(rs *runningSource, peer string, msg []byte, kind string) {
-	sender, ok := rs.src.(source.Sender)
-	if !ok || msg == nil {
-		return
-	}
-	if err := sender.SendTo(peer, msg); err != nil {
-		d.metrics.Drops.WithLabelValues("reply", kind+"_send_failed").Inc()
-		d.log.Warn("reply not sent", "source", rs.cfg.Name, "peer", peer, "kind", kind, "err", err)
-		return
-	}
-	d.metrics.SinkPublished.WithLabelValues("reply", kind).Inc()
-}
-
-// lrrpInterval is the reporting interval for a radio's unit type.
-func (d *Daemon) lrrpInterval(radioID string) time.Duration {
+// reportInterval is the reporting interval a device's unit type sets
+// (lrrp_interval), 0 for none: codecs that ask devices to report use it.
+func (d *Daemon) reportInterval(radioID string) time.Duration {
 	cfg := d.config()
 	typ := ""
 	for _, u := range cfg.Units {
@@ -423,7 +396,7 @@ func (d *Daemon) lrrpInterval(radioID string) time.Duration {
 			return t.LRRPInterval
 		}
 	}
-	return 30 * time.Second
+	return 0
 }
 
 // rateLimiter lets one log line through per interval and counts the rest.

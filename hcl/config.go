@@ -21,10 +21,10 @@ type Config struct {
 	Geofences  []Geofence
 	StatusTabs []StatusTable
 	Profiles   []Profile // decoder line profiles (regex patterns)
-	MQTT       *MQTT     // nil: embedded broker
-	Broker     Broker    // embedded broker settings, used when MQTT is nil
+	MQTT       *MQTT     // nil, or no broker in it: embedded broker
+	Broker     Broker    // embedded broker settings, used when EmbeddedBroker()
+	Influx     *Influx   // nil: outbox only, exportable later
 	WallMap    WallMap
-	Influx     *Influx // nil: outbox only, exportable later
 	HTTP       HTTP
 	Storage    Storage
 	Unlisted   Unlisted
@@ -52,6 +52,7 @@ const (
 	SourceTCPClient = "tcp_client"
 	SourceTCPListen = "tcp_listen"
 	SourceMQTT      = "mqtt" // subscribe to another system's broker (trunk-recorder)
+	SourceHTTP      = "http" // an HTTP listener taking one report per request (OsmAnd / Traccar Client)
 )
 
 // Framings for stream transports.
@@ -65,13 +66,16 @@ const (
 
 // Source is one transport feeding one codec.
 type Source struct {
-	Type     string // serial, udp, tcp_client, tcp_listen
-	Name     string
-	Codec    string // key into the codec catalog
-	Profile  string // for the "lines" codec: the profile name
-	Framing  string // defaulted per type: datagram for udp, line otherwise
-	Channel  string // optional: channel events from this source belong to
-	MaxFrame int    // bytes; default 4096
+	Type  string // serial, udp, tcp_client, tcp_listen
+	Name  string
+	Codec string // key into the codec catalog
+	// CodecOptions are the codec's own settings from the source's options
+	// block, as the codec decoded them (nil without Options.CodecOptions).
+	CodecOptions any
+	Profile      string // for the "lines" codec: the profile name
+	Framing      string // defaulted per type: datagram for udp, line otherwise
+	Channel      string // optional: channel events from this source belong to
+	MaxFrame     int    // bytes; default 4096
 
 	// udp, tcp_listen
 	Listen          string
@@ -98,6 +102,8 @@ type Source struct {
 	Topics      []string // explicit subscription filters; default from the codec
 	Username    string
 	Password    Secret
+	// http (also Listen, Allow, MaxConns)
+	Token Secret // required as "Authorization: Bearer" or a token= parameter; empty: none
 
 	DefRange Range
 }
@@ -180,9 +186,14 @@ type Pattern struct {
 	Regex string
 }
 
-// MQTT configures an external broker.
+// EmbeddedBroker reports whether radiogw runs its own broker: no mqtt
+// block, or one without a broker URL (which still sets the publishing
+// options: topic root, OwnTracks, Home Assistant).
+func (c *Config) EmbeddedBroker() bool { return c.MQTT == nil || c.MQTT.Broker == "" }
+
+// MQTT configures publishing, and an external broker when Broker is set.
 type MQTT struct {
-	Broker    string // tcp://host:1883, ssl://host:8883, ws://...
+	Broker    string // tcp://host:1883, ssl://host:8883, ws://...; "" is the embedded broker
 	ClientID  string
 	TopicRoot string // default radiogw/<site>
 	Username  string
@@ -191,6 +202,15 @@ type MQTT struct {
 	UnitRate  float64 // max unit-state publishes per unit per second
 	OwnTracks bool
 	KeepAlive time.Duration
+
+	// HomeAssistant publishes Home Assistant MQTT discovery for every unit
+	// under HAPrefix (docs/homeassistant.md).
+	HomeAssistant bool
+	HAPrefix      string
+	// DefaultAccuracyM is the horizontal accuracy (metres) reported to
+	// OwnTracks and Home Assistant for a fix with neither an accuracy nor an
+	// HDOP.
+	DefaultAccuracyM float64
 }
 
 // Broker configures the embedded broker.

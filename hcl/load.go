@@ -26,6 +26,10 @@ type Options struct {
 	// PatternKinds are the event kinds a profile pattern may name (the
 	// runtime's channels event names plus "json"); nil skips the check.
 	PatternKinds []string
+	// CodecOptions decodes a source's options block (body nil when the
+	// source has none) with the schema of the codec named: each codec owns
+	// its settings. nil leaves options undecoded.
+	CodecOptions func(codec string, body hcl.Body) (any, hcl.Diagnostics)
 }
 
 // Load reads, decodes and validates a configuration. path is the main file or

@@ -20,7 +20,7 @@ const defaultConfig = "/etc/radiogw/radiogw.hcl"
 // loadConfig loads and validates a configuration with the codecs and
 // profiles this binary has.
 func loadConfig(path string) (*hcl.Config, error) {
-	return hcl.Load(path, hcl.Options{Codecs: catalog.Names(), Profiles: catalog.BuiltinProfileNames(),
+	return hcl.Load(path, hcl.Options{Codecs: catalog.Names(), CodecOptions: catalog.DecodeOptions, Profiles: catalog.BuiltinProfileNames(),
 		PatternKinds: catalog.PatternKinds()})
 }
 

@@ -1,8 +1,9 @@
 # radiogw demo configuration, used by `make run`.
 #
-# No mqtt block: radiogw starts its embedded broker (the broker block below).
-# No influx block: time series stay in the on-disk outbox under ./data and can
-# be replayed into InfluxDB later. Channels and units live in channels.d/*.hcl.
+# The mqtt block has no broker: radiogw starts its embedded broker (the broker
+# block below) and applies the mqtt block's options to it. No influx block:
+# time series stay in the on-disk outbox under ./data and can be replayed into
+# InfluxDB later. Channels and units live in channels.d/*.hcl.
 #
 # The demo's broker has no logins (auth = false), on loopback only: any
 # process on this machine can publish forged units, acknowledgements and
@@ -35,6 +36,13 @@ broker {
   websocket = "127.0.0.1:9001"
 }
 
+# Home Assistant discovers every unit as a device_tracker (docs/homeassistant.md),
+# and OwnTracks tools see them on owntracks/demo/<unit>.
+mqtt {
+  owntracks     = true
+  homeassistant = true
+}
+
 # Simulated vehicle modems send NMEA sentences, one per datagram.
 source "udp" "avl-udp" {
   listen = "127.0.0.1:5005"
@@ -55,11 +63,23 @@ source "udp" "taip-udp" {
 source "udp" "ars" {
   listen = "127.0.0.1:4005"
   codec  = "ars"
+  allow  = ["127.0.0.0/8"]
 }
 
+# Location requests go out from this socket, only to addresses its allow
+# list admits: a forged registration cannot aim them elsewhere.
 source "udp" "lrrp" {
   listen = "127.0.0.1:4001"
   codec  = "lrrp"
+  allow  = ["127.0.0.0/8"]
+}
+
+# A simulated CalAmp LMU sends LM Direct event reports and waits for
+# radiogw's acknowledgement of each (real LMUs report to port 20500).
+source "udp" "calamp" {
+  listen = "127.0.0.1:20500"
+  codec  = "calamp"
+  allow  = ["127.0.0.0/8"]
 }
 
 # A simulated MDC-1200 decoder on a serial port: the simulator creates a
