@@ -36,6 +36,7 @@ type Tracker struct {
 
 	units      map[string]*unitState
 	rejections map[string]uint64
+	late       map[string]uint64 // fixes accepted into history only, by reason
 
 	scratch, scratch2 []int32 // reused fence index lists
 	changeBuf         []Change
@@ -58,6 +59,7 @@ func NewTracker(cfg Config) *Tracker {
 	t := &Tracker{
 		units:      make(map[string]*unitState),
 		rejections: make(map[string]uint64),
+		late:       make(map[string]uint64),
 		sources:    []string{""},
 		sourceIdx:  map[string]uint16{"": 0},
 	}
@@ -200,6 +202,16 @@ func (t *Tracker) Track(unitID string) []Crumb {
 	out := make([]Crumb, s.track.len())
 	for i := range out {
 		out[i] = s.track.at(i).export(t.sources)
+	}
+	return out
+}
+
+// Late returns the cumulative count of fixes accepted into history without
+// moving their unit, by reason (LateTooOld, LateOlderThanLive).
+func (t *Tracker) Late() map[string]uint64 {
+	out := make(map[string]uint64, len(t.late))
+	for k, v := range t.late {
+		out[k] = v
 	}
 	return out
 }

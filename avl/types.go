@@ -163,7 +163,7 @@ type Change struct {
 	Time   time.Time // observation time (fix time) or the time passed in
 	Unit   Unit      // snapshot of the unit after the change
 	Fix    Fix       // for FixAccepted / FixRejected
-	Reason string    // for FixRejected
+	Reason string    // for FixRejected: why; for FixAccepted with Live=false: why it is history only
 	Fence  string    // for geofence changes
 	Live   bool      // for FixAccepted: the fix moved the live position
 
