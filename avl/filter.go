@@ -18,6 +18,13 @@ const (
 	RejectNoID       = "no_id"       // neither device ID nor peer address
 )
 
+// RejectReasons lists every rejection reason, for metrics present at zero.
+var RejectReasons = []string{RejectInvalid, RejectHorizon, RejectNullIsland, RejectRange, RejectFuture,
+	RejectDuplicate, RejectSpeedJump, RejectAccuracy, RejectNoID}
+
+// LateReasons lists every reason a fix is history only.
+var LateReasons = []string{LateTooOld, LateOlderThanLive}
+
 // Late reasons, as counted by Late and set in Change.Reason of a FixAccepted
 // with Live=false: the fix went to history but did not move the unit.
 const (

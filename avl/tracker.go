@@ -115,6 +115,10 @@ func (t *Tracker) policy(unitType string) TypePolicy {
 // first, then the other list. Unknown identities resolve to themselves with
 // known=false: radiogw tracks them under the raw ID.
 func (t *Tracker) Resolve(kind IDKind, id string) (unitID string, known bool) {
+	if kind == CallSign {
+		_, ok := t.roster[id]
+		return id, ok
+	}
 	first, second := t.byAVL, t.byRadio
 	if kind == RadioID {
 		first, second = second, first

@@ -126,6 +126,8 @@ type Status struct {
 	Units       map[string]int            `json:"units"`
 	Emergencies []channels.EmergencyState `json:"emergencies"`
 	InboxDepth  int                       `json:"inbox_depth"`
+	Rejections  []RejectionCount          `json:"top_rejections,omitempty"` // most frequent (source, reason) first
+	Late        map[string]uint64         `json:"late_fixes,omitempty"`     // history-only fixes by reason
 }
 
 func (d *Daemon) status(ctx context.Context) (Status, error) {
@@ -171,6 +173,8 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 		}
 		st.Units["no_position"] = noPosition
 		st.Emergencies = d.chans.Emergencies()
+		st.Rejections = d.topRejections(5)
+		st.Late = d.units.Late()
 	})
 	return st, err
 }

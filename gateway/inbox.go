@@ -15,6 +15,7 @@ type item struct {
 	event    *channels.Event
 	identity *codec.Identity
 	request  *codec.Request
+	clock    *codec.DeviceTime
 	sys      *publish.Event // source up/down and other runtime events
 	source   string
 }
@@ -104,6 +105,9 @@ func (in *inbox) pushFrom(src, peer string, obs *codec.Observations) {
 	}
 	for i := range obs.Requests {
 		q.items = append(q.items, item{request: &obs.Requests[i], source: src})
+	}
+	for i := range obs.Times {
+		q.items = append(q.items, item{clock: &obs.Times[i], source: src})
 	}
 	for i := range obs.Events {
 		if in.full(q) {

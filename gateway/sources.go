@@ -181,6 +181,7 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	for _, what := range source.Counters {
 		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
 	}
+	d.zeroFixCounters(name)
 	return source.Hooks{
 		Emit: func(f frame.Frame) {
 			frames.Inc()

@@ -6,6 +6,7 @@ package codec
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"radiogw/avl"
 	"radiogw/channels"
@@ -16,13 +17,24 @@ import (
 type Observations struct {
 	Fixes      []avl.Fix
 	Events     []channels.Event
-	Identities []Identity // a device named itself (e.g. $PSIWMDID) without a fix
-	Requests   []Request  // a device asked to be answered (e.g. LRRP after ARS registration)
+	Identities []Identity   // a device named itself (e.g. $PSIWMDID) without a fix
+	Requests   []Request    // a device asked to be answered (e.g. LRRP after ARS registration)
+	Times      []DeviceTime // a device told its date and time without a position (e.g. $GPZDA)
+}
+
+// DeviceTime is a dated time a device sent without a position. Later
+// sentences from it that carry only a time of day take their date from it.
+type DeviceTime struct {
+	Peer     string
+	DeviceID string
+	Time     time.Time // UTC, with date
+	Received time.Time
 }
 
 // Empty reports whether the frame carried nothing of interest.
 func (o *Observations) Empty() bool {
-	return len(o.Fixes) == 0 && len(o.Events) == 0 && len(o.Identities) == 0 && len(o.Requests) == 0
+	return len(o.Fixes) == 0 && len(o.Events) == 0 && len(o.Identities) == 0 && len(o.Requests) == 0 &&
+		len(o.Times) == 0
 }
 
 // Identity binds a peer address to the device ID it announced, so later frames
@@ -51,6 +63,7 @@ type Options struct {
 	Source  string
 	Channel string
 	Strict  bool // reject reports without a checksum where the protocol makes it optional
+	Lenient bool // accept a wrong checksum when the fields parse (counted as checksum_mismatch)
 	Profile Profile
 }
 
