@@ -52,7 +52,7 @@ func NearestDay(tod time.Duration, ref time.Time) time.Time {
 // device clock slightly ahead of radiogw's.
 func PastDay(tod time.Duration, received time.Time, slack time.Duration) time.Time {
 	r := received.UTC()
-	t := time.Date(r.Year(), r.Month(), r.Day(), 0, 0, 0, 0, time.UTC).Add(tod)
+	t := time.Date(r.Year(), r.Month(), r.Day(), 0, 0, 0, 0, time.UTC).Add(Day + tod)
 	for t.Sub(r) > slack {
 		t = t.Add(-Day)
 	}

@@ -28,6 +28,9 @@ type runningSource struct {
 	lastSeen atomic.Int64 // unix nanos of the last frame
 	logs     *rateLimiter
 
+	namesMu sync.Mutex
+	names   map[string]bool // unsupported frame names counted so far (bounded)
+
 	mu  sync.Mutex
 	err error           // why Run gave up, for a fatal startup failure
 	up  map[string]bool // what is up: "" for the port or listener itself, else each peer connection
@@ -67,7 +70,8 @@ func (rs *runningSource) state() (up bool, conns int, err error) {
 // profile block's patterns go with it; a name alone is a built-in profile,
 // which the lines codec resolves itself.
 func codecOptions(cfg *hcl.Config, s hcl.Source) codec.Options {
-	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}}
+	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile},
+		Lenient: s.Checksum == hcl.ChecksumLenient}
 	for _, p := range cfg.Profiles {
 		if p.Name == s.Profile {
 			opts.Profile.System = p.System
@@ -226,6 +230,12 @@ func sourceEvent(kind, src, peer, detail string) publish.Event {
 // delays itself.
 func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	obs, err := rs.dec.Decode(f)
+	var unsup *codec.UnsupportedError
+	if errors.As(err, &unsup) {
+		// Not a fault of the device: counted by name, never logged.
+		d.metrics.Unsupported.WithLabelValues(rs.cfg.Name, rs.unsupportedName(unsup.Name)).Inc()
+		err = nil
+	}
 	if err != nil {
 		reason := codec.Reason(err)
 		d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
@@ -241,6 +251,37 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 		d.mapTalkgroups(&obs)
 		d.in.pushFrom(rs.cfg.Name, f.Peer, &obs)
 	}
+}
+
+// maxUnsupportedNames bounds the name label of unsupported frames per source:
+// the names come off the wire.
+const maxUnsupportedNames = 32
+
+// unsupportedName is the metric label for an unsupported frame's name: its
+// letters and digits (at most 16), or "other" past the first 32 names.
+func (rs *runningSource) unsupportedName(name string) string {
+	b := make([]byte, 0, 16)
+	for i := 0; i < len(name) && len(b) < 16; i++ {
+		if c := name[i]; c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+			b = append(b, c)
+		}
+	}
+	if len(b) == 0 {
+		return "other"
+	}
+	n := string(b)
+	rs.namesMu.Lock()
+	defer rs.namesMu.Unlock()
+	if rs.names == nil {
+		rs.names = map[string]bool{}
+	}
+	if !rs.names[n] {
+		if len(rs.names) >= maxUnsupportedNames {
+			return "other"
+		}
+		rs.names[n] = true
+	}
+	return n
 }
 
 // mapTalkgroups names trunked events by their configured channel: decoders

@@ -104,8 +104,23 @@ func Reason(err error) string {
 	if errors.As(err, &e) {
 		return e.Reason
 	}
+	var u *UnsupportedError
+	if errors.As(err, &u) {
+		return "unsupported"
+	}
 	return "other"
 }
+
+// UnsupportedError is a well-formed frame of a kind radiogw does not decode,
+// such as a vendor sentence without a position ($PSIWTXT, TAIP >RUS<). It is
+// not a fault of the device: the runtime counts it under its name and does
+// not log it as an error.
+type UnsupportedError struct{ Name string }
+
+func (e *UnsupportedError) Error() string { return "unsupported: " + e.Name }
+
+// Unsupported returns an UnsupportedError for a frame kind.
+func Unsupported(name string) error { return &UnsupportedError{Name: name} }
 
 // Ignored is returned for frames that are well-formed but carry nothing radiogw
 // uses (satellite lists, vendor chatter); they are counted, not logged.

@@ -14,6 +14,7 @@ type Metrics struct {
 	Frames         *prometheus.CounterVec   // source
 	FrameBytes     *prometheus.CounterVec   // source
 	DecodeErrors   *prometheus.CounterVec   // source, reason
+	Unsupported    *prometheus.CounterVec   // source, name: well-formed frames radiogw does not decode
 	SourceEvents   *prometheus.CounterVec   // source, event (reconnect, oversize, denied, ...)
 	SourceUp       *prometheus.GaugeVec     // source
 	Drops          *prometheus.CounterVec   // stage, reason
@@ -46,6 +47,7 @@ func New() *Metrics {
 		Frames:         f.counter("radiogw_frames_total", "Frames read, by source.", "source"),
 		FrameBytes:     f.counter("radiogw_frame_bytes_total", "Frame payload bytes read, by source.", "source"),
 		DecodeErrors:   f.counter("radiogw_decode_errors_total", "Frames that failed to decode, by source and reason.", "source", "reason"),
+		Unsupported:    f.counter("radiogw_unsupported_frames_total", "Well-formed frames of a kind radiogw does not decode (vendor sentences without a position), by source and sentence name (at most 32 names per source, then \"other\").", "source", "name"),
 		SourceEvents:   f.counter("radiogw_source_events_total", "Transport events (reconnect, oversize, denied, garbage, conn_rejected, idle_close), by source.", "source", "event"),
 		SourceUp:       f.gauge("radiogw_source_up", "1 while a source (or at least one of its connections) is up.", "source"),
 		Drops:          f.counter("radiogw_drops_total", "Data dropped or coalesced, by pipeline stage and reason.", "stage", "reason"),
