@@ -62,7 +62,7 @@ type Source struct {
 	MaxFrame int    // bytes; default 4096
 	DeviceID string // the device this source carries, for frames that name none
 	Unit     string // or the unit (call sign) it carries
-	Checksum string // strict (default) or lenient: accept a wrong checksum when the fields parse
+	Checksum string // lenient (default): accept a wrong checksum when the fields parse, counted; or strict
 
 	// udp, tcp_listen
 	Listen      string

@@ -162,8 +162,8 @@ func (b *builder) serial(s *Source, t *rawSerial) {
 
 // Checksum policies of a source.
 const (
-	ChecksumStrict  = "strict"
-	ChecksumLenient = "lenient"
+	ChecksumStrict  = "strict"  // a wrong checksum rejects the frame
+	ChecksumLenient = "lenient" // a wrong checksum is counted (checksum_mismatch); the frame is used if its fields parse
 )
 
 // idCodecs are the codecs whose frames may carry no device ID (a bare
@@ -177,7 +177,9 @@ var idCodecs = []string{"nmea", "taip"}
 func (b *builder) sourceIdentity(s *Source, r *rawSource, from string) {
 	s.DeviceID = str(r.DeviceID, "")
 	s.Unit = str(r.Unit, "")
-	s.Checksum = b.d.enum(r.Checksum, r.ChecksumRange, "checksum", ChecksumStrict, ChecksumStrict, ChecksumLenient)
+	// Lenient by default, as Traccar's decoders are: devices in the field
+	// really send wrong checksums, and the fields must still parse.
+	s.Checksum = b.d.enum(r.Checksum, r.ChecksumRange, "checksum", ChecksumLenient, ChecksumStrict, ChecksumLenient)
 	switch {
 	case r.DeviceID != nil && r.Unit != nil:
 		b.d.add(r.UnitRange, "Conflicting device identity",
