@@ -390,7 +390,7 @@ func openPTY(t *testing.T, link string) (master, slave *os.File) {
 }
 
 func serialSource(name, device string) string {
-	return fmt.Sprintf("\nsource \"serial\" %q {\n  device = %q\n  codec  = \"nmea\"\n}\n", name, device)
+	return fmt.Sprintf("\nsource \"serial\" %q {\n  device    = %q\n  codec     = \"nmea\"\n  device_id = \"gps-%s\"\n}\n", name, device, name)
 }
 
 // The serial adapter disappears (pty closed, link removed) and comes back
