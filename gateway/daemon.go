@@ -79,9 +79,10 @@ type Daemon struct {
 	// owned by the loop goroutine
 	units          *avl.Tracker
 	chans          *channels.Tracker
-	idents         map[string]identity // source+sender host → announced device ID
-	held           map[string]*heldFix // source+sender host → fix waiting for its sender's ID
-	dates          *fixtime.Resolver   // per-device dates for time-of-day-only sentences
+	idents         map[string]identity  // source+sender host → announced device ID
+	held           map[string]*heldFix  // source+sender host → fix waiting for its sender's ID
+	anonymous      map[string]time.Time // source+sender host → when it was last found not to name itself
+	dates          *fixtime.Resolver    // per-device dates for time-of-day-only sentences
 	rejected       map[rejectKey]uint64
 	rejectLogs     map[rejectKey]*rateLimiter
 	lastPrune      time.Time
@@ -130,7 +131,8 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
 		chans: channels.NewTracker(cc), idents: map[string]identity{}, held: map[string]*heldFix{},
-		dates: fixtime.New(ac.Types[avl.DefaultType].MaxFuture), rejected: map[rejectKey]uint64{},
+		anonymous: map[string]time.Time{},
+		dates:     fixtime.New(ac.Types[avl.DefaultType].MaxFuture), rejected: map[rejectKey]uint64{},
 		rejectLogs: map[rejectKey]*rateLimiter{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
 		fatal: make(chan error, 1)}
 	for i, kind := range []string{"fix", "event", "identity", "request"} {

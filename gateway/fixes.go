@@ -70,9 +70,11 @@ func (d *Daemon) takeFix(b *publish.Batch, f *avl.Fix, now time.Time) {
 		f.DeviceID, f.IDKind = id.id, id.kind
 	} else if id, ok := (*d.srcIDs.Load())[f.Source]; ok {
 		f.DeviceID, f.IDKind = id.id, id.kind
-	} else if f.Peer != "" {
+	} else if _, plain := d.anonymous[key]; !plain && f.Peer != "" {
 		// Some modems send the position first and name themselves after
-		// it ($GPRMC then $GPFID): hold it until the next frame.
+		// it ($GPRMC then $GPFID): hold it until the next frame. A sender
+		// that did not name itself within holdFor is taken as one that
+		// never does, and its later fixes are not held.
 		d.releaseHeld(b, key)
 		d.held[key] = &heldFix{fix: *f, at: now}
 		return
@@ -85,6 +87,7 @@ func (d *Daemon) takeFix(b *publish.Batch, f *avl.Fix, now time.Time) {
 func (d *Daemon) bindIdentity(b *publish.Batch, source string, id *codec.Identity) {
 	key := identKey(source, id.Peer)
 	d.idents[key] = identity{id: id.DeviceID, kind: id.Kind}
+	delete(d.anonymous, key)
 	if h := d.held[key]; h != nil {
 		delete(d.held, key)
 		h.fix.DeviceID, h.fix.IDKind = id.DeviceID, id.Kind
@@ -101,7 +104,8 @@ func (d *Daemon) releaseHeld(b *publish.Batch, key string) {
 }
 
 // releaseHeldBefore applies every fix held since before cutoff (all of
-// them for a zero cutoff), in key order so the outcome is reproducible.
+// them for a zero cutoff), in key order so the outcome is reproducible, and
+// remembers those senders as ones that do not name themselves.
 func (d *Daemon) releaseHeldBefore(b *publish.Batch, cutoff time.Time) {
 	if len(d.held) == 0 {
 		return
@@ -114,7 +118,21 @@ func (d *Daemon) releaseHeldBefore(b *publish.Batch, cutoff time.Time) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		d.anonymous[k] = d.held[k].at
 		d.releaseHeld(b, k)
+	}
+}
+
+// anonymousMemory is how long a sender that never named itself stays known
+// as such; after it, its next bare fix is held once more.
+const anonymousMemory = 10 * time.Minute
+
+// pruneAnonymous forgets senders not heard of for anonymousMemory.
+func (d *Daemon) pruneAnonymous(now time.Time) {
+	for k, at := range d.anonymous {
+		if now.Sub(at) > anonymousMemory {
+			delete(d.anonymous, k)
+		}
 	}
 }
 

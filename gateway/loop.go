@@ -93,6 +93,7 @@ func (d *Daemon) expire(now time.Time) {
 	d.releaseHeldBefore(&b, now.Add(-holdFor))
 	if now.Sub(d.lastPrune) >= time.Minute {
 		d.dates.Prune(now)
+		d.pruneAnonymous(now)
 		d.lastPrune = now
 	}
 	b.Units = append(b.Units, d.units.Expire(now)...)
