@@ -57,6 +57,8 @@ func (d *Daemon) routes(cfg *hcl.Config) http.Handler {
 	mux.HandleFunc("GET /api/v1/emergencies", d.handleEmergencies)
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/ack", d.authorized(cfg, d.handleAck("ack")))
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", d.authorized(cfg, d.handleAck("clear")))
+	mux.HandleFunc("GET /api/v1/role", d.handleRole)
+	mux.HandleFunc("POST /api/v1/role", d.handleSetRole(cfg))
 	if cfg.HTTP.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)

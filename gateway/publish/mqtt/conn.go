@@ -18,6 +18,7 @@ func (s *Sink) onConnect(c paho.Client) {
 	}
 	s.log.Info("connected to broker", "broker", s.opts.Broker)
 	c.Subscribe(s.topic("commands", "+"), 1, s.onCommand) // not waited on: never block in a handler
+	c.Subscribe(s.topic("status"), 1, s.onStatus)
 	s.republishAll.Store(true)
 	s.poke()
 }
@@ -40,6 +41,31 @@ func (s *Sink) onCommand(_ paho.Client, m paho.Message) {
 	}
 }
 
+// onStatus watches our own status topic. In an active/standby pair the failed
+// peer's last will ("offline") reaches the broker seconds after this instance
+// took over and said "online"; the active answers it at once, so the wall
+// does not show a live site as offline.
+func (s *Sink) onStatus(_ paho.Client, m paho.Message) {
+	if string(m.Payload()) == "offline" && !s.passive.Load() {
+		s.reassert.Store(true)
+		s.poke()
+	}
+}
+
+// SetPassive switches between active (connect and publish) and standby (stay
+// disconnected; keep every state for takeover). Going passive disconnects
+// cleanly, so the broker does not publish our last will: the active peer's
+// "online" stands. Going active connects at once and republishes everything.
+func (s *Sink) SetPassive(passive bool) {
+	if s.passive.Swap(passive) != passive {
+		s.log.Info("mqtt role changed", "passive", passive)
+		s.poke()
+	}
+}
+
+// Passive reports whether the sink is a standby.
+func (s *Sink) Passive() bool { return s.passive.Load() }
+
 func (s *Sink) poke() {
 	select {
 	case s.kick <- struct{}{}:
@@ -60,6 +86,20 @@ func (s *Sink) Run(ctx context.Context) error {
 	backoff := minRetry
 	var retryAt time.Time
 	for {
+		if s.passive.Load() {
+			if s.client.IsConnected() {
+				s.client.Disconnect(250) // clean: no last will, the active's "online" stands
+				s.gauge(0)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.kick:
+			case <-tick.C:
+			}
+			backoff, retryAt = minRetry, time.Time{}
+			continue
+		}
 		if !s.client.IsConnectionOpen() && !time.Now().Before(retryAt) {
 			if err := s.connect(ctx); err != nil {
 				if ctx.Err() != nil {
@@ -104,6 +144,9 @@ func (s *Sink) connect(ctx context.Context) error {
 func (s *Sink) round(now time.Time, force bool) {
 	if !s.client.IsConnectionOpen() {
 		return
+	}
+	if s.reassert.Swap(false) {
+		s.client.Publish(s.topic("status"), 1, true, "online")
 	}
 	if s.republishAll.Swap(false) {
 		s.client.Publish(s.topic("status"), 1, true, "online")
