@@ -7,6 +7,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/gateway/codec"
+	"radiogw/gateway/fixtime"
 	"radiogw/gateway/publish"
 	"radiogw/hcl"
 )
@@ -31,6 +32,9 @@ type heldFix struct {
 // peerHost is the sender address without its port: a modem whose NAT or
 // stack picks a new source port is still the same device.
 func peerHost(peer string) string {
+	if peer == "" || peer[len(peer)-1] == ']' {
+		return peer // a serial port; a bare IPv6 address
+	}
 	if host, _, err := net.SplitHostPort(peer); err == nil {
 		return host
 	}
@@ -140,7 +144,7 @@ func (d *Daemon) pruneAnonymous(now time.Time) {
 // sentence (or the receive date) and undoes a GPS week rollover.
 func (d *Daemon) completeTime(f *avl.Fix) {
 	noDate := f.NoDate
-	out := d.dates.Resolve(f.Source+"\x00"+peerHost(f.Peer)+"\x00"+f.DeviceID, f)
+	out := d.dates.Resolve(fixtime.Key{Source: f.Source, Sender: peerHost(f.Peer), Device: f.DeviceID}, f)
 	switch {
 	case out.Rollover:
 		d.metrics.FixCorrected.WithLabelValues(f.Source, "gps_week_rollover").Inc()
@@ -159,7 +163,7 @@ func (d *Daemon) completeTime(f *avl.Fix) {
 // noteTime records a dated time a device sent without a position ($GPZDA).
 func (d *Daemon) noteTime(source string, t *codec.DeviceTime) {
 	at := t.Time
-	rolled, first := d.dates.Dated(source+"\x00"+peerHost(t.Peer)+"\x00"+t.DeviceID, &at, t.Received)
+	rolled, first := d.dates.Dated(fixtime.Key{Source: source, Sender: peerHost(t.Peer), Device: t.DeviceID}, &at, t.Received)
 	if rolled && first {
 		d.log.Warn("GPS week rollover: the device dates its clock 1024 weeks (or a multiple) in the past; correcting its fixes",
 			"source", source, "peer", t.Peer, "device", t.DeviceID, "corrected_time", at)

@@ -240,8 +240,12 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 		reason := codec.Reason(err)
 		d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
 		if reason != "ignored" {
+			msg := "undecodable frame"
+			if !obs.Empty() {
+				msg = "frame used despite an error" // checksum_mismatch under checksum = "lenient"
+			}
 			if n, ok := rs.logs.allow(); ok {
-				d.log.Warn("undecodable frame", "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
+				d.log.Warn(msg, "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
 					"err", err, "frame", printable(f.Data, 120), "suppressed", n)
 			}
 		}

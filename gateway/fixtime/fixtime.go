@@ -17,10 +17,14 @@ import (
 // date is the better guess.
 const Recent = time.Minute
 
+// Key names one device: its source, its sender address (without port) and
+// the ID its frames carry. A struct, so looking a device up allocates nothing.
+type Key struct{ Source, Sender, Device string }
+
 // Resolver remembers each device's latest dated time.
 type Resolver struct {
 	slack   time.Duration // how far ahead of its receive time a fix may be dated (clock skew)
-	devices map[string]*device
+	devices map[Key]*device
 }
 
 type device struct {
@@ -42,12 +46,11 @@ func New(slack time.Duration) *Resolver {
 	if slack <= 0 {
 		slack = 2 * time.Minute
 	}
-	return &Resolver{slack: slack, devices: map[string]*device{}}
+	return &Resolver{slack: slack, devices: map[Key]*device{}}
 }
 
-// Resolve completes f's time in place. key names the device (source, sender
-// and the ID the frame carried).
-func (r *Resolver) Resolve(key string, f *avl.Fix) Outcome {
+// Resolve completes f's time in place. key names the device.
+func (r *Resolver) Resolve(key Key, f *avl.Fix) Outcome {
 	var out Outcome
 	if f.Time.IsZero() {
 		return out
@@ -71,7 +74,7 @@ func (r *Resolver) Resolve(key string, f *avl.Fix) Outcome {
 // Dated records a dated time from a device (a fix or a ZDA), correcting it
 // in place for GPS week rollover first. It reports whether it corrected it,
 // and whether that was the first time for this device.
-func (r *Resolver) Dated(key string, t *time.Time, received time.Time) (rolled, first bool) {
+func (r *Resolver) Dated(key Key, t *time.Time, received time.Time) (rolled, first bool) {
 	c, rolled := avl.UndoRollover(*t, received, r.slack)
 	*t = c
 	d := r.devices[key]
