@@ -260,6 +260,9 @@ func (p *parser) reportElements() error {
 	}
 }
 
+// maxResync is the longest rest of a document resync searches.
+const maxResync = 256
+
 // resync continues after an element radiogw does not know. Elements carry
 // no length, so it looks for the nearest offset from which the rest of the
 // document reads as known elements to its very end, and takes what they
@@ -267,6 +270,11 @@ func (p *parser) reportElements() error {
 // position or time after it. It reports false, changing nothing, when no
 // offset works.
 func (p *parser) resync() bool {
+	// Each offset costs a parse of the rest: bound the work a crafted
+	// datagram can ask for. Real reports are well under 100 bytes.
+	if p.r.left() > maxResync {
+		return false
+	}
 	for q := p.r.pos; q < len(p.r.b); q++ {
 		trial := *p.doc
 		tr := parser{doc: &trial, r: &reader{b: p.r.b, pos: q}, cdt: p.cdt, strict: true}
