@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -229,6 +230,49 @@ func sourceEvent(kind, src, peer, detail string) publish.Event {
 // decode runs on the source's goroutine: a slow or garbled source only
 // delays itself.
 func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
+	if rs.cfg.Framing == hcl.FramingDatagram && lineCodecs[rs.cfg.Codec] {
+		// A modem emptying its store-and-forward buffer packs several
+		// reports into one datagram: each is a frame of its own.
+		if parts := splitReports(f.Data); len(parts) > 1 {
+			for _, part := range parts {
+				sub := f
+				sub.Data = part
+				d.decodeFrame(rs, sub)
+			}
+			return
+		}
+	}
+	d.decodeFrame(rs, f)
+}
+
+// lineCodecs are the codecs whose frames are one text report each.
+var lineCodecs = map[string]bool{"nmea": true, "taip": true, "lines": true}
+
+// splitReports cuts a datagram at line ends and after each TAIP '<', keeping
+// the non-blank parts; a datagram of one report comes back as one part.
+func splitReports(b []byte) [][]byte {
+	var out [][]byte
+	start := 0
+	cut := func(end int) {
+		if part := bytes.TrimSpace(b[start:end]); len(part) > 0 {
+			out = append(out, part)
+		}
+	}
+	for i, c := range b {
+		switch c {
+		case '\n', '\r':
+			cut(i)
+			start = i + 1
+		case '<':
+			cut(i + 1)
+			start = i + 1
+		}
+	}
+	cut(len(b))
+	return out
+}
+
+func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {
 	obs, err := rs.dec.Decode(f)
 	var unsup *codec.UnsupportedError
 	if errors.As(err, &unsup) {

@@ -90,9 +90,17 @@ source "serial" "gps" {
 	rolled := now.Add(-1024 * 7 * 24 * time.Hour)
 	sendUDP(t, s.udpPort, rmc("ROLL1", rolled.Add(-4*time.Second), 33.4, -117.4), rmc("ROLL1", rolled.Add(-3*time.Second), 33.4001, -117.4001))
 	sendUDP(t, s.udpPort, "OLD96,"+nmeaSentence("GPRMC,120000,A,3330.000,N,11730.000,W,0,0,011196,,"))
+	// A modem back in coverage empties its store-and-forward buffer: three
+	// hours of fixes, oldest first, several to a datagram.
+	burstBase := now.Add(-3 * time.Hour).Truncate(time.Second)
+	var burst []string
+	for i := 0; i < 6; i++ {
+		burst = append(burst, rmc("BURST1", burstBase.Add(time.Duration(i)*30*time.Minute), 33.3+float64(i)*0.01, -117.3))
+	}
+	sendUDP(t, s.udpPort, strings.Join(burst[:3], "\r\n")+"\r\n", strings.Join(burst[3:], "\r\n"))
 
 	waitMetric(t, s.httpPort, 10*time.Second, "every fix applied", func(m metricSet) bool {
-		return m.get("radiogw_observations_total", `kind="fix"`) >= 9
+		return m.get("radiogw_observations_total", `kind="fix"`) >= 15
 	})
 	time.Sleep(2500 * time.Millisecond)
 	units := getUnits(t, s.httpPort)
@@ -107,6 +115,11 @@ source "serial" "gps" {
 	}
 	if _, ok := units["127.0.0.8"]; ok {
 		t.Errorf("the $GPFID modem also became unit 127.0.0.8")
+	}
+	// Within max_fix_age each buffered fix is newer than the last: the unit
+	// ends on the newest, shown by its age on the stale ladder.
+	if u := units["BURST1"]; u.Position == nil || !near(u.Position.Lat, 33.35) || u.Stale != "lost" {
+		t.Errorf("after the burst BURST1 is %+v %q, want the newest fix 33.35, lost", u.Position, u.Stale)
 	}
 	if u := units["ROLL1"]; u.Position == nil || now.Sub(u.Position.FixTime) > time.Minute {
 		t.Errorf("rollover not undone: %+v", u.Position)
@@ -142,6 +155,20 @@ source "serial" "gps" {
 		t.Fatalf("export: %s", exp)
 	}
 	pts := parsePoints(t, exp)
+	var burstAt []int64
+	for _, pt := range pts {
+		if pt.tags["unit"] == "BURST1" {
+			burstAt = append(burstAt, pt.time)
+		}
+	}
+	if len(burstAt) != 6 {
+		t.Errorf("store-and-forward burst: %d of 6 fixes in history", len(burstAt))
+	}
+	for i := 1; i < len(burstAt); i++ {
+		if burstAt[i] <= burstAt[i-1] {
+			t.Errorf("store-and-forward burst out of order in history: %v", burstAt)
+		}
+	}
 	want := map[string]int64{
 		"2014 RMC": time.Date(2014, 5, 26, 23, 59, 59, 0, time.UTC).UnixNano(),
 		"its GGA":  time.Date(2014, 5, 27, 0, 0, 1, 0, time.UTC).UnixNano(),
