@@ -234,6 +234,9 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 		// A modem emptying its store-and-forward buffer packs several
 		// reports into one datagram: each is a frame of its own.
 		if parts := splitReports(f.Data); len(parts) > 1 {
+			// Each report is a frame: counted as one, so every frame is
+			// accounted for by exactly one outcome.
+			d.metrics.Frames.WithLabelValues(rs.cfg.Name).Add(float64(len(parts) - 1))
 			for _, part := range parts {
 				sub := f
 				sub.Data = part
