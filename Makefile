@@ -10,6 +10,8 @@ DEMO     := hcl/examples/demo
 FUZZTIME ?= 60s
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+# Secret files of hcl/examples/install/radiogw.hcl, created by make install.
+INSTALL_SECRETS := broker-wall.pass broker-dispatch.pass http-read.token http-write.token
 
 .PHONY: all build run test check deps fuzz fuzz-smoke faults ha ha-smoke bench bench-smoke install uninstall clean
 
@@ -110,6 +112,13 @@ install: build
 	install -D -m 0644 docs/operations.md $(DESTDIR)/usr/share/doc/radiogw/operations.md
 	install -d -m 0750 $(DESTDIR)/etc/radiogw
 	[ -e $(DESTDIR)/etc/radiogw/radiogw.hcl ] || install -m 0640 hcl/examples/install/radiogw.hcl $(DESTDIR)/etc/radiogw/radiogw.hcl
+	@# The secrets the installed config names: random, created once, never overwritten.
+	@for f in $(INSTALL_SECRETS); do \
+	  p=$(DESTDIR)/etc/radiogw/$$f; \
+	  if [ ! -e $$p ]; then \
+	    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > $$p) && chmod 0640 $$p && echo "created $$p"; \
+	  fi; \
+	done
 	@if [ -z "$(DESTDIR)" ]; then \
 	  systemd-sysusers radiogw.conf && systemd-tmpfiles --create radiogw.conf; \
 	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \

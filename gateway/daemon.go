@@ -23,6 +23,7 @@ import (
 	"radiogw/gateway/broker"
 	"radiogw/gateway/fixtime"
 	"radiogw/gateway/metrics"
+	"radiogw/gateway/netguard"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/influx"
 	mqttsink "radiogw/gateway/publish/mqtt"
@@ -102,7 +103,8 @@ type Daemon struct {
 	srcCtx  context.Context // parent of every source; cancelled on shutdown
 	fatal   chan error      // a source whose startup policy is "fail" could not start
 
-	http *http.Server
+	http      *http.Server
+	httpGuard *netguard.Listener
 }
 
 type identity struct {
@@ -138,6 +140,7 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	for i, kind := range []string{"fix", "event", "identity", "request"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
+	d.initRefusalCounters()
 	d.setLookups(cfg)
 	d.in = newInbox(opts.InboxSoftCap,
 		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
@@ -329,7 +332,12 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 	}
 	b, err := broker.Start(broker.Options{Listen: cfg.Broker.Listen, WebSocket: cfg.Broker.WebSocket,
 		Auth: cfg.Broker.Auth, Users: users, TopicRoot: d.topicRoot(), Logger: d.log,
-		AllowedOrigins: cfg.Broker.AllowedOrigins})
+		AllowedOrigins: cfg.Broker.AllowedOrigins, AllowedHosts: cfg.HTTP.AllowedHosts,
+		Limits:         netguard.Limits{MaxConns: cfg.Broker.MaxConns, MaxPerAddr: cfg.Broker.MaxPerAddr},
+		ConnectTimeout: cfg.Broker.ConnectTimeout,
+		OnEvent: func(listener, event string) {
+			d.metrics.BrokerEvents.WithLabelValues(listener, event).Inc()
+		}})
 	if errors.Is(err, broker.ErrPortInUse) {
 		return nil, fmt.Errorf("%w: %v\n\nAnother MQTT broker (often the site's own mosquitto) already listens there.\n"+
 			"To publish to it instead, add this block to the configuration:\n\n    mqtt { broker = \"tcp://%s\" }\n\n"+
@@ -339,6 +347,10 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.metrics.BrokerDropped.Set(func() []float64 {
+		dr := b.Dropped()
+		return []float64{float64(dr.InflightFull), float64(dr.WritesPending)}
+	})
 	d.log.Info("embedded MQTT broker listening", "tcp", cfg.Broker.Listen, "websocket", cfg.Broker.WebSocket,
 		"auth", cfg.Broker.Auth)
 	return b, nil

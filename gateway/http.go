@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -18,6 +19,8 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
+	"radiogw/gateway/broker"
+	"radiogw/gateway/netguard"
 	"radiogw/gateway/publish"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/hcl"
@@ -27,13 +30,40 @@ func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 	if cfg.HTTP.Listen == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	raw, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
 	}
-	// Timeouts keep a slow or stalled client from holding a connection.
-	d.http = &http.Server{Handler: d.routes(cfg), ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	ln := netguard.Wrap(raw, "http", netguard.Limits{MaxConns: cfg.HTTP.MaxConns, MaxPerAddr: cfg.HTTP.MaxPerAddr},
+		func(e string) { d.metrics.HTTPEvents.WithLabelValues(e).Inc() }, d.log)
+	d.httpGuard = ln
+	// Timeouts against slowloris: the headers must be in within 5 s and the
+	// whole request within 10 s of the connection's turn; an idle
+	// keep-alive connection is closed after 30 s. With the caps on the
+	// listener, a slow client holds at most max_conns_per_addr slots for a
+	// few seconds.
+	d.http = &http.Server{Handler: d.guardHTTP(cfg, d.routes(cfg)), ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 30 * time.Second,
+		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelDebug),
+		// At the connection cap the oldest connection without a request in
+		// progress (a slowloris, an idle keep-alive) makes room.
+		ConnState: func(c net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateActive:
+				netguard.SetPending(c, false)
+			case http.StateIdle:
+				netguard.SetPending(c, true)
+			}
+		}}
+	if cfg.MQTT == nil && cfg.Broker.Auth && cfg.HTTP.ReadToken.Value() == "" {
+		for _, u := range cfg.Broker.Users {
+			if u.Role == broker.RoleDisplay {
+				d.log.Warn("the wall map gets no display login without http.read_token_file: it would be handed to anyone",
+					"display_user", u.Name)
+				break
+			}
+		}
+	}
 	go func() {
 		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.log.Error("http server stopped", "err", err)
@@ -45,24 +75,25 @@ func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 
 func (d *Daemon) routes(cfg *hcl.Config) http.Handler {
 	mux := http.NewServeMux()
+	read := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, d.reads(cfg, h)) }
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", d.handleReady)
-	mux.HandleFunc("GET /api/v1/status", d.handleStatus)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /api/v1/units", d.handleUnits)
-	mux.HandleFunc("GET /api/v1/units/{unit}", d.handleUnit)
-	mux.HandleFunc("GET /api/v1/units/{unit}/track", d.handleTrack)
-	mux.HandleFunc("GET /api/v1/nearest", d.handleNearest)
-	mux.HandleFunc("GET /api/v1/channels", d.handleChannels)
-	mux.HandleFunc("GET /api/v1/emergencies", d.handleEmergencies)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { d.handleReady(w, r, readAuthorized(cfg, r)) })
+	read("GET /api/v1/status", d.handleStatus)
+	mux.Handle("GET /metrics", d.reads(cfg, promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{})))
+	read("GET /api/v1/units", d.handleUnits)
+	read("GET /api/v1/units/{unit}", d.handleUnit)
+	read("GET /api/v1/units/{unit}/track", d.handleTrack)
+	read("GET /api/v1/nearest", d.handleNearest)
+	read("GET /api/v1/channels", d.handleChannels)
+	read("GET /api/v1/emergencies", d.handleEmergencies)
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/ack", d.authorized(cfg, d.handleAck("ack")))
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", d.authorized(cfg, d.handleAck("clear")))
-	mux.HandleFunc("GET /api/v1/role", d.handleRole)
+	read("GET /api/v1/role", d.handleRole)
 	mux.HandleFunc("POST /api/v1/role", d.handleSetRole(cfg))
 	if cfg.HTTP.Pprof {
-		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("GET /debug/pprof/", d.loopbackOnly(pprof.Index))
+		mux.HandleFunc("GET /debug/pprof/profile", d.loopbackOnly(pprof.Profile))
+		mux.HandleFunc("GET /debug/pprof/trace", d.loopbackOnly(pprof.Trace))
 	}
 	d.mountWallMap(mux, cfg)
 	return mux
@@ -130,12 +161,24 @@ type Status struct {
 	InboxDepth  int                       `json:"inbox_depth"`
 	Rejections  []RejectionCount          `json:"top_rejections,omitempty"` // most frequent (source, reason) first
 	Late        map[string]uint64         `json:"late_fixes,omitempty"`     // history-only fixes by reason
+	Broker      *brokerStatus             `json:"broker,omitempty"`
+}
+
+// brokerStatus is the embedded broker's part of the status.
+type brokerStatus struct {
+	Accepting   bool `json:"accepting"`   // false while its accept loop fails (file descriptors exhausted)
+	Connections int  `json:"connections"` // open, logged in or not
 }
 
 func (d *Daemon) status(ctx context.Context) (Status, error) {
 	cfg := d.config()
 	st := Status{Site: cfg.Site, Version: d.opts.Version, Ready: d.Healthy(), Units: map[string]int{},
 		InboxDepth: d.in.depth()}
+	if d.broker != nil {
+		st.Broker = &brokerStatus{Accepting: d.broker.Accepting(), Connections: d.broker.Connections()}
+		// Displays cannot connect to a broker that does not accept.
+		st.Ready = st.Ready && st.Broker.Accepting
+	}
 	now := time.Now()
 	d.srcMu.Lock()
 	for _, rs := range d.sources {
@@ -181,11 +224,17 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 	return st, err
 }
 
-func (d *Daemon) handleReady(w http.ResponseWriter, r *http.Request) {
+// handleReady answers 200 or 503 to anyone (a load balancer's check); the
+// status body only to readers when a read token is configured.
+func (d *Daemon) handleReady(w http.ResponseWriter, r *http.Request, reader bool) {
 	st, err := d.status(r.Context())
 	code := http.StatusOK
 	if err != nil || !st.Ready {
 		code = http.StatusServiceUnavailable
+	}
+	if !reader {
+		writeJSON(w, code, map[string]bool{"ready": code == http.StatusOK})
+		return
 	}
 	writeJSON(w, code, st)
 }
@@ -340,7 +389,7 @@ func (d *Daemon) handleEmergencies(w http.ResponseWriter, r *http.Request) {
 func (d *Daemon) handleAck(action string) http.HandlerFunc {
 	topic := map[string]string{"ack": "emergency_ack", "clear": "emergency_clear"}[action]
 	return func(w http.ResponseWriter, r *http.Request) {
-		body := map[string]any{}
+		var body map[string]any
 		if r.ContentLength != 0 {
 			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, mqttsink.MaxCommandBytes))
 			if err := dec.Decode(&body); err != nil {
@@ -349,6 +398,9 @@ func (d *Daemon) handleAck(action string) http.HandlerFunc {
 				return
 			}
 		}
+		if body == nil {
+			body = map[string]any{} // no body, or the JSON literal null
+		}
 		if _, ok := body["by"]; !ok {
 			body["by"] = "http"
 		}
@@ -356,7 +408,9 @@ func (d *Daemon) handleAck(action string) http.HandlerFunc {
 		payload, _ := json.Marshal(body)
 		cmd, err := mqttsink.ParseCommand(topic, payload)
 		if err != nil {
-			d.metrics.CommandsTotal.WithLabelValues("http", "rejected").Inc()
+			// The same labels as the MQTT command topic (bad_id, bad_by, ...):
+			// a refused request is not an unknown emergency.
+			d.metrics.CommandsTotal.WithLabelValues("http", mqttsink.CommandResult(err)).Inc()
 			httpError(w, http.StatusBadRequest, err.Error())
 			return
 		}
@@ -397,7 +451,10 @@ func (d *Daemon) command(ctx context.Context, c mqttsink.Command, via string) er
 		return callErr
 	}
 	result := "ok"
-	if err != nil {
+	switch {
+	case errors.Is(err, channels.ErrUnknownEmergency):
+		result = "unknown_emergency"
+	case err != nil:
 		result = "rejected"
 	}
 	d.metrics.CommandsTotal.WithLabelValues(via, result).Inc()

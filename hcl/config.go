@@ -194,6 +194,9 @@ type Broker struct {
 	// always may.
 	AllowedOrigins []string
 	Users          []BrokerUser
+	MaxConns       int           // open connections per listener (TCP, WebSocket)
+	MaxPerAddr     int           // open connections per listener from one IP address
+	ConnectTimeout time.Duration // a connection must have sent its CONNECT by then
 }
 
 // BrokerUser is a login on the embedded broker.
@@ -218,8 +221,18 @@ type Influx struct {
 // HTTP configures health, metrics, API and the wall map.
 type HTTP struct {
 	Listen string // default 127.0.0.1:8080; "" disables
-	Pprof  bool
+	Pprof  bool   // served to loopback peers only
 	Token  Secret // bearer token for write endpoints (emergency ack)
+	// ReadToken, when set, is required (or Token) for every read but
+	// /healthz and the wall map's static files; it also decides who gets
+	// the display login in /config.json.
+	ReadToken Secret
+	// AllowedHosts are host names radiogw is reached under, besides IP
+	// literals, localhost and the machine's own name (DNS rebinding check,
+	// HTTP and the broker's WebSocket listener).
+	AllowedHosts []string
+	MaxConns     int // open connections
+	MaxPerAddr   int // open connections from one IP address
 }
 
 // HA makes this instance one of an active/standby pair behind a keepalived

@@ -308,11 +308,11 @@ func TestSecretsCompareEqualAcrossLoads(t *testing.T) {
 	t.Setenv("RADIOGW_TEST_TOKEN", "tok")
 	dir := writeConfig(t, map[string]string{MainFile: "site = \"a\"\nhttp {\n token_env = \"RADIOGW_TEST_TOKEN\"\n}\n"})
 	a, b := mustLoad(t, dir), mustLoad(t, dir)
-	if a.HTTP != b.HTTP {
+	if !reflect.DeepEqual(a.HTTP, b.HTTP) {
 		t.Errorf("HTTP settings differ between two loads of the same config: %v vs %v", a.HTTP, b.HTTP)
 	}
 	t.Setenv("RADIOGW_TEST_TOKEN", "other")
-	if c := mustLoad(t, dir); c.HTTP == a.HTTP {
+	if c := mustLoad(t, dir); reflect.DeepEqual(c.HTTP, a.HTTP) {
 		t.Error("a changed token compares equal")
 	}
 }

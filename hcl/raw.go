@@ -71,12 +71,20 @@ type rawStorage struct {
 }
 
 type rawHTTP struct {
-	Listen      *string        `hcl:"listen,optional"`
-	ListenRange hcl.Range      `hcl:"listen,attr_range"`
-	Pprof       *bool          `hcl:"pprof,optional"`
-	TokenFile   *hcl.Attribute `hcl:"token_file,optional"`
-	TokenEnv    *hcl.Attribute `hcl:"token_env,optional"`
-	DefRange    hcl.Range      `hcl:",def_range"`
+	Listen          *string        `hcl:"listen,optional"`
+	ListenRange     hcl.Range      `hcl:"listen,attr_range"`
+	Pprof           *bool          `hcl:"pprof,optional"`
+	TokenFile       *hcl.Attribute `hcl:"token_file,optional"`
+	TokenEnv        *hcl.Attribute `hcl:"token_env,optional"`
+	ReadTokenFile   *hcl.Attribute `hcl:"read_token_file,optional"`
+	ReadTokenEnv    *hcl.Attribute `hcl:"read_token_env,optional"`
+	AllowedHosts    *[]string      `hcl:"allowed_hosts,optional"`
+	AllowedHostsRng hcl.Range      `hcl:"allowed_hosts,attr_range"`
+	MaxConns        *int           `hcl:"max_conns,optional"`
+	MaxConnsRange   hcl.Range      `hcl:"max_conns,attr_range"`
+	MaxPerAddr      *int           `hcl:"max_conns_per_addr,optional"`
+	MaxPerAddrRange hcl.Range      `hcl:"max_conns_per_addr,attr_range"`
+	DefRange        hcl.Range      `hcl:",def_range"`
 }
 
 type rawMQTT struct {
@@ -111,6 +119,11 @@ type rawBroker struct {
 	WebSocketRange hcl.Range       `hcl:"websocket,attr_range"`
 	Auth           *bool           `hcl:"auth,optional"`
 	AllowedOrigins *[]string       `hcl:"allowed_origins,optional"`
+	MaxConns       *int            `hcl:"max_conns,optional"`
+	MaxConnsRange  hcl.Range       `hcl:"max_conns,attr_range"`
+	MaxPerAddr     *int            `hcl:"max_conns_per_addr,optional"`
+	MaxPerAddrRng  hcl.Range       `hcl:"max_conns_per_addr,attr_range"`
+	ConnectTimeout *hcl.Attribute  `hcl:"connect_timeout,optional"`
 	Users          []rawBrokerUser `hcl:"user,block"`
 }
 

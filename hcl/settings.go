@@ -28,7 +28,14 @@ const (
 	DefaultInfluxTimeout   = 10 * time.Second
 	// DefaultBreadcrumbs keeps a unit under 2 KiB of memory (docs/tracking.md).
 	DefaultBreadcrumbs = 50
-	MaxBreadcrumbs     = 10000
+	// Connection caps: far above a dispatch center's displays and consoles,
+	// far below the file descriptors radiogw has (docs/RELIABILITY.md).
+	DefaultHTTPMaxConns          = 256
+	DefaultHTTPMaxConnsPerAddr   = 64
+	DefaultBrokerMaxConns        = 1000
+	DefaultBrokerMaxConnsPerAddr = 100
+	DefaultBrokerConnectTimeout  = 5 * time.Second
+	MaxBreadcrumbs               = 10000
 )
 
 // buildBreadcrumbs checks the per-unit trail length.
@@ -92,16 +99,32 @@ func (b *builder) buildStorage(r *rawStorage) {
 
 func (b *builder) buildHTTP(r *rawHTTP) {
 	if r == nil {
-		b.cfg.HTTP = HTTP{Listen: DefaultHTTPListen}
+		b.cfg.HTTP = HTTP{Listen: DefaultHTTPListen, MaxConns: DefaultHTTPMaxConns, MaxPerAddr: DefaultHTTPMaxConnsPerAddr}
 		return
 	}
 	h := HTTP{
-		Listen: str(r.Listen, DefaultHTTPListen),
-		Pprof:  boolean(r.Pprof, false),
-		Token:  b.d.secret(r.TokenFile, r.TokenEnv, "HTTP token"),
+		Listen:     str(r.Listen, DefaultHTTPListen),
+		Pprof:      boolean(r.Pprof, false),
+		Token:      b.d.secret(r.TokenFile, r.TokenEnv, "HTTP token"),
+		ReadToken:  b.d.secret(r.ReadTokenFile, r.ReadTokenEnv, "HTTP read token"),
+		MaxConns:   positive(b.d, r.MaxConns, r.MaxConnsRange, "max_conns", DefaultHTTPMaxConns),
+		MaxPerAddr: positive(b.d, r.MaxPerAddr, r.MaxPerAddrRange, "max_conns_per_addr", DefaultHTTPMaxConnsPerAddr),
+	}
+	if r.AllowedHosts != nil {
+		for _, n := range *r.AllowedHosts {
+			if n == "" || strings.ContainsAny(n, "/:@ *") {
+				b.d.add(r.AllowedHostsRng, "Invalid host name",
+					"allowed_hosts entries are host names such as \"wallmap.example.org\" (no scheme, port or wildcard); got %q.", n)
+			}
+		}
+		h.AllowedHosts = *r.AllowedHosts
 	}
 	if h.Listen != "" {
 		b.d.hostPort(h.Listen, r.ListenRange, "listen")
+	}
+	if h.Token.Value() != "" && h.Token.Value() == h.ReadToken.Value() {
+		b.d.add(r.DefRange, "Read token equals write token",
+			"read_token is handed to every wall display; it must differ from token, which acknowledges emergencies.")
 	}
 	b.cfg.HTTP = h
 }
@@ -150,8 +173,15 @@ func (b *builder) buildMQTT(r *rawMQTT) {
 }
 
 func (b *builder) buildBroker(r *rawBroker) {
-	br := Broker{Listen: DefaultBrokerListen, WebSocket: DefaultBrokerWebSocket}
+	br := Broker{Listen: DefaultBrokerListen, WebSocket: DefaultBrokerWebSocket, MaxConns: DefaultBrokerMaxConns,
+		MaxPerAddr: DefaultBrokerMaxConnsPerAddr, ConnectTimeout: DefaultBrokerConnectTimeout}
 	if r != nil {
+		br.MaxConns = positive(b.d, r.MaxConns, r.MaxConnsRange, "max_conns", DefaultBrokerMaxConns)
+		br.MaxPerAddr = positive(b.d, r.MaxPerAddr, r.MaxPerAddrRng, "max_conns_per_addr", DefaultBrokerMaxConnsPerAddr)
+		br.ConnectTimeout = b.d.duration(r.ConnectTimeout, DefaultBrokerConnectTimeout)
+		if br.ConnectTimeout == 0 {
+			br.ConnectTimeout = DefaultBrokerConnectTimeout
+		}
 		br.Listen = str(r.Listen, DefaultBrokerListen)
 		br.WebSocket = str(r.WebSocket, DefaultBrokerWebSocket)
 		br.Auth = boolean(r.Auth, false)

@@ -26,6 +26,9 @@ func TestCheckShippedExamples(t *testing.T) {
 		t.Fatalf("expected the demo and midsize examples, found %v", dirs)
 	}
 	for _, d := range dirs {
+		if filepath.Base(d) == "install" {
+			d = installedExample(t, d)
+		}
 		cmd := exec.Command(binary, "check", "-config", d)
 		cmd.Env = append(os.Environ(), "RADIOGW_INFLUX_TOKEN=example-token")
 		out, err := cmd.CombinedOutput()
@@ -33,6 +36,18 @@ func TestCheckShippedExamples(t *testing.T) {
 			t.Errorf("check %s: %v\n%s", d, err, out)
 		}
 	}
+}
+
+// installedExample copies the install example next to the secret files
+// make install creates for it.
+func installedExample(t *testing.T, dir string) string {
+	t.Helper()
+	tmp := t.TempDir()
+	os.WriteFile(filepath.Join(tmp, "radiogw.hcl"), []byte(mustRead(t, filepath.Join(dir, "radiogw.hcl"))), 0o640)
+	for _, f := range []string{"broker-wall.pass", "broker-dispatch.pass", "http-read.token", "http-write.token"} {
+		os.WriteFile(filepath.Join(tmp, f), []byte("secret-of-"+f+"\n"), 0o640)
+	}
+	return tmp
 }
 
 // A broken config exits 1 and points at file:line with a snippet.

@@ -3,6 +3,8 @@
 package metrics
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -36,6 +38,9 @@ type Metrics struct {
 	QueueDepth     *prometheus.GaugeVec     // queue (frames, observations)
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
+	BrokerEvents   *prometheus.CounterVec   // listener, event: the embedded broker's refusals, retries, timeouts
+	BrokerDropped  *FuncCounters            // reason: messages the embedded broker dropped for a slow subscriber
+	HTTPEvents     *prometheus.CounterVec   // event: the HTTP server's refusals and retries
 	Active         prometheus.Gauge         // 1 while this instance publishes (always, without an ha block)
 	RoleChanges    *prometheus.CounterVec   // role taken: active, standby
 	Followed       prometheus.Counter       // unit states a standby adopted from the active
@@ -72,7 +77,15 @@ func New() *Metrics {
 		QueueDepth:     f.gauge("radiogw_queue_depth", "Items waiting in an internal queue.", "queue"),
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
+		BrokerEvents: f.counter("radiogw_broker_events_total",
+			"Embedded broker connections refused, timed out or retried, by listener (tcp, ws) and event.", "listener", "event"),
+		BrokerDropped: newFuncCounters("radiogw_broker_dropped_total",
+			"Messages the embedded broker dropped for a subscriber too slow to take them, by reason.", "reason",
+			"inflight_full", "writes_pending"),
+		HTTPEvents: f.counter("radiogw_http_events_total",
+			"HTTP requests and connections refused, and Accept errors retried, by event.", "event"),
 	}
+	r.MustRegister(m.BrokerDropped)
 	m.Active = prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_ha_active", Help: "1 while this instance publishes: always without an ha block; in a pair, while keepalived says it is the active."})
 	m.Active.Set(1)
 	m.RoleChanges = f.counter("radiogw_ha_role_changes_total", "Role changes of an active/standby pair member, by the role taken.", "role")
@@ -108,4 +121,39 @@ func (f factory) histogram(name, help string, labels ...string) *prometheus.Hist
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, labels)
 	f.r.MustRegister(h)
 	return h
+}
+
+// FuncCounters is a counter family whose values are read from a function at
+// scrape time (a library's own atomic totals), zero until the function is
+// set. Every label value is present from the start.
+type FuncCounters struct {
+	desc   *prometheus.Desc
+	values []string
+	fn     atomic.Pointer[func() []float64]
+}
+
+func newFuncCounters(name, help, label string, values ...string) *FuncCounters {
+	return &FuncCounters{desc: prometheus.NewDesc(name, help, []string{label}, nil), values: values}
+}
+
+// Set makes fn the source of the values, in the order the label values were
+// declared.
+func (c *FuncCounters) Set(fn func() []float64) { c.fn.Store(&fn) }
+
+// Describe implements prometheus.Collector.
+func (c *FuncCounters) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector.
+func (c *FuncCounters) Collect(ch chan<- prometheus.Metric) {
+	var got []float64
+	if fn := c.fn.Load(); fn != nil {
+		got = (*fn)()
+	}
+	for i, v := range c.values {
+		x := 0.0
+		if i < len(got) {
+			x = got[i]
+		}
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, x, v)
+	}
 }

@@ -3,6 +3,11 @@
 # No mqtt block: radiogw starts its embedded broker on 127.0.0.1:1883 (TCP)
 # and 127.0.0.1:9001 (WebSocket). No influx block: time series stay in the
 # on-disk outbox under ./data and can be replayed into InfluxDB later.
+#
+# The demo's broker has no logins (auth = false), on loopback only: any
+# process on this machine can publish forged units, acknowledgements and
+# status to it. A site installs from hcl/examples/install, which requires
+# logins.
 # Channels and units live in channels.d/*.hcl.
 
 site = "demo"
