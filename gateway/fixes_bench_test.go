@@ -13,9 +13,10 @@ import (
 
 // BenchmarkTakeFix is the tracker loop's intake of one fix from an
 // ID-prefixed modem: date check, identity, filter, apply. With "gga", every
-// fix is a time-of-day sentence dated from its device's last RMC.
+// fix is a time-of-day sentence dated from its device's last RMC;
+// "tracker-only" is avl.ApplyFix alone, what the intake adds to.
 func BenchmarkTakeFix(b *testing.B) {
-	for _, kind := range []string{"rmc", "gga"} {
+	for _, kind := range []string{"rmc", "gga", "tracker-only"} {
 		b.Run(kind, func(b *testing.B) {
 			d := benchDaemon(b.TempDir(), avl.NewTracker(avl.Config{}))
 			d.metrics = metrics.New()
@@ -42,6 +43,10 @@ func BenchmarkTakeFix(b *testing.B) {
 					Received: at, Lat: 33.7, Lon: -117.8, Valid: true, NoDate: kind == "gga",
 					SpeedKmh: avl.Unknown, Heading: avl.Unknown, HDOP: avl.Unknown, AltitudeM: avl.Unknown, AccuracyM: avl.Unknown}
 				batch.Units = batch.Units[:0]
+				if kind == "tracker-only" {
+					d.units.ApplyFix(f) // the tracker alone, for comparison
+					continue
+				}
 				d.takeFix(&batch, &f, at)
 			}
 		})
