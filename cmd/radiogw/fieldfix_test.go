@@ -49,13 +49,20 @@ func TestCheckSerialNeedsDeviceID(t *testing.T) {
 func TestFieldFixesThroughBinary(t *testing.T) {
 	master, link := goldenPTY(t, "ttyGPS")
 	s := newSite(t)
+	strictPort := freeUDP(t)
 	s.extra = fmt.Sprintf(`
 source "serial" "gps" {
   device = %q
   codec  = "nmea"
   unit   = "2A12"
 }
-`, link)
+
+source "udp" "strict" {
+  listen   = "127.0.0.1:%d"
+  codec    = "nmea"
+  checksum = "strict"
+}
+`, link, strictPort)
 	s.write(t)
 	p := s.start(t)
 	p.WaitOutput(t, `source up" source=gps`, 10*time.Second)
@@ -90,6 +97,12 @@ source "serial" "gps" {
 	rolled := now.Add(-1024 * 7 * 24 * time.Hour)
 	sendUDP(t, s.udpPort, rmc("ROLL1", rolled.Add(-4*time.Second), 33.4, -117.4), rmc("ROLL1", rolled.Add(-3*time.Second), 33.4001, -117.4001))
 	sendUDP(t, s.udpPort, "OLD96,"+nmeaSentence("GPRMC,120000,A,3330.000,N,11730.000,W,0,0,011196,,"))
+	// A wrong checksum on sentences whose fields parse: used and counted
+	// under the default lenient policy, rejected under strict.
+	bad := rmc("CSUM1", now.Add(-time.Second), 33.2, -117.2)
+	bad = bad[:len(bad)-2] + "00"
+	sendUDP(t, s.udpPort, bad)
+	sendUDP(t, strictPort, bad)
 	// A modem back in coverage empties its store-and-forward buffer: three
 	// hours of fixes, oldest first, several to a datagram.
 	burstBase := now.Add(-3 * time.Hour).Truncate(time.Second)
@@ -100,7 +113,8 @@ source "serial" "gps" {
 	sendUDP(t, s.udpPort, strings.Join(burst[:3], "\r\n")+"\r\n", strings.Join(burst[3:], "\r\n"))
 
 	waitMetric(t, s.httpPort, 10*time.Second, "every fix applied", func(m metricSet) bool {
-		return m.get("radiogw_observations_total", `kind="fix"`) >= 15
+		return m.get("radiogw_observations_total", `kind="fix"`) >= 16 &&
+			m.get("radiogw_decode_errors_total", `source="strict"`, `reason="checksum"`) == 1
 	})
 	time.Sleep(2500 * time.Millisecond)
 	units := getUnits(t, s.httpPort)
@@ -120,6 +134,12 @@ source "serial" "gps" {
 	// ends on the newest, shown by its age on the stale ladder.
 	if u := units["BURST1"]; u.Position == nil || !near(u.Position.Lat, 33.35) || u.Stale != "lost" {
 		t.Errorf("after the burst BURST1 is %+v %q, want the newest fix 33.35, lost", u.Position, u.Stale)
+	}
+	if u := units["CSUM1"]; u.Position == nil || !near(u.Position.Lat, 33.2) {
+		t.Errorf("a wrong checksum under lenient: CSUM1 %+v", u.Position)
+	}
+	if got := scrape(t, s.httpPort).get("radiogw_decode_errors_total", `source="avl"`, `reason="checksum_mismatch"`); got != 1 {
+		t.Errorf("checksum_mismatch counted %g, want 1", got)
 	}
 	if u := units["ROLL1"]; u.Position == nil || now.Sub(u.Position.FixTime) > time.Minute {
 		t.Errorf("rollover not undone: %+v", u.Position)
