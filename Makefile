@@ -20,23 +20,15 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/radiogw
 
+# What every test needs (make test runs it first).
 deps:
-	@.ci/install-deps
+	@.ci/install-deps test
 
-# The demo: radiogw on its embedded defaults (embedded broker, outbox under
-# ./data) plus a simulated field over real sockets and a pseudo-terminal.
-run: build
-	@RADIOGW_NO_BROWSER=1 .ci/install-deps >/dev/null
-	@echo
-	@echo "  wall map:   http://127.0.0.1:8080/"
-	@echo "  watch MQTT: mosquitto_sub -h 127.0.0.1 -t 'radiogw/#' -v"
-	@echo "  status:     $(BIN) status"
-	@echo "  Ctrl-C stops both."
-	@echo
-	@trap 'trap - INT TERM; kill $$daemon $$sim 2>/dev/null' INT TERM; \
-	  $(BIN) run -config $(DEMO) & daemon=$$!; \
-	  sleep 1; $(BIN) sim -config $(DEMO) & sim=$$!; \
-	  wait $$daemon; kill $$sim 2>/dev/null; wait; echo "demo stopped"
+# The demo: radiogw on hcl/examples/demo (embedded broker, outbox under ./data)
+# plus a simulated field over real sockets and a pseudo-terminal. Installs
+# nothing beyond Go; moves any taken port to a free one and prints it.
+run:
+	@GO="$(GO)" LDFLAGS="$(LDFLAGS)" RADIOGW_BIN=$(BIN) .ci/demo
 
 # Everything CI runs. Installs what the tests need first.
 test: deps check

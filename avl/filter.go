@@ -7,20 +7,21 @@ import (
 
 // Rejection reasons, as counted by Rejections and set in Change.Reason.
 const (
-	RejectInvalid    = "invalid"     // the device flagged the fix invalid, or it has no (or an impossible) time
-	RejectNullIsland = "null_island" // 0,0: a receiver without a fix
-	RejectRange      = "range"       // latitude/longitude out of range or NaN
-	RejectFuture     = "future"      // fix time too far after the receive time
-	RejectHorizon    = "before_2000" // fix time before 2000: no receiver in service reports one
-	RejectDuplicate  = "duplicate"   // same fix time as one already accepted
-	RejectSpeedJump  = "speed_jump"  // implied speed from the live position too high
-	RejectAccuracy   = "accuracy"    // reported accuracy worse than the policy allows
-	RejectNoID       = "no_id"       // neither device ID nor peer address
+	RejectInvalid    = "invalid"      // the device flagged the fix invalid, or it has no (or an impossible) time
+	RejectNullIsland = "null_island"  // 0,0: a receiver without a fix
+	RejectRange      = "range"        // latitude/longitude out of range or NaN
+	RejectFuture     = "future"       // fix time too far after the receive time
+	RejectHorizon    = "before_2000"  // fix time before 2000: no receiver in service reports one
+	RejectDuplicate  = "duplicate"    // same fix time as one already accepted
+	RejectSpeedJump  = "speed_jump"   // implied speed from the live position too high
+	RejectAccuracy   = "accuracy"     // reported accuracy worse than the policy allows
+	RejectNoID       = "no_id"        // neither device ID nor peer address
+	RejectUnlisted   = "unlisted_cap" // a unit not in the roster, over the cap of unlisted units
 )
 
 // RejectReasons lists every rejection reason, for metrics present at zero.
 var RejectReasons = []string{RejectInvalid, RejectHorizon, RejectNullIsland, RejectRange, RejectFuture,
-	RejectDuplicate, RejectSpeedJump, RejectAccuracy, RejectNoID}
+	RejectDuplicate, RejectSpeedJump, RejectAccuracy, RejectNoID, RejectUnlisted}
 
 // LateReasons lists every reason a fix is history only.
 var LateReasons = []string{LateTooOld, LateOlderThanLive}

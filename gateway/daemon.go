@@ -29,6 +29,7 @@ import (
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // Notifier tells the service manager about the daemon's state (systemd's
@@ -66,32 +67,38 @@ type Daemon struct {
 	cfgMu sync.Mutex
 	cfg   *hcl.Config
 
-	broker    *broker.Broker
-	mqtt      *mqttsink.Sink
-	influx    *influx.Sink
-	sinks     []publish.Sink
-	outboxes  map[string]*outbox.Outbox
-	in        *inbox
-	obsCount  [4]prometheus.Counter // observations by kind: fix, event, identity, request
-	stepUnits []avl.Change          // the tracker step's change buffer, reused (loop goroutine only)
-	calls     chan func()
-	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
+	broker   *broker.Broker
+	mqtt     *mqttsink.Sink
+	influx   *influx.Sink
+	sinks    []publish.Sink
+	outboxes map[string]*outbox.Outbox
+	in       *inbox
+	obsCount [4]prometheus.Counter // observations by kind: fix, event, identity, reply
+
+	replyLimit *replyLimiter // per-address and overall limits on replies to devices
+	replyLogs  *rateLimiter
+	stepUnits  []avl.Change // the tracker step's change buffer, reused (loop goroutine only)
+	calls      chan func()
+	loopAlive  atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
 
 	// owned by the loop goroutine
-	units          *avl.Tracker
-	chans          *channels.Tracker
-	idents         map[string]identity  // source+sender host → announced device ID
-	held           map[string]*heldFix  // source+sender host → fix waiting for its sender's ID
-	anonymous      map[string]time.Time // source+sender host → when it was last found not to name itself
-	dates          *fixtime.Resolver    // per-device dates for time-of-day-only sentences
-	rejected       map[rejectKey]uint64
-	rejectLogs     map[rejectKey]*rateLimiter
-	lastPrune      time.Time
-	lastSnap       time.Time
-	outboxDropSeen map[string]uint64
-	lastHealth     time.Time
-	lastStatus     time.Time
-	snapMu         sync.Mutex // held while a snapshot is being written
+	units              *avl.Tracker
+	chans              *channels.Tracker
+	idents             map[string]identity  // source+sender host → announced device ID
+	held               map[string]*heldFix  // source+sender host → fix waiting for its sender's ID
+	anonymous          map[string]time.Time // source+sender host → when it was last found not to name itself
+	dates              *fixtime.Resolver    // per-device dates for time-of-day-only sentences
+	rejected           map[rejectKey]uint64
+	rejectLogs         map[rejectKey]*rateLimiter
+	lastPrune          time.Time
+	lastSnap           time.Time
+	outboxDropSeen     map[string]uint64
+	unlistedSeen       map[string]uint64 // event\x00source → count already added to the counter
+	unlistedLogs       *rateLimiter
+	unlistedRefusedLog uint64 // refusals not logged yet
+	lastHealth         time.Time
+	lastStatus         time.Time
+	snapMu             sync.Mutex // held while a snapshot is being written
 
 	radioNames atomic.Pointer[map[string]string]   // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string]   // talkgroup number → channel name
@@ -135,13 +142,18 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 		chans: channels.NewTracker(cc), idents: map[string]identity{}, held: map[string]*heldFix{},
 		anonymous: map[string]time.Time{},
 		dates:     fixtime.New(ac.Types[avl.DefaultType].MaxFuture), rejected: map[rejectKey]uint64{},
-		rejectLogs: map[rejectKey]*rateLimiter{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
-		fatal: make(chan error, 1)}
-	for i, kind := range []string{"fix", "event", "identity", "request"} {
+		rejectLogs: map[rejectKey]*rateLimiter{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
+		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: newRateLimiter(10 * time.Second)}
+	for i, kind := range []string{"fix", "event", "identity", "reply"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
 	d.initRefusalCounters()
 	d.setLookups(cfg)
+	d.metrics.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Add(0)
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues("snapshot", reason).Add(0)
+		d.metrics.NamesRejected.WithLabelValues("follower", reason).Add(0)
+	}
 	d.in = newInbox(opts.InboxSoftCap,
 		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
 		func() { d.metrics.Drops.WithLabelValues("inbox", "event_over_cap").Inc() })

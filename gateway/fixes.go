@@ -174,6 +174,7 @@ func (d *Daemon) applyFix(b *publish.Batch, f *avl.Fix) {
 	if f.DeviceID == "" {
 		f.Peer = peerHost(f.Peer)
 	}
+	roundFix(f)
 	for _, c := range d.units.ApplyFix(*f) {
 		switch {
 		case c.Kind == avl.FixRejected:

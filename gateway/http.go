@@ -24,6 +24,7 @@ import (
 	"radiogw/gateway/publish"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 func (d *Daemon) startHTTP(cfg *hcl.Config) error {
@@ -88,6 +89,7 @@ func (d *Daemon) routes(cfg *hcl.Config) http.Handler {
 	read("GET /api/v1/emergencies", d.handleEmergencies)
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/ack", d.authorized(cfg, d.handleAck("ack")))
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", d.authorized(cfg, d.handleAck("clear")))
+	mux.HandleFunc("DELETE /api/v1/units/{unit}", d.authorized(cfg, d.handleForget))
 	read("GET /api/v1/role", d.handleRole)
 	mux.HandleFunc("POST /api/v1/role", d.handleSetRole(cfg))
 	if cfg.HTTP.Pprof {
@@ -151,17 +153,17 @@ type sinkStatus struct {
 
 // Status is the one-screen summary `radiogw status` prints.
 type Status struct {
-	Site        string                    `json:"site"`
-	Version     string                    `json:"version"`
-	Ready       bool                      `json:"ready"`
-	Sources     []sourceStatus            `json:"sources"`
-	Sinks       []sinkStatus              `json:"sinks"`
-	Units       map[string]int            `json:"units"`
-	Emergencies []channels.EmergencyState `json:"emergencies"`
-	InboxDepth  int                       `json:"inbox_depth"`
-	Rejections  []RejectionCount          `json:"top_rejections,omitempty"` // most frequent (source, reason) first
-	Late        map[string]uint64         `json:"late_fixes,omitempty"`     // history-only fixes by reason
-	Broker      *brokerStatus             `json:"broker,omitempty"`
+	Site        string            `json:"site"`
+	Version     string            `json:"version"`
+	Ready       bool              `json:"ready"`
+	Sources     []sourceStatus    `json:"sources"`
+	Sinks       []sinkStatus      `json:"sinks"`
+	Units       map[string]int    `json:"units"`
+	Emergencies []EmergencyView   `json:"emergencies"`
+	InboxDepth  int               `json:"inbox_depth"`
+	Rejections  []RejectionCount  `json:"top_rejections,omitempty"` // most frequent (source, reason) first
+	Late        map[string]uint64 `json:"late_fixes,omitempty"`     // history-only fixes by reason
+	Broker      *brokerStatus     `json:"broker,omitempty"`
 }
 
 // brokerStatus is the embedded broker's part of the status.
@@ -185,7 +187,7 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 		up, conns, err := rs.state()
 		ss := sourceStatus{Name: rs.cfg.Name, Type: rs.cfg.Type, Codec: rs.cfg.Codec, Up: up, Connections: conns}
 		if ns := rs.lastSeen.Load(); ns > 0 {
-			age := now.Sub(time.Unix(0, ns)).Seconds()
+			age := seconds(now.Sub(time.Unix(0, ns)))
 			ss.LastFrameAgeS = &age
 		}
 		if err != nil {
@@ -199,7 +201,7 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 		os := o.Stats()
 		ss := sinkStatus{Name: name, OutboxDepth: os.Depth, OutboxBytes: os.Bytes}
 		if !os.OldestTime.IsZero() {
-			age := now.Sub(os.OldestTime).Seconds()
+			age := seconds(now.Sub(os.OldestTime))
 			ss.OldestAgeS = &age
 		}
 		for _, n := range os.Dropped {
@@ -217,11 +219,35 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 			st.Units[avl.StaleLevel(l).String()] = n
 		}
 		st.Units["no_position"] = noPosition
-		st.Emergencies = d.chans.Emergencies()
+		st.Emergencies = d.emergencyViews()
 		st.Rejections = d.topRejections(5)
 		st.Late = d.units.Late()
 	})
 	return st, err
+}
+
+// EmergencyView is an emergency as the API and `radiogw status` show it:
+// with the unit (call sign) beside the radio ID that raised it.
+type EmergencyView struct {
+	channels.EmergencyState
+	Unit         string `json:"unit,omitempty"`
+	UnitAlphaTag string `json:"unit_alpha_tag,omitempty"`
+}
+
+// emergencyViews names every active emergency's unit; loop goroutine only.
+func (d *Daemon) emergencyViews() []EmergencyView {
+	out := []EmergencyView{}
+	for _, e := range d.chans.Emergencies() {
+		v := EmergencyView{EmergencyState: e}
+		if id, known := d.units.Resolve(avl.RadioID, e.RadioID); known {
+			v.Unit = id
+			if u, ok := d.units.Unit(id); ok {
+				v.UnitAlphaTag = u.AlphaTag
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // handleReady answers 200 or 503 to anyone (a load balancer's check); the
@@ -353,7 +379,7 @@ func (d *Daemon) handleNearest(w http.ResponseWriter, r *http.Request) {
 	out := make([]nearestResult, 0, len(res))
 	for _, x := range res {
 		out = append(out, nearestResult{Unit: x.Unit.ID, AlphaTag: x.Unit.AlphaTag, Status: x.Unit.Status,
-			DistanceM: x.DistanceM, FixAgeS: x.FixAge.Seconds(), Lat: x.Unit.Position.Lat, Lon: x.Unit.Position.Lon,
+			DistanceM: publish.Round(x.DistanceM, publish.TenthDecimals), FixAgeS: seconds(x.FixAge), Lat: x.Unit.Position.Lat, Lon: x.Unit.Position.Lon,
 			Stale: x.Unit.Stale.String()})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"class": "nearest", "v": 1, "units": out})
@@ -375,12 +401,55 @@ func (d *Daemon) handleChannels(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Daemon) handleEmergencies(w http.ResponseWriter, r *http.Request) {
-	var out []channels.EmergencyState
-	d.call(r.Context(), func() { out = d.chans.Emergencies() })
-	if out == nil {
-		out = []channels.EmergencyState{}
-	}
+	out := []EmergencyView{}
+	d.call(r.Context(), func() { out = d.emergencyViews() })
 	writeJSON(w, http.StatusOK, out)
+}
+
+// ForgetResult is the answer of DELETE /api/v1/units/{unit}.
+type ForgetResult struct {
+	Unit    string `json:"unit"`
+	Tracked bool   `json:"tracked"` // the unit was tracked and is removed
+}
+
+// handleForget removes a unit (a forged or retired ID) from the tracker and
+// deletes its retained topics (units/<unit>, the OwnTracks mirror) and its
+// place on the map. A name radiogw does not track still gets its retained
+// topics deleted: a leftover from before a restart.
+func (d *Daemon) handleForget(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("unit")
+	if reason := topicname.Check(id); reason != "" {
+		httpError(w, http.StatusBadRequest, "not a unit name: "+reason)
+		return
+	}
+	var res ForgetResult
+	err := d.call(r.Context(), func() { res = d.forget(id, time.Now()) })
+	if err != nil {
+		httpError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// forget runs on the loop goroutine.
+func (d *Daemon) forget(id string, now time.Time) ForgetResult {
+	res := ForgetResult{Unit: id}
+	c, ok := d.units.Forget(id, now)
+	res.Tracked = ok
+	// A peer that announced this ID would bring it back with its next bare fix.
+	for k, v := range d.idents {
+		if v.id == id {
+			delete(d.idents, k)
+		}
+	}
+	if ok {
+		d.emit(publish.Batch{Units: []avl.Change{c}}) // the sinks see it; emit deletes the retained topics
+	} else if d.mqtt != nil {
+		d.mqtt.Forget(id)
+	}
+	d.metrics.UnitsForgotten.Inc()
+	d.log.Info("unit forgotten on request", "unit", id, "was_tracked", ok)
+	return res
 }
 
 // handleAck takes {"by": "disp4"} (optional) and validates it, with the

@@ -26,12 +26,22 @@ type Config struct {
 	Influx     *Influx   // nil: outbox only, exportable later
 	HTTP       HTTP
 	Storage    Storage
+	Unlisted   Unlisted
 	Log        Log
 	HA         *HA // nil: a single instance, always active
 
 	// Breadcrumbs is how many recent fixes each unit keeps for its trail;
 	// Load sets DefaultBreadcrumbs when absent, 0 keeps none.
 	Breadcrumbs int
+}
+
+// Unlisted bounds the units not in the roster (unlisted { }): anyone who
+// can reach a source can invent them.
+type Unlisted struct {
+	MaxPerSource int           // default DefaultUnlistedPerSource
+	MaxTotal     int           // default DefaultUnlistedTotal
+	Expire       bool          // default true
+	Grace        time.Duration // after the type's lost threshold; default DefaultUnlistedGrace
 }
 
 // Source types.
@@ -54,22 +64,26 @@ const (
 
 // Source is one transport feeding one codec.
 type Source struct {
-	Type     string // serial, udp, tcp_client, tcp_listen
-	Name     string
-	Codec    string // key into the codec catalog
-	Profile  string // for the "lines" codec: the profile name
-	Framing  string // defaulted per type: datagram for udp, line otherwise
-	Channel  string // optional: channel events from this source belong to
-	MaxFrame int    // bytes; default 4096
-	DeviceID string // the device this source carries, for frames that name none
-	Unit     string // or the unit (call sign) it carries
-	Checksum string // lenient (default): accept a wrong checksum when the fields parse, counted; or strict
+	Type  string // serial, udp, tcp_client, tcp_listen
+	Name  string
+	Codec string // key into the codec catalog
+	// CodecOptions are the codec's own settings from the source's options
+	// block, as the codec decoded them (nil without Options.CodecOptions).
+	CodecOptions any
+	Profile      string // for the "lines" codec: the profile name
+	Framing      string // defaulted per type: datagram for udp, line otherwise
+	Channel      string // optional: channel events from this source belong to
+	MaxFrame     int    // bytes; default 4096
+	DeviceID     string // the device this source carries, for frames that name none
+	Unit         string // or the unit (call sign) it carries
+	Checksum     string // lenient (default): accept a wrong checksum when the fields parse, counted; or strict
 
 	// udp, tcp_listen
-	Listen      string
-	Allow       []string // CIDRs; empty allows all
-	MaxConns    int
-	IdleTimeout time.Duration
+	Listen          string
+	Allow           []string // CIDRs; empty allows all
+	MaxConns        int
+	MaxConnsPerPeer int           // tcp_listen: connections from one address
+	IdleTimeout     time.Duration // tcp_listen: default DefaultIdleTimeout; "0s" never
 	// tcp_client
 	Address        string
 	Keepalive      string // line sent periodically, optional

@@ -352,3 +352,26 @@ func TestBreadcrumbs(t *testing.T) {
 		}
 	}
 }
+
+// A file nested deeper than the parser can take is refused with a
+// diagnostic before it is parsed: the parser would exhaust the stack, which
+// no recover catches.
+func TestLoadRefusesDeepNesting(t *testing.T) {
+	for name, body := range map[string]string{
+		"lists":  "breadcrumbs = " + strings.Repeat("[", 200000) + strings.Repeat("]", 200000),
+		"parens": "breadcrumbs = " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000),
+		"unary":  "breadcrumbs = " + strings.Repeat("-", 5000) + "1",
+		"blocks": strings.Repeat("a {\n", 5000) + strings.Repeat("}\n", 5000),
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "radiogw.hcl")
+		os.WriteFile(path, []byte("site = \"t\"\n"+body+"\n"), 0o644)
+		_, err := Load(path, Options{})
+		if err == nil || !strings.Contains(err.Error(), "Nesting too deep") {
+			t.Errorf("%s: %v", name, err)
+		}
+		if _, err := Format([]byte(body), "x.hcl"); err == nil {
+			t.Errorf("%s: Format accepted it", name)
+		}
+	}
+}

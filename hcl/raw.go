@@ -11,15 +11,16 @@ type rawMain struct {
 	Site      string    `hcl:"site"`
 	SiteRange hcl.Range `hcl:"site,attr_range"`
 
-	Breadcrumbs      *int        `hcl:"breadcrumbs,optional"`
-	BreadcrumbsRange hcl.Range   `hcl:"breadcrumbs,attr_range"`
-	Log              *rawLog     `hcl:"log,block"`
-	Storage          *rawStorage `hcl:"storage,block"`
-	HTTP             *rawHTTP    `hcl:"http,block"`
-	MQTT             *rawMQTT    `hcl:"mqtt,block"`
-	Broker           *rawBroker  `hcl:"broker,block"`
-	Influx           *rawInflux  `hcl:"influx,block"`
-	HA               *rawHA      `hcl:"ha,block"`
+	Breadcrumbs      *int         `hcl:"breadcrumbs,optional"`
+	BreadcrumbsRange hcl.Range    `hcl:"breadcrumbs,attr_range"`
+	Log              *rawLog      `hcl:"log,block"`
+	Storage          *rawStorage  `hcl:"storage,block"`
+	Unlisted         *rawUnlisted `hcl:"unlisted,block"`
+	HTTP             *rawHTTP     `hcl:"http,block"`
+	MQTT             *rawMQTT     `hcl:"mqtt,block"`
+	Broker           *rawBroker   `hcl:"broker,block"`
+	Influx           *rawInflux   `hcl:"influx,block"`
+	HA               *rawHA       `hcl:"ha,block"`
 
 	// Same fields as rawFragment: gohcl ignores embedded structs.
 	Sources      []rawSource      `hcl:"source,block"`
@@ -68,6 +69,15 @@ type rawStorage struct {
 	MaxBytesRange hcl.Range      `hcl:"max_bytes,attr_range"`
 	MaxAge        *hcl.Attribute `hcl:"max_age,optional"`
 	SnapshotEvery *hcl.Attribute `hcl:"snapshot_every,optional"`
+}
+
+type rawUnlisted struct {
+	MaxPerSource      *int           `hcl:"max_per_source,optional"`
+	MaxPerSourceRange hcl.Range      `hcl:"max_per_source,attr_range"`
+	MaxTotal          *int           `hcl:"max_total,optional"`
+	MaxTotalRange     hcl.Range      `hcl:"max_total,attr_range"`
+	Expire            *bool          `hcl:"expire,optional"`
+	Grace             *hcl.Attribute `hcl:"grace,optional"`
 }
 
 type rawHTTP struct {
@@ -174,6 +184,7 @@ type rawSource struct {
 	UnitRange     hcl.Range `hcl:"unit,attr_range"`
 	Checksum      *string   `hcl:"checksum,optional"`
 	ChecksumRange hcl.Range `hcl:"checksum,attr_range"`
+	CodecOptions  *rawBody  `hcl:"options,block"` // the codec's own settings, decoded by the codec
 	Rest          hcl.Body  `hcl:",remain"`
 	DefRange      hcl.Range `hcl:",def_range"`
 
@@ -183,6 +194,11 @@ type rawSource struct {
 	tcpClient *rawTCPClient
 	serial    *rawSerial
 	mqtt      *rawMQTTSource
+}
+
+// rawBody keeps a block's body for whoever knows its schema.
+type rawBody struct {
+	Body hcl.Body `hcl:",remain"`
 }
 
 type rawMQTTSource struct {
@@ -209,6 +225,8 @@ type rawTCPListen struct {
 	AllowRange    hcl.Range      `hcl:"allow,attr_range"`
 	MaxConns      *int           `hcl:"max_conns,optional"`
 	MaxConnsRange hcl.Range      `hcl:"max_conns,attr_range"`
+	MaxPerPeer    *int           `hcl:"max_conns_per_peer,optional"`
+	MaxPerPeerRng hcl.Range      `hcl:"max_conns_per_peer,attr_range"`
 	IdleTimeout   *hcl.Attribute `hcl:"idle_timeout,optional"`
 }
 

@@ -16,6 +16,7 @@ const (
 	DefaultBrokerListen    = "127.0.0.1:1883"
 	DefaultBrokerWebSocket = "127.0.0.1:9001"
 	DefaultMaxFrame        = 4096
+	DefaultMQTTMaxFrame    = 64 << 10
 	DefaultUnitType        = "default"
 	DefaultUnitRate        = 2.0
 	DefaultMQTTKeepAlive   = 30 * time.Second
@@ -97,6 +98,32 @@ func (b *builder) buildStorage(r *rawStorage) {
 	b.cfg.DataDir = s.Dir
 }
 
+// Defaults of the unlisted { } block: room for a mid-size site with no
+// roster at all (every unit unlisted), while a flood of invented IDs stays
+// at a few tens of megabytes and as many retained topics.
+const (
+	DefaultUnlistedPerSource = 10000
+	DefaultUnlistedTotal     = 20000
+	DefaultUnlistedGrace     = time.Hour
+)
+
+func (b *builder) buildUnlisted(r *rawUnlisted) {
+	if r == nil {
+		r = &rawUnlisted{}
+	}
+	u := Unlisted{
+		MaxPerSource: positive(b.d, r.MaxPerSource, r.MaxPerSourceRange, "max_per_source", DefaultUnlistedPerSource),
+		MaxTotal:     positive(b.d, r.MaxTotal, r.MaxTotalRange, "max_total", DefaultUnlistedTotal),
+		Expire:       r.Expire == nil || *r.Expire,
+		Grace:        b.d.duration(r.Grace, DefaultUnlistedGrace),
+	}
+	if u.MaxPerSource > u.MaxTotal {
+		b.d.add(r.MaxPerSourceRange, "Invalid max_per_source",
+			"unlisted max_per_source (%d) must not exceed max_total (%d).", u.MaxPerSource, u.MaxTotal)
+	}
+	b.cfg.Unlisted = u
+}
+
 func (b *builder) buildHTTP(r *rawHTTP) {
 	if r == nil {
 		b.cfg.HTTP = HTTP{Listen: DefaultHTTPListen, MaxConns: DefaultHTTPMaxConns, MaxPerAddr: DefaultHTTPMaxConnsPerAddr}
@@ -134,6 +161,9 @@ var mqttSchemes = []string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}
 
 // mqttBroker checks a broker URL has a scheme paho accepts and a host part.
 func (d *diags) mqttBroker(url string, rng hcl.Range) {
+	if d.inlineCredentials("MQTT broker URL", url, rng, "password_file") {
+		return
+	}
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok || rest == "" || !slices.Contains(mqttSchemes, scheme) {
 		d.add(rng, "Invalid MQTT broker URL",
@@ -227,7 +257,9 @@ func (b *builder) buildInflux(r *rawInflux) {
 		Timeout:    b.d.duration(r.Timeout, DefaultInfluxTimeout),
 		GZip:       r.GZip,
 	}
-	if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
+	if b.d.inlineCredentials("InfluxDB URL", r.URL, r.URLRange, "token_file") {
+		// reported; the URL is not echoed
+	} else if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
 		b.d.add(r.URLRange, "Invalid InfluxDB URL", "%q must start with http:// or https://.", r.URL)
 	}
 	b.cfg.Influx = in

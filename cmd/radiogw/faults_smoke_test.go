@@ -372,6 +372,7 @@ func faultGarbage(t *testing.T, size int) {
 	// Well-formed sentences of kinds radiogw does not decode are counted by
 	// name, not as errors.
 	explained := m.get("radiogw_decode_errors_total", `source="junk"`) + m.get("radiogw_decode_errors_total", `source="avl"`) +
+		m.get("radiogw_frames_ignored_total", `source="junk"`) + m.get("radiogw_frames_ignored_total", `source="avl"`) +
 		m.get("radiogw_observations_total", `kind="identity"`) + m.get("radiogw_unsupported_frames_total", `source="junk"`) +
 		m.get("radiogw_unsupported_frames_total", `source="avl"`)
 	if junkFrames != explained {

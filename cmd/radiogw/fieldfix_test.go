@@ -13,15 +13,6 @@ import (
 	"radiogw/gateway/testsvc"
 )
 
-// nmeaSentence wraps a body with '$' and its checksum.
-func nmeaSentence(body string) string {
-	var sum byte
-	for i := 0; i < len(body); i++ {
-		sum ^= body[i]
-	}
-	return fmt.Sprintf("$%s*%02X", body, sum)
-}
-
 // A serial NMEA source without device_id or unit fails `radiogw check`
 // with a diagnostic that says what to add.
 func TestCheckSerialNeedsDeviceID(t *testing.T) {

@@ -114,7 +114,11 @@ func printStatus(w io.Writer, st *gateway.Status) {
 		if e.AckedBy != "" {
 			ack = "acked by " + e.AckedBy
 		}
-		fmt.Fprintf(w, "  %s  radio %s  channel %s  since %s  %s\n", e.ID, e.RadioID, e.Channel, e.Since.Format(time.RFC3339), ack)
+		unit := e.Unit
+		if unit == "" {
+			unit = "unknown unit"
+		}
+		fmt.Fprintf(w, "  %s  %s (radio %s)  channel %s  since %s  %s\n", e.ID, unit, e.RadioID, e.Channel, e.Since.Format(time.RFC3339), ack)
 	}
 }
 

@@ -17,6 +17,7 @@ type Metrics struct {
 	FrameBytes     *prometheus.CounterVec   // source
 	DecodeErrors   *prometheus.CounterVec   // source, reason
 	Unsupported    *prometheus.CounterVec   // source, name: well-formed frames radiogw does not decode
+	FramesIgnored  *prometheus.CounterVec   // source
 	SourceEvents   *prometheus.CounterVec   // source, event (reconnect, oversize, denied, ...)
 	SourceUp       *prometheus.GaugeVec     // source
 	Drops          *prometheus.CounterVec   // stage, reason
@@ -38,12 +39,16 @@ type Metrics struct {
 	QueueDepth     *prometheus.GaugeVec     // queue (frames, observations)
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
+	Replies        *prometheus.CounterVec   // source, result
 	BrokerEvents   *prometheus.CounterVec   // listener, event: the embedded broker's refusals, retries, timeouts
 	BrokerDropped  *FuncCounters            // reason: messages the embedded broker dropped for a slow subscriber
 	HTTPEvents     *prometheus.CounterVec   // event: the HTTP server's refusals and retries
 	Active         prometheus.Gauge         // 1 while this instance publishes (always, without an ha block)
 	RoleChanges    *prometheus.CounterVec   // role taken: active, standby
 	Followed       prometheus.Counter       // unit states a standby adopted from the active
+	NamesRejected  *prometheus.CounterVec   // source, reason: names that cannot be topic levels
+	UnlistedUnits  *prometheus.CounterVec   // source, event (refused, expired)
+	UnitsForgotten prometheus.Counter       // units removed by the API or `radiogw forget`
 }
 
 // New registers every collector on a fresh registry.
@@ -56,6 +61,7 @@ func New() *Metrics {
 		FrameBytes:     f.counter("radiogw_frame_bytes_total", "Frame payload bytes read, by source.", "source"),
 		DecodeErrors:   f.counter("radiogw_decode_errors_total", "Frames that failed to decode, by source and reason.", "source", "reason"),
 		Unsupported:    f.counter("radiogw_unsupported_frames_total", "Well-formed frames of a kind radiogw does not decode (vendor sentences without a position), by source and sentence name (at most 32 names per source, then \"other\").", "source", "name"),
+		FramesIgnored:  f.counter("radiogw_frames_ignored_total", "Well-formed frames that carry nothing radiogw uses (a sentence type it does not track), by source.", "source"),
 		SourceEvents:   f.counter("radiogw_source_events_total", "Transport events (reconnect, oversize, denied, garbage, conn_rejected, idle_close), by source.", "source", "event"),
 		SourceUp:       f.gauge("radiogw_source_up", "1 while a source (or at least one of its connections) is up.", "source"),
 		Drops:          f.counter("radiogw_drops_total", "Data dropped or coalesced, by pipeline stage and reason.", "stage", "reason"),
@@ -77,6 +83,7 @@ func New() *Metrics {
 		QueueDepth:     f.gauge("radiogw_queue_depth", "Items waiting in an internal queue.", "queue"),
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
+		Replies:        f.counter("radiogw_replies_total", "Replies to devices (acks, location requests) by sending source and result (sent, denied, rate_limited_peer, rate_limited_total, send_failed, no_source).", "source", "result"),
 		BrokerEvents: f.counter("radiogw_broker_events_total",
 			"Embedded broker connections refused, timed out or retried, by listener (tcp, ws) and event.", "listener", "event"),
 		BrokerDropped: newFuncCounters("radiogw_broker_dropped_total",
@@ -84,6 +91,9 @@ func New() *Metrics {
 			"inflight_full", "writes_pending"),
 		HTTPEvents: f.counter("radiogw_http_events_total",
 			"HTTP requests and connections refused, and Accept errors retried, by event.", "event"),
+		NamesRejected:  f.counter("radiogw_names_rejected_total", "Observations refused because a unit, radio or channel name cannot be an MQTT topic level, by source and reason.", "source", "reason"),
+		UnlistedUnits:  f.counter("radiogw_unlisted_units_total", "Units not in the roster refused over the cap or expired after lost plus the grace period, by source.", "source", "event"),
+		UnitsForgotten: prometheus.NewCounter(prometheus.CounterOpts{Name: "radiogw_units_forgotten_total", Help: "Units removed on request (DELETE /api/v1/units/{unit}, radiogw forget)."}),
 	}
 	r.MustRegister(m.BrokerDropped)
 	m.Active = prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_ha_active", Help: "1 while this instance publishes: always without an ha block; in a pair, while keepalived says it is the active."})
@@ -98,7 +108,7 @@ func New() *Metrics {
 	}
 	m.Drops.WithLabelValues("sink_mqtt", "standby")
 	r.MustRegister(m.Active, m.Followed)
-	r.MustRegister(m.Emergencies, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	r.MustRegister(m.Emergencies, m.UnitsForgotten, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

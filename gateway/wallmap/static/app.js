@@ -509,13 +509,21 @@
     c.on("message", onMessage);
   }
 
+  // legend names every colour a marker can take: the status fills, the
+  // grey of a stale or lost fix, and the talking and emergency rings.
   function legend() {
     const l = $("legend");
-    for (const [cls, label] of [["available", "available"], ["enroute", "en route"], ["onscene", "on scene"],
-      ["busy", "busy / other"], ["oos", "out of service"], ["talk", "talking"], ["emerg", "emergency"]]) {
+    for (const [cls, label, ring] of [["available", "available"], ["enroute", "en route"], ["onscene", "on scene"],
+      ["busy", "other status"], ["oos", "out of service"], ["unknown", "no status"], ["stale", "stale / lost fix"],
+      ["talk", "talking", true], ["emerg", "emergency"]]) {
       const s = html("span");
       const i = html("i");
-      i.style.background = `var(--${cls})`;
+      if (ring) {
+        i.className = "ring";
+        i.style.borderColor = `var(--${cls})`;
+      } else {
+        i.style.background = `var(--${cls})`;
+      }
       s.append(i, label);
       l.appendChild(s);
     }
