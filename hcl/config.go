@@ -21,8 +21,8 @@ type Config struct {
 	Geofences  []Geofence
 	StatusTabs []StatusTable
 	Profiles   []Profile // decoder line profiles (regex patterns)
-	MQTT       *MQTT     // nil: embedded broker
-	Broker     Broker    // embedded broker settings, used when MQTT is nil
+	MQTT       *MQTT     // nil, or no broker in it: embedded broker
+	Broker     Broker    // embedded broker settings, used when EmbeddedBroker()
 	Influx     *Influx   // nil: outbox only, exportable later
 	HTTP       HTTP
 	Storage    Storage
@@ -51,6 +51,7 @@ const (
 	SourceTCPClient = "tcp_client"
 	SourceTCPListen = "tcp_listen"
 	SourceMQTT      = "mqtt" // subscribe to another system's broker (trunk-recorder)
+	SourceHTTP      = "http" // an HTTP listener taking one report per request (OsmAnd / Traccar Client)
 )
 
 // Framings for stream transports.
@@ -103,6 +104,8 @@ type Source struct {
 	Topics      []string // explicit subscription filters; default from the codec
 	Username    string
 	Password    Secret
+	// http (also Listen, Allow, MaxConns)
+	Token Secret // required as "Authorization: Bearer" or a token= parameter; empty: none
 
 	DefRange Range
 }
@@ -185,9 +188,14 @@ type Pattern struct {
 	Regex string
 }
 
-// MQTT configures an external broker.
+// EmbeddedBroker reports whether radiogw runs its own broker: no mqtt
+// block, or one without a broker URL (which still sets the publishing
+// options: topic root, OwnTracks, Home Assistant).
+func (c *Config) EmbeddedBroker() bool { return c.MQTT == nil || c.MQTT.Broker == "" }
+
+// MQTT configures publishing, and an external broker when Broker is set.
 type MQTT struct {
-	Broker    string // tcp://host:1883, ssl://host:8883, ws://...
+	Broker    string // tcp://host:1883, ssl://host:8883, ws://...; "" is the embedded broker
 	ClientID  string
 	TopicRoot string // default radiogw/<site>
 	Username  string
@@ -196,6 +204,15 @@ type MQTT struct {
 	UnitRate  float64 // max unit-state publishes per unit per second
 	OwnTracks bool
 	KeepAlive time.Duration
+
+	// HomeAssistant publishes Home Assistant MQTT discovery for every unit
+	// under HAPrefix (docs/homeassistant.md).
+	HomeAssistant bool
+	HAPrefix      string
+	// DefaultAccuracyM is the horizontal accuracy (metres) reported to
+	// OwnTracks and Home Assistant for a fix with neither an accuracy nor an
+	// HDOP.
+	DefaultAccuracyM float64
 }
 
 // Broker configures the embedded broker.

@@ -98,7 +98,7 @@ type rawHTTP struct {
 }
 
 type rawMQTT struct {
-	Broker        string         `hcl:"broker"`
+	Broker        *string        `hcl:"broker,optional"`
 	BrokerRange   hcl.Range      `hcl:"broker,attr_range"`
 	ClientID      *string        `hcl:"client_id,optional"`
 	TopicRoot     *string        `hcl:"topic_root,optional"`
@@ -109,6 +109,11 @@ type rawMQTT struct {
 	UnitRate      *float64       `hcl:"unit_rate,optional"`
 	UnitRateRange hcl.Range      `hcl:"unit_rate,attr_range"`
 	OwnTracks     *bool          `hcl:"owntracks,optional"`
+	HomeAssistant *bool          `hcl:"homeassistant,optional"`
+	HAPrefix      *string        `hcl:"homeassistant_prefix,optional"`
+	HAPrefixRange hcl.Range      `hcl:"homeassistant_prefix,attr_range"`
+	DefaultAccM   *float64       `hcl:"default_accuracy_m,optional"`
+	DefaultAccMR  hcl.Range      `hcl:"default_accuracy_m,attr_range"`
 	KeepAlive     *hcl.Attribute `hcl:"keepalive,optional"`
 	TLS           *rawTLS        `hcl:"tls,block"`
 	DefRange      hcl.Range      `hcl:",def_range"`
@@ -194,6 +199,7 @@ type rawSource struct {
 	tcpClient *rawTCPClient
 	serial    *rawSerial
 	mqtt      *rawMQTTSource
+	http      *rawHTTPSource
 }
 
 // rawBody keeps a block's body for whoever knows its schema.
@@ -209,6 +215,17 @@ type rawMQTTSource struct {
 	Username     *string        `hcl:"username,optional"`
 	PasswordFile *hcl.Attribute `hcl:"password_file,optional"`
 	PasswordEnv  *hcl.Attribute `hcl:"password_env,optional"`
+}
+
+type rawHTTPSource struct {
+	Listen        string         `hcl:"listen"`
+	ListenRange   hcl.Range      `hcl:"listen,attr_range"`
+	Allow         *[]string      `hcl:"allow,optional"`
+	AllowRange    hcl.Range      `hcl:"allow,attr_range"`
+	MaxConns      *int           `hcl:"max_conns,optional"`
+	MaxConnsRange hcl.Range      `hcl:"max_conns,attr_range"`
+	TokenFile     *hcl.Attribute `hcl:"token_file,optional"`
+	TokenEnv      *hcl.Attribute `hcl:"token_env,optional"`
 }
 
 type rawUDP struct {

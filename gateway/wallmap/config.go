@@ -21,10 +21,10 @@ import (
 // connects anonymously. TileURL stays empty.
 func FromConfig(cfg *hcl.Config) (Config, error) {
 	c := Config{Site: cfg.Site, TopicRoot: "radiogw/" + cfg.Site}
-	if cfg.MQTT != nil {
-		if cfg.MQTT.TopicRoot != "" {
-			c.TopicRoot = cfg.MQTT.TopicRoot
-		}
+	if cfg.MQTT != nil && cfg.MQTT.TopicRoot != "" {
+		c.TopicRoot = cfg.MQTT.TopicRoot
+	}
+	if !cfg.EmbeddedBroker() {
 		if b := cfg.MQTT.Broker; strings.HasPrefix(b, "ws://") || strings.HasPrefix(b, "wss://") {
 			c.WebSocketURL = b
 		}

@@ -1,8 +1,9 @@
 # radiogw demo configuration, used by `make run`.
 #
-# No mqtt block: radiogw starts its embedded broker (the broker block below).
-# No influx block: time series stay in the on-disk outbox under ./data and can
-# be replayed into InfluxDB later. Channels and units live in channels.d/*.hcl.
+# The mqtt block has no broker: radiogw starts its embedded broker (the broker
+# block below) and applies the mqtt block's options to it. No influx block:
+# time series stay in the on-disk outbox under ./data and can be replayed into
+# InfluxDB later. Channels and units live in channels.d/*.hcl.
 #
 # The demo's broker has no logins (auth = false), on loopback only: any
 # process on this machine can publish forged units, acknowledgements and
@@ -33,6 +34,13 @@ http {
 broker {
   listen    = "127.0.0.1:1883"
   websocket = "127.0.0.1:9001"
+}
+
+# Home Assistant discovers every unit as a device_tracker (docs/homeassistant.md),
+# and OwnTracks tools see them on owntracks/demo/<unit>.
+mqtt {
+  owntracks     = true
+  homeassistant = true
 }
 
 # Simulated vehicle modems send NMEA sentences, one per datagram.
