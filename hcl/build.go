@@ -49,6 +49,7 @@ func (b *builder) build(root *rawMain, frags []rawFragment) {
 	b.buildMQTT(root.MQTT)
 	b.buildBroker(root.Broker)
 	b.buildInflux(root.Influx)
+	b.buildWallMap(root.WallMap)
 	b.buildHA(root.HA)
 	for _, f := range frags {
 		for i := range f.UnitTypes {
@@ -118,6 +119,9 @@ func (b *builder) checkRefs() {
 		case "status_table":
 			_, ok = b.statusTabs[r.name]
 			known = keys(b.statusTabs)
+		case "unit":
+			_, ok = b.units[r.name]
+			known = keys(b.units)
 		case "profile":
 			_, ok = b.profiles[r.name]
 			ok = ok || builtinProfiles[r.name]

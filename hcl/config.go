@@ -24,6 +24,7 @@ type Config struct {
 	MQTT       *MQTT     // nil, or no broker in it: embedded broker
 	Broker     Broker    // embedded broker settings, used when EmbeddedBroker()
 	Influx     *Influx   // nil: outbox only, exportable later
+	WallMap    WallMap
 	HTTP       HTTP
 	Storage    Storage
 	Unlisted   Unlisted
@@ -75,6 +76,9 @@ type Source struct {
 	Framing      string // defaulted per type: datagram for udp, line otherwise
 	Channel      string // optional: channel events from this source belong to
 	MaxFrame     int    // bytes; default 4096
+	DeviceID     string // the device this source carries, for frames that name none
+	Unit         string // or the unit (call sign) it carries
+	Checksum     string // lenient (default): accept a wrong checksum when the fields parse, counted; or strict
 
 	// udp, tcp_listen
 	Listen          string
@@ -261,6 +265,26 @@ type HTTP struct {
 	AllowedHosts []string
 	MaxConns     int // open connections
 	MaxPerAddr   int // open connections from one IP address
+}
+
+// WallMap configures the map page radiogw serves: an offline basemap, a
+// raster tile alternative, and local GeoJSON overlays.
+type WallMap struct {
+	Basemap  string // a PMTiles file (Protomaps basemap schema), served with range requests; "" none
+	TileURL  string // raster tiles, {z}/{x}/{y} template; "" none
+	Region   bool   // subscribe to every site under the topic root's parent (radiogw/+/...)
+	Overlays []Overlay
+}
+
+// Overlay is a local GeoJSON layer drawn over the basemap: streets,
+// hydrants, hospitals, or any layer a site has.
+type Overlay struct {
+	Name  string
+	File  string  // resolved relative to the main file
+	Color string  // CSS hex colour, default #8fa3bf
+	Width float64 // line width / point radius in pixels, default 2
+	Label string  // feature property shown as a label ("" none)
+	Roads bool    // the simulator drives its units along this layer's lines
 }
 
 // HA makes this instance one of an active/standby pair behind a keepalived

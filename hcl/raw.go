@@ -21,6 +21,7 @@ type rawMain struct {
 	Broker           *rawBroker   `hcl:"broker,block"`
 	Influx           *rawInflux   `hcl:"influx,block"`
 	HA               *rawHA       `hcl:"ha,block"`
+	WallMap          *rawWallMap  `hcl:"wallmap,block"`
 
 	// Same fields as rawFragment: gohcl ignores embedded structs.
 	Sources      []rawSource      `hcl:"source,block"`
@@ -183,6 +184,12 @@ type rawSource struct {
 	ChannelRange  hcl.Range `hcl:"channel,attr_range"`
 	MaxFrame      *int      `hcl:"max_frame,optional"`
 	MaxFrameRange hcl.Range `hcl:"max_frame,attr_range"`
+	DeviceID      *string   `hcl:"device_id,optional"`
+	DeviceIDRange hcl.Range `hcl:"device_id,attr_range"`
+	Unit          *string   `hcl:"unit,optional"`
+	UnitRange     hcl.Range `hcl:"unit,attr_range"`
+	Checksum      *string   `hcl:"checksum,optional"`
+	ChecksumRange hcl.Range `hcl:"checksum,attr_range"`
 	CodecOptions  *rawBody  `hcl:"options,block"` // the codec's own settings, decoded by the codec
 	Rest          hcl.Body  `hcl:",remain"`
 	DefRange      hcl.Range `hcl:",def_range"`
@@ -334,6 +341,29 @@ type rawGeofence struct {
 	KindRange    hcl.Range `hcl:"kind,attr_range"`
 	NameProperty *string   `hcl:"name_property,optional"`
 	DefRange     hcl.Range `hcl:",def_range"`
+}
+
+type rawWallMap struct {
+	Basemap      *string      `hcl:"basemap,optional"`
+	BasemapRange hcl.Range    `hcl:"basemap,attr_range"`
+	TileURL      *string      `hcl:"tile_url,optional"`
+	TileURLRange hcl.Range    `hcl:"tile_url,attr_range"`
+	Region       *bool        `hcl:"region,optional"`
+	Overlays     []rawOverlay `hcl:"overlay,block"`
+}
+
+type rawOverlay struct {
+	Name       string    `hcl:"name,label"`
+	NameRange  hcl.Range `hcl:"name,label_range"`
+	File       string    `hcl:"file"`
+	FileRange  hcl.Range `hcl:"file,attr_range"`
+	Color      *string   `hcl:"color,optional"`
+	ColorRange hcl.Range `hcl:"color,attr_range"`
+	Width      *float64  `hcl:"width,optional"`
+	WidthRange hcl.Range `hcl:"width,attr_range"`
+	Label      *string   `hcl:"label,optional"`
+	Roads      *bool     `hcl:"roads,optional"`
+	DefRange   hcl.Range `hcl:",def_range"`
 }
 
 type rawStatusTable struct {
