@@ -33,6 +33,7 @@ type Queue interface {
 	Append(entries ...outbox.Entry) error
 	Peek(max int) ([]outbox.Entry, error)
 	Ack(upTo uint64) error
+	Last() uint64 // index of the newest entry appended
 }
 
 // Options configure the sink.
@@ -76,6 +77,11 @@ type Sink struct {
 	republishAll atomic.Bool
 
 	kick chan struct{}
+
+	memMu sync.Mutex
+	mem   []memEvent // events the queue could not take, oldest first (memqueue.go)
+
+	fence fence // the broker's retained state, newer than ours (fence.go)
 
 	arena  arena        // unit payloads (run loop only)
 	due    []dueUnit    // publishState's scratch (run loop only)
@@ -180,22 +186,11 @@ func (s *Sink) gauge(v float64) {
 }
 
 // Write implements publish.Sink: latest unit and channel state go to the
-// in-memory tables (coalesced), events to the durable queue.
+// in-memory tables (coalesced), events to the durable queue. State is taken
+// first and never depends on the disk: when the queue cannot be written the
+// events are kept in memory and go out in order from there (memqueue.go),
+// and Write returns an error wrapping publish.ErrNotDurable.
 func (s *Sink) Write(b publish.Batch) error {
-	if len(b.Events) > 0 {
-		entries := make([]outbox.Entry, 0, len(b.Events))
-		for i := range b.Events {
-			payload, err := EventPayload(s.opts.Site, &b.Events[i])
-			if err != nil {
-				return err
-			}
-			entries = append(entries, outbox.Entry{Class: outbox.ClassEvent, Time: b.Events[i].Time,
-				Data: append([]byte(b.Events[i].Kind+"\n"), payload...)})
-		}
-		if err := s.opts.Queue.Append(entries...); err != nil {
-			return fmt.Errorf("mqtt sink: queue events: %w", err)
-		}
-	}
 	s.mu.Lock()
 	for i := range b.Units {
 		c := &b.Units[i]
@@ -233,8 +228,34 @@ func (s *Sink) Write(b publish.Batch) error {
 		slot.state, slot.dirty = st, true
 	}
 	s.mu.Unlock()
+	err := s.queueEvents(b.Events)
 	s.poke()
-	return nil
+	return err
+}
+
+// queueEvents appends the events to the durable queue, or keeps them in
+// memory when it cannot take them.
+func (s *Sink) queueEvents(events []publish.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	entries := make([]outbox.Entry, 0, len(events))
+	for i := range events {
+		payload, err := EventPayload(s.opts.Site, &events[i])
+		if err != nil {
+			s.fail("encode")
+			s.log.Error("encode event", "kind", events[i].Kind, "err", err)
+			continue
+		}
+		entries = append(entries, outbox.Entry{Class: outbox.ClassEvent, Time: events[i].Time,
+			Data: append([]byte(events[i].Kind+"\n"), payload...)})
+	}
+	err := s.opts.Queue.Append(entries...)
+	if err == nil || errors.Is(err, outbox.ErrOverflow) {
+		return err // written (with an overflow, older events had to go: the runtime alarms)
+	}
+	s.keepInMemory(entries)
+	return fmt.Errorf("mqtt sink: %d events kept in memory: %w: %w", len(entries), publish.ErrNotDurable, err)
 }
 
 func emergencyChanged(a, b *avl.Emergency) bool {
