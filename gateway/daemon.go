@@ -69,6 +69,8 @@ type Daemon struct {
 	influx    *influx.Sink
 	sinks     []publish.Sink
 	outboxes  map[string]*outbox.Outbox
+	journal   *outbox.Outbox // inputs since the last snapshot (journal.go)
+	logs      rateLogs
 	in        *inbox
 	obsCount  [4]prometheus.Counter // observations by kind: fix, event, identity, request
 	stepUnits []avl.Change          // the tracker step's change buffer, reused (loop goroutine only)
@@ -84,6 +86,9 @@ type Daemon struct {
 	lastHealth     time.Time
 	lastStatus     time.Time
 	snapMu         sync.Mutex // held while a snapshot is being written
+	journalBuf     []outbox.Entry
+	journalAfter   uint64 // the journal index the restored snapshot captured
+	replaying      bool
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name
@@ -124,6 +129,7 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
 		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
 		fatal: make(chan error, 1)}
+	d.initMetrics()
 	for i, kind := range []string{"fix", "event", "identity", "request"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
@@ -158,8 +164,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
+	if err := d.openJournal(cfg); err != nil {
+		d.log.Error("journal not opened: a crash will lose the state since the last snapshot", "err", err)
+	}
 	if err := d.restoreSnapshot(); err != nil {
-		d.log.Warn("snapshot not restored; starting with an empty map", "err", err)
+		d.log.Warn("snapshot not restored; starting from the journal alone", "err", err)
+	}
+	if n, err := d.replayJournal(d.journalAfter); err != nil {
+		d.log.Error("journal replay stopped", "replayed", n, "err", err)
+	} else if n > 0 {
+		d.log.Info("journal replayed", "inputs", n, "after", d.journalAfter)
 	}
 	if err := d.startSinks(cfg); err != nil {
 		d.closeAll(context.Background())
@@ -238,6 +252,9 @@ func (d *Daemon) closeAll(ctx context.Context) {
 		if err := o.Close(); err != nil {
 			d.log.Warn("outbox close", "sink", name, "err", err)
 		}
+	}
+	if d.journal != nil {
+		d.journal.Close()
 	}
 }
 

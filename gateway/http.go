@@ -372,6 +372,8 @@ func (d *Daemon) command(ctx context.Context, c mqttsink.Command, via string) er
 	callErr := d.call(ctx, func() {
 		var changes []channels.Change
 		now := time.Now()
+		d.journalAdd(journalRec{K: "c", Cmd: &journalCmd{Action: c.Action, ID: c.ID, By: c.By, At: now}}, now)
+		d.journalFlush()
 		switch c.Action {
 		case "ack":
 			changes, err = d.chans.Ack(c.ID, c.By, now)

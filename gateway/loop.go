@@ -117,14 +117,17 @@ func (d *Daemon) step(items []item, now time.Time) {
 		switch {
 		case it.fix != nil:
 			d.obsCount[0].Inc()
-			d.applyFix(&b, it.fix)
+			d.applyFix(&b, it.fix) // attributes a bare fix to its peer's identity first
+			d.journalAdd(journalRec{K: "f", Fix: toJournalFix(it.fix)}, now)
 		case it.event != nil:
 			d.obsCount[1].Inc()
+			d.journalAdd(journalRec{K: "e", Ev: it.event}, now)
 			for _, c := range d.chans.Apply(*it.event) {
 				d.addChannelChange(&b, c)
 			}
 		case it.identity != nil:
 			d.obsCount[2].Inc()
+			d.journalAdd(journalRec{K: "i", Src: it.source, ID: it.identity}, now)
 			d.idents[it.source+"\x00"+it.identity.Peer] = identity{id: it.identity.DeviceID, kind: it.identity.Kind}
 		case it.request != nil:
 			d.obsCount[3].Inc()
@@ -134,6 +137,7 @@ func (d *Daemon) step(items []item, now time.Time) {
 		}
 	}
 	d.addUnitEvents(&b)
+	d.journalFlush()
 	d.emit(b)
 }
 
@@ -146,7 +150,7 @@ func (d *Daemon) applyFix(b *publish.Batch, f *avl.Fix) {
 		}
 	}
 	for _, c := range d.units.ApplyFix(*f) {
-		if c.Kind == avl.FixRejected {
+		if c.Kind == avl.FixRejected && !d.replaying {
 			d.metrics.FixRejections.WithLabelValues(c.Reason).Inc()
 		}
 		b.Units = append(b.Units, c)
@@ -184,11 +188,16 @@ func (d *Daemon) emit(b publish.Batch) {
 			// The batch is on disk, but older events had to go: an alarm,
 			// never silent.
 			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "event_overflow").Inc()
-			d.log.Error("OUTBOX FULL: oldest events dropped; the destination has been unreachable too long or the cap is too small",
+			d.logLimited("overflow_"+s.Name(), "OUTBOX FULL: oldest events dropped; the destination has been unreachable too long or the cap is too small",
+				"sink", s.Name(), "err", err)
+		case errors.Is(err, publish.ErrNotDurable):
+			// Delivered from memory; the sink counted what is not durable
+			// (radiogw_sink_not_durable_total) and radiogw_outbox_write_failing alarms.
+			d.logLimited("write_"+s.Name(), "OUTBOX NOT WRITABLE: live state and events go out from memory only, a crash would lose them",
 				"sink", s.Name(), "err", err)
 		case err != nil:
 			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "write_error").Inc()
-			d.log.Error("sink write failed", "sink", s.Name(), "err", err)
+			d.logLimited("write_"+s.Name(), "sink write failed", "sink", s.Name(), "err", err)
 		}
 	}
 	// A raw-ID unit merged into its call sign (the roster learned its ID)
@@ -216,6 +225,11 @@ func (d *Daemon) updateGauges() {
 			age = time.Since(st.OldestTime).Seconds()
 		}
 		d.metrics.OutboxAge.WithLabelValues(name).Set(age)
+		failing := 0.0
+		if st.WriteFailing {
+			failing = 1
+		}
+		d.metrics.OutboxFailing.WithLabelValues(name).Set(failing)
 		for reason, n := range st.Dropped {
 			// Stats are cumulative since Open; the counter follows them.
 			key := name + "\x00" + reason

@@ -32,6 +32,7 @@ type snapshotHeader struct {
 	Version int       `json:"version"`
 	Written time.Time `json:"written"`
 	Units   int       `json:"units"`
+	Journal uint64    `json:"journal,omitempty"` // the journal's last index at capture: replay after it
 }
 
 const snapshotVersion = 2
@@ -61,6 +62,9 @@ func (d *Daemon) writeSnapshot(now time.Time, final bool) {
 		}
 	}
 	hdr := snapshotHeader{Version: snapshotVersion, Written: now.UTC(), Units: units.Len()}
+	if d.journal != nil {
+		hdr.Journal = d.journal.Last()
+	}
 	d.lastSnap = now
 	write := func() {
 		defer d.snapMu.Unlock()
@@ -69,7 +73,15 @@ func (d *Daemon) writeSnapshot(now time.Time, final bool) {
 		})
 		if err != nil {
 			d.metrics.Drops.WithLabelValues("snapshot", "write_error").Inc()
-			d.log.Error("snapshot not written", "err", err)
+			d.logLimited("snapshot", "snapshot not written", "err", err)
+			return
+		}
+		if d.journal != nil && hdr.Journal > 0 {
+			// The snapshot holds everything up to here: the journal
+			// can let it go.
+			if err := d.journal.Ack(hdr.Journal); err != nil {
+				d.logLimited("journal_ack", "journal not trimmed", "err", err)
+			}
 		}
 	}
 	if final {
@@ -152,6 +164,7 @@ func (d *Daemon) restoreSnapshot() error {
 	for k, v := range s.idents {
 		d.idents[k] = identity{id: v, kind: avl.AVLID}
 	}
+	d.journalAfter = s.journal
 	d.log.Info("snapshot restored", "units", s.units.Len(), "written", s.written, "version", s.version)
 	return nil
 }
@@ -160,6 +173,7 @@ func (d *Daemon) restoreSnapshot() error {
 type decodedSnapshot struct {
 	version int
 	written time.Time
+	journal uint64
 	units   *avl.Loader
 	chans   channels.Snapshot
 	idents  map[string]string
@@ -217,7 +231,7 @@ func decodeV2(r *bufio.Reader, s *decodedSnapshot) error {
 	if hdr.Units < 0 {
 		return errors.New("header: no unit count")
 	}
-	s.written = hdr.Written
+	s.written, s.journal = hdr.Written, hdr.Journal
 	if err := next("channels"); err != nil {
 		return err
 	}

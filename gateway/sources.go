@@ -178,6 +178,9 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	bytes := d.metrics.FrameBytes.WithLabelValues(name)
 	// Every transport counter exists from the start at zero, so an alert
 	// rule can tell "no drops" from "not measured".
+	for _, r := range decodeReasons {
+		d.metrics.DecodeErrors.WithLabelValues(name, r).Add(0)
+	}
 	for _, what := range source.Counters {
 		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
 	}
