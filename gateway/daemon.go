@@ -259,14 +259,23 @@ func (d *Daemon) closeAll(ctx context.Context) {
 }
 
 func (d *Daemon) openOutbox(name string, cfg *hcl.Config) (*outbox.Outbox, error) {
+	var reserve int64
+	if name == "influx" {
+		// Position history can make room on a full disk (outbox/room.go);
+		// the MQTT outbox holds only events, which never go for room.
+		reserve = outboxReserve
+	}
 	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "outbox", name), Fsync: cfg.Storage.Fsync,
-		MaxBytes: cfg.Storage.MaxBytes, MaxAge: cfg.Storage.MaxAge})
+		MaxBytes: cfg.Storage.MaxBytes, MaxAge: cfg.Storage.MaxAge, Reserve: reserve})
 	if err != nil {
 		return nil, fmt.Errorf("outbox %q: %w", name, err)
 	}
 	d.outboxes[name] = o
 	return o, nil
 }
+
+// outboxReserve is the room an outbox keeps back to compact on a full disk.
+const outboxReserve = 512 << 10
 
 // ErrBrokerPortInUse wraps the embedded broker's port conflict with advice.
 var ErrBrokerPortInUse = errors.New("embedded MQTT broker cannot start")

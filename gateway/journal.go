@@ -85,7 +85,7 @@ func (d *Daemon) openJournal(cfg *hcl.Config) error {
 	// Capped like an outbox: if snapshots keep failing, the oldest fixes
 	// go first (counted) and the channel events stay.
 	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "journal"), Fsync: cfg.Storage.Fsync,
-		MaxBytes: max(cfg.Storage.MaxBytes/4, 16<<20)})
+		MaxBytes: max(cfg.Storage.MaxBytes/4, 16<<20), Reserve: outboxReserve / 2})
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}

@@ -75,6 +75,8 @@ type Sink struct {
 	mapDirty     bool
 	lastMap      time.Time
 	republishAll atomic.Bool
+	connected    atomic.Bool
+	connChanged  atomic.Int64 // unix nanos of the last connect or disconnect (or New)
 
 	kick chan struct{}
 
@@ -156,6 +158,7 @@ func New(opts Options) (*Sink, error) {
 		co.SetTLSConfig(opts.TLS)
 	}
 	s.client = paho.NewClient(co)
+	s.connChanged.Store(time.Now().UnixNano())
 	return s, nil
 }
 
@@ -164,6 +167,12 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// Connected reports whether the sink is connected to the broker, and since
+// when it has been (or has not been).
+func (s *Sink) Connected() (bool, time.Time) {
+	return s.connected.Load(), time.Unix(0, s.connChanged.Load())
 }
 
 // Name implements publish.Sink.
@@ -180,6 +189,9 @@ func (s *Sink) topic(parts ...string) string {
 }
 
 func (s *Sink) gauge(v float64) {
+	if s.connected.Swap(v == 1) != (v == 1) {
+		s.connChanged.Store(time.Now().UnixNano())
+	}
 	if m := s.opts.Metrics; m != nil {
 		m.SinkConnected.WithLabelValues(sinkName).Set(v)
 	}
