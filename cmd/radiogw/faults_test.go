@@ -53,12 +53,6 @@ func TestFaultRandomBytes(t *testing.T) {
 	faultGarbage(t, envInt("RADIOGW_FAULT_GARBAGE_MB", 20)<<20)
 }
 
-// influxBlock points radiogw at a test influxd (auth off: any token works).
-func influxBlock(srv *influxtest.Server) string {
-	return fmt.Sprintf("\ninflux {\n  url         = %q\n  bucket      = \"radiogw/autogen\"\n  token_env   = \"FAULT_INFLUX_TOKEN\"\n  flush_every = \"200ms\"\n}\n", srv.URL)
-}
-
-var influxEnv = []string{"FAULT_INFLUX_TOKEN=radiogw:unused"}
 
 // influxTimes returns the distinct timestamps of unit_position per unit.
 // InfluxDB overwrites a point with the same series and time, so this is

@@ -1,0 +1,363 @@
+package main
+
+// Faults that darken or roll back the wall: a full disk, a broker that
+// comes back (empty), a kill -9. The helpers run short in `make test`
+// (TestFaultSmoke*) and with 35 s outages in `make faults`
+// (faults_wall_test.go). Every run prints a FAULTROW line per fault that
+// docs/RELIABILITY.md's table is copied from.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"radiogw/gateway/publish/influx/influxtest"
+	"radiogw/gateway/testsvc"
+)
+
+// influxBlock points radiogw at a test influxd (auth off: any token works).
+func influxBlock(srv *influxtest.Server) string {
+	return fmt.Sprintf("\ninflux {\n  url         = %q\n  bucket      = \"radiogw/autogen\"\n  token_env   = \"FAULT_INFLUX_TOKEN\"\n  flush_every = \"200ms\"\n}\n", srv.URL)
+}
+
+var influxEnv = []string{"FAULT_INFLUX_TOKEN=radiogw:unused"}
+
+// wall records every message a display would see, with its arrival time.
+type wall struct {
+	mu   sync.Mutex
+	msgs []wallMsg
+	c    paho.Client
+}
+
+type wallMsg struct {
+	topic    string
+	payload  []byte
+	at       time.Time
+	retained bool
+}
+
+func watchWall(t *testing.T, addr, filter string) *wall {
+	t.Helper()
+	w := &wall{}
+	opts := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(fmt.Sprintf("wall-%d", time.Now().UnixNano())).
+		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(50 * time.Millisecond).
+		SetMaxReconnectInterval(100 * time.Millisecond).SetCleanSession(true).
+		SetOnConnectHandler(func(c paho.Client) {
+			c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
+				w.mu.Lock()
+				w.msgs = append(w.msgs, wallMsg{m.Topic(), append([]byte(nil), m.Payload()...), time.Now(), m.Retained()})
+				w.mu.Unlock()
+			})
+		})
+	w.c = paho.NewClient(opts)
+	if tok := w.c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("wall connect to %s: %v", addr, tok.Error())
+	}
+	t.Cleanup(func() { w.c.Disconnect(100) })
+	return w
+}
+
+// first returns the first message on topic after since that ok accepts.
+func (w *wall) first(topic string, since time.Time, ok func([]byte) bool) (wallMsg, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.msgs {
+		if m.topic == topic && !m.at.Before(since) && ok(m.payload) {
+			return m, true
+		}
+	}
+	return wallMsg{}, false
+}
+
+// waitFirst waits up to within for first.
+func (w *wall) waitFirst(topic string, since time.Time, within time.Duration, ok func([]byte) bool) (wallMsg, bool) {
+	deadline := time.Now().Add(within)
+	for {
+		if m, found := w.first(topic, since, ok); found || time.Now().After(deadline) {
+			return m, found
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// eventIDs counts each event ID seen on topic.
+func (w *wall) eventIDs(topic string) map[string]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[string]int{}
+	for _, m := range w.msgs {
+		if m.topic != topic {
+			continue
+		}
+		var e struct {
+			ID string `json:"id"`
+		}
+		json.Unmarshal(m.payload, &e)
+		out[e.ID]++
+	}
+	return out
+}
+
+// eventsWith lists the events on topic whose payload contains sub.
+func (w *wall) eventsWith(topic, sub string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, m := range w.msgs {
+		if m.topic == topic && strings.Contains(string(m.payload), sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// updatedOf reads a unit payload's updated time.
+func updatedOf(b []byte) time.Time {
+	var u struct {
+		Updated time.Time `json:"updated"`
+	}
+	json.Unmarshal(b, &u)
+	return u.Updated
+}
+
+// faultRow prints one line of docs/RELIABILITY.md's fault table.
+func faultRow(t *testing.T, fault string, sent, arrived int, lost string, dups int, recovery string) {
+	t.Helper()
+	t.Logf("FAULTROW | %s | %d | %d | %s | %d | %s |", fault, sent, arrived, lost, dups, recovery)
+}
+
+// tmpfsDataDir mounts a tmpfs of size under the site's data directory: a
+// disk that really fills up.
+func tmpfsDataDir(t *testing.T, s *site, size string) string {
+	t.Helper()
+	data := filepath.Join(s.dir, "data")
+	os.MkdirAll(data, 0o750)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", data).CombinedOutput(); err != nil {
+		t.Fatalf("this test needs root to mount a %s tmpfs as the data directory: %v: %s", size, err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", data).Run() })
+	return data
+}
+
+// hog keeps a file growing whenever the filesystem has room, as a runaway
+// log would: whatever radiogw frees, it takes. stop removes the file.
+func hog(t *testing.T, path string) (stop func()) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		buf := make([]byte, 16<<10)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := f.Write(buf); errors.Is(err, syscall.ENOSPC) {
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			close(done)
+			wg.Wait()
+			f.Close()
+			os.Remove(path)
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// emergencyUnits is HCL for n units whose radios raise the emergencies of
+// the fault tests (radio 15NN is unit EMNN).
+func emergencyUnits(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\nunit \"EM%02d\" {\n  radio_ids = [\"15%02d\"]\n}\n", i, i)
+	}
+	return b.String()
+}
+
+// faultDiskFull: the data directory is an 8 MiB tmpfs and InfluxDB is down;
+// once radiogw runs, another writer keeps the disk full for hold while
+// fixes, status messages and emergencies keep coming. Every emergency and
+// status event must reach the wall, every unit's latest state too; what
+// could not be made durable is counted and alarmed; when the disk is freed
+// and InfluxDB is back the outbox drains promptly.
+func faultDiskFull(t *testing.T, hold time.Duration, units int) {
+	srv := influxtest.Start(t, "radiogw")
+	srv.Stop()
+	mq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	s := newSite(t)
+	data := tmpfsDataDir(t, s, "8m")
+	tcpPort, console := testsvc.FreePort(t), testsvc.FreeUDPPort(t)
+	const emergencies = 6
+	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mq.Addr)
+	s.extra = tcpListenSource("modems", tcpPort, "") + influxBlock(srv) + consoleSource(console) + emergencyUnits(emergencies)
+	s.write(t)
+	p := testsvc.Start(t, influxEnv, binary, "run", "-config", s.config)
+	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	w := watchWall(t, mq.Addr, "radiogw/test/#")
+	c := dialTCP(t, tcpPort)
+
+	base := time.Now().Add(-time.Hour)
+	k := 0
+	last := make([][2]float64, units)
+	sendFixes := func() {
+		var buf []byte
+		for u := 0; u < units; u++ {
+			line, lat, lon := fleetFix(u, k, base)
+			buf = append(buf, line+"\r\n"...)
+			last[u] = [2]float64{lat, lon}
+		}
+		k++
+		writeLine(t, c, strings.TrimSuffix(string(buf), "\r\n"))
+	}
+	stopHog := hog(t, filepath.Join(data, "runaway.log"))
+	start := time.Now()
+	statuses, raised := 0, 0
+	alarmed, statusAlarm := false, false
+	for i := 0; time.Since(start) < hold; i++ {
+		sendFixes()
+		if i%10 == 5 {
+			sendUDP(t, console, fmt.Sprintf("S1201-%d", statuses%9+1))
+			statuses++
+		}
+		if raised < emergencies && time.Since(start) > time.Duration(raised+1)*hold/(emergencies+1) {
+			sendUDP(t, console, fmt.Sprintf("E15%02d", raised))
+			raised++
+		}
+		if i%25 == 0 {
+			m := scrape(t, s.httpPort)
+			alarmed = alarmed || m.get("radiogw_outbox_write_failing", `sink="mqtt"`) == 1
+			var st struct {
+				Sinks []struct {
+					Name          string `json:"name"`
+					WriteFailing  bool   `json:"write_failing"`
+					MemoryBacklog int    `json:"memory_backlog"`
+				} `json:"sinks"`
+			}
+			json.Unmarshal([]byte(httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/status", s.httpPort))), &st)
+			for _, x := range st.Sinks {
+				statusAlarm = statusAlarm || x.WriteFailing
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	full := scrape(t, s.httpPort)
+
+	// The fault ends: the runaway writer stops and its file goes, InfluxDB
+	// comes back. The first fix after that must be on the wall at once.
+	stopHog()
+	srv.Start()
+	ended := time.Now()
+	sendFixes()
+	fresh, ok := w.waitFirst("radiogw/test/units/"+fleetID(0), ended, 10*time.Second, positionAt(last[0][0], last[0][1]))
+	if !ok {
+		t.Fatalf("no fresh state on the wall within 10 s of the disk being freed")
+	}
+	recovery := fresh.at.Sub(ended)
+	drain := waitMetric(t, s.httpPort, 60*time.Second, "influx outbox drained", func(m metricSet) bool {
+		return m.get("radiogw_outbox_depth", `sink="influx"`) == 0 && m.get("radiogw_sink_memory_backlog", `sink="mqtt"`) == 0
+	})
+	drained := time.Since(ended)
+
+	// Every emergency and status event reached the wall.
+	for i := 0; i < emergencies; i++ {
+		radio := fmt.Sprintf(`"radio_id":"15%02d"`, i)
+		if _, ok := w.waitFirst("radiogw/test/events/emergency", start, 10*time.Second, func(b []byte) bool {
+			return strings.Contains(string(b), radio)
+		}); !ok {
+			t.Errorf("emergency of radio 15%02d never reached the wall", i)
+		}
+		if _, ok := w.waitFirst(fmt.Sprintf("radiogw/test/units/EM%02d", i), start, 10*time.Second, func(b []byte) bool {
+			return strings.Contains(string(b), `"emergency":{`)
+		}); !ok {
+			t.Errorf("unit EM%02d never showed its emergency on the wall", i)
+		}
+	}
+	arrivedEm := 0
+	emDups := 0
+	for _, n := range w.eventIDs("radiogw/test/events/emergency") {
+		arrivedEm++
+		emDups += n - 1
+	}
+	statusIDs := w.eventIDs("radiogw/test/events/status")
+	stDups := 0
+	for _, n := range statusIDs {
+		stDups += n - 1
+	}
+	if len(statusIDs) < statuses {
+		t.Errorf("%d status events reached the wall, %d were sent", len(statusIDs), statuses)
+	}
+	// Every unit's latest position is on the wall.
+	for u := 0; u < units; u++ {
+		if _, ok := w.waitFirst("radiogw/test/units/"+fleetID(u), ended, 10*time.Second, positionAt(last[u][0], last[u][1])); !ok {
+			t.Errorf("unit %s: latest position not on the wall", fleetID(u))
+		}
+	}
+	// What could not be made durable was counted and alarmed.
+	notDurable := full.get("radiogw_sink_not_durable_total", `sink="mqtt"`)
+	if notDurable == 0 || !alarmed || !statusAlarm {
+		t.Errorf("a full disk must be alarmed: not durable %g, metric alarm %v, status alarm %v:\n%s", notDurable, alarmed,
+			statusAlarm, full.nonZero(dropFamilies...))
+	}
+	// Every fix is in InfluxDB or counted as lost.
+	fixes := units * k
+	var inDB int64
+	for time.Since(ended) < 30*time.Second {
+		if n, err := srv.Count("unit_position", "lat"); err == nil {
+			inDB = n
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	final := scrape(t, s.httpPort)
+	lostCounted := final.get("radiogw_outbox_dropped_total", `sink="influx"`)
+	if float64(inDB)+lostCounted < float64(fixes) {
+		t.Errorf("%d fixes sent, %d in InfluxDB, %g counted lost: %g unaccounted\n%s", fixes, inDB, lostCounted,
+			float64(fixes)-float64(inDB)-lostCounted, final.nonZero(dropFamilies...))
+	}
+	// Logs at a sane rate: a full disk fails every step.
+	failLines := strings.Count(p.Output(), "NOT WRITABLE") + strings.Count(p.Output(), "sink write failed")
+	if limit := 4 * (int(hold/(10*time.Second)) + 2); failLines > limit {
+		t.Errorf("%d write-failure log lines in %s, want at most %d (rate-limited)", failLines, hold, limit)
+	}
+	if bound := 30 * time.Second; drained > bound {
+		t.Errorf("the outbox took %s to drain after the disk was freed, want under %s", drained, bound)
+	}
+	if recovery > 2*time.Second {
+		t.Errorf("first fresh state %s after the disk was freed, want under 2 s", recovery)
+	}
+	faultRow(t, fmt.Sprintf("disk full %s (8 MiB tmpfs, InfluxDB down): emergencies", hold.Round(time.Second)), emergencies, arrivedEm, "0", emDups,
+		recovery.Round(time.Millisecond).String())
+	faultRow(t, "  status events", statuses, len(statusIDs), "0", stDups, "-")
+	faultRow(t, "  fixes to InfluxDB", fixes, int(inDB), fmt.Sprintf("%g (%s)", lostCounted,
+		strings.ReplaceAll(final.nonZero("radiogw_outbox_dropped_total"), "\n", ", ")), 0, "drained "+drained.Round(time.Millisecond).String())
+	t.Logf("disk full: not durable (sent from memory) %g, write-failure log lines %d, drain counters:\n%s", notDurable, failLines,
+		drain.nonZero(dropFamilies...))
+	if p.Exited() {
+		t.Fatal("radiogw exited on a full disk")
+	}
+}
+
+func TestFaultSmokeDiskFull(t *testing.T) { faultDiskFull(t, 8*time.Second, 20) }
