@@ -361,3 +361,165 @@ func faultDiskFull(t *testing.T, hold time.Duration, units int) {
 }
 
 func TestFaultSmokeDiskFull(t *testing.T) { faultDiskFull(t, 8*time.Second, 20) }
+
+// faultCrashRestart: units report, a snapshot is written, then the same
+// units move and new ones are heard for the first time; radiogw is killed
+// with SIGKILL before the next snapshot and started again. The restart
+// must not publish any unit state older than the broker retained, and
+// must know every unit with its latest position (the journal after the
+// snapshot is replayed).
+func faultCrashRestart(t *testing.T, units int) {
+	mq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	s := newSite(t)
+	tcpPort := testsvc.FreePort(t)
+	s.snapshotEvery = "8s"
+	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mq.Addr)
+	s.extra = tcpListenSource("modems", tcpPort, "")
+	s.write(t)
+	p := s.start(t)
+	w := watchWall(t, mq.Addr, "radiogw/test/#")
+	snapPath := filepath.Join(s.dir, "data", "snapshot.json")
+	base := time.Now().Add(-10 * time.Minute)
+	last := map[string][2]float64{}
+	send := func(from, to, k int) {
+		c := dialTCP(t, tcpPort)
+		var buf []byte
+		for u := from; u < to; u++ {
+			line, lat, lon := fleetFix(u, k, base)
+			buf = append(buf, line+"\r\n"...)
+			last[fleetID(u)] = [2]float64{lat, lon}
+		}
+		if _, err := c.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+		for u := from; u < to; u++ {
+			pos := last[fleetID(u)]
+			if _, ok := w.waitFirst("radiogw/test/units/"+fleetID(u), time.Time{}, 15*time.Second, positionAt(pos[0], pos[1])); !ok {
+				t.Fatalf("unit %s not on the wall", fleetID(u))
+			}
+		}
+		c.Close()
+	}
+	// Phase 1: half the fleet, caught by a snapshot.
+	phase1 := time.Now()
+	send(0, units/2, 0)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if st, err := os.Stat(snapPath); err == nil && st.ModTime().After(phase1.Add(100*time.Millisecond)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no snapshot written after phase 1")
+		}
+	}
+	// Phase 2, right after the snapshot: the same units move on, the rest
+	// of the fleet is heard for the first time. Then kill -9.
+	snapAt := time.Now()
+	for k := 1; k <= 3; k++ {
+		send(0, units, k)
+	}
+	if time.Since(snapAt) > 7*time.Second {
+		t.Fatalf("phase 2 took %s: the next snapshot may have been written", time.Since(snapAt))
+	}
+	killedAt := time.Now()
+	p.Cmd.Process.Signal(syscall.SIGKILL)
+	p.Wait(t, 10*time.Second)
+	// What the broker retained at the crash, per unit.
+	retained := map[string]time.Time{}
+	for u := 0; u < units; u++ {
+		m, ok := w.waitFirst("radiogw/test/units/"+fleetID(u), time.Time{}, time.Second, func(b []byte) bool {
+			return positionAt(last[fleetID(u)][0], last[fleetID(u)][1])(b)
+		})
+		if !ok {
+			t.Fatalf("unit %s: final state not on the broker before the crash", fleetID(u))
+		}
+		retained[fleetID(u)] = updatedOf(m.payload)
+	}
+
+	// While radiogw is down, another instance (a warm standby taking over)
+	// publishes a newer state of one unit: the restart must leave it.
+	standby := fmt.Sprintf(`{"class":"unit","v":1,"site":"test","unit":%q,"position":{"lat":1.5,"lon":2.5,"fix_time":%q},"updated":%q}`,
+		fleetID(units-1), time.Now().UTC().Format(time.RFC3339Nano), time.Now().UTC().Format(time.RFC3339Nano))
+	pc := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + mq.Addr).SetClientID("standby"))
+	if tok := pc.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	if tok := pc.Publish("radiogw/test/units/"+fleetID(units-1), 1, true, standby); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	pc.Disconnect(100)
+	retained[fleetID(units-1)] = updatedOf([]byte(standby))
+
+	restarted := time.Now()
+	p2 := s.start(t)
+	running := time.Now()
+	// Let the restart republish everything it wants to.
+	w.waitFirst("radiogw/test/status", restarted, 10*time.Second, func(b []byte) bool { return string(b) == "online" })
+	time.Sleep(3 * time.Second)
+	rollbacks, republished := 0, 0
+	w.mu.Lock()
+	for _, m := range w.msgs {
+		id, ok := strings.CutPrefix(m.topic, "radiogw/test/units/")
+		if !ok || m.at.Before(restarted) || m.retained {
+			continue
+		}
+		republished++
+		if r, known := retained[id]; known && updatedOf(m.payload).Before(r) {
+			rollbacks++
+			t.Errorf("unit %s rolled back: published updated %s after the restart, the broker retained %s", id,
+				updatedOf(m.payload).Format(time.RFC3339Nano), r.Format(time.RFC3339Nano))
+		}
+	}
+	w.mu.Unlock()
+	// Every unit is known again, at its latest position.
+	var got []json.RawMessage
+	json.Unmarshal([]byte(httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/units", s.httpPort))), &got)
+	known := map[string]bool{}
+	for _, raw := range got {
+		var u struct{ Unit string }
+		json.Unmarshal(raw, &u)
+		known[u.Unit] = true
+		if pos, ok := last[u.Unit]; ok && !positionAt(pos[0], pos[1])(raw) && u.Unit != fleetID(units-1) {
+			t.Errorf("unit %s restored at an old position: %s", u.Unit, raw)
+		}
+	}
+	missing := 0
+	for id := range last {
+		if !known[id] {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d units unknown after the restart (first heard after the snapshot?)", missing, len(last))
+	}
+	// The standby's newer state is still what the broker retains.
+	check := subscribe(t, mq.Addr, "radiogw/test/units/"+fleetID(units-1))
+	check.waitTopic(t, "radiogw/test/units/"+fleetID(units-1), 5*time.Second, positionAt(1.5, 2.5))
+	// The wall is live again: a new fix is published at once.
+	c := dialTCP(t, tcpPort)
+	line, lat, lon := fleetFix(0, 10, base)
+	sent := time.Now()
+	writeLine(t, c, line)
+	m, ok := w.waitFirst("radiogw/test/units/"+fleetID(0), sent, 10*time.Second, positionAt(lat, lon))
+	if !ok {
+		t.Fatal("no fresh state after the restart")
+	}
+	met := scrape(t, s.httpPort)
+	if met.get("radiogw_drops_total", `reason="older_than_retained_unit"`) < 1 {
+		t.Errorf("the standby's newer state was not counted as withheld")
+	}
+	faultRow(t, fmt.Sprintf("kill -9 %s after a snapshot, %d units (%d first heard after it)", killedAt.Sub(snapAt).Round(100*time.Millisecond), units, units-units/2),
+		units, units-missing, fmt.Sprintf("%d rolled back, %d unknown", rollbacks, missing), 0,
+		fmt.Sprintf("start to running %s; fix to wall %s", running.Sub(restarted).Round(time.Millisecond), m.at.Sub(sent).Round(time.Millisecond)))
+	t.Logf("crash restart: %d unit states republished after the restart, %g withheld as older than retained; journal replay: %s",
+		republished, met.get("radiogw_drops_total", `reason="older_than_retained_unit"`), linesWith(p2.Output(), "journal replayed"))
+}
+
+func linesWith(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
