@@ -8,7 +8,7 @@ package main
 // flowing, that the final state is right and that the counters explain every
 // drop. Scale with the environment:
 //
-//	RADIOGW_FAULT_OUTAGE=2m      how long the broker / InfluxDB stay down (default 5s)
+//	RADIOGW_FAULT_OUTAGE=2m      how long the broker / InfluxDB / the disk stay down (default 35s)
 //	RADIOGW_FAULT_GARBAGE_MB=100 random bytes into every source (default 20)
 //	RADIOGW_FAULT_FIXES=20000    fixes in the kill -9 burst (default 6000)
 //	RADIOGW_FAULT_BINARY=bin/radiogw  run the flood test against another build
@@ -40,7 +40,7 @@ func outage() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("RADIOGW_FAULT_OUTAGE")); err == nil && d > 0 {
 		return d
 	}
-	return 5 * time.Second
+	return 35 * time.Second
 }
 
 func TestFaultBrokerKilledDuringBurst(t *testing.T) {

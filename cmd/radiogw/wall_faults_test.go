@@ -34,9 +34,10 @@ var influxEnv = []string{"FAULT_INFLUX_TOKEN=radiogw:unused"}
 
 // wall records every message a display would see, with its arrival time.
 type wall struct {
-	mu   sync.Mutex
-	msgs []wallMsg
-	c    paho.Client
+	mu         sync.Mutex
+	msgs       []wallMsg
+	c          paho.Client
+	subscribed bool
 }
 
 type wallMsg struct {
@@ -53,15 +54,32 @@ func watchWall(t *testing.T, addr, filter string) *wall {
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(50 * time.Millisecond).
 		SetMaxReconnectInterval(100 * time.Millisecond).SetCleanSession(true).
 		SetOnConnectHandler(func(c paho.Client) {
-			c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
+			tok := c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
 				w.mu.Lock()
 				w.msgs = append(w.msgs, wallMsg{m.Topic(), append([]byte(nil), m.Payload()...), time.Now(), m.Retained()})
 				w.mu.Unlock()
 			})
+			go func() {
+				tok.Wait()
+				w.mu.Lock()
+				w.subscribed = true
+				w.mu.Unlock()
+			}()
 		})
 	w.c = paho.NewClient(opts)
 	if tok := w.c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("wall connect to %s: %v", addr, tok.Error())
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		w.mu.Lock()
+		ok := w.subscribed
+		w.mu.Unlock()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("wall: no SUBACK from %s", addr)
+		}
 	}
 	t.Cleanup(func() { w.c.Disconnect(100) })
 	return w
@@ -523,3 +541,165 @@ func linesWith(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// faultBrokerReturn: the site's mosquitto dies while fixes keep coming, an
+// emergency is raised during the outage, and after down it comes back
+// empty. The wall must be live again within 2 s of the broker accepting
+// connections, with status online and every unit retained; the emergency
+// from the outage and one raised right after the return arrive.
+func faultBrokerReturn(t *testing.T, down time.Duration, units int) {
+	mq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	s := newSite(t)
+	tcpPort, console := testsvc.FreePort(t), testsvc.FreeUDPPort(t)
+	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mq.Addr)
+	s.extra = tcpListenSource("modems", tcpPort, "") + consoleSource(console) + emergencyUnits(2)
+	s.write(t)
+	p := s.start(t)
+	w := watchWall(t, mq.Addr, "radiogw/test/#")
+	c := dialTCP(t, tcpPort)
+	base := time.Now().Add(-time.Hour)
+	var mu sync.Mutex
+	k := 0
+	last := make([][2]float64, units)
+	sentAt := map[int]time.Time{} // fix round → when it was sent
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // the field keeps reporting, 5 rounds a second
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var buf []byte
+			mu.Lock()
+			for u := 0; u < units; u++ {
+				line, lat, lon := fleetFix(u, k, base)
+				buf = append(buf, line+"\r\n"...)
+				last[u] = [2]float64{lat, lon}
+			}
+			sentAt[k] = time.Now()
+			k++
+			mu.Unlock()
+			c.Write(buf)
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	time.Sleep(time.Second)
+	mq.Stop()
+	downAt := time.Now()
+	time.Sleep(down / 2)
+	sendUDP(t, console, "E1500") // raised during the outage: queued
+	var st struct {
+		Ready    bool   `json:"ready"`
+		NotReady string `json:"not_ready"`
+		Sinks    []struct {
+			Name      string `json:"name"`
+			Connected *bool  `json:"connected"`
+		} `json:"sinks"`
+	}
+	json.Unmarshal([]byte(httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/status", s.httpPort))), &st)
+	shownDown := false
+	for _, x := range st.Sinks {
+		shownDown = shownDown || x.Name == "mqtt" && x.Connected != nil && !*x.Connected
+	}
+	if !shownDown {
+		t.Errorf("status during the outage does not show the mqtt sink disconnected: %+v", st)
+	}
+	if down > 12*time.Second {
+		if code := getStatus(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", s.httpPort)); code != 503 {
+			t.Errorf("/readyz = %d %s after the broker was gone, want 503", code, down/2)
+		}
+	}
+	time.Sleep(down - time.Since(downAt))
+	mq.Restart() // returns once the broker accepts connections: empty
+	backAt := time.Now()
+	// A display that was waiting for the broker: events published before a
+	// display subscribes are not retained, so it subscribes first.
+	w = watchWall(t, mq.Addr, "radiogw/test/#")
+	sendUDP(t, console, "E1501") // raised right after the return
+	raised := time.Now()
+	mu.Lock()
+	round := k
+	mu.Unlock()
+	// Recovery as an operator sees it: the first state on the wall carrying
+	// a fix sent after the broker was back.
+	var fresh wallMsg
+	for r := round; ; r++ {
+		mu.Lock()
+		sent, ok := sentAt[r]
+		mu.Unlock()
+		if !ok {
+			time.Sleep(50 * time.Millisecond)
+			if time.Since(backAt) > 20*time.Second {
+				t.Fatal("no fix sent after the return")
+			}
+			r--
+			continue
+		}
+		_, lat, lon := fleetFix(0, r, base)
+		if m, ok := w.waitFirst("radiogw/test/units/"+fleetID(0), sent, 3*time.Second, positionAt(lat, lon)); ok {
+			fresh = m
+			break
+		}
+		if time.Since(backAt) > 20*time.Second {
+			t.Fatal("no fresh state on the wall within 20 s of the broker's return")
+		}
+	}
+	recovery := fresh.at.Sub(backAt)
+	em, ok := w.waitFirst("radiogw/test/events/emergency", backAt, 10*time.Second, func(b []byte) bool {
+		return strings.Contains(string(b), `"radio_id":"1501"`)
+	})
+	if !ok {
+		t.Fatal("the emergency raised after the return never reached the wall")
+	}
+	emDelay := em.at.Sub(raised)
+	// The one raised during the outage is on the wall too: its event was
+	// queued (published as the broker came back, perhaps before a display
+	// resubscribed) and the unit's retained state carries it.
+	if _, ok := w.waitFirst("radiogw/test/units/EM00", backAt, 10*time.Second, func(b []byte) bool {
+		return strings.Contains(string(b), `"emergency":{`)
+	}); !ok {
+		t.Error("the emergency raised during the outage is not on the wall")
+	}
+	close(stop)
+	<-done
+	// A display that connects now sees everything the empty broker must
+	// hold again: online, every unit.
+	time.Sleep(time.Second)
+	late := subscribe(t, mq.Addr, "radiogw/test/#")
+	late.waitTopic(t, "radiogw/test/status", 5*time.Second, func(b []byte) bool { return string(b) == "online" })
+	for u := 0; u < units; u++ {
+		late.waitTopic(t, "radiogw/test/units/"+fleetID(u), 5*time.Second, positionAt(last[u][0], last[u][1]))
+	}
+	late.waitTopic(t, "radiogw/test/units/EM01", 5*time.Second, func(b []byte) bool { return strings.Contains(string(b), `"emergency":{`) })
+	emIDs := w.eventIDs("radiogw/test/events/emergency")
+	if w.eventsWith("radiogw/test/events/emergency", `"radio_id":"1500"`) == 0 {
+		emIDs["outage"] = 1 // on the wall as the unit's retained state (checked above)
+	}
+	dups := 0
+	for _, n := range emIDs {
+		dups += n - 1
+	}
+	m := scrape(t, s.httpPort)
+	if recovery > 2*time.Second {
+		t.Errorf("the wall was back %s after the broker, want within 2 s", recovery.Round(time.Millisecond))
+	}
+	if emDelay > 2*time.Second {
+		t.Errorf("an emergency raised after the broker's return took %s, want within 2 s", emDelay.Round(time.Millisecond))
+	}
+	if m.get("radiogw_sink_retries_total", `sink="mqtt"`) == 0 {
+		t.Errorf("no reconnect retry counted during a %s outage", down)
+	}
+	if n := strings.Count(p.Output(), "broker unreachable"); n > int(down/(30*time.Second))+3 {
+		t.Errorf("%d 'broker unreachable' lines in a %s outage: not rate-limited", n, down)
+	}
+	faultRow(t, fmt.Sprintf("mosquitto down %s, back empty: emergencies", down.Round(time.Second)), 2, len(emIDs), "0", dups,
+		fmt.Sprintf("%s to first fresh state; emergency after return %s", recovery.Round(time.Millisecond), emDelay.Round(time.Millisecond)))
+	t.Logf("broker return: retries %g, reconnects %g, 'broker unreachable' log lines %d",
+		m.get("radiogw_sink_retries_total", `sink="mqtt"`), m.get("radiogw_sink_reconnects_total", `sink="mqtt"`),
+		strings.Count(p.Output(), "broker unreachable"))
+}
+
+func TestFaultSmokeBrokerReturn(t *testing.T) { faultBrokerReturn(t, 4*time.Second, 10) }
