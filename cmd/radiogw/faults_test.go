@@ -305,69 +305,6 @@ func TestFaultKill9DuringWrites(t *testing.T) {
 	}
 }
 
-// The data directory is a 2 MiB tmpfs: once it is full the documented
-// policy applies (the outbox counts what it could not write, live state
-// keeps flowing to the broker), and writing resumes when space is back.
-func TestFaultDiskFull(t *testing.T) {
-	s := newSite(t)
-	data := filepath.Join(s.dir, "data")
-	os.MkdirAll(data, 0o750)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data).CombinedOutput(); err != nil {
-		t.Fatalf("this test needs root to mount a 2 MiB tmpfs under the outbox: %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", data).Run() })
-	tcpPort := testsvc.FreePort(t)
-	s.extra = tcpListenSource("modems", tcpPort, "")
-	s.write(t)
-	p := s.start(t)
-	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
-	filler := filepath.Join(data, "filler")
-	// Leave ~200 KiB free.
-	f, _ := os.Create(filler)
-	f.Write(make([]byte, 1800<<10))
-	f.Close()
-
-	c := dialTCP(t, tcpPort)
-	base := time.Now().Add(-30 * time.Minute)
-	k := 0
-	send := func(n int) (lat, lon float64) {
-		for i := 0; i < n; i++ {
-			var buf []byte
-			for u := 0; u < 10; u++ {
-				line, la, lo := fleetFix(u, k, base)
-				buf = append(buf, line+"\r\n"...)
-				if u == 0 {
-					lat, lon = la, lo
-				}
-			}
-			k++
-			c.Write(buf)
-			time.Sleep(2 * time.Millisecond)
-		}
-		return
-	}
-	lat, lon := send(600)
-	m := waitMetric(t, s.httpPort, 60*time.Second, "disk full counted", func(m metricSet) bool {
-		return m.get("radiogw_outbox_dropped_total", `reason="write_error"`)+m.get("radiogw_drops_total", `reason="write_error"`) > 0 &&
-			m.get("radiogw_observations_total", `kind="fix"`) >= float64(k*10)
-	})
-	full := m.nonZero(dropFamilies...)
-	sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 20*time.Second, positionAt(lat, lon))
-
-	os.Remove(filler)
-	appended := m.get("radiogw_outbox_depth", `sink="influx"`)
-	lat, lon = send(50)
-	sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 20*time.Second, positionAt(lat, lon))
-	m2 := waitMetric(t, s.httpPort, 20*time.Second, "outbox growing again", func(m metricSet) bool {
-		return m.get("radiogw_outbox_depth", `sink="influx"`) > appended
-	})
-	t.Logf("disk full: %d fixes into a 2 MiB data dir with 200 KiB free; live state kept flowing; counters when full:\n%s\noutbox depth %g → %g after space came back",
-		k*10, full, appended, m2.get("radiogw_outbox_depth", `sink="influx"`))
-	if p.Exited() {
-		t.Fatal("radiogw exited on a full disk")
-	}
-}
-
 // openPTY makes a pseudo-terminal and points link at its slave side, as a
 // USB adapter's /dev/serial/by-id link would.
 func openPTY(t *testing.T, link string) (master, slave *os.File) {

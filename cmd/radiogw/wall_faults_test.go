@@ -341,13 +341,18 @@ func faultDiskFull(t *testing.T, hold time.Duration, units int) {
 	}
 	// Every fix is in InfluxDB or counted as lost.
 	fixes := units * k
-	var inDB int64
-	for time.Since(ended) < 30*time.Second {
-		if n, err := srv.Count("unit_position", "lat"); err == nil {
-			inDB = n
-			break
+	// InfluxDB's count, once it stopped moving.
+	var inDB int64 = -1
+	for stable := 0; stable < 5 && time.Since(ended) < time.Minute; time.Sleep(300 * time.Millisecond) {
+		n, err := srv.Count("unit_position", "lat")
+		if err != nil {
+			continue
 		}
-		time.Sleep(200 * time.Millisecond)
+		if n == inDB {
+			stable++
+		} else {
+			stable, inDB = 0, n
+		}
 	}
 	final := scrape(t, s.httpPort)
 	lostCounted := final.get("radiogw_outbox_dropped_total", `sink="influx"`)

@@ -17,5 +17,5 @@ package source
 var Counters = []string{
 	"reconnect", "read_error", "read_timeout",
 	DiscardOversize, DiscardGarbage, DiscardTruncated,
-	"denied", "conn_rejected", "idle_close", "accept_error", DiscardKernelDrop,
+	"denied", "conn_rejected", "idle_close", "accept_error", DiscardKernelDrop, DiscardShutdown,
 }
