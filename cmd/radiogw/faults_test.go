@@ -326,7 +326,19 @@ func serialSource(name, device string) string {
 
 // The serial adapter disappears (pty closed, link removed) and comes back
 // as another tty behind the same link, while a TCP source keeps flowing.
-func TestFaultSerialUnplug(t *testing.T) {
+func TestFaultSerialUnplug(t *testing.T) { faultSerialUnplug(t, 1500*time.Millisecond) }
+
+// The adapter stays away two minutes: it is still opened within 1 s of its
+// return (the source watches for the device instead of backing off).
+func TestFaultSerialUnplug120s(t *testing.T) {
+	gone := 120 * time.Second
+	if d := outage(); d > gone {
+		gone = d
+	}
+	faultSerialUnplug(t, gone)
+}
+
+func faultSerialUnplug(t *testing.T, gone time.Duration) {
 	s := newSite(t)
 	link := filepath.Join(s.dir, "ttyGPS")
 	master, slave := openPTY(t, link)
@@ -347,7 +359,7 @@ func TestFaultSerialUnplug(t *testing.T) {
 	slave.Close()
 	os.Remove(link)
 	unplugged := time.Now()
-	for k := 0; k < 30; k++ { // the TCP source flows while the adapter is gone
+	for k := 0; time.Since(unplugged) < gone; k++ { // the TCP source flows while the adapter is gone
 		line, lat, lon := fleetFix(2, k, base)
 		writeLine(t, tcp, line)
 		if k%10 == 9 {
@@ -363,7 +375,7 @@ func TestFaultSerialUnplug(t *testing.T) {
 	var recovered time.Duration
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
 		master.Write([]byte(line + "\r\n"))
-		if sub.arrives("radiogw/test/units/"+fleetID(1), time.Second, positionAt(lat, lon)) {
+		if sub.arrives("radiogw/test/units/"+fleetID(1), 100*time.Millisecond, positionAt(lat, lon)) {
 			recovered = time.Since(replugged)
 			break
 		}
@@ -371,6 +383,11 @@ func TestFaultSerialUnplug(t *testing.T) {
 	if recovered == 0 {
 		t.Fatalf("no fix from the replugged serial adapter within 60 s")
 	}
+	if recovered > time.Second+200*time.Millisecond {
+		t.Errorf("the replugged adapter's first fix reached the wall %s after its return, want about 1 s at most", recovered.Round(time.Millisecond))
+	}
+	faultRow(t, fmt.Sprintf("serial adapter unplugged %s (pty)", gone.Round(time.Second)), 1, 1, "0", 0,
+		recovered.Round(time.Millisecond).String()+" to first fresh state")
 	m := scrape(t, s.httpPort)
 	if m.get("radiogw_source_events_total", `source="gps"`, `event="read_error"`) < 1 {
 		t.Errorf("the unplug was not counted:\n%s", m.nonZero("radiogw_source_events_total"))
