@@ -708,3 +708,39 @@ func faultBrokerReturn(t *testing.T, down time.Duration, units int) {
 }
 
 func TestFaultSmokeBrokerReturn(t *testing.T) { faultBrokerReturn(t, 4*time.Second, 10) }
+
+// Every labelled counter an alert watches exists at zero from the start,
+// so increase() sees the first rejected reload or the first drop.
+func TestCountersAtZeroFromStart(t *testing.T) {
+	s := newSite(t)
+	s.write(t)
+	s.start(t)
+	m := scrape(t, s.httpPort)
+	for _, series := range []string{
+		`radiogw_reloads_total{result="rejected"}`,
+		`radiogw_reloads_total{result="applied"}`,
+		`radiogw_drops_total{reason="write_error",stage="sink_mqtt"}`,
+		`radiogw_drops_total{reason="write_error",stage="sink_influx"}`,
+		`radiogw_drops_total{reason="event_overflow",stage="sink_mqtt"}`,
+		`radiogw_drops_total{reason="position_coalesced",stage="inbox"}`,
+		`radiogw_drops_total{reason="event_over_cap",stage="inbox"}`,
+		`radiogw_drops_total{reason="write_error",stage="snapshot"}`,
+		`radiogw_drops_total{reason="write_error",stage="journal"}`,
+		`radiogw_drops_total{reason="older_than_retained_unit",stage="sink_mqtt"}`,
+		`radiogw_outbox_dropped_total{reason="write_error",sink="mqtt"}`,
+		`radiogw_outbox_dropped_total{reason="disk_full_position",sink="influx"}`,
+		`radiogw_outbox_dropped_total{reason="cap_event",sink="influx"}`,
+		`radiogw_outbox_write_failing{sink="mqtt"}`,
+		`radiogw_sink_not_durable_total{sink="mqtt"}`,
+		`radiogw_sink_retries_total{sink="mqtt"}`,
+		`radiogw_sink_failures_total{reason="timeout",sink="mqtt"}`,
+		`radiogw_fix_rejections_total{reason="too_old"}`,
+		`radiogw_commands_total{result="unauthorized",via="http"}`,
+		`radiogw_decode_errors_total{reason="checksum",source="avl"}`,
+		`radiogw_source_events_total{event="shutdown_drop",source="avl"}`,
+	} {
+		if v, ok := m[series]; !ok || v != 0 {
+			t.Errorf("%s = %v (present %v), want present at 0", series, v, ok)
+		}
+	}
+}
