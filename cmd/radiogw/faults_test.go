@@ -348,7 +348,7 @@ func faultSerialUnplug(t *testing.T, gone time.Duration) {
 	p := s.start(t)
 	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
 	tcp := dialTCP(t, tcpPort)
-	base := time.Now().Add(-10 * time.Minute)
+	base := time.Now().Add(-10*time.Minute - 25*gone) // the TCP peer sends a fix second every 50 ms
 
 	line, lat, lon := fleetFix(1, 0, base)
 	p.WaitOutput(t, "source=gps", 10*time.Second)
