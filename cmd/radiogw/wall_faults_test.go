@@ -356,6 +356,11 @@ func faultDiskFull(t *testing.T, hold time.Duration, units int) {
 	}
 	final := scrape(t, s.httpPort)
 	lostCounted := final.get("radiogw_outbox_dropped_total", `sink="influx"`)
+	// Once the disk is free again, everything is written again.
+	if after, before := final.get("radiogw_outbox_dropped_total", `reason="write_error"`), full.get("radiogw_outbox_dropped_total", `reason="write_error"`); after > before {
+		t.Errorf("writes still failing after the disk was freed: write_error %g at the end of the fault, %g now\n%s", before, after,
+			linesWith(p.Output(), "level=ERROR"))
+	}
 	if float64(inDB)+lostCounted < float64(fixes) {
 		t.Errorf("%d fixes sent, %d in InfluxDB, %g counted lost: %g unaccounted\n%s", fixes, inDB, lostCounted,
 			float64(fixes)-float64(inDB)-lostCounted, final.nonZero(dropFamilies...))

@@ -91,8 +91,9 @@ type Stats struct {
 	Appended   uint64            // entries appended since Open
 	Acked      uint64            // entries acknowledged since Open
 	Segments   int               // files on disk
-	// WriteFailing is set while appends fail (a full disk, an I/O error);
-	// LastWriteError says why.
+	// WriteFailing is set while appends fail (a full disk, an I/O error),
+	// and for failingHold after the last failure, so the alarm does not
+	// flicker while room is made and taken again; LastWriteError says why.
 	WriteFailing   bool
 	LastWriteError string
 }
@@ -115,14 +116,18 @@ type Outbox struct {
 	ackF     *os.File // the ack file, written in place (ack.go)
 	ackTurn  int      // the slot the last ack went to
 
-	failing   bool   // the last append failed
-	lastErr   string // why
+	failing   bool      // the last append failed
+	failedAt  time.Time // when an append last failed
+	lastErr   string    // why
 	reserveOK bool   // the reserve file is in place
 
 	ageChecked time.Time // last time the age policy looked
 }
 
 const ackFile = "acked"
+
+// failingHold is how long WriteFailing stays set after the last failed append.
+const failingHold = time.Minute
 
 // Open opens or creates the outbox in opts.Dir and replays what is there.
 func Open(opts Options) (*Outbox, error) {
@@ -258,10 +263,10 @@ func (o *Outbox) Append(entries ...Entry) error {
 	}
 	if err != nil {
 		o.dropped[DropWriteError] += uint64(len(entries))
-		o.failing, o.lastErr = true, err.Error()
+		o.failing, o.failedAt, o.lastErr = true, now, err.Error()
 		return fmt.Errorf("outbox: append %d entries: %w", len(entries), err)
 	}
-	o.failing, o.lastErr = false, ""
+	o.failing = false
 	// Tally what was written.
 	s := o.active()
 	at := now.UnixNano()
@@ -382,7 +387,10 @@ func (o *Outbox) Stats() Stats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	st := Stats{Dropped: make(map[string]uint64, len(o.dropped)), Appended: o.appended,
-		Acked: o.ackedN, Segments: len(o.segs), WriteFailing: o.failing, LastWriteError: o.lastErr}
+		Acked: o.ackedN, Segments: len(o.segs)}
+	if o.failing || !o.failedAt.IsZero() && o.opts.Now().Sub(o.failedAt) < failingHold {
+		st.WriteFailing, st.LastWriteError = true, o.lastErr
+	}
 	for k, v := range o.dropped {
 		st.Dropped[k] = v
 	}
