@@ -281,6 +281,7 @@ func faultDiskFull(t *testing.T, hold time.Duration, units int) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	time.Sleep(1500 * time.Millisecond) // outbox counters follow once a second
 	full := scrape(t, s.httpPort)
 
 	// The fault ends: the runaway writer stops and its file goes, InfluxDB
