@@ -11,7 +11,7 @@ FUZZTIME ?= 60s
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-.PHONY: all build run test check deps fuzz fuzz-smoke faults bench bench-smoke install uninstall clean
+.PHONY: all build run test check deps fuzz fuzz-smoke faults ha ha-smoke bench bench-smoke install uninstall clean
 
 all: build
 
@@ -41,6 +41,7 @@ test: deps check
 	$(GO) test -race -timeout 20m ./...
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory bench-smoke
+	@$(MAKE) --no-print-directory ha-smoke
 
 # Static checks: formatting, vet, no path outside the repository, and the
 # dependency rule of the trackers.
@@ -75,6 +76,18 @@ faults: deps build
 	  | tee testdata/out/faults.txt | grep -E '^(--- |ok|FAIL)|FAULTROW'
 	@grep -h 'FAULTROW' testdata/out/faults.txt | sed 's/.*FAULTROW //' > testdata/out/faults-table.md
 	@test "$$(cat testdata/out/.rc)" = 0
+
+# Redundancy, for real in network namespaces on this machine (root, iproute2,
+# keepalived, mosquitto, socat): the active/standby pair behind keepalived
+# (kill -9, a pulled cable, fail-back) and the bridged region (two sites'
+# mosquitto bridged to a central one, a 60 s cable cut). docs/SCALING.md.
+ha: deps
+	$(GO) test -count=1 -timeout 20m -tags ha -run 'TestHA' -v ./cmd/radiogw/
+
+# The pair's takeover (kill -9, pulled cable, fail-back; about 20 s), part of
+# make test.
+ha-smoke:
+	$(GO) test -count=1 -timeout 5m -tags ha -run 'TestHAPairTakeover' ./cmd/radiogw/
 
 # Micro benchmarks of every package, then the end-to-end harness (real UDP,
 # radiogw, mosquitto, influxd): testdata/out/bench.txt, bench-e2e.txt and

@@ -191,6 +191,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}(s)
 	}
 	d.publishRestored()
+	if cfg.HA != nil {
+		d.setRoleGauge()
+		sinkWG.Add(1)
+		go func() {
+			defer sinkWG.Done()
+			d.runFollower(sinkCtx, cfg)
+		}()
+	}
 
 	loopCtx, stopLoop := context.WithCancel(context.Background())
 	loopDone := make(chan struct{})
@@ -288,7 +296,8 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 	opts := mqttsink.Options{Site: cfg.Site, TopicRoot: d.topicRoot(), ClientID: "radiogw-" + cfg.Site,
 		Queue: q, Metrics: d.metrics, Logger: d.log, UnitRate: 2,
 		Resolve:   d.resolveRadio,
-		OnCommand: d.onCommand}
+		OnCommand: d.onCommand,
+		Passive:   cfg.HA != nil && cfg.HA.Role == hcl.RoleStandby}
 	if m := cfg.MQTT; m != nil {
 		tlsCfg, err := tlsConfig(m.TLS)
 		if err != nil {

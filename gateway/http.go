@@ -57,6 +57,8 @@ func (d *Daemon) routes(cfg *hcl.Config) http.Handler {
 	mux.HandleFunc("GET /api/v1/emergencies", d.handleEmergencies)
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/ack", d.authorized(cfg, d.handleAck("ack")))
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", d.authorized(cfg, d.handleAck("clear")))
+	mux.HandleFunc("GET /api/v1/role", d.handleRole)
+	mux.HandleFunc("POST /api/v1/role", d.handleSetRole(cfg))
 	if cfg.HTTP.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
@@ -177,7 +179,7 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 	sort.Slice(st.Sinks, func(i, j int) bool { return st.Sinks[i].Name < st.Sinks[j].Name })
 	if !st.Ready {
 		st.NotReady = "tracker loop stalled"
-	} else if d.mqtt != nil {
+	} else if d.mqtt != nil && !d.mqtt.Passive() { // a standby stays disconnected by design
 		// Readiness includes the wall: radiogw is not ready while the MQTT
 		// sink has been disconnected longer than the grace (a reconnect
 		// takes well under it). InfluxDB is not part of it: history waits

@@ -182,7 +182,11 @@ func (d *Daemon) emit(b publish.Batch) {
 		return
 	}
 	for _, s := range d.sinks {
-		err := s.Write(b)
+		sb := b
+		if s == publish.Sink(d.mqtt) {
+			sb = d.mqttBatch(b)
+		}
+		err := s.Write(sb)
 		switch {
 		case errors.Is(err, outbox.ErrOverflow):
 			// The batch is on disk, but older events had to go: an alarm,

@@ -83,12 +83,15 @@ func loadFences(g hcl.Geofence) ([]avl.Fence, error) {
 	return out, nil
 }
 
-func sourceConfig(s hcl.Source) source.Config {
+// sourceConfig translates a source block. In an active/standby pair every
+// listener binds freely, so the standby hears the virtual IP the moment
+// keepalived moves it.
+func sourceConfig(s hcl.Source, pair bool) source.Config {
 	if s.Keepalive == "" {
 		s.KeepaliveEvery = 0 // the interval means nothing without a keepalive line
 	}
 	return source.Config{Type: s.Type, Name: s.Name, Framing: s.Framing, MaxFrame: s.MaxFrame,
-		Listen: s.Listen, Allow: s.Allow, MaxConns: s.MaxConns, IdleTimeout: s.IdleTimeout,
+		Listen: s.Listen, FreeBind: pair, Allow: s.Allow, MaxConns: s.MaxConns, IdleTimeout: s.IdleTimeout,
 		Address: s.Address, Keepalive: s.Keepalive, KeepaliveEvery: s.KeepaliveEvery, ReadTimeout: s.ReadTimeout,
 		Device: s.Device, Baud: s.Baud, DataBits: s.DataBits, Parity: s.Parity, StopBits: s.StopBits,
 		Startup: s.Startup}

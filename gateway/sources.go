@@ -92,7 +92,7 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if s.Type == hcl.SourceMQTT {
 		src, err = newMQTTSource(s)
 	} else {
-		src, err = source.New(sourceConfig(s))
+		src, err = source.New(sourceConfig(s, cfg.HA != nil))
 	}
 	if err != nil {
 		return nil, err // names the source already

@@ -48,6 +48,7 @@ func (b *builder) build(root *rawMain, frags []rawFragment) {
 	b.buildMQTT(root.MQTT)
 	b.buildBroker(root.Broker)
 	b.buildInflux(root.Influx)
+	b.buildHA(root.HA)
 	for _, f := range frags {
 		for i := range f.UnitTypes {
 			b.unitType(&f.UnitTypes[i])

@@ -27,6 +27,7 @@ type Config struct {
 	HTTP       HTTP
 	Storage    Storage
 	Log        Log
+	HA         *HA // nil: a single instance, always active
 
 	// Breadcrumbs is how many recent fixes each unit keeps for its trail;
 	// Load sets DefaultBreadcrumbs when absent, 0 keeps none.
@@ -217,6 +218,19 @@ type HTTP struct {
 	Pprof  bool
 	Token  Secret // bearer token for write endpoints (emergency ack)
 }
+
+// HA makes this instance one of an active/standby pair behind a keepalived
+// virtual IP (docs/SCALING.md). Role is the role it starts in; keepalived's
+// notify script switches it with `radiogw role`.
+type HA struct {
+	Role string // RoleActive or RoleStandby
+}
+
+// HA roles.
+const (
+	RoleActive  = "active"
+	RoleStandby = "standby"
+)
 
 // Storage configures the outbox and the snapshot.
 type Storage struct {

@@ -19,6 +19,7 @@ type rawMain struct {
 	MQTT             *rawMQTT    `hcl:"mqtt,block"`
 	Broker           *rawBroker  `hcl:"broker,block"`
 	Influx           *rawInflux  `hcl:"influx,block"`
+	HA               *rawHA      `hcl:"ha,block"`
 
 	// Same fields as rawFragment: gohcl ignores embedded structs.
 	Sources      []rawSource      `hcl:"source,block"`
@@ -51,6 +52,12 @@ type rawLog struct {
 	LevelRange  hcl.Range `hcl:"level,attr_range"`
 	Format      *string   `hcl:"format,optional"`
 	FormatRange hcl.Range `hcl:"format,attr_range"`
+}
+
+type rawHA struct {
+	Role      *string   `hcl:"role,optional"`
+	RoleRange hcl.Range `hcl:"role,attr_range"`
+	DefRange  hcl.Range `hcl:",def_range"`
 }
 
 type rawStorage struct {

@@ -45,6 +45,19 @@ func (b *builder) buildBreadcrumbs(v *int, rng hcl.Range) {
 	b.cfg.Breadcrumbs = *v
 }
 
+// buildHA reads the pair settings. An instance of a pair starts as a standby
+// unless told otherwise: two actives at once would both publish.
+func (b *builder) buildHA(r *rawHA) {
+	if r == nil {
+		return
+	}
+	if b.cfg.MQTT == nil {
+		b.d.add(r.DefRange, "An active/standby pair needs a shared broker",
+			"The ha block makes this instance one of a pair; both must publish to the same broker, so add an mqtt block (the embedded broker is per host).")
+	}
+	b.cfg.HA = &HA{Role: b.d.enum(r.Role, r.RoleRange, "role", RoleStandby, RoleActive, RoleStandby)}
+}
+
 func (b *builder) buildLog(r *rawLog) {
 	if r == nil {
 		r = &rawLog{}

@@ -36,6 +36,9 @@ type Metrics struct {
 	QueueDepth     *prometheus.GaugeVec     // queue (frames, observations)
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
+	Active         prometheus.Gauge         // 1 while this instance publishes (always, without an ha block)
+	RoleChanges    *prometheus.CounterVec   // role taken: active, standby
+	Followed       prometheus.Counter       // unit states a standby adopted from the active
 }
 
 // New registers every collector on a fresh registry.
@@ -70,6 +73,18 @@ func New() *Metrics {
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
 	}
+	m.Active = prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_ha_active", Help: "1 while this instance publishes: always without an ha block; in a pair, while keepalived says it is the active."})
+	m.Active.Set(1)
+	m.RoleChanges = f.counter("radiogw_ha_role_changes_total", "Role changes of an active/standby pair member, by the role taken.", "role")
+	m.Followed = prometheus.NewCounter(prometheus.CounterOpts{Name: "radiogw_ha_followed_total", Help: "Unit states a standby adopted from the active's retained states."})
+	for _, role := range []string{"active", "standby"} {
+		m.RoleChanges.WithLabelValues(role)
+	}
+	for _, reason := range []string{"queue_full", "malformed", "invalid"} {
+		m.Drops.WithLabelValues("follower", reason)
+	}
+	m.Drops.WithLabelValues("sink_mqtt", "standby")
+	r.MustRegister(m.Active, m.Followed)
 	r.MustRegister(m.Emergencies, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -48,6 +48,7 @@ type Config struct {
 	MaxFrame int
 
 	Listen         string
+	FreeBind       bool // bind even while the address is not (yet) on this host: a keepalived virtual IP
 	Allow          []string
 	MaxConns       int
 	IdleTimeout    time.Duration

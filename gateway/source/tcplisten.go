@@ -52,7 +52,7 @@ func (l *tcpListener) Run(ctx context.Context, h Hooks) error {
 }
 
 func (l *tcpListener) session(ctx context.Context, h Hooks, up func()) error {
-	lc := net.ListenConfig{KeepAliveConfig: tcpKeepAlive} // applies to accepted conns
+	lc := net.ListenConfig{KeepAliveConfig: tcpKeepAlive, Control: bindControl(l.cfg.FreeBind)} // keepalive applies to accepted conns
 	ln, err := lc.Listen(ctx, "tcp", l.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen tcp %s: %w", l.cfg.Listen, err)

@@ -49,7 +49,7 @@ func (s *udpSource) Run(ctx context.Context, h Hooks) error {
 }
 
 func (s *udpSource) session(ctx context.Context, h Hooks, up func()) error {
-	var lc net.ListenConfig
+	lc := net.ListenConfig{Control: bindControl(s.cfg.FreeBind)}
 	pc, err := lc.ListenPacket(ctx, "udp", s.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen udp %s: %w", s.cfg.Listen, err)

@@ -21,6 +21,7 @@ func (s *Sink) onConnect(c paho.Client) {
 	}
 	s.log.Info("connected to broker", "broker", s.opts.Broker)
 	c.Subscribe(s.topic("commands", "+"), 1, s.onCommand) // not waited on: never block in a handler
+	c.Subscribe(s.topic("status"), 1, s.onStatus)
 	s.republishAll.Store(true)
 	s.poke()
 }
@@ -42,6 +43,31 @@ func (s *Sink) onCommand(_ paho.Client, m paho.Message) {
 		s.opts.OnCommand(cmd)
 	}
 }
+
+// onStatus watches our own status topic. In an active/standby pair the failed
+// peer's last will ("offline") reaches the broker seconds after this instance
+// took over and said "online"; the active answers it at once, so the wall
+// does not show a live site as offline.
+func (s *Sink) onStatus(_ paho.Client, m paho.Message) {
+	if string(m.Payload()) == "offline" && !s.passive.Load() {
+		s.reassert.Store(true)
+		s.poke()
+	}
+}
+
+// SetPassive switches between active (connect and publish) and standby (stay
+// disconnected; keep every state for takeover). Going passive disconnects
+// cleanly, so the broker does not publish our last will: the active peer's
+// "online" stands. Going active connects at once and republishes everything.
+func (s *Sink) SetPassive(passive bool) {
+	if s.passive.Swap(passive) != passive {
+		s.log.Info("mqtt role changed", "passive", passive)
+		s.poke()
+	}
+}
+
+// Passive reports whether the sink is a standby.
+func (s *Sink) Passive() bool { return s.passive.Load() }
 
 func (s *Sink) poke() {
 	select {
@@ -79,6 +105,20 @@ func (s *Sink) Run(ctx context.Context) error {
 		lastLog   time.Time
 	)
 	for {
+		if s.passive.Load() {
+			if s.client.IsConnected() {
+				s.client.Disconnect(250) // clean: no last will, the active's "online" stands
+				s.gauge(0)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.kick:
+			case <-tick.C:
+			}
+			backoff, retryAt, probeDown, failed = minRetry, time.Time{}, false, 0
+			continue
+		}
 		if !s.client.IsConnectionOpen() {
 			now := time.Now()
 			attempt := !now.Before(retryAt)
@@ -172,6 +212,9 @@ func (s *Sink) connect(ctx context.Context) error {
 func (s *Sink) round(now time.Time, force bool) {
 	if !s.client.IsConnectionOpen() {
 		return
+	}
+	if s.reassert.Swap(false) {
+		s.client.Publish(s.topic("status"), 1, true, "online")
 	}
 	if s.republishAll.Swap(false) {
 		s.buildFence(now)

@@ -55,6 +55,7 @@ type Options struct {
 	OnCommand  func(Command)               // called from the client's goroutine; must not block
 	MapEvery   time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
 	WaitBudget time.Duration               // how long to wait for a batch of acks (default 10s)
+	Passive    bool                        // start as a standby: no connection, nothing published (SetPassive)
 }
 
 const sinkName = "mqtt"
@@ -77,6 +78,8 @@ type Sink struct {
 	republishAll atomic.Bool
 	connected    atomic.Bool
 	connChanged  atomic.Int64 // unix nanos of the last connect or disconnect (or New)
+	passive      atomic.Bool  // a standby: stay disconnected, keep the latest state for takeover
+	reassert     atomic.Bool  // our status topic read "offline" while we are the active: say online again
 
 	kick chan struct{}
 
@@ -132,6 +135,7 @@ func New(opts Options) (*Sink, error) {
 		channels: map[string]*channelSlot{}, forgotten: map[string]bool{}, forgetting: map[string]*forgetState{},
 		dirtyUnits: map[string]*unitSlot{}, kick: make(chan struct{}, 1),
 		window: newWindow(), acks: make(chan pending, maxInflight+8), quit: make(chan struct{})}
+	s.passive.Store(opts.Passive)
 	go s.completer()
 
 	// radiogw reconnects itself (Run) instead of using paho's auto-reconnect:

@@ -119,7 +119,7 @@ type Outbox struct {
 	failing   bool      // the last append failed
 	failedAt  time.Time // when an append last failed
 	lastErr   string    // why
-	reserveOK bool   // the reserve file is in place
+	reserveOK bool      // the reserve file is in place
 
 	ageChecked time.Time // last time the age policy looked
 }

@@ -1,0 +1,5 @@
+site = "t"
+
+ha {
+  role = "master"
+}
