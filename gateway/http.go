@@ -452,6 +452,9 @@ func (d *Daemon) sinkState(name string, ss *sinkStatus, now time.Time) {
 		age := now.Sub(since).Seconds()
 		ss.Connected, ss.StateForS = &up, &age
 		ss.MemoryBacklog = d.mqtt.MemoryBacklog()
+		if d.mqtt.Passive() {
+			ss.LastError = "standby: not connected by design"
+		}
 	case name == "influx" && d.influx != nil && d.influx.HasServer():
 		st := d.influx.Stats()
 		if !st.Tried {
