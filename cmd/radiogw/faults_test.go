@@ -157,6 +157,9 @@ func TestFaultInfluxOutage(t *testing.T) {
 	if maxDepth == 0 {
 		t.Errorf("the outbox never held anything while InfluxDB was down")
 	}
+	faultRow(t, fmt.Sprintf("InfluxDB down %s: fixes", backAt.Sub(stoppedAt).Round(time.Second)), want, countTimes(got),
+		fmt.Sprintf("%g", m.get("radiogw_outbox_dropped_total", `sink="influx"`)), 0,
+		fmt.Sprintf("backlog in InfluxDB %s after its return", recovered.Round(time.Millisecond)))
 	t.Logf("influx outage: down %s, outbox depth %g before restart, %d points all in InfluxDB; the backlog was in %s after its restart; retries %g",
 		backAt.Sub(stoppedAt).Round(time.Millisecond), maxDepth, want, recovered.Round(time.Millisecond),
 		m.get("radiogw_sink_retries_total", `sink="influx"`))
@@ -294,6 +297,9 @@ func TestFaultKill9DuringWrites(t *testing.T) {
 		t.Errorf("after kill -9 and restart: %d accepted fixes missing from InfluxDB, %d points never sent", lost, phantom)
 	}
 	m := scrape(t, s.httpPort)
+	faultRow(t, "kill -9 during heavy writes (InfluxDB up): fixes accepted before the kill", countTimes(accepted),
+		countTimes(accepted)-lost, fmt.Sprintf("%d (%g torn)", lost, m.get("radiogw_outbox_dropped_total", `reason="torn"`)), overlap,
+		fmt.Sprintf("outbox drained %s after the restart", drained.Round(time.Millisecond)))
 	t.Logf("kill -9: %d fixes sent before the kill, %d in InfluxDB at the kill, %d waiting in the outbox (%d of them already in InfluxDB, resent and de-duplicated), %d in InfluxDB after restart, outbox drained %s after restart; torn records %g",
 		countTimes(sent), countTimes(before), countTimes(pending), overlap, countTimes(after), drained.Round(time.Millisecond),
 		m.get("radiogw_outbox_dropped_total", `reason="torn"`))
