@@ -53,7 +53,6 @@ func TestFaultRandomBytes(t *testing.T) {
 	faultGarbage(t, envInt("RADIOGW_FAULT_GARBAGE_MB", 20)<<20)
 }
 
-
 // influxTimes returns the distinct timestamps of unit_position per unit.
 // InfluxDB overwrites a point with the same series and time, so this is
 // the de-duplicated content.
