@@ -118,15 +118,16 @@ const DiscardShutdown = "shutdown_drop"
 
 // udpDrain empties a socket on shutdown: datagrams the kernel already
 // holds are read and delivered, until the socket has been empty for
-// udpDrainIdle or udpDrainBudget has passed; beyond the budget the rest is
-// read only to be counted (for at most as long again).
+// udpDrainIdle or udpDrainBudget has passed (well within the runtime's 10 s
+// drain budget); beyond it the rest is read only to be counted (for at most
+// as long again).
 type udpDrain struct {
 	started time.Time
 }
 
 const (
 	udpDrainIdle   = 20 * time.Millisecond
-	udpDrainBudget = time.Second
+	udpDrainBudget = 3 * time.Second
 )
 
 // more is called when a read failed after shutdown began: it reports
@@ -135,6 +136,10 @@ func (d *udpDrain) more(conn *net.UDPConn, now time.Time) bool {
 	if d.started.IsZero() {
 		d.started = now
 		conn.SetReadDeadline(now.Add(udpDrainIdle))
+		return true
+	}
+	if now.Sub(d.started) <= 2*udpDrainBudget && queued(conn) {
+		conn.SetReadDeadline(now.Add(udpDrainIdle)) // the reader was late, not the socket empty
 		return true
 	}
 	return false // the socket stayed empty for udpDrainIdle
