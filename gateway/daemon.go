@@ -87,6 +87,7 @@ type Daemon struct {
 	lastStatus     time.Time
 	snapMu         sync.Mutex // held while a snapshot is being written
 	journalBuf     []outbox.Entry
+	journalArena   []byte // the step's encoded fixes, which journalBuf's entries alias
 	journalAfter   uint64 // the journal index the restored snapshot captured
 	replaying      bool
 

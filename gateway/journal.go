@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -31,54 +33,16 @@ import (
 
 // journalRec is one journaled input.
 type journalRec struct {
-	K   string          `json:"k"` // f fix, e event, i identity, c command
+	K   string          `json:"k"` // e event, i identity, c command (fixes: appendBinaryFix)
 	Src string          `json:"src,omitempty"`
-	Fix *journalFix     `json:"fix,omitempty"`
 	Ev  *channels.Event `json:"ev,omitempty"`
 	ID  *codec.Identity `json:"id,omitempty"`
 	Cmd *journalCmd     `json:"cmd,omitempty"`
 }
 
-// journalFix is avl.Fix with its optional values as pointers: JSON has no NaN.
-type journalFix struct {
-	Source, Peer, DeviceID string
-	IDKind                 avl.IDKind
-	Time, Received         time.Time
-	Lat, Lon               *float64
-	Valid                  bool
-	Speed, Heading, HDOP   *float64 `json:",omitempty"`
-	Alt, Acc               *float64 `json:",omitempty"`
-}
-
 type journalCmd struct {
 	Action, ID, By string
 	At             time.Time
-}
-
-func optF(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
-}
-
-func valF(p *float64) float64 {
-	if p == nil {
-		return avl.Unknown
-	}
-	return *p
-}
-
-func toJournalFix(f *avl.Fix) *journalFix {
-	return &journalFix{Source: f.Source, Peer: f.Peer, DeviceID: f.DeviceID, IDKind: f.IDKind, Time: f.Time,
-		Received: f.Received, Lat: optF(f.Lat), Lon: optF(f.Lon), Valid: f.Valid, Speed: optF(f.SpeedKmh),
-		Heading: optF(f.Heading), HDOP: optF(f.HDOP), Alt: optF(f.AltitudeM), Acc: optF(f.AccuracyM)}
-}
-
-func (j *journalFix) fix() avl.Fix {
-	return avl.Fix{Source: j.Source, Peer: j.Peer, DeviceID: j.DeviceID, IDKind: j.IDKind, Time: j.Time,
-		Received: j.Received, Lat: valF(j.Lat), Lon: valF(j.Lon), Valid: j.Valid, SpeedKmh: valF(j.Speed),
-		Heading: valF(j.Heading), HDOP: valF(j.HDOP), AltitudeM: valF(j.Alt), AccuracyM: valF(j.Acc)}
 }
 
 func (d *Daemon) openJournal(cfg *hcl.Config) error {
@@ -93,7 +57,20 @@ func (d *Daemon) openJournal(cfg *hcl.Config) error {
 	return nil
 }
 
-// journalAdd queues one input for the step's journal append (loop goroutine).
+// journalFixAdd queues one fix for the step's journal append (loop
+// goroutine). Fixes are most of the journal: they are encoded by hand
+// (binaryFix), the rarer inputs as JSON.
+func (d *Daemon) journalFixAdd(f *avl.Fix, at time.Time) {
+	if d.journal == nil || d.replaying {
+		return
+	}
+	start := len(d.journalArena)
+	d.journalArena = appendBinaryFix(d.journalArena, f)
+	d.journalBuf = append(d.journalBuf, outbox.Entry{Class: outbox.ClassPosition, Time: at,
+		Data: d.journalArena[start:len(d.journalArena):len(d.journalArena)]})
+}
+
+// journalAdd queues one input other than a fix.
 func (d *Daemon) journalAdd(rec journalRec, at time.Time) {
 	if d.journal == nil || d.replaying {
 		return
@@ -103,11 +80,75 @@ func (d *Daemon) journalAdd(rec journalRec, at time.Time) {
 		d.metrics.Drops.WithLabelValues("journal", "encode_error").Inc()
 		return
 	}
-	class := outbox.ClassEvent
-	if rec.K == "f" {
-		class = outbox.ClassPosition
+	d.journalBuf = append(d.journalBuf, outbox.Entry{Class: outbox.ClassEvent, Time: at, Data: b})
+}
+
+// A fix on the journal: 'F', then uvarint-prefixed Source, Peer and
+// DeviceID, the ID kind and valid flag, fix and receive time (ns, zero
+// time as 0) and the seven floats as IEEE bits (NaN, "not reported",
+// survives). JSON records start with '{'.
+const binaryFixTag = 'F'
+
+func appendBinaryFix(b []byte, f *avl.Fix) []byte {
+	b = append(b, binaryFixTag)
+	for _, s := range [...]string{f.Source, f.Peer, f.DeviceID} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
 	}
-	d.journalBuf = append(d.journalBuf, outbox.Entry{Class: class, Time: at, Data: b})
+	valid := byte(0)
+	if f.Valid {
+		valid = 1
+	}
+	b = append(b, byte(f.IDKind), valid)
+	for _, t := range [...]time.Time{f.Time, f.Received} {
+		ns := int64(0)
+		if !t.IsZero() {
+			ns = t.UnixNano()
+		}
+		b = binary.LittleEndian.AppendUint64(b, uint64(ns))
+	}
+	for _, v := range [...]float64{f.Lat, f.Lon, f.SpeedKmh, f.Heading, f.HDOP, f.AltitudeM, f.AccuracyM} {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+	}
+	return b
+}
+
+var errBadJournalFix = errors.New("journal: bad fix record")
+
+func decodeBinaryFix(b []byte) (avl.Fix, error) {
+	var f avl.Fix
+	if len(b) == 0 || b[0] != binaryFixTag {
+		return f, errBadJournalFix
+	}
+	b = b[1:]
+	var strs [3]string
+	for i := range strs {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return f, errBadJournalFix
+		}
+		strs[i] = string(b[k : k+int(n)])
+		b = b[k+int(n):]
+	}
+	if len(b) != 2+2*8+7*8 {
+		return f, errBadJournalFix
+	}
+	f.Source, f.Peer, f.DeviceID = strs[0], strs[1], strs[2]
+	f.IDKind, f.Valid = avl.IDKind(b[0]), b[1] == 1
+	b = b[2:]
+	var ts [2]time.Time
+	for i := range ts {
+		if ns := int64(binary.LittleEndian.Uint64(b)); ns != 0 {
+			ts[i] = time.Unix(0, ns).UTC()
+		}
+		b = b[8:]
+	}
+	f.Time, f.Received = ts[0], ts[1]
+	for _, p := range [...]*float64{&f.Lat, &f.Lon, &f.SpeedKmh, &f.Heading, &f.HDOP, &f.AltitudeM, &f.AccuracyM} {
+		*p = math.Float64frombits(binary.LittleEndian.Uint64(b))
+		b = b[8:]
+	}
+	return f, nil
 }
 
 // journalFlush appends the step's inputs in one group commit, before the
@@ -124,6 +165,7 @@ func (d *Daemon) journalFlush() {
 	}
 	clear(d.journalBuf)
 	d.journalBuf = d.journalBuf[:0]
+	d.journalArena = d.journalArena[:0]
 }
 
 // replayJournal applies the journal after index after to the trackers,
@@ -145,6 +187,17 @@ func (d *Daemon) replayJournal(after uint64) (int, error) {
 			return n, nil
 		}
 		for _, e := range entries {
+			if len(e.Data) > 0 && e.Data[0] == binaryFixTag {
+				f, err := decodeBinaryFix(e.Data)
+				if err != nil {
+					d.metrics.Drops.WithLabelValues("journal", "decode_error").Inc()
+					continue
+				}
+				d.units.ApplyFix(f)
+				n++
+				after = e.Index
+				continue
+			}
 			var rec journalRec
 			if err := json.Unmarshal(e.Data, &rec); err != nil {
 				d.metrics.Drops.WithLabelValues("journal", "decode_error").Inc()
@@ -160,8 +213,6 @@ func (d *Daemon) replayJournal(after uint64) (int, error) {
 func (d *Daemon) replayOne(rec *journalRec) {
 	var changes []channels.Change
 	switch {
-	case rec.K == "f" && rec.Fix != nil:
-		d.units.ApplyFix(rec.Fix.fix())
 	case rec.K == "e" && rec.Ev != nil:
 		changes = d.chans.Apply(*rec.Ev)
 	case rec.K == "i" && rec.ID != nil:

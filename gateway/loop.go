@@ -118,7 +118,7 @@ func (d *Daemon) step(items []item, now time.Time) {
 		case it.fix != nil:
 			d.obsCount[0].Inc()
 			d.applyFix(&b, it.fix) // attributes a bare fix to its peer's identity first
-			d.journalAdd(journalRec{K: "f", Fix: toJournalFix(it.fix)}, now)
+			d.journalFixAdd(it.fix, now)
 		case it.event != nil:
 			d.obsCount[1].Inc()
 			d.journalAdd(journalRec{K: "e", Ev: it.event}, now)

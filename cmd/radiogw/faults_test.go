@@ -18,6 +18,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -621,6 +622,11 @@ func TestFaultValidFloodLatency(t *testing.T) {
 			if resp, err := http.Get(url); err == nil {
 				if resp.StatusCode != http.StatusOK {
 					notReady.Add(1)
+					body, _ := io.ReadAll(resp.Body)
+					if i := strings.Index(string(body), `"not_ready"`); i >= 0 {
+						body = body[i:min(len(body), i+120)]
+					}
+					t.Logf("/readyz %d: %s", resp.StatusCode, body)
 				}
 				resp.Body.Close()
 			}
