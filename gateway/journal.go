@@ -47,8 +47,11 @@ type journalCmd struct {
 
 func (d *Daemon) openJournal(cfg *hcl.Config) error {
 	// Capped like an outbox: if snapshots keep failing, the oldest fixes
-	// go first (counted) and the channel events stay.
-	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "journal"), Fsync: cfg.Storage.Fsync,
+	// go first (counted) and the channel events stay. Not fsynced: it is
+	// there for a crash of radiogw (the page cache survives a kill -9);
+	// after a power cut the snapshot and the broker's retained state carry
+	// the map, and an fsync more per step cost a flooded loop its turns.
+	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "journal"), Fsync: outbox.FsyncNever,
 		MaxBytes: max(cfg.Storage.MaxBytes/4, 16<<20), Reserve: outboxReserve / 2})
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
