@@ -52,7 +52,8 @@ func (d *Daemon) openJournal(cfg *hcl.Config) error {
 	// after a power cut the snapshot and the broker's retained state carry
 	// the map, and an fsync more per step cost a flooded loop its turns.
 	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "journal"), Fsync: outbox.FsyncNever,
-		MaxBytes: max(cfg.Storage.MaxBytes/4, 16<<20), Reserve: outboxReserve / 2})
+		MaxBytes: max(cfg.Storage.MaxBytes/4, 16<<20), Reserve: outboxReserve / 2,
+		SegmentBytes: 4 << 20}) // trimmed a whole segment at a time (AckWhole)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}

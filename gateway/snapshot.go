@@ -79,7 +79,7 @@ func (d *Daemon) writeSnapshot(now time.Time, final bool) {
 		if d.journal != nil && hdr.Journal > 0 {
 			// The snapshot holds everything up to here: the journal
 			// can let it go.
-			if err := d.journal.Ack(hdr.Journal); err != nil {
+			if err := d.journal.AckWhole(hdr.Journal); err != nil {
 				d.logLimited("journal_ack", "journal not trimmed", "err", err)
 			}
 		}

@@ -146,3 +146,23 @@ func readAck(path string) uint64 {
 	}
 	return best
 }
+
+// AckWhole acknowledges up to upTo whole segments only: it never reads a
+// file, so it holds the lock for no time (Ack of a point inside a segment
+// scans it). Entries up to upTo in the segment still being written stay
+// unacknowledged; a reader that knows upTo skips them (Scan after upTo).
+func (o *Outbox) AckWhole(upTo uint64) error {
+	o.mu.Lock()
+	limit := uint64(0)
+	for i, s := range o.segs {
+		if i == len(o.segs)-1 || s.last > upTo {
+			break
+		}
+		limit = max(limit, s.last)
+	}
+	o.mu.Unlock()
+	if limit == 0 {
+		return nil
+	}
+	return o.Ack(limit)
+}

@@ -74,3 +74,30 @@ func TestFullDiskMakesRoom(t *testing.T) {
 		t.Errorf("ack not recorded")
 	}
 }
+
+// AckWhole drops whole segments up to the index and leaves the segment that
+// holds it: nothing is read.
+func TestAckWhole(t *testing.T) {
+	o, err := Open(Options{Dir: t.TempDir(), SegmentBytes: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	for i := 0; i < 100; i++ {
+		if err := o.Append(Entry{Class: ClassPosition, Data: bytes.Repeat([]byte("x"), 100)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := o.Stats().Segments
+	if err := o.AckWhole(50); err != nil {
+		t.Fatal(err)
+	}
+	st := o.Stats()
+	if st.Segments >= before || st.Depth < 50 || st.Depth >= 100 {
+		t.Fatalf("after AckWhole(50): %d segments of %d, depth %d", st.Segments, before, st.Depth)
+	}
+	es, _ := o.Scan(50, 1000)
+	if len(es) != 50 || es[0].Index != 51 {
+		t.Fatalf("scan after 50: %d entries from %d", len(es), es[0].Index)
+	}
+}
