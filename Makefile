@@ -10,6 +10,8 @@ DEMO     := hcl/examples/demo
 FUZZTIME ?= 60s
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+# Secret files of hcl/examples/install/radiogw.hcl, created by make install.
+INSTALL_SECRETS := broker-wall.pass broker-dispatch.pass http-read.token http-write.token
 
 .PHONY: all build run test check deps fuzz fuzz-smoke faults ha ha-smoke bench bench-smoke install uninstall clean
 
@@ -18,23 +20,15 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/radiogw
 
+# What every test needs (make test runs it first).
 deps:
-	@.ci/install-deps
+	@.ci/install-deps test
 
-# The demo: radiogw on its embedded defaults (embedded broker, outbox under
-# ./data) plus a simulated field over real sockets and a pseudo-terminal.
-run: build
-	@RADIOGW_NO_BROWSER=1 .ci/install-deps >/dev/null
-	@echo
-	@echo "  wall map:   http://127.0.0.1:8080/"
-	@echo "  watch MQTT: mosquitto_sub -h 127.0.0.1 -t 'radiogw/#' -v"
-	@echo "  status:     $(BIN) status"
-	@echo "  Ctrl-C stops both."
-	@echo
-	@trap 'trap - INT TERM; kill $$daemon $$sim 2>/dev/null' INT TERM; \
-	  $(BIN) run -config $(DEMO) & daemon=$$!; \
-	  sleep 1; $(BIN) sim -config $(DEMO) & sim=$$!; \
-	  wait $$daemon; kill $$sim 2>/dev/null; wait; echo "demo stopped"
+# The demo: radiogw on hcl/examples/demo (embedded broker, outbox under ./data)
+# plus a simulated field over real sockets and a pseudo-terminal. Installs
+# nothing beyond Go; moves any taken port to a free one and prints it.
+run:
+	@GO="$(GO)" LDFLAGS="$(LDFLAGS)" RADIOGW_BIN=$(BIN) .ci/demo
 
 # Everything CI runs. Installs what the tests need first.
 test: deps check
@@ -117,6 +111,13 @@ install: build
 	install -D -m 0644 docs/operations.md $(DESTDIR)/usr/share/doc/radiogw/operations.md
 	install -d -m 0750 $(DESTDIR)/etc/radiogw
 	[ -e $(DESTDIR)/etc/radiogw/radiogw.hcl ] || install -m 0640 hcl/examples/install/radiogw.hcl $(DESTDIR)/etc/radiogw/radiogw.hcl
+	@# The secrets the installed config names: random, created once, never overwritten.
+	@for f in $(INSTALL_SECRETS); do \
+	  p=$(DESTDIR)/etc/radiogw/$$f; \
+	  if [ ! -e $$p ]; then \
+	    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > $$p) && chmod 0640 $$p && echo "created $$p"; \
+	  fi; \
+	done
 	@if [ -z "$(DESTDIR)" ]; then \
 	  systemd-sysusers radiogw.conf && systemd-tmpfiles --create radiogw.conf; \
 	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \

@@ -32,6 +32,20 @@ type Config struct {
 	Types       map[string]TypePolicy // "default" always present
 	Fences      []Fence
 	Breadcrumbs int // per unit; 0 means DefaultBreadcrumbs, NoBreadcrumbs keeps none
+	Unlisted    UnlistedLimits
+}
+
+// UnlistedLimits bound the units not in the roster, which anyone who can
+// reach a source can invent: a flood of fake IDs must not grow memory, the
+// snapshot and the broker's retained topics without end.
+type UnlistedLimits struct {
+	MaxPerSource int // unlisted units first heard from one source; 0: no cap
+	MaxTotal     int // unlisted units in all; 0: no cap
+	// Expire removes an unlisted unit once nothing was heard from it for its
+	// type's Lost threshold plus Grace (Grace alone when Lost is 0). A unit
+	// with an emergency latched is kept.
+	Expire bool
+	Grace  time.Duration
 }
 
 // DefaultType is the key of the policy used for units whose type has none.

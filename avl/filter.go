@@ -7,15 +7,16 @@ import (
 
 // Rejection reasons, as counted by Rejections and set in Change.Reason.
 const (
-	RejectInvalid    = "invalid"     // the device flagged the fix invalid, or it has no (or an impossible) time
-	RejectNullIsland = "null_island" // 0,0: a receiver without a fix
-	RejectRange      = "range"       // latitude/longitude out of range or NaN
-	RejectFuture     = "future"      // fix time too far after the receive time
-	RejectTooOld     = "too_old"     // fix time too far before the receive time
-	RejectDuplicate  = "duplicate"   // same fix time as one already accepted
-	RejectSpeedJump  = "speed_jump"  // implied speed from the live position too high
-	RejectAccuracy   = "accuracy"    // reported accuracy worse than the policy allows
-	RejectNoID       = "no_id"       // neither device ID nor peer address
+	RejectInvalid    = "invalid"      // the device flagged the fix invalid, or it has no (or an impossible) time
+	RejectNullIsland = "null_island"  // 0,0: a receiver without a fix
+	RejectRange      = "range"        // latitude/longitude out of range or NaN
+	RejectFuture     = "future"       // fix time too far after the receive time
+	RejectTooOld     = "too_old"      // fix time too far before the receive time
+	RejectDuplicate  = "duplicate"    // same fix time as one already accepted
+	RejectSpeedJump  = "speed_jump"   // implied speed from the live position too high
+	RejectAccuracy   = "accuracy"     // reported accuracy worse than the policy allows
+	RejectNoID       = "no_id"        // neither device ID nor peer address
+	RejectUnlisted   = "unlisted_cap" // a unit not in the roster, over the cap of unlisted units
 )
 
 // nullIslandDeg is how close to 0,0 a fix must be to count as "no fix". No

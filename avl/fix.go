@@ -6,6 +6,14 @@ import "time"
 // it, GPS drift of a parked car would spin the heading around.
 const minHeadingDistM = 5
 
+// A unit that stays within stillCrumbM of its newest breadcrumb adds one only
+// every stillCrumbEvery: a car parked for an hour is one point on the trail
+// (and one a minute), not one per report. Every fix still goes to InfluxDB.
+const (
+	stillCrumbM     = 10
+	stillCrumbEvery = time.Minute
+)
+
 // ApplyFix runs one fix through the filter and, if accepted, moves the unit.
 // A fix older than the live position is accepted into the history only
 // (FixAccepted with Live=false).
@@ -32,7 +40,9 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 		return t.reject(f, s, uid, listed, r)
 	}
 	if s == nil {
-		s = t.lookup(uid, listed, true)
+		if s = t.lookup(uid, f.Source, listed, true); s == nil {
+			return t.reject(f, nil, uid, listed, RejectUnlisted)
+		}
 	}
 
 	var prev Position
@@ -80,7 +90,9 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 		s.u.Position = new(Position)
 	}
 	*s.u.Position = pos
-	s.track.push(crumbOf(&f, t.sourceIndex(f.Source)))
+	if s.track.movedOrDue(f.Lat, f.Lon, f.Time.UnixNano()) {
+		s.track.push(crumbOf(&f, t.sourceIndex(f.Source)))
+	}
 	s.u.Motion = pol.motion(s.u.Motion, pos.SpeedKmh)
 	s.touch(f.Time)
 

@@ -35,6 +35,19 @@ func (t *Tracker) Follow(r *UnitRecord) (Change, bool, error) {
 	if s.track.limit != t.crumbs {
 		s.track.resize(t.crumbs)
 	}
+	// Keep the unlisted counts true: the replaced state leaves, this one
+	// comes in, under the source it was first heard from.
+	if old != nil {
+		s.origin = old.origin
+		if old.u.Unlisted {
+			t.unlisted[old.origin]--
+		}
+	} else if s.u.Position != nil {
+		s.origin = s.u.Position.Source
+	}
+	if s.u.Unlisted {
+		t.unlisted[s.origin]++
+	}
 	t.units[r.ID] = s
 	t.refence(s)
 	return Change{Kind: UnitUpdated, Time: s.u.Updated, Unit: s.u.Clone()}, true, nil

@@ -37,6 +37,20 @@ func (l *Loader) Commit() {
 	l.t.reresolve(nil, time.Time{})
 }
 
+// Drop removes the loaded units for which bad returns true (a name an older
+// version let through) and returns how many it removed.
+func (l *Loader) Drop(bad func(id string) bool) int {
+	n := 0
+	for id := range l.units {
+		if bad(id) {
+			delete(l.units, id)
+			n++
+		}
+	}
+	l.n -= n
+	return n
+}
+
 func (l *Loader) add(s *unitState) error {
 	if _, dup := l.units[s.u.ID]; dup {
 		return fmt.Errorf("unit %q appears twice", s.u.ID)

@@ -10,7 +10,10 @@ func (t *Tracker) ApplyRadio(a RadioActivity) []Change {
 		return nil
 	}
 	uid, listed := t.Resolve(RadioID, a.RadioID)
-	s := t.lookup(uid, listed, true)
+	s := t.lookup(uid, a.Source, listed, true)
+	if s == nil {
+		return nil
+	}
 	if a.At.Before(s.u.LastHeard) {
 		return nil
 	}
@@ -34,7 +37,10 @@ func (t *Tracker) ApplyStatus(st StatusUpdate) []Change {
 		return nil
 	}
 	uid, listed := t.resolveAny(RadioID, st.RadioID)
-	s := t.lookup(uid, listed, true)
+	s := t.lookup(uid, st.Source, listed, true)
+	if s == nil {
+		return nil
+	}
 	if st.At.Before(s.u.StatusAt) || (s.u.Status == st.Status && s.u.StatusAt.Equal(st.At)) {
 		return nil
 	}
@@ -48,11 +54,17 @@ func (t *Tracker) ApplyStatus(st StatusUpdate) []Change {
 // the channels tracker reports it. Clearing a unit radiogw never saw does
 // nothing.
 func (t *Tracker) SetEmergency(radioIDOrUnit string, e *Emergency, now time.Time) []Change {
+	return t.SetEmergencyFrom("", radioIDOrUnit, e, now)
+}
+
+// SetEmergencyFrom is SetEmergency for a radio heard on source (which an
+// unlisted unit it creates counts against).
+func (t *Tracker) SetEmergencyFrom(source, radioIDOrUnit string, e *Emergency, now time.Time) []Change {
 	if radioIDOrUnit == "" {
 		return nil
 	}
 	uid, listed := t.resolveAny(RadioID, radioIDOrUnit)
-	s := t.lookup(uid, listed, e != nil)
+	s := t.lookup(uid, source, listed, e != nil)
 	if s == nil {
 		return nil
 	}

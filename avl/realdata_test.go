@@ -127,8 +127,18 @@ func TestRealReceivers(t *testing.T) {
 			!u.Position.FixTime.Equal(last.Time) || u.Motion != Stopped || u.Stale != Fresh {
 			t.Errorf("%s: position %+v motion %v stale %v, want last fix %v,%v stopped", name, *u.Position, u.Motion, u.Stale, last.Lat, last.Lon)
 		}
-		if got := tr.Track(name); len(got) != len(accepted) {
-			t.Errorf("%s: %d breadcrumbs, want %d", name, len(got), len(accepted))
+		// A receiver on a desk stands still: one crumb, then one a minute
+		// or after a move of 10 m.
+		wantCrumbs := 0
+		var kept Fix
+		for i, f := range accepted {
+			if i == 0 || f.Time.Sub(kept.Time) >= time.Minute || haversineM(kept.Lat, kept.Lon, f.Lat, f.Lon) >= 10 {
+				wantCrumbs++
+				kept = f
+			}
+		}
+		if got := tr.Track(name); len(got) != wantCrumbs || len(got) >= len(accepted) {
+			t.Errorf("%s: %d breadcrumbs for %d fixes standing still, want %d", name, len(got), len(accepted), wantCrumbs)
 		}
 	}
 	got := tr.Rejections()

@@ -58,6 +58,7 @@ func (t *Tracker) reresolve(before map[string]Unit, now time.Time) []Change {
 		changes = append(changes, Change{Kind: UnitRemoved, Time: now, Unit: gone, MergedInto: target})
 	}
 
+	t.recountUnlisted()
 	ids = ids[:0]
 	for id := range t.units {
 		ids = append(ids, id)

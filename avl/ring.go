@@ -109,3 +109,17 @@ func (r *ring) resize(limit int) {
 	}
 	r.buf, r.start, r.limit, r.shared = old[:len(old):len(old)], 0, limit, false
 }
+
+// movedOrDue reports whether a live fix at lat, lon and time t (Unix
+// nanoseconds) earns a breadcrumb: it is stillCrumbM or more from the newest
+// crumb, or stillCrumbEvery has passed since it.
+func (r *ring) movedOrDue(lat, lon float64, t int64) bool {
+	if len(r.buf) == 0 {
+		return true
+	}
+	last := r.at(len(r.buf) - 1)
+	if t-last.t >= int64(stillCrumbEvery) || t < last.t {
+		return true
+	}
+	return haversineM(fromE7(last.lat), fromE7(last.lon), lat, lon) >= stillCrumbM
+}

@@ -8,7 +8,8 @@ import (
 // RadioActivity reports a radio heard on a channel.
 type RadioActivity struct {
 	RadioID, Channel string
-	Talking          bool // keyed up now
+	Source           string // the source it was heard on
+	Talking          bool   // keyed up now
 	At               time.Time
 }
 
@@ -16,6 +17,7 @@ type RadioActivity struct {
 type StatusUpdate struct {
 	RadioID string // radio ID, AVL ID or unit call sign
 	Status  string
+	Source  string // the source it was heard on
 	At      time.Time
 }
 
@@ -37,6 +39,11 @@ type Tracker struct {
 	units      map[string]*unitState
 	rejections map[string]uint64
 
+	limits   UnlistedLimits
+	unlisted map[string]int // unlisted units by origin source
+	refused  map[string]uint64
+	expired  map[string]uint64
+
 	scratch, scratch2 []int32 // reused fence index lists
 	changeBuf         []Change
 }
@@ -44,6 +51,7 @@ type Tracker struct {
 // unitState is a unit plus what the tracker needs to keep deciding about it.
 type unitState struct {
 	u      Unit
+	origin string // the source the unit was first heard from
 	pol    TypePolicy
 	track  ring
 	inside []int32 // indexes into fenceIndex.fences containing the live position, ascending
@@ -58,6 +66,9 @@ func NewTracker(cfg Config) *Tracker {
 	t := &Tracker{
 		units:      make(map[string]*unitState),
 		rejections: make(map[string]uint64),
+		unlisted:   make(map[string]int),
+		refused:    make(map[string]uint64),
+		expired:    make(map[string]uint64),
 		sources:    []string{""},
 		sourceIdx:  map[string]uint16{"": 0},
 	}
@@ -99,6 +110,7 @@ func (t *Tracker) configure(cfg Config) {
 		}
 	}
 	t.fences = newFenceIndex(cfg.Fences)
+	t.limits = cfg.Unlisted
 }
 
 // policy returns the policy for a unit type, falling back to "default".
@@ -138,15 +150,24 @@ func (t *Tracker) resolveAny(kind IDKind, id string) (string, bool) {
 	return id, false
 }
 
-// lookup returns the state of a resolved unit, creating it when create is set.
-func (t *Tracker) lookup(id string, listed, create bool) *unitState {
+// lookup returns the state of a resolved unit, creating it when create is
+// set. An unlisted unit over the caps is not created (nil), and counted
+// against origin, the source it was heard from.
+func (t *Tracker) lookup(id, origin string, listed, create bool) *unitState {
 	if s, ok := t.units[id]; ok {
 		return s
 	}
 	if !create {
 		return nil
 	}
-	s := &unitState{u: Unit{ID: id, Unlisted: !listed}, track: ring{limit: t.crumbs}}
+	if !listed {
+		if t.unlistedFull(origin) {
+			t.refused[origin]++
+			return nil
+		}
+		t.unlisted[origin]++
+	}
+	s := &unitState{u: Unit{ID: id, Unlisted: !listed}, origin: origin, track: ring{limit: t.crumbs}}
 	if e, ok := t.roster[id]; ok && listed {
 		s.applyRoster(e)
 	}

@@ -15,7 +15,7 @@ type ChannelState struct {
 	StuckMic    bool          `json:"stuck_mic"`
 	AirtimeHour time.Duration `json:"airtime_hour"` // finished transmissions within the current UTC clock hour
 	LastTalker  string        `json:"last_talker,omitempty"`
-	LastActive  time.Time     `json:"last_active"`
+	LastActive  time.Time     `json:"last_active,omitzero"`
 }
 
 // EmergencyState is one latched emergency. ID stays the same across re-alerts
@@ -27,10 +27,10 @@ type EmergencyState struct {
 	Source    string    `json:"source,omitempty"`
 	Since     time.Time `json:"since"`
 	AckedBy   string    `json:"acked_by,omitempty"`
-	AckedAt   time.Time `json:"acked_at"`
+	AckedAt   time.Time `json:"acked_at,omitzero"`
 	Count     int       `json:"count"` // repeats heard after the first alarm
 	ClearedBy string    `json:"cleared_by,omitempty"`
-	ClearedAt time.Time `json:"cleared_at"`
+	ClearedAt time.Time `json:"cleared_at,omitzero"`
 }
 
 // Acked reports whether somebody acknowledged the emergency.

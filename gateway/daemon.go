@@ -22,11 +22,13 @@ import (
 	"radiogw/channels"
 	"radiogw/gateway/broker"
 	"radiogw/gateway/metrics"
+	"radiogw/gateway/netguard"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/influx"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // Notifier tells the service manager about the daemon's state (systemd's
@@ -64,32 +66,38 @@ type Daemon struct {
 	cfgMu sync.Mutex
 	cfg   *hcl.Config
 
-	broker    *broker.Broker
-	mqtt      *mqttsink.Sink
-	influx    *influx.Sink
-	sinks     []publish.Sink
-	outboxes  map[string]*outbox.Outbox
-	journal   *outbox.Outbox // inputs since the last snapshot (journal.go)
-	logs      rateLogs
-	in        *inbox
-	obsCount  [4]prometheus.Counter // observations by kind: fix, event, identity, request
-	stepUnits []avl.Change          // the tracker step's change buffer, reused (loop goroutine only)
-	calls     chan func()
-	loopAlive atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
+	broker   *broker.Broker
+	mqtt     *mqttsink.Sink
+	influx   *influx.Sink
+	sinks    []publish.Sink
+	outboxes map[string]*outbox.Outbox
+	journal  *outbox.Outbox // inputs since the last snapshot (journal.go)
+	logs     rateLogs
+	in       *inbox
+	obsCount [4]prometheus.Counter // observations by kind: fix, event, identity, reply
+
+	replyLimit *replyLimiter // per-address and overall limits on replies to devices
+	replyLogs  *rateLimiter
+	stepUnits  []avl.Change // the tracker step's change buffer, reused (loop goroutine only)
+	calls      chan func()
+	loopAlive  atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
 
 	// owned by the loop goroutine
-	units          *avl.Tracker
-	chans          *channels.Tracker
-	idents         map[string]identity // source+peer → announced device ID
-	lastSnap       time.Time
-	outboxDropSeen map[string]uint64
-	lastHealth     time.Time
-	lastStatus     time.Time
-	snapMu         sync.Mutex // held while a snapshot is being written
-	journalBuf     []outbox.Entry
-	journalArena   []byte // the step's encoded fixes, which journalBuf's entries alias
-	journalAfter   uint64 // the journal index the restored snapshot captured
-	replaying      bool
+	units              *avl.Tracker
+	chans              *channels.Tracker
+	idents             map[string]identity // source+peer → announced device ID
+	lastSnap           time.Time
+	outboxDropSeen     map[string]uint64
+	unlistedSeen       map[string]uint64 // event\x00source → count already added to the counter
+	unlistedLogs       *rateLimiter
+	unlistedRefusedLog uint64 // refusals not logged yet
+	lastHealth         time.Time
+	lastStatus         time.Time
+	snapMu             sync.Mutex // held while a snapshot is being written
+	journalBuf         []outbox.Entry
+	journalArena       []byte // the step's encoded fixes, which journalBuf's entries alias
+	journalAfter       uint64 // the journal index the restored snapshot captured
+	replaying          bool
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name
@@ -100,7 +108,8 @@ type Daemon struct {
 	srcCtx  context.Context // parent of every source; cancelled on shutdown
 	fatal   chan error      // a source whose startup policy is "fail" could not start
 
-	http *http.Server
+	http      *http.Server
+	httpGuard *netguard.Listener
 }
 
 type identity struct {
@@ -128,13 +137,19 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
-		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
-		fatal: make(chan error, 1)}
+		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
+		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: newRateLimiter(10 * time.Second)}
 	d.initMetrics()
-	for i, kind := range []string{"fix", "event", "identity", "request"} {
+	for i, kind := range []string{"fix", "event", "identity", "reply"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
+	d.initRefusalCounters()
 	d.setLookups(cfg)
+	d.metrics.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Add(0)
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues("snapshot", reason).Add(0)
+		d.metrics.NamesRejected.WithLabelValues("follower", reason).Add(0)
+	}
 	d.in = newInbox(opts.InboxSoftCap,
 		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
 		func() { d.metrics.Drops.WithLabelValues("inbox", "event_over_cap").Inc() })
@@ -345,7 +360,12 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 	}
 	b, err := broker.Start(broker.Options{Listen: cfg.Broker.Listen, WebSocket: cfg.Broker.WebSocket,
 		Auth: cfg.Broker.Auth, Users: users, TopicRoot: d.topicRoot(), Logger: d.log,
-		AllowedOrigins: cfg.Broker.AllowedOrigins})
+		AllowedOrigins: cfg.Broker.AllowedOrigins, AllowedHosts: cfg.HTTP.AllowedHosts,
+		Limits:         netguard.Limits{MaxConns: cfg.Broker.MaxConns, MaxPerAddr: cfg.Broker.MaxPerAddr},
+		ConnectTimeout: cfg.Broker.ConnectTimeout,
+		OnEvent: func(listener, event string) {
+			d.metrics.BrokerEvents.WithLabelValues(listener, event).Inc()
+		}})
 	if errors.Is(err, broker.ErrPortInUse) {
 		return nil, fmt.Errorf("%w: %v\n\nAnother MQTT broker (often the site's own mosquitto) already listens there.\n"+
 			"To publish to it instead, add this block to the configuration:\n\n    mqtt { broker = \"tcp://%s\" }\n\n"+
@@ -355,6 +375,10 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.metrics.BrokerDropped.Set(func() []float64 {
+		dr := b.Dropped()
+		return []float64{float64(dr.InflightFull), float64(dr.WritesPending)}
+	})
 	d.log.Info("embedded MQTT broker listening", "tcp", cfg.Broker.Listen, "websocket", cfg.Broker.WebSocket,
 		"auth", cfg.Broker.Auth)
 	return b, nil

@@ -39,7 +39,7 @@ func channelEvent(c *channels.Change, units *avl.Tracker) (publish.Event, bool) 
 	switch c.Kind {
 	case channels.TransmissionStart, channels.RadioCheckSeen, channels.StuckMic:
 	case channels.TransmissionEnd:
-		e.DurationS = c.Duration.Seconds()
+		e.DurationS = seconds(c.Duration)
 	case channels.StatusChanged:
 		e.Status, e.StatusCode = c.Status, c.StatusCode
 	case channels.EmergencyRaised, channels.EmergencyAcked, channels.EmergencyCleared, channels.EmergencyRepeated:
@@ -66,7 +66,7 @@ func channelEvent(c *channels.Change, units *avl.Tracker) (publish.Event, bool) 
 			alarm := c.Kind == channels.EmergencyRaised || c.Kind == channels.EmergencyRepeated
 			if u, ok := units.Unit(id); ok && alarm && u.Position != nil {
 				e.Position = publish.NewPosition(u.Position)
-				age := c.Time.Sub(u.Position.FixTime).Seconds()
+				age := seconds(c.Time.Sub(u.Position.FixTime))
 				e.FixAgeS = &age
 			}
 		}
@@ -84,14 +84,14 @@ func channelEvent(c *channels.Change, units *avl.Tracker) (publish.Event, bool) 
 func unitSide(c *channels.Change, units *avl.Tracker) []avl.Change {
 	switch c.Kind {
 	case channels.TransmissionStart:
-		return units.ApplyRadio(avl.RadioActivity{RadioID: c.RadioID, Channel: c.Channel.Name, Talking: true, At: c.Time})
+		return units.ApplyRadio(avl.RadioActivity{RadioID: c.RadioID, Channel: c.Channel.Name, Source: c.Source, Talking: true, At: c.Time})
 	case channels.TransmissionEnd, channels.RadioCheckSeen:
-		return units.ApplyRadio(avl.RadioActivity{RadioID: c.RadioID, Channel: c.Channel.Name, Talking: false, At: c.Time})
+		return units.ApplyRadio(avl.RadioActivity{RadioID: c.RadioID, Channel: c.Channel.Name, Source: c.Source, Talking: false, At: c.Time})
 	case channels.StatusChanged:
-		return units.ApplyStatus(avl.StatusUpdate{RadioID: c.RadioID, Status: c.Status, At: c.Time})
+		return units.ApplyStatus(avl.StatusUpdate{RadioID: c.RadioID, Status: c.Status, Source: c.Source, At: c.Time})
 	case channels.EmergencyRaised, channels.EmergencyAcked, channels.EmergencyRepeated:
 		em := c.Emergency
-		return units.SetEmergency(em.RadioID, &avl.Emergency{ID: em.ID, Since: em.Since, AckedBy: em.AckedBy,
+		return units.SetEmergencyFrom(c.Source, em.RadioID, &avl.Emergency{ID: em.ID, Since: em.Since, AckedBy: em.AckedBy,
 			AckedAt: em.AckedAt}, c.Time)
 	case channels.EmergencyCleared:
 		return units.SetEmergency(c.Emergency.RadioID, nil, c.Time)

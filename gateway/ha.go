@@ -16,6 +16,7 @@ import (
 	"radiogw/channels"
 	"radiogw/gateway/publish"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // An active/standby pair (the ha block, docs/SCALING.md): keepalived moves a
@@ -159,6 +160,13 @@ func (d *Daemon) follow(payload []byte) {
 	var u followedUnit
 	if err := json.Unmarshal(payload, &u); err != nil {
 		d.metrics.Drops.WithLabelValues("follower", "malformed").Inc()
+		return
+	}
+	// The retained state comes off a broker: its name is checked like any
+	// other name from the wire.
+	if reason := topicname.Check(u.Unit); reason != "" {
+		d.metrics.Drops.WithLabelValues("follower", "invalid").Inc()
+		d.metrics.NamesRejected.WithLabelValues("follower", reason).Inc()
 		return
 	}
 	rec := avl.UnitRecord{ID: u.Unit, AlphaTag: u.AlphaTag, Type: u.Type, RadioIDs: u.RadioIDs, AVLIDs: u.AVLIDs,

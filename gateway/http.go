@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -18,22 +19,52 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
+	"radiogw/gateway/broker"
+	"radiogw/gateway/netguard"
 	"radiogw/gateway/publish"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 	if cfg.HTTP.Listen == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	raw, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
 	}
-	// Timeouts keep a slow or stalled client from holding a connection.
-	d.http = &http.Server{Handler: d.routes(cfg), ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	ln := netguard.Wrap(raw, "http", netguard.Limits{MaxConns: cfg.HTTP.MaxConns, MaxPerAddr: cfg.HTTP.MaxPerAddr},
+		func(e string) { d.metrics.HTTPEvents.WithLabelValues(e).Inc() }, d.log)
+	d.httpGuard = ln
+	// Timeouts against slowloris: the headers must be in within 5 s and the
+	// whole request within 10 s of the connection's turn; an idle
+	// keep-alive connection is closed after 30 s. With the caps on the
+	// listener, a slow client holds at most max_conns_per_addr slots for a
+	// few seconds.
+	d.http = &http.Server{Handler: d.guardHTTP(cfg, d.routes(cfg)), ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 30 * time.Second,
+		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelDebug),
+		// At the connection cap the oldest connection without a request in
+		// progress (a slowloris, an idle keep-alive) makes room.
+		ConnState: func(c net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateActive:
+				netguard.SetPending(c, false)
+			case http.StateIdle:
+				netguard.SetPending(c, true)
+			}
+		}}
+	if cfg.MQTT == nil && cfg.Broker.Auth && cfg.HTTP.ReadToken.Value() == "" {
+		for _, u := range cfg.Broker.Users {
+			if u.Role == broker.RoleDisplay {
+				d.log.Warn("the wall map gets no display login without http.read_token_file: it would be handed to anyone",
+					"display_user", u.Name)
+				break
+			}
+		}
+	}
 	go func() {
 		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.log.Error("http server stopped", "err", err)
@@ -45,24 +76,26 @@ func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 
 func (d *Daemon) routes(cfg *hcl.Config) http.Handler {
 	mux := http.NewServeMux()
+	read := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, d.reads(cfg, h)) }
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", d.handleReady)
-	mux.HandleFunc("GET /api/v1/status", d.handleStatus)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /api/v1/units", d.handleUnits)
-	mux.HandleFunc("GET /api/v1/units/{unit}", d.handleUnit)
-	mux.HandleFunc("GET /api/v1/units/{unit}/track", d.handleTrack)
-	mux.HandleFunc("GET /api/v1/nearest", d.handleNearest)
-	mux.HandleFunc("GET /api/v1/channels", d.handleChannels)
-	mux.HandleFunc("GET /api/v1/emergencies", d.handleEmergencies)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { d.handleReady(w, r, readAuthorized(cfg, r)) })
+	read("GET /api/v1/status", d.handleStatus)
+	mux.Handle("GET /metrics", d.reads(cfg, promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{})))
+	read("GET /api/v1/units", d.handleUnits)
+	read("GET /api/v1/units/{unit}", d.handleUnit)
+	read("GET /api/v1/units/{unit}/track", d.handleTrack)
+	read("GET /api/v1/nearest", d.handleNearest)
+	read("GET /api/v1/channels", d.handleChannels)
+	read("GET /api/v1/emergencies", d.handleEmergencies)
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/ack", d.authorized(cfg, d.handleAck("ack")))
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", d.authorized(cfg, d.handleAck("clear")))
-	mux.HandleFunc("GET /api/v1/role", d.handleRole)
+	mux.HandleFunc("DELETE /api/v1/units/{unit}", d.authorized(cfg, d.handleForget))
+	read("GET /api/v1/role", d.handleRole)
 	mux.HandleFunc("POST /api/v1/role", d.handleSetRole(cfg))
 	if cfg.HTTP.Pprof {
-		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("GET /debug/pprof/", d.loopbackOnly(pprof.Index))
+		mux.HandleFunc("GET /debug/pprof/profile", d.loopbackOnly(pprof.Profile))
+		mux.HandleFunc("GET /debug/pprof/trace", d.loopbackOnly(pprof.Trace))
 	}
 	d.mountWallMap(mux, cfg)
 	return mux
@@ -131,28 +164,40 @@ type sinkStatus struct {
 
 // Status is the one-screen summary `radiogw status` prints.
 type Status struct {
-	Site        string                    `json:"site"`
-	Version     string                    `json:"version"`
-	Ready       bool                      `json:"ready"`
-	NotReady    string                    `json:"not_ready,omitempty"` // why not
-	Sources     []sourceStatus            `json:"sources"`
-	Sinks       []sinkStatus              `json:"sinks"`
-	Units       map[string]int            `json:"units"`
-	Emergencies []channels.EmergencyState `json:"emergencies"`
-	InboxDepth  int                       `json:"inbox_depth"`
+	Site        string          `json:"site"`
+	Version     string          `json:"version"`
+	Ready       bool            `json:"ready"`
+	NotReady    string          `json:"not_ready,omitempty"` // why not
+	Sources     []sourceStatus  `json:"sources"`
+	Sinks       []sinkStatus    `json:"sinks"`
+	Units       map[string]int  `json:"units"`
+	Emergencies []EmergencyView `json:"emergencies"`
+	InboxDepth  int             `json:"inbox_depth"`
+	Broker      *brokerStatus   `json:"broker,omitempty"`
+}
+
+// brokerStatus is the embedded broker's part of the status.
+type brokerStatus struct {
+	Accepting   bool `json:"accepting"`   // false while its accept loop fails (file descriptors exhausted)
+	Connections int  `json:"connections"` // open, logged in or not
 }
 
 func (d *Daemon) status(ctx context.Context) (Status, error) {
 	cfg := d.config()
 	st := Status{Site: cfg.Site, Version: d.opts.Version, Ready: d.Healthy(), Units: map[string]int{},
 		InboxDepth: d.in.depth()}
+	if d.broker != nil {
+		st.Broker = &brokerStatus{Accepting: d.broker.Accepting(), Connections: d.broker.Connections()}
+		// Displays cannot connect to a broker that does not accept.
+		st.Ready = st.Ready && st.Broker.Accepting
+	}
 	now := time.Now()
 	d.srcMu.Lock()
 	for _, rs := range d.sources {
 		up, conns, err := rs.state()
 		ss := sourceStatus{Name: rs.cfg.Name, Type: rs.cfg.Type, Codec: rs.cfg.Codec, Up: up, Connections: conns}
 		if ns := rs.lastSeen.Load(); ns > 0 {
-			age := now.Sub(time.Unix(0, ns)).Seconds()
+			age := seconds(now.Sub(time.Unix(0, ns)))
 			ss.LastFrameAgeS = &age
 		}
 		if err != nil {
@@ -168,7 +213,7 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 			WriteFailing: os.WriteFailing, WriteError: os.LastWriteError}
 		d.sinkState(name, &ss, now)
 		if !os.OldestTime.IsZero() {
-			age := now.Sub(os.OldestTime).Seconds()
+			age := seconds(now.Sub(os.OldestTime))
 			ss.OldestAgeS = &age
 		}
 		for _, n := range os.Dropped {
@@ -177,9 +222,12 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 		st.Sinks = append(st.Sinks, ss)
 	}
 	sort.Slice(st.Sinks, func(i, j int) bool { return st.Sinks[i].Name < st.Sinks[j].Name })
-	if !st.Ready {
+	switch {
+	case !d.Healthy():
 		st.NotReady = "tracker loop stalled"
-	} else if d.mqtt != nil && !d.mqtt.Passive() { // a standby stays disconnected by design
+	case !st.Ready:
+		st.NotReady = "embedded broker not accepting connections"
+	case d.mqtt != nil && !d.mqtt.Passive(): // a standby stays disconnected by design
 		// Readiness includes the wall: radiogw is not ready while the MQTT
 		// sink has been disconnected longer than the grace (a reconnect
 		// takes well under it). InfluxDB is not part of it: history waits
@@ -198,16 +246,46 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 			st.Units[avl.StaleLevel(l).String()] = n
 		}
 		st.Units["no_position"] = noPosition
-		st.Emergencies = d.chans.Emergencies()
+		st.Emergencies = d.emergencyViews()
 	})
 	return st, err
 }
 
-func (d *Daemon) handleReady(w http.ResponseWriter, r *http.Request) {
+// EmergencyView is an emergency as the API and `radiogw status` show it:
+// with the unit (call sign) beside the radio ID that raised it.
+type EmergencyView struct {
+	channels.EmergencyState
+	Unit         string `json:"unit,omitempty"`
+	UnitAlphaTag string `json:"unit_alpha_tag,omitempty"`
+}
+
+// emergencyViews names every active emergency's unit; loop goroutine only.
+func (d *Daemon) emergencyViews() []EmergencyView {
+	out := []EmergencyView{}
+	for _, e := range d.chans.Emergencies() {
+		v := EmergencyView{EmergencyState: e}
+		if id, known := d.units.Resolve(avl.RadioID, e.RadioID); known {
+			v.Unit = id
+			if u, ok := d.units.Unit(id); ok {
+				v.UnitAlphaTag = u.AlphaTag
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// handleReady answers 200 or 503 to anyone (a load balancer's check); the
+// status body only to readers when a read token is configured.
+func (d *Daemon) handleReady(w http.ResponseWriter, r *http.Request, reader bool) {
 	st, err := d.status(r.Context())
 	code := http.StatusOK
 	if err != nil || !st.Ready {
 		code = http.StatusServiceUnavailable
+	}
+	if !reader {
+		writeJSON(w, code, map[string]bool{"ready": code == http.StatusOK})
+		return
 	}
 	writeJSON(w, code, st)
 }
@@ -326,7 +404,7 @@ func (d *Daemon) handleNearest(w http.ResponseWriter, r *http.Request) {
 	out := make([]nearestResult, 0, len(res))
 	for _, x := range res {
 		out = append(out, nearestResult{Unit: x.Unit.ID, AlphaTag: x.Unit.AlphaTag, Status: x.Unit.Status,
-			DistanceM: x.DistanceM, FixAgeS: x.FixAge.Seconds(), Lat: x.Unit.Position.Lat, Lon: x.Unit.Position.Lon,
+			DistanceM: publish.Round(x.DistanceM, publish.TenthDecimals), FixAgeS: seconds(x.FixAge), Lat: x.Unit.Position.Lat, Lon: x.Unit.Position.Lon,
 			Stale: x.Unit.Stale.String()})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"class": "nearest", "v": 1, "units": out})
@@ -348,12 +426,55 @@ func (d *Daemon) handleChannels(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Daemon) handleEmergencies(w http.ResponseWriter, r *http.Request) {
-	var out []channels.EmergencyState
-	d.call(r.Context(), func() { out = d.chans.Emergencies() })
-	if out == nil {
-		out = []channels.EmergencyState{}
-	}
+	out := []EmergencyView{}
+	d.call(r.Context(), func() { out = d.emergencyViews() })
 	writeJSON(w, http.StatusOK, out)
+}
+
+// ForgetResult is the answer of DELETE /api/v1/units/{unit}.
+type ForgetResult struct {
+	Unit    string `json:"unit"`
+	Tracked bool   `json:"tracked"` // the unit was tracked and is removed
+}
+
+// handleForget removes a unit (a forged or retired ID) from the tracker and
+// deletes its retained topics (units/<unit>, the OwnTracks mirror) and its
+// place on the map. A name radiogw does not track still gets its retained
+// topics deleted: a leftover from before a restart.
+func (d *Daemon) handleForget(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("unit")
+	if reason := topicname.Check(id); reason != "" {
+		httpError(w, http.StatusBadRequest, "not a unit name: "+reason)
+		return
+	}
+	var res ForgetResult
+	err := d.call(r.Context(), func() { res = d.forget(id, time.Now()) })
+	if err != nil {
+		httpError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// forget runs on the loop goroutine.
+func (d *Daemon) forget(id string, now time.Time) ForgetResult {
+	res := ForgetResult{Unit: id}
+	c, ok := d.units.Forget(id, now)
+	res.Tracked = ok
+	// A peer that announced this ID would bring it back with its next bare fix.
+	for k, v := range d.idents {
+		if v.id == id {
+			delete(d.idents, k)
+		}
+	}
+	if ok {
+		d.emit(publish.Batch{Units: []avl.Change{c}}) // the sinks see it; emit deletes the retained topics
+	} else if d.mqtt != nil {
+		d.mqtt.Forget(id)
+	}
+	d.metrics.UnitsForgotten.Inc()
+	d.log.Info("unit forgotten on request", "unit", id, "was_tracked", ok)
+	return res
 }
 
 // handleAck takes {"by": "disp4"} (optional) and validates it, with the
@@ -362,7 +483,7 @@ func (d *Daemon) handleEmergencies(w http.ResponseWriter, r *http.Request) {
 func (d *Daemon) handleAck(action string) http.HandlerFunc {
 	topic := map[string]string{"ack": "emergency_ack", "clear": "emergency_clear"}[action]
 	return func(w http.ResponseWriter, r *http.Request) {
-		body := map[string]any{}
+		var body map[string]any
 		if r.ContentLength != 0 {
 			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, mqttsink.MaxCommandBytes))
 			if err := dec.Decode(&body); err != nil {
@@ -371,6 +492,9 @@ func (d *Daemon) handleAck(action string) http.HandlerFunc {
 				return
 			}
 		}
+		if body == nil {
+			body = map[string]any{} // no body, or the JSON literal null
+		}
 		if _, ok := body["by"]; !ok {
 			body["by"] = "http"
 		}
@@ -378,7 +502,9 @@ func (d *Daemon) handleAck(action string) http.HandlerFunc {
 		payload, _ := json.Marshal(body)
 		cmd, err := mqttsink.ParseCommand(topic, payload)
 		if err != nil {
-			d.metrics.CommandsTotal.WithLabelValues("http", "rejected").Inc()
+			// The same labels as the MQTT command topic (bad_id, bad_by, ...):
+			// a refused request is not an unknown emergency.
+			d.metrics.CommandsTotal.WithLabelValues("http", mqttsink.CommandResult(err)).Inc()
 			httpError(w, http.StatusBadRequest, err.Error())
 			return
 		}
@@ -421,7 +547,10 @@ func (d *Daemon) command(ctx context.Context, c mqttsink.Command, via string) er
 		return callErr
 	}
 	result := "ok"
-	if err != nil {
+	switch {
+	case errors.Is(err, channels.ErrUnknownEmergency):
+		result = "unknown_emergency"
+	case err != nil:
 		result = "rejected"
 	}
 	d.metrics.CommandsTotal.WithLabelValues(via, result).Inc()

@@ -14,7 +14,6 @@ type item struct {
 	fix      *avl.Fix
 	event    *channels.Event
 	identity *codec.Identity
-	request  *codec.Request
 	sys      *publish.Event // source up/down and other runtime events
 	source   string
 }
@@ -101,9 +100,6 @@ func (in *inbox) pushFrom(src, peer string, obs *codec.Observations) {
 	before := q.waiting()
 	for i := range obs.Identities {
 		q.items = append(q.items, item{identity: &obs.Identities[i], source: src})
-	}
-	for i := range obs.Requests {
-		q.items = append(q.items, item{request: &obs.Requests[i], source: src})
 	}
 	for i := range obs.Events {
 		if in.full(q) {

@@ -129,9 +129,6 @@ func (d *Daemon) step(items []item, now time.Time) {
 			d.obsCount[2].Inc()
 			d.journalAdd(journalRec{K: "i", Src: it.source, ID: it.identity}, now)
 			d.idents[it.source+"\x00"+it.identity.Peer] = identity{id: it.identity.DeviceID, kind: it.identity.Kind}
-		case it.request != nil:
-			d.obsCount[3].Inc()
-			d.answerRequest(it.source, it.request)
 		case it.sys != nil:
 			b.Events = append(b.Events, *it.sys)
 		}
@@ -149,6 +146,7 @@ func (d *Daemon) applyFix(b *publish.Batch, f *avl.Fix) {
 			f.DeviceID, f.IDKind = id.id, id.kind
 		}
 	}
+	roundFix(f)
 	for _, c := range d.units.ApplyFix(*f) {
 		if c.Kind == avl.FixRejected && !d.replaying {
 			d.metrics.FixRejections.WithLabelValues(c.Reason).Inc()
@@ -220,6 +218,28 @@ func (d *Daemon) updateGauges() {
 	}
 	d.metrics.Units.WithLabelValues("no_position").Set(float64(noPosition))
 	d.metrics.Emergencies.Set(float64(len(d.chans.Emergencies())))
+	refused, expired := d.units.UnlistedCounts()
+	for event, counts := range map[string]map[string]uint64{"refused": refused, "expired": expired} {
+		for src, n := range counts {
+			// Cumulative in the tracker; the counter follows.
+			key := event + "\x00" + src
+			if seen := d.unlistedSeen[key]; n > seen {
+				d.metrics.UnlistedUnits.WithLabelValues(src, event).Add(float64(n - seen))
+				d.unlistedSeen[key] = n
+				if event == "refused" {
+					d.unlistedRefusedLog += n - seen
+				}
+			}
+		}
+	}
+	if d.unlistedRefusedLog > 0 {
+		if _, ok := d.unlistedLogs.allow(); ok {
+			lim := d.config().Unlisted
+			d.log.Warn("units not in the roster refused: over the unlisted cap", "refused", d.unlistedRefusedLog,
+				"max_per_source", lim.MaxPerSource, "max_total", lim.MaxTotal)
+			d.unlistedRefusedLog = 0
+		}
+	}
 	d.metrics.QueueDepth.WithLabelValues("inbox").Set(float64(d.in.depth()))
 	for name, o := range d.outboxes {
 		st := o.Stats()

@@ -28,6 +28,12 @@ func newMQTTSource(s hcl.Source) (*mqttSource, error) {
 	if s.Broker == "" {
 		return nil, fmt.Errorf("source %q: broker is required", s.Name)
 	}
+	if s.MaxFrame <= 0 {
+		s.MaxFrame = hcl.DefaultMQTTMaxFrame
+	}
+	if s.MaxFrame > source.MaxMaxFrame {
+		return nil, fmt.Errorf("source %q: max_frame %d: want 1..%d", s.Name, s.MaxFrame, source.MaxMaxFrame)
+	}
 	topics := s.Topics
 	if len(topics) == 0 {
 		topics = trunkrecorder.Topics(s.TopicPrefix)
@@ -39,6 +45,12 @@ func (m *mqttSource) Name() string { return m.cfg.Name }
 
 func (m *mqttSource) Run(ctx context.Context, h source.Hooks) error {
 	handler := func(_ paho.Client, msg paho.Message) {
+		// A message over max_frame is refused like an oversize frame of any
+		// other source: counted, never decoded or copied.
+		if len(msg.Payload()) > m.cfg.MaxFrame {
+			h.Count(source.DiscardOversize)
+			return
+		}
 		// Never block here: Emit decodes and queues without waiting.
 		h.Emit(frame.Frame{Source: m.cfg.Name, Seq: m.seq.Add(1), Peer: msg.Topic(), Received: time.Now(),
 			Data: append([]byte(nil), msg.Payload()...)})

@@ -40,7 +40,7 @@ func (d *Daemon) Reload(ctx context.Context, cfg *hcl.Config) error {
 	}
 
 	if !reflect.DeepEqual(old.MQTT, cfg.MQTT) || !reflect.DeepEqual(old.Influx, cfg.Influx) ||
-		!reflect.DeepEqual(old.Broker, cfg.Broker) || old.DataDir != cfg.DataDir || old.HTTP != cfg.HTTP {
+		!reflect.DeepEqual(old.Broker, cfg.Broker) || old.DataDir != cfg.DataDir || !reflect.DeepEqual(old.HTTP, cfg.HTTP) {
 		d.log.Warn("mqtt, influx, broker, http or storage settings changed: restart radiogw to apply them")
 	}
 

@@ -16,7 +16,9 @@ import (
 // trackerConfigs translates the HCL configuration into the trackers' own
 // configuration, loading the geofence files.
 func trackerConfigs(cfg *hcl.Config) (avl.Config, channels.Config, error) {
-	ac := avl.Config{Types: map[string]avl.TypePolicy{}, Breadcrumbs: cfg.Breadcrumbs}
+	ac := avl.Config{Types: map[string]avl.TypePolicy{}, Breadcrumbs: cfg.Breadcrumbs,
+		Unlisted: avl.UnlistedLimits{MaxPerSource: cfg.Unlisted.MaxPerSource, MaxTotal: cfg.Unlisted.MaxTotal,
+			Expire: cfg.Unlisted.Expire, Grace: cfg.Unlisted.Grace}}
 	if cfg.Breadcrumbs == 0 {
 		ac.Breadcrumbs = avl.NoBreadcrumbs // hcl has applied its default: 0 is the technician's
 	}
@@ -91,7 +93,7 @@ func sourceConfig(s hcl.Source, pair bool) source.Config {
 		s.KeepaliveEvery = 0 // the interval means nothing without a keepalive line
 	}
 	return source.Config{Type: s.Type, Name: s.Name, Framing: s.Framing, MaxFrame: s.MaxFrame,
-		Listen: s.Listen, FreeBind: pair, Allow: s.Allow, MaxConns: s.MaxConns, IdleTimeout: s.IdleTimeout,
+		Listen: s.Listen, FreeBind: pair, Allow: s.Allow, MaxConns: s.MaxConns, MaxPerPeer: s.MaxConnsPerPeer, IdleTimeout: s.IdleTimeout,
 		Address: s.Address, Keepalive: s.Keepalive, KeepaliveEvery: s.KeepaliveEvery, ReadTimeout: s.ReadTimeout,
 		Device: s.Device, Baud: s.Baud, DataBits: s.DataBits, Parity: s.Parity, StopBits: s.StopBits,
 		Startup: s.Startup}

@@ -14,6 +14,7 @@ import (
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/publish"
+	"radiogw/topicname"
 )
 
 // The snapshot is what survives a restart so the wall map is not blank after
@@ -157,6 +158,7 @@ func (d *Daemon) restoreSnapshot() error {
 	if err != nil {
 		return fmt.Errorf("snapshot %s: %w", d.snapshotPath(), err)
 	}
+	d.dropBadNames(s)
 	if err := d.chans.Restore(s.chans); err != nil {
 		return fmt.Errorf("snapshot channels: %w", err)
 	}
@@ -167,6 +169,36 @@ func (d *Daemon) restoreSnapshot() error {
 	d.journalAfter = s.journal
 	d.log.Info("snapshot restored", "units", s.units.Len(), "written", s.written, "version", s.version)
 	return nil
+}
+
+// dropBadNames removes from a snapshot what an older radiogw let through:
+// units, channels and identities whose name cannot be a topic level. They
+// are counted under source "snapshot" and logged once each; nothing of them
+// is restored or published.
+func (d *Daemon) dropBadNames(s *decodedSnapshot) {
+	refuse := func(what, name string) bool {
+		reason := topicname.Check(name)
+		if reason == "" {
+			return false
+		}
+		d.metrics.NamesRejected.WithLabelValues("snapshot", reason).Inc()
+		d.log.Warn("snapshot: name refused, not restored: it cannot be an MQTT topic level", "what", what,
+			"reason", reason, "name", printable([]byte(name), 80))
+		return true
+	}
+	s.units.Drop(func(id string) bool { return refuse("unit", id) })
+	chans := s.chans.Channels[:0]
+	for _, c := range s.chans.Channels {
+		if !refuse("channel", c.State.Name) {
+			chans = append(chans, c)
+		}
+	}
+	s.chans.Channels = chans
+	for k, v := range s.idents {
+		if refuse("identity", v) {
+			delete(s.idents, k)
+		}
+	}
 }
 
 // decodedSnapshot is a snapshot read in full but not yet applied.
@@ -364,6 +396,12 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 // retained topics are complete from the first second.
 func (d *Daemon) publishRestored() {
 	var b publish.Batch
+	// Over the unlisted caps (a snapshot from before them, or a lower cap
+	// now): the longest silent go, and their retained topics with them.
+	if gone := d.units.TrimUnlisted(time.Now()); len(gone) > 0 {
+		d.log.Warn("snapshot: unlisted units over the cap not restored", "units", len(gone))
+		b.Units = append(b.Units, gone...)
+	}
 	for _, u := range d.units.Units() {
 		b.Units = append(b.Units, avl.Change{Kind: avl.UnitUpdated, Time: u.Updated, Unit: u})
 	}

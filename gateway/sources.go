@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"io/fs"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,6 +16,7 @@ import (
 	"radiogw/gateway/publish"
 	"radiogw/gateway/source"
 	"radiogw/hcl"
+	"radiogw/topicname"
 )
 
 // runningSource is one started transport with its decoder.
@@ -27,6 +28,8 @@ type runningSource struct {
 	done     chan struct{}
 	lastSeen atomic.Int64 // unix nanos of the last frame
 	logs     *rateLimiter
+	nameLogs *rateLimiter  // refused names (topicname)
+	churn    *churnLimiter // peer connects and disconnects
 
 	mu  sync.Mutex
 	err error           // why Run gave up, for a fatal startup failure
@@ -36,7 +39,32 @@ type runningSource struct {
 	attempted   chan struct{} // closed when the first Up or Down arrives
 }
 
-func (rs *runningSource) markAttempted() { rs.attemptOnce.Do(func() { close(rs.attempted) }) }
+// markAttempted records the first Up or Down and reports whether this was it.
+func (rs *runningSource) markAttempted() (first bool) {
+	rs.attemptOnce.Do(func() { close(rs.attempted); first = true })
+	return first
+}
+
+// deviceGrace is how long a serial device may be missing at startup before
+// its absence is a warning: a USB adapter still being enumerated, or the
+// demo's simulator creating its pseudo-terminal.
+const deviceGrace = 30 * time.Second
+
+// awaitDevice logs a serial device that is not there yet at startup as
+// information, and warns only if it has not appeared within deviceGrace.
+// The source keeps retrying either way.
+func (d *Daemon) awaitDevice(rs *runningSource, err error) {
+	d.log.Info("serial device not present yet; retrying", "source", rs.cfg.Name, "device", rs.cfg.Device,
+		"warn_after", deviceGrace)
+	time.AfterFunc(deviceGrace, func() {
+		d.srcMu.Lock()
+		current := d.sources[rs.cfg.Name] == rs
+		d.srcMu.Unlock()
+		if up, _, _ := rs.state(); current && !up {
+			d.log.Warn("source down", "source", rs.cfg.Name, "peer", "", "err", err, "since", deviceGrace.String()+" ago")
+		}
+	})
+}
 
 // setUp records a transition and reports whether anything of the source is
 // still up.
@@ -67,7 +95,7 @@ func (rs *runningSource) state() (up bool, conns int, err error) {
 // profile block's patterns go with it; a name alone is a built-in profile,
 // which the lines codec resolves itself.
 func codecOptions(cfg *hcl.Config, s hcl.Source) codec.Options {
-	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}}
+	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}, Settings: s.CodecOptions}
 	for _, p := range cfg.Profiles {
 		if p.Name == s.Profile {
 			opts.Profile.System = p.System
@@ -84,7 +112,10 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if !ok {
 		return nil, fmt.Errorf("source %q: unknown codec %q", s.Name, s.Codec)
 	}
-	dec, err := factory(codecOptions(cfg, s))
+	opts := codecOptions(cfg, s)
+	// Both read the configuration in force at each call.
+	opts.ReportInterval, opts.SourceFor = d.reportInterval, d.firstSource
+	dec, err := factory(opts)
 	if err != nil {
 		return nil, fmt.Errorf("source %q: codec %q: %w", s.Name, s.Codec, err)
 	}
@@ -97,7 +128,7 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if err != nil {
 		return nil, err // names the source already
 	}
-	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second),
+	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second), nameLogs: newRateLimiter(10 * time.Second), churn: newChurnLimiter(),
 		attempted: make(chan struct{}), up: map[string]bool{}}, nil
 }
 
@@ -176,6 +207,7 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	name := rs.cfg.Name
 	frames := d.metrics.Frames.WithLabelValues(name)
 	bytes := d.metrics.FrameBytes.WithLabelValues(name)
+	d.metrics.FramesIgnored.WithLabelValues(name).Add(0)
 	// Every transport counter exists from the start at zero, so an alert
 	// rule can tell "no drops" from "not measured".
 	for _, r := range decodeReasons {
@@ -183,6 +215,33 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	}
 	for _, what := range source.Counters {
 		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
+	}
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues(name, reason).Add(0)
+	}
+	for _, ev := range []string{"refused", "expired"} {
+		d.metrics.UnlistedUnits.WithLabelValues(name, ev).Add(0)
+	}
+	for _, ev := range []string{"peer_up", "peer_down"} {
+		d.metrics.SourceEvents.WithLabelValues(name, ev).Add(0)
+	}
+	// Peer connection events held back by the churn limiter, per source.
+	d.metrics.Drops.WithLabelValues("source_"+name, "peer_churn").Add(0)
+	// quiet reports whether a peer's connect or disconnect is to be logged
+	// and published; the port or listener itself always is.
+	quiet := func(peer, ev string) (suppressed int, hold bool) {
+		if peer == "" {
+			return 0, false
+		}
+		d.metrics.SourceEvents.WithLabelValues(name, ev).Inc()
+		n, ok := rs.churn.allow(time.Now())
+		if !ok {
+			d.metrics.Drops.WithLabelValues("source_"+name, "peer_churn").Inc()
+		}
+		return n, !ok
+	}
+	for _, result := range replyResults {
+		d.metrics.Replies.WithLabelValues(name, result).Add(0)
 	}
 	return source.Hooks{
 		Emit: func(f frame.Frame) {
@@ -195,20 +254,40 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 			rs.markAttempted()
 			rs.setUp(peer, true)
 			d.metrics.SourceUp.WithLabelValues(name).Set(1)
-			d.log.Info("source up", "source", name, "peer", peer)
+			n, hold := quiet(peer, "peer_up")
+			if hold {
+				return
+			}
+			if n > 0 {
+				d.log.Info("source up", "source", name, "peer", peer, "suppressed", n)
+			} else {
+				d.log.Info("source up", "source", name, "peer", peer)
+			}
 			d.in.pushEvent(sourceEvent("source_up", name, peer, ""))
 		},
 		Down: func(peer string, err error) {
-			rs.markAttempted()
+			first := rs.markAttempted()
 			if !rs.setUp(peer, false) {
 				d.metrics.SourceUp.WithLabelValues(name).Set(0)
 			}
+			n, hold := quiet(peer, "peer_down")
+			if hold {
+				return
+			}
 			detail := ""
+			attrs := []any{"source", name, "peer", peer}
+			if n > 0 {
+				attrs = append(attrs, "suppressed", n) // connection events held back since the last line
+			}
 			if err != nil {
 				detail = err.Error()
-				d.log.Warn("source down", "source", name, "peer", peer, "err", err)
+				if first && rs.cfg.Type == "serial" && errors.Is(err, fs.ErrNotExist) {
+					d.awaitDevice(rs, err)
+				} else {
+					d.log.Warn("source down", append(attrs, "err", err)...)
+				}
 			} else {
-				d.log.Info("source closed", "source", name, "peer", peer) // shutdown, reload, peer hung up
+				d.log.Info("source closed", attrs...) // shutdown, reload, peer hung up
 			}
 			d.in.pushEvent(sourceEvent("source_down", name, peer, detail))
 		},
@@ -228,10 +307,17 @@ func sourceEvent(kind, src, peer, detail string) publish.Event {
 // delays itself.
 func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	obs, err := rs.dec.Decode(f)
+	if len(obs.Replies) > 0 {
+		d.sendReplies(rs, obs.Replies)
+		obs.Replies = nil
+	}
 	if err != nil {
-		reason := codec.Reason(err)
-		d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
-		if reason != "ignored" {
+		// A frame that decodes but carries nothing radiogw uses (a GSV
+		// sentence, an ARS keep-alive) is not an error.
+		if reason := codec.Reason(err); reason == codec.Ignored.Reason {
+			d.metrics.FramesIgnored.WithLabelValues(rs.cfg.Name).Inc()
+		} else {
+			d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
 			if n, ok := rs.logs.allow(); ok {
 				d.log.Warn("undecodable frame", "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
 					"err", err, "frame", printable(f.Data, 120), "suppressed", n)
@@ -241,6 +327,15 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	// A decoder may return what it could read alongside an error.
 	if !obs.Empty() {
 		d.mapTalkgroups(&obs)
+		filterNames(&obs, func(reason, name string) {
+			d.metrics.NamesRejected.WithLabelValues(rs.cfg.Name, reason).Inc()
+			if n, ok := rs.nameLogs.allow(); ok {
+				d.log.Warn("name refused: it cannot be an MQTT topic level", "source", rs.cfg.Name, "peer", f.Peer,
+					"reason", reason, "name", printable([]byte(name), 80), "suppressed", n)
+			}
+		})
+	}
+	if !obs.Empty() {
 		d.in.pushFrom(rs.cfg.Name, f.Peer, &obs)
 	}
 }
@@ -270,62 +365,23 @@ func printable(b []byte, n int) string {
 	return s[1 : len(s)-1]
 }
 
-// answerRequest handles device requests. An ARS registration is
-// acknowledged from the ARS source's socket, then answered with a triggered
-// location request from the first LRRP source's socket to the radio's LRRP
-// port (4001), so the radio starts reporting without manual setup.
-func (d *Daemon) answerRequest(srcName string, r *codec.Request) {
-	if r.Kind != "ars_register" {
-		return
-	}
-	d.srcMu.Lock()
-	ars := d.sources[srcName]
-	d.srcMu.Unlock()
-	lrrp := d.firstSource("lrrp")
-	if ars != nil {
-		d.sendTo(ars, r.Peer, catalog.RegistrationAck(), "ars_ack")
-	}
-	if lrrp == nil {
-		d.metrics.Drops.WithLabelValues("ars", "no_lrrp_source").Inc()
-		return
-	}
-	host, _, err := net.SplitHostPort(r.Peer)
-	if err != nil {
-		host = r.Peer
-	}
-	msg := catalog.LocationRequest(r.DeviceID, d.lrrpInterval(r.DeviceID))
-	d.sendTo(lrrp, net.JoinHostPort(host, "4001"), msg, "location_request")
-}
-
-// firstSource is the running source with the given codec that comes first
-// in the configuration, nil if none runs.
-func (d *Daemon) firstSource(codec string) *runningSource {
+// firstSource names the running source with the given codec that comes
+// first in the configuration, "" if none runs.
+func (d *Daemon) firstSource(codec string) string {
 	cfg := d.config()
 	d.srcMu.Lock()
 	defer d.srcMu.Unlock()
 	for _, s := range cfg.Sources {
 		if rs := d.sources[s.Name]; s.Codec == codec && rs != nil {
-			return rs
+			return s.Name
 		}
 	}
-	return nil
+	return ""
 }
 
-func (d *Daemon) sendTo(rs *runningSource, peer string, msg []byte, kind string) {
-	sender, ok := rs.src.(source.Sender)
-	if !ok || msg == nil {
-		return
-	}
-	if err := sender.SendTo(peer, msg); err != nil {
-		d.metrics.Drops.WithLabelValues("reply", kind+"_send_failed").Inc()
-		d.log.Warn("reply not sent", "source", rs.cfg.Name, "peer", peer, "kind", kind, "err", err)
-		return
-	}
-	d.metrics.SinkPublished.WithLabelValues("reply", kind).Inc()
-}
-
-// lrrpInterval is the reporting interval for a radio's unit type.
-func (d *Daemon) lrrpInterval(radioID string) time.Duration {
+// reportInterval is the reporting interval a device's unit type sets
+// (lrrp_interval), 0 for none: codecs that ask devices to report use it.
+func (d *Daemon) reportInterval(radioID string) time.Duration {
 	cfg := d.config()
 	typ := ""
 	for _, u := range cfg.Units {
@@ -340,7 +396,7 @@ func (d *Daemon) lrrpInterval(radioID string) time.Duration {
 			return t.LRRPInterval
 		}
 	}
-	return 30 * time.Second
+	return 0
 }
 
 // rateLimiter lets one log line through per interval and counts the rest.

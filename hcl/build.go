@@ -44,6 +44,7 @@ func (b *builder) build(root *rawMain, frags []rawFragment) {
 	b.buildBreadcrumbs(root.Breadcrumbs, root.BreadcrumbsRange)
 	b.buildLog(root.Log)
 	b.buildStorage(root.Storage)
+	b.buildUnlisted(root.Unlisted)
 	b.buildHTTP(root.HTTP)
 	b.buildMQTT(root.MQTT)
 	b.buildBroker(root.Broker)

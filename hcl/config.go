@@ -26,12 +26,22 @@ type Config struct {
 	Influx     *Influx   // nil: outbox only, exportable later
 	HTTP       HTTP
 	Storage    Storage
+	Unlisted   Unlisted
 	Log        Log
 	HA         *HA // nil: a single instance, always active
 
 	// Breadcrumbs is how many recent fixes each unit keeps for its trail;
 	// Load sets DefaultBreadcrumbs when absent, 0 keeps none.
 	Breadcrumbs int
+}
+
+// Unlisted bounds the units not in the roster (unlisted { }): anyone who
+// can reach a source can invent them.
+type Unlisted struct {
+	MaxPerSource int           // default DefaultUnlistedPerSource
+	MaxTotal     int           // default DefaultUnlistedTotal
+	Expire       bool          // default true
+	Grace        time.Duration // after the type's lost threshold; default DefaultUnlistedGrace
 }
 
 // Source types.
@@ -54,19 +64,23 @@ const (
 
 // Source is one transport feeding one codec.
 type Source struct {
-	Type     string // serial, udp, tcp_client, tcp_listen
-	Name     string
-	Codec    string // key into the codec catalog
-	Profile  string // for the "lines" codec: the profile name
-	Framing  string // defaulted per type: datagram for udp, line otherwise
-	Channel  string // optional: channel events from this source belong to
-	MaxFrame int    // bytes; default 4096
+	Type  string // serial, udp, tcp_client, tcp_listen
+	Name  string
+	Codec string // key into the codec catalog
+	// CodecOptions are the codec's own settings from the source's options
+	// block, as the codec decoded them (nil without Options.CodecOptions).
+	CodecOptions any
+	Profile      string // for the "lines" codec: the profile name
+	Framing      string // defaulted per type: datagram for udp, line otherwise
+	Channel      string // optional: channel events from this source belong to
+	MaxFrame     int    // bytes; default 4096
 
 	// udp, tcp_listen
-	Listen      string
-	Allow       []string // CIDRs; empty allows all
-	MaxConns    int
-	IdleTimeout time.Duration
+	Listen          string
+	Allow           []string // CIDRs; empty allows all
+	MaxConns        int
+	MaxConnsPerPeer int           // tcp_listen: connections from one address
+	IdleTimeout     time.Duration // tcp_listen: default DefaultIdleTimeout; "0s" never
 	// tcp_client
 	Address        string
 	Keepalive      string // line sent periodically, optional
@@ -191,6 +205,9 @@ type Broker struct {
 	// always may.
 	AllowedOrigins []string
 	Users          []BrokerUser
+	MaxConns       int           // open connections per listener (TCP, WebSocket)
+	MaxPerAddr     int           // open connections per listener from one IP address
+	ConnectTimeout time.Duration // a connection must have sent its CONNECT by then
 }
 
 // BrokerUser is a login on the embedded broker.
@@ -215,8 +232,18 @@ type Influx struct {
 // HTTP configures health, metrics, API and the wall map.
 type HTTP struct {
 	Listen string // default 127.0.0.1:8080; "" disables
-	Pprof  bool
+	Pprof  bool   // served to loopback peers only
 	Token  Secret // bearer token for write endpoints (emergency ack)
+	// ReadToken, when set, is required (or Token) for every read but
+	// /healthz and the wall map's static files; it also decides who gets
+	// the display login in /config.json.
+	ReadToken Secret
+	// AllowedHosts are host names radiogw is reached under, besides IP
+	// literals, localhost and the machine's own name (DNS rebinding check,
+	// HTTP and the broker's WebSocket listener).
+	AllowedHosts []string
+	MaxConns     int // open connections
+	MaxPerAddr   int // open connections from one IP address
 }
 
 // HA makes this instance one of an active/standby pair behind a keepalived

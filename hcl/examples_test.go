@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,7 @@ import (
 // testOpts is what the runtime registers: its codec catalog and built-in
 // line profiles.
 var testOpts = Options{
-	Codecs:   []string{"nmea", "taip", "lrrp", "ars", "lines", "trunk_recorder"},
+	Codecs:   []string{"nmea", "taip", "lrrp", "ars", "lines", "trunk_recorder", "calamp"},
 	Profiles: []string{"mdc1200-app-rpt", "star", "multimon", "sdrtrunk-mdc", "trunk-recorder-json"},
 }
 
@@ -40,7 +41,8 @@ func TestExamplesLoad(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, MainFile)); err != nil {
 				t.Fatalf("example without %s: %v", MainFile, err)
 			}
-			cfg, err := Load(dir, testOpts)
+			loadDir := withInstallSecrets(t, dir)
+			cfg, err := Load(loadDir, testOpts)
 			if err != nil {
 				var b strings.Builder
 				if d, ok := err.(*Diagnostics); ok {
@@ -111,8 +113,8 @@ func TestMidsizeExample(t *testing.T) {
 	if cfg.MQTT == nil || cfg.MQTT.Password.Value() != "change-me-mqtt-password" {
 		t.Errorf("mqtt password not read from secrets/mqtt.pass: %+v", cfg.MQTT)
 	}
-	if cfg.Influx == nil || cfg.Influx.Token.Value() != exampleEnv["RADIOGW_INFLUX_TOKEN"] || cfg.Influx.Token.Env != "RADIOGW_INFLUX_TOKEN" {
-		t.Errorf("influx token not read from the environment: %+v", cfg.Influx)
+	if cfg.Influx == nil || cfg.Influx.Token.Value() != "change-me-influx-token" {
+		t.Errorf("influx token not read from secrets/influx.token: %+v", cfg.Influx)
 	}
 	types := map[string]int{}
 	for _, u := range cfg.Units {
@@ -132,5 +134,47 @@ func TestMidsizeExample(t *testing.T) {
 	}
 	if !p25 {
 		t.Error("midsize has no P25 talkgroup channel")
+	}
+}
+
+// installSecrets are the files `make install` creates next to the installed
+// example (the Makefile's INSTALL_SECRETS).
+var installSecrets = []string{"broker-wall.pass", "broker-dispatch.pass", "http-read.token", "http-write.token"}
+
+// withInstallSecrets returns dir, or for the install example a copy of it
+// with the secret files make install would create.
+func withInstallSecrets(t *testing.T, dir string) string {
+	t.Helper()
+	if filepath.Base(dir) != "install" {
+		return dir
+	}
+	tmp := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(dir, MainFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(tmp, MainFile), b, 0o640)
+	for i, f := range installSecrets {
+		os.WriteFile(filepath.Join(tmp, f), []byte(fmt.Sprintf("secret-%d-%s\n", i, f)), 0o640)
+	}
+	return tmp
+}
+
+// The install example requires logins on the embedded broker and a read
+// token for the wall map, as a dispatch center installs it.
+func TestInstallExampleSecured(t *testing.T) {
+	cfg, err := Load(withInstallSecrets(t, "examples/install"), testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]string{}
+	for _, u := range cfg.Broker.Users {
+		roles[u.Role] = u.Name
+	}
+	if !cfg.Broker.Auth || roles["display"] == "" || roles["dispatcher"] == "" {
+		t.Errorf("install example broker: auth %v, users %v; want auth with a display and a dispatcher", cfg.Broker.Auth, roles)
+	}
+	if cfg.HTTP.ReadToken.Value() == "" || cfg.HTTP.Token.Value() == "" {
+		t.Error("install example without a read token and a write token")
 	}
 }

@@ -17,6 +17,9 @@ import (
 // into something else.
 func Format(src []byte, filename string) ([]byte, error) {
 	p := hclparse.NewParser()
+	if ds := checkNesting(src, filename); ds.HasErrors() {
+		return nil, &Diagnostics{Diags: ds}
+	}
 	if _, ds := p.ParseHCL(src, filename); ds.HasErrors() {
 		sortDiags(ds, nil)
 		return nil, &Diagnostics{Diags: ds, Files: p.Files()}
@@ -41,6 +44,10 @@ func FormatFiles(path string, check bool, w io.Writer) (changed []string, err er
 		src, err := os.ReadFile(name)
 		if err != nil {
 			return nil, plainDiag("Cannot read configuration", err.Error())
+		}
+		if ds := checkNesting(src, name); ds.HasErrors() {
+			all = append(all, ds...)
+			continue
 		}
 		if _, ds := p.ParseHCL(src, name); ds.HasErrors() {
 			all = append(all, ds...)

@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,6 +26,10 @@ type Options struct {
 	// PatternKinds are the event kinds a profile pattern may name (the
 	// runtime's channels event names plus "json"); nil skips the check.
 	PatternKinds []string
+	// CodecOptions decodes a source's options block (body nil when the
+	// source has none) with the schema of the codec named: each codec owns
+	// its settings. nil leaves options undecoded.
+	CodecOptions func(codec string, body hcl.Body) (any, hcl.Diagnostics)
 }
 
 // Load reads, decodes and validates a configuration. path is the main file or
@@ -45,7 +50,7 @@ func Load(path string, opts Options) (*Config, error) {
 	var root rawMain
 	var frags []rawFragment
 	for i, name := range files {
-		f, ds := p.ParseHCLFile(name)
+		f, ds := parseFile(p, name)
 		d.extend(ds)
 		if f == nil || ds.HasErrors() {
 			continue
@@ -72,6 +77,20 @@ func Load(path string, opts Options) (*Config, error) {
 		return nil, d.result(p, files)
 	}
 	return cfg, nil
+}
+
+// parseFile reads and parses one file, refusing one nested too deep to
+// parse safely.
+func parseFile(p *hclparse.Parser, name string) (*hcl.File, hcl.Diagnostics) {
+	src, err := os.ReadFile(name)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read file",
+			Detail: fmt.Sprintf("The configuration file %q could not be read: %s.", name, err)}}
+	}
+	if ds := checkNesting(src, name); ds.HasErrors() {
+		return nil, ds
+	}
+	return p.ParseHCL(src, name)
 }
 
 // result wraps the collected diagnostics as the error Load returns.

@@ -307,11 +307,11 @@ func TestSecretsCompareEqualAcrossLoads(t *testing.T) {
 	t.Setenv("RADIOGW_TEST_TOKEN", "tok")
 	dir := writeConfig(t, map[string]string{MainFile: "site = \"a\"\nhttp {\n token_env = \"RADIOGW_TEST_TOKEN\"\n}\n"})
 	a, b := mustLoad(t, dir), mustLoad(t, dir)
-	if a.HTTP != b.HTTP {
+	if !reflect.DeepEqual(a.HTTP, b.HTTP) {
 		t.Errorf("HTTP settings differ between two loads of the same config: %v vs %v", a.HTTP, b.HTTP)
 	}
 	t.Setenv("RADIOGW_TEST_TOKEN", "other")
-	if c := mustLoad(t, dir); c.HTTP == a.HTTP {
+	if c := mustLoad(t, dir); reflect.DeepEqual(c.HTTP, a.HTTP) {
 		t.Error("a changed token compares equal")
 	}
 }
@@ -348,6 +348,29 @@ func TestBreadcrumbs(t *testing.T) {
 		_, err := Load(dir, testOpts)
 		if err == nil || !strings.Contains(err.Error(), "radiogw.hcl:3,") || !strings.Contains(err.Error(), "breadcrumbs = "+bad+" must be from 0") {
 			t.Errorf("breadcrumbs = %s: %v", bad, err)
+		}
+	}
+}
+
+// A file nested deeper than the parser can take is refused with a
+// diagnostic before it is parsed: the parser would exhaust the stack, which
+// no recover catches.
+func TestLoadRefusesDeepNesting(t *testing.T) {
+	for name, body := range map[string]string{
+		"lists":  "breadcrumbs = " + strings.Repeat("[", 200000) + strings.Repeat("]", 200000),
+		"parens": "breadcrumbs = " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000),
+		"unary":  "breadcrumbs = " + strings.Repeat("-", 5000) + "1",
+		"blocks": strings.Repeat("a {\n", 5000) + strings.Repeat("}\n", 5000),
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "radiogw.hcl")
+		os.WriteFile(path, []byte("site = \"t\"\n"+body+"\n"), 0o644)
+		_, err := Load(path, Options{})
+		if err == nil || !strings.Contains(err.Error(), "Nesting too deep") {
+			t.Errorf("%s: %v", name, err)
+		}
+		if _, err := Format([]byte(body), "x.hcl"); err == nil {
+			t.Errorf("%s: Format accepted it", name)
 		}
 	}
 }

@@ -11,15 +11,16 @@ type rawMain struct {
 	Site      string    `hcl:"site"`
 	SiteRange hcl.Range `hcl:"site,attr_range"`
 
-	Breadcrumbs      *int        `hcl:"breadcrumbs,optional"`
-	BreadcrumbsRange hcl.Range   `hcl:"breadcrumbs,attr_range"`
-	Log              *rawLog     `hcl:"log,block"`
-	Storage          *rawStorage `hcl:"storage,block"`
-	HTTP             *rawHTTP    `hcl:"http,block"`
-	MQTT             *rawMQTT    `hcl:"mqtt,block"`
-	Broker           *rawBroker  `hcl:"broker,block"`
-	Influx           *rawInflux  `hcl:"influx,block"`
-	HA               *rawHA      `hcl:"ha,block"`
+	Breadcrumbs      *int         `hcl:"breadcrumbs,optional"`
+	BreadcrumbsRange hcl.Range    `hcl:"breadcrumbs,attr_range"`
+	Log              *rawLog      `hcl:"log,block"`
+	Storage          *rawStorage  `hcl:"storage,block"`
+	Unlisted         *rawUnlisted `hcl:"unlisted,block"`
+	HTTP             *rawHTTP     `hcl:"http,block"`
+	MQTT             *rawMQTT     `hcl:"mqtt,block"`
+	Broker           *rawBroker   `hcl:"broker,block"`
+	Influx           *rawInflux   `hcl:"influx,block"`
+	HA               *rawHA       `hcl:"ha,block"`
 
 	// Same fields as rawFragment: gohcl ignores embedded structs.
 	Sources      []rawSource      `hcl:"source,block"`
@@ -70,13 +71,30 @@ type rawStorage struct {
 	SnapshotEvery *hcl.Attribute `hcl:"snapshot_every,optional"`
 }
 
+type rawUnlisted struct {
+	MaxPerSource      *int           `hcl:"max_per_source,optional"`
+	MaxPerSourceRange hcl.Range      `hcl:"max_per_source,attr_range"`
+	MaxTotal          *int           `hcl:"max_total,optional"`
+	MaxTotalRange     hcl.Range      `hcl:"max_total,attr_range"`
+	Expire            *bool          `hcl:"expire,optional"`
+	Grace             *hcl.Attribute `hcl:"grace,optional"`
+}
+
 type rawHTTP struct {
-	Listen      *string        `hcl:"listen,optional"`
-	ListenRange hcl.Range      `hcl:"listen,attr_range"`
-	Pprof       *bool          `hcl:"pprof,optional"`
-	TokenFile   *hcl.Attribute `hcl:"token_file,optional"`
-	TokenEnv    *hcl.Attribute `hcl:"token_env,optional"`
-	DefRange    hcl.Range      `hcl:",def_range"`
+	Listen          *string        `hcl:"listen,optional"`
+	ListenRange     hcl.Range      `hcl:"listen,attr_range"`
+	Pprof           *bool          `hcl:"pprof,optional"`
+	TokenFile       *hcl.Attribute `hcl:"token_file,optional"`
+	TokenEnv        *hcl.Attribute `hcl:"token_env,optional"`
+	ReadTokenFile   *hcl.Attribute `hcl:"read_token_file,optional"`
+	ReadTokenEnv    *hcl.Attribute `hcl:"read_token_env,optional"`
+	AllowedHosts    *[]string      `hcl:"allowed_hosts,optional"`
+	AllowedHostsRng hcl.Range      `hcl:"allowed_hosts,attr_range"`
+	MaxConns        *int           `hcl:"max_conns,optional"`
+	MaxConnsRange   hcl.Range      `hcl:"max_conns,attr_range"`
+	MaxPerAddr      *int           `hcl:"max_conns_per_addr,optional"`
+	MaxPerAddrRange hcl.Range      `hcl:"max_conns_per_addr,attr_range"`
+	DefRange        hcl.Range      `hcl:",def_range"`
 }
 
 type rawMQTT struct {
@@ -111,6 +129,11 @@ type rawBroker struct {
 	WebSocketRange hcl.Range       `hcl:"websocket,attr_range"`
 	Auth           *bool           `hcl:"auth,optional"`
 	AllowedOrigins *[]string       `hcl:"allowed_origins,optional"`
+	MaxConns       *int            `hcl:"max_conns,optional"`
+	MaxConnsRange  hcl.Range       `hcl:"max_conns,attr_range"`
+	MaxPerAddr     *int            `hcl:"max_conns_per_addr,optional"`
+	MaxPerAddrRng  hcl.Range       `hcl:"max_conns_per_addr,attr_range"`
+	ConnectTimeout *hcl.Attribute  `hcl:"connect_timeout,optional"`
 	Users          []rawBrokerUser `hcl:"user,block"`
 }
 
@@ -155,6 +178,7 @@ type rawSource struct {
 	ChannelRange  hcl.Range `hcl:"channel,attr_range"`
 	MaxFrame      *int      `hcl:"max_frame,optional"`
 	MaxFrameRange hcl.Range `hcl:"max_frame,attr_range"`
+	CodecOptions  *rawBody  `hcl:"options,block"` // the codec's own settings, decoded by the codec
 	Rest          hcl.Body  `hcl:",remain"`
 	DefRange      hcl.Range `hcl:",def_range"`
 
@@ -164,6 +188,11 @@ type rawSource struct {
 	tcpClient *rawTCPClient
 	serial    *rawSerial
 	mqtt      *rawMQTTSource
+}
+
+// rawBody keeps a block's body for whoever knows its schema.
+type rawBody struct {
+	Body hcl.Body `hcl:",remain"`
 }
 
 type rawMQTTSource struct {
@@ -190,6 +219,8 @@ type rawTCPListen struct {
 	AllowRange    hcl.Range      `hcl:"allow,attr_range"`
 	MaxConns      *int           `hcl:"max_conns,optional"`
 	MaxConnsRange hcl.Range      `hcl:"max_conns,attr_range"`
+	MaxPerPeer    *int           `hcl:"max_conns_per_peer,optional"`
+	MaxPerPeerRng hcl.Range      `hcl:"max_conns_per_peer,attr_range"`
 	IdleTimeout   *hcl.Attribute `hcl:"idle_timeout,optional"`
 }
 

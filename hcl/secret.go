@@ -114,3 +114,33 @@ func readSecretFile(path string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// inlineCredentials reports (and refuses) a URL that carries a user and
+// password ("tcp://user:pass@host"): credentials there end up in logs,
+// process listings and diagnostics. The diagnostic shows the URL with the
+// password masked and no source snippet, since the line holds the secret.
+func (d *diags) inlineCredentials(what, raw string, rng hcl.Range, fileAttr string) bool {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return false
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	at := strings.LastIndexByte(authority, '@')
+	if at < 0 {
+		return false
+	}
+	masked := raw[:len(raw)-len(rest)] + "xxxxx" + authority[at:]
+	// A subject whose file name is not the loaded one: the position is
+	// printed, the line holding the password is not.
+	subject := rng
+	subject.Filename, _, _ = strings.Cut(d.where(rng), ":")
+	d.list = append(d.list, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Credentials in the " + what,
+		Detail: fmt.Sprintf("%s carries a user name or password (%s). Credentials in a URL end up in logs and process "+
+			"listings: put the password in a file named by %s (or an environment variable named by %s) "+
+			"and remove it from the URL.", what, masked, fileAttr, strings.Replace(fileAttr, "_file", "_env", 1)),
+		Subject: &subject,
+	})
+	return true
+}

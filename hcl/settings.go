@@ -16,6 +16,7 @@ const (
 	DefaultBrokerListen    = "127.0.0.1:1883"
 	DefaultBrokerWebSocket = "127.0.0.1:9001"
 	DefaultMaxFrame        = 4096
+	DefaultMQTTMaxFrame    = 64 << 10
 	DefaultUnitType        = "default"
 	DefaultUnitRate        = 2.0
 	DefaultMQTTKeepAlive   = 30 * time.Second
@@ -28,7 +29,14 @@ const (
 	DefaultInfluxTimeout   = 10 * time.Second
 	// DefaultBreadcrumbs keeps a unit under 2 KiB of memory (docs/tracking.md).
 	DefaultBreadcrumbs = 50
-	MaxBreadcrumbs     = 10000
+	// Connection caps: far above a dispatch center's displays and consoles,
+	// far below the file descriptors radiogw has (docs/RELIABILITY.md).
+	DefaultHTTPMaxConns          = 256
+	DefaultHTTPMaxConnsPerAddr   = 64
+	DefaultBrokerMaxConns        = 1000
+	DefaultBrokerMaxConnsPerAddr = 100
+	DefaultBrokerConnectTimeout  = 5 * time.Second
+	MaxBreadcrumbs               = 10000
 )
 
 // buildBreadcrumbs checks the per-unit trail length.
@@ -90,18 +98,60 @@ func (b *builder) buildStorage(r *rawStorage) {
 	b.cfg.DataDir = s.Dir
 }
 
+// Defaults of the unlisted { } block: room for a mid-size site with no
+// roster at all (every unit unlisted), while a flood of invented IDs stays
+// at a few tens of megabytes and as many retained topics.
+const (
+	DefaultUnlistedPerSource = 10000
+	DefaultUnlistedTotal     = 20000
+	DefaultUnlistedGrace     = time.Hour
+)
+
+func (b *builder) buildUnlisted(r *rawUnlisted) {
+	if r == nil {
+		r = &rawUnlisted{}
+	}
+	u := Unlisted{
+		MaxPerSource: positive(b.d, r.MaxPerSource, r.MaxPerSourceRange, "max_per_source", DefaultUnlistedPerSource),
+		MaxTotal:     positive(b.d, r.MaxTotal, r.MaxTotalRange, "max_total", DefaultUnlistedTotal),
+		Expire:       r.Expire == nil || *r.Expire,
+		Grace:        b.d.duration(r.Grace, DefaultUnlistedGrace),
+	}
+	if u.MaxPerSource > u.MaxTotal {
+		b.d.add(r.MaxPerSourceRange, "Invalid max_per_source",
+			"unlisted max_per_source (%d) must not exceed max_total (%d).", u.MaxPerSource, u.MaxTotal)
+	}
+	b.cfg.Unlisted = u
+}
+
 func (b *builder) buildHTTP(r *rawHTTP) {
 	if r == nil {
-		b.cfg.HTTP = HTTP{Listen: DefaultHTTPListen}
+		b.cfg.HTTP = HTTP{Listen: DefaultHTTPListen, MaxConns: DefaultHTTPMaxConns, MaxPerAddr: DefaultHTTPMaxConnsPerAddr}
 		return
 	}
 	h := HTTP{
-		Listen: str(r.Listen, DefaultHTTPListen),
-		Pprof:  boolean(r.Pprof, false),
-		Token:  b.d.secret(r.TokenFile, r.TokenEnv, "HTTP token"),
+		Listen:     str(r.Listen, DefaultHTTPListen),
+		Pprof:      boolean(r.Pprof, false),
+		Token:      b.d.secret(r.TokenFile, r.TokenEnv, "HTTP token"),
+		ReadToken:  b.d.secret(r.ReadTokenFile, r.ReadTokenEnv, "HTTP read token"),
+		MaxConns:   positive(b.d, r.MaxConns, r.MaxConnsRange, "max_conns", DefaultHTTPMaxConns),
+		MaxPerAddr: positive(b.d, r.MaxPerAddr, r.MaxPerAddrRange, "max_conns_per_addr", DefaultHTTPMaxConnsPerAddr),
+	}
+	if r.AllowedHosts != nil {
+		for _, n := range *r.AllowedHosts {
+			if n == "" || strings.ContainsAny(n, "/:@ *") {
+				b.d.add(r.AllowedHostsRng, "Invalid host name",
+					"allowed_hosts entries are host names such as \"wallmap.example.org\" (no scheme, port or wildcard); got %q.", n)
+			}
+		}
+		h.AllowedHosts = *r.AllowedHosts
 	}
 	if h.Listen != "" {
 		b.d.hostPort(h.Listen, r.ListenRange, "listen")
+	}
+	if h.Token.Value() != "" && h.Token.Value() == h.ReadToken.Value() {
+		b.d.add(r.DefRange, "Read token equals write token",
+			"read_token is handed to every wall display; it must differ from token, which acknowledges emergencies.")
 	}
 	b.cfg.HTTP = h
 }
@@ -111,6 +161,9 @@ var mqttSchemes = []string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}
 
 // mqttBroker checks a broker URL has a scheme paho accepts and a host part.
 func (d *diags) mqttBroker(url string, rng hcl.Range) {
+	if d.inlineCredentials("MQTT broker URL", url, rng, "password_file") {
+		return
+	}
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok || rest == "" || !slices.Contains(mqttSchemes, scheme) {
 		d.add(rng, "Invalid MQTT broker URL",
@@ -150,8 +203,15 @@ func (b *builder) buildMQTT(r *rawMQTT) {
 }
 
 func (b *builder) buildBroker(r *rawBroker) {
-	br := Broker{Listen: DefaultBrokerListen, WebSocket: DefaultBrokerWebSocket}
+	br := Broker{Listen: DefaultBrokerListen, WebSocket: DefaultBrokerWebSocket, MaxConns: DefaultBrokerMaxConns,
+		MaxPerAddr: DefaultBrokerMaxConnsPerAddr, ConnectTimeout: DefaultBrokerConnectTimeout}
 	if r != nil {
+		br.MaxConns = positive(b.d, r.MaxConns, r.MaxConnsRange, "max_conns", DefaultBrokerMaxConns)
+		br.MaxPerAddr = positive(b.d, r.MaxPerAddr, r.MaxPerAddrRng, "max_conns_per_addr", DefaultBrokerMaxConnsPerAddr)
+		br.ConnectTimeout = b.d.duration(r.ConnectTimeout, DefaultBrokerConnectTimeout)
+		if br.ConnectTimeout == 0 {
+			br.ConnectTimeout = DefaultBrokerConnectTimeout
+		}
 		br.Listen = str(r.Listen, DefaultBrokerListen)
 		br.WebSocket = str(r.WebSocket, DefaultBrokerWebSocket)
 		br.Auth = boolean(r.Auth, false)
@@ -197,7 +257,9 @@ func (b *builder) buildInflux(r *rawInflux) {
 		Timeout:    b.d.duration(r.Timeout, DefaultInfluxTimeout),
 		GZip:       r.GZip,
 	}
-	if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
+	if b.d.inlineCredentials("InfluxDB URL", r.URL, r.URLRange, "token_file") {
+		// reported; the URL is not echoed
+	} else if !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://") {
 		b.d.add(r.URLRange, "Invalid InfluxDB URL", "%q must start with http:// or https://.", r.URL)
 	}
 	b.cfg.Influx = in

@@ -24,7 +24,24 @@ const (
 	DefaultCORPoll        = 20 * time.Millisecond
 	DefaultKeepaliveEvery = 30 * time.Second
 	DefaultMaxConns       = 256
+	// A modem keeps one connection; a few more cover a reconnect whose old
+	// socket has not timed out yet, or a handful of devices behind one NAT.
+	DefaultMaxConnsPerPeer = 16
+	// A tcp_listen connection silent this long is closed, so idle sockets
+	// cannot hold the slots forever; modems report far more often, and one
+	// that reconnects loses nothing.
+	DefaultIdleTimeout = 15 * time.Minute
 )
+
+// defaultMaxFrame is the largest frame a source takes unless configured: an
+// MQTT message from trunk-recorder (calls_active lists every active call)
+// is larger than a line from a modem.
+func defaultMaxFrame(typ string) int {
+	if typ == SourceMQTT {
+		return DefaultMQTTMaxFrame
+	}
+	return DefaultMaxFrame
+}
 
 func (b *builder) source(r *rawSource) {
 	b.claim(&b.sources, "source", r.Name, r.DefRange)
@@ -36,7 +53,7 @@ func (b *builder) source(r *rawSource) {
 		Codec:    r.Codec,
 		Profile:  str(r.Profile, ""),
 		Channel:  str(r.Channel, ""),
-		MaxFrame: positive(b.d, r.MaxFrame, r.MaxFrameRange, "max_frame", DefaultMaxFrame),
+		MaxFrame: positive(b.d, r.MaxFrame, r.MaxFrameRange, "max_frame", defaultMaxFrame(r.Type)),
 		DefRange: toRange(r.DefRange),
 	}
 	defFraming := FramingLine
@@ -48,6 +65,14 @@ func (b *builder) source(r *rawSource) {
 	if b.opts.Codecs != nil && !slices.Contains(b.opts.Codecs, r.Codec) {
 		b.d.add(r.CodecRange, "Unknown codec "+quote(r.Codec),
 			"%s uses codec %q; available codecs: %s.", from, r.Codec, quoteList(b.opts.Codecs))
+	} else if b.opts.CodecOptions != nil {
+		var body hcl.Body
+		if r.CodecOptions != nil {
+			body = r.CodecOptions.Body
+		}
+		var ds hcl.Diagnostics
+		s.CodecOptions, ds = b.opts.CodecOptions(r.Codec, body)
+		b.d.extend(ds)
 	}
 	switch {
 	case r.Profile != nil:
@@ -70,7 +95,12 @@ func (b *builder) source(r *rawSource) {
 		s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
 		s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
 		s.MaxConns = positive(b.d, t.MaxConns, t.MaxConnsRange, "max_conns", DefaultMaxConns)
-		s.IdleTimeout = b.d.duration(t.IdleTimeout, 0)
+		s.MaxConnsPerPeer = positive(b.d, t.MaxPerPeer, t.MaxPerPeerRng, "max_conns_per_peer", min(DefaultMaxConnsPerPeer, s.MaxConns))
+		if s.MaxConnsPerPeer > s.MaxConns {
+			b.d.add(t.MaxPerPeerRng, "Invalid max_conns_per_peer",
+				"max_conns_per_peer (%d) must not exceed max_conns (%d).", s.MaxConnsPerPeer, s.MaxConns)
+		}
+		s.IdleTimeout = b.d.duration(t.IdleTimeout, DefaultIdleTimeout)
 	case r.tcpClient != nil:
 		t := r.tcpClient
 		s.Address = b.d.hostPort(t.Address, t.AddressRange, "address")

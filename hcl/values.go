@@ -10,6 +10,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+
+	"radiogw/topicname"
 )
 
 // duration decodes a duration attribute such as "30s" or "5m", returning def
@@ -137,8 +139,9 @@ func nonNegative[T int | int64 | float64](d *diags, p *T, rng hcl.Range, name st
 
 // validName rejects names that cannot be MQTT topic levels or file names.
 func (d *diags) validName(kind, name string, rng hcl.Range) {
-	if name == "" || strings.ContainsAny(name, "/+#\x00") || strings.TrimSpace(name) != name {
+	if reason := topicname.Check(name); reason != "" {
 		d.add(rng, "Invalid "+kind+" name",
-			"%q cannot be used: names appear in MQTT topics, so they must be non-empty and contain no '/', '+', '#' or surrounding spaces.", name)
+			"%q cannot be used (%s): names appear in MQTT topics, so they must be 1 to %d bytes of UTF-8 with no '/', '+', '#', control or formatting characters, and no surrounding spaces.",
+			name, strings.ReplaceAll(reason, "_", " "), topicname.MaxLen)
 	}
 }

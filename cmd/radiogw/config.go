@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 
+	hashicorp "github.com/hashicorp/hcl/v2"
 	"golang.org/x/term"
 
 	"radiogw/gateway/codec/catalog"
@@ -18,7 +20,7 @@ const defaultConfig = "/etc/radiogw/radiogw.hcl"
 // loadConfig loads and validates a configuration with the codecs and
 // profiles this binary has.
 func loadConfig(path string) (*hcl.Config, error) {
-	return hcl.Load(path, hcl.Options{Codecs: catalog.Names(), Profiles: catalog.BuiltinProfileNames(),
+	return hcl.Load(path, hcl.Options{Codecs: catalog.Names(), CodecOptions: catalog.DecodeOptions, Profiles: catalog.BuiltinProfileNames(),
 		PatternKinds: catalog.PatternKinds()})
 }
 
@@ -31,7 +33,17 @@ func printConfigError(w io.Writer, err error) {
 		if f, ok := w.(*os.File); ok {
 			color = term.IsTerminal(int(f.Fd()))
 		}
-		diags.Write(w, color)
+		// Each message starts with file:line:col, the form editors and grep
+		// jump to; the snippet and detail follow.
+		for _, diag := range diags.Diags {
+			var b bytes.Buffer
+			one := &hcl.Diagnostics{Diags: hashicorp.Diagnostics{diag}, Files: diags.Files}
+			one.Write(&b, color)
+			if r := diag.Subject; r != nil {
+				fmt.Fprintf(w, "%s:%d:%d: ", r.Filename, r.Start.Line, r.Start.Column)
+			}
+			w.Write(b.Bytes())
+		}
 		return
 	}
 	fmt.Fprintf(w, "radiogw: %v\n", err)

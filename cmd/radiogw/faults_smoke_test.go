@@ -373,6 +373,7 @@ func faultGarbage(t *testing.T, size int) {
 	// itself (a bare device ID): those count as identities.
 	junkFrames := m.get("radiogw_frames_total", `source="junk"`) + m.get("radiogw_frames_total", `source="avl"`)
 	explained := m.get("radiogw_decode_errors_total", `source="junk"`) + m.get("radiogw_decode_errors_total", `source="avl"`) +
+		m.get("radiogw_frames_ignored_total", `source="junk"`) + m.get("radiogw_frames_ignored_total", `source="avl"`) +
 		m.get("radiogw_observations_total", `kind="identity"`)
 	if junkFrames != explained {
 		t.Errorf("junk frames %g, decode errors %g: some garbage frames are unexplained:\n%s", junkFrames, explained,

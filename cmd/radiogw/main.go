@@ -22,6 +22,7 @@ func commands() []command {
 		{"check", "validate a configuration without touching hardware", cmdCheck},
 		{"fmt", "rewrite configuration files in canonical form", cmdFmt},
 		{"status", "print a summary from the running daemon", cmdStatus},
+		{"forget", "remove a unit from the running daemon, its map and its retained topics", cmdForget},
 		{"role", "show or switch the role of an active/standby pair member (keepalived notify)", cmdRole},
 		{"export", "write the InfluxDB outbox as line protocol", cmdExport},
 		{"sim", "run a simulated field of units, consoles and radios", cmdSim},

@@ -215,7 +215,7 @@ source "tcp_client" "star-dead" {
 		`(?m)^  influx\s+outbox only\s+backlog [1-9]\d*\s+bytes [1-9]\d*\s+oldest \d+s`,
 		`(?m)^UNITS .*\bfresh 1\b`,
 		`(?m)^EMERGENCIES  1 active$`,
-		`(?m)^  \S+  radio 1201  channel tac1  since \S+  NOT ACKNOWLEDGED$`,
+		`(?m)^  \S+  2A12 \(radio 1201\)  channel tac1  since \S+  NOT ACKNOWLEDGED$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("radiogw status output does not match %s", re)

@@ -22,7 +22,7 @@ func cmdRole(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("role", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "http://127.0.0.1:8080", "the daemon's HTTP address (on this host)")
-	tokenFile := fs.String("token-file", "", "the http token file, when the daemon has one")
+	tokenFile := fs.String("token-file", "", "the http token file, when the daemon has one (for showing the role, the read token does too)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -31,7 +31,12 @@ func cmdRole(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch fs.NArg() {
 	case 0:
-		resp, err = client.Get(*addr + "/api/v1/role")
+		req, _ := http.NewRequest(http.MethodGet, *addr+"/api/v1/role", nil)
+		if rerr := setBearer(req, *tokenFile, false); rerr != nil {
+			fmt.Fprintf(stderr, "radiogw role: %v\n", rerr)
+			return 1
+		}
+		resp, err = client.Do(req)
 	case 1:
 		role := fs.Arg(0)
 		if role != "active" && role != "standby" {

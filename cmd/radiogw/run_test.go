@@ -30,7 +30,7 @@ func TestRunEmbeddedBroker(t *testing.T) {
 	if u.Class != "unit" || u.V != 1 || u.AlphaTag != "2A12 Patrol" || u.Stale != "fresh" {
 		t.Errorf("unit state = %+v", u)
 	}
-	if !strings.Contains(string(b), `"speed_kmh":23.15`) {
+	if !strings.Contains(string(b), `"speed_kmh":23.2`) { // 12.5 kn = 23.15 km/h, to a tenth
 		t.Errorf("speed not converted from 12.5 knots: %s", b)
 	}
 	sub.waitTopic(t, "radiogw/test/map", 10*time.Second, func(b []byte) bool {

@@ -237,8 +237,8 @@ func TestSecurity(t *testing.T) {
 		if got := m.get("radiogw_commands_total", `via="mqtt"`, `result="ok"`); got != 0 {
 			t.Errorf("%g malformed or unknown commands accepted", got)
 		}
-		if got := m.get("radiogw_commands_total", `via="mqtt"`, `result="rejected"`); got != 1 {
-			t.Errorf("the well-formed ack of an unknown emergency: rejected %g, want 1", got)
+		if got := m.get("radiogw_commands_total", `via="mqtt"`, `result="unknown_emergency"`); got != 1 {
+			t.Errorf("the well-formed ack of an unknown emergency: unknown_emergency %g, want 1", got)
 		}
 		if p.Exited() {
 			t.Fatal("radiogw exited on malformed commands")

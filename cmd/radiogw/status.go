@@ -7,7 +7,9 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"radiogw/gateway"
@@ -17,16 +19,27 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "http://127.0.0.1:8080", "the daemon's HTTP address")
+	tokenFile := fs.String("token-file", defaultReadTokenFile,
+		"the http read token file (or the write token), when the daemon has one; the default is used if it exists")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	client := http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get(*addr + "/api/v1/status")
+	req, _ := http.NewRequest(http.MethodGet, *addr+"/api/v1/status", nil)
+	if err := setBearer(req, *tokenFile, *tokenFile == defaultReadTokenFile); err != nil {
+		fmt.Fprintf(stderr, "radiogw status: %v\n", err)
+		return 1
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintf(stderr, "radiogw status: daemon not reachable at %s: %v\n", *addr, err)
 		return 1
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		fmt.Fprintf(stderr, "radiogw status: the daemon requires its http read token: radiogw status -token-file <read_token_file>\n")
+		return 1
+	}
 	var st gateway.Status
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		fmt.Fprintf(stderr, "radiogw status: bad answer from %s: %v\n", *addr, err)
@@ -41,12 +54,14 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 
 func printStatus(w io.Writer, st *gateway.Status) {
 	ready := "READY"
-	if !st.Ready {
-		why := st.NotReady
-		if why == "" {
-			why = "tracker loop stalled"
-		}
-		ready = "NOT READY (" + why + ")"
+	switch {
+	case st.Ready:
+	case st.Broker != nil && !st.Broker.Accepting:
+		ready = "NOT READY (embedded broker not accepting connections: file descriptors exhausted?)"
+	case st.NotReady != "":
+		ready = "NOT READY (" + st.NotReady + ")"
+	default:
+		ready = "NOT READY (tracker loop stalled)"
 	}
 	fmt.Fprintf(w, "radiogw %s  site %s  %s\n\n", st.Version, st.Site, ready)
 	fmt.Fprintln(w, "SOURCES")
@@ -99,12 +114,39 @@ func printStatus(w io.Writer, st *gateway.Status) {
 		fmt.Fprintf(w, "%s %d   ", k, st.Units[k])
 	}
 	fmt.Fprintf(w, "\nINBOX   %d waiting\n", st.InboxDepth)
+	if st.Broker != nil {
+		fmt.Fprintf(w, "BROKER  %d connections, accepting %v\n", st.Broker.Connections, st.Broker.Accepting)
+	}
 	fmt.Fprintf(w, "\nEMERGENCIES  %d active\n", len(st.Emergencies))
 	for _, e := range st.Emergencies {
 		ack := "NOT ACKNOWLEDGED"
 		if e.AckedBy != "" {
 			ack = "acked by " + e.AckedBy
 		}
-		fmt.Fprintf(w, "  %s  radio %s  channel %s  since %s  %s\n", e.ID, e.RadioID, e.Channel, e.Since.Format(time.RFC3339), ack)
+		unit := e.Unit
+		if unit == "" {
+			unit = "unknown unit"
+		}
+		fmt.Fprintf(w, "  %s  %s (radio %s)  channel %s  since %s  %s\n", e.ID, unit, e.RadioID, e.Channel, e.Since.Format(time.RFC3339), ack)
 	}
+}
+
+// defaultReadTokenFile is where make install puts the http read token.
+const defaultReadTokenFile = "/etc/radiogw/http-read.token"
+
+// setBearer adds the token in file as a bearer token. A missing or
+// unreadable file is an error unless optional.
+func setBearer(req *http.Request, file string, optional bool) error {
+	if file == "" {
+		return nil
+	}
+	tok, err := os.ReadFile(file)
+	if err != nil {
+		if optional {
+			return nil
+		}
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	return nil
 }

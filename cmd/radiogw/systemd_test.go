@@ -311,6 +311,10 @@ func TestMakeInstall(t *testing.T) {
 		"usr/share/doc/radiogw/99-radiogw-serial.rules.example": 0o644,
 		"usr/share/doc/radiogw/operations.md":                   0o644,
 		"etc/radiogw/radiogw.hcl":                               0o640,
+		"etc/radiogw/broker-wall.pass":                          0o640,
+		"etc/radiogw/broker-dispatch.pass":                      0o640,
+		"etc/radiogw/http-read.token":                           0o640,
+		"etc/radiogw/http-write.token":                          0o640,
 		"etc/radiogw":                                           0o750 | os.ModeDir,
 	}
 	for path, mode := range files {
@@ -335,6 +339,29 @@ func TestMakeInstall(t *testing.T) {
 	if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), ": ok (") {
 		t.Errorf("radiogw check of the installed config: %v\n%s", err, out)
 	}
+
+	// The secrets are random, distinct and not overwritten by a second
+	// install.
+	secrets := map[string]string{}
+	for _, f := range []string{"broker-wall.pass", "broker-dispatch.pass", "http-read.token", "http-write.token"} {
+		v := strings.TrimSpace(mustRead(t, filepath.Join(dest, "etc/radiogw", f)))
+		if len(v) < 24 {
+			t.Errorf("/etc/radiogw/%s holds %d characters; want a random secret", f, len(v))
+		}
+		for other, ov := range secrets {
+			if ov == v {
+				t.Errorf("/etc/radiogw/%s and %s hold the same secret", f, other)
+			}
+		}
+		secrets[f] = v
+	}
+	defer func() {
+		for f, v := range secrets {
+			if got := strings.TrimSpace(mustRead(t, filepath.Join(dest, "etc/radiogw", f))); got != v {
+				t.Errorf("a second make install replaced /etc/radiogw/%s", f)
+			}
+		}
+	}()
 
 	// An edited config survives a second install; PREFIX moves the binary
 	// and ExecStart together.

@@ -12,13 +12,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"radiogw/gateway/netguard"
 )
 
 // Roles a login may have.
@@ -44,8 +48,43 @@ type Options struct {
 	// or "*" for any) admitted on the WebSocket listener besides pages from
 	// the broker's own host name and loopback pages on a loopback broker.
 	AllowedOrigins []string
-	Logger         *slog.Logger
+	// AllowedHosts are extra host names the WebSocket listener answers to
+	// besides IP literals, localhost and this machine's name: a page that
+	// reaches the listener under any other name came through DNS rebinding.
+	AllowedHosts []string
+	// Limits cap each listener's connections (total and per remote address).
+	Limits netguard.Limits
+	// ConnectTimeout closes a connection that has not sent a complete
+	// CONNECT packet this long after it was accepted (default 5 s).
+	ConnectTimeout time.Duration
+	// OnEvent receives every refusal, retry and timeout by listener ("tcp",
+	// "ws") and one of Events; nil ignores them.
+	OnEvent func(listener, event string)
+	Logger  *slog.Logger
 }
+
+// Events the broker reports through Options.OnEvent, besides netguard's.
+const (
+	EventConnectTimeout  = "connect_timeout"   // no complete CONNECT within ConnectTimeout
+	EventConnectTooLarge = "connect_too_large" // a CONNECT packet above MaxConnectBytes
+	EventWillDenied      = "will_denied"       // a login whose will topic it may not publish to
+	EventOriginRefused   = "origin_refused"    // WebSocket: a browser page of another origin
+	EventHostRefused     = "host_refused"      // WebSocket: a Host name not configured (DNS rebinding)
+	EventSlowConsumer    = "slow_consumer"     // disconnected: more than MaxClientBacklog queued for it
+)
+
+// Events lists every event per listener, for counters present at zero.
+var Events = append(append([]string{}, netguard.Events...),
+	EventConnectTimeout, EventConnectTooLarge, EventWillDenied, EventOriginRefused, EventHostRefused, EventSlowConsumer)
+
+// Listener names in events.
+const (
+	ListenerTCP = "tcp"
+	ListenerWS  = "ws"
+)
+
+// DefaultConnectTimeout is ConnectTimeout's default.
+const DefaultConnectTimeout = 5 * time.Second
 
 // Broker is a running embedded broker.
 type Broker struct {
@@ -53,6 +92,7 @@ type Broker struct {
 	addr, wsAddr string
 	gatewayUser  User
 	listeners    []stoppable
+	guards       []*netguard.Listener
 	closeOnce    sync.Once
 	closeErr     error
 }
@@ -73,6 +113,12 @@ func Start(opts Options) (*Broker, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = DefaultConnectTimeout
+	}
+	if opts.OnEvent == nil {
+		opts.OnEvent = func(string, string) {}
+	}
 	caps := mqtt.NewDefaultServerCapabilities()
 	// mochi deletes retained messages after 24 h unless this is 0; a unit
 	// parked for a weekend must stay on the map.
@@ -80,18 +126,29 @@ func Start(opts Options) (*Broker, error) {
 	caps.MaximumPacketSize = MaxPacketBytes
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities: caps,
-		Logger:       slog.New(minLevel{slog.LevelWarn, log.Handler()}).With("component", "broker"),
+		// Warnings come one per client event (a slow client's every dropped
+		// message, a hostile client's every bad packet): a bounded rate of
+		// them, the counters carry the totals.
+		Logger: slog.New(newRateLimited(minLevel{slog.LevelWarn, log.Handler()}, 10*time.Second)).With("component", "broker"),
 	})
 	b := &Broker{srv: srv, gatewayUser: User{Name: "radiogw", Password: randomSecret(), Role: RoleGateway}}
 	users := append([]User{b.gatewayUser}, opts.Users...)
-	if err := srv.AddHook(&accessHook{auth: opts.Auth, users: users, root: opts.TopicRoot, srv: srv}, nil); err != nil {
+	if err := srv.AddHook(&accessHook{auth: opts.Auth, users: users, root: opts.TopicRoot, srv: srv,
+		onEvent: opts.OnEvent}, nil); err != nil {
 		return nil, fmt.Errorf("broker: auth hook: %w", err)
 	}
 
-	tcp, err := newTCPListener("tcp", opts.Listen)
+	guard := func(ln net.Listener, id string) *netguard.Listener {
+		g := netguard.Wrap(ln, "broker "+id, opts.Limits, func(e string) { opts.OnEvent(id, e) }, log)
+		b.guards = append(b.guards, g)
+		return g
+	}
+	tcp, err := newTCPListener(ListenerTCP, opts.Listen)
 	if err != nil {
 		return nil, listenError(opts.Listen, err)
 	}
+	tcp.ln = guard(tcp.ln, ListenerTCP)
+	tcp.connectTimeout, tcp.onEvent = opts.ConnectTimeout, opts.OnEvent
 	if err := srv.AddListener(tcp); err != nil {
 		tcp.ln.Close()
 		return nil, listenError(opts.Listen, err)
@@ -99,8 +156,11 @@ func Start(opts Options) (*Broker, error) {
 	b.addr = tcp.Address()
 	b.listeners = append(b.listeners, tcp)
 	if opts.WebSocket != "" {
-		ws, err := newWSListener("ws", opts.WebSocket, opts.AllowedOrigins)
+		ws, err := newWSListener(ListenerWS, opts.WebSocket, opts.AllowedOrigins)
 		if err == nil {
+			ws.ln = guard(ws.ln, ListenerWS)
+			ws.connectTimeout, ws.onEvent = opts.ConnectTimeout, opts.OnEvent
+			ws.hosts = netguard.NewHosts(opts.AllowedHosts)
 			if err = srv.AddListener(ws); err != nil {
 				ws.ln.Close()
 			}
@@ -125,6 +185,38 @@ func listenError(addr string, err error) error {
 		return fmt.Errorf("embedded broker: %s: %w", addr, ErrPortInUse)
 	}
 	return fmt.Errorf("embedded broker: listen %s: %w", addr, err)
+}
+
+// Accepting reports whether every listener is accepting connections: false
+// while file descriptors are exhausted or after Close.
+func (b *Broker) Accepting() bool {
+	for _, g := range b.guards {
+		if !g.Accepting() {
+			return false
+		}
+	}
+	return true
+}
+
+// Connections is the number of open connections on all listeners, logged in
+// or not.
+func (b *Broker) Connections() int {
+	n := 0
+	for _, g := range b.guards {
+		n += g.Open()
+	}
+	return n
+}
+
+// Drops are messages the broker did not deliver to a subscriber that is too
+// slow: InflightFull once it has MaximumInflight (8,192) QoS 1/2 messages
+// unacknowledged, WritesPending once its outbound queue is full.
+type Drops struct{ InflightFull, WritesPending int64 }
+
+// Dropped returns the drop totals since Start.
+func (b *Broker) Dropped() Drops {
+	return Drops{InflightFull: atomic.LoadInt64(&b.srv.Info.InflightDropped),
+		WritesPending: atomic.LoadInt64(&b.srv.Info.MessagesDropped)}
 }
 
 // Addr is the TCP address clients connect to (tcp://host:port form).
@@ -171,16 +263,17 @@ func randomSecret() string {
 // accessHook authenticates clients and checks topic access by role.
 type accessHook struct {
 	mqtt.HookBase
-	auth  bool
-	users []User
-	root  string
-	srv   *mqtt.Server
+	auth    bool
+	users   []User
+	root    string
+	srv     *mqtt.Server
+	onEvent func(listener, event string)
 }
 
 func (h *accessHook) ID() string { return "radiogw-access" }
 
 func (h *accessHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck}, []byte{b})
+	return bytes.Contains([]byte{mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck}, []byte{b})
 }
 
 func (h *accessHook) user(cl *mqtt.Client) (User, bool) {
@@ -191,6 +284,21 @@ func (h *accessHook) user(cl *mqtt.Client) (User, bool) {
 		}
 	}
 	return User{}, false
+}
+
+// OnConnect refuses a login whose Last Will it could not publish itself.
+// mochi publishes a will without asking the ACL, so without this a display
+// login (read only) could forge units, acknowledgements or radiogw's status
+// by setting a will and dropping the connection. Refusing at CONNECT, as
+// mosquitto does, tells the client at once instead of losing its will
+// silently.
+func (h *accessHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	if !pk.Connect.WillFlag || h.OnACLCheck(cl, pk.Connect.WillTopic, true) {
+		return nil
+	}
+	h.onEvent(cl.Net.Listener, EventWillDenied)
+	h.srv.SendConnack(cl, packets.ErrNotAuthorized, false, nil)
+	return packets.ErrNotAuthorized
 }
 
 func (h *accessHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {

@@ -1,19 +1,25 @@
 package broker
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"radiogw/gateway/netguard"
 )
 
 // Packet size limits. mochi has one global maximum, applied when a packet's
 // header is read and before its buffer is allocated; radiogw adds a much
 // smaller one for the first packet (CONNECT), so a client that has not
-// logged in cannot make the daemon allocate more than a few kilobytes.
+// logged in cannot make the daemon allocate more than MaxConnectBytes.
 const (
 	// MaxPacketBytes bounds every packet from a logged-in client. radiogw's
 	// own map publish is the largest legitimate packet (about 380 bytes per
@@ -23,50 +29,110 @@ const (
 	MaxConnectBytes = 64 << 10
 )
 
-var errConnectTooLarge = errors.New("mqtt: CONNECT packet larger than the limit")
+var (
+	errConnectTooLarge = errors.New("mqtt: CONNECT packet larger than the limit")
+	errNotConnect      = errors.New("mqtt: first packet is not CONNECT")
+)
 
-// connectGuard watches the fixed header of the first packet on a connection
-// and fails the read (closing the connection) when it announces more than
-// MaxConnectBytes. After that header it is a plain pass-through.
-type connectGuard struct {
-	net.Conn
-	done  bool
-	typed bool // the packet type byte was seen
-	n     int  // remaining-length bytes seen
-	mult  int
-	size  int
-}
-
-func guardConnect(c net.Conn) net.Conn { return &connectGuard{Conn: c, mult: 1} }
-
-func (g *connectGuard) Read(p []byte) (int, error) {
-	n, err := g.Conn.Read(p)
-	for i := 0; i < n && !g.done; i++ {
-		if !g.typed {
-			g.typed = true
-			continue
+// readConnect reads a connection's first packet, which must be a CONNECT
+// of at most MaxConnectBytes, before mochi sees the connection. mochi gives
+// every connection a client with an 8,192-slot outbound queue and two
+// goroutines before it has read a byte; reading the CONNECT here means a
+// connection that never logs in costs one goroutine and a few kilobytes,
+// and the read deadline set at accept bounds how long it may take. It
+// returns the packet's bytes, to be replayed to mochi, or why it failed
+// (also reported through onEvent).
+func readConnect(c net.Conn, listener string, onEvent func(listener, event string)) ([]byte, error) {
+	hdr := make([]byte, 1, 5)
+	var err error
+	defer func() {
+		switch {
+		case errors.Is(err, errConnectTooLarge):
+			onEvent(listener, EventConnectTooLarge)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			onEvent(listener, EventConnectTimeout)
 		}
-		b := int(p[i])
-		g.size += (b & 0x7f) * g.mult
-		g.mult *= 128
-		g.n++
-		if g.size > MaxConnectBytes || (b&0x80 != 0 && g.n == 4) {
-			g.Conn.Close()
-			return 0, errConnectTooLarge
+	}()
+	if _, err = io.ReadFull(c, hdr[:1]); err != nil {
+		return nil, err
+	}
+	if hdr[0]>>4 != packets.Connect {
+		err = errNotConnect
+		return nil, err
+	}
+	size, mult := 0, 1
+	for i := 0; ; i++ {
+		var b [1]byte
+		if _, err = io.ReadFull(c, b[:]); err != nil {
+			return nil, err
 		}
-		if b&0x80 == 0 {
-			g.done = true
+		hdr = append(hdr, b[0])
+		size += int(b[0]&0x7f) * mult
+		mult *= 128
+		if size > MaxConnectBytes || (b[0]&0x80 != 0 && i == 3) {
+			err = errConnectTooLarge
+			return nil, err
+		}
+		if b[0]&0x80 == 0 {
+			break
 		}
 	}
-	return n, err
+	// Grown as bytes arrive: a header that announces 64 KiB costs nothing
+	// until the bytes are sent.
+	pk := bytes.NewBuffer(hdr)
+	var n int64
+	if n, err = pk.ReadFrom(io.LimitReader(c, int64(size))); err == nil && n < int64(size) {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return nil, err
+	}
+	return pk.Bytes(), nil
 }
 
-// tcpListener is mochi's plain TCP listener plus the CONNECT guard.
+// replayConn hands mochi the CONNECT that readConnect took off the wire,
+// then the rest of the connection.
+type replayConn struct {
+	net.Conn
+	pre []byte
+}
+
+func (r *replayConn) Read(p []byte) (int, error) {
+	if len(r.pre) > 0 {
+		n := copy(p, r.pre)
+		r.pre = r.pre[n:]
+		return n, nil
+	}
+	return r.Conn.Read(p)
+}
+
+// establishAfterConnect reads the CONNECT of conn (whose read deadline is
+// the CONNECT timeout), marks its cap slot established, and hands it to
+// mochi. slot is the accepted connection the caps count.
+func establishAfterConnect(establish listeners.EstablishFn, id string, conn, slot net.Conn,
+	onEvent func(listener, event string)) error {
+	pk, err := readConnect(conn, id, onEvent)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	netguard.SetPending(slot, false)
+	q := newQueuedConn(conn, MaxClientBacklog, func() { onEvent(id, EventSlowConsumer) })
+	err = establish(id, &replayConn{Conn: q, pre: pk})
+	q.Close()
+	q.wait(flushOnClose + time.Second)
+	return err
+}
+
+// tcpListener is mochi's plain TCP listener plus the CONNECT guard; its
+// net.Listener is guarded by netguard (caps, Accept retries).
 type tcpListener struct {
-	id    string
-	ln    net.Listener
-	conns connSet
-	once  sync.Once
+	id             string
+	ln             net.Listener
+	conns          connSet
+	once           sync.Once
+	connectTimeout time.Duration
+	onEvent        func(listener, event string)
 }
 
 func newTCPListener(id, addr string) (*tcpListener, error) {
@@ -86,15 +152,17 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 	for {
 		c, err := l.ln.Accept()
 		if err != nil {
-			return // closed
+			return // closed: netguard retries every other error
 		}
 		if !l.conns.add(c) {
 			c.Close()
 			continue
 		}
+		c.SetReadDeadline(time.Now().Add(l.connectTimeout))
 		go func() {
 			defer l.conns.remove(c)
-			establish(l.id, guardConnect(c))
+			defer c.Close() // frees the netguard slot whatever mochi did
+			establishAfterConnect(establish, l.id, c, c, l.onEvent)
 		}()
 	}
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"radiogw/gateway/netguard"
 )
 
 // wsListener is an MQTT-over-WebSocket listener like mochi's own, with two
@@ -26,11 +28,16 @@ type wsListener struct {
 	srv     *http.Server
 	allowed []string // extra origins, "scheme://host[:port]"; "*" allows any
 	log     *slog.Logger
+	logs    *netguard.Every
 	once    sync.Once
 
 	establish listeners.EstablishFn
 	upgrader  websocket.Upgrader
 	conns     connSet
+
+	connectTimeout time.Duration
+	onEvent        func(listener, event string)
+	hosts          netguard.Hosts
 }
 
 func newWSListener(id, addr string, allowed []string) (*wsListener, error) {
@@ -38,7 +45,8 @@ func newWSListener(id, addr string, allowed []string) (*wsListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &wsListener{id: id, ln: ln, allowed: allowed}
+	l := &wsListener{id: id, ln: ln, allowed: allowed, logs: netguard.NewEvery(10 * time.Second),
+		connectTimeout: DefaultConnectTimeout, onEvent: func(string, string) {}}
 	l.upgrader = websocket.Upgrader{Subprotocols: []string{"mqtt"}, CheckOrigin: l.originAllowed}
 	return l, nil
 }
@@ -49,7 +57,11 @@ func (l *wsListener) Protocol() string { return "ws" }
 
 func (l *wsListener) Init(log *slog.Logger) error {
 	l.log = log
-	l.srv = &http.Server{Handler: http.HandlerFunc(l.handle), ReadHeaderTimeout: 10 * time.Second}
+	// The upgrade request gets the CONNECT timeout too: a client that
+	// trickles its headers holds a slot no longer than one that says nothing.
+	l.srv = &http.Server{Handler: http.HandlerFunc(l.handle), ReadHeaderTimeout: l.connectTimeout,
+		ReadTimeout: l.connectTimeout, MaxHeaderBytes: 16 << 10,
+		ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelDebug)}
 	return nil
 }
 
@@ -81,10 +93,18 @@ func (l *wsListener) stop() {
 func (l *wsListener) drained(within time.Duration) bool { return l.conns.drained(within) }
 
 func (l *wsListener) handle(w http.ResponseWriter, r *http.Request) {
-	c, err := l.upgrader.Upgrade(w, r, nil) // answers 403 itself when the origin is refused
+	if !l.hosts.Allowed(r.Host) {
+		l.refuse(w, r, EventHostRefused, http.StatusMisdirectedRequest, "unknown host name")
+		return
+	}
+	if !l.originAllowed(r) {
+		l.refuse(w, r, EventOriginRefused, http.StatusForbidden, "origin not allowed")
+		return
+	}
+	c, err := l.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		if l.log != nil {
-			l.log.Warn("websocket connection refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
+		if n, ok := l.logs.Allow("upgrade"); ok && l.log != nil {
+			l.log.Warn("websocket upgrade failed", "remote", r.RemoteAddr, "err", err, "suppressed", n)
 		}
 		return
 	}
@@ -93,9 +113,21 @@ func (l *wsListener) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer l.conns.remove(c.UnderlyingConn())
-	if err := l.establish(l.id, guardConnect(&wsConn{Conn: c.UnderlyingConn(), c: c})); err != nil && l.log != nil {
+	c.UnderlyingConn().SetReadDeadline(time.Now().Add(l.connectTimeout))
+	conn := &wsConn{Conn: c.UnderlyingConn(), c: c}
+	if err := establishAfterConnect(l.establish, l.id, conn, c.UnderlyingConn(), l.onEvent); err != nil && l.log != nil {
 		l.log.Debug("websocket client ended", "err", err)
 	}
+}
+
+// refuse answers a refused upgrade, counted, logged at a bounded rate.
+func (l *wsListener) refuse(w http.ResponseWriter, r *http.Request, event string, code int, msg string) {
+	l.onEvent(l.id, event)
+	if n, ok := l.logs.Allow(event); ok && l.log != nil {
+		l.log.Warn("websocket connection refused", "remote", r.RemoteAddr, "host", r.Host,
+			"origin", r.Header.Get("Origin"), "reason", event, "suppressed", n)
+	}
+	http.Error(w, msg, code)
 }
 
 // originAllowed admits clients that send no Origin (not a browser, so not a

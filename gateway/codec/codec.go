@@ -6,6 +6,7 @@ package codec
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"radiogw/avl"
 	"radiogw/channels"
@@ -17,12 +18,12 @@ type Observations struct {
 	Fixes      []avl.Fix
 	Events     []channels.Event
 	Identities []Identity // a device named itself (e.g. $PSIWMDID) without a fix
-	Requests   []Request  // a device asked to be answered (e.g. LRRP after ARS registration)
+	Replies    []Reply    // what the frame asks radiogw to send back (acks, location requests)
 }
 
 // Empty reports whether the frame carried nothing of interest.
 func (o *Observations) Empty() bool {
-	return len(o.Fixes) == 0 && len(o.Events) == 0 && len(o.Identities) == 0 && len(o.Requests) == 0
+	return len(o.Fixes) == 0 && len(o.Events) == 0 && len(o.Identities) == 0 && len(o.Replies) == 0
 }
 
 // Identity binds a peer address to the device ID it announced, so later frames
@@ -33,12 +34,15 @@ type Identity struct {
 	Kind     avl.IDKind
 }
 
-// Request is a device registration that radiogw should answer, such as an
-// ARS registration that warrants a triggered location request.
-type Request struct {
-	Kind     string // "ars_register", "ars_deregister"
-	Peer     string
-	DeviceID string
+// Reply is a datagram or write a codec asks the runtime to send: an
+// acknowledgement, a location request. The codec says everything protocol
+// specific (bytes, address, port, which source sends it); the runtime only
+// checks the sending source's allow list, rate-limits and sends.
+type Reply struct {
+	Via  string // name of the source that sends it; "" is the source the frame came from
+	Peer string // "ip:port" to send to
+	Data []byte
+	Kind string // short label for logs ("calamp_ack", "lrrp_location_request")
 }
 
 // Decoder turns frames into observations.
@@ -46,12 +50,43 @@ type Decoder interface {
 	Decode(f frame.Frame) (Observations, error)
 }
 
-// Options are the per-source settings a decoder may use.
+// Options are the per-source settings a decoder may use. Each codec turns
+// them into its own options struct (see the codec's options.go).
 type Options struct {
 	Source  string
 	Channel string
 	Strict  bool // reject reports without a checksum where the protocol makes it optional
 	Profile Profile
+	// Settings are the codec's own settings, as its catalog entry decoded
+	// them from the source's options block; nil for a codec without any.
+	Settings any
+	// SourceFor names the first running source feeding a codec, in
+	// configuration order, "" if none: a codec addresses a reply to another
+	// source with it (ARS answers through the LRRP source). It reads the
+	// configuration in force at each call, so a reload that adds or stops a
+	// source changes no codec's options. nil: no other source.
+	SourceFor func(codec string) string
+	// ReportInterval is how often a device should report, from its unit
+	// type's settings; nil or 0 leaves the codec's default.
+	ReportInterval func(deviceID string) time.Duration
+}
+
+// Interval is o.ReportInterval for id, or def when none is configured.
+func (o *Options) Interval(id string, def time.Duration) time.Duration {
+	if o.ReportInterval != nil {
+		if d := o.ReportInterval(id); d > 0 {
+			return d
+		}
+	}
+	return def
+}
+
+// FirstSource is o.SourceFor(codec), "" without a lookup.
+func (o *Options) FirstSource(codec string) string {
+	if o.SourceFor == nil {
+		return ""
+	}
+	return o.SourceFor(codec)
 }
 
 // Profile is a decoder line profile (see the lines codec).

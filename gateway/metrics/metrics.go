@@ -3,6 +3,8 @@
 package metrics
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -14,6 +16,7 @@ type Metrics struct {
 	Frames         *prometheus.CounterVec   // source
 	FrameBytes     *prometheus.CounterVec   // source
 	DecodeErrors   *prometheus.CounterVec   // source, reason
+	FramesIgnored  *prometheus.CounterVec   // source
 	SourceEvents   *prometheus.CounterVec   // source, event (reconnect, oversize, denied, ...)
 	SourceUp       *prometheus.GaugeVec     // source
 	Drops          *prometheus.CounterVec   // stage, reason
@@ -36,9 +39,16 @@ type Metrics struct {
 	QueueDepth     *prometheus.GaugeVec     // queue (frames, observations)
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
+	Replies        *prometheus.CounterVec   // source, result
+	BrokerEvents   *prometheus.CounterVec   // listener, event: the embedded broker's refusals, retries, timeouts
+	BrokerDropped  *FuncCounters            // reason: messages the embedded broker dropped for a slow subscriber
+	HTTPEvents     *prometheus.CounterVec   // event: the HTTP server's refusals and retries
 	Active         prometheus.Gauge         // 1 while this instance publishes (always, without an ha block)
 	RoleChanges    *prometheus.CounterVec   // role taken: active, standby
 	Followed       prometheus.Counter       // unit states a standby adopted from the active
+	NamesRejected  *prometheus.CounterVec   // source, reason: names that cannot be topic levels
+	UnlistedUnits  *prometheus.CounterVec   // source, event (refused, expired)
+	UnitsForgotten prometheus.Counter       // units removed by the API or `radiogw forget`
 }
 
 // New registers every collector on a fresh registry.
@@ -50,6 +60,7 @@ func New() *Metrics {
 		Frames:         f.counter("radiogw_frames_total", "Frames read, by source.", "source"),
 		FrameBytes:     f.counter("radiogw_frame_bytes_total", "Frame payload bytes read, by source.", "source"),
 		DecodeErrors:   f.counter("radiogw_decode_errors_total", "Frames that failed to decode, by source and reason.", "source", "reason"),
+		FramesIgnored:  f.counter("radiogw_frames_ignored_total", "Well-formed frames that carry nothing radiogw uses (a sentence type it does not track), by source.", "source"),
 		SourceEvents:   f.counter("radiogw_source_events_total", "Transport events (reconnect, oversize, denied, garbage, conn_rejected, idle_close), by source.", "source", "event"),
 		SourceUp:       f.gauge("radiogw_source_up", "1 while a source (or at least one of its connections) is up.", "source"),
 		Drops:          f.counter("radiogw_drops_total", "Data dropped or coalesced, by pipeline stage and reason.", "stage", "reason"),
@@ -72,7 +83,19 @@ func New() *Metrics {
 		QueueDepth:     f.gauge("radiogw_queue_depth", "Items waiting in an internal queue.", "queue"),
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
+		Replies:        f.counter("radiogw_replies_total", "Replies to devices (acks, location requests) by sending source and result (sent, denied, rate_limited_peer, rate_limited_total, send_failed, no_source).", "source", "result"),
+		BrokerEvents: f.counter("radiogw_broker_events_total",
+			"Embedded broker connections refused, timed out or retried, by listener (tcp, ws) and event.", "listener", "event"),
+		BrokerDropped: newFuncCounters("radiogw_broker_dropped_total",
+			"Messages the embedded broker dropped for a subscriber too slow to take them, by reason.", "reason",
+			"inflight_full", "writes_pending"),
+		HTTPEvents: f.counter("radiogw_http_events_total",
+			"HTTP requests and connections refused, and Accept errors retried, by event.", "event"),
+		NamesRejected:  f.counter("radiogw_names_rejected_total", "Observations refused because a unit, radio or channel name cannot be an MQTT topic level, by source and reason.", "source", "reason"),
+		UnlistedUnits:  f.counter("radiogw_unlisted_units_total", "Units not in the roster refused over the cap or expired after lost plus the grace period, by source.", "source", "event"),
+		UnitsForgotten: prometheus.NewCounter(prometheus.CounterOpts{Name: "radiogw_units_forgotten_total", Help: "Units removed on request (DELETE /api/v1/units/{unit}, radiogw forget)."}),
 	}
+	r.MustRegister(m.BrokerDropped)
 	m.Active = prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_ha_active", Help: "1 while this instance publishes: always without an ha block; in a pair, while keepalived says it is the active."})
 	m.Active.Set(1)
 	m.RoleChanges = f.counter("radiogw_ha_role_changes_total", "Role changes of an active/standby pair member, by the role taken.", "role")
@@ -85,7 +108,7 @@ func New() *Metrics {
 	}
 	m.Drops.WithLabelValues("sink_mqtt", "standby")
 	r.MustRegister(m.Active, m.Followed)
-	r.MustRegister(m.Emergencies, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	r.MustRegister(m.Emergencies, m.UnitsForgotten, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -108,4 +131,39 @@ func (f factory) histogram(name, help string, labels ...string) *prometheus.Hist
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, labels)
 	f.r.MustRegister(h)
 	return h
+}
+
+// FuncCounters is a counter family whose values are read from a function at
+// scrape time (a library's own atomic totals), zero until the function is
+// set. Every label value is present from the start.
+type FuncCounters struct {
+	desc   *prometheus.Desc
+	values []string
+	fn     atomic.Pointer[func() []float64]
+}
+
+func newFuncCounters(name, help, label string, values ...string) *FuncCounters {
+	return &FuncCounters{desc: prometheus.NewDesc(name, help, []string{label}, nil), values: values}
+}
+
+// Set makes fn the source of the values, in the order the label values were
+// declared.
+func (c *FuncCounters) Set(fn func() []float64) { c.fn.Store(&fn) }
+
+// Describe implements prometheus.Collector.
+func (c *FuncCounters) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector.
+func (c *FuncCounters) Collect(ch chan<- prometheus.Metric) {
+	var got []float64
+	if fn := c.fn.Load(); fn != nil {
+		got = (*fn)()
+	}
+	for i, v := range c.values {
+		x := 0.0
+		if i < len(got) {
+			x = got[i]
+		}
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, x, v)
+	}
 }

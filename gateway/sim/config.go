@@ -40,6 +40,8 @@ func FromConfig(cfg *hcl.Config) (Options, error) {
 			o.LRRPAddr = dialable(s.Listen)
 		case s.Type == hcl.SourceUDP && s.Codec == "ars" && o.ARSAddr == "":
 			o.ARSAddr = dialable(s.Listen)
+		case s.Type == hcl.SourceUDP && s.Codec == "calamp" && o.CalAmpAddr == "":
+			o.CalAmpAddr = dialable(s.Listen)
 		case s.Codec == "lines" && s.Profile == lines.ProfileAppRpt && !consoleSet:
 			switch s.Type {
 			case hcl.SourceSerial:

@@ -23,9 +23,9 @@ func TestFromDemoConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	if o.NMEAAddr != "127.0.0.1:5005" || o.TAIPAddr != "127.0.0.1:5006" || o.LRRPAddr != "127.0.0.1:4001" ||
-		o.ARSAddr != "127.0.0.1:4005" || o.ConsolePath != "./data/console-tac1" {
-		t.Errorf("destinations: nmea %q taip %q lrrp %q ars %q console %q", o.NMEAAddr, o.TAIPAddr, o.LRRPAddr,
-			o.ARSAddr, o.ConsolePath)
+		o.ARSAddr != "127.0.0.1:4005" || o.CalAmpAddr != "127.0.0.1:20500" || o.ConsolePath != "./data/console-tac1" {
+		t.Errorf("destinations: nmea %q taip %q lrrp %q ars %q calamp %q console %q", o.NMEAAddr, o.TAIPAddr, o.LRRPAddr,
+			o.ARSAddr, o.CalAmpAddr, o.ConsolePath)
 	}
 	if len(o.Channels) != 1 || o.Channels[0] != "tac1" {
 		t.Errorf("console channels %v, want the console source's tac1", o.Channels)
@@ -40,7 +40,7 @@ func TestFromDemoConfig(t *testing.T) {
 			t.Errorf("unit %s: radio ID %q cannot key up on an app_rpt console", u.CallSign, u.RadioID)
 		}
 	}
-	if protos[ProtoNMEA] == 0 || protos[ProtoTAIP] == 0 || protos[ProtoLRRP] == 0 {
+	if protos[ProtoNMEA] == 0 || protos[ProtoTAIP] == 0 || protos[ProtoLRRP] == 0 || protos[ProtoCalAmp] != 1 {
 		t.Errorf("protocol mix %v", protos)
 	}
 	if len(o.Boundary) == 0 || !o.Boundary.Bound().Contains(orb.Point{-117.82, 33.74}) {

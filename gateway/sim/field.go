@@ -30,6 +30,7 @@ const (
 	toTAIP
 	toLRRP
 	toARS
+	toCalAmp
 	numDests
 )
 
@@ -195,6 +196,9 @@ func (s *stream) emit(u *unit, t time.Time, send sendFunc) {
 		b = lrrp.AppendReport(b[:0], lrrp.Report{Triggered: trig, RequestID: u.requestID.Load(), Time: t,
 			Lat: lat, Lon: lon, RadiusM: 5, SpeedKmh: speed, Heading: heading}) // 5 m: a good GPS fix
 		send(u, toLRRP, b)
+	case ProtoCalAmp:
+		b = appendCalAmp(b, u, t, lat, lon, speed, heading)
+		send(u, toCalAmp, b)
 	}
 	s.buf = b[:0]
 }

@@ -14,8 +14,9 @@ import (
 //   - call signs "1A10", "2A10", ... "9A10", "1B10", ... (district, letter, number);
 //   - MDC-1200 radio IDs 1000, 1001, ... in hex (4 digits, so IDs repeat after
 //     61,440 units);
-//   - AVL IDs 5000, 5001, ... for NMEA and TAIP modems, and loopback
-//     addresses 127.1.0.1, 127.1.0.2, ... for LRRP radios.
+//   - AVL IDs 5000, 5001, ... for NMEA and TAIP modems, loopback
+//     addresses 127.1.0.1, 127.1.0.2, ... for LRRP radios, and ESNs
+//     4631000000 + i for CalAmp LMUs.
 //
 // LRRP is skipped once MaxSocketUnits radios have it.
 func GenerateUnits(n int, protocols []string) []SimUnit {
@@ -35,10 +36,13 @@ func GenerateUnits(n int, protocols []string) []SimUnit {
 				}
 			}
 		}
-		if u.Protocol == ProtoLRRP {
+		switch u.Protocol {
+		case ProtoLRRP:
 			lrrpN++
 			u.AVLID = RadioHost(lrrpN)
-		} else {
+		case ProtoCalAmp:
+			u.AVLID = strconv.Itoa(4631000000 + i) // an ESN
+		default:
 			u.AVLID = strconv.Itoa(5000 + i)
 		}
 		out = append(out, u)
@@ -54,7 +58,8 @@ func RadioHost(n int) string {
 
 // UnitsFromRoster simulates the units of a configuration. Each unit uses
 // its first radio ID (for the console) and first AVL ID; an AVL ID that is
-// an IPv4 loopback address makes an LRRP radio, others alternate between
+// an IPv4 loopback address makes an LRRP radio, one of 10 or more digits (an
+// ESN or IMEI) a CalAmp LMU, others alternate between
 // NMEA and TAIP modems. Units without an AVL ID only talk on the console.
 func UnitsFromRoster(units []hcl.Unit) []SimUnit {
 	out := make([]SimUnit, 0, len(units))
@@ -68,6 +73,8 @@ func UnitsFromRoster(units []hcl.Unit) []SimUnit {
 			su.AVLID = u.AVLIDs[0]
 			if a, err := netip.ParseAddr(su.AVLID); err == nil && a.Is4() && a.IsLoopback() {
 				su.Protocol = ProtoLRRP
+			} else if isMobileID(su.AVLID) {
+				su.Protocol = ProtoCalAmp
 			} else {
 				su.Protocol = []string{ProtoNMEA, ProtoTAIP}[modems%2]
 				modems++

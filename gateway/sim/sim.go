@@ -1,7 +1,8 @@
 // Package sim is radiogw's simulated field: patrol units that drive around a
 // city and report their positions in the protocols real AVL modems and radios
-// speak (NMEA 0183, TAIP, Motorola LRRP with ARS registration) over real UDP
-// sockets, plus signalling decoder consoles on pseudo-terminals that key up,
+// speak (NMEA 0183, TAIP, Motorola LRRP with ARS registration, CalAmp LM
+// Direct) over real UDP sockets, plus signalling decoder consoles on
+// pseudo-terminals that key up,
 // change status and raise emergencies (MDC-1200 lines as AllStarLink app_rpt
 // prints them). It exists for the one-command demo and for load tests: the
 // same seed gives the same field, and 100,000 units run on one goroutine per
@@ -17,13 +18,16 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"radiogw/gateway/codec/calamp"
 )
 
 // Protocols a simulated unit can report in.
 const (
-	ProtoNMEA = "nmea" // $PSIWMDID identity, then $GPRMC; or ID-prefixed $GPRMC
-	ProtoTAIP = "taip" // >RPV...;ID=<avlid>;*hh<
-	ProtoLRRP = "lrrp" // ARS registration, then LRRP location reports
+	ProtoNMEA   = "nmea"   // $PSIWMDID identity, then $GPRMC; or ID-prefixed $GPRMC
+	ProtoTAIP   = "taip"   // >RPV...;ID=<avlid>;*hh<
+	ProtoLRRP   = "lrrp"   // ARS registration, then LRRP location reports
+	ProtoCalAmp = "calamp" // CalAmp LM Direct event reports (acknowledged) over UDP
 )
 
 // MaxSocketUnits is how many units of one protocol get a UDP socket of their
@@ -45,6 +49,9 @@ type Options struct {
 	TAIPAddr string // UDP host:port of radiogw's TAIP source; "" disables TAIP units
 	LRRPAddr string // UDP host:port of radiogw's LRRP source (port 4001 style); "" disables LRRP units
 	ARSAddr  string // UDP host:port of radiogw's ARS source (port 4005 style); "" sends no registrations
+	// CalAmpAddr is the UDP host:port of radiogw's calamp source; "" disables
+	// CalAmp units.
+	CalAmpAddr string
 
 	// ConsolePath, if set, is where the decoder console's pseudo-terminal
 	// appears (a symlink to the pty slave). With several channels the first
@@ -108,6 +115,9 @@ func (o Options) enabledProtocols() []string {
 	if o.LRRPAddr != "" {
 		p = append(p, ProtoLRRP)
 	}
+	if o.CalAmpAddr != "" {
+		p = append(p, ProtoCalAmp)
+	}
 	return p
 }
 
@@ -128,8 +138,12 @@ func (o Options) validate() error {
 			if err != nil || !a.IsLoopback() || !a.Is4() {
 				return fmt.Errorf("sim: lrrp unit %q: AVL ID %q must be an IPv4 loopback address (127.x.y.z) the simulated radio sends from", u.CallSign, u.AVLID)
 			}
+		case ProtoCalAmp:
+			if !isMobileID(u.AVLID) {
+				return fmt.Errorf("sim: calamp unit %q: AVL ID %q must be a mobile ID (ESN or IMEI: %d to %d digits)", u.CallSign, u.AVLID, minMobileID, 2*calamp.MaxMobileID)
+			}
 		default:
-			return fmt.Errorf("sim: unit %q: unknown protocol %q (want nmea, taip or lrrp)", u.CallSign, u.Protocol)
+			return fmt.Errorf("sim: unit %q: unknown protocol %q (want nmea, taip, lrrp or calamp)", u.CallSign, u.Protocol)
 		}
 	}
 	if lrrpUnits > MaxSocketUnits {
@@ -167,7 +181,7 @@ func Run(ctx context.Context, opts Options) error {
 		defer cons.udp.Close()
 	}
 	opts.Logger.Info("simulated field running", "units", len(opts.UnitIDs), "rate", opts.Rate,
-		"nmea", opts.NMEAAddr, "taip", opts.TAIPAddr, "lrrp", opts.LRRPAddr, "ars", opts.ARSAddr,
+		"nmea", opts.NMEAAddr, "taip", opts.TAIPAddr, "lrrp", opts.LRRPAddr, "ars", opts.ARSAddr, "calamp", opts.CalAmpAddr,
 		"console", opts.ConsolePath, "console_udp", opts.ConsoleAddr)
 
 	var status *statusQueue

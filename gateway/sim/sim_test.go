@@ -131,8 +131,8 @@ func TestMessagesDecode(t *testing.T) {
 			obs, err = lr.Decode(fr)
 		case toARS:
 			obs, err = ar.Decode(fr)
-			if err == nil && (len(obs.Requests) != 1 || obs.Requests[0].Kind != ars.KindRegister || obs.Requests[0].DeviceID != radioOf[m.unit]) {
-				t.Errorf("ARS %x from %s: %+v, want a registration of radio %s", m.data, m.unit, obs.Requests, radioOf[m.unit])
+			if err == nil && (len(obs.Replies) != 1 || obs.Replies[0].Kind != ars.ReplyAck || len(obs.Identities) != 1 || obs.Identities[0].DeviceID != radioOf[m.unit]) {
+				t.Errorf("ARS %x from %s: %+v, want a registration of radio %s", m.data, m.unit, obs, radioOf[m.unit])
 			}
 		}
 		if err != nil {

@@ -30,7 +30,7 @@ type transport struct {
 
 func openTransport(o Options, f *field) (*transport, error) {
 	t := &transport{log: o.Logger}
-	for d, addr := range [numDests]string{toNMEA: o.NMEAAddr, toTAIP: o.TAIPAddr, toLRRP: o.LRRPAddr, toARS: o.ARSAddr} {
+	for d, addr := range [numDests]string{toNMEA: o.NMEAAddr, toTAIP: o.TAIPAddr, toLRRP: o.LRRPAddr, toARS: o.ARSAddr, toCalAmp: o.CalAmpAddr} {
 		if addr == "" {
 			continue
 		}

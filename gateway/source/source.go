@@ -4,6 +4,7 @@ package source
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"radiogw/gateway/frame"
@@ -23,6 +24,13 @@ type Source interface {
 // radios, TCP writes to a connection).
 type Sender interface {
 	SendTo(peer string, b []byte) error
+}
+
+// Admitter is implemented by senders whose allow list bounds where they
+// send (SendTo refuses the rest with ErrDenied); asking first keeps refused
+// replies from spending a rate limit.
+type Admitter interface {
+	Admits(addr netip.Addr) bool
 }
 
 // Hooks connect a source to the pipeline. Emit must not block for long: a
@@ -51,6 +59,7 @@ type Config struct {
 	FreeBind       bool // bind even while the address is not (yet) on this host: a keepalived virtual IP
 	Allow          []string
 	MaxConns       int
+	MaxPerPeer     int // tcp_listen: connections from one address; 0 means MaxConns
 	IdleTimeout    time.Duration
 	Address        string
 	Keepalive      string

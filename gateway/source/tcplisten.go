@@ -18,9 +18,10 @@ type tcpListener struct {
 	em    *emitter
 	allow []netip.Prefix
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[string]net.Conn // by peer
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[string]net.Conn // by peer
+	byAddr map[netip.Addr]int  // open connections by remote address
 }
 
 // ErrUnknownPeer is returned by SendTo for a peer with no open connection.
@@ -60,6 +61,7 @@ func (l *tcpListener) session(ctx context.Context, h Hooks, up func()) error {
 	l.mu.Lock()
 	l.ln = ln
 	l.conns = make(map[string]net.Conn)
+	l.byAddr = make(map[netip.Addr]int)
 	l.mu.Unlock()
 	var wg sync.WaitGroup
 	defer func() {
@@ -107,14 +109,23 @@ func (l *tcpListener) session(ctx context.Context, h Hooks, up func()) error {
 			conn.Close()
 			continue
 		}
+		// One address may not take every slot: a second one must still get in.
+		addr := ap.Addr().Unmap()
+		if per := l.cfg.MaxPerPeer; per > 0 && l.byAddr[addr] >= per {
+			l.mu.Unlock()
+			h.Count("peer_conn_rejected")
+			conn.Close()
+			continue
+		}
 		l.conns[peer] = conn
+		l.byAddr[addr]++
 		l.mu.Unlock()
-		wg.Go(func() { l.serve(ctx, h, conn, peer) })
+		wg.Go(func() { l.serve(ctx, h, conn, peer, addr) })
 	}
 }
 
 // serve reads one connection until it ends, idles out or the listener stops.
-func (l *tcpListener) serve(ctx context.Context, h Hooks, conn net.Conn, peer string) {
+func (l *tcpListener) serve(ctx context.Context, h Hooks, conn net.Conn, peer string, addr netip.Addr) {
 	h.Up(peer)
 	var before func()
 	if l.cfg.IdleTimeout > 0 {
@@ -129,6 +140,9 @@ func (l *tcpListener) serve(ctx context.Context, h Hooks, conn net.Conn, peer st
 	// entry may already belong to its successor, which must stay reachable.
 	if l.conns[peer] == conn {
 		delete(l.conns, peer)
+	}
+	if l.byAddr[addr]--; l.byAddr[addr] <= 0 {
+		delete(l.byAddr, addr)
 	}
 	l.mu.Unlock()
 	conn.Close()

@@ -199,12 +199,23 @@ func peerString(ap netip.AddrPort) string {
 // ErrNotConnected is returned by SendTo when there is nothing to send on.
 var ErrNotConnected = errors.New("not connected")
 
+// ErrDenied is returned by SendTo for a peer the source's allow list does
+// not admit: a source answers only addresses it would listen to, so a
+// forged registration cannot make radiogw send to any host it names.
+var ErrDenied = errors.New("address not in the source's allow list")
+
+// Admits reports whether the allow list admits a: replies go only there.
+func (s *udpSource) Admits(a netip.Addr) bool { return allowed(s.allow, a) }
+
 // SendTo sends b as one datagram from the bound socket to peer ("ip:port"),
 // so radios see the reply come from the port they report to.
 func (s *udpSource) SendTo(peer string, b []byte) error {
 	ap, err := netip.ParseAddrPort(peer)
 	if err != nil {
 		return fmt.Errorf("send to %q: %w", peer, err)
+	}
+	if !allowed(s.allow, ap.Addr()) {
+		return fmt.Errorf("send to %s: %w", peer, ErrDenied)
 	}
 	s.mu.Lock()
 	conn := s.conn

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -75,6 +76,13 @@ func TestUDPAllowListAndOversize(t *testing.T) {
 	eventually(t, "denied and oversize counted", func() bool { return r.count("denied") == 1 && r.count("oversize") == 1 })
 	if got := r.data()[0]; got != strings.Repeat("y", 16) {
 		t.Fatalf("frame %q", got)
+	}
+	// Replies go only where the allow list would listen.
+	if err := u.SendTo(outsider.LocalAddr().String(), []byte("x")); !errors.Is(err, ErrDenied) {
+		t.Fatalf("SendTo outside the allow list: %v, want ErrDenied", err)
+	}
+	if err := u.SendTo(radio.LocalAddr().String(), []byte("x")); err != nil {
+		t.Fatalf("SendTo an allowed peer: %v", err)
 	}
 }
 

@@ -190,6 +190,35 @@ func TestWallMapInBrowser(t *testing.T) {
 	publish(root+"/units/2A14", true, nil)
 	wait("removed unit gone", `document.querySelectorAll("#units .unit").length === 2`)
 
+	// Every colour a marker can take is explained in the legend: a marker
+	// of each kind is drawn with the page's own styles and its fill and ring
+	// colours are looked up among the legend's swatches.
+	missing, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+	  const ns = "http://www.w3.org/2000/svg", host = document.getElementById("units"), legend = new Set();
+	  for (const i of document.querySelectorAll("#legend i")) {
+	    const s = getComputedStyle(i);
+	    legend.add(s.backgroundColor); legend.add(s.borderTopColor);
+	  }
+	  const missing = [];
+	  for (const cls of ["st-available", "st-enroute", "st-onscene", "st-busy", "st-oos", "st-unknown",
+	      "st-enroute stale-stale", "st-onscene stale-lost", "st-available talking", "st-busy emerg acked"]) {
+	    const g = document.createElementNS(ns, "g"), dot = document.createElementNS(ns, "circle"), ring = document.createElementNS(ns, "circle");
+	    g.setAttribute("class", "unit " + cls); dot.setAttribute("class", "dot"); ring.setAttribute("class", "ring");
+	    g.append(ring, dot); host.appendChild(g);
+	    const fill = getComputedStyle(dot).fill, stroke = getComputedStyle(ring).stroke;
+	    if (!legend.has(fill)) missing.push(cls + " fill " + fill);
+	    if (stroke !== "none" && !legend.has(stroke)) missing.push(cls + " ring " + stroke);
+	    g.remove();
+	  }
+	  return missing.join("; ");
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missing != "" {
+		t.Errorf("marker colours the legend does not explain: %s", missing)
+	}
+
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)

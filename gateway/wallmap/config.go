@@ -15,7 +15,10 @@ import (
 // WebSocket URL (the embedded broker's WebSocket listener, or an external
 // broker given as ws:// or wss://; otherwise empty and the caller must set
 // it), the geofence files, and, when the embedded broker requires logins,
-// its first display login. TileURL stays empty.
+// its first display login. The login is included only when the HTTP server
+// requires a read token: /config.json is then behind that token, so the
+// page gets a login only once it is authorised; without one the page
+// connects anonymously. TileURL stays empty.
 func FromConfig(cfg *hcl.Config) (Config, error) {
 	c := Config{Site: cfg.Site, TopicRoot: "radiogw/" + cfg.Site}
 	if cfg.MQTT != nil {
@@ -27,7 +30,7 @@ func FromConfig(cfg *hcl.Config) (Config, error) {
 		}
 	} else if ws := cfg.Broker.WebSocket; ws != "" {
 		c.WebSocketURL = "ws://" + loopbackIfWildcard(ws)
-		if cfg.Broker.Auth {
+		if cfg.Broker.Auth && cfg.HTTP.ReadToken.Value() != "" {
 			for _, u := range cfg.Broker.Users {
 				if u.Role == broker.RoleDisplay {
 					c.Username, c.Password = u.Name, u.Password.Value()

@@ -35,10 +35,11 @@ type Config struct {
 	Geofences    []GeoJSONFile
 
 	// Username and Password are an optional MQTT login for the page. They
-	// are handed to every browser that loads the map, so they must be a
-	// read-only display login (the embedded broker's "display" role cannot
-	// publish, which also disables the Acknowledge button's effect), never
-	// a gateway or dispatcher secret.
+	// are handed to every client that can fetch /config.json, so the mount
+	// must put /config.json behind authorisation (radiogw's read token), and
+	// they must be a read-only display login (the embedded broker's
+	// "display" role cannot publish, which also disables the Acknowledge
+	// button's effect), never a gateway or dispatcher secret.
 	Username, Password string
 }
 

@@ -2,11 +2,12 @@
 // which radios send to UDP port 4005 when they power up, come into coverage,
 // refresh their registration or leave.
 //
-// A device registration becomes a codec.Request{Kind: "ars_register"} (the
-// runtime answers with RegistrationAck and starts location reporting with an
-// LRRP triggered location request) plus a codec.Identity binding the sender
-// address to the radio ID the registration names. A deregistration becomes a
-// codec.Request{Kind: "ars_deregister"}. Everything else is codec.Ignored.
+// A device registration becomes a codec.Identity binding the sender address
+// to the radio ID the registration names, plus two replies: RegistrationAck
+// to the radio's ARS port and an LRRP triggered location request to its LRRP
+// port, sent from the LRRP source (see Options). A user registration gives
+// the identity alone. Everything else (deregistrations, queries, answers) is
+// codec.Ignored.
 package ars
 
 import (
@@ -16,19 +17,13 @@ import (
 	"radiogw/gateway/frame"
 )
 
-// Request kinds this decoder emits.
-const (
-	KindRegister   = "ars_register"
-	KindDeregister = "ars_deregister"
-)
+type decoder struct{ opts Options }
 
-type decoder struct{}
+// New returns an ARS decoder. It keeps no state between frames: the sender
+// address is the radio.
+func New(o codec.Options) (codec.Decoder, error) { return decoder{OptionsFrom(o)}, nil }
 
-// New returns an ARS decoder. It keeps no state between frames and needs no
-// options: the sender address is the radio.
-func New(codec.Options) (codec.Decoder, error) { return decoder{}, nil }
-
-func (decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	m, err := Parse(f.Data)
 	if err != nil {
 		return codec.Observations{}, err
@@ -48,12 +43,9 @@ func (decoder) Decode(f frame.Frame) (codec.Observations, error) {
 		// A user logging on at an already registered radio needs no new
 		// location request; only the device registration asks for one.
 		if m.Type == PDUDeviceRegistration {
-			obs.Requests = []codec.Request{{Kind: KindRegister, Peer: f.Peer, DeviceID: id}}
+			obs.Replies = d.opts.replies(f.Peer, id)
 		}
 		return obs, nil
-	case PDUDeviceDeregistration:
-		// The notice carries no ID: the sender address is the radio.
-		return codec.Observations{Requests: []codec.Request{{Kind: KindDeregister, Peer: f.Peer, DeviceID: lrrp.DeviceID(f.Peer)}}}, nil
 	}
 	return codec.Observations{}, codec.Ignored
 }

@@ -53,13 +53,13 @@ func TestSamples(t *testing.T) {
 		device, user             string
 		refresh                  time.Duration
 		csbk                     bool
-		kind                     string // request kind Decode emits, "" for none
+		kind                     string // reply kinds Decode emits, "" for none
 		identity                 bool
 	}{
 		// test_ars_device_reg: registration of radio "11", initial event.
-		"0007F0200231310000": {PDUDeviceRegistration, true, true, true, true, EventInitial, "11", "", 0, false, KindRegister, true},
+		"0007F0200231310000": {PDUDeviceRegistration, true, true, true, true, EventInitial, "11", "", 0, false, ReplyAck + " " + ReplyLocationRequest, true},
 		// test_ars_device_dereg
-		"000131": {PDUDeviceDeregistration, false, false, true, true, EventNone, "", "", 0, false, KindDeregister, false},
+		"000131": {PDUDeviceDeregistration, false, false, true, true, EventNone, "", "", 0, false, "", false},
 		// test_ars_device_user_registration: user "999999999" at radio "11".
 		"0010F5000231310939393939393939393900": {PDUUserRegistration, true, true, true, true, EventNone, "11", "999999999", 0, false, "", true},
 		// test_ars_response: success with a 30-minute refresh time.
@@ -74,7 +74,13 @@ func TestSamples(t *testing.T) {
 	if len(samples) != len(cases) {
 		t.Fatalf("%d samples in the file, %d expectations", len(samples), len(cases))
 	}
-	dec, _ := New(codec.Options{Source: "ars"})
+	lrrpIn := func(c string) string {
+		if c == "lrrp" {
+			return "lrrp-in"
+		}
+		return ""
+	}
+	dec, _ := New(codec.Options{Source: "ars", SourceFor: lrrpIn})
 	const peer = "12.0.0.11:4005"
 	for hexs, b := range samples {
 		c, ok := cases[hexs]
@@ -112,14 +118,21 @@ func TestSamples(t *testing.T) {
 		} else if len(obs.Identities) != 0 {
 			t.Errorf("%s: unexpected identities %+v", hexs, obs.Identities)
 		}
+		var kinds []string
+		for _, r := range obs.Replies {
+			kinds = append(kinds, r.Kind)
+		}
+		if got := strings.Join(kinds, " "); got != c.kind {
+			t.Errorf("%s: replies %q, want %q", hexs, got, c.kind)
+		}
 		if c.kind != "" {
-			// The deregistration names no radio: the ID comes from 12.0.0.11.
-			want := codec.Request{Kind: c.kind, Peer: peer, DeviceID: "11"}
-			if len(obs.Requests) != 1 || obs.Requests[0] != want {
-				t.Errorf("%s: requests %+v", hexs, obs.Requests)
+			ack, req := obs.Replies[0], obs.Replies[1]
+			if ack.Via != "" || ack.Peer != peer || !bytes.Equal(ack.Data, RegistrationAck(DefaultRefresh)) {
+				t.Errorf("%s: ack %+v", hexs, ack)
 			}
-		} else if len(obs.Requests) != 0 {
-			t.Errorf("%s: unexpected requests %+v", hexs, obs.Requests)
+			if req.Via != "lrrp-in" || req.Peer != "12.0.0.11:4001" || !bytes.Equal(req.Data, LocationRequest("11", DefaultInterval)) {
+				t.Errorf("%s: location request %+v", hexs, req)
+			}
 		}
 	}
 }
@@ -196,8 +209,9 @@ func TestDecodeEdgeCases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := codec.Request{Kind: KindRegister, Peer: c.peer, DeviceID: c.id}
-			if len(obs.Requests) != 1 || obs.Requests[0] != want || len(obs.Identities) != 1 || obs.Identities[0].DeviceID != c.id {
+			// Without an lrrp source, a registration is acknowledged only.
+			if len(obs.Replies) != 1 || obs.Replies[0].Kind != ReplyAck || obs.Replies[0].Peer != c.peer ||
+				len(obs.Identities) != 1 || obs.Identities[0].DeviceID != c.id {
 				t.Errorf("%+v", obs)
 			}
 		})

@@ -30,9 +30,9 @@ func FuzzDecode(f *testing.F) {
 		if obs.Empty() {
 			t.Fatal("no error and no observations")
 		}
-		for _, r := range obs.Requests {
-			if r.DeviceID == "" || (r.Kind != KindRegister && r.Kind != KindDeregister) {
-				t.Fatalf("request %+v", r)
+		for _, r := range obs.Replies {
+			if r.Peer != "12.0.0.9:4005" || r.Kind != ReplyAck {
+				t.Fatalf("reply %+v", r)
 			}
 		}
 		for _, id := range obs.Identities {

@@ -4,13 +4,15 @@
 package catalog
 
 import (
-	"hash/fnv"
 	"sort"
-	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
 
 	"radiogw/channels"
 	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/ars"
+	"radiogw/gateway/codec/calamp"
 	"radiogw/gateway/codec/lines"
 	"radiogw/gateway/codec/lrrp"
 	"radiogw/gateway/codec/nmea"
@@ -18,19 +20,42 @@ import (
 	"radiogw/gateway/codec/trunkrecorder"
 )
 
-var catalog = map[string]codec.Factory{
-	"nmea":           nmea.New,
-	"taip":           taip.New,
-	"lrrp":           lrrp.New,
-	"ars":            ars.New,
-	"lines":          lines.New,
-	"trunk_recorder": trunkrecorder.New,
+// entry is a codec's factory and, for a codec with settings of its own, the
+// decoder of its source options block.
+type entry struct {
+	New     codec.Factory
+	Options func(hcl.Body) (any, hcl.Diagnostics)
+}
+
+var catalog = map[string]entry{
+	"nmea":           {nmea.New, nil},
+	"taip":           {taip.New, nil},
+	"lrrp":           {lrrp.New, nil},
+	"ars":            {ars.New, nil},
+	"lines":          {lines.New, nil},
+	"trunk_recorder": {trunkrecorder.New, nil},
+	"calamp":         {calamp.New, calamp.DecodeOptions},
 }
 
 // Lookup returns the factory for a codec name.
 func Lookup(name string) (codec.Factory, bool) {
-	f, ok := catalog[name]
-	return f, ok
+	e, ok := catalog[name]
+	return e.New, ok
+}
+
+// DecodeOptions decodes a source's options block (body nil without one)
+// with the schema of codec name. A codec without settings accepts only an
+// empty block.
+func DecodeOptions(name string, body hcl.Body) (any, hcl.Diagnostics) {
+	e, ok := catalog[name]
+	switch {
+	case ok && e.Options != nil:
+		return e.Options(body)
+	case body == nil:
+		return nil, nil
+	}
+	var none struct{}
+	return nil, gohcl.DecodeBody(body, nil, &none)
 }
 
 // Names lists the known codec names, sorted.
@@ -45,19 +70,6 @@ func Names() []string {
 
 // BuiltinProfileNames lists the built-in decoder line profiles.
 func BuiltinProfileNames() []string { return lines.BuiltinNames() }
-
-// LocationRequest encodes the triggered location request radiogw sends a
-// radio after its ARS registration. The request ID is derived from the radio
-// ID so a repeated registration renews the same request.
-func LocationRequest(radioID string, interval time.Duration) []byte {
-	h := fnv.New32a()
-	h.Write([]byte(radioID))
-	return lrrp.TriggeredLocationRequest(h.Sum32(), interval)
-}
-
-// RegistrationAck is the ARS acknowledgement radios expect after they
-// register; they register again within the refresh time.
-func RegistrationAck() []byte { return ars.RegistrationAck(30 * time.Minute) }
 
 // PatternKinds lists what a profile pattern may map a line to: every channel
 // event kind, plus the lines codec's JSON reader.

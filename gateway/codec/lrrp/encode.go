@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// RadioPort is the UDP port a radio takes LRRP requests on, at its own
+// address.
+const RadioPort = 4001
+
 // Requests radiogw sends to radios (UDP port 4001 at the radio's address).
 // Every request asks for the accuracy and time of the fix (ret-info 0x51),
 // the direction (0x57) and the speed (0x62), so reports come back as

@@ -76,7 +76,7 @@ func checkFastAgrees(t testing.TB, line string, strict bool) bool {
 }
 
 func sameObservations(a, b codec.Observations) bool {
-	if len(a.Fixes) != len(b.Fixes) || len(a.Events)+len(b.Events)+len(a.Identities)+len(b.Identities)+len(a.Requests)+len(b.Requests) != 0 {
+	if len(a.Fixes) != len(b.Fixes) || len(a.Events)+len(b.Events)+len(a.Identities)+len(b.Identities)+len(a.Replies)+len(b.Replies) != 0 {
 		return false
 	}
 	for i := range a.Fixes {

@@ -60,6 +60,9 @@ func (d *decoder) decodeGoNMEA(f frame.Frame) (codec.Observations, error) {
 	if err != nil {
 		return codec.Observations{}, classify(err)
 	}
+	if v, bad := nonDecimal(line); bad {
+		return codec.Observations{}, codec.Errorf("invalid", "number field %q is not a plain decimal", clip(v))
+	}
 	return d.observe(s, f, deviceID)
 }
 

@@ -214,6 +214,11 @@ func (n *flexNum) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	s = strings.Trim(s, `"`)
+	if !jsonNumber(s) {
+		// strconv.ParseFloat also takes hex floats, "inf", "nan" and
+		// underscores, which trunk-recorder never writes.
+		return fmt.Errorf("not a number: %.20q", s)
+	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("not a number: %.20q", s)
@@ -227,4 +232,40 @@ func (n flexNum) int() int64 {
 		return 0
 	}
 	return int64(n.f)
+}
+
+// jsonNumber reports whether s has JSON's number syntax:
+// -?digits[.digits][(e|E)[+-]digits].
+func jsonNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if digits() == 0 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }

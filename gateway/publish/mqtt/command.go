@@ -108,8 +108,8 @@ func validBy(s string) bool {
 	return true
 }
 
-// commandResult is the metrics label for a parse outcome.
-func commandResult(err error) string {
+// CommandResult is the metrics label for a parse outcome.
+func CommandResult(err error) string {
 	for _, e := range []error{ErrUnknownCommand, ErrTooLarge, ErrMalformed, ErrBadID, ErrBadBy} {
 		if errors.Is(err, e) {
 			return e.Error()

@@ -41,8 +41,8 @@ func TestParseCommand(t *testing.T) {
 			if !errors.Is(err, c.err) {
 				t.Errorf("ParseCommand(%q, %.60q) error = %v, want %v", c.suffix, c.payload, err, c.err)
 			}
-			if commandResult(err) != c.err.Error() {
-				t.Errorf("result label %q, want %q", commandResult(err), c.err.Error())
+			if CommandResult(err) != c.err.Error() {
+				t.Errorf("result label %q, want %q", CommandResult(err), c.err.Error())
 			}
 			continue
 		}

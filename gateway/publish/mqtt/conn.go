@@ -34,9 +34,9 @@ func (s *Sink) onCommand(_ paho.Client, m paho.Message) {
 	cmd, err := ParseCommand(suffix, m.Payload())
 	if err != nil {
 		if mt := s.opts.Metrics; mt != nil {
-			mt.CommandsTotal.WithLabelValues("mqtt", commandResult(err)).Inc()
+			mt.CommandsTotal.WithLabelValues("mqtt", CommandResult(err)).Inc()
 		}
-		s.log.Warn("rejected command", "topic", m.Topic(), "reason", commandResult(err))
+		s.log.Warn("rejected command", "topic", m.Topic(), "reason", CommandResult(err))
 		return
 	}
 	if s.opts.OnCommand != nil {

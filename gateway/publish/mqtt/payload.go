@@ -44,7 +44,7 @@ type channelPayload struct {
 func ChannelPayload(site string, c *channels.ChannelState, resolve func(string) string) ([]byte, error) {
 	p := channelPayload{Class: "channel", V: SchemaVersion, Site: site, Channel: c.Name, AlphaTag: c.AlphaTag,
 		Freq: c.Freq, Talkgroup: c.Talkgroup, Busy: c.Busy, TalkerID: c.Talker, Since: optTime(c.Since),
-		Emergency: c.Emergency, StuckMic: c.StuckMic, AirtimeS: c.AirtimeHour.Seconds(),
+		Emergency: c.Emergency, StuckMic: c.StuckMic, AirtimeS: publish.Round(c.AirtimeHour.Seconds(), publish.TenthDecimals),
 		LastActive: optTime(c.LastActive)}
 	if c.Talker != "" {
 		p.Talker = resolve(c.Talker)

@@ -26,6 +26,7 @@ import (
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/outbox"
+	"radiogw/topicname"
 )
 
 // Queue is the durable event queue the sink drains (the outbox).
@@ -215,6 +216,9 @@ func (s *Sink) Write(b publish.Batch) error {
 		}
 		slot := s.units[c.Unit.ID]
 		if slot == nil {
+			if !s.topicLevel(c.Unit.ID) {
+				continue
+			}
 			slot = &unitSlot{topic: s.topic("units", c.Unit.ID)}
 			s.units[c.Unit.ID] = slot
 			delete(s.forgotten, c.Unit.ID)
@@ -238,6 +242,9 @@ func (s *Sink) Write(b publish.Batch) error {
 		}
 		slot := s.channels[st.Name]
 		if slot == nil {
+			if !s.topicLevel(st.Name) {
+				continue
+			}
 			slot = &channelSlot{}
 			s.channels[st.Name] = slot
 		}
@@ -274,6 +281,20 @@ func (s *Sink) queueEvents(events []publish.Event) error {
 	return fmt.Errorf("mqtt sink: %d events kept in memory: %w: %w", len(entries), publish.ErrNotDurable, err)
 }
 
+// topicLevel is the last guard before a name becomes a topic level: names
+// are checked where they enter radiogw (decoders, snapshot, configuration),
+// so a refusal here means a path that skipped the check; it is counted, and
+// the broker never sees the name (a '+' or '#' would cost the connection).
+func (s *Sink) topicLevel(name string) bool {
+	if topicname.Valid(name) {
+		return true
+	}
+	if m := s.opts.Metrics; m != nil {
+		m.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Inc()
+	}
+	return false
+}
+
 func emergencyChanged(a, b *avl.Emergency) bool {
 	if (a == nil) != (b == nil) {
 		return true
@@ -286,6 +307,9 @@ func emergencyChanged(a, b *avl.Emergency) bool {
 // broker, and it leaves the map. Kept until the broker confirmed, so a unit
 // forgotten during an outage does not linger as a ghost.
 func (s *Sink) Forget(unitID string) {
+	if !topicname.Valid(unitID) {
+		return // never published, nothing to delete
+	}
 	s.mu.Lock()
 	delete(s.units, unitID)
 	delete(s.dirtyUnits, unitID)

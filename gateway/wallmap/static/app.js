@@ -413,7 +413,7 @@
 
   async function loadTrack(id) {
     try {
-      const r = await fetch("/api/v1/units/" + encodeURIComponent(id) + "/track", { cache: "no-store" });
+      const r = await fetch("/api/v1/units/" + encodeURIComponent(id) + "/track", { cache: "no-store", headers: authHeaders() });
       if (!r.ok || state.selected !== id) return;
       const t = await r.json();
       const g = $("trails");
@@ -509,16 +509,46 @@
     c.on("message", onMessage);
   }
 
+  // legend names every colour a marker can take: the status fills, the
+  // grey of a stale or lost fix, and the talking and emergency rings.
   function legend() {
     const l = $("legend");
-    for (const [cls, label] of [["available", "available"], ["enroute", "en route"], ["onscene", "on scene"],
-      ["busy", "busy / other"], ["oos", "out of service"], ["talk", "talking"], ["emerg", "emergency"]]) {
+    for (const [cls, label, ring] of [["available", "available"], ["enroute", "en route"], ["onscene", "on scene"],
+      ["busy", "other status"], ["oos", "out of service"], ["unknown", "no status"], ["stale", "stale / lost fix"],
+      ["talk", "talking", true], ["emerg", "emergency"]]) {
       const s = html("span");
       const i = html("i");
-      i.style.background = `var(--${cls})`;
+      if (ring) {
+        i.className = "ring";
+        i.style.borderColor = `var(--${cls})`;
+      } else {
+        i.style.background = `var(--${cls})`;
+      }
       s.append(i, label);
       l.appendChild(s);
     }
+  }
+
+  // The read token: a wall display is provisioned once with
+  // http://radiogw:8080/#token=<read token>. The fragment never reaches the
+  // server or a proxy log; the page keeps the token in this browser's
+  // storage and removes it from the address bar.
+  function readToken() {
+    const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+    if (m) {
+      try { localStorage.setItem("radiogw_read_token", decodeURIComponent(m[1])); } catch (e) { /* private mode */ }
+      history.replaceState(null, "", location.pathname + location.search);
+      state.token = decodeURIComponent(m[1]);
+    }
+    if (state.token === undefined) {
+      try { state.token = localStorage.getItem("radiogw_read_token") || ""; } catch (e) { state.token = ""; }
+    }
+    return state.token;
+  }
+
+  function authHeaders() {
+    const t = readToken();
+    return t ? { Authorization: "Bearer " + t } : {};
   }
 
   async function main() {
@@ -526,12 +556,16 @@
     clock();
     setInterval(clock, 1000);
     legend();
-    state.cfg = await (await fetch("config.json", { cache: "no-store" })).json();
+    const r = await fetch("config.json", { cache: "no-store", headers: authHeaders() });
+    if (r.status === 401) {
+      throw new Error("this wall map needs the site's read token: open it as " + location.origin + location.pathname + "#token=<read token>");
+    }
+    state.cfg = await r.json();
     $("site").textContent = state.cfg.site || "radiogw";
     document.title = (state.cfg.site || "radiogw") + " wall map";
     for (const f of state.cfg.geofences || []) {
       try {
-        const doc = await (await fetch(f.url)).json();
+        const doc = await (await fetch(f.url, { headers: authHeaders() })).json();
         state.fences.push({ name: f.name, kind: f.kind, features: parseGeoJSON(doc) });
       } catch (err) {
         console.warn("geofence", f.name, err);

@@ -17,12 +17,36 @@ storage {
   dir = "/var/lib/radiogw"
 }
 
+# The secret files below are created with random contents by `make install`
+# (mode 0640, group radiogw) and never overwritten. A wall display is set up
+# once with http://<this host>:8080/#token=<contents of http-read.token>;
+# emergency acknowledgements over HTTP need http-write.token.
 http {
-  listen = "127.0.0.1:8080"
+  listen          = "127.0.0.1:8080"
+  read_token_file = "http-read.token"
+  token_file      = "http-write.token"
 }
 
-# Without an mqtt block radiogw runs its own broker on 127.0.0.1:1883 and a
-# WebSocket listener on 127.0.0.1:9001. To use the site's mosquitto instead:
+# radiogw's own broker on 127.0.0.1:1883 and a WebSocket listener on
+# 127.0.0.1:9001, with logins: the wall map page gets the display login
+# (read only) once it has the read token; dispatch consoles log in as
+# "dispatch" to acknowledge emergencies. Without auth any process that can
+# reach the broker can publish forged units, acknowledgements and status.
+broker {
+  auth = true
+
+  user "wall" {
+    password_file = "broker-wall.pass"
+    role          = "display"
+  }
+
+  user "dispatch" {
+    password_file = "broker-dispatch.pass"
+    role          = "dispatcher"
+  }
+}
+
+# To use the site's mosquitto instead of the embedded broker:
 #
 # mqtt {
 #   broker        = "tcp://127.0.0.1:1883"

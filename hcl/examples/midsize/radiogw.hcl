@@ -1,10 +1,11 @@
 # Westport Police Department: a mid-size agency (about 40 field units, one
 # dispatch channel, three tactical channels and a county P25 talkgroup).
 #
-# Secrets: the MQTT password is read from secrets/mqtt.pass (relative to this
-# file; a placeholder here, /etc/radiogw/mqtt.pass on a real host) and the
-# InfluxDB token from the environment variable RADIOGW_INFLUX_TOKEN, which the
-# systemd unit sets with EnvironmentFile=.
+# Secrets: the MQTT password is read from secrets/mqtt.pass and the InfluxDB
+# token from secrets/influx.token (relative to this file; placeholders here,
+# so `radiogw check hcl/examples/midsize` passes as shipped). On a real host
+# they live in /etc/radiogw/, mode 0640, or come from the environment with
+# token_env = "RADIOGW_INFLUX_TOKEN" and the systemd unit's EnvironmentFile=.
 #
 # Channels, unit types and the roster live in channels.d/*.hcl.
 
@@ -50,7 +51,7 @@ influx {
   url         = "http://10.10.0.20:8086"
   org         = ""
   bucket      = "radiogw/autogen"
-  token_env   = "RADIOGW_INFLUX_TOKEN"
+  token_file  = "secrets/influx.token"
   batch_size  = 5000
   flush_every = "1s"
   timeout     = "10s"

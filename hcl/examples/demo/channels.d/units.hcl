@@ -83,3 +83,10 @@ unit "CSO7" {
   radio_ids = ["1707"]
   avl_ids   = ["127.1.0.3"] # a MOTOTRBO radio reporting over LRRP
 }
+
+unit "K9-2" {
+  alpha_tag = "K9 Unit 2"
+  type      = "patrol"
+  radio_ids = ["1902"]
+  avl_ids   = ["4631000817"] # a CalAmp LMU (its ESN) reporting LM Direct
+}

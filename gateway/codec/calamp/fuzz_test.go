@@ -1,0 +1,62 @@
+package calamp
+
+import (
+	"bytes"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"radiogw/gateway/codec"
+	"radiogw/gateway/frame"
+)
+
+// FuzzDecode seeds with every golden input and checks that decoding never
+// panics, errors carry known reasons and nothing else, fixes name at most a
+// bounded hex mobile ID, and an ack answers exactly the sender with the
+// frame's own sequence number.
+func FuzzDecode(f *testing.F) {
+	ins, _ := filepath.Glob("testdata/*/input")
+	for _, in := range ins {
+		raw, err := os.ReadFile(in)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(mustHex(f, raw))
+	}
+	dec, _ := New(codec.Options{})
+	reasons := map[string]bool{"syntax": true, "invalid": true, "ignored": true}
+	const peer = "10.0.0.9:20500"
+	f.Fuzz(func(t *testing.T, data []byte) {
+		obs, err := dec.Decode(frame.Frame{Peer: peer, Data: data})
+		if err != nil {
+			if !reasons[codec.Reason(err)] || !obs.Empty() {
+				t.Fatalf("err %v (%q) with %+v", err, codec.Reason(err), obs)
+			}
+			return
+		}
+		if obs.Empty() {
+			t.Fatal("no error and no observations")
+		}
+		for _, fx := range obs.Fixes {
+			if len(fx.DeviceID) > 2*MaxMobileID || fx.Lat < -215 || fx.Lat > 215 {
+				t.Fatalf("fix %+v", fx)
+			}
+		}
+		for _, r := range obs.Replies {
+			m, err := Parse(data)
+			if r.Peer != peer || r.Via != "" || err != nil || !bytes.Equal(r.Data, Ack(m.Sequence, m.Type)) {
+				t.Fatalf("reply %+v to %x", r, data)
+			}
+		}
+	})
+}
+
+func mustHex(tb testing.TB, raw []byte) []byte {
+	tb.Helper()
+	b, err := hex.DecodeString(string(bytes.TrimSpace(raw)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
