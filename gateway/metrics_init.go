@@ -20,8 +20,6 @@ func (d *Daemon) initMetrics() {
 		{"journal", "write_error"}, {"journal", "encode_error"}, {"journal", "decode_error"},
 		{"sink_mqtt", "older_than_retained_unit"}, {"sink_mqtt", "older_than_retained_channel"},
 		{"sink_influx", "invalid"},
-		{"ars", "no_lrrp_source"},
-		{"reply", "ars_ack_send_failed"}, {"reply", "location_request_send_failed"},
 	}
 	for _, sink := range []string{"mqtt", "influx"} {
 		drops = append(drops, [2]string{"sink_" + sink, "event_overflow"}, [2]string{"sink_" + sink, "write_error"})
