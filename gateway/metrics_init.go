@@ -62,6 +62,6 @@ func (d *Daemon) initMetrics() {
 	}
 }
 
-// decodeReasons are the reasons decoders give (codec.Errorf) and the two
-// codec.Reason adds.
-var decodeReasons = []string{"syntax", "invalid", "unsupported", "checksum", "id", "length", "kind", "ignored", "other"}
+// decodeReasons are the reasons decoders give (codec.Errorf), and "other"
+// for an untyped error; ignored frames have a counter of their own.
+var decodeReasons = []string{"syntax", "invalid", "unsupported", "checksum", "id", "length", "kind", "other"}
