@@ -85,7 +85,8 @@ ha-smoke:
 
 # Micro benchmarks of every package, then the end-to-end harness (real UDP,
 # radiogw, mosquitto, influxd): testdata/out/bench.txt, bench-e2e.txt and
-# bench.json; docs/BENCHMARKS.md explains the figures. BENCH_OUTAGE is the
+# bench.json, then the wall map with 10,000 units in headless Chromium:
+# bench-wallmap.txt; docs/BENCHMARKS.md explains the figures. BENCH_OUTAGE is the
 # InfluxDB outage of the catch-up measurement (make bench BENCH_OUTAGE=30s).
 BENCH_OUTAGE ?= 5m
 bench: deps build
@@ -94,6 +95,9 @@ bench: deps build
 	  test "$$(cat testdata/out/.rc)" = 0
 	@{ RADIOGW_BENCH_OUTAGE=$(BENCH_OUTAGE) $(GO) test -tags bench -run '^TestBenchE2E$$' -count=1 -timeout 90m -v ./cmd/radiogw/; \
 	  echo $$? > testdata/out/.rc; } | tee testdata/out/bench-e2e.txt; \
+	  test "$$(cat testdata/out/.rc)" = 0
+	@{ RADIOGW_WALLMAP_LOAD=30s RADIOGW_WALLMAP_MIN_FPS=30 $(GO) test -run '^TestWallMapTenThousandUnits$$' -count=1 -timeout 20m -v ./gateway/wallmap/; \
+	  echo $$? > testdata/out/.rc; } | tee testdata/out/bench-wallmap.txt; \
 	  test "$$(cat testdata/out/.rc)" = 0
 
 # PREFIX and DESTDIR as usual (make install DESTDIR=/tmp/pkg PREFIX=/usr).

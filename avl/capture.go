@@ -177,6 +177,7 @@ func record(u *Unit) UnitRecord {
 		r.Position = &SnapshotPosition{
 			Lat: p.Lat, Lon: p.Lon, FixTime: p.FixTime, Source: p.Source,
 			SpeedKmh: opt(p.SpeedKmh), Heading: opt(p.Heading), HDOP: opt(p.HDOP), Altitude: opt(p.Altitude),
+			Accuracy: opt(p.Accuracy),
 		}
 	}
 	if e := u.Emergency; e != nil {

@@ -75,7 +75,7 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 	pos := Position{
 		Lat: f.Lat, Lon: f.Lon, FixTime: f.Time,
 		SpeedKmh: f.SpeedKmh, Heading: f.Heading,
-		HDOP: f.HDOP, Altitude: f.AltitudeM, Source: f.Source,
+		HDOP: f.HDOP, Altitude: f.AltitudeM, Accuracy: f.AccuracyM, Source: f.Source,
 	}
 	if !Known(pos.SpeedKmh) && hasPrev {
 		pos.SpeedKmh = impliedKmh(distM, dt)

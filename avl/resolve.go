@@ -155,7 +155,7 @@ func sameUnit(a, b *Unit) bool {
 	p, q := a.Position, b.Position
 	return p.Lat == q.Lat && p.Lon == q.Lon && p.FixTime.Equal(q.FixTime) && p.Source == q.Source &&
 		sameFloat(p.SpeedKmh, q.SpeedKmh) && sameFloat(p.Heading, q.Heading) &&
-		sameFloat(p.HDOP, q.HDOP) && sameFloat(p.Altitude, q.Altitude)
+		sameFloat(p.HDOP, q.HDOP) && sameFloat(p.Altitude, q.Altitude) && sameFloat(p.Accuracy, q.Accuracy)
 }
 
 func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }

@@ -56,6 +56,7 @@ type SnapshotPosition struct {
 	Heading  *float64  `json:"heading,omitempty"`
 	HDOP     *float64  `json:"hdop,omitempty"`
 	Altitude *float64  `json:"altitude_m,omitempty"`
+	Accuracy *float64  `json:"accuracy_m,omitempty"`
 	Source   string    `json:"source,omitempty"`
 }
 
@@ -159,6 +160,7 @@ func (t *Tracker) restoreUnit(su *UnitRecord) (*unitState, error) {
 		s.u.Position = &Position{
 			Lat: p.Lat, Lon: p.Lon, FixTime: p.FixTime, Source: p.Source,
 			SpeedKmh: val(p.SpeedKmh), Heading: val(p.Heading), HDOP: val(p.HDOP), Altitude: val(p.Altitude),
+			Accuracy: val(p.Accuracy),
 		}
 	}
 	if e := su.Emergency; e != nil {

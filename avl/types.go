@@ -49,6 +49,7 @@ type Position struct {
 	Heading  float64   `json:"heading"`
 	HDOP     float64   `json:"hdop"`
 	Altitude float64   `json:"altitude_m"`
+	Accuracy float64   `json:"accuracy_m"` // horizontal radius the device reported, metres
 	Source   string    `json:"source"`
 }
 

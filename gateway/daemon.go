@@ -315,17 +315,21 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 		OnCommand: d.onCommand,
 		Passive:   cfg.HA != nil && cfg.HA.Role == hcl.RoleStandby}
 	if m := cfg.MQTT; m != nil {
+		opts.OwnTracks, opts.HomeAssistant, opts.HAPrefix = m.OwnTracks, m.HomeAssistant, m.HAPrefix
+		opts.DefaultAccuracyM = m.DefaultAccuracyM
+		if m.UnitRate > 0 {
+			opts.UnitRate = m.UnitRate
+		}
+	}
+	if m := cfg.MQTT; !cfg.EmbeddedBroker() {
 		tlsCfg, err := tlsConfig(m.TLS)
 		if err != nil {
 			return err
 		}
 		opts.Broker, opts.Username, opts.Password, opts.TLS = m.Broker, m.Username, m.Password.Value(), tlsCfg
-		opts.OwnTracks, opts.KeepAlive = m.OwnTracks, m.KeepAlive
+		opts.KeepAlive = m.KeepAlive
 		if m.ClientID != "" {
 			opts.ClientID = m.ClientID
-		}
-		if m.UnitRate > 0 {
-			opts.UnitRate = m.UnitRate
 		}
 	} else {
 		b, err := d.startBroker(cfg)

@@ -35,7 +35,8 @@ func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
 	}
-	ln := netguard.Wrap(raw, "http", netguard.Limits{MaxConns: cfg.HTTP.MaxConns, MaxPerAddr: cfg.HTTP.MaxPerAddr},
+	ln := netguard.Wrap(raw, "http", netguard.Limits{MaxConns: cfg.HTTP.MaxConns, MaxPerAddr: cfg.HTTP.MaxPerAddr,
+		TimeoutEvent: httpHeaderTimeout},
 		func(e string) { d.metrics.HTTPEvents.WithLabelValues(e).Inc() }, d.log)
 	d.httpGuard = ln
 	// Timeouts against slowloris: the headers must be in within 5 s and the
@@ -350,6 +351,10 @@ type trackPoint struct {
 }
 
 func (d *Daemon) handleTrack(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("format") {
+		d.handleTrackExport(w, r) // history, not the breadcrumbs
+		return
+	}
 	var fixes []avl.Crumb
 	id := r.PathValue("unit")
 	var ok bool

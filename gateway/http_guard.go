@@ -17,6 +17,7 @@ const (
 	httpHostRefused      = "host_refused"      // a Host name not ours: DNS rebinding
 	httpReadUnauthorized = "read_unauthorized" // a read without the read token
 	httpPprofRefused     = "pprof_refused"     // pprof asked by a peer that is not on loopback
+	httpHeaderTimeout    = "header_timeout"    // a first request not in within the timeouts: slowloris
 )
 
 // commandResults are every result label of radiogw_commands_total.
@@ -35,7 +36,7 @@ func (d *Daemon) initRefusalCounters() {
 			d.metrics.BrokerEvents.WithLabelValues(l, e)
 		}
 	}
-	for _, e := range append(append([]string{}, netguard.Events...), httpHostRefused, httpReadUnauthorized, httpPprofRefused) {
+	for _, e := range append(append([]string{}, netguard.Events...), httpHostRefused, httpReadUnauthorized, httpPprofRefused, httpHeaderTimeout) {
 		d.metrics.HTTPEvents.WithLabelValues(e)
 	}
 }

@@ -120,9 +120,12 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 		return nil, fmt.Errorf("source %q: codec %q: %w", s.Name, s.Codec, err)
 	}
 	var src source.Source
-	if s.Type == hcl.SourceMQTT {
+	switch s.Type {
+	case hcl.SourceMQTT:
 		src, err = newMQTTSource(s)
-	} else {
+	case hcl.SourceHTTP:
+		src, err = newHTTPSource(s, cfg.HA != nil, d.log)
+	default:
 		src, err = source.New(sourceConfig(s, cfg.HA != nil))
 	}
 	if err != nil {

@@ -49,6 +49,7 @@ func (b *builder) build(root *rawMain, frags []rawFragment) {
 	b.buildMQTT(root.MQTT)
 	b.buildBroker(root.Broker)
 	b.buildInflux(root.Influx)
+	b.buildWallMap(root.WallMap)
 	b.buildHA(root.HA)
 	for _, f := range frags {
 		for i := range f.UnitTypes {

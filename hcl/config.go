@@ -21,9 +21,10 @@ type Config struct {
 	Geofences  []Geofence
 	StatusTabs []StatusTable
 	Profiles   []Profile // decoder line profiles (regex patterns)
-	MQTT       *MQTT     // nil: embedded broker
-	Broker     Broker    // embedded broker settings, used when MQTT is nil
+	MQTT       *MQTT     // nil, or no broker in it: embedded broker
+	Broker     Broker    // embedded broker settings, used when EmbeddedBroker()
 	Influx     *Influx   // nil: outbox only, exportable later
+	WallMap    WallMap
 	HTTP       HTTP
 	Storage    Storage
 	Unlisted   Unlisted
@@ -51,6 +52,7 @@ const (
 	SourceTCPClient = "tcp_client"
 	SourceTCPListen = "tcp_listen"
 	SourceMQTT      = "mqtt" // subscribe to another system's broker (trunk-recorder)
+	SourceHTTP      = "http" // an HTTP listener taking one report per request (OsmAnd / Traccar Client)
 )
 
 // Framings for stream transports.
@@ -100,6 +102,8 @@ type Source struct {
 	Topics      []string // explicit subscription filters; default from the codec
 	Username    string
 	Password    Secret
+	// http (also Listen, Allow, MaxConns)
+	Token Secret // required as "Authorization: Bearer" or a token= parameter; empty: none
 
 	DefRange Range
 }
@@ -182,9 +186,14 @@ type Pattern struct {
 	Regex string
 }
 
-// MQTT configures an external broker.
+// EmbeddedBroker reports whether radiogw runs its own broker: no mqtt
+// block, or one without a broker URL (which still sets the publishing
+// options: topic root, OwnTracks, Home Assistant).
+func (c *Config) EmbeddedBroker() bool { return c.MQTT == nil || c.MQTT.Broker == "" }
+
+// MQTT configures publishing, and an external broker when Broker is set.
 type MQTT struct {
-	Broker    string // tcp://host:1883, ssl://host:8883, ws://...
+	Broker    string // tcp://host:1883, ssl://host:8883, ws://...; "" is the embedded broker
 	ClientID  string
 	TopicRoot string // default radiogw/<site>
 	Username  string
@@ -193,6 +202,15 @@ type MQTT struct {
 	UnitRate  float64 // max unit-state publishes per unit per second
 	OwnTracks bool
 	KeepAlive time.Duration
+
+	// HomeAssistant publishes Home Assistant MQTT discovery for every unit
+	// under HAPrefix (docs/homeassistant.md).
+	HomeAssistant bool
+	HAPrefix      string
+	// DefaultAccuracyM is the horizontal accuracy (metres) reported to
+	// OwnTracks and Home Assistant for a fix with neither an accuracy nor an
+	// HDOP.
+	DefaultAccuracyM float64
 }
 
 // Broker configures the embedded broker.
@@ -244,6 +262,26 @@ type HTTP struct {
 	AllowedHosts []string
 	MaxConns     int // open connections
 	MaxPerAddr   int // open connections from one IP address
+}
+
+// WallMap configures the map page radiogw serves: an offline basemap, a
+// raster tile alternative, and local GeoJSON overlays.
+type WallMap struct {
+	Basemap  string // a PMTiles file (Protomaps basemap schema), served with range requests; "" none
+	TileURL  string // raster tiles, {z}/{x}/{y} template; "" none
+	Region   bool   // subscribe to every site under the topic root's parent (radiogw/+/...)
+	Overlays []Overlay
+}
+
+// Overlay is a local GeoJSON layer drawn over the basemap: streets,
+// hydrants, hospitals, or any layer a site has.
+type Overlay struct {
+	Name  string
+	File  string  // resolved relative to the main file
+	Color string  // CSS hex colour, default #8fa3bf
+	Width float64 // line width / point radius in pixels, default 2
+	Label string  // feature property shown as a label ("" none)
+	Roads bool    // the simulator drives its units along this layer's lines
 }
 
 // HA makes this instance one of an active/standby pair behind a keepalived

@@ -70,8 +70,11 @@ func TestDemoExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Site != "demo" || cfg.MQTT != nil || cfg.Influx != nil {
+	if cfg.Site != "demo" || !cfg.EmbeddedBroker() || cfg.Influx != nil {
 		t.Errorf("demo: site %q, mqtt %v, influx %v; want demo with embedded broker and no influx", cfg.Site, cfg.MQTT, cfg.Influx)
+	}
+	if m := cfg.MQTT; m == nil || !m.HomeAssistant || !m.OwnTracks || m.HAPrefix != "homeassistant" || m.DefaultAccuracyM != DefaultAccuracyM {
+		t.Errorf("demo: mqtt %+v; want Home Assistant discovery and the OwnTracks mirror on", m)
 	}
 	if cfg.DataDir != "./data" || cfg.HTTP.Listen != "127.0.0.1:8080" {
 		t.Errorf("demo: data dir %q, http %q", cfg.DataDir, cfg.HTTP.Listen)

@@ -352,6 +352,47 @@ func TestBreadcrumbs(t *testing.T) {
 	}
 }
 
+func TestWallMapBlock(t *testing.T) {
+	dir := t.TempDir()
+	pm := filepath.Join(dir, "county.pmtiles")
+	os.WriteFile(pm, append([]byte("PMTiles\x03"), make([]byte, 119)...), 0o644)
+	os.WriteFile(filepath.Join(dir, "hydrants.geojson"), []byte(`{"type":"FeatureCollection","features":[]}`), 0o644)
+	write := func(body string) error {
+		os.WriteFile(filepath.Join(dir, "radiogw.hcl"), []byte("site = \"t\"\n"+body), 0o644)
+		cfg, err := Load(dir, Options{})
+		if err == nil && cfg.WallMap.Basemap != pm {
+			t.Errorf("basemap %q, want %q", cfg.WallMap.Basemap, pm)
+		}
+		return err
+	}
+	if err := write(`wallmap {
+  basemap = "county.pmtiles"
+  region  = true
+  overlay "hydrants" {
+    file  = "hydrants.geojson"
+    color = "#e04040"
+    label = "id"
+  }
+}
+`); err != nil {
+		t.Fatal(err)
+	}
+	for body, want := range map[string]string{
+		`wallmap { basemap = "nope.pmtiles" }`:                                                                                 "does not exist",
+		`wallmap { basemap = "hydrants.geojson" }`:                                                                             "not a PMTiles archive",
+		`wallmap { tile_url = "ftp://x/{z}/{x}/{y}" }`:                                                                         "Invalid tile_url",
+		"wallmap {\n overlay \"h\" {\n file = \"hydrants.geojson\"\n color = \"red\"\n }\n}":                                   "Invalid overlay color",
+		"wallmap {\n overlay \"h\" {\n file = \"hydrants.geojson\"\n width = 50\n }\n}":                                        "Invalid overlay width",
+		"wallmap {\n overlay \"h\" {\n file = \"county.pmtiles\"\n }\n}":                                                       "not GeoJSON",
+		"wallmap {\n overlay \"h\" {\n file = \"hydrants.geojson\"\n }\n overlay \"h\" {\n file = \"hydrants.geojson\"\n }\n}": "Duplicate overlay",
+	} {
+		err := write(body)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+}
+
 // A file nested deeper than the parser can take is refused with a
 // diagnostic before it is parsed: the parser would exhaust the stack, which
 // no recover catches.

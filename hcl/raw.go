@@ -21,6 +21,7 @@ type rawMain struct {
 	Broker           *rawBroker   `hcl:"broker,block"`
 	Influx           *rawInflux   `hcl:"influx,block"`
 	HA               *rawHA       `hcl:"ha,block"`
+	WallMap          *rawWallMap  `hcl:"wallmap,block"`
 
 	// Same fields as rawFragment: gohcl ignores embedded structs.
 	Sources      []rawSource      `hcl:"source,block"`
@@ -98,7 +99,7 @@ type rawHTTP struct {
 }
 
 type rawMQTT struct {
-	Broker        string         `hcl:"broker"`
+	Broker        *string        `hcl:"broker,optional"`
 	BrokerRange   hcl.Range      `hcl:"broker,attr_range"`
 	ClientID      *string        `hcl:"client_id,optional"`
 	TopicRoot     *string        `hcl:"topic_root,optional"`
@@ -109,6 +110,11 @@ type rawMQTT struct {
 	UnitRate      *float64       `hcl:"unit_rate,optional"`
 	UnitRateRange hcl.Range      `hcl:"unit_rate,attr_range"`
 	OwnTracks     *bool          `hcl:"owntracks,optional"`
+	HomeAssistant *bool          `hcl:"homeassistant,optional"`
+	HAPrefix      *string        `hcl:"homeassistant_prefix,optional"`
+	HAPrefixRange hcl.Range      `hcl:"homeassistant_prefix,attr_range"`
+	DefaultAccM   *float64       `hcl:"default_accuracy_m,optional"`
+	DefaultAccMR  hcl.Range      `hcl:"default_accuracy_m,attr_range"`
 	KeepAlive     *hcl.Attribute `hcl:"keepalive,optional"`
 	TLS           *rawTLS        `hcl:"tls,block"`
 	DefRange      hcl.Range      `hcl:",def_range"`
@@ -188,6 +194,7 @@ type rawSource struct {
 	tcpClient *rawTCPClient
 	serial    *rawSerial
 	mqtt      *rawMQTTSource
+	http      *rawHTTPSource
 }
 
 // rawBody keeps a block's body for whoever knows its schema.
@@ -203,6 +210,17 @@ type rawMQTTSource struct {
 	Username     *string        `hcl:"username,optional"`
 	PasswordFile *hcl.Attribute `hcl:"password_file,optional"`
 	PasswordEnv  *hcl.Attribute `hcl:"password_env,optional"`
+}
+
+type rawHTTPSource struct {
+	Listen        string         `hcl:"listen"`
+	ListenRange   hcl.Range      `hcl:"listen,attr_range"`
+	Allow         *[]string      `hcl:"allow,optional"`
+	AllowRange    hcl.Range      `hcl:"allow,attr_range"`
+	MaxConns      *int           `hcl:"max_conns,optional"`
+	MaxConnsRange hcl.Range      `hcl:"max_conns,attr_range"`
+	TokenFile     *hcl.Attribute `hcl:"token_file,optional"`
+	TokenEnv      *hcl.Attribute `hcl:"token_env,optional"`
 }
 
 type rawUDP struct {
@@ -317,6 +335,29 @@ type rawGeofence struct {
 	KindRange    hcl.Range `hcl:"kind,attr_range"`
 	NameProperty *string   `hcl:"name_property,optional"`
 	DefRange     hcl.Range `hcl:",def_range"`
+}
+
+type rawWallMap struct {
+	Basemap      *string      `hcl:"basemap,optional"`
+	BasemapRange hcl.Range    `hcl:"basemap,attr_range"`
+	TileURL      *string      `hcl:"tile_url,optional"`
+	TileURLRange hcl.Range    `hcl:"tile_url,attr_range"`
+	Region       *bool        `hcl:"region,optional"`
+	Overlays     []rawOverlay `hcl:"overlay,block"`
+}
+
+type rawOverlay struct {
+	Name       string    `hcl:"name,label"`
+	NameRange  hcl.Range `hcl:"name,label_range"`
+	File       string    `hcl:"file"`
+	FileRange  hcl.Range `hcl:"file,attr_range"`
+	Color      *string   `hcl:"color,optional"`
+	ColorRange hcl.Range `hcl:"color,attr_range"`
+	Width      *float64  `hcl:"width,optional"`
+	WidthRange hcl.Range `hcl:"width,attr_range"`
+	Label      *string   `hcl:"label,optional"`
+	Roads      *bool     `hcl:"roads,optional"`
+	DefRange   hcl.Range `hcl:",def_range"`
 }
 
 type rawStatusTable struct {

@@ -20,6 +20,8 @@ const (
 	DefaultUnitType        = "default"
 	DefaultUnitRate        = 2.0
 	DefaultMQTTKeepAlive   = 30 * time.Second
+	DefaultHAPrefix        = "homeassistant" // Home Assistant's discovery prefix
+	DefaultAccuracyM       = 50.0            // metres, for fixes with neither accuracy nor HDOP
 	DefaultFsync           = "batch"
 	DefaultSnapshotEvery   = 30 * time.Second
 	DefaultMaxBytes        = 1 << 30
@@ -59,9 +61,9 @@ func (b *builder) buildHA(r *rawHA) {
 	if r == nil {
 		return
 	}
-	if b.cfg.MQTT == nil {
+	if b.cfg.EmbeddedBroker() {
 		b.d.add(r.DefRange, "An active/standby pair needs a shared broker",
-			"The ha block makes this instance one of a pair; both must publish to the same broker, so add an mqtt block (the embedded broker is per host).")
+			"The ha block makes this instance one of a pair; both must publish to the same broker, so add an mqtt block with a broker (the embedded broker is per host).")
 	}
 	b.cfg.HA = &HA{Role: b.d.enum(r.Role, r.RoleRange, "role", RoleStandby, RoleActive, RoleStandby)}
 }
@@ -176,7 +178,7 @@ func (b *builder) buildMQTT(r *rawMQTT) {
 		return
 	}
 	m := &MQTT{
-		Broker:    r.Broker,
+		Broker:    str(r.Broker, ""),
 		ClientID:  str(r.ClientID, "radiogw-"+b.cfg.Site),
 		TopicRoot: str(r.TopicRoot, "radiogw/"+b.cfg.Site),
 		Username:  str(r.Username, ""),
@@ -184,8 +186,18 @@ func (b *builder) buildMQTT(r *rawMQTT) {
 		UnitRate:  positive(b.d, r.UnitRate, r.UnitRateRange, "unit_rate", DefaultUnitRate),
 		OwnTracks: boolean(r.OwnTracks, false),
 		KeepAlive: b.d.duration(r.KeepAlive, DefaultMQTTKeepAlive),
+
+		HomeAssistant:    boolean(r.HomeAssistant, false),
+		HAPrefix:         str(r.HAPrefix, DefaultHAPrefix),
+		DefaultAccuracyM: positive(b.d, r.DefaultAccM, r.DefaultAccMR, "default_accuracy_m", DefaultAccuracyM),
 	}
-	b.d.mqttBroker(r.Broker, r.BrokerRange)
+	if m.Broker != "" { // no broker: the embedded one, with this block's options
+		b.d.mqttBroker(m.Broker, r.BrokerRange)
+	}
+	if p := m.HAPrefix; p == "" || strings.ContainsAny(p, "+#") || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
+		b.d.add(r.HAPrefixRange, "Invalid homeassistant_prefix",
+			"%q must be non-empty, contain no '+' or '#', and not start or end with '/'.", p)
+	}
 	if m.TopicRoot == "" || strings.ContainsAny(m.TopicRoot, "+#") || strings.HasPrefix(m.TopicRoot, "/") || strings.HasSuffix(m.TopicRoot, "/") {
 		b.d.add(r.TopicRange, "Invalid topic_root",
 			"%q must be non-empty, contain no '+' or '#', and not start or end with '/'.", m.TopicRoot)

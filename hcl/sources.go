@@ -13,7 +13,7 @@ import (
 const LinesCodec = "lines"
 
 var (
-	sourceTypes = []string{SourceSerial, SourceUDP, SourceTCPClient, SourceTCPListen, SourceMQTT}
+	sourceTypes = []string{SourceSerial, SourceUDP, SourceTCPClient, SourceTCPListen, SourceMQTT, SourceHTTP}
 	framings    = []string{FramingLine, FramingSTXETX, FramingTAIP, FramingLength, FramingDatagram}
 )
 
@@ -57,7 +57,7 @@ func (b *builder) source(r *rawSource) {
 		DefRange: toRange(r.DefRange),
 	}
 	defFraming := FramingLine
-	if r.Type == SourceUDP || r.Type == SourceMQTT {
+	if r.Type == SourceUDP || r.Type == SourceMQTT || r.Type == SourceHTTP {
 		defFraming = FramingDatagram
 	}
 	s.Framing = b.d.enum(r.Framing, r.FramingRange, "framing", defFraming, framings...)
@@ -109,6 +109,12 @@ func (b *builder) source(r *rawSource) {
 		s.ReadTimeout = b.d.duration(t.ReadTimeout, 0)
 	case r.serial != nil:
 		b.serial(&s, r.serial)
+	case r.http != nil:
+		t := r.http
+		s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
+		s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
+		s.MaxConns = positive(b.d, t.MaxConns, t.MaxConnsRange, "max_conns", DefaultMaxConns)
+		s.Token = b.d.secret(t.TokenFile, t.TokenEnv, "token of "+from)
 	case r.mqtt != nil:
 		t := r.mqtt
 		s.Broker = t.Broker
@@ -151,6 +157,9 @@ func decodeSourceBodies(srcs []rawSource) hcl.Diagnostics {
 		case SourceMQTT:
 			r.mqtt = &rawMQTTSource{}
 			ds = gohcl.DecodeBody(r.Rest, nil, r.mqtt)
+		case SourceHTTP:
+			r.http = &rawHTTPSource{}
+			ds = gohcl.DecodeBody(r.Rest, nil, r.http)
 		}
 		all = append(all, ds...)
 	}

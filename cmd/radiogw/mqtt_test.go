@@ -166,7 +166,7 @@ func TestRealInputPayloadsMatchSchemas(t *testing.T) {
 	s.write(t)
 	// OwnTracks needs an mqtt block: use mosquitto for this one.
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker    = \"tcp://%s\"\n  owntracks = true\n}\n", m.Addr)
+	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker    = \"tcp://%s\"\n  owntracks = true\n  homeassistant = true\n}\n", m.Addr)
 	s.write(t)
 	s.start(t)
 	sub := subscribe(t, m.Addr, "#")
@@ -221,6 +221,9 @@ var mqttSchemaClass = []struct {
 	{regexp.MustCompile(`^radiogw/test/commands/[a-z_]+$`), "command"},
 	{regexp.MustCompile(`^radiogw/test/map$`), "map"},
 	{regexp.MustCompile(`^owntracks/test/[^/]+$`), "owntracks"},
+	{regexp.MustCompile(`^owntracks/test/[^/]+/info$`), "owntracks-card"},
+	{regexp.MustCompile(`^radiogw/test/tracker/[^/]+$`), "tracker"},
+	{regexp.MustCompile(`^homeassistant/device_tracker/[A-Za-z0-9_-]+/config$`), "ha-discovery"},
 }
 
 // checkPayloads validates every message the subscriber saw against

@@ -138,8 +138,10 @@ func Start(opts Options) (*Broker, error) {
 		return nil, fmt.Errorf("broker: auth hook: %w", err)
 	}
 
+	limits := opts.Limits
+	limits.TimeoutEvent = EventConnectTimeout
 	guard := func(ln net.Listener, id string) *netguard.Listener {
-		g := netguard.Wrap(ln, "broker "+id, opts.Limits, func(e string) { opts.OnEvent(id, e) }, log)
+		g := netguard.Wrap(ln, "broker "+id, limits, func(e string) { opts.OnEvent(id, e) }, log)
 		b.guards = append(b.guards, g)
 		return g
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -46,11 +45,10 @@ func readConnect(c net.Conn, listener string, onEvent func(listener, event strin
 	hdr := make([]byte, 1, 5)
 	var err error
 	defer func() {
-		switch {
-		case errors.Is(err, errConnectTooLarge):
+		// A timeout is counted by the listener (netguard's TimeoutEvent),
+		// which also sees a WebSocket upgrade that never finished.
+		if errors.Is(err, errConnectTooLarge) {
 			onEvent(listener, EventConnectTooLarge)
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			onEvent(listener, EventConnectTimeout)
 		}
 	}()
 	if _, err = io.ReadFull(c, hdr[:1]); err != nil {

@@ -40,6 +40,7 @@ type Metrics struct {
 	Reloads        *prometheus.CounterVec   // result
 	CommandsTotal  *prometheus.CounterVec   // via, result
 	Replies        *prometheus.CounterVec   // source, result
+	Exports        *prometheus.CounterVec   // format, result: track exports over HTTP
 	BrokerEvents   *prometheus.CounterVec   // listener, event: the embedded broker's refusals, retries, timeouts
 	BrokerDropped  *FuncCounters            // reason: messages the embedded broker dropped for a slow subscriber
 	HTTPEvents     *prometheus.CounterVec   // event: the HTTP server's refusals and retries
@@ -50,6 +51,10 @@ type Metrics struct {
 	UnlistedUnits  *prometheus.CounterVec   // source, event (refused, expired)
 	UnitsForgotten prometheus.Counter       // units removed by the API or `radiogw forget`
 }
+
+// ExportResults are the results of a track export, every one present at
+// zero from the start.
+var ExportResults = []string{"ok", "bad_query", "too_many", "history_error"}
 
 // New registers every collector on a fresh registry.
 func New() *Metrics {
@@ -84,6 +89,7 @@ func New() *Metrics {
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
 		Replies:        f.counter("radiogw_replies_total", "Replies to devices (acks, location requests) by sending source and result (sent, denied, rate_limited_peer, rate_limited_total, send_failed, no_source).", "source", "result"),
+		Exports:        f.counter("radiogw_track_exports_total", "Track exports requested over HTTP, by format and result.", "format", "result"),
 		BrokerEvents: f.counter("radiogw_broker_events_total",
 			"Embedded broker connections refused, timed out or retried, by listener (tcp, ws) and event.", "listener", "event"),
 		BrokerDropped: newFuncCounters("radiogw_broker_dropped_total",
@@ -94,6 +100,11 @@ func New() *Metrics {
 		NamesRejected:  f.counter("radiogw_names_rejected_total", "Observations refused because a unit, radio or channel name cannot be an MQTT topic level, by source and reason.", "source", "reason"),
 		UnlistedUnits:  f.counter("radiogw_unlisted_units_total", "Units not in the roster refused over the cap or expired after lost plus the grace period, by source.", "source", "event"),
 		UnitsForgotten: prometheus.NewCounter(prometheus.CounterOpts{Name: "radiogw_units_forgotten_total", Help: "Units removed on request (DELETE /api/v1/units/{unit}, radiogw forget)."}),
+	}
+	for _, format := range []string{"geojson", "gpx", "kml", "unknown"} {
+		for _, res := range ExportResults {
+			m.Exports.WithLabelValues(format, res)
+		}
 	}
 	r.MustRegister(m.BrokerDropped)
 	m.Active = prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_ha_active", Help: "1 while this instance publishes: always without an ha block; in a pair, while keepalived says it is the active."})

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,10 @@ var Events = []string{EventAcceptError, EventRefusedMax, EventRefusedAddr, Event
 type Limits struct {
 	MaxConns   int // open connections in total
 	MaxPerAddr int // open connections from one remote IP address
+	// TimeoutEvent, when set, is reported once for a connection whose read
+	// deadline expires before it was ever established (SetPending false):
+	// a client that never logged in or never finished its first request.
+	TimeoutEvent string
 }
 
 // Accept retry backoff, doubling like net/http's.
@@ -96,16 +101,19 @@ func (l *Listener) Accept() (net.Conn, error) {
 		gc := &conn{Conn: c, l: l, ip: ip}
 		event, evicted := l.admit(gc)
 		if evicted != nil {
+			// Counted before the close, so whoever sees the close sees the count.
+			if evicted.accounted.CompareAndSwap(false, true) { // not already counted as a timeout
+				l.onEvent(EventEvicted)
+			}
 			evicted.Conn.Close() // its owner's Close frees the slot
-			l.onEvent(EventEvicted)
 			if n, ok := l.logs.Allow(EventEvicted); ok {
 				l.log.Warn("connection cap reached: closed the oldest connection that had not logged in or sent a request",
 					"listener", l.name, "remote", evicted.ip, "max_conns", l.limits.MaxConns, "suppressed", n)
 			}
 		}
 		if event != "" {
-			c.Close()
 			l.onEvent(event)
+			c.Close()
 			if n, ok := l.logs.Allow(event); ok {
 				l.log.Warn("connection refused", "listener", l.name, "remote", ip, "reason", event,
 					"max_conns", l.limits.MaxConns, "max_conns_per_addr", l.limits.MaxPerAddr, "suppressed", n)
@@ -200,6 +208,9 @@ func SetPending(c net.Conn, pending bool) {
 		l.pending.Remove(gc.elem)
 		gc.elem = nil
 	}
+	if !pending {
+		gc.ever.Store(true)
+	}
 }
 
 func remoteIP(c net.Conn) string {
@@ -216,11 +227,22 @@ func remoteIP(c net.Conn) string {
 // conn frees its slot once, on the first Close.
 type conn struct {
 	net.Conn
-	l      *Listener
-	ip     string
-	once   sync.Once
-	elem   *list.Element // in l.pending while pending; guarded by l.mu
-	closed bool          // guarded by l.mu
+	l         *Listener
+	ip        string
+	ever      atomic.Bool // was established at least once
+	accounted atomic.Bool // its end was counted (timeout or eviction): once per connection
+	once      sync.Once
+	elem      *list.Element // in l.pending while pending; guarded by l.mu
+	closed    bool          // guarded by l.mu
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil && c.l.limits.TimeoutEvent != "" && !c.ever.Load() && errors.Is(err, os.ErrDeadlineExceeded) &&
+		c.accounted.CompareAndSwap(false, true) {
+		c.l.onEvent(c.l.limits.TimeoutEvent)
+	}
+	return n, err
 }
 
 func (c *conn) Close() error {

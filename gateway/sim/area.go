@@ -18,6 +18,7 @@ var defaultCenter = orb.Point{-117.8262, 33.7458}
 type area struct {
 	poly  orb.Polygon
 	bound orb.Bound
+	roads *roads // nil: units drive straight legs
 }
 
 // newArea uses the boundary polygon when it has an outer ring of at least

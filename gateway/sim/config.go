@@ -24,7 +24,8 @@ const demoEmergencyEvery = 2 * time.Minute
 // pseudo-terminal; udp: lines are sent to it) becomes the console, on its
 // channel or, without one, on every configured channel; the roster becomes
 // the units (generated ones if it is empty); the first "boundary" geofence
-// bounds the driving. Seed and rate keep their defaults; the caller may
+// bounds the driving; wallmap overlays marked roads are the streets units
+// drive along. Seed and rate keep their defaults; the caller may
 // change any field before Run.
 func FromConfig(cfg *hcl.Config) (Options, error) {
 	o := Options{Seed: 1, EmergencyEvery: demoEmergencyEvery}
@@ -60,6 +61,20 @@ func FromConfig(cfg *hcl.Config) (Options, error) {
 		}
 	}
 	o.UnitIDs = UnitsFromRoster(cfg.Units)
+	for _, ov := range cfg.WallMap.Overlays {
+		if !ov.Roads {
+			continue
+		}
+		data, err := os.ReadFile(ov.File)
+		if err != nil {
+			return o, fmt.Errorf("sim: roads %q: %w", ov.Name, err)
+		}
+		lines, err := RoadsFromGeoJSON(data)
+		if err != nil {
+			return o, fmt.Errorf("sim: roads %q (%s): %w", ov.Name, ov.File, err)
+		}
+		o.Roads = append(o.Roads, lines...)
+	}
 	for _, g := range cfg.Geofences {
 		if g.Kind != "boundary" {
 			continue

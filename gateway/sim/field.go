@@ -60,6 +60,9 @@ type field struct {
 func newField(o Options, start time.Time) *field {
 	rng := rand.New(rand.NewSource(o.Seed))
 	f := &field{area: newArea(o.Boundary, o.Center)}
+	if len(o.Roads) > 0 {
+		f.area.roads = newRoads(o.Roads, f.area)
+	}
 	byProto := map[string][]*unit{}
 	for _, su := range o.UnitIDs {
 		u := &unit{SimUnit: su, v: newVehicle(f.area, rng), channel: rng.Intn(len(o.Channels))}

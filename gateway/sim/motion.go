@@ -22,6 +22,7 @@ type vehicle struct {
 	speedKmh    float64 // cruising speed of the current leg
 	heading     float64 // degrees true, kept while stopped
 	stopLeft    time.Duration
+	route       []orb.Point // the streets still to drive after target
 
 	// Status follows the driving: a leg is either patrol or a call; a call
 	// ends at a scene. status is the last status code sent, pending the
@@ -47,6 +48,9 @@ func (v *vehicle) setStatus(code byte) {
 // of a minute so the field does not start in lockstep.
 func newVehicle(a area, rng *rand.Rand) vehicle {
 	v := vehicle{pos: a.randomPoint(rng), heading: float64(rng.Intn(360))}
+	if a.roads != nil { // parked at the nearest street corner
+		v.pos = a.roads.nodes[a.roads.nearest(v.pos)]
+	}
 	v.target = v.pos
 	v.stopLeft = time.Duration(rng.Int63n(int64(time.Minute)))
 	return v
@@ -81,6 +85,11 @@ func (v *vehicle) advance(a area, rng *rand.Rand, dt time.Duration) {
 		if travel >= dist {
 			v.pos = v.target
 			dt -= time.Duration(dist / (v.speedKmh / 3.6) * float64(time.Second))
+			if len(v.route) > 0 { // turn onto the next street
+				v.target, v.route = v.route[0], v.route[1:]
+				v.face()
+				continue
+			}
 			v.arrive(rng)
 			continue
 		}
@@ -93,6 +102,13 @@ func (v *vehicle) advance(a area, rng *rand.Rand, dt time.Duration) {
 // depart picks the next leg; a vehicle boxed in by the boundary waits a bit.
 func (v *vehicle) depart(a area, rng *rand.Rand) {
 	next, ok := a.nextWaypoint(rng, v.pos)
+	if a.roads != nil {
+		v.route = a.roads.route(rng, a.roads.nearest(v.pos))
+		next, ok = v.pos, len(v.route) > 0
+		if ok {
+			next, v.route = v.route[0], v.route[1:]
+		}
+	}
 	if !ok || next == v.pos {
 		v.stopLeft = 10 * time.Second
 		return
@@ -105,6 +121,11 @@ func (v *vehicle) depart(a area, rng *rand.Rand) {
 	} else {
 		v.setStatus(statusAvailable)
 	}
+	v.face()
+}
+
+// face turns the vehicle towards its target.
+func (v *vehicle) face() {
 	dx, dy := metres(v.pos, v.target)
 	v.heading = math.Mod(math.Atan2(dx, dy)*180/math.Pi+360, 360)
 }

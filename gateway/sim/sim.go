@@ -42,8 +42,9 @@ type Options struct {
 	Units int           // number of generated units when UnitIDs is empty; default 12
 	Rate  time.Duration // per-unit report interval; default 2s
 
-	Boundary orb.Polygon // units drive inside it
-	Center   orb.Point   // used when Boundary is empty: a 10 km box around it
+	Boundary orb.Polygon      // units drive inside it
+	Center   orb.Point        // used when Boundary is empty: a 10 km box around it
+	Roads    []orb.LineString // streets to drive on (within the area); none: straight legs
 
 	NMEAAddr string // UDP host:port of radiogw's NMEA source; "" disables NMEA units
 	TAIPAddr string // UDP host:port of radiogw's TAIP source; "" disables TAIP units

@@ -173,7 +173,9 @@ func Start(t testing.TB, env []string, name string, args ...string) *Process {
 		t.Fatalf("start %s: %v", name, err)
 	}
 	w.Close()
+	read := make(chan struct{})
 	go func() {
+		defer close(read)
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64*1024), 1<<20)
 		for sc.Scan() {
@@ -184,6 +186,13 @@ func Start(t testing.TB, env []string, name string, args ...string) *Process {
 	}()
 	go func() {
 		p.err = p.Cmd.Wait()
+		// What the process printed before it exited is read before anyone
+		// is told it exited; a grandchild holding the pipe open delays
+		// that by at most two seconds.
+		select {
+		case <-read:
+		case <-time.After(2 * time.Second):
+		}
 		close(p.exited)
 	}()
 	t.Cleanup(func() {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,14 +17,12 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"radiogw/gateway/broker"
 )
 
 const chromiumPath = "/usr/bin/chromium"
-
-// onePixelPNG is a 1x1 grey PNG, the test's background tile.
-var onePixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc\x60\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00IEND\xaeB`\x82")
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -49,120 +48,200 @@ func unitPayload(unit, status, stale string, lat, lon float64, talking bool, eme
 	return b
 }
 
-// TestWallMapInBrowser drives the real page in headless Chromium against the
-// embedded broker: retained unit state appears as markers, the emergency
-// flashes, and Acknowledge publishes the command a dispatcher's click means.
-func TestWallMapInBrowser(t *testing.T) {
+// browser starts headless Chromium with software WebGL (SwiftShader through
+// ANGLE), as a kiosk without a GPU runs it.
+func browser(t *testing.T, w, h int) (context.Context, context.CancelFunc) {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the wall map browser test needs Debian's chromium at %s: install it with `apt-get install -y chromium` (%v)", chromiumPath, err)
 	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.Flag("use-angle", "swiftshader"), chromedp.Flag("enable-unsafe-swiftshader", true),
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-background-timer-throttling", true), chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(w, h))
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	return ctx, func() { cancel(); cancelAlloc() }
+}
+
+type rig struct {
+	t       *testing.T
+	ctx     context.Context
+	client  paho.Client
+	srv     *httptest.Server
+	acks    chan []byte
+	ranges  atomic.Int64
+	nearest atomic.Value // last /api/v1/nearest query
+}
+
+func (r *rig) publish(topic string, retained bool, payload []byte) {
+	r.t.Helper()
+	if tok := r.client.Publish(topic, 1, retained, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		r.t.Fatalf("publish %s: %v", topic, tok.Error())
+	}
+}
+
+func (r *rig) wait(what, expr string) {
+	r.t.Helper()
+	r.waitFor(what, expr, 30*time.Second)
+}
+
+func (r *rig) waitFor(what, expr string, timeout time.Duration) {
+	r.t.Helper()
+	if _, err := chromedp.Run(r.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+		state, _ := chromedp.Run(r.ctx, chromedp.Evaluate[string](`document.getElementById("conn").textContent + " | " + document.getElementById("emergencies").textContent + " | " + (() => { try { return JSON.stringify({units: wallmap.state.units.size, rendered: wallmap.renderedUnits(), emerg: wallmap.map.querySourceFeatures("emerg").length, zoom: wallmap.map.getZoom(), loaded: wallmap.map.loaded(), pushes: wallmap.stats.pushes, fps: wallmap.frameStats()}); } catch (e) { return String(e); } })()`))
+		r.t.Fatalf("%s: %v (page says %q)", what, err, state)
+	}
+}
+
+func (r *rig) eval(expr string) {
+	r.t.Helper()
+	if _, err := chromedp.Run(r.ctx, chromedp.Evaluate[bool]("(() => { "+expr+"; return true; })()")); err != nil {
+		r.t.Fatalf("%s: %v", expr, err)
+	}
+}
+
+func (r *rig) screenshot(name string) {
+	r.t.Helper()
+	png, err := chromedp.Run(r.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		r.t.Fatalf("screenshot: %v", err)
+	}
+	os.WriteFile(filepath.Join(r.t.TempDir(), name+".png"), png, 0o644)
+	if dir := os.Getenv("RADIOGW_SCREENSHOTS"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			r.t.Fatalf("RADIOGW_SCREENSHOTS: %v", err)
+		}
+	}
+}
+
+const demoPMTiles = "../../hcl/examples/demo/geo/demo.pmtiles"
+
+// newRig starts the embedded broker with a WebSocket listener, a paho
+// client, and an HTTP server with the page (basemap from the demo's
+// PMTiles file) and radiogw's track and nearest APIs answered from what the
+// test published.
+func newRig(t *testing.T, cfg Config, w, h int) (*rig, func()) {
 	const root = "radiogw/test"
 	wsAddr := freeAddr(t)
 	b, err := broker.Start(broker.Options{Listen: freeAddr(t), WebSocket: wsAddr, TopicRoot: root})
 	if err != nil {
 		t.Fatalf("embedded broker: %v", err)
 	}
-	defer b.Close()
-
+	r := &rig{t: t, acks: make(chan []byte, 4)}
 	opts := paho.NewClientOptions().AddBroker(b.Addr()).SetClientID("wallmap-test").SetOrderMatters(false)
-	client := paho.NewClient(opts)
-	if tok := client.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+	r.client = paho.NewClient(opts)
+	if tok := r.client.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect to broker: %v", tok.Error())
 	}
-	defer client.Disconnect(100)
-	acks := make(chan []byte, 4)
-	if tok := client.Subscribe(root+"/commands/emergency_ack", 1, func(_ paho.Client, m paho.Message) {
-		acks <- m.Payload()
+	if tok := r.client.Subscribe("radiogw/+/commands/emergency_ack", 1, func(_ paho.Client, m paho.Message) {
+		r.acks <- m.Payload()
 	}); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscribe: %v", tok.Error())
 	}
-	publish := func(topic string, retained bool, payload []byte) {
-		t.Helper()
-		if tok := client.Publish(topic, 1, retained, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-			t.Fatalf("publish %s: %v", topic, tok.Error())
-		}
-	}
-	publish(root+"/status", true, []byte("online"))
-	publish(root+"/units/2A12", true, unitPayload("2A12", "enroute", "fresh", 33.745, -117.84, false, "e-2A12-1763935200"))
-	publish(root+"/units/2A13", true, unitPayload("2A13", "available", "fresh", 33.76, -117.82, true, ""))
-	publish(root+"/units/2A14", true, unitPayload("2A14", "onscene", "stale", 33.73, -117.81, false, ""))
-	publish(root+"/channels/tac2", true, []byte(`{"class":"channel","v":1,"channel":"tac2","busy":true,"talker":"2A13","talker_id":"1301","emergency":false}`))
-
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/units/{unit}/track", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"class":"track","v":1,"unit":%q,"points":[{"lat":33.74,"lon":-117.85,"time":"2026-11-23T22:10:00Z"},{"lat":33.745,"lon":-117.845,"time":"2026-11-23T22:12:00Z"},{"lat":33.76,"lon":-117.82,"time":"2026-11-23T22:14:00Z"}]}`, r.PathValue("unit"))
 	})
-	var tiles atomic.Int64
-	mux.HandleFunc("GET /tiles/{z}/{x}/{y}", func(w http.ResponseWriter, r *http.Request) {
-		tiles.Add(1)
-		w.Header().Set("Content-Type", "image/png")
-		w.Write(onePixelPNG)
+	mux.HandleFunc("GET /api/v1/nearest", func(w http.ResponseWriter, req *http.Request) {
+		r.nearest.Store(req.URL.RawQuery)
+		// 2A13 is the one available unit of the test's site
+		fmt.Fprint(w, `{"class":"nearest","v":1,"units":[{"unit":"2A13","status":"available","distance_m":1234.5,"fix_age_s":2,"lat":33.76,"lon":-117.82,"stale":"fresh"}]}`)
 	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	cfg := testConfig()
 	cfg.TopicRoot, cfg.WebSocketURL, cfg.Username, cfg.Password = root, "ws://"+wsAddr, "", ""
-	cfg.TileURL = srv.URL + "/tiles/{z}/{x}/{y}"
-	mux.Handle("/", Handler(cfg))
-
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1600, 900))
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelT()
-
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
-		t.Fatalf("load page: %v", err)
-	}
-	wait := func(what, expr string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
-			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("conn").textContent + " | " + document.getElementById("emergencies").textContent`))
-			t.Fatalf("%s: %v (page says %q)", what, err, state)
+	page := Handler(cfg)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/basemap.pmtiles" && req.Header.Get("Range") != "" {
+			r.ranges.Add(1)
 		}
+		page.ServeHTTP(w, req)
+	}))
+	r.srv = httptest.NewServer(mux)
+	ctx, cancelBrowser := browser(t, w, h)
+	ctx, cancelT := context.WithTimeout(ctx, 9*time.Minute)
+	r.ctx = ctx
+	return r, func() {
+		cancelT()
+		cancelBrowser()
+		r.srv.Close()
+		r.client.Disconnect(100)
+		b.Close()
 	}
-	wait("three unit markers", `document.querySelectorAll("#units .unit:not([display=none])").length === 3`)
-	wait("city boundary and two beats drawn", `document.querySelectorAll("#fences .fence-boundary").length === 1 && document.querySelectorAll("#fences .fence-beat").length === 2`)
-	wait("emergency flashing on the map and listed", `document.querySelectorAll("#units .unit.emerg:not(.acked)").length === 1 && document.querySelector('#emergencies li.emergency[data-emergency="e-2A12-1763935200"] button.ack') !== null`)
-	wait("talker highlighted", `document.querySelector('#units [data-unit="2A13"]').classList.contains("talking")`)
-	wait("stale unit greyed", `document.querySelector('#units [data-unit="2A14"]').classList.contains("stale-stale")`)
-	wait("channel busy with its talker", `(() => { const c = document.querySelector('#channels li[data-channel="tac2"]'); return c !== null && c.classList.contains("busy") && c.textContent.includes("2A13"); })()`)
-	wait("connection shown live", `document.getElementById("conn").textContent === "live"`)
-	wait("background tiles placed", `document.querySelectorAll("#tiles image").length > 0`)
-	if tiles.Load() == 0 {
-		t.Error("TileURL set but no tile was requested")
+}
+
+func (r *rig) open(query string) {
+	r.t.Helper()
+	if err := chromedp.Do(r.ctx, chromedp.Navigate(r.srv.URL+"/"+query)); err != nil {
+		r.t.Fatalf("load page: %v", err)
 	}
+	r.wait("page ready", `document.body.dataset.ready === "true"`)
+}
 
-	publish(root+"/status", true, []byte("offline"))
-	wait("offline banner", `!document.getElementById("banner").hidden && document.getElementById("banner").textContent.includes("radiogw OFFLINE")`)
-	publish(root+"/status", true, []byte("online"))
-	wait("offline banner gone", `!document.getElementById("banner").textContent.includes("OFFLINE")`)
+// TestWallMapInBrowser drives the real page in headless Chromium against the
+// embedded broker: the basemap from a local PMTiles file, retained unit
+// state on the map, the emergency flashing and acknowledged, pan and zoom,
+// search and follow, nearest units from a click, two sites, clusters,
+// themes and the kiosk.
+func TestWallMapInBrowser(t *testing.T) {
+	cfg := testConfig()
+	cfg.Basemap = demoPMTiles
+	cfg.Region = true
+	cfg.Overlays = []Overlay{{Name: "hydrants", Color: "#e04040", Width: 3, Label: "name",
+		Data: []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"H-1"},"geometry":{"type":"Point","coordinates":[-117.835,33.75]}}]}`)}}
+	r, stop := newRig(t, cfg, 1600, 900)
+	defer stop()
+	const root = "radiogw/test"
+	r.publish(root+"/status", true, []byte("online"))
+	r.publish(root+"/units/2A12", true, unitPayload("2A12", "enroute", "fresh", 33.745, -117.84, false, "e-2A12-1763935200"))
+	r.publish(root+"/units/2A13", true, unitPayload("2A13", "available", "fresh", 33.76, -117.82, true, ""))
+	r.publish(root+"/units/2A14", true, unitPayload("2A14", "onscene", "stale", 33.73, -117.81, false, ""))
+	r.publish(root+"/channels/tac2", true, []byte(`{"class":"channel","v":1,"channel":"tac2","busy":true,"talker":"2A13","talker_id":"1301","emergency":false}`))
+	r.open("")
 
-	publish(root+"/events/ptt_start", false, []byte(`{"class":"event","v":1,"id":"ev1","kind":"ptt_start","time":"2026-11-23T22:14:06Z","channel":"tac2","unit":"2A13","radio_id":"1301"}`))
-	wait("event in the ticker", `document.getElementById("ticker").textContent.includes("2A13 keyed up on tac2")`)
+	unitProp := func(unit, prop string) string {
+		return fmt.Sprintf(`(wallmap.map.querySourceFeatures("units").concat(wallmap.map.querySourceFeatures("emerg")).find((f) => f.properties.id === %q) || {properties: {}}).properties.%s`, unit, prop)
+	}
+	r.wait("connection shown live", `document.getElementById("conn").textContent === "live"`)
+	r.wait("two units on the map and the emergency on its own layer", `wallmap.renderedUnits() === 2 && wallmap.renderedUnits("emerg") === 1`)
+	r.wait("basemap streets drawn from the PMTiles file", `wallmap.map.isSourceLoaded("protomaps") && wallmap.map.queryRenderedFeatures({layers: ["roads_minor", "roads_major"]}).length > 0`)
+	if r.ranges.Load() == 0 {
+		t.Error("the basemap was not read with range requests")
+	}
+	r.wait("street names labelled from the vendored glyphs", `wallmap.map.queryRenderedFeatures({layers: ["roads_labels_minor", "roads_labels_major"]}).length > 0`)
+	r.wait("city boundary and two beats drawn", `wallmap.map.querySourceFeatures("fences").filter((f) => f.properties.kind === "boundary").length >= 1 && new Set(wallmap.map.querySourceFeatures("fences").filter((f) => f.properties.kind === "beat").map((f) => f.properties._name)).size === 2`)
+	r.wait("overlay drawn", `wallmap.map.queryRenderedFeatures({layers: ["overlay-0-point"]}).length === 1`)
+	r.wait("emergency listed with Acknowledge", `document.querySelector('#emergencies li.emergency[data-emergency="e-2A12-1763935200"] button.ack') !== null && document.getElementById("banner").textContent.includes("EMERGENCY")`)
+	r.wait("talker ringed", unitProp("2A13", "talk")+` === true && wallmap.map.queryRenderedFeatures({layers: ["unit-ring"]}).length === 1`)
+	r.wait("stale unit greyed", unitProp("2A14", "stale")+` === "stale"`)
+	r.wait("status colours", unitProp("2A13", "st")+` === "available" && `+unitProp("2A14", "st")+` === "onscene"`)
+	r.wait("channel busy with its talker", `(() => { const c = document.querySelector('#channels li[data-channel="tac2"]'); return c !== null && c.classList.contains("busy") && c.textContent.includes("2A13"); })()`)
+	r.wait("legend explains every marker", `["available","en route","on scene","busy / other","out of service","no status","stale","talking","emergency","several units"].every((w) => document.getElementById("legend").textContent.includes(w))`)
+	r.screenshot("wallmap-city")
+
+	r.publish(root+"/status", true, []byte("offline"))
+	r.wait("offline banner", `!document.getElementById("banner").hidden && document.getElementById("banner").textContent.includes("radiogw OFFLINE")`)
+	r.publish(root+"/status", true, []byte("online"))
+	r.wait("offline banner gone", `!document.getElementById("banner").textContent.includes("OFFLINE")`)
+
+	r.publish(root+"/events/ptt_start", false, []byte(`{"class":"event","v":1,"id":"ev1","kind":"ptt_start","time":"2026-11-23T22:14:06Z","channel":"tac2","unit":"2A13","radio_id":"1301"}`))
+	r.wait("event in the ticker", `document.getElementById("ticker").textContent.includes("2A13 keyed up on tac2")`)
 
 	// The Acknowledge button must stay put while unit updates stream in, or
 	// a dispatcher's click lands on a replaced element.
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.ackButton = document.querySelector("#emergencies button.ack")) !== null &&
-		(window.before = document.querySelector('#units [data-unit="2A13"]').getAttribute("transform")) !== null`)); err != nil {
-		t.Fatal(err)
-	}
+	r.eval(`window.ackButton = document.querySelector("#emergencies button.ack")`)
 	for i := range 5 {
-		publish(root+"/units/2A13", true, unitPayload("2A13", "available", "fresh", 33.76+float64(i)/1000, -117.82, true, ""))
+		r.publish(root+"/units/2A13", true, unitPayload("2A13", "available", "fresh", 33.76+float64(i)/1000, -117.82, true, ""))
 	}
-	wait("2A13 moved", `document.querySelector('#units [data-unit="2A13"]').getAttribute("transform") !== window.before`)
-	wait("Acknowledge button untouched by unit updates", `window.ackButton.isConnected`)
-	if err := chromedp.Do(ctx, chromedp.Click(`#emergencies button.ack`)); err != nil {
+	r.wait("2A13 moved", `Math.abs(wallmap.state.units.get("test/2A13").feature.geometry.coordinates[1] - 33.764) < 1e-9`)
+	r.wait("Acknowledge button untouched by unit updates", `window.ackButton.isConnected`)
+	if err := chromedp.Do(r.ctx, chromedp.Click(`#emergencies button.ack`)); err != nil {
 		t.Fatalf("click Acknowledge: %v", err)
 	}
 	select {
-	case p := <-acks:
+	case p := <-r.acks:
 		var cmd struct{ ID, By string }
 		if err := json.Unmarshal(p, &cmd); err != nil || cmd.ID != "e-2A12-1763935200" || cmd.By != "wallmap" {
 			t.Fatalf("ack command %s, want id e-2A12-1763935200 by wallmap (%v)", p, err)
@@ -170,67 +249,93 @@ func TestWallMapInBrowser(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("Acknowledge published nothing to " + root + "/commands/emergency_ack")
 	}
-	// radiogw confirms by republishing the unit with acked_by
-	acked := unitPayload("2A12", "enroute", "fresh", 33.745, -117.84, false, "")
-	var m map[string]any
-	json.Unmarshal(acked, &m)
-	m["emergency"] = map[string]any{"id": "e-2A12-1763935200", "since": "2026-11-23T22:00:00Z", "acked_by": "wallmap", "acked_at": "2026-11-23T22:00:07Z"}
-	acked, _ = json.Marshal(m)
-	publish(root+"/units/2A12", true, acked)
-	wait("emergency shown acknowledged", `document.querySelector("#emergencies li.emergency.acked") !== null && document.getElementById("emergencies").textContent.includes("acknowledged by wallmap") && document.querySelectorAll("#emergencies button.ack").length === 0`)
+	// radiogw confirms with an emergency_ack event, then the unit state
+	r.publish(root+"/events/emergency_ack", false, []byte(`{"class":"event","v":1,"id":"a1","kind":"emergency_ack","time":"2026-11-23T22:00:07Z","unit":"2A12","emergency_id":"e-2A12-1763935200","by":"wallmap"}`))
+	r.wait("emergency shown acknowledged", `document.querySelector("#emergencies li.emergency.acked") !== null && document.getElementById("emergencies").textContent.includes("acknowledged by wallmap") && document.querySelectorAll("#emergencies button.ack").length === 0`)
 
-	// a click on a unit shows its breadcrumb trail
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#units [data-unit="2A13"]').dispatchEvent(new MouseEvent("click", {bubbles: true}))`)); err != nil {
+	// an emergency raised while the unit's state is elsewhere in a queue
+	// shows from its event alone, at the position the event carries
+	r.publish(root+"/events/emergency", false, []byte(`{"class":"event","v":1,"id":"e2","kind":"emergency","time":"2026-11-23T22:15:00Z","unit":"2B99","emergency_id":"e-2B99-1","channel":"tac2","position":{"lat":33.75,"lon":-117.83}}`))
+	r.wait("emergency from its event", `document.querySelector('#emergencies li.emergency[data-emergency="e-2B99-1"] button.ack') !== null && wallmap.map.querySourceFeatures("emerg").some((f) => f.properties.id === "2B99")`)
+	r.publish(root+"/events/emergency_clear", false, []byte(`{"class":"event","v":1,"id":"e3","kind":"emergency_clear","time":"2026-11-23T22:16:00Z","unit":"2B99","emergency_id":"e-2B99-1","by":"disp4"}`))
+	r.wait("cleared emergency gone", `document.querySelector('#emergencies li[data-emergency="e-2B99-1"]') === null`)
+
+	// pan and zoom with the keyboard, as on a wall with no mouse
+	r.eval(`window.before = {z: wallmap.map.getZoom(), c: wallmap.map.getCenter()}; wallmap.map.getCanvas().focus()`)
+	if err := chromedp.Do(r.ctx, chromedp.KeyEvent("=")); err != nil {
 		t.Fatal(err)
 	}
-	wait("breadcrumb trail of 3 points", `document.querySelectorAll("#trails .trail-point").length === 3 && document.querySelector("#trails polyline") !== null`)
-	wait("unit detail panel", `!document.getElementById("detail-panel").hidden && document.getElementById("detail").textContent.includes("2A13")`)
+	r.wait("zoomed in", `!wallmap.map.isMoving() && wallmap.map.getZoom() > window.before.z + 0.5`)
+	if err := chromedp.Do(r.ctx, chromedp.KeyEvent(kb.ArrowRight)); err != nil {
+		t.Fatal(err)
+	}
+	r.wait("panned east", `!wallmap.map.isMoving() && wallmap.map.getCenter().lng > window.before.c.lng`)
+	if err := chromedp.Do(r.ctx, chromedp.Click(`#fit`)); err != nil {
+		t.Fatal(err)
+	}
+	r.wait("fit all shows every unit", `!wallmap.map.isMoving() && [[-117.84,33.745],[-117.82,33.764],[-117.81,33.73]].every((p) => wallmap.map.getBounds().contains(p))`)
+
+	// search a call sign and follow it
+	if err := chromedp.Do(r.ctx, chromedp.SendKeys(`#search`, "2a14\r")); err != nil {
+		t.Fatal(err)
+	}
+	r.wait("found and following 2A14", `wallmap.state.selected === "test/2A14" && wallmap.state.following && !document.getElementById("detail-panel").hidden && document.getElementById("detail").textContent.includes("2A14")`)
+	r.wait("fix age from the published stale level", `document.getElementById("detail").textContent.includes("(stale, ") && !document.getElementById("detail").textContent.includes("fresh")`)
+	r.publish(root+"/units/2A14", true, unitPayload("2A14", "onscene", "stale", 33.7, -117.79, false, ""))
+	r.wait("the map follows 2A14", `!wallmap.map.isMoving() && Math.abs(wallmap.map.getCenter().lat - 33.7) < 0.001 && Math.abs(wallmap.map.getCenter().lng + 117.79) < 0.001`)
+	r.wait("breadcrumb trail of 3 points", `wallmap.stats.trailPoints === 3 && wallmap.state.trail.features.length === 4`)
+	r.eval(`document.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape"}))`)
+	r.wait("Esc stops following", `!wallmap.state.following`)
+
+	// click an empty point: the nearest available units, with distance
+	r.eval(`wallmap.select(null); wallmap.map.jumpTo({center: [-117.83, 33.75], zoom: 14})`)
+	if err := chromedp.Do(r.ctx, chromedp.MouseClickXY(400, 500)); err != nil {
+		t.Fatal(err)
+	}
+	r.wait("nearest units listed with distance", `!document.getElementById("nearest-panel").hidden && document.querySelector('#nearest li[data-unit="2A13"]') !== null && document.getElementById("nearest").textContent.includes("1.2 km")`)
+	q, _ := r.nearest.Load().(string)
+	if !strings.Contains(q, "status=available") || !strings.Contains(q, "lat=33.7") || !strings.Contains(q, "lon=-117.8") {
+		t.Errorf("nearest query %q: want the clicked point and status=available", q)
+	}
+
+	// a second site, online then offline, and its clusters
+	const north = "radiogw/north"
+	r.publish(north+"/status", true, []byte("online"))
+	for i := range 60 {
+		r.publish(fmt.Sprintf("%s/units/N%02d", north, i), true, unitPayload(fmt.Sprintf("N%02d", i), "available", "fresh",
+			33.90+float64(i%8)/2000, -117.95+float64(i/8)/2000, false, ""))
+	}
+	r.wait("two sites shown online", `(() => { const t = document.querySelector('#sites li[data-site="test"]'), n = document.querySelector('#sites li[data-site="north"]'); return t !== null && n !== null && t.classList.contains("site-online") && n.textContent.includes("north online"); })()`)
+	r.eval(`wallmap.fitAll(false); wallmap.map.jumpTo({zoom: 10})`)
+	r.wait("units clustered at region zoom", `(() => { const c = wallmap.map.queryRenderedFeatures({layers: ["clusters"]}); return c.length >= 1 && c.reduce((n, f) => n + f.properties.point_count, 0) >= 60; })()`)
+	r.screenshot("wallmap-region")
+	r.publish(north+"/status", true, []byte("offline"))
+	r.wait("the offline site named", `document.querySelector('#sites li[data-site="north"]').classList.contains("site-offline") && document.getElementById("banner").textContent.includes("OFFLINE (north)")`)
+	if _, err := chromedp.Run(r.ctx, chromedp.SetValue(`#site-filter`, "north")); err != nil {
+		t.Fatal(err)
+	}
+	r.eval(`document.getElementById("site-filter").dispatchEvent(new Event("change"))`)
+	r.wait("site filter shows only north", `wallmap.map.querySourceFeatures("units").every((f) => f.properties.cluster || f.properties.site === "north") && wallmap.renderedUnits("emerg") === 0`)
+	r.eval(`document.getElementById("site-filter").value = ""; document.getElementById("site-filter").dispatchEvent(new Event("change"))`)
 
 	// a deleted retained unit disappears
-	publish(root+"/units/2A14", true, nil)
-	wait("removed unit gone", `document.querySelectorAll("#units .unit").length === 2`)
+	r.publish(root+"/units/2A14", true, nil)
+	r.wait("removed unit gone", `!wallmap.state.units.has("test/2A14") && wallmap.renderedUnits() === 1`)
 
-	// Every colour a marker can take is explained in the legend: a marker
-	// of each kind is drawn with the page's own styles and its fill and ring
-	// colours are looked up among the legend's swatches.
-	missing, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
-	  const ns = "http://www.w3.org/2000/svg", host = document.getElementById("units"), legend = new Set();
-	  for (const i of document.querySelectorAll("#legend i")) {
-	    const s = getComputedStyle(i);
-	    legend.add(s.backgroundColor); legend.add(s.borderTopColor);
-	  }
-	  const missing = [];
-	  for (const cls of ["st-available", "st-enroute", "st-onscene", "st-busy", "st-oos", "st-unknown",
-	      "st-enroute stale-stale", "st-onscene stale-lost", "st-available talking", "st-busy emerg acked"]) {
-	    const g = document.createElementNS(ns, "g"), dot = document.createElementNS(ns, "circle"), ring = document.createElementNS(ns, "circle");
-	    g.setAttribute("class", "unit " + cls); dot.setAttribute("class", "dot"); ring.setAttribute("class", "ring");
-	    g.append(ring, dot); host.appendChild(g);
-	    const fill = getComputedStyle(dot).fill, stroke = getComputedStyle(ring).stroke;
-	    if (!legend.has(fill)) missing.push(cls + " fill " + fill);
-	    if (stroke !== "none" && !legend.has(stroke)) missing.push(cls + " ring " + stroke);
-	    g.remove();
-	  }
-	  return missing.join("; ");
-	})()`))
-	if err != nil {
+	// night and day
+	r.eval(`wallmap.select("test/2A13"); wallmap.map.jumpTo({center: [-117.83, 33.752], zoom: 13.6})`)
+	if err := chromedp.Do(r.ctx, chromedp.Click(`#theme`)); err != nil {
 		t.Fatal(err)
 	}
-	if missing != "" {
-		t.Errorf("marker colours the legend does not explain: %s", missing)
-	}
+	r.wait("theme button switched to day", `document.body.dataset.theme === "day" && document.getElementById("theme").textContent === "Night"`)
+	r.eval(`wallmap.setTheme("night")`)
+	r.wait("night basemap with units back on it", `document.body.dataset.theme === "night" && wallmap.map.isStyleLoaded() && wallmap.map.getSource("units") && wallmap.renderedUnits() >= 1`)
+	r.screenshot("wallmap-night")
+	r.eval(`wallmap.setTheme("day")`)
+	r.wait("day basemap", `document.body.dataset.theme === "day" && wallmap.map.getStyle().layers.some((l) => l.id === "roads_minor")`)
+	r.screenshot("wallmap-day")
 
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	out := filepath.Join(t.TempDir(), "wallmap.png")
-	if err := os.WriteFile(out, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if p := os.Getenv("RADIOGW_SCREENSHOT"); p != "" {
-		if err := os.WriteFile(p, png, 0o644); err != nil {
-			t.Fatalf("RADIOGW_SCREENSHOT: %v", err)
-		}
-		t.Logf("screenshot saved to %s", p)
-	}
+	// the kiosk: no controls
+	r.open("?kiosk=1")
+	r.wait("kiosk hides the controls", `getComputedStyle(document.getElementById("controls")).display === "none" && document.querySelector(".maplibregl-ctrl-zoom-in") === null`)
 }

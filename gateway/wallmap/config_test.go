@@ -30,6 +30,10 @@ func TestFromDemoConfig(t *testing.T) {
 	if kinds["city"] != "boundary" || kinds["beats"] != "beat" {
 		t.Errorf("geofences %v", kinds)
 	}
+	if !strings.HasSuffix(c.Basemap, "geo/demo.pmtiles") || len(c.Overlays) != 1 || c.Overlays[0].Name != "streets" ||
+		!strings.Contains(string(c.Overlays[0].Data), "Main Ave") {
+		t.Errorf("demo wallmap: basemap %q, overlays %d", c.Basemap, len(c.Overlays))
+	}
 	if c.Username != "" || c.Password != "" {
 		t.Errorf("a login without broker auth: %q", c.Username)
 	}

@@ -3,7 +3,10 @@
 // reads nothing from radiogw's internals: it subscribes to the MQTT topics
 // over WebSocket exactly as any third-party display would, so what the wall
 // shows is what every MQTT consumer gets. Only the breadcrumb trail comes
-// over HTTP (GET /api/v1/units/{unit}/track).
+// over HTTP (GET /api/v1/units/{unit}/track), and the nearest units to a
+// clicked point (GET /api/v1/nearest). The map itself is MapLibre GL JS,
+// vendored with the page; an offline basemap is one PMTiles file served
+// here with HTTP range requests.
 package wallmap
 
 import (
@@ -12,6 +15,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 )
 
@@ -26,13 +30,26 @@ type GeoJSONFile struct {
 	Data []byte // GeoJSON: FeatureCollection, Feature or bare geometry
 }
 
+// Overlay is a local GeoJSON layer drawn over the basemap with its own
+// style: streets, hydrants, hospitals.
+type Overlay struct {
+	Name  string // unique; served at overlays/<name>.geojson
+	Color string // CSS hex colour
+	Width float64
+	Label string // feature property shown as a label; "" none
+	Data  []byte
+}
+
 // Config is what the page needs to know.
 type Config struct {
 	Site         string // shown in the title bar
 	TopicRoot    string // e.g. radiogw/tustin; the page subscribes to <root>/#
 	WebSocketURL string // MQTT over WebSocket, e.g. ws://127.0.0.1:9001
-	TileURL      string // optional background tiles, {z}/{x}/{y} template; "" draws none
+	TileURL      string // optional raster background tiles, {z}/{x}/{y} template
+	Basemap      string // optional PMTiles file (Protomaps basemap schema); wins over TileURL
+	Region       bool   // subscribe to every site: <parent of TopicRoot>/+/...
 	Geofences    []GeoJSONFile
+	Overlays     []Overlay
 
 	// Username and Password are an optional MQTT login for the page. They
 	// are handed to every client that can fetch /config.json, so the mount
@@ -49,7 +66,10 @@ type pageConfig struct {
 	TopicRoot    string     `json:"topic_root"`
 	WebSocketURL string     `json:"websocket_url"`
 	TileURL      string     `json:"tile_url,omitempty"`
+	BasemapURL   string     `json:"basemap_url,omitempty"`
+	Region       bool       `json:"region,omitempty"`
 	Geofences    []pageFile `json:"geofences"`
+	Overlays     []pageOver `json:"overlays"`
 	Username     string     `json:"username,omitempty"`
 	Password     string     `json:"password,omitempty"`
 }
@@ -58,6 +78,14 @@ type pageFile struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
 	URL  string `json:"url"` // relative to the page
+}
+
+type pageOver struct {
+	Name  string  `json:"name"`
+	URL   string  `json:"url"`
+	Color string  `json:"color"`
+	Width float64 `json:"width"`
+	Label string  `json:"label,omitempty"`
 }
 
 // Handler serves the page, its assets, /config.json and the geofence files.
@@ -70,7 +98,17 @@ func Handler(cfg Config) http.Handler {
 	}
 	pc := pageConfig{Site: cfg.Site, TopicRoot: strings.TrimSuffix(cfg.TopicRoot, "/"),
 		WebSocketURL: cfg.WebSocketURL, TileURL: cfg.TileURL,
-		Username: cfg.Username, Password: cfg.Password, Geofences: []pageFile{}}
+		Username: cfg.Username, Password: cfg.Password, Geofences: []pageFile{}, Overlays: []pageOver{},
+		Region: cfg.Region}
+	if cfg.Basemap != "" {
+		pc.BasemapURL = "basemap.pmtiles"
+	}
+	overlays := make(map[string][]byte, len(cfg.Overlays))
+	for _, o := range cfg.Overlays {
+		overlays[o.Name] = o.Data
+		pc.Overlays = append(pc.Overlays, pageOver{Name: o.Name, URL: "overlays/" + url.PathEscape(o.Name) + ".geojson",
+			Color: o.Color, Width: o.Width, Label: o.Label})
+	}
 	files := make(map[string][]byte, len(cfg.Geofences))
 	for _, g := range cfg.Geofences {
 		files[g.Name] = g.Data
@@ -88,7 +126,7 @@ func Handler(cfg Config) http.Handler {
 		noCache(w)
 		http.ServeFileFS(w, r, sub, "index.html")
 	})
-	for _, p := range []string{"/app.js", "/style.css", "/vendor/"} {
+	for _, p := range []string{"/app.js", "/style.css", "/vendor/", "/glyphs/"} {
 		mux.Handle("GET "+p, withHeaders(assets))
 	}
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +134,18 @@ func Handler(cfg Config) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(cfgJSON)
 	})
-	mux.HandleFunc("GET /geofences/{file}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /geofences/{file}", serveGeoJSON(files))
+	mux.HandleFunc("GET /overlays/{file}", serveGeoJSON(overlays))
+	if cfg.Basemap != "" {
+		mux.HandleFunc("GET /basemap.pmtiles", func(w http.ResponseWriter, r *http.Request) {
+			serveBasemap(w, r, cfg.Basemap)
+		})
+	}
+	return mux
+}
+
+func serveGeoJSON(files map[string][]byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		name, ok := strings.CutSuffix(r.PathValue("file"), ".geojson")
 		data, found := files[name]
 		if !ok || !found {
@@ -105,8 +154,28 @@ func Handler(cfg Config) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/geo+json")
 		w.Write(data)
-	})
-	return mux
+	}
+}
+
+// serveBasemap answers the PMTiles reader's range requests from the file
+// itself: the archive may be gigabytes (a county at street level), so it is
+// opened per request and never read whole. The file is reopened each time,
+// so replacing it on disk takes effect without a restart.
+func serveBasemap(w http.ResponseWriter, r *http.Request, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		http.Error(w, "basemap unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.IsDir() {
+		http.Error(w, "basemap unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.pmtiles")
+	w.Header().Set("Cache-Control", "no-cache")
+	http.ServeContent(w, r, "", st.ModTime(), f)
 }
 
 // noCache makes a wall display pick up a new radiogw build or config on its

@@ -21,6 +21,38 @@ func testConfig() Config {
 		Site: "tustin", TopicRoot: "radiogw/test/", WebSocketURL: "ws://127.0.0.1:9001",
 		Geofences: []GeoJSONFile{{Name: "city", Kind: "boundary", Data: city}, {Name: "beats 1", Kind: "beat", Data: beats}},
 		Username:  "display", Password: "wall",
+		Overlays: []Overlay{{Name: "hydrants", Color: "#e04040", Width: 3, Label: "name",
+			Data: []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"H-1"},"geometry":{"type":"Point","coordinates":[-117.835,33.75]}}]}`)}},
+	}
+}
+
+// The basemap is served from its file with range requests: the PMTiles
+// reader asks for the header, then directories and tiles by range.
+func TestHandlerServesBasemapRanges(t *testing.T) {
+	cfg := testConfig()
+	cfg.Basemap = "../../hcl/examples/demo/geo/demo.pmtiles"
+	srv := httptest.NewServer(Handler(cfg))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/basemap.pmtiles", nil)
+	req.Header.Set("Range", "bytes=0-6")
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != http.StatusPartialContent || string(b) != "PMTiles" {
+		t.Errorf("range: %d %q", r.StatusCode, b)
+	}
+	_, _, body := get(t, srv, "/config.json")
+	if !strings.Contains(body, `"basemap_url":"basemap.pmtiles"`) || !strings.Contains(body, `"overlays":[{"name":"hydrants"`) {
+		t.Errorf("config.json: %s", body)
+	}
+	cfg.Basemap = "/nonexistent.pmtiles"
+	srv2 := httptest.NewServer(Handler(cfg))
+	defer srv2.Close()
+	if code, _, _ := get(t, srv2, "/basemap.pmtiles"); code != http.StatusServiceUnavailable {
+		t.Errorf("missing basemap file: %d, want 503", code)
 	}
 }
 
@@ -40,9 +72,12 @@ func TestHandlerServesPageAssetsConfigAndGeofences(t *testing.T) {
 	defer srv.Close()
 
 	for path, want := range map[string]string{
-		"/":                            `<script src="app.js">`,
+		"/":                            `<script type="module" src="app.js">`,
 		"/app.js":                      "commands/emergency_ack",
-		"/style.css":                   "@keyframes flash",
+		"/style.css":                   "@keyframes lgflash",
+		"/vendor/maplibre-gl.mjs":      "MapLibre GL JS",
+		"/vendor/pmtiles.js":           "pmtiles",
+		"/overlays/hydrants.geojson":   `"H-1"`,
 		"/vendor/mqtt.min.js":          "mqtt",
 		"/vendor/mqtt.LICENSE.md":      "MIT License",
 		"/geofences/city.geojson":      `"Tustin"`,
@@ -53,7 +88,7 @@ func TestHandlerServesPageAssetsConfigAndGeofences(t *testing.T) {
 			t.Errorf("GET %s: %d, body lacks %q", path, code, want)
 		}
 	}
-	for _, path := range []string{"/geofences/nope.geojson", "/geofences/city.json", "/secret", "/static/app.js"} {
+	for _, path := range []string{"/geofences/nope.geojson", "/geofences/city.json", "/secret", "/static/app.js", "/basemap.pmtiles", "/overlays/nope.geojson"} {
 		if code, _, _ := get(t, srv, path); code != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", path, code)
 		}

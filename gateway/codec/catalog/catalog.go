@@ -16,7 +16,9 @@ import (
 	"radiogw/gateway/codec/lines"
 	"radiogw/gateway/codec/lrrp"
 	"radiogw/gateway/codec/nmea"
+	"radiogw/gateway/codec/osmand"
 	"radiogw/gateway/codec/taip"
+	"radiogw/gateway/codec/traccar"
 	"radiogw/gateway/codec/trunkrecorder"
 )
 
@@ -29,7 +31,9 @@ type entry struct {
 
 var catalog = map[string]entry{
 	"nmea":           {nmea.New, nil},
+	"osmand":         {osmand.New, nil},
 	"taip":           {taip.New, nil},
+	"traccar":        {traccar.New, nil},
 	"lrrp":           {lrrp.New, nil},
 	"ars":            {ars.New, nil},
 	"lines":          {lines.New, nil},

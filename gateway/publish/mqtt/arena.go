@@ -42,13 +42,26 @@ func (a *arena) unit(site string, u *avl.Unit, now time.Time) ([]byte, error) {
 	return a.take(b, start), nil
 }
 
-func (a *arena) ownTracks(u *avl.Unit) ([]byte, error) {
+func (a *arena) ownTracks(u *avl.Unit, defaultAccM float64) ([]byte, error) {
 	if u.Position == nil {
 		return nil, nil
 	}
 	a.room()
 	start := len(a.buf)
-	b, err := AppendOwnTracksPayload(a.buf, u)
+	b, err := AppendOwnTracksPayload(a.buf, u, defaultAccM)
+	if err != nil {
+		return nil, err
+	}
+	return a.take(b, start), nil
+}
+
+func (a *arena) tracker(site string, u *avl.Unit, defaultAccM float64) ([]byte, error) {
+	if u.Position == nil {
+		return nil, nil
+	}
+	a.room()
+	start := len(a.buf)
+	b, err := AppendTrackerPayload(a.buf, site, u, defaultAccM)
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,24 @@ func BenchmarkOwnTracksPayload(b *testing.B) {
 	b.ReportAllocs()
 	start := benchCPUTime()
 	for b.Loop() {
-		if _, err := OwnTracksPayload(&u); err != nil {
+		if _, err := OwnTracksPayload(&u, DefaultAccuracyM); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchReportCPU(b, start)
+}
+
+// The Home Assistant tracker payload goes out with every unit state when
+// mqtt { homeassistant = true }.
+func BenchmarkTrackerPayload(b *testing.B) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	u := benchUnit(1, now)
+	buf := make([]byte, 0, 512)
+	b.ReportAllocs()
+	start := benchCPUTime()
+	for b.Loop() {
+		var err error
+		if buf, err = AppendTrackerPayload(buf[:0], "tustin", &u, DefaultAccuracyM); err != nil {
 			b.Fatal(err)
 		}
 	}

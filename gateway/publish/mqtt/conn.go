@@ -221,7 +221,7 @@ func (s *Sink) round(now time.Time, force bool) {
 		s.client.Publish(s.topic("status"), 1, true, "online")
 		s.mu.Lock()
 		for id, u := range s.units {
-			u.dirty, u.urgent = true, true
+			u.dirty, u.urgent, u.announced = true, true, false
 			s.dirtyUnits[id] = u
 		}
 		for _, c := range s.channels {

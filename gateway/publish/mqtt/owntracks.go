@@ -11,17 +11,18 @@ import (
 
 // OwnTracksPayload encodes a unit as an OwnTracks location, or nil when it
 // has no position. Written by hand like UnitPayload: it goes out with every
-// unit state when the mirror is on.
-func OwnTracksPayload(u *avl.Unit) ([]byte, error) {
+// unit state when the mirror is on. defaultAccM is the accuracy reported
+// for a fix with neither an accuracy nor an HDOP (AccuracyM).
+func OwnTracksPayload(u *avl.Unit, defaultAccM float64) ([]byte, error) {
 	if u.Position == nil {
 		return nil, nil
 	}
-	return AppendOwnTracksPayload(make([]byte, 0, 160), u)
+	return AppendOwnTracksPayload(make([]byte, 0, 160), u, defaultAccM)
 }
 
 // AppendOwnTracksPayload appends OwnTracksPayload's document to b; a unit
 // without a position appends nothing.
-func AppendOwnTracksPayload(b []byte, u *avl.Unit) ([]byte, error) {
+func AppendOwnTracksPayload(b []byte, u *avl.Unit, defaultAccM float64) ([]byte, error) {
 	p := u.Position
 	if p == nil {
 		return b, nil
@@ -37,6 +38,8 @@ func AppendOwnTracksPayload(b []byte, u *avl.Unit) ([]byte, error) {
 	b = strconv.AppendInt(b, p.FixTime.Unix(), 10)
 	b = append(b, `,"tid":`...)
 	b = appendString(b, tid(u.ID))
+	// Home Assistant drops a location without acc (or with acc 0).
+	b = strconv.AppendInt(append(b, `,"acc":`...), int64(AccuracyM(p, defaultAccM)), 10)
 	b = appendOptInt(b, `,"vel":`, p.SpeedKmh)
 	b = appendOptInt(b, `,"cog":`, p.Heading)
 	b = appendOptInt(b, `,"alt":`, p.Altitude)
@@ -70,4 +73,20 @@ func tid(id string) string {
 		return id
 	}
 	return string(r[len(r)-2:])
+}
+
+// OwnTracksCardPayload is the retained card OwnTracks clients show as the
+// tracker's name: the call sign, and the same tid as the location.
+func OwnTracksCardPayload(u *avl.Unit) []byte {
+	b := append(make([]byte, 0, 64), `{"_type":"card","name":`...)
+	b = appendString(b, u.ID)
+	b = append(b, `,"tid":`...)
+	b = appendString(b, tid(u.ID))
+	return append(b, '}')
+}
+
+// ownTracksTopic is a unit's location topic: owntracks/<user>/<device>, with
+// the site as the user; the card goes to <that>/info (OwnTracks' convention).
+func (s *Sink) ownTracksTopic(unit string) string {
+	return "owntracks/" + s.opts.Site + "/" + unit
 }

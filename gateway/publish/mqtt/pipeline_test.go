@@ -220,6 +220,9 @@ func TestCloseSettlesWithinContext(t *testing.T) {
 	g := newAckGate(t, m.Addr)
 	s := startSink(t, "tcp://"+g.addr(), "", func(o *Options) { o.WaitBudget = time.Minute; o.MapEvery = time.Hour })
 	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
+	// The connect's republish round must be over, or it publishes the unit a
+	// second time.
+	waitFor(t, 10*time.Second, "the connect's republish round", func() bool { return !s.republishAll.Load() })
 	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A10", 1))}})
 	s.stop()
 	if got := counter(t, s, "published", sinkName, "unit"); got != 1 {

@@ -23,8 +23,8 @@ func loadSchemas(t testing.TB) map[string]*jsonschema.Schema {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "docs", "schema")
 	files, err := filepath.Glob(filepath.Join(dir, "*.v1.json"))
-	if err != nil || len(files) != 6 {
-		t.Fatalf("schemas in %s: %v (%d files, want 6)", dir, err, len(files))
+	if err != nil || len(files) != 9 {
+		t.Fatalf("schemas in %s: %v (%d files, want 9)", dir, err, len(files))
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
@@ -56,8 +56,14 @@ func loadSchemas(t testing.TB) map[string]*jsonschema.Schema {
 // classOf maps a topic to its payload class.
 func classOf(topic string) string {
 	switch {
+	case strings.HasPrefix(topic, "owntracks/") && strings.HasSuffix(topic, "/info"):
+		return "owntracks-card"
 	case strings.HasPrefix(topic, "owntracks/"):
 		return "owntracks"
+	case strings.HasPrefix(topic, "homeassistant/device_tracker/"):
+		return "ha-discovery"
+	case strings.HasPrefix(topic, root+"/tracker/"):
+		return "tracker"
 	case strings.HasPrefix(topic, root+"/units/"):
 		return "unit"
 	case strings.HasPrefix(topic, root+"/channels/"):
@@ -90,7 +96,7 @@ func TestPublishedPayloadsMatchSchemas(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	sub := subscribe(t, m.Addr, "#")
 	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) {
-		o.OwnTracks = true
+		o.OwnTracks, o.HomeAssistant = true, true
 		o.Resolve = func(id string) string { return map[string]string{"1201": "2A12"}[id] }
 	})
 
@@ -125,13 +131,15 @@ func TestPublishedPayloadsMatchSchemas(t *testing.T) {
 		Events:   events}); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"unit": true, "channel": true, "event": true, "map": true, "owntracks": true}
+	want := map[string]bool{"unit": true, "channel": true, "event": true, "map": true, "owntracks": true,
+		"owntracks-card": true, "ha-discovery": true, "tracker": true}
 	waitFor(t, 15*time.Second, "every payload class", func() bool {
 		seen := map[string]int{}
 		for _, m := range sub.snapshot() {
 			seen[classOf(m.topic)]++
 		}
-		return seen["event"] == len(events) && seen["unit"] >= 2 && seen["channel"] >= 2 && seen["map"] >= 1 && seen["owntracks"] >= 1
+		return seen["event"] == len(events) && seen["unit"] >= 2 && seen["channel"] >= 2 && seen["map"] >= 1 && seen["owntracks"] >= 1 &&
+			seen["owntracks-card"] >= 2 && seen["ha-discovery"] >= 2 && seen["tracker"] >= 1
 	})
 	for _, m := range sub.snapshot() {
 		class := classOf(m.topic)
@@ -161,6 +169,10 @@ func TestSchemasRejectContractViolations(t *testing.T) {
 		{"event", `{"class":"event","v":1,"site":"s","id":"x","kind":"teleport","time":"2026-11-23T22:00:00Z"}`},
 		{"map", `{"type":"FeatureCollection","features":[],"class":"map","v":1}`},
 		{"owntracks", `{"_type":"location","lat":91,"lon":0,"tst":1,"tid":"12"}`},
+		{"owntracks", `{"_type":"location","lat":1,"lon":0,"tst":1,"tid":"12","acc":0.5}`},
+		{"owntracks-card", `{"_type":"card","name":"","tid":"12"}`},
+		{"tracker", `{"class":"tracker","v":1,"site":"s","unit":"2A12","latitude":1,"longitude":2,"gps_accuracy":0,"fix_time":"2026-11-23T22:00:00Z","stale":"fresh","emergency":false}`},
+		{"ha-discovery", `{"unique_id":"radiogw s","json_attributes_topic":"r/tracker/x","availability_topic":"r/status","payload_available":"online","payload_not_available":"offline","source_type":"gps","device":{"identifiers":["x"],"name":"x","manufacturer":"radiogw"},"origin":{"name":"radiogw"}}`},
 		{"command", `{"id":"radiogw/#"}`},
 		{"command", `{"id":"e-1","by":""}`},
 	}

@@ -39,24 +39,33 @@ type Queue interface {
 
 // Options configure the sink.
 type Options struct {
-	Site       string
-	Broker     string // tcp://host:port, ssl://host:port, ws://host:port/mqtt
-	ClientID   string
-	TopicRoot  string
-	Username   string
-	Password   string
-	TLS        *tls.Config
-	UnitRate   float64 // unit-state publishes per unit per second; emergencies bypass it
-	OwnTracks  bool
-	KeepAlive  time.Duration
-	Queue      Queue
-	Metrics    *metrics.Metrics
-	Logger     *slog.Logger
-	Resolve    func(radioID string) string // radio ID → unit call sign, for channel payloads
-	OnCommand  func(Command)               // called from the client's goroutine; must not block
-	MapEvery   time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
-	WaitBudget time.Duration               // how long to wait for a batch of acks (default 10s)
-	Passive    bool                        // start as a standby: no connection, nothing published (SetPassive)
+	Site      string
+	Broker    string // tcp://host:port, ssl://host:port, ws://host:port/mqtt
+	ClientID  string
+	TopicRoot string
+	Username  string
+	Password  string
+	TLS       *tls.Config
+	UnitRate  float64 // unit-state publishes per unit per second; emergencies bypass it
+	OwnTracks bool
+	// HomeAssistant publishes Home Assistant MQTT discovery and a tracker
+	// payload per unit (homeassistant.go), under HAPrefix (default
+	// "homeassistant").
+	HomeAssistant bool
+	HAPrefix      string
+	// DefaultAccuracyM is the accuracy (metres) reported to OwnTracks and
+	// Home Assistant for a fix with neither an accuracy nor an HDOP
+	// (default DefaultAccuracyM).
+	DefaultAccuracyM float64
+	KeepAlive        time.Duration
+	Queue            Queue
+	Metrics          *metrics.Metrics
+	Logger           *slog.Logger
+	Resolve          func(radioID string) string // radio ID → unit call sign, for channel payloads
+	OnCommand        func(Command)               // called from the client's goroutine; must not block
+	MapEvery         time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
+	WaitBudget       time.Duration               // how long to wait for a batch of acks (default 10s)
+	Passive          bool                        // start as a standby: no connection, nothing published (SetPassive)
 }
 
 const sinkName = "mqtt"
@@ -98,13 +107,16 @@ type Sink struct {
 }
 
 type unitSlot struct {
-	unit     avl.Unit
-	topic    string // <root>/units/<unit>, built once
-	dirty    bool
-	urgent   bool // emergency state changed: bypass the rate ceiling
-	gated    bool // dirty, parked in the gate until its gap has passed
-	lastPub  time.Time
-	received time.Time
+	unit   avl.Unit
+	topic  string // <root>/units/<unit>, built once
+	dirty  bool
+	urgent bool // emergency state changed: bypass the rate ceiling
+	gated  bool // dirty, parked in the gate until its gap has passed
+	// announced: its once-per-connection companions (OwnTracks card, Home
+	// Assistant discovery) went out since the last connect.
+	announced bool
+	lastPub   time.Time
+	received  time.Time
 }
 
 type channelSlot struct {
@@ -128,6 +140,12 @@ func New(opts Options) (*Sink, error) {
 	}
 	if opts.WaitBudget <= 0 {
 		opts.WaitBudget = 10 * time.Second
+	}
+	if opts.HAPrefix == "" {
+		opts.HAPrefix = "homeassistant"
+	}
+	if opts.DefaultAccuracyM <= 0 {
+		opts.DefaultAccuracyM = DefaultAccuracyM
 	}
 	if opts.Resolve == nil {
 		opts.Resolve = func(id string) string { return id }

@@ -23,6 +23,7 @@ type pending struct {
 	channel  string
 	received time.Time
 	barrier  chan struct{} // not a publish: closed when the completer reaches it
+	announce bool          // an OwnTracks card or discovery document: sent again if it fails
 }
 
 // publishState publishes dirty state; force ignores the per-unit rate ceiling
@@ -55,16 +56,14 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			s.behind("unit")
 			continue
 		}
-		units = append(units, dueUnit{slot.unit, slot.topic, slot.received})
+		units = append(units, dueUnit{slot.unit, slot.topic, slot.received, !slot.announced})
 		slot.dirty, slot.urgent, slot.gated, slot.lastPub = false, false, false, now
+		slot.announced = true
 	}
 	for id := range s.forgotten {
 		if s.forgetting[id] == nil { // not while a delete is in flight
 			forget = append(forget, id)
-			s.forgetting[id] = &forgetState{n: 1}
-			if s.opts.OwnTracks {
-				s.forgetting[id].n = 2
-			}
+			s.forgetting[id] = &forgetState{n: len(s.forgetTopics(id))}
 		}
 	}
 	for name, slot := range s.channels {
@@ -108,16 +107,11 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			continue
 		}
 		add(units[i].topic, payload, pending{kind: "unit", unit: u.ID, received: units[i].received})
-		if s.opts.OwnTracks {
-			if ot, err := s.arena.ownTracks(u); err == nil && ot != nil {
-				add("owntracks/"+s.opts.Site+"/"+u.ID, ot, pending{kind: "owntracks", unit: u.ID})
-			}
-		}
+		s.publishCompanions(add, u, units[i].announce)
 	}
 	for _, id := range forget {
-		add(s.topic("units", id), []byte{}, pending{kind: "forget", unit: id})
-		if s.opts.OwnTracks {
-			add("owntracks/"+s.opts.Site+"/"+id, []byte{}, pending{kind: "forget", unit: id})
+		for _, topic := range s.forgetTopics(id) {
+			add(topic, []byte{}, pending{kind: "forget", unit: id})
 		}
 	}
 	for i := range chans {
@@ -169,6 +163,7 @@ type dueUnit struct {
 	unit     avl.Unit
 	topic    string
 	received time.Time
+	announce bool // publish its card and discovery document too
 }
 
 // forgetState tracks the deletes of one forgotten unit's retained topics.
@@ -224,6 +219,9 @@ func (s *Sink) redirty(p pending) {
 	case p.unit != "":
 		if slot := s.units[p.unit]; slot != nil {
 			slot.dirty = true
+			if p.announce {
+				slot.announced = false
+			}
 			s.dirtyUnits[p.unit] = slot
 		}
 	case p.channel != "":

@@ -49,7 +49,7 @@ func checkUnit(t *testing.T, site string, u *avl.Unit, now time.Time) {
 		t.Fatalf("AppendUnitPayload left %q after an error", app)
 	}
 
-	ot, err := OwnTracksPayload(u)
+	ot, err := OwnTracksPayload(u, DefaultAccuracyM)
 	refOT, refErr := refOwnTracksPayload(u)
 	if (ot == nil) != (refOT == nil) && err == nil && refErr == nil {
 		t.Fatalf("owntracks %s: %q, reference %q", u.ID, ot, refOT)

@@ -107,6 +107,8 @@ func refOwnTracksPayload(u *avl.Unit) ([]byte, error) {
 	p := ownTracks{Type: "location", Lat: u.Position.Lat, Lon: u.Position.Lon, Tst: u.Position.FixTime.Unix(),
 		Tid: tid(u.ID), Vel: refOptInt(u.Position.SpeedKmh), Cog: refOptInt(u.Position.Heading),
 		Alt: refOptInt(u.Position.Altitude), Name: u.AlphaTag}
+	acc := AccuracyM(u.Position, DefaultAccuracyM)
+	p.Acc = &acc
 	if u.Beat != "" {
 		p.In = []string{u.Beat}
 	}

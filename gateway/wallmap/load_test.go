@@ -1,0 +1,159 @@
+package wallmap
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	paho "github.com/eclipse/paho.mqtt.golang"
+)
+
+// TestWallMapTenThousandUnits loads the page with 10,000 units, each
+// reporting twice a second through the embedded broker, and reads the
+// page's own frame timing (requestAnimationFrame intervals). An emergency
+// raised in the middle of the flood must reach the panel, and when the
+// flood stops the page must show every unit's latest position, not work
+// through a queue. make test runs it for RADIOGW_WALLMAP_LOAD (default 5s);
+// make bench for 30 s with RADIOGW_WALLMAP_MIN_FPS=30, which then also
+// fails below that rate.
+func TestWallMapTenThousandUnits(t *testing.T) {
+	const n = 10000
+	minFPS := os.Getenv("RADIOGW_WALLMAP_MIN_FPS")
+	bench := minFPS != ""
+	dur := 5 * time.Second
+	if s := os.Getenv("RADIOGW_WALLMAP_LOAD"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			t.Fatalf("RADIOGW_WALLMAP_LOAD: %v", err)
+		}
+		dur = d
+	}
+	cfg := testConfig()
+	cfg.Basemap = demoPMTiles
+	r, stop := newRig(t, cfg, 1920, 1080)
+	defer stop()
+	const root = "radiogw/test"
+	r.publish(root+"/status", true, []byte("online"))
+	pos := func(i, round int) (float64, float64) {
+		// units spread over the city, each moving a few metres per round
+		a := float64(i) * 2.39996
+		rad := 0.03 * math.Sqrt(float64(i)/n)
+		return 33.745 + rad*math.Sin(a) + float64(round)*1e-5, -117.825 + rad*math.Cos(a)*1.2 + float64(round)*1e-5
+	}
+	statuses := []string{"available", "enroute", "onscene", "busy", "oos"}
+	payloads := func(round int) [][]byte {
+		out := make([][]byte, n)
+		for i := range out {
+			lat, lon := pos(i, round)
+			out[i] = unitPayload(fmt.Sprintf("U%05d", i), statuses[i%len(statuses)], "fresh", lat, lon, i%97 == 0, "")
+		}
+		return out
+	}
+	send := func(round int) {
+		for i, p := range payloads(round) {
+			r.client.Publish(fmt.Sprintf("%s/units/U%05d", root, i), 0, true, p)
+		}
+	}
+	// the retained picture first, every message confirmed
+	var toks []paho.Token
+	for i, p := range payloads(0) {
+		toks = append(toks, r.client.Publish(fmt.Sprintf("%s/units/U%05d", root, i), 1, true, p))
+	}
+	for _, tok := range toks {
+		if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+			t.Fatalf("retained units: %v", tok.Error())
+		}
+	}
+	r.open("")
+	// A page that cannot read fast enough loses retained messages at the
+	// broker (its outbound queue to one client is bounded); the flood below
+	// reports every unit again, and the check after it wants all 10,000.
+	r.wait("the retained units arriving", `wallmap.state.units.size > 0`)
+	time.Sleep(3 * time.Second)
+	initial, _ := chromedp.Run(r.ctx, chromedp.Evaluate[float64](`wallmap.state.units.size`))
+
+	r.eval(`wallmap.resetFrames(); wallmap.stats.renders = 0`)
+	start := time.Now()
+	round, sent := 0, 0
+	var emergencyAt time.Time
+	emergencySeen := time.Duration(-1)
+	for time.Since(start) < dur {
+		round++
+		tick := time.Now()
+		send(round)
+		sent += n
+		if emergencyAt.IsZero() && time.Since(start) > dur/2 {
+			emergencyAt = time.Now()
+			r.publish(root+"/events/emergency", false, []byte(`{"class":"event","v":1,"id":"ev-e","kind":"emergency","time":"2026-11-23T22:15:00Z","unit":"U00042","emergency_id":"e-U00042-1","channel":"tac2"}`))
+		}
+		if !emergencyAt.IsZero() && emergencySeen < 0 {
+			if ok, _ := chromedp.Run(r.ctx, chromedp.Evaluate[bool](`document.querySelector('#emergencies li[data-emergency="e-U00042-1"]') !== null`)); ok {
+				emergencySeen = time.Since(emergencyAt)
+			}
+		}
+		if d := 500*time.Millisecond - time.Since(tick); d > 0 {
+			time.Sleep(d)
+		}
+	}
+	elapsed := time.Since(start)
+	fs, err := chromedp.Run(r.ctx, chromedp.Evaluate[map[string]float64](`wallmap.frameStats()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.wait("emergency raised during the flood is on the wall", `document.querySelector('#emergencies li[data-emergency="e-U00042-1"] button.ack') !== null`)
+	if emergencySeen < 0 {
+		emergencySeen = time.Since(emergencyAt)
+	}
+	// the page catches up to the latest state: once its backlog is read,
+	// one more round (QoS 1, as radiogw publishes) must show as it is
+	r.waitFor("the page has read its backlog", `(() => { const m = wallmap.stats.messages, same = window.lastCount === m; window.lastCount = m; return same && wallmap.state.pending.size === 0; })()`, 2*time.Minute)
+	round++
+	caught := time.Now()
+	toks = toks[:0]
+	for i, p := range payloads(round) {
+		toks = append(toks, r.client.Publish(fmt.Sprintf("%s/units/U%05d", root, i), 1, true, p))
+	}
+	for _, tok := range toks {
+		tok.WaitTimeout(30 * time.Second)
+	}
+	// count the units showing this last round's position (the same
+	// formula as pos); the broker may still drop messages to a client that
+	// reads too slowly, which radiogw counts on /metrics, so 99% must show
+	latest := fmt.Sprintf(`(() => { let n = 0; for (let i = 0; i < 10000; i++) {
+		const u = wallmap.state.units.get("test/U" + String(i).padStart(5, "0"));
+		if (!u || !u.feature) continue;
+		const a = i * 2.39996, rad = 0.03 * Math.sqrt(i / 10000);
+		const lat = 33.745 + rad * Math.sin(a) + %d * 1e-5;
+		if (Math.abs(u.feature.geometry.coordinates[1] - lat) < 1e-7) n++;
+	} return n; })()`, round)
+	chromedp.Run(r.ctx, chromedp.Poll[bool](latest+" >= 9900", chromedp.WithPollingTimeout(2*time.Minute), chromedp.WithPollingInterval(200*time.Millisecond)))
+	shown, err := chromedp.Run(r.ctx, chromedp.Evaluate[float64](latest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("after the flood, units showing their latest position: %.0f of 10,000, %s after the last round", shown, time.Since(caught).Round(time.Millisecond))
+	conn, _ := chromedp.Run(r.ctx, chromedp.Evaluate[string](`wallmap.state.feed.wallState + " / " + wallmap.state.alerts.wallState`))
+	t.Logf("connections (positions / alerts): %s", conn)
+	// On a machine too loaded to render, the page's reads and the broker's
+	// bounded queue decide this, not the page's logic: a hard check only in
+	// make bench.
+	if shown < 9900 && bench {
+		t.Errorf("only %.0f of 10,000 units show their latest position 2 minutes after it was published", shown)
+	}
+	stats, _ := chromedp.Run(r.ctx, chromedp.Evaluate[map[string]float64](`({messages: wallmap.stats.messages, applied: wallmap.stats.applied, pushes: wallmap.stats.pushes, renders: wallmap.stats.renders})`))
+	t.Logf("retained units received 3 s after the page connected: %.0f of 10,000", initial)
+	t.Logf("map repaints during the flood: %.1f/s", stats["renders"]/elapsed.Seconds())
+	t.Logf("10,000 units, %d rounds in %s (%.0f unit messages/s offered): %.1f frames/s (median %.1f ms, p95 %.1f ms, max %.0f ms over %.0f frames); page received %.0f unit messages, applied %.0f (coalesced), %.0f map pushes; emergency on the panel %s after it was raised",
+		round, elapsed.Round(time.Millisecond), float64(sent)/elapsed.Seconds(), fs["fps"], fs["median_ms"], fs["p95_ms"], fs["max_ms"], fs["frames"],
+		stats["messages"], stats["applied"], stats["pushes"], emergencySeen.Round(time.Millisecond))
+	if bench {
+		min, _ := strconv.ParseFloat(minFPS, 64)
+		if fs["fps"] < min {
+			t.Errorf("%.1f frames/s with 10,000 units, want at least %s", fs["fps"], minFPS)
+		}
+	}
+}
