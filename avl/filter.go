@@ -11,13 +11,32 @@ const (
 	RejectNullIsland = "null_island"  // 0,0: a receiver without a fix
 	RejectRange      = "range"        // latitude/longitude out of range or NaN
 	RejectFuture     = "future"       // fix time too far after the receive time
-	RejectTooOld     = "too_old"      // fix time too far before the receive time
+	RejectHorizon    = "before_2000"  // fix time before 2000: no receiver in service reports one
 	RejectDuplicate  = "duplicate"    // same fix time as one already accepted
 	RejectSpeedJump  = "speed_jump"   // implied speed from the live position too high
 	RejectAccuracy   = "accuracy"     // reported accuracy worse than the policy allows
 	RejectNoID       = "no_id"        // neither device ID nor peer address
 	RejectUnlisted   = "unlisted_cap" // a unit not in the roster, over the cap of unlisted units
 )
+
+// RejectReasons lists every rejection reason, for metrics present at zero.
+var RejectReasons = []string{RejectInvalid, RejectHorizon, RejectNullIsland, RejectRange, RejectFuture,
+	RejectDuplicate, RejectSpeedJump, RejectAccuracy, RejectNoID, RejectUnlisted}
+
+// LateReasons lists every reason a fix is history only.
+var LateReasons = []string{LateTooOld, LateOlderThanLive}
+
+// Late reasons, as counted by Late and set in Change.Reason of a FixAccepted
+// with Live=false: the fix went to history but did not move the unit.
+const (
+	LateTooOld        = "too_old"         // fix time more than MaxFixAge before its receive time
+	LateOlderThanLive = "older_than_live" // older than the unit's live position
+)
+
+// horizon is the earliest fix time radiogw believes. GPS receivers and AVL
+// modems in service today cannot date a fix before it; such a time is a
+// receiver without a clock, or a two-digit year read in the wrong century.
+var horizon = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // nullIslandDeg is how close to 0,0 a fix must be to count as "no fix". No
 // dispatch area is within 10 m of the Gulf of Guinea origin.
@@ -52,10 +71,14 @@ func sanitize(f *Fix) {
 	}
 }
 
-// checkFix applies the checks that need no unit history.
+// checkFix applies the checks that need no unit history. Age is not one of
+// them: a fix too old for the wall is still history (see tooOld).
 func checkFix(f *Fix, p *TypePolicy) string {
 	if !f.Valid || f.Time.IsZero() || !crumbTimeOK(f.Time) {
 		return RejectInvalid
+	}
+	if f.Time.Before(horizon) {
+		return RejectHorizon
 	}
 	if !validLatLon(f.Lat, f.Lon) {
 		return RejectRange
@@ -66,9 +89,6 @@ func checkFix(f *Fix, p *TypePolicy) string {
 	if !f.Received.IsZero() {
 		if p.MaxFuture > 0 && f.Time.Sub(f.Received) > p.MaxFuture {
 			return RejectFuture
-		}
-		if p.MaxFixAge > 0 && f.Received.Sub(f.Time) > p.MaxFixAge {
-			return RejectTooOld
 		}
 	}
 	if p.MaxAccuracyM > 0 {
@@ -81,6 +101,12 @@ func checkFix(f *Fix, p *TypePolicy) string {
 		}
 	}
 	return ""
+}
+
+// tooOld reports whether a fix is too old to move a unit on the wall: it
+// was received more than MaxFixAge after it was taken.
+func tooOld(f *Fix, p *TypePolicy) bool {
+	return !f.Received.IsZero() && p.MaxFixAge > 0 && f.Received.Sub(f.Time) > p.MaxFixAge
 }
 
 // futureSlack is how far after a fix's receive time the live position may

@@ -15,8 +15,10 @@ const (
 )
 
 // ApplyFix runs one fix through the filter and, if accepted, moves the unit.
-// A fix older than the live position is accepted into the history only
-// (FixAccepted with Live=false).
+// A fix older than the live position, or older than the policy's MaxFixAge
+// when it arrives, is accepted into history only (FixAccepted with
+// Live=false and Reason saying why): it never moves the unit, but it is
+// never thrown away either.
 func (t *Tracker) ApplyFix(f Fix) []Change {
 	sanitize(&f)
 	id := f.DeviceID
@@ -39,6 +41,9 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 	if r := checkFix(&f, &pol); r != "" {
 		return t.reject(f, s, uid, listed, r)
 	}
+	if tooOld(&f, &pol) {
+		return t.acceptLate(f, s, uid, listed)
+	}
 	if s == nil {
 		if s = t.lookup(uid, f.Source, listed, true); s == nil {
 			return t.reject(f, nil, uid, listed, RejectUnlisted)
@@ -55,7 +60,7 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 		case f.Time.Equal(prev.FixTime):
 			return t.reject(f, s, uid, listed, RejectDuplicate)
 		case f.Time.Before(prev.FixTime) && !fromFuture(prev.FixTime, f.Received, &pol):
-			return t.acceptHistory(f, s)
+			return t.acceptHistory(f, s, LateOlderThanLive)
 		case f.Time.Before(prev.FixTime):
 			// The live fix is dated after this fix was even received: a
 			// device clock that was wrong. Replace it rather than pin the
@@ -151,12 +156,27 @@ func (s *unitState) jumpConfirmed(f *Fix, maxKmh float64) bool {
 }
 
 // acceptHistory files a late fix in the breadcrumbs without moving the unit.
-func (t *Tracker) acceptHistory(f Fix, s *unitState) []Change {
+func (t *Tracker) acceptHistory(f Fix, s *unitState, why string) []Change {
 	if s.track.hasTime(f.Time.UnixNano()) {
 		return t.reject(f, s, s.u.ID, !s.u.Unlisted, RejectDuplicate)
 	}
 	s.track.push(crumbOf(&f, t.sourceIndex(f.Source)))
-	return stamp([]Change{{Kind: FixAccepted, Time: f.Time, Fix: f}}, s)
+	t.late[why]++
+	return stamp([]Change{{Kind: FixAccepted, Time: f.Time, Fix: f, Reason: why}}, s)
+}
+
+// acceptLate passes a fix too old for the wall to history. It does not
+// create a unit (a receiver replaying last year's log is not on duty) nor
+// enter the breadcrumb trail, which shows recent driving; the InfluxDB point
+// carries it.
+func (t *Tracker) acceptLate(f Fix, s *unitState, uid string, listed bool) []Change {
+	if s != nil && s.track.hasTime(f.Time.UnixNano()) {
+		return t.reject(f, s, uid, listed, RejectDuplicate)
+	}
+	t.late[LateTooOld]++
+	c := Change{Kind: FixAccepted, Time: f.Time, Fix: f, Reason: LateTooOld}
+	c.Unit = t.unitView(s, uid, listed)
+	return []Change{c}
 }
 
 // reject counts a rejected fix. Units are not created for rejected fixes:
@@ -164,17 +184,23 @@ func (t *Tracker) acceptHistory(f Fix, s *unitState) []Change {
 func (t *Tracker) reject(f Fix, s *unitState, uid string, listed bool, reason string) []Change {
 	t.rejections[reason]++
 	c := Change{Kind: FixRejected, Time: f.Time, Fix: f, Reason: reason}
-	if s != nil {
-		c.Unit = s.u.Clone()
-	} else {
-		c.Unit = Unit{ID: uid, Unlisted: !listed}
-		if e, ok := t.roster[uid]; ok && listed {
-			tmp := unitState{u: c.Unit}
-			tmp.applyRoster(e)
-			c.Unit = tmp.u
-		}
-	}
+	c.Unit = t.unitView(s, uid, listed)
 	return []Change{c}
+}
+
+// unitView is the unit a change about an unapplied fix carries: the tracked
+// unit, or for one not tracked its roster fields (or just ID and Unlisted).
+func (t *Tracker) unitView(s *unitState, uid string, listed bool) Unit {
+	if s != nil {
+		return s.u.Clone()
+	}
+	u := Unit{ID: uid, Unlisted: !listed}
+	if e, ok := t.roster[uid]; ok && listed {
+		tmp := unitState{u: u}
+		tmp.applyRoster(e)
+		u = tmp.u
+	}
+	return u
 }
 
 // stamp gives every change the unit's state after the call. The changes of

@@ -38,6 +38,7 @@ type Tracker struct {
 
 	units      map[string]*unitState
 	rejections map[string]uint64
+	late       map[string]uint64 // fixes accepted into history only, by reason
 
 	limits   UnlistedLimits
 	unlisted map[string]int // unlisted units by origin source
@@ -66,6 +67,7 @@ func NewTracker(cfg Config) *Tracker {
 	t := &Tracker{
 		units:      make(map[string]*unitState),
 		rejections: make(map[string]uint64),
+		late:       make(map[string]uint64),
 		unlisted:   make(map[string]int),
 		refused:    make(map[string]uint64),
 		expired:    make(map[string]uint64),
@@ -125,6 +127,10 @@ func (t *Tracker) policy(unitType string) TypePolicy {
 // first, then the other list. Unknown identities resolve to themselves with
 // known=false: radiogw tracks them under the raw ID.
 func (t *Tracker) Resolve(kind IDKind, id string) (unitID string, known bool) {
+	if kind == CallSign {
+		_, ok := t.roster[id]
+		return id, ok
+	}
 	first, second := t.byAVL, t.byRadio
 	if kind == RadioID {
 		first, second = second, first
@@ -221,6 +227,16 @@ func (t *Tracker) Track(unitID string) []Crumb {
 	out := make([]Crumb, s.track.len())
 	for i := range out {
 		out[i] = s.track.at(i).export(t.sources)
+	}
+	return out
+}
+
+// Late returns the cumulative count of fixes accepted into history without
+// moving their unit, by reason (LateTooOld, LateOlderThanLive).
+func (t *Tracker) Late() map[string]uint64 {
+	out := make(map[string]uint64, len(t.late))
+	for k, v := range t.late {
+		out[k] = v
 	}
 	return out
 }

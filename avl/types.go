@@ -17,8 +17,9 @@ func Known(v float64) bool { return !math.IsNaN(v) }
 type IDKind uint8
 
 const (
-	AVLID   IDKind = iota // modem or AVL terminal identity
-	RadioID               // radio (subscriber) identity, as LRRP reports it
+	AVLID    IDKind = iota // modem or AVL terminal identity
+	RadioID                // radio (subscriber) identity, as LRRP reports it
+	CallSign               // the unit itself, as a source configured with unit = "..." names it
 )
 
 // Fix is one position report as decoded from a device. Optional values are
@@ -30,6 +31,7 @@ type Fix struct {
 	IDKind   IDKind    // which roster list DeviceID belongs to
 	Time     time.Time // fix time from the device (UTC)
 	Received time.Time // when radiogw read the frame
+	NoDate   bool      // the device sent a time of day only; Time's date is a guess from Received
 	Lat, Lon float64   // WGS84 degrees
 	Valid    bool      // the device said the fix is valid (status/mode)
 
@@ -164,7 +166,7 @@ type Change struct {
 	Time   time.Time // observation time (fix time) or the time passed in
 	Unit   Unit      // snapshot of the unit after the change
 	Fix    Fix       // for FixAccepted / FixRejected
-	Reason string    // for FixRejected
+	Reason string    // for FixRejected: why; for FixAccepted with Live=false: why it is history only
 	Fence  string    // for geofence changes
 	Live   bool      // for FixAccepted: the fix moved the live position
 

@@ -23,10 +23,11 @@ const (
 	// EmergencyRepeated: an unacknowledged emergency was heard again. The
 	// alarm is already up, so it is not a new alert, but Count moved.
 	EmergencyRepeated
+	RadioOffSeen // a radio signed off the system
 )
 
 var changeNames = [...]string{"", "channel", "ptt_start", "ptt_end", "emergency",
-	"emergency_ack", "emergency_clear", "status", "stuck_mic", "radio_check", "emergency_repeat"}
+	"emergency_ack", "emergency_clear", "status", "stuck_mic", "radio_check", "emergency_repeat", "radio_off"}
 
 func (k ChangeKind) String() string {
 	if int(k) < len(changeNames) {

@@ -141,6 +141,11 @@ func (t *Tracker) Apply(e Event) []Change {
 	if c != nil && (e.Kind == PTTEnd || e.Kind == CarrierUp || e.Kind == CarrierDown) {
 		c.endsSeen = true
 	}
+	if c == nil && e.RadioID != "" && e.Channel != "" {
+		if ch, ok := unconfigured(e, at); ok {
+			return ch
+		}
+	}
 	switch e.Kind {
 	case PTTStart:
 		return t.keyUp(c, e.RadioID, e.Source, at)
@@ -158,14 +163,39 @@ func (t *Tracker) Apply(e Event) []Change {
 		return t.settleFromEvent(e, at, t.Clear)
 	case Status:
 		return []Change{t.status(c, e, at)}
-	case RadioCheck:
+	case RadioCheck, RadioOff:
 		ch := Change{Kind: RadioCheckSeen, Time: at, RadioID: e.RadioID, Source: e.Source}
+		if e.Kind == RadioOff {
+			ch.Kind = RadioOffSeen
+		}
 		if c != nil {
 			ch.Channel = c.st
 		}
 		return []Change{ch}
 	}
 	return nil
+}
+
+// unconfigured handles a named radio's activity on a channel (a trunked
+// talkgroup) that the configuration does not list. radiogw keeps no state
+// for it, since the names come off the wire, but the radio was heard there:
+// the change carries the channel's name so the unit's last channel, last
+// heard and talking follow, and the display event still goes out.
+func unconfigured(e Event, at time.Time) ([]Change, bool) {
+	ch := Change{Time: at, Channel: ChannelState{Name: e.Channel}, RadioID: e.RadioID, Source: e.Source}
+	switch e.Kind {
+	case PTTStart:
+		ch.Kind = TransmissionStart
+	case PTTEnd, CarrierDown:
+		ch.Kind, ch.Duration = TransmissionEnd, max(e.Duration, 0)
+	case RadioCheck:
+		ch.Kind = RadioCheckSeen
+	case RadioOff:
+		ch.Kind = RadioOffSeen
+	default:
+		return nil, false
+	}
+	return []Change{ch}, true
 }
 
 func (t *Tracker) status(c *channel, e Event, at time.Time) Change {

@@ -220,7 +220,21 @@ func TestAirtimePerHour(t *testing.T) {
 func TestNoChannel(t *testing.T) {
 	tr := NewTracker(testConfig())
 	wantKinds(t, tr.Apply(Event{Kind: PTTStart, RadioID: "1201", Time: at(0)}))
-	wantKinds(t, tr.Apply(Event{Kind: PTTStart, Channel: "nowhere", RadioID: "1201", Time: at(0)}))
+	// A named radio on a channel the configuration does not list (a trunked
+	// talkgroup nobody configured) is still heard: start, end and presence
+	// go out with the channel's name; no state is kept for it.
+	chs0 := tr.Apply(Event{Kind: PTTStart, Channel: "nowhere", RadioID: "1201", Time: at(0)})
+	wantKinds(t, chs0, "ptt_start")
+	if chs0[0].Channel.Name != "nowhere" || chs0[0].RadioID != "1201" {
+		t.Fatalf("unconfigured start %+v", chs0[0])
+	}
+	chs0 = tr.Apply(Event{Kind: PTTEnd, Channel: "nowhere", RadioID: "1201", Time: at(3), Duration: 3 * time.Second})
+	wantKinds(t, chs0, "ptt_end")
+	if chs0[0].Duration != 3*time.Second {
+		t.Fatalf("unconfigured end %+v", chs0[0])
+	}
+	wantKinds(t, tr.Apply(Event{Kind: RadioOff, Channel: "nowhere", RadioID: "1201", Time: at(4)}), "radio_off")
+	wantKinds(t, tr.Apply(Event{Kind: PTTStart, Channel: "nowhere", Time: at(5)})) // carrier without a radio: nothing to say
 	chs := tr.Apply(Event{Kind: Status, RadioID: "1201", Status: "9", Time: at(0)})
 	wantKinds(t, chs, "status")
 	if chs[0].Status != "out-of-service" {

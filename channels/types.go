@@ -17,10 +17,11 @@ const (
 	RadioCheck                          // a radio check / presence
 	CarrierUp                           // the channel went busy without an ID (COR)
 	CarrierDown                         // the channel went idle (COR)
+	RadioOff                            // a radio signed off the system (trunk-recorder unit "off")
 )
 
 var eventNames = [...]string{"", "ptt_start", "ptt_end", "emergency", "emergency_ack",
-	"emergency_clear", "status", "radio_check", "carrier_up", "carrier_down"}
+	"emergency_clear", "status", "radio_check", "carrier_up", "carrier_down", "radio_off"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -50,4 +51,5 @@ type Event struct {
 	By       string    // who acknowledged, for EmergencyAck
 	Time     time.Time // when it happened (decoder time or receive time)
 	Received time.Time
+	Duration time.Duration // for PTTEnd: how long it lasted, when the decoder knows (trunk-recorder)
 }

@@ -21,6 +21,7 @@ import (
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/broker"
+	"radiogw/gateway/fixtime"
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/netguard"
 	"radiogw/gateway/publish"
@@ -85,7 +86,13 @@ type Daemon struct {
 	// owned by the loop goroutine
 	units              *avl.Tracker
 	chans              *channels.Tracker
-	idents             map[string]identity // source+peer → announced device ID
+	idents             map[string]identity  // source+sender host → announced device ID
+	held               map[string]*heldFix  // source+sender host → fix waiting for its sender's ID
+	anonymous          map[string]time.Time // source+sender host → when it was last found not to name itself
+	dates              *fixtime.Resolver    // per-device dates for time-of-day-only sentences
+	rejected           map[rejectKey]uint64
+	rejectLogs         map[rejectKey]*rateLimiter
+	lastPrune          time.Time
 	lastSnap           time.Time
 	outboxDropSeen     map[string]uint64
 	unlistedSeen       map[string]uint64 // event\x00source → count already added to the counter
@@ -99,8 +106,9 @@ type Daemon struct {
 	journalAfter       uint64 // the journal index the restored snapshot captured
 	replaying          bool
 
-	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
-	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name
+	radioNames atomic.Pointer[map[string]string]   // radio ID → call sign, for sinks
+	talkgroups atomic.Pointer[map[string]string]   // talkgroup number → channel name
+	srcIDs     atomic.Pointer[map[string]identity] // source → the device_id or unit it carries
 
 	srcMu   sync.Mutex
 	sources map[string]*runningSource
@@ -137,7 +145,10 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
-		chans: channels.NewTracker(cc), idents: map[string]identity{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
+		chans: channels.NewTracker(cc), idents: map[string]identity{}, held: map[string]*heldFix{},
+		anonymous: map[string]time.Time{},
+		dates:     fixtime.New(ac.Types[avl.DefaultType].MaxFuture), rejected: map[rejectKey]uint64{},
+		rejectLogs: map[rejectKey]*rateLimiter{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
 		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: newRateLimiter(10 * time.Second)}
 	d.initMetrics()
 	for i, kind := range []string{"fix", "event", "identity", "reply"} {
@@ -398,6 +409,8 @@ func (d *Daemon) setLookups(cfg *hcl.Config) {
 		}
 	}
 	d.talkgroups.Store(&tg)
+	ids := sourceIdentities(cfg)
+	d.srcIDs.Store(&ids)
 	m := map[string]string{}
 	for _, u := range cfg.Units {
 		for _, id := range u.RadioIDs {

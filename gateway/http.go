@@ -165,16 +165,18 @@ type sinkStatus struct {
 
 // Status is the one-screen summary `radiogw status` prints.
 type Status struct {
-	Site        string          `json:"site"`
-	Version     string          `json:"version"`
-	Ready       bool            `json:"ready"`
-	NotReady    string          `json:"not_ready,omitempty"` // why not
-	Sources     []sourceStatus  `json:"sources"`
-	Sinks       []sinkStatus    `json:"sinks"`
-	Units       map[string]int  `json:"units"`
-	Emergencies []EmergencyView `json:"emergencies"`
-	InboxDepth  int             `json:"inbox_depth"`
-	Broker      *brokerStatus   `json:"broker,omitempty"`
+	Site        string            `json:"site"`
+	Version     string            `json:"version"`
+	Ready       bool              `json:"ready"`
+	NotReady    string            `json:"not_ready,omitempty"` // why not
+	Sources     []sourceStatus    `json:"sources"`
+	Sinks       []sinkStatus      `json:"sinks"`
+	Units       map[string]int    `json:"units"`
+	Emergencies []EmergencyView   `json:"emergencies"`
+	InboxDepth  int               `json:"inbox_depth"`
+	Rejections  []RejectionCount  `json:"top_rejections,omitempty"` // most frequent (source, reason) first
+	Late        map[string]uint64 `json:"late_fixes,omitempty"`     // history-only fixes by reason
+	Broker      *brokerStatus     `json:"broker,omitempty"`
 }
 
 // brokerStatus is the embedded broker's part of the status.
@@ -248,6 +250,8 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 		}
 		st.Units["no_position"] = noPosition
 		st.Emergencies = d.emergencyViews()
+		st.Rejections = d.topRejections(5)
+		st.Late = d.units.Late()
 	})
 	return st, err
 }

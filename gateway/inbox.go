@@ -14,6 +14,7 @@ type item struct {
 	fix      *avl.Fix
 	event    *channels.Event
 	identity *codec.Identity
+	clock    *codec.DeviceTime
 	sys      *publish.Event // source up/down and other runtime events
 	source   string
 }
@@ -100,6 +101,9 @@ func (in *inbox) pushFrom(src, peer string, obs *codec.Observations) {
 	before := q.waiting()
 	for i := range obs.Identities {
 		q.items = append(q.items, item{identity: &obs.Identities[i], source: src})
+	}
+	for i := range obs.Times {
+		q.items = append(q.items, item{clock: &obs.Times[i], source: src})
 	}
 	for i := range obs.Events {
 		if in.full(q) {

@@ -42,6 +42,10 @@ func (d *Daemon) loop(ctx context.Context, done chan<- struct{}) {
 				buf = d.in.take(buf)
 				d.step(buf, time.Now())
 			}
+			var b publish.Batch
+			d.releaseHeldBefore(&b, time.Time{})
+			d.addUnitEvents(&b)
+			d.emit(b)
 			d.writeSnapshot(time.Now(), true)
 			return
 		case <-d.in.notify:
@@ -86,6 +90,12 @@ func (d *Daemon) call(ctx context.Context, f func()) error {
 
 func (d *Daemon) expire(now time.Time) {
 	var b publish.Batch
+	d.releaseHeldBefore(&b, now.Add(-holdFor))
+	if now.Sub(d.lastPrune) >= time.Minute {
+		d.dates.Prune(now)
+		d.pruneAnonymous(now)
+		d.lastPrune = now
+	}
 	b.Units = append(b.Units, d.units.Expire(now)...)
 	for _, c := range d.chans.Expire(now) {
 		d.addChannelChange(&b, c)
@@ -117,8 +127,7 @@ func (d *Daemon) step(items []item, now time.Time) {
 		switch {
 		case it.fix != nil:
 			d.obsCount[0].Inc()
-			d.applyFix(&b, it.fix) // attributes a bare fix to its peer's identity first
-			d.journalFixAdd(it.fix, now)
+			d.takeFix(&b, it.fix, now)
 		case it.event != nil:
 			d.obsCount[1].Inc()
 			d.journalAdd(journalRec{K: "e", Ev: it.event}, now)
@@ -128,7 +137,9 @@ func (d *Daemon) step(items []item, now time.Time) {
 		case it.identity != nil:
 			d.obsCount[2].Inc()
 			d.journalAdd(journalRec{K: "i", Src: it.source, ID: it.identity}, now)
-			d.idents[it.source+"\x00"+it.identity.Peer] = identity{id: it.identity.DeviceID, kind: it.identity.Kind}
+			d.bindIdentity(&b, it.source, it.identity)
+		case it.clock != nil:
+			d.noteTime(it.source, it.clock)
 		case it.sys != nil:
 			b.Events = append(b.Events, *it.sys)
 		}
@@ -136,23 +147,6 @@ func (d *Daemon) step(items []item, now time.Time) {
 	d.addUnitEvents(&b)
 	d.journalFlush()
 	d.emit(b)
-}
-
-func (d *Daemon) applyFix(b *publish.Batch, f *avl.Fix) {
-	if f.DeviceID == "" {
-		// Modems often name themselves once ($PSIWMDID) and then send bare
-		// fixes: attribute those to the identity announced from that peer.
-		if id, ok := d.idents[f.Source+"\x00"+f.Peer]; ok {
-			f.DeviceID, f.IDKind = id.id, id.kind
-		}
-	}
-	roundFix(f)
-	for _, c := range d.units.ApplyFix(*f) {
-		if c.Kind == avl.FixRejected && !d.replaying {
-			d.metrics.FixRejections.WithLabelValues(c.Reason).Inc()
-		}
-		b.Units = append(b.Units, c)
-	}
 }
 
 // addChannelChange records a channel change and its effect on the unit.

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"radiogw/avl"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -26,10 +25,6 @@ func (d *Daemon) initMetrics() {
 	}
 	for _, k := range drops {
 		m.Drops.WithLabelValues(k[0], k[1]).Add(0)
-	}
-	for _, r := range []string{avl.RejectInvalid, avl.RejectNullIsland, avl.RejectRange, avl.RejectFuture,
-		avl.RejectTooOld, avl.RejectDuplicate, avl.RejectSpeedJump, avl.RejectAccuracy, avl.RejectNoID} {
-		m.FixRejections.WithLabelValues(r).Add(0)
 	}
 	for _, r := range []string{"state", "timeout", "error", "map_too_large", "encode"} {
 		m.SinkFailures.WithLabelValues("mqtt", r).Add(0)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"radiogw/avl"
@@ -164,7 +165,8 @@ func (d *Daemon) restoreSnapshot() error {
 	}
 	s.units.Commit()
 	for k, v := range s.idents {
-		d.idents[k] = identity{id: v, kind: avl.AVLID}
+		src, peer, _ := strings.Cut(k, "\x00")
+		d.idents[identKey(src, peer)] = identity{id: v, kind: avl.AVLID}
 	}
 	d.journalAfter = s.journal
 	d.log.Info("snapshot restored", "units", s.units.Len(), "written", s.written, "version", s.version)

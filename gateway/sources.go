@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ type runningSource struct {
 	logs     *rateLimiter
 	nameLogs *rateLimiter  // refused names (topicname)
 	churn    *churnLimiter // peer connects and disconnects
+
+	namesMu sync.Mutex
+	names   map[string]bool // unsupported frame names counted so far (bounded)
 
 	mu  sync.Mutex
 	err error           // why Run gave up, for a fatal startup failure
@@ -95,7 +99,8 @@ func (rs *runningSource) state() (up bool, conns int, err error) {
 // profile block's patterns go with it; a name alone is a built-in profile,
 // which the lines codec resolves itself.
 func codecOptions(cfg *hcl.Config, s hcl.Source) codec.Options {
-	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}, Settings: s.CodecOptions}
+	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}, Settings: s.CodecOptions,
+		Lenient: s.Checksum == hcl.ChecksumLenient}
 	for _, p := range cfg.Profiles {
 		if p.Name == s.Profile {
 			opts.Profile.System = p.System
@@ -219,6 +224,7 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	for _, what := range source.Counters {
 		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
 	}
+	d.zeroFixCounters(name)
 	for _, reason := range topicname.Reasons {
 		d.metrics.NamesRejected.WithLabelValues(name, reason).Add(0)
 	}
@@ -309,10 +315,62 @@ func sourceEvent(kind, src, peer, detail string) publish.Event {
 // decode runs on the source's goroutine: a slow or garbled source only
 // delays itself.
 func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
+	if rs.cfg.Framing == hcl.FramingDatagram && lineCodecs[rs.cfg.Codec] {
+		// A modem emptying its store-and-forward buffer packs several
+		// reports into one datagram: each is a frame of its own.
+		if parts := splitReports(f.Data); len(parts) > 1 {
+			// Each report is a frame: counted as one, so every frame is
+			// accounted for by exactly one outcome.
+			d.metrics.Frames.WithLabelValues(rs.cfg.Name).Add(float64(len(parts) - 1))
+			for _, part := range parts {
+				sub := f
+				sub.Data = part
+				d.decodeFrame(rs, sub)
+			}
+			return
+		}
+	}
+	d.decodeFrame(rs, f)
+}
+
+// lineCodecs are the codecs whose frames are one text report each.
+var lineCodecs = map[string]bool{"nmea": true, "taip": true, "lines": true}
+
+// splitReports cuts a datagram at line ends and after each TAIP '<', keeping
+// the non-blank parts; a datagram of one report comes back as one part.
+func splitReports(b []byte) [][]byte {
+	var out [][]byte
+	start := 0
+	cut := func(end int) {
+		if part := bytes.TrimSpace(b[start:end]); len(part) > 0 {
+			out = append(out, part)
+		}
+	}
+	for i, c := range b {
+		switch c {
+		case '\n', '\r':
+			cut(i)
+			start = i + 1
+		case '<':
+			cut(i + 1)
+			start = i + 1
+		}
+	}
+	cut(len(b))
+	return out
+}
+
+func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {
 	obs, err := rs.dec.Decode(f)
 	if len(obs.Replies) > 0 {
 		d.sendReplies(rs, obs.Replies)
 		obs.Replies = nil
+	}
+	var unsup *codec.UnsupportedError
+	if errors.As(err, &unsup) {
+		// Not a fault of the device: counted by name, never logged.
+		d.metrics.Unsupported.WithLabelValues(rs.cfg.Name, rs.unsupportedName(unsup.Name)).Inc()
+		err = nil
 	}
 	if err != nil {
 		// A frame that decodes but carries nothing radiogw uses (a GSV
@@ -321,8 +379,12 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 			d.metrics.FramesIgnored.WithLabelValues(rs.cfg.Name).Inc()
 		} else {
 			d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
+			msg := "undecodable frame"
+			if !obs.Empty() {
+				msg = "frame used despite an error" // checksum_mismatch under checksum = "lenient"
+			}
 			if n, ok := rs.logs.allow(); ok {
-				d.log.Warn("undecodable frame", "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
+				d.log.Warn(msg, "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
 					"err", err, "frame", printable(f.Data, 120), "suppressed", n)
 			}
 		}
@@ -341,6 +403,37 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 	if !obs.Empty() {
 		d.in.pushFrom(rs.cfg.Name, f.Peer, &obs)
 	}
+}
+
+// maxUnsupportedNames bounds the name label of unsupported frames per source:
+// the names come off the wire.
+const maxUnsupportedNames = 32
+
+// unsupportedName is the metric label for an unsupported frame's name: its
+// letters and digits (at most 16), or "other" past the first 32 names.
+func (rs *runningSource) unsupportedName(name string) string {
+	b := make([]byte, 0, 16)
+	for i := 0; i < len(name) && len(b) < 16; i++ {
+		if c := name[i]; c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+			b = append(b, c)
+		}
+	}
+	if len(b) == 0 {
+		return "other"
+	}
+	n := string(b)
+	rs.namesMu.Lock()
+	defer rs.namesMu.Unlock()
+	if rs.names == nil {
+		rs.names = map[string]bool{}
+	}
+	if !rs.names[n] {
+		if len(rs.names) >= maxUnsupportedNames {
+			return "other"
+		}
+		rs.names[n] = true
+	}
+	return n
 }
 
 // mapTalkgroups names trunked events by their configured channel: decoders

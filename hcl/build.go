@@ -119,6 +119,9 @@ func (b *builder) checkRefs() {
 		case "status_table":
 			_, ok = b.statusTabs[r.name]
 			known = keys(b.statusTabs)
+		case "unit":
+			_, ok = b.units[r.name]
+			known = keys(b.units)
 		case "profile":
 			_, ok = b.profiles[r.name]
 			ok = ok || builtinProfiles[r.name]

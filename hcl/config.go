@@ -76,6 +76,9 @@ type Source struct {
 	Framing      string // defaulted per type: datagram for udp, line otherwise
 	Channel      string // optional: channel events from this source belong to
 	MaxFrame     int    // bytes; default 4096
+	DeviceID     string // the device this source carries, for frames that name none
+	Unit         string // or the unit (call sign) it carries
+	Checksum     string // lenient (default): accept a wrong checksum when the fields parse, counted; or strict
 
 	// udp, tcp_listen
 	Listen          string

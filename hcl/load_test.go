@@ -47,6 +47,7 @@ source "udp" "avl" {
 source "tcp_client" "dec" {
   address = "10.1.1.5:4001"
   codec = "nmea"
+  device_id = "4521"
 }
 `})
 	cfg := mustLoad(t, dir)

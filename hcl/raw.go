@@ -184,6 +184,12 @@ type rawSource struct {
 	ChannelRange  hcl.Range `hcl:"channel,attr_range"`
 	MaxFrame      *int      `hcl:"max_frame,optional"`
 	MaxFrameRange hcl.Range `hcl:"max_frame,attr_range"`
+	DeviceID      *string   `hcl:"device_id,optional"`
+	DeviceIDRange hcl.Range `hcl:"device_id,attr_range"`
+	Unit          *string   `hcl:"unit,optional"`
+	UnitRange     hcl.Range `hcl:"unit,attr_range"`
+	Checksum      *string   `hcl:"checksum,optional"`
+	ChecksumRange hcl.Range `hcl:"checksum,attr_range"`
 	CodecOptions  *rawBody  `hcl:"options,block"` // the codec's own settings, decoded by the codec
 	Rest          hcl.Body  `hcl:",remain"`
 	DefRange      hcl.Range `hcl:",def_range"`

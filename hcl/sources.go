@@ -84,6 +84,7 @@ func (b *builder) source(r *rawSource) {
 	if r.Channel != nil {
 		b.use("channel", *r.Channel, r.ChannelRange, from)
 	}
+	b.sourceIdentity(&s, r, from)
 
 	switch {
 	case r.udp != nil:
@@ -195,6 +196,42 @@ func (b *builder) serial(s *Source, t *rawSerial) {
 			Debounce: b.d.duration(c.Debounce, DefaultCORDebounce),
 			Poll:     b.d.duration(c.Poll, DefaultCORPoll),
 		}
+	}
+}
+
+// Checksum policies of a source.
+const (
+	ChecksumStrict  = "strict"  // a wrong checksum rejects the frame
+	ChecksumLenient = "lenient" // a wrong checksum is counted (checksum_mismatch); the frame is used if its fields parse
+)
+
+// idCodecs are the codecs whose frames may carry no device ID (a bare
+// $GPGGA from a receiver, a TAIP report without ;ID=). Over UDP or a TCP
+// listener the sender's address stands in; a serial port or a TCP client
+// connection has none worth the name, so the source must say what it carries.
+var idCodecs = []string{"nmea", "taip"}
+
+// sourceIdentity reads device_id, unit and checksum, and insists on an
+// identity where frames would otherwise have none.
+func (b *builder) sourceIdentity(s *Source, r *rawSource, from string) {
+	s.DeviceID = str(r.DeviceID, "")
+	s.Unit = str(r.Unit, "")
+	// Lenient by default, as Traccar's decoders are: devices in the field
+	// really send wrong checksums, and the fields must still parse.
+	s.Checksum = b.d.enum(r.Checksum, r.ChecksumRange, "checksum", ChecksumLenient, ChecksumStrict, ChecksumLenient)
+	switch {
+	case r.DeviceID != nil && r.Unit != nil:
+		b.d.add(r.UnitRange, "Conflicting device identity",
+			"%s sets both device_id and unit; set one: device_id names the device (looked up in units' avl_ids), unit names the call sign.", from)
+	case r.DeviceID != nil && s.DeviceID == "":
+		b.d.add(r.DeviceIDRange, "Empty device_id", "%s has device_id = \"\"; name the device or remove the attribute.", from)
+	case r.Unit != nil:
+		b.use("unit", s.Unit, r.UnitRange, from)
+	case (r.Type == SourceSerial || r.Type == SourceTCPClient) && slices.Contains(idCodecs, r.Codec) && r.DeviceID == nil:
+		b.d.add(r.DefRange, "Missing device identity",
+			"%s reads codec %q from a %s, whose frames may name no device and have no sender address to stand in for one: "+
+				"every fix would be rejected as no_id. Add device_id = \"<avl id>\" or unit = \"<call sign>\" naming the device on this line.",
+			from, r.Codec, map[string]string{SourceSerial: "serial port", SourceTCPClient: "TCP connection"}[r.Type])
 	}
 }
 

@@ -327,7 +327,7 @@ func openPTY(t *testing.T, link string) (master, slave *os.File) {
 }
 
 func serialSource(name, device string) string {
-	return fmt.Sprintf("\nsource \"serial\" %q {\n  device = %q\n  codec  = \"nmea\"\n}\n", name, device)
+	return fmt.Sprintf("\nsource \"serial\" %q {\n  device    = %q\n  codec     = \"nmea\"\n  device_id = \"gps-%s\"\n}\n", name, device, name)
 }
 
 // The serial adapter disappears (pty closed, link removed) and comes back
@@ -478,9 +478,9 @@ func TestFaultReloadSerial(t *testing.T) {
 }
 
 // Fixes from the future and the past interleaved with good ones: the
-// filter rejects what is beyond max_future / max_fix_age and counts it;
-// late fixes within the window go to history without moving the unit; the
-// live position is the newest good fix.
+// filter rejects what is beyond max_future and counts it; fixes older than
+// max_fix_age, and late fixes within the window, go to history without
+// moving the unit, counted; the live position is the newest good fix.
 func TestFaultClockJumps(t *testing.T) {
 	s := newSite(t)
 	tcpPort := testsvc.FreePort(t)
@@ -519,18 +519,22 @@ func TestFaultClockJumps(t *testing.T) {
 	if got := m.get("radiogw_fix_rejections_total", `reason="future"`); got != float64(future) {
 		t.Errorf("future rejections %g, want %d", got, future)
 	}
-	if got := m.get("radiogw_fix_rejections_total", `reason="too_old"`); got != float64(past) {
-		t.Errorf("too_old rejections %g, want %d", got, past)
+	if got := m.get("radiogw_fix_late_total", `reason="too_old"`, `source="modems"`); got != float64(past) {
+		t.Errorf("too_old history-only fixes %g, want %d", got, past)
 	}
-	if got := m.get("radiogw_fix_rejections_total"); got != float64(future+past) {
-		t.Errorf("rejections %s, want only future and too_old", m.nonZero("radiogw_fix_rejections_total"))
+	if got := m.get("radiogw_fix_late_total", `reason="older_than_live"`); got != float64(late) {
+		t.Errorf("older_than_live history-only fixes %g, want %d", got, late)
+	}
+	if got := m.get("radiogw_fix_rejections_total"); got != float64(future) {
+		t.Errorf("rejections %s, want only future", m.nonZero("radiogw_fix_rejections_total"))
 	}
 	track := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/units/%s/track", s.httpPort, fleetID(0)))
 	if strings.Contains(track, "34.5") {
 		t.Errorf("a rejected fix is in the track: %.300s", track)
 	}
-	t.Logf("clock jumps: 60 good, %d future (+1 h), %d past (-48 h), %d late fixes; %s", future, past, late,
-		strings.ReplaceAll(m.nonZero("radiogw_fix_rejections_total"), "\n", "; "))
+	t.Logf("clock jumps: 60 good, %d future (+1 h), %d past (-48 h), %d late fixes; %s; %s", future, past, late,
+		strings.ReplaceAll(m.nonZero("radiogw_fix_rejections_total"), "\n", "; "),
+		strings.ReplaceAll(m.nonZero("radiogw_fix_late_total"), "\n", "; "))
 	if p.Exited() {
 		t.Fatal("radiogw exited")
 	}

@@ -82,9 +82,9 @@ unit "CERT1" {
 		AlphaTag string `json:"unit_alpha_tag"`
 	}
 	json.Unmarshal(b, &u)
-	if !near(u.Position.SpeedKmh, 18.52) || u.Position.Heading != 91.5 || u.Position.AltitudeM != 52 ||
+	if !near(u.Position.SpeedKmh, 18.5) || u.Position.Heading != 91.5 || u.Position.AltitudeM != 52 ||
 		u.Position.Source != "phones" || u.AlphaTag != "CERT volunteer 1" {
-		t.Errorf("unit state %s: want 10 kn = 18.52 km/h, heading 91.5, altitude 52, source phones", b)
+		t.Errorf("unit state %s: want 10 kn = 18.5 km/h (rounded to a tenth), heading 91.5, altitude 52, source phones", b)
 	}
 
 	// POST with a form body and a bearer token.
@@ -190,8 +190,8 @@ unit "E5" {
 		t.Fatalf("forward: %d, want 200", code)
 	}
 	b := sub.waitTopic(t, "radiogw/test/units/E5", 10*time.Second, positionAt(33.74562, -117.82311))
-	if !strings.Contains(string(b), `"speed_kmh":18.52`) || !strings.Contains(string(b), `"hdop":0.9`) {
-		t.Errorf("unit state %s: want 10 kn as 18.52 km/h and hdop 0.9", b)
+	if !strings.Contains(string(b), `"speed_kmh":18.5`) || !strings.Contains(string(b), `"hdop":0.9`) {
+		t.Errorf("unit state %s: want 10 kn as 18.5 km/h and hdop 0.9", b)
 	}
 	if v := metricValue(t, s.httpPort, `radiogw_source_events_total{event="unauthorized",source="traccar"}`); v != 1 {
 		t.Errorf("unauthorized forwards counted %v, want 1", v)

@@ -117,6 +117,20 @@ func printStatus(w io.Writer, st *gateway.Status) {
 	if st.Broker != nil {
 		fmt.Fprintf(w, "BROKER  %d connections, accepting %v\n", st.Broker.Connections, st.Broker.Accepting)
 	}
+	fmt.Fprintf(w, "\nREJECTED FIXES (top reasons)\n")
+	if len(st.Rejections) == 0 {
+		fmt.Fprintf(w, "  none\n")
+	}
+	for _, r := range st.Rejections {
+		fmt.Fprintf(w, "  %-16s %-16s %d\n", r.Source, r.Reason, r.Count)
+	}
+	if len(st.Late) > 0 {
+		fmt.Fprintf(w, "HISTORY ONLY (late fixes)  ")
+		for _, k := range slices.Sorted(maps.Keys(st.Late)) {
+			fmt.Fprintf(w, "%s %d   ", k, st.Late[k])
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "\nEMERGENCIES  %d active\n", len(st.Emergencies))
 	for _, e := range st.Emergencies {
 		ack := "NOT ACKNOWLEDGED"

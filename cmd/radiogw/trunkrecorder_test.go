@@ -59,7 +59,7 @@ channel "disp1" {
 		t.Fatalf("only %d messages in the capture", sent)
 	}
 
-	b := sub.waitTopic(t, "radiogw/test/events/ptt_start", 10*time.Second, func(b []byte) bool {
+	b := sub.waitAny(t, "radiogw/test/events/ptt_start", 10*time.Second, func(b []byte) bool {
 		return strings.Contains(string(b), `"channel":"metro-n"`)
 	})
 	var ev struct {
@@ -74,7 +74,7 @@ channel "disp1" {
 		return strings.Contains(string(b), `"talker_id":"849183"`)
 	})
 	// The unit end on talkgroup 401 is a ptt_end for that channel.
-	sub.waitTopic(t, "radiogw/test/events/ptt_end", 10*time.Second, func(b []byte) bool {
+	sub.waitAny(t, "radiogw/test/events/ptt_end", 10*time.Second, func(b []byte) bool {
 		return strings.Contains(string(b), `"channel":"disp1"`) && strings.Contains(string(b), `"radio_id":"129262"`)
 	})
 }

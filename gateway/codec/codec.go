@@ -17,13 +17,24 @@ import (
 type Observations struct {
 	Fixes      []avl.Fix
 	Events     []channels.Event
-	Identities []Identity // a device named itself (e.g. $PSIWMDID) without a fix
-	Replies    []Reply    // what the frame asks radiogw to send back (acks, location requests)
+	Identities []Identity   // a device named itself (e.g. $PSIWMDID) without a fix
+	Replies    []Reply      // what the frame asks radiogw to send back (acks, location requests)
+	Times      []DeviceTime // a device told its date and time without a position (e.g. $GPZDA)
+}
+
+// DeviceTime is a dated time a device sent without a position. Later
+// sentences from it that carry only a time of day take their date from it.
+type DeviceTime struct {
+	Peer     string
+	DeviceID string
+	Time     time.Time // UTC, with date
+	Received time.Time
 }
 
 // Empty reports whether the frame carried nothing of interest.
 func (o *Observations) Empty() bool {
-	return len(o.Fixes) == 0 && len(o.Events) == 0 && len(o.Identities) == 0 && len(o.Replies) == 0
+	return len(o.Fixes) == 0 && len(o.Events) == 0 && len(o.Identities) == 0 && len(o.Replies) == 0 &&
+		len(o.Times) == 0
 }
 
 // Identity binds a peer address to the device ID it announced, so later frames
@@ -56,6 +67,7 @@ type Options struct {
 	Source  string
 	Channel string
 	Strict  bool // reject reports without a checksum where the protocol makes it optional
+	Lenient bool // accept a wrong checksum when the fields parse (counted as checksum_mismatch)
 	Profile Profile
 	// Settings are the codec's own settings, as its catalog entry decoded
 	// them from the source's options block; nil for a codec without any.
@@ -126,8 +138,23 @@ func Reason(err error) string {
 	if errors.As(err, &e) {
 		return e.Reason
 	}
+	var u *UnsupportedError
+	if errors.As(err, &u) {
+		return "unsupported"
+	}
 	return "other"
 }
+
+// UnsupportedError is a well-formed frame of a kind radiogw does not decode,
+// such as a vendor sentence without a position ($PSIWTXT, TAIP >RUS<). It is
+// not a fault of the device: the runtime counts it under its name and does
+// not log it as an error.
+type UnsupportedError struct{ Name string }
+
+func (e *UnsupportedError) Error() string { return "unsupported: " + e.Name }
+
+// Unsupported returns an UnsupportedError for a frame kind.
+func Unsupported(name string) error { return &UnsupportedError{Name: name} }
 
 // Ignored is returned for frames that are well-formed but carry nothing radiogw
 // uses (satellite lists, vendor chatter); they are counted, not logged.

@@ -16,12 +16,15 @@ type Metrics struct {
 	Frames         *prometheus.CounterVec   // source
 	FrameBytes     *prometheus.CounterVec   // source
 	DecodeErrors   *prometheus.CounterVec   // source, reason
+	Unsupported    *prometheus.CounterVec   // source, name: well-formed frames radiogw does not decode
 	FramesIgnored  *prometheus.CounterVec   // source
 	SourceEvents   *prometheus.CounterVec   // source, event (reconnect, oversize, denied, ...)
 	SourceUp       *prometheus.GaugeVec     // source
 	Drops          *prometheus.CounterVec   // stage, reason
 	Observations   *prometheus.CounterVec   // kind (fix, event, identity)
-	FixRejections  *prometheus.CounterVec   // reason
+	FixRejections  *prometheus.CounterVec   // source, reason
+	FixLate        *prometheus.CounterVec   // source, reason: history only, the unit did not move
+	FixCorrected   *prometheus.CounterVec   // source, kind: fix times completed or corrected
 	Units          *prometheus.GaugeVec     // stale level
 	Emergencies    prometheus.Gauge         // active emergencies
 	SinkPublished  *prometheus.CounterVec   // sink, kind
@@ -65,12 +68,15 @@ func New() *Metrics {
 		Frames:         f.counter("radiogw_frames_total", "Frames read, by source.", "source"),
 		FrameBytes:     f.counter("radiogw_frame_bytes_total", "Frame payload bytes read, by source.", "source"),
 		DecodeErrors:   f.counter("radiogw_decode_errors_total", "Frames that failed to decode, by source and reason.", "source", "reason"),
+		Unsupported:    f.counter("radiogw_unsupported_frames_total", "Well-formed frames of a kind radiogw does not decode (vendor sentences without a position), by source and sentence name (at most 32 names per source, then \"other\").", "source", "name"),
 		FramesIgnored:  f.counter("radiogw_frames_ignored_total", "Well-formed frames that carry nothing radiogw uses (a sentence type it does not track), by source.", "source"),
 		SourceEvents:   f.counter("radiogw_source_events_total", "Transport events (reconnect, oversize, denied, garbage, conn_rejected, idle_close), by source.", "source", "event"),
 		SourceUp:       f.gauge("radiogw_source_up", "1 while a source (or at least one of its connections) is up.", "source"),
 		Drops:          f.counter("radiogw_drops_total", "Data dropped or coalesced, by pipeline stage and reason.", "stage", "reason"),
 		Observations:   f.counter("radiogw_observations_total", "Decoded observations, by kind.", "kind"),
-		FixRejections:  f.counter("radiogw_fix_rejections_total", "Fixes rejected by the tracker's filter, by reason.", "reason"),
+		FixRejections:  f.counter("radiogw_fix_rejections_total", "Fixes rejected by the tracker's filter, by source and reason.", "source", "reason"),
+		FixLate:        f.counter("radiogw_fix_late_total", "Fixes stored as history without moving their unit (too old, or older than the live position), by source and reason.", "source", "reason"),
+		FixCorrected:   f.counter("radiogw_fix_time_corrections_total", "Fix times completed or corrected: gps_week_rollover, date_from_device, date_from_receive; by source.", "source", "kind"),
 		Units:          f.gauge("radiogw_units", "Tracked units by stale level.", "stale"),
 		Emergencies:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_emergencies_active", Help: "Emergencies raised and not cleared."}),
 		SinkPublished:  f.counter("radiogw_sink_published_total", "Messages or points confirmed by a sink's destination.", "sink", "kind"),

@@ -289,3 +289,16 @@ func BenchmarkDecodeTrunkRecorderJSON(b *testing.B) {
 		}
 	}
 }
+
+// A trunk-recorder build that writes decoder values as bare numbers is read
+// like one that quotes them.
+func TestTrunkRecorderJSONNumbers(t *testing.T) {
+	quoted, err := trJSON([]byte(`{"type":"STAR","unitID":"1201","status":"3"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := trJSON([]byte(`{"type":"STAR","unitID":1201,"status":3}`))
+	if err != nil || len(bare) != len(quoted) || len(bare) == 0 || bare[0].RadioID != quoted[0].RadioID {
+		t.Fatalf("bare numbers: %v %+v, quoted %+v", err, bare, quoted)
+	}
+}

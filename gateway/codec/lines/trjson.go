@@ -14,13 +14,38 @@ import (
 // writes every value as a string: MDC-1200 op/arg/unitID in hex ("%02x",
 // "%04x"), FleetSync and STAR values in decimal.
 type trSignal struct {
-	Type      string `json:"type"`
-	Op        string `json:"op"`
-	Arg       string `json:"arg"`
-	UnitID    string `json:"unitID"`
-	FromFleet string `json:"from_fleet"`
-	FromUnit  string `json:"from_unit"`
-	Status    string `json:"status"`
+	Type      jsonText `json:"type"`
+	Op        jsonText `json:"op"`
+	Arg       jsonText `json:"arg"`
+	UnitID    jsonText `json:"unitID"`
+	FromFleet jsonText `json:"from_fleet"`
+	FromUnit  jsonText `json:"from_unit"`
+	Status    jsonText `json:"status"`
+}
+
+// jsonText is a value trunk-recorder writes as a string, also read when a
+// build writes it as a bare number or boolean: plugin and decoder builds
+// differ in which values they quote.
+type jsonText string
+
+func (t *jsonText) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*t = jsonText(s)
+		return nil
+	}
+	if string(b) == "null" {
+		*t = ""
+		return nil
+	}
+	if len(b) == 0 || !(b[0] == '-' || b[0] >= '0' && b[0] <= '9' || string(b) == "true" || string(b) == "false") {
+		return fmt.Errorf("not a string, number or boolean: %.20q", b)
+	}
+	*t = jsonText(b)
+	return nil
 }
 
 // trJSON reads the JSON object in a trunk-recorder log line, skipping any
@@ -40,7 +65,7 @@ func trJSON(line []byte) ([]channels.Event, error) {
 	case "STAR":
 		return trStar(s)
 	case "FLEETSYNC":
-		id, ok := channels.NormalizeRadioID("fleetsync", s.FromFleet+"-"+s.FromUnit)
+		id, ok := channels.NormalizeRadioID("fleetsync", string(s.FromFleet)+"-"+string(s.FromUnit))
 		if !ok {
 			return nil, codec.Errorf("id", "fleetsync id %q-%q", s.FromFleet, s.FromUnit)
 		}
@@ -58,12 +83,12 @@ func hexByte(s string) (uint8, error) {
 // trMDC maps MDC-1200 op/arg pairs the way trunk-recorder's
 // get_mdc_signal_type and the MDC-1200 opcode list read them.
 func trMDC(s trSignal) ([]channels.Event, error) {
-	op, err1 := hexByte(s.Op)
-	arg, err2 := hexByte(s.Arg)
+	op, err1 := hexByte(string(s.Op))
+	arg, err2 := hexByte(string(s.Arg))
 	if err1 != nil || err2 != nil {
 		return nil, codec.Errorf("syntax", "mdc1200 op %q arg %q", s.Op, s.Arg)
 	}
-	id, ok := channels.NormalizeRadioID("mdc1200", s.UnitID)
+	id, ok := channels.NormalizeRadioID("mdc1200", string(s.UnitID))
 	if !ok {
 		return nil, codec.Errorf("id", "mdc1200 unit %q", s.UnitID)
 	}
@@ -90,12 +115,12 @@ func trMDC(s trSignal) ([]channels.Event, error) {
 
 // trStar maps a STAR burst: a PTT ID, plus the status it carries when not 0.
 func trStar(s trSignal) ([]channels.Event, error) {
-	id, ok := channels.NormalizeRadioID("star", s.UnitID)
+	id, ok := channels.NormalizeRadioID("star", string(s.UnitID))
 	if !ok {
 		return nil, codec.Errorf("id", "star unit %q", s.UnitID)
 	}
 	evs := []channels.Event{{Kind: channels.PTTStart, RadioID: id, System: "star"}}
-	if st := statusCode(s.Status); st != "" && st != "0" {
+	if st := statusCode(string(s.Status)); st != "" && st != "0" {
 		evs = append(evs, channels.Event{Kind: channels.Status, RadioID: id, System: "star", Status: st})
 	}
 	return evs, nil

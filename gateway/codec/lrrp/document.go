@@ -51,6 +51,10 @@ type Document struct {
 	// after the position (or result) had been read: elements carry no length,
 	// so nothing after an unknown one can be found, but what came before is sound.
 	Partial bool
+
+	// Skipped counts the bytes of unknown elements (and their values) that
+	// were stepped over to read the known elements after them.
+	Skipped int
 }
 
 // Parse decodes the first MBXML document in b. Bytes after the document's
@@ -107,9 +111,10 @@ func Parse(b []byte) (Document, error) {
 }
 
 type parser struct {
-	doc *Document
-	r   *reader
-	cdt []byte
+	doc    *Document
+	r      *reader
+	cdt    []byte
+	strict bool // a trial parse after an unknown element: any unknown token fails it
 }
 
 func (p *parser) truncated(tok uint64) error {
@@ -240,6 +245,12 @@ func (p *parser) reportElements() error {
 				return p.truncated(tok)
 			}
 		default:
+			if p.strict {
+				return codec.Errorf("unsupported", "lrrp: %s: unknown element 0x%02x", d.Type, tok)
+			}
+			if p.resync() {
+				return nil
+			}
 			if d.Shape != ShapeNone || d.HasResult {
 				d.Partial = true
 				return nil
@@ -247,6 +258,34 @@ func (p *parser) reportElements() error {
 			return codec.Errorf("unsupported", "lrrp: %s: unknown element 0x%02x", d.Type, tok)
 		}
 	}
+}
+
+// maxResync is the longest rest of a document resync searches.
+const maxResync = 256
+
+// resync continues after an element radiogw does not know. Elements carry
+// no length, so it looks for the nearest offset from which the rest of the
+// document reads as known elements to its very end, and takes what they
+// say: a vendor element in the middle of a report does not cost the
+// position or time after it. It reports false, changing nothing, when no
+// offset works.
+func (p *parser) resync() bool {
+	// Each offset costs a parse of the rest: bound the work a crafted
+	// datagram can ask for. Real reports are well under 100 bytes.
+	if p.r.left() > maxResync {
+		return false
+	}
+	for q := p.r.pos; q < len(p.r.b); q++ {
+		trial := *p.doc
+		tr := parser{doc: &trial, r: &reader{b: p.r.b, pos: q}, cdt: p.cdt, strict: true}
+		if tr.reportElements() == nil && tr.r.left() == 0 {
+			trial.Skipped += q - p.r.pos + 1
+			*p.doc = trial
+			p.r.pos = len(p.r.b)
+			return true
+		}
+	}
+	return false
 }
 
 // shape reads a position element. The x4/x5 and x9/xA pairs differ by a

@@ -140,7 +140,11 @@ func TestDecodeOutcomes(t *testing.T) {
 		{"report without anything", mkdoc(DocTriggeredLocationReportNCDT, 0x22, 0x01, 0x01), "invalid", 0},
 		{"protocol report", mkdoc(DocLocationProtocolReportNCDT, 0x22, 0x01, 0x01, 0x36, 0x01), "ignored", 0},
 		{"unknown element after position", mkdoc(DocTriggeredLocationReportNCDT, cat(point, []byte{0x7E, 1, 2, 3})...), "", 0},
-		{"unknown element before position", mkdoc(DocTriggeredLocationReportNCDT, cat([]byte{0x7E}, point)...), "unsupported", 0},
+		// An element radiogw does not know, with a value of unknown length,
+		// before the position: the position after it is still read.
+		{"unknown element before position", mkdoc(DocTriggeredLocationReportNCDT, cat([]byte{0x7E}, point)...), "", 0},
+		{"unknown element with a value before position", mkdoc(DocTriggeredLocationReportNCDT, cat([]byte{0x7E, 0x03}, point, []byte{0x56, 0x10})...), "", 0},
+		{"unknown element and nothing readable after it", mkdoc(DocTriggeredLocationReportNCDT, 0x7E, 0xFF, 0xFF), "unsupported", 0},
 		{"accessory document", mkdoc(0x19, 0x22, 0x01, 0x01), "unsupported", 0},
 		{"reserved document", mkdoc(0x01), "unsupported", 0},
 		{"empty", nil, "syntax", 0},

@@ -161,7 +161,7 @@ func fastRMC(fs *sentenceFields, f frame.Frame) (avl.Fix, bool) {
 		fx.Heading = course
 	}
 	var err error
-	if fx.Time, err = fixTime(date, tod, f.Received); err != nil {
+	if fx.Time, fx.NoDate, err = fixTime(date, tod, f.Received); err != nil {
 		return avl.Fix{}, false
 	}
 	if len(v[2]) == 0 || len(v[4]) == 0 {
@@ -197,7 +197,7 @@ func fastGGA(fs *sentenceFields, f frame.Frame) (avl.Fix, bool) {
 		fx.AltitudeM = alt
 	}
 	var err error
-	if fx.Time, err = fixTime(nmea.Date{}, tod, f.Received); err != nil {
+	if fx.Time, fx.NoDate, err = fixTime(nmea.Date{}, tod, f.Received); err != nil {
 		return avl.Fix{}, false
 	}
 	if len(v[1]) == 0 || len(v[3]) == 0 {

@@ -32,26 +32,26 @@ func toFix(s nmea.Sentence, f frame.Frame) (avl.Fix, error) {
 		fx.Valid = v.Validity == nmea.ValidRMC && modeOK(v.FFAMode)
 		fx.SpeedKmh = optional(fields, 6, v.Speed*knotsToKmh)
 		fx.Heading = optional(fields, 7, v.Course)
-		fx.Time, err = fixTime(v.Date, tod, f.Received)
+		fx.Time, fx.NoDate, err = fixTime(v.Date, tod, f.Received)
 	case nmea.GGA:
 		fields, latField, tod = v.Fields, 1, v.Time
 		fx.Lat, fx.Lon = v.Latitude, v.Longitude
 		fx.Valid = ggaValid(v.FixQuality)
 		fx.HDOP = optional(fields, 7, v.HDOP)
 		fx.AltitudeM = optional(fields, 8, v.Altitude)
-		fx.Time, err = fixTime(nmea.Date{}, tod, f.Received)
+		fx.Time, fx.NoDate, err = fixTime(nmea.Date{}, tod, f.Received)
 	case nmea.GNS:
 		fields, latField, tod = v.Fields, 1, v.Time
 		fx.Lat, fx.Lon = v.Latitude, v.Longitude
 		fx.Valid = gnsValid(v.Mode)
 		fx.HDOP = optional(fields, 7, v.HDOP)
 		fx.AltitudeM = optional(fields, 8, v.Altitude)
-		fx.Time, err = fixTime(nmea.Date{}, tod, f.Received)
+		fx.Time, fx.NoDate, err = fixTime(nmea.Date{}, tod, f.Received)
 	case nmea.GLL:
 		fields, latField, tod = v.Fields, 0, v.Time
 		fx.Lat, fx.Lon = v.Latitude, v.Longitude
 		fx.Valid = v.Validity == nmea.ValidGLL && modeOK(v.FFAMode)
-		fx.Time, err = fixTime(nmea.Date{}, tod, f.Received)
+		fx.Time, fx.NoDate, err = fixTime(nmea.Date{}, tod, f.Received)
 	}
 	if err != nil {
 		return avl.Fix{}, codec.Errorf("invalid", "%s: %w", s.Prefix(), err)
@@ -106,39 +106,32 @@ func optional(fields []string, i int, v float64) float64 {
 	return v
 }
 
-// fixTime builds the UTC fix time. Without a date (GGA, GNS, GLL, or an RMC
-// with an empty date field) it takes the day of received that puts the fix
-// closest to received, which handles midnight rollover either way. Without a
-// time of day it returns received.
-func fixTime(d nmea.Date, t nmea.Time, received time.Time) (time.Time, error) {
+// pastSlack is how far after its receive time a time of day may lie and
+// still be today: a receiver clock a little ahead of radiogw's.
+const pastSlack = 2 * time.Minute
+
+// fixTime builds the UTC fix time. A two-digit year follows the pivot of
+// avl.Year2. Without a date (GGA, GNS, GLL, or an RMC with an empty date
+// field) it takes the latest day of received that puts the fix in the past
+// and reports noDate: the runtime then prefers the device's own latest date
+// (RMC, ZDA) when it has a recent one. Without a time of day it returns
+// received.
+func fixTime(d nmea.Date, t nmea.Time, received time.Time) (at time.Time, noDate bool, err error) {
 	if !t.Valid {
-		return received.UTC(), nil
+		return received.UTC(), false, nil
 	}
 	if t.Hour > 23 || t.Minute > 59 || t.Second > 60 {
-		return time.Time{}, errRange("time", t.String())
+		return time.Time{}, false, errRange("time", t.String())
 	}
+	tod := time.Duration(t.Hour)*time.Hour + time.Duration(t.Minute)*time.Minute +
+		time.Duration(t.Second)*time.Second + time.Duration(t.Millisecond)*time.Millisecond
 	if d.Valid {
 		if d.MM < 1 || d.MM > 12 || d.DD < 1 || d.DD > 31 {
-			return time.Time{}, errRange("date", d.String())
+			return time.Time{}, false, errRange("date", d.String())
 		}
-		century := received.UTC().Year() / 100 * 100
-		return time.Date(century+d.YY, time.Month(d.MM), d.DD,
-			t.Hour, t.Minute, t.Second, t.Millisecond*int(time.Millisecond), time.UTC), nil
+		return time.Date(avl.Year2(d.YY, received), time.Month(d.MM), d.DD, 0, 0, 0, 0, time.UTC).Add(tod), false, nil
 	}
-	return closestDay(received, t.Hour, t.Minute, t.Second, t.Millisecond*int(time.Millisecond)), nil
-}
-
-// closestDay places a time of day on the day before, of, or after received,
-// whichever is nearest to received.
-func closestDay(received time.Time, h, m, s, ns int) time.Time {
-	r := received.UTC()
-	best := time.Date(r.Year(), r.Month(), r.Day(), h, m, s, ns, time.UTC)
-	if d := best.Sub(r); d > 12*time.Hour {
-		best = best.AddDate(0, 0, -1)
-	} else if d < -12*time.Hour {
-		best = best.AddDate(0, 0, 1)
-	}
-	return best
+	return avl.PastDay(tod, received, pastSlack), true, nil
 }
 
 type rangeError struct{ what, value string }

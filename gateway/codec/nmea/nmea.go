@@ -7,6 +7,7 @@ package nmea
 import (
 	"errors"
 	"strings"
+	"time"
 
 	nmea "github.com/adrianmo/go-nmea"
 
@@ -17,12 +18,21 @@ import (
 type decoder struct {
 	strict bool
 	parser *nmea.SentenceParser // configured once in New, only read afterwards
+	loose  *nmea.SentenceParser // with opts.Lenient: the second reading of a wrong checksum
 }
 
 // New returns an NMEA decoder. With opts.Strict, sentences without a
 // checksum are rejected; otherwise they are accepted as many modems send them.
+// With opts.Lenient, a sentence whose checksum is wrong but whose fields
+// parse is accepted, and reported with a checksum_mismatch error beside its
+// observations so it is counted: some modems in the field really send wrong
+// checksums.
 func New(opts codec.Options) (codec.Decoder, error) {
-	return &decoder{strict: opts.Strict, parser: newSentenceParser(opts.Strict)}, nil
+	d := &decoder{strict: opts.Strict, parser: newSentenceParser(opts.Strict)}
+	if opts.Lenient {
+		d.loose = newLooseParser()
+	}
+	return d, nil
 }
 
 // Decode turns one sentence into observations.
@@ -57,6 +67,13 @@ func (d *decoder) decodeGoNMEA(f frame.Frame) (codec.Observations, error) {
 	}
 
 	s, err := parse(d.parser, line)
+	if err != nil && d.loose != nil && errors.Is(err, errChecksum) {
+		if s, lerr := parse(d.loose, line); lerr == nil {
+			if obs, oerr := d.observe(s, f, deviceID); oerr == nil && !obs.Empty() {
+				return obs, codec.Errorf("checksum_mismatch", "accepted (checksum = \"lenient\"): %w", err)
+			}
+		}
+	}
 	if err != nil {
 		return codec.Observations{}, classify(err)
 	}
@@ -91,6 +108,12 @@ func (d *decoder) observe(s nmea.Sentence, f frame.Frame, deviceID string) (code
 		return v.observe(f)
 	case identity:
 		obs.Identities = append(obs.Identities, v.identity(f))
+	case nmea.ZDA:
+		t, ok := zdaTime(v)
+		if !ok {
+			return obs, codec.Errorf("invalid", "ZDA date out of range: %q", clip(v.Raw))
+		}
+		obs.Times = append(obs.Times, codec.DeviceTime{Peer: f.Peer, DeviceID: deviceID, Time: t, Received: f.Received})
 	default:
 		return obs, codec.Ignored
 	}
@@ -104,10 +127,10 @@ func classify(err error) error {
 	case errors.Is(err, errChecksum):
 		return codec.Errorf("checksum", "%w", err)
 	case errors.As(err, &ns):
-		if chatter(ns.Prefix) {
-			return codec.Ignored
-		}
-		return codec.Errorf("unsupported", "sentence %q", ns.Prefix)
+		// A sentence radiogw does not decode (vendor chatter such as $PMTK
+		// or $PSIWTXT, or a standard one without a position): counted under
+		// its name, not an error of the device.
+		return codec.Unsupported(ns.Prefix)
 	case strings.Contains(err.Error(), " invalid "):
 		// go-nmea reports field errors as "nmea: <prefix> invalid <field>: <value>".
 		return codec.Errorf("invalid", "%w", err)
@@ -115,11 +138,16 @@ func classify(err error) error {
 	return codec.Errorf("syntax", "%w", err)
 }
 
-// chatter reports unknown sentences that are still vendor chatter rather
-// than something radiogw should decode: proprietary ones (PMTK, PUBX, PGRM...).
-// Standard chatter types never get here: the parser skips them by type.
-func chatter(prefix string) bool {
-	return strings.HasPrefix(prefix, "P")
+// zdaTime is the UTC date and time of a $GPZDA. Its local zone fields are
+// for display only: the time itself is UTC.
+func zdaTime(v nmea.ZDA) (time.Time, bool) {
+	t := v.Time
+	if !t.Valid || t.Hour > 23 || t.Minute > 59 || t.Second > 60 || v.Year < 1980 || v.Year > 9999 ||
+		v.Month < 1 || v.Month > 12 || v.Day < 1 || v.Day > 31 {
+		return time.Time{}, false
+	}
+	return time.Date(int(v.Year), time.Month(v.Month), int(v.Day), t.Hour, t.Minute, t.Second,
+		t.Millisecond*int(time.Millisecond), time.UTC), true
 }
 
 // gnssTalker reports talker IDs of satellite receivers: GPS, combined GNSS,

@@ -16,8 +16,18 @@ var errChecksum = errors.New("checksum")
 // unusual $DEVID address, and radiogw's own parsers for Kenwood and modem
 // identity sentences.
 func newSentenceParser(strict bool) *nmea.SentenceParser {
+	return sentenceParser(func(s nmea.BaseSentence, fields string) error { return checkCRC(s, fields, strict) })
+}
+
+// newLooseParser is the parser for a second reading of a sentence whose
+// checksum was wrong, on a source with checksum = "lenient": it checks none.
+func newLooseParser() *nmea.SentenceParser {
+	return sentenceParser(func(nmea.BaseSentence, string) error { return nil })
+}
+
+func sentenceParser(crc func(nmea.BaseSentence, string) error) *nmea.SentenceParser {
 	p := &nmea.SentenceParser{
-		CheckCRC:    func(s nmea.BaseSentence, fields string) error { return checkCRC(s, fields, strict) },
+		CheckCRC:    crc,
 		ParsePrefix: parsePrefix,
 		CustomParsers: map[string]nmea.ParserFunc{
 			nmea.TypeRMC: newRMC, // coords.go: go-nmea's fields, faster and stricter coordinates
@@ -30,6 +40,7 @@ func newSentenceParser(strict bool) *nmea.SentenceParser {
 			"GID":        newIdentity, // $PGID,<imei>
 			"CPTI":       newIdentity, // Cradlepoint $PCPTI,<router id>,...
 			"DEVID":      newIdentity, // $DEVID,0x<hex id>
+			"FID":        newIdentity, // $GPFID,<device id>, after the position it names
 		},
 	}
 	// Chatter is recognised by type alone: go-nmea's field parsing would only
@@ -41,7 +52,7 @@ func newSentenceParser(strict bool) *nmea.SentenceParser {
 }
 
 // "Q" is a query ($GPECQ,RMC): go-nmea v1.10.0 panics on a short one ("$Q").
-var chatterTypes = []string{"GSA", "GSV", "TXT", "ZDA", "GST", "GBS", "GRS", "DTM", "HDT", "HDG", "HDM", "ALM", "MTK001", nmea.TypeQuery}
+var chatterTypes = []string{"GSA", "GSV", "TXT", "GST", "GBS", "GRS", "DTM", "HDT", "HDG", "HDM", "ALM", "MTK001", nmea.TypeQuery}
 
 func skipFields(s nmea.BaseSentence) (nmea.Sentence, error) { return s, nil }
 

@@ -1,6 +1,7 @@
 package nmea
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"testing"
@@ -83,7 +84,7 @@ func TestEmptyCoordinatesAreUnknownNotZero(t *testing.T) {
 
 func TestFields(t *testing.T) {
 	fx := oneFix(t, sentence("GPRMC,225446.25,A,4916.45,N,12311.12,W,000.5,054.7,191194,020.3,E"), received)
-	want := time.Date(2094, 11, 19, 22, 54, 46, 250e6, time.UTC) // century from Received (2026)
+	want := time.Date(1994, 11, 19, 22, 54, 46, 250e6, time.UTC) // 2094 is more than 50 years ahead of Received (2026)
 	if !fx.Time.Equal(want) {
 		t.Errorf("RMC time %v, want %v", fx.Time, want)
 	}
@@ -100,7 +101,7 @@ func TestFields(t *testing.T) {
 	}
 }
 
-func TestTimeOfDayTakesNearestDay(t *testing.T) {
+func TestTimeOfDayTakesPastDay(t *testing.T) {
 	cases := []struct {
 		body     string
 		received time.Time
@@ -120,6 +121,9 @@ func TestTimeOfDayTakesNearestDay(t *testing.T) {
 	}
 	for _, c := range cases {
 		fx := oneFix(t, sentence(c.body), c.received)
+		if !fx.NoDate {
+			t.Errorf("%s: NoDate not set", c.body)
+		}
 		if !fx.Time.Equal(c.want) || fx.Time.Location() != time.UTC {
 			t.Errorf("%s at %v: time %v, want %v", c.body, c.received, fx.Time, c.want)
 		}
@@ -137,8 +141,8 @@ func TestReasons(t *testing.T) {
 		{"$IMEI=355797031609284", codec.Options{Strict: true}, "checksum"},
 		{sentence("GPGSV,3,1,10,32,86,204,,24,84,113,,11,73,162,,20,54,245,16"), codec.Options{}, "ignored"},
 		{sentence("GPGSA,A,2,20,17,23,14,,,,,,,,,1.62,1.31,0.95"), codec.Options{}, "ignored"},
-		{sentence("PMTK705,AXN_1.30,0145,Fastrax IT500,"), codec.Options{}, "ignored"},
-		{sentence("PUBX,00,081350.00,4717.113210,N"), codec.Options{}, "ignored"},
+		{sentence("PMTK705,AXN_1.30,0145,Fastrax IT500,"), codec.Options{}, "unsupported"}, // vendor: counted by name
+		{sentence("PUBX,00,081350.00,4717.113210,N"), codec.Options{}, "unsupported"},
 		{sentence("IIRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,"), codec.Options{}, "unsupported"},
 		{sentence("GPXYZ,1,2,3"), codec.Options{}, "unsupported"},
 		{sentence("GPRMC,250000,A,4807.038,N,01131.000,E,0,0,230394,,"), codec.Options{}, "invalid"},
@@ -156,6 +160,46 @@ func TestReasons(t *testing.T) {
 		}
 	}
 }
+
+// Vendor sentences are unsupported under their own name, never errors.
+func TestVendorSentenceNamed(t *testing.T) {
+	_, err := decodeAt(t, codec.Options{}, sentence("PSIWTXT,hello"), received)
+	var u *codec.UnsupportedError
+	if !errors.As(err, &u) || u.Name != "PSIWTXT" {
+		t.Fatalf("err %v, want UnsupportedError PSIWTXT", err)
+	}
+}
+
+// checksum = "lenient": a wrong checksum with parsable fields is accepted and
+// reported as checksum_mismatch beside the fix; strict rejects it.
+func TestLenientChecksum(t *testing.T) {
+	line := "$GPRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,*00"
+	obs, err := decodeAt(t, codec.Options{Lenient: true}, line, received)
+	if codec.Reason(err) != "checksum_mismatch" || len(obs.Fixes) != 1 || !near6(obs.Fixes[0].Lat, 48.1173) {
+		t.Fatalf("lenient: %v %+v", err, obs)
+	}
+	if obs, err := decodeAt(t, codec.Options{}, line, received); codec.Reason(err) != "checksum" || !obs.Empty() {
+		t.Fatalf("strict: %v %+v", err, obs)
+	}
+	// Lenient still refuses what does not parse.
+	if obs, err := decodeAt(t, codec.Options{Lenient: true}, "$GPRMC,120000,A,abc,N,01131.000,E,0,0,230394,,*00", received); !obs.Empty() || err == nil {
+		t.Fatalf("lenient garbage: %v %+v", err, obs)
+	}
+}
+
+// $GPZDA dates the device; $GPFID names it.
+func TestZDAAndFID(t *testing.T) {
+	obs, err := decodeAt(t, codec.Options{}, "$GPZDA,081411.000,26,05,2014,,*5D", received)
+	if err != nil || len(obs.Times) != 1 || !obs.Times[0].Time.Equal(time.Date(2014, 5, 26, 8, 14, 11, 0, time.UTC)) {
+		t.Fatalf("ZDA: %v %+v", err, obs)
+	}
+	obs, err = decodeAt(t, codec.Options{}, sentence("GPFID,356612021059680"), received)
+	if err != nil || len(obs.Identities) != 1 || obs.Identities[0].DeviceID != "356612021059680" {
+		t.Fatalf("FID: %v %+v", err, obs)
+	}
+}
+
+func near6(a, b float64) bool { return a-b < 1e-6 && b-a < 1e-6 }
 
 func TestVTGYieldsNothing(t *testing.T) {
 	obs, err := decodeAt(t, codec.Options{}, sentence("GPVTG,054.7,T,034.4,M,005.5,N,010.2,K,A"), received)

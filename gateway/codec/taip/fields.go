@@ -116,21 +116,20 @@ func checkCoords(fx *avl.Fix) error {
 	return nil
 }
 
+// pastSlack is how far after its receive time a time of day may lie and
+// still be today: a device clock a little ahead of radiogw's.
+const pastSlack = 2 * time.Minute
+
 // timeOfDay places seconds since midnight (GPS time of day, taken as UTC
-// like other TAIP servers do) on the day before, of, or after received,
-// whichever is nearest.
+// like other TAIP servers do) on the latest day that puts it in the past of
+// received. The fix is flagged NoDate by the caller: the runtime prefers the
+// device's own latest date when it has a recent one.
 func timeOfDay(received time.Time, secs, ms int) (time.Time, error) {
 	if secs >= 86400 {
 		return time.Time{}, codec.Errorf("invalid", "time of day %d s out of range", secs)
 	}
-	r := received.UTC()
-	t := time.Date(r.Year(), r.Month(), r.Day(), 0, 0, secs, ms*int(time.Millisecond), time.UTC)
-	if d := t.Sub(r); d > 12*time.Hour {
-		t = t.AddDate(0, 0, -1)
-	} else if d < -12*time.Hour {
-		t = t.AddDate(0, 0, 1)
-	}
-	return t, nil
+	tod := time.Duration(secs)*time.Second + time.Duration(ms)*time.Millisecond
+	return avl.PastDay(tod, received, pastSlack), nil
 }
 
 // weekTime is GPS week, day of week and seconds of day, taken as UTC.
@@ -141,15 +140,24 @@ func weekTime(week, day, secs int) (time.Time, error) {
 	return gpsEpoch.AddDate(0, 0, week*7+day).Add(time.Duration(secs) * time.Second), nil
 }
 
-// dateTime reads ddmmyy and hhmmss.
-func dateTime(c *cursor) (time.Time, error) {
+// dateTime reads ddmmyy and hhmmss. A two-digit year follows avl.Year2's
+// pivot. A zero date (000000, a device that has not yet learned the date)
+// leaves the time of day, placed by the time-of-day rule, with noDate set.
+func dateTime(c *cursor, received time.Time) (t time.Time, noDate bool, err error) {
 	dd, mo, yy := c.digits(2, "day"), c.digits(2, "month"), c.digits(2, "year")
 	h, mi, s := c.digits(2, "hour"), c.digits(2, "minute"), c.digits(2, "second")
 	if c.err != nil {
-		return time.Time{}, c.err
+		return time.Time{}, false, c.err
 	}
-	if dd < 1 || dd > 31 || mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 60 {
-		return time.Time{}, codec.Errorf("invalid", "date/time %02d%02d%02d %02d%02d%02d out of range", dd, mo, yy, h, mi, s)
+	if h > 23 || mi > 59 || s > 59 {
+		return time.Time{}, false, codec.Errorf("invalid", "time %02d%02d%02d out of range", h, mi, s)
 	}
-	return time.Date(2000+yy, time.Month(mo), dd, h, mi, s, 0, time.UTC), nil
+	tod := time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(s)*time.Second
+	if dd == 0 && mo == 0 && yy == 0 {
+		return avl.PastDay(tod, received, pastSlack), true, nil
+	}
+	if dd < 1 || dd > 31 || mo < 1 || mo > 12 {
+		return time.Time{}, false, codec.Errorf("invalid", "date %02d%02d%02d out of range", dd, mo, yy)
+	}
+	return time.Date(avl.Year2(yy, received), time.Month(mo), dd, 0, 0, 0, 0, time.UTC).Add(tod), false, nil
 }

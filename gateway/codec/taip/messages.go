@@ -22,9 +22,11 @@ func decodePV(data string, f frame.Frame, event bool) (avl.Fix, error) {
 	switch n := c.run(); {
 	case n == 5:
 		fx.Time, err = timeOfDay(f.Received, c.digits(5, "time"), 0)
+		fx.NoDate = true
 	case n == 7 && event:
 		c.digits(2, "event")
 		fx.Time, err = timeOfDay(f.Received, c.digits(5, "time"), 0)
+		fx.NoDate = true
 	case n == 12:
 		c.digits(2, "event")
 		week, day, secs := c.digits(4, "week"), c.digits(1, "day"), c.digits(5, "time")
@@ -62,6 +64,7 @@ func decodeCP(data string, f frame.Frame) (avl.Fix, error) {
 	if fx.Time, err = timeOfDay(f.Received, secs, 0); err != nil {
 		return avl.Fix{}, err
 	}
+	fx.NoDate = true
 	return fx, checkCoords(&fx)
 }
 
@@ -95,6 +98,7 @@ func decodeLN(data string, f frame.Frame) (avl.Fix, error) {
 	if fx.Time, err = timeOfDay(f.Received, ms/1000, ms%1000); err != nil {
 		return avl.Fix{}, err
 	}
+	fx.NoDate = true
 	return fx, checkCoords(&fx)
 }
 

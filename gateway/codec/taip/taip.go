@@ -12,12 +12,14 @@ import (
 	"radiogw/gateway/frame"
 )
 
-type decoder struct{ strict bool }
+type decoder struct{ strict, lenient bool }
 
 // New returns a TAIP decoder. With opts.Strict, reports without a checksum
 // are rejected; otherwise they are accepted (many devices send none on REV).
+// With opts.Lenient, a report whose checksum is wrong but whose fields parse
+// is accepted and reported with a checksum_mismatch error beside it.
 func New(opts codec.Options) (codec.Decoder, error) {
-	return &decoder{strict: opts.Strict}, nil
+	return &decoder{strict: opts.Strict, lenient: opts.Lenient}, nil
 }
 
 // report is one TAIP report split into its parts.
@@ -28,10 +30,22 @@ type report struct {
 
 // Decode turns one report into observations.
 func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
-	r, err := d.split(string(f.Data))
+	r, sumErr, err := d.split(string(f.Data))
 	if err != nil {
 		return codec.Observations{}, err
 	}
+	obs, err := d.decode(r, f)
+	if sumErr != nil {
+		if err != nil || obs.Empty() {
+			return codec.Observations{}, sumErr
+		}
+		return obs, codec.Errorf("checksum_mismatch", "accepted (checksum = \"lenient\"): %w", sumErr)
+	}
+	return obs, err
+}
+
+func (d *decoder) decode(r report, f frame.Frame) (codec.Observations, error) {
+	var err error
 	var (
 		fx  avl.Fix
 		ok  bool
@@ -58,7 +72,7 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 		// Altitude, identification, time, status, version, reporting mode,
 		// DGPS: no position. ok stays false.
 	default:
-		return codec.Observations{}, codec.Errorf("unsupported", "message %q", clip(r.msg))
+		return codec.Observations{}, codec.Unsupported(typ)
 	}
 	if err != nil {
 		return codec.Observations{}, err
@@ -75,28 +89,32 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 }
 
 // split strips the delimiters, checks the checksum and reads the attributes.
-func (d *decoder) split(s string) (report, error) {
+// A wrong checksum on a lenient decoder is returned as sumErr, not err: the
+// caller decides once it knows whether the fields parse.
+func (d *decoder) split(s string) (r report, sumErr, err error) {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '>'); i >= 0 {
 		s = s[i+1:]
 	}
 	s = strings.TrimSuffix(s, "<")
 	if s == "" {
-		return report{}, codec.Errorf("syntax", "empty report")
+		return report{}, nil, codec.Errorf("syntax", "empty report")
 	}
 	if star := strings.LastIndexByte(s, '*'); star >= 0 && star >= len(s)-3 {
 		if err := checkSum(s, star); err != nil {
-			return report{}, err
+			if !d.lenient {
+				return report{}, nil, err
+			}
+			sumErr = err
 		}
 		s = s[:star]
 	} else if d.strict {
-		return report{}, codec.Errorf("checksum", "missing on %q", clip(s))
+		return report{}, nil, codec.Errorf("checksum", "missing on %q", clip(s))
 	}
-	var r report
 	msg, attrs, _ := strings.Cut(s, ";")
 	r.msg = msg
 	if len(msg) < 3 || msg[0] != 'R' {
-		return report{}, codec.Errorf("syntax", "not a TAIP response %q", clip(msg))
+		return report{}, nil, codec.Errorf("syntax", "not a TAIP response %q", clip(msg))
 	}
 	for attrs != "" {
 		var a string
@@ -105,7 +123,7 @@ func (d *decoder) split(s string) (report, error) {
 			r.deviceID = a[3:]
 		}
 	}
-	return r, nil
+	return r, sumErr, nil
 }
 
 // checkSum verifies "*hh": the XOR of everything from '>' through '*'

@@ -63,7 +63,9 @@ var traccarLines = map[string]outcome{
 	">RPV03874+3477708-0923453100029212;ID=0017;*71<":                                                                                                  {kind: "fix", id: "0017", lat: 34.77708, lon: -92.34531, valid: true, time: today(3874), speedKmh: 0, heading: 292, altM: nan},
 	">RCP03874+347771-092345312;ID=0017;*65<":                                                                                                          {kind: "fix", id: "0017", lat: 34.7771, lon: -92.3453, valid: true, time: today(3874), speedKmh: nan, heading: nan, altM: nan},
 	">RLN03874000+347770828-0923453071+000608270000+0000292309000000000000000000000000000000000000000000000012;ID=0017;*49<":                           {kind: "fix", id: "0017", lat: 34.7770828, lon: -92.3453071, valid: true, time: today(3874), speedKmh: 0, heading: 292.3, altM: 608.27 * 0.3048},
-	">RCP46640+419741-075285802;ID=5102;*6C<":                                                                                                          {kind: "fix", id: "5102", lat: 41.9741, lon: -75.2858, valid: true, time: today(46640), speedKmh: nan, heading: nan, altM: nan},
+	// 12:57:20 is after the receive time (12:00): the previous day, since a
+	// fix is taken before it arrives.
+	">RCP46640+419741-075285802;ID=5102;*6C<": {kind: "fix", id: "5102", lat: 41.9741, lon: -75.2858, valid: true, time: today(46640).Add(-24 * time.Hour), speedKmh: nan, heading: nan, altM: nan},
 	// EV with GPS week 1958, day 0, 3965 s; no checksum (accepted unless strict).
 	">REV001958003965+0307178+1016144900031532;IO=300;SV=8;BL=4159;CF=8161,C,13;AD=14145;IX=10233040;FF=0,0,0,0;VO=338578;ID=357042063052352<": {kind: "fix", id: "357042063052352", lat: 3.07178, lon: 101.61449, valid: true, time: at(2017, 7, 16, 1, 6, 5), speedKmh: 0, heading: 315, altM: nan},
 	">REV421942237017+1170957-0701880200000032;ID=356612022463055<":                                                                            {kind: "fix", id: "356612022463055", lat: 11.70957, lon: -70.18802, valid: true, time: at(2017, 3, 28, 10, 16, 57), speedKmh: 0, heading: 0, altM: nan},
@@ -281,5 +283,30 @@ func TestTrimbleManualExample(t *testing.T) {
 	if fx.DeviceID != "1234" || !fx.Valid || !same(fx.Lat, 37.39438) || !same(fx.Lon, -122.03846) ||
 		!same(fx.SpeedKmh, 15*mph) || !same(fx.Heading, 126) || !fx.Time.Equal(today(15714)) {
 		t.Errorf("%+v", fx)
+	}
+}
+
+// A zero date (000000) takes the time-of-day rule; a two-digit year follows
+// the pivot; a lenient decoder accepts a wrong checksum, counted.
+func TestDatesAndLenient(t *testing.T) {
+	d, _ := New(codec.Options{})
+	f := frame.Frame{Source: "airlink", Received: received, Data: []byte(">RGP000000110000-3137454-064075520001883004D50;ID=8385<")}
+	obs, err := d.Decode(f)
+	if err != nil || len(obs.Fixes) != 1 || !obs.Fixes[0].NoDate || !obs.Fixes[0].Time.Equal(at(2026, 11, 26, 11, 0, 0)) {
+		t.Fatalf("zero date: %v %+v", err, obs)
+	}
+	f.Data = []byte(">RGP011196110000-3137454-064075520001883004D50;ID=8385<")
+	if obs, err := d.Decode(f); err != nil || !obs.Fixes[0].Time.Equal(at(1996, 11, 1, 11, 0, 0)) {
+		t.Fatalf("011196: %v %+v", err, obs)
+	}
+	f.Data = []byte(">RPV00000+3739438-1220384601512612;ID=1234;*7F")
+	ld, _ := New(codec.Options{Lenient: true})
+	obs, err = ld.Decode(f)
+	if codec.Reason(err) != "checksum_mismatch" || len(obs.Fixes) != 1 || obs.Fixes[0].Lat != 37.39438 {
+		t.Fatalf("lenient: %v %+v", err, obs)
+	}
+	f.Data = []byte(">RZZ123;ID=1<")
+	if _, err := d.Decode(f); codec.Reason(err) != "unsupported" {
+		t.Fatalf("vendor message: %v", err)
 	}
 }

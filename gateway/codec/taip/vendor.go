@@ -21,7 +21,7 @@ func decodeVendor(msg string, f frame.Frame) (avl.Fix, bool, error) {
 	if typ == "RUS" {
 		var ok bool
 		if data, ok = strings.CutPrefix(data, "00"); !ok {
-			return avl.Fix{}, false, codec.Errorf("unsupported", "message %q", clip(msg))
+			return avl.Fix{}, false, codec.Unsupported(msg[:min(5, len(msg))])
 		}
 	}
 	data = strings.TrimPrefix(data, ",")
@@ -35,11 +35,11 @@ func decodeVendor(msg string, f frame.Frame) (avl.Fix, bool, error) {
 		c.fail("date/time")
 		return avl.Fix{}, false, c.err
 	}
-	t, err := dateTime(c)
+	t, noDate, err := dateTime(c, f.Received)
 	if err != nil {
 		return avl.Fix{}, false, err
 	}
-	fx.Time = t
+	fx.Time, fx.NoDate = t, noDate
 	if c.i+5 < len(c.s) && c.s[c.i+5] == '.' {
 		fx.Lat = degMin(c, 2, "latitude")
 		fx.Lon = degMin(c, 3, "longitude")
@@ -117,7 +117,7 @@ func decodeRUV(data string, f frame.Frame) (avl.Fix, bool, error) {
 		return avl.Fix{}, false, codec.Errorf("syntax", "RUV without protocol field: %q", clip(data))
 	}
 	c = &cursor{s: after}
-	t, err := dateTime(c)
+	t, noDate, err := dateTime(c, f.Received)
 	if err != nil {
 		return avl.Fix{}, false, err
 	}
@@ -125,7 +125,7 @@ func decodeRUV(data string, f frame.Frame) (avl.Fix, bool, error) {
 		return avl.Fix{}, false, nil // status report: no position
 	}
 	fx := newFix(f)
-	fx.Time = t
+	fx.Time, fx.NoDate = t, noDate
 	fx.Lat = c.signed(7, 5, "latitude")
 	fx.Lon = c.signed(8, 5, "longitude")
 	fx.SpeedKmh = float64(c.digits(3, "speed"))

@@ -13,12 +13,18 @@
 //	unit call           -> PTTStart by the unit (a new talker ends the previous one)
 //	unit end            -> PTTEnd by the unit
 //	unit on, join, ackresp, data, location -> RadioCheck (the radio is there)
+//	unit off            -> RadioOff (the radio signed off)
 //	emergency: true     -> also Emergency by the unit on that talkgroup
 //
 // Everything else (rates, systems, recorders, calls_active, audio, console,
-// trunking messages, plugin status, unit off and ans_req) is codec.Ignored:
-// radiogw has no event for a radio switching off, and an answer request
-// names a target, not a talker.
+// trunking messages, plugin status and ans_req) is codec.Ignored: an answer
+// request names a target, not a talker.
+//
+// Event times come from the message itself (the call's start and stop
+// times, else the message's timestamp), never from when radiogw received
+// it: a message delayed in a broker's queue still lands at its own time.
+// Plugin builds from before late 2023 write every value as a JSON string
+// ("3029", "true", "1696000000.5"); both forms are read everywhere.
 package trunkrecorder
 
 import (
@@ -108,7 +114,7 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	obj := "call"
 	switch m.Type {
 	case "call_start", "call_end":
-	case "call", "end", "on", "join", "ackresp", "data", "location":
+	case "call", "end", "on", "off", "join", "ackresp", "data", "location":
 		obj = m.Type
 	default:
 		return codec.Observations{}, codec.Ignored
@@ -173,6 +179,14 @@ func events(m message, c call) []channels.Event {
 		} else {
 			add(channels.CarrierDown, end)
 		}
+		if !start.IsZero() && end.After(start) {
+			out[len(out)-1].Duration = end.Sub(start)
+		}
+	case "off":
+		if base.RadioID == "" {
+			return nil
+		}
+		add(channels.RadioOff, unixTime(m.Timestamp))
 	default: // on, join, ackresp, data, location
 		if base.RadioID == "" {
 			return nil
@@ -198,22 +212,24 @@ func unixTime(n flexNum) time.Time {
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
 }
 
-// flexNum reads a JSON number, a numeric string (the plugin writes some
-// timestamps as strings) or a boolean (emergency flags are true/false in the
-// status messages and 0/1 in audio metadata).
+// flexNum reads a JSON number, a boolean (emergency flags are true/false in
+// the status messages and 0/1 in audio metadata), or either written as a
+// string, as older plugin builds write every value.
 type flexNum struct{ f float64 }
 
 func (n *flexNum) UnmarshalJSON(b []byte) error {
 	s := string(b)
-	switch s {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	switch strings.ToLower(s) {
 	case "true":
 		n.f = 1
 		return nil
-	case "false", "null", `""`:
+	case "false", "null", "":
 		n.f = 0
 		return nil
 	}
-	s = strings.Trim(s, `"`)
 	if !jsonNumber(s) {
 		// strconv.ParseFloat also takes hex floats, "inf", "nan" and
 		// underscores, which trunk-recorder never writes.

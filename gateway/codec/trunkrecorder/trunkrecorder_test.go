@@ -64,6 +64,23 @@ func describe(tb testing.TB, obs codec.Observations, err error) []string {
 	return out
 }
 
+// Plugin builds from before late 2023 write every value as a string.
+func TestAllStrings(t *testing.T) {
+	d, _ := New(codec.Options{Source: "tr"})
+	msgs := map[string]string{
+		`{"type":"call","call":{"unit":"804329","talkgroup":"301","emergency":"false","start_time":"1686700982"},"timestamp":"1686700983"}`:              "ptt_start 804329 301 " + unix(1686700982),
+		`{"type":"end","end":{"unit":"129262","talkgroup":"401","emergency":"true","start_time":"1701185020","length":"4.36"},"timestamp":"1701185025"}`: "emergency 129262 401 " + unix(1701185024.36),
+		`{"type":"on","on":{"unit":"806308","talkgroup":"","emergency":"FALSE"},"timestamp":"1686711527"}`:                                               "radio_check 806308  " + unix(1686711527),
+		`{"type":"off","off":{"unit":"806308","talkgroup":"0"},"timestamp":"1686711600.5"}`:                                                              "radio_off 806308  " + unix(1686711600.5),
+	}
+	for msg, want := range msgs {
+		obs, err := d.Decode(frame.Frame{Source: "tr", Received: rx, Data: []byte(msg)})
+		if got := describe(t, obs, err); len(got) == 0 || got[0] != want {
+			t.Errorf("%s: got %v want %s first", msg, got, want)
+		}
+	}
+}
+
 func TestCaptures(t *testing.T) {
 	want := map[string][]string{
 		"rates":         {"ignored"},
@@ -80,7 +97,7 @@ func TestCaptures(t *testing.T) {
 		"call":          {"ptt_start 804329 301 " + unix(1686700982)},
 		"end":           {"ptt_end 129262 401 " + unix(1701185024.36)},
 		"on":            {"radio_check 806308  " + unix(1686711527)},
-		"off":           {"ignored"},
+		"off":           {"radio_off 804422  " + unix(1686711529)},
 		"ackresp":       {"radio_check 52001  " + unix(1686711630)},
 		"join":          {"radio_check 806109 401 " + unix(1686711676)},
 		"data":          {"radio_check 849006  " + unix(1686712418)},

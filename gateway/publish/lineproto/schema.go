@@ -19,20 +19,25 @@ const (
 
 // Position encodes an accepted fix (live or history) as unit_position,
 // stamped with the fix time. Only reported values become fields; a fix
-// without a finite latitude and longitude is not a point.
+// without a finite latitude and longitude is not a point. A fix that went to
+// history without moving its unit is tagged late=true, with the reason in
+// the late_reason string field.
 func Position(dst []byte, site string, c *avl.Change) ([]byte, error) {
 	f := &c.Fix
-	unlisted := ""
+	unlisted, late, why := "", "", ""
 	if c.Unit.Unlisted {
 		unlisted = "true"
 	}
-	tags := [...]Tag{{"site", site}, {"source", f.Source}, {"type", c.Unit.Type},
+	if !c.Live && c.Kind == avl.FixAccepted && c.Reason != "" {
+		late, why = "true", c.Reason
+	}
+	tags := [...]Tag{{"late", late}, {"site", site}, {"source", f.Source}, {"type", c.Unit.Type},
 		{"unit", c.Unit.ID}, {"unlisted", unlisted}}
 	if !finite(f.Lat) || !finite(f.Lon) {
 		return dst, ErrNoFields
 	}
 	fields := [...]Field{F("accuracy_m", f.AccuracyM), F("altitude_m", f.AltitudeM),
-		F("hdop", f.HDOP), F("heading", f.Heading), F("lat", f.Lat), F("lon", f.Lon),
+		F("hdop", f.HDOP), F("heading", f.Heading), S("late_reason", why), F("lat", f.Lat), F("lon", f.Lon),
 		F("speed_kmh", f.SpeedKmh)}
 	return Append(dst, MeasPosition, tags[:], fields[:], PositionTime(c))
 }

@@ -37,6 +37,21 @@ func TestPosition(t *testing.T) {
 	}
 }
 
+// A fix that went to history without moving its unit is tagged late=true
+// with its reason, at its own time.
+func TestPositionLate(t *testing.T) {
+	c := fixChange()
+	c.Reason = avl.LateTooOld
+	got, err := Position(nil, "tustin", &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "unit_position,late=true,site=tustin,source=avl-udp,type=patrol,unit=2A12 heading=270,late_reason=\"too_old\",lat=33.74562,lon=-117.82311,speed_kmh=42.5 1795472045123456789"
+	if string(got) != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+}
+
 func TestTransmissionIsStampedAtPTT(t *testing.T) {
 	c := channels.Change{Kind: channels.TransmissionEnd, Time: t1, Duration: 4500 * time.Millisecond,
 		RadioID: "1201", Channel: channels.ChannelState{Name: "tac2"}}
