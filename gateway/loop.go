@@ -170,6 +170,7 @@ func (d *Daemon) addUnitEvents(b *publish.Batch) {
 // emit hands one step's changes to every sink. A sink's Write only touches
 // its outbox or memory, so a broker or InfluxDB outage never stalls this.
 func (d *Daemon) emit(b publish.Batch) {
+	d.journalFlush() // inputs first (a held fix released on the tick, too), then the outboxes
 	if b.Len() == 0 {
 		return
 	}

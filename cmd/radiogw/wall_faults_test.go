@@ -741,7 +741,6 @@ func TestCountersAtZeroFromStart(t *testing.T) {
 		`radiogw_sink_not_durable_total{sink="mqtt"}`,
 		`radiogw_sink_retries_total{sink="mqtt"}`,
 		`radiogw_sink_failures_total{reason="timeout",sink="mqtt"}`,
-		`radiogw_fix_rejections_total{reason="too_old",source="avl"}`,
 		`radiogw_commands_total{result="unauthorized",via="http"}`,
 		`radiogw_decode_errors_total{reason="checksum",source="avl"}`,
 		`radiogw_source_events_total{event="shutdown_drop",source="avl"}`,
