@@ -61,8 +61,15 @@ fuzz-smoke:
 bench-smoke:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 10m ./...
 
+# The fault suite (needs root: it mounts a tmpfs). The full log goes to
+# testdata/out/faults.txt and the rows of docs/RELIABILITY.md's table to
+# testdata/out/faults-table.md.
 faults: deps build
-	$(GO) test -race -count=1 -timeout 60m -tags faults -run 'Fault' ./cmd/radiogw/
+	@mkdir -p testdata/out
+	@{ $(GO) test -race -count=1 -timeout 60m -tags faults -run 'Fault' -v ./cmd/radiogw/; echo $$? > testdata/out/.rc; } \
+	  | tee testdata/out/faults.txt | grep -E '^(--- |ok|FAIL)|FAULTROW'
+	@grep -h 'FAULTROW' testdata/out/faults.txt | sed 's/.*FAULTROW //' > testdata/out/faults-table.md
+	@test "$$(cat testdata/out/.rc)" = 0
 
 # Redundancy, for real in network namespaces on this machine (root, iproute2,
 # keepalived, mosquitto, socat): the active/standby pair behind keepalived

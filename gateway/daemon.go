@@ -72,6 +72,8 @@ type Daemon struct {
 	influx   *influx.Sink
 	sinks    []publish.Sink
 	outboxes map[string]*outbox.Outbox
+	journal  *outbox.Outbox // inputs since the last snapshot (journal.go)
+	logs     rateLogs
 	in       *inbox
 	obsCount [4]prometheus.Counter // observations by kind: fix, event, identity, reply
 
@@ -99,6 +101,10 @@ type Daemon struct {
 	lastHealth         time.Time
 	lastStatus         time.Time
 	snapMu             sync.Mutex // held while a snapshot is being written
+	journalBuf         []outbox.Entry
+	journalArena       []byte // the step's encoded fixes, which journalBuf's entries alias
+	journalAfter       uint64 // the journal index the restored snapshot captured
+	replaying          bool
 
 	radioNames atomic.Pointer[map[string]string]   // radio ID → call sign, for sinks
 	talkgroups atomic.Pointer[map[string]string]   // talkgroup number → channel name
@@ -144,6 +150,7 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 		dates:     fixtime.New(ac.Types[avl.DefaultType].MaxFuture), rejected: map[rejectKey]uint64{},
 		rejectLogs: map[rejectKey]*rateLimiter{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
 		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: newRateLimiter(10 * time.Second)}
+	d.initMetrics()
 	for i, kind := range []string{"fix", "event", "identity", "reply"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
 	}
@@ -184,8 +191,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
+	if err := d.openJournal(cfg); err != nil {
+		d.log.Error("journal not opened: a crash will lose the state since the last snapshot", "err", err)
+	}
 	if err := d.restoreSnapshot(); err != nil {
-		d.log.Warn("snapshot not restored; starting with an empty map", "err", err)
+		d.log.Warn("snapshot not restored; starting from the journal alone", "err", err)
+	}
+	if n, err := d.replayJournal(d.journalAfter); err != nil {
+		d.log.Error("journal replay stopped", "replayed", n, "err", err)
+	} else if n > 0 {
+		d.log.Info("journal replayed", "inputs", n, "after", d.journalAfter)
 	}
 	if err := d.startSinks(cfg); err != nil {
 		d.closeAll(context.Background())
@@ -273,17 +288,29 @@ func (d *Daemon) closeAll(ctx context.Context) {
 			d.log.Warn("outbox close", "sink", name, "err", err)
 		}
 	}
+	if d.journal != nil {
+		d.journal.Close()
+	}
 }
 
 func (d *Daemon) openOutbox(name string, cfg *hcl.Config) (*outbox.Outbox, error) {
+	var reserve int64
+	if name == "influx" {
+		// Position history can make room on a full disk (outbox/room.go);
+		// the MQTT outbox holds only events, which never go for room.
+		reserve = outboxReserve
+	}
 	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "outbox", name), Fsync: cfg.Storage.Fsync,
-		MaxBytes: cfg.Storage.MaxBytes, MaxAge: cfg.Storage.MaxAge})
+		MaxBytes: cfg.Storage.MaxBytes, MaxAge: cfg.Storage.MaxAge, Reserve: reserve})
 	if err != nil {
 		return nil, fmt.Errorf("outbox %q: %w", name, err)
 	}
 	d.outboxes[name] = o
 	return o, nil
 }
+
+// outboxReserve is the room an outbox keeps back to compact on a full disk.
+const outboxReserve = 512 << 10
 
 // ErrBrokerPortInUse wraps the embedded broker's port conflict with advice.
 var ErrBrokerPortInUse = errors.New("embedded MQTT broker cannot start")

@@ -175,6 +175,7 @@ func (d *Daemon) applyFix(b *publish.Batch, f *avl.Fix) {
 		f.Peer = peerHost(f.Peer)
 	}
 	roundFix(f)
+	d.journalFixAdd(f, f.Received) // complete (time, identity, rounding): replayed as is
 	for _, c := range d.units.ApplyFix(*f) {
 		switch {
 		case c.Kind == avl.FixRejected:

@@ -145,11 +145,22 @@ type sourceStatus struct {
 }
 
 type sinkStatus struct {
-	Name        string   `json:"name"`
-	OutboxDepth int      `json:"outbox_depth"`
-	OutboxBytes int64    `json:"outbox_bytes"`
-	OldestAgeS  *float64 `json:"oldest_age_s,omitempty"`
-	Dropped     uint64   `json:"dropped"`
+	Name string `json:"name"`
+	// Connected is the destination's state: the MQTT connection, or
+	// whether InfluxDB took the last write. Absent for an outbox with no
+	// destination (no influx block) or before its first write. StateForS is
+	// how long the MQTT state has held; for InfluxDB, the time since its
+	// last confirmed write.
+	Connected     *bool    `json:"connected,omitempty"`
+	StateForS     *float64 `json:"state_for_s,omitempty"`
+	LastError     string   `json:"last_error,omitempty"`
+	OutboxDepth   int      `json:"outbox_depth"`
+	OutboxBytes   int64    `json:"outbox_bytes"`
+	OldestAgeS    *float64 `json:"oldest_age_s,omitempty"`
+	Dropped       uint64   `json:"dropped"`
+	MemoryBacklog int      `json:"memory_backlog,omitempty"` // events kept in memory: the outbox could not take them
+	WriteFailing  bool     `json:"write_failing,omitempty"`  // the outbox cannot be written (full disk): an alarm
+	WriteError    string   `json:"write_error,omitempty"`
 }
 
 // Status is the one-screen summary `radiogw status` prints.
@@ -157,6 +168,7 @@ type Status struct {
 	Site        string            `json:"site"`
 	Version     string            `json:"version"`
 	Ready       bool              `json:"ready"`
+	NotReady    string            `json:"not_ready,omitempty"` // why not
 	Sources     []sourceStatus    `json:"sources"`
 	Sinks       []sinkStatus      `json:"sinks"`
 	Units       map[string]int    `json:"units"`
@@ -200,7 +212,9 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 	sort.Slice(st.Sources, func(i, j int) bool { return st.Sources[i].Name < st.Sources[j].Name })
 	for name, o := range d.outboxes {
 		os := o.Stats()
-		ss := sinkStatus{Name: name, OutboxDepth: os.Depth, OutboxBytes: os.Bytes}
+		ss := sinkStatus{Name: name, OutboxDepth: os.Depth, OutboxBytes: os.Bytes,
+			WriteFailing: os.WriteFailing, WriteError: os.LastWriteError}
+		d.sinkState(name, &ss, now)
 		if !os.OldestTime.IsZero() {
 			age := seconds(now.Sub(os.OldestTime))
 			ss.OldestAgeS = &age
@@ -211,6 +225,21 @@ func (d *Daemon) status(ctx context.Context) (Status, error) {
 		st.Sinks = append(st.Sinks, ss)
 	}
 	sort.Slice(st.Sinks, func(i, j int) bool { return st.Sinks[i].Name < st.Sinks[j].Name })
+	switch {
+	case !d.Healthy():
+		st.NotReady = "tracker loop stalled"
+	case !st.Ready:
+		st.NotReady = "embedded broker not accepting connections"
+	case d.mqtt != nil && !d.mqtt.Passive(): // a standby stays disconnected by design
+		// Readiness includes the wall: radiogw is not ready while the MQTT
+		// sink has been disconnected longer than the grace (a reconnect
+		// takes well under it). InfluxDB is not part of it: history waits
+		// in the outbox and its age is shown.
+		if up, since := d.mqtt.Connected(); !up && now.Sub(since) > readyGrace {
+			st.Ready = false
+			st.NotReady = fmt.Sprintf("mqtt sink disconnected for %.0fs", now.Sub(since).Seconds())
+		}
+	}
 	// A stuck tracker loop must make /readyz answer 503, not hang.
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -506,6 +535,8 @@ func (d *Daemon) command(ctx context.Context, c mqttsink.Command, via string) er
 	callErr := d.call(ctx, func() {
 		var changes []channels.Change
 		now := time.Now()
+		d.journalAdd(journalRec{K: "c", Cmd: &journalCmd{Action: c.Action, ID: c.ID, By: c.By, At: now}}, now)
+		d.journalFlush()
 		switch c.Action {
 		case "ack":
 			changes, err = d.chans.Ack(c.ID, c.By, now)
@@ -545,4 +576,36 @@ func (d *Daemon) onCommand(c mqttsink.Command) {
 			d.log.Warn("emergency command rejected", "action", c.Action, "id", c.ID, "err", err)
 		}
 	}()
+}
+
+// readyGrace is how long the MQTT sink may be disconnected before /readyz
+// says not ready: longer than a reconnect, shorter than an operator's patience.
+const readyGrace = 10 * time.Second
+
+// sinkState fills in a sink's destination state.
+func (d *Daemon) sinkState(name string, ss *sinkStatus, now time.Time) {
+	switch {
+	case name == "mqtt" && d.mqtt != nil:
+		up, since := d.mqtt.Connected()
+		age := now.Sub(since).Seconds()
+		ss.Connected, ss.StateForS = &up, &age
+		ss.MemoryBacklog = d.mqtt.MemoryBacklog()
+		if d.mqtt.Passive() {
+			ss.LastError = "standby: not connected by design"
+		}
+	case name == "influx" && d.influx != nil && d.influx.HasServer():
+		st := d.influx.Stats()
+		if !st.Tried {
+			return
+		}
+		up := st.Up
+		ss.Connected = &up
+		if !up {
+			ss.LastError = st.LastError
+		}
+		if !st.LastWrite.IsZero() {
+			age := now.Sub(st.LastWrite).Seconds()
+			ss.StateForS = &age
+		}
+	}
 }

@@ -130,11 +130,13 @@ func (d *Daemon) step(items []item, now time.Time) {
 			d.takeFix(&b, it.fix, now)
 		case it.event != nil:
 			d.obsCount[1].Inc()
+			d.journalAdd(journalRec{K: "e", Ev: it.event}, now)
 			for _, c := range d.chans.Apply(*it.event) {
 				d.addChannelChange(&b, c)
 			}
 		case it.identity != nil:
 			d.obsCount[2].Inc()
+			d.journalAdd(journalRec{K: "i", Src: it.source, ID: it.identity}, now)
 			d.bindIdentity(&b, it.source, it.identity)
 		case it.clock != nil:
 			d.noteTime(it.source, it.clock)
@@ -143,6 +145,7 @@ func (d *Daemon) step(items []item, now time.Time) {
 		}
 	}
 	d.addUnitEvents(&b)
+	d.journalFlush()
 	d.emit(b)
 }
 
@@ -167,6 +170,7 @@ func (d *Daemon) addUnitEvents(b *publish.Batch) {
 // emit hands one step's changes to every sink. A sink's Write only touches
 // its outbox or memory, so a broker or InfluxDB outage never stalls this.
 func (d *Daemon) emit(b publish.Batch) {
+	d.journalFlush() // inputs first (a held fix released on the tick, too), then the outboxes
 	if b.Len() == 0 {
 		return
 	}
@@ -181,11 +185,16 @@ func (d *Daemon) emit(b publish.Batch) {
 			// The batch is on disk, but older events had to go: an alarm,
 			// never silent.
 			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "event_overflow").Inc()
-			d.log.Error("OUTBOX FULL: oldest events dropped; the destination has been unreachable too long or the cap is too small",
+			d.logLimited("overflow_"+s.Name(), "OUTBOX FULL: oldest events dropped; the destination has been unreachable too long or the cap is too small",
+				"sink", s.Name(), "err", err)
+		case errors.Is(err, publish.ErrNotDurable):
+			// Delivered from memory; the sink counted what is not durable
+			// (radiogw_sink_not_durable_total) and radiogw_outbox_write_failing alarms.
+			d.logLimited("write_"+s.Name(), "OUTBOX NOT WRITABLE: live state and events go out from memory only, a crash would lose them",
 				"sink", s.Name(), "err", err)
 		case err != nil:
 			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "write_error").Inc()
-			d.log.Error("sink write failed", "sink", s.Name(), "err", err)
+			d.logLimited("write_"+s.Name(), "sink write failed", "sink", s.Name(), "err", err)
 		}
 	}
 	// A raw-ID unit merged into its call sign (the roster learned its ID)
@@ -235,6 +244,11 @@ func (d *Daemon) updateGauges() {
 			age = time.Since(st.OldestTime).Seconds()
 		}
 		d.metrics.OutboxAge.WithLabelValues(name).Set(age)
+		failing := 0.0
+		if st.WriteFailing {
+			failing = 1
+		}
+		d.metrics.OutboxFailing.WithLabelValues(name).Set(failing)
 		for reason, n := range st.Dropped {
 			// Stats are cumulative since Open; the counter follows them.
 			key := name + "\x00" + reason

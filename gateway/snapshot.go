@@ -34,6 +34,7 @@ type snapshotHeader struct {
 	Version int       `json:"version"`
 	Written time.Time `json:"written"`
 	Units   int       `json:"units"`
+	Journal uint64    `json:"journal,omitempty"` // the journal's last index at capture: replay after it
 }
 
 const snapshotVersion = 2
@@ -63,6 +64,9 @@ func (d *Daemon) writeSnapshot(now time.Time, final bool) {
 		}
 	}
 	hdr := snapshotHeader{Version: snapshotVersion, Written: now.UTC(), Units: units.Len()}
+	if d.journal != nil {
+		hdr.Journal = d.journal.Last()
+	}
 	d.lastSnap = now
 	write := func() {
 		defer d.snapMu.Unlock()
@@ -71,7 +75,15 @@ func (d *Daemon) writeSnapshot(now time.Time, final bool) {
 		})
 		if err != nil {
 			d.metrics.Drops.WithLabelValues("snapshot", "write_error").Inc()
-			d.log.Error("snapshot not written", "err", err)
+			d.logLimited("snapshot", "snapshot not written", "err", err)
+			return
+		}
+		if d.journal != nil && hdr.Journal > 0 {
+			// The snapshot holds everything up to here: the journal
+			// can let it go.
+			if err := d.journal.AckWhole(hdr.Journal); err != nil {
+				d.logLimited("journal_ack", "journal not trimmed", "err", err)
+			}
 		}
 	}
 	if final {
@@ -156,6 +168,7 @@ func (d *Daemon) restoreSnapshot() error {
 		src, peer, _ := strings.Cut(k, "\x00")
 		d.idents[identKey(src, peer)] = identity{id: v, kind: avl.AVLID}
 	}
+	d.journalAfter = s.journal
 	d.log.Info("snapshot restored", "units", s.units.Len(), "written", s.written, "version", s.version)
 	return nil
 }
@@ -194,6 +207,7 @@ func (d *Daemon) dropBadNames(s *decodedSnapshot) {
 type decodedSnapshot struct {
 	version int
 	written time.Time
+	journal uint64
 	units   *avl.Loader
 	chans   channels.Snapshot
 	idents  map[string]string
@@ -251,7 +265,7 @@ func decodeV2(r *bufio.Reader, s *decodedSnapshot) error {
 	if hdr.Units < 0 {
 		return errors.New("header: no unit count")
 	}
-	s.written = hdr.Written
+	s.written, s.journal = hdr.Written, hdr.Journal
 	if err := next("channels"); err != nil {
 		return err
 	}

@@ -218,6 +218,9 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	d.metrics.FramesIgnored.WithLabelValues(name).Add(0)
 	// Every transport counter exists from the start at zero, so an alert
 	// rule can tell "no drops" from "not measured".
+	for _, r := range decodeReasons {
+		d.metrics.DecodeErrors.WithLabelValues(name, r).Add(0)
+	}
 	for _, what := range source.Counters {
 		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
 	}

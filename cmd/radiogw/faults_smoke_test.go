@@ -225,6 +225,9 @@ func faultBrokerRestart(t *testing.T, units, perUnit int, down time.Duration) {
 	if n := met.get("radiogw_sink_reconnects_total", `sink="mqtt"`); n < 2 {
 		t.Errorf("sink reconnects = %g, want at least 2 (start and after the restart)", n)
 	}
+	faultRow(t, fmt.Sprintf("mosquitto killed mid-burst, down %s: fixes", restartedAt.Sub(killedAt).Round(time.Second)), units*perUnit,
+		int(met.get("radiogw_observations_total", `kind="fix"`)), "0", 0,
+		fmt.Sprintf("all %d units retained on the new broker %s after the burst", units, time.Since(start).Round(time.Millisecond)))
 	t.Logf("broker restart: %d fixes over TCP, broker down %s (killed %s after start of burst), all %d units retained on the new broker %s after the burst; reconnects %g, outbox depth mqtt %g",
 		units*perUnit, restartedAt.Sub(killedAt).Round(time.Millisecond), killedAt.Sub(burst).Round(time.Millisecond),
 		units, time.Since(start).Round(time.Millisecond), met.get("radiogw_sink_reconnects_total", `sink="mqtt"`),

@@ -8,7 +8,7 @@ package main
 // flowing, that the final state is right and that the counters explain every
 // drop. Scale with the environment:
 //
-//	RADIOGW_FAULT_OUTAGE=2m      how long the broker / InfluxDB stay down (default 5s)
+//	RADIOGW_FAULT_OUTAGE=2m      how long the broker / InfluxDB / the disk stay down (default 35s)
 //	RADIOGW_FAULT_GARBAGE_MB=100 random bytes into every source (default 20)
 //	RADIOGW_FAULT_FIXES=20000    fixes in the kill -9 burst (default 6000)
 //	RADIOGW_FAULT_BINARY=bin/radiogw  run the flood test against another build
@@ -18,6 +18,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -40,7 +41,7 @@ func outage() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("RADIOGW_FAULT_OUTAGE")); err == nil && d > 0 {
 		return d
 	}
-	return 5 * time.Second
+	return 35 * time.Second
 }
 
 func TestFaultBrokerKilledDuringBurst(t *testing.T) {
@@ -52,13 +53,6 @@ func TestFaultHalfFrame(t *testing.T) { faultHalfFrame(t, 300) }
 func TestFaultRandomBytes(t *testing.T) {
 	faultGarbage(t, envInt("RADIOGW_FAULT_GARBAGE_MB", 20)<<20)
 }
-
-// influxBlock points radiogw at a test influxd (auth off: any token works).
-func influxBlock(srv *influxtest.Server) string {
-	return fmt.Sprintf("\ninflux {\n  url         = %q\n  bucket      = \"radiogw/autogen\"\n  token_env   = \"FAULT_INFLUX_TOKEN\"\n  flush_every = \"200ms\"\n}\n", srv.URL)
-}
-
-var influxEnv = []string{"FAULT_INFLUX_TOKEN=radiogw:unused"}
 
 // influxTimes returns the distinct timestamps of unit_position per unit.
 // InfluxDB overwrites a point with the same series and time, so this is
@@ -163,6 +157,9 @@ func TestFaultInfluxOutage(t *testing.T) {
 	if maxDepth == 0 {
 		t.Errorf("the outbox never held anything while InfluxDB was down")
 	}
+	faultRow(t, fmt.Sprintf("InfluxDB down %s: fixes", backAt.Sub(stoppedAt).Round(time.Second)), want, countTimes(got),
+		fmt.Sprintf("%g", m.get("radiogw_outbox_dropped_total", `sink="influx"`)), 0,
+		fmt.Sprintf("backlog in InfluxDB %s after its return", recovered.Round(time.Millisecond)))
 	t.Logf("influx outage: down %s, outbox depth %g before restart, %d points all in InfluxDB; the backlog was in %s after its restart; retries %g",
 		backAt.Sub(stoppedAt).Round(time.Millisecond), maxDepth, want, recovered.Round(time.Millisecond),
 		m.get("radiogw_sink_retries_total", `sink="influx"`))
@@ -300,6 +297,9 @@ func TestFaultKill9DuringWrites(t *testing.T) {
 		t.Errorf("after kill -9 and restart: %d accepted fixes missing from InfluxDB, %d points never sent", lost, phantom)
 	}
 	m := scrape(t, s.httpPort)
+	faultRow(t, "kill -9 during heavy writes (InfluxDB up): fixes accepted before the kill", countTimes(accepted),
+		countTimes(accepted)-lost, fmt.Sprintf("%d (%g torn)", lost, m.get("radiogw_outbox_dropped_total", `reason="torn"`)), overlap,
+		fmt.Sprintf("outbox drained %s after the restart", drained.Round(time.Millisecond)))
 	t.Logf("kill -9: %d fixes sent before the kill, %d in InfluxDB at the kill, %d waiting in the outbox (%d of them already in InfluxDB, resent and de-duplicated), %d in InfluxDB after restart, outbox drained %s after restart; torn records %g",
 		countTimes(sent), countTimes(before), countTimes(pending), overlap, countTimes(after), drained.Round(time.Millisecond),
 		m.get("radiogw_outbox_dropped_total", `reason="torn"`))
@@ -308,69 +308,6 @@ func TestFaultKill9DuringWrites(t *testing.T) {
 	json.Unmarshal([]byte(httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/units", s.httpPort))), &restored)
 	if len(restored) < 1 {
 		t.Errorf("no unit restored after kill -9")
-	}
-}
-
-// The data directory is a 2 MiB tmpfs: once it is full the documented
-// policy applies (the outbox counts what it could not write, live state
-// keeps flowing to the broker), and writing resumes when space is back.
-func TestFaultDiskFull(t *testing.T) {
-	s := newSite(t)
-	data := filepath.Join(s.dir, "data")
-	os.MkdirAll(data, 0o750)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", data).CombinedOutput(); err != nil {
-		t.Fatalf("this test needs root to mount a 2 MiB tmpfs under the outbox: %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", data).Run() })
-	tcpPort := testsvc.FreePort(t)
-	s.extra = tcpListenSource("modems", tcpPort, "")
-	s.write(t)
-	p := s.start(t)
-	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
-	filler := filepath.Join(data, "filler")
-	// Leave ~200 KiB free.
-	f, _ := os.Create(filler)
-	f.Write(make([]byte, 1800<<10))
-	f.Close()
-
-	c := dialTCP(t, tcpPort)
-	base := time.Now().Add(-30 * time.Minute)
-	k := 0
-	send := func(n int) (lat, lon float64) {
-		for i := 0; i < n; i++ {
-			var buf []byte
-			for u := 0; u < 10; u++ {
-				line, la, lo := fleetFix(u, k, base)
-				buf = append(buf, line+"\r\n"...)
-				if u == 0 {
-					lat, lon = la, lo
-				}
-			}
-			k++
-			c.Write(buf)
-			time.Sleep(2 * time.Millisecond)
-		}
-		return
-	}
-	lat, lon := send(600)
-	m := waitMetric(t, s.httpPort, 60*time.Second, "disk full counted", func(m metricSet) bool {
-		return m.get("radiogw_outbox_dropped_total", `reason="write_error"`)+m.get("radiogw_drops_total", `reason="write_error"`) > 0 &&
-			m.get("radiogw_observations_total", `kind="fix"`) >= float64(k*10)
-	})
-	full := m.nonZero(dropFamilies...)
-	sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 20*time.Second, positionAt(lat, lon))
-
-	os.Remove(filler)
-	appended := m.get("radiogw_outbox_depth", `sink="influx"`)
-	lat, lon = send(50)
-	sub.waitTopic(t, "radiogw/test/units/"+fleetID(0), 20*time.Second, positionAt(lat, lon))
-	m2 := waitMetric(t, s.httpPort, 20*time.Second, "outbox growing again", func(m metricSet) bool {
-		return m.get("radiogw_outbox_depth", `sink="influx"`) > appended
-	})
-	t.Logf("disk full: %d fixes into a 2 MiB data dir with 200 KiB free; live state kept flowing; counters when full:\n%s\noutbox depth %g → %g after space came back",
-		k*10, full, appended, m2.get("radiogw_outbox_depth", `sink="influx"`))
-	if p.Exited() {
-		t.Fatal("radiogw exited on a full disk")
 	}
 }
 
@@ -395,7 +332,19 @@ func serialSource(name, device string) string {
 
 // The serial adapter disappears (pty closed, link removed) and comes back
 // as another tty behind the same link, while a TCP source keeps flowing.
-func TestFaultSerialUnplug(t *testing.T) {
+func TestFaultSerialUnplug(t *testing.T) { faultSerialUnplug(t, 1500*time.Millisecond) }
+
+// The adapter stays away two minutes: it is still opened within 1 s of its
+// return (the source watches for the device instead of backing off).
+func TestFaultSerialUnplug120s(t *testing.T) {
+	gone := 120 * time.Second
+	if d := outage(); d > gone {
+		gone = d
+	}
+	faultSerialUnplug(t, gone)
+}
+
+func faultSerialUnplug(t *testing.T, gone time.Duration) {
 	s := newSite(t)
 	link := filepath.Join(s.dir, "ttyGPS")
 	master, slave := openPTY(t, link)
@@ -405,7 +354,7 @@ func TestFaultSerialUnplug(t *testing.T) {
 	p := s.start(t)
 	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
 	tcp := dialTCP(t, tcpPort)
-	base := time.Now().Add(-10 * time.Minute)
+	base := time.Now().Add(-10*time.Minute - 25*gone) // the TCP peer sends a fix second every 50 ms
 
 	line, lat, lon := fleetFix(1, 0, base)
 	p.WaitOutput(t, "source=gps", 10*time.Second)
@@ -416,7 +365,7 @@ func TestFaultSerialUnplug(t *testing.T) {
 	slave.Close()
 	os.Remove(link)
 	unplugged := time.Now()
-	for k := 0; k < 30; k++ { // the TCP source flows while the adapter is gone
+	for k := 0; time.Since(unplugged) < gone; k++ { // the TCP source flows while the adapter is gone
 		line, lat, lon := fleetFix(2, k, base)
 		writeLine(t, tcp, line)
 		if k%10 == 9 {
@@ -432,7 +381,7 @@ func TestFaultSerialUnplug(t *testing.T) {
 	var recovered time.Duration
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
 		master.Write([]byte(line + "\r\n"))
-		if sub.arrives("radiogw/test/units/"+fleetID(1), time.Second, positionAt(lat, lon)) {
+		if sub.arrives("radiogw/test/units/"+fleetID(1), 100*time.Millisecond, positionAt(lat, lon)) {
 			recovered = time.Since(replugged)
 			break
 		}
@@ -440,6 +389,11 @@ func TestFaultSerialUnplug(t *testing.T) {
 	if recovered == 0 {
 		t.Fatalf("no fix from the replugged serial adapter within 60 s")
 	}
+	if recovered > time.Second+200*time.Millisecond {
+		t.Errorf("the replugged adapter's first fix reached the wall %s after its return, want about 1 s at most", recovered.Round(time.Millisecond))
+	}
+	faultRow(t, fmt.Sprintf("serial adapter unplugged %s (pty)", gone.Round(time.Second)), 1, 1, "0", 0,
+		recovered.Round(time.Millisecond).String()+" to first fresh state")
 	m := scrape(t, s.httpPort)
 	if m.get("radiogw_source_events_total", `source="gps"`, `event="read_error"`) < 1 {
 		t.Errorf("the unplug was not counted:\n%s", m.nonZero("radiogw_source_events_total"))
@@ -672,6 +626,11 @@ func TestFaultValidFloodLatency(t *testing.T) {
 			if resp, err := http.Get(url); err == nil {
 				if resp.StatusCode != http.StatusOK {
 					notReady.Add(1)
+					body, _ := io.ReadAll(resp.Body)
+					if i := strings.Index(string(body), `"not_ready"`); i >= 0 {
+						body = body[i:min(len(body), i+120)]
+					}
+					t.Logf("/readyz %d: %s", resp.StatusCode, body)
 				}
 				resp.Body.Close()
 			}

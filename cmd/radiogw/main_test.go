@@ -46,6 +46,7 @@ type site struct {
 	udpPort          int
 	extra            string // more HCL
 	mqttBlock        string // replaces the embedded broker
+	snapshotEvery    string // storage's snapshot_every; default 1s
 }
 
 func newSite(t *testing.T) *site {
@@ -61,11 +62,15 @@ func (s *site) write(t *testing.T) {
 	if s.mqttBlock != "" {
 		broker = s.mqttBlock
 	}
+	snapEvery := "1s"
+	if s.snapshotEvery != "" {
+		snapEvery = s.snapshotEvery
+	}
 	body := fmt.Sprintf(`site = "test"
 
 storage {
   dir            = %q
-  snapshot_every = "1s"
+  snapshot_every = %q
 }
 
 http {
@@ -83,7 +88,7 @@ unit "2A12" {
   radio_ids = ["1201"]
   avl_ids   = ["4521"]
 }
-%s`, filepath.Join(s.dir, "data"), s.httpPort, broker, s.udpPort, s.extra)
+%s`, filepath.Join(s.dir, "data"), snapEvery, s.httpPort, broker, s.udpPort, s.extra)
 	if err := os.WriteFile(s.config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -58,6 +58,8 @@ func printStatus(w io.Writer, st *gateway.Status) {
 	case st.Ready:
 	case st.Broker != nil && !st.Broker.Accepting:
 		ready = "NOT READY (embedded broker not accepting connections: file descriptors exhausted?)"
+	case st.NotReady != "":
+		ready = "NOT READY (" + st.NotReady + ")"
 	default:
 		ready = "NOT READY (tracker loop stalled)"
 	}
@@ -78,13 +80,34 @@ func printStatus(w io.Writer, st *gateway.Status) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w, "\nSINKS (outbox)")
+	fmt.Fprintln(w, "\nSINKS")
 	for _, s := range st.Sinks {
 		oldest := "-"
 		if s.OldestAgeS != nil {
 			oldest = fmt.Sprintf("%.0fs", *s.OldestAgeS)
 		}
-		fmt.Fprintf(w, "  %-16s depth %-8d bytes %-10d oldest %-8s dropped %d\n", s.Name, s.OutboxDepth, s.OutboxBytes, oldest, s.Dropped)
+		state := "outbox only"
+		switch {
+		case s.Connected == nil:
+		case *s.Connected:
+			state = "connected"
+		default:
+			state = "DISCONNECTED"
+		}
+		if s.Connected != nil && s.StateForS != nil {
+			state += fmt.Sprintf(" (%.0fs)", *s.StateForS)
+		}
+		fmt.Fprintf(w, "  %-16s %-22s backlog %-8d bytes %-10d oldest %-8s dropped %d", s.Name, state, s.OutboxDepth, s.OutboxBytes, oldest, s.Dropped)
+		if s.LastError != "" {
+			fmt.Fprintf(w, "  error: %s", s.LastError)
+		}
+		fmt.Fprintln(w)
+		if s.WriteFailing {
+			fmt.Fprintf(w, "    ALARM outbox not writable: %s\n", s.WriteError)
+		}
+		if s.MemoryBacklog > 0 {
+			fmt.Fprintf(w, "    ALARM %d events held in memory only (not durable)\n", s.MemoryBacklog)
+		}
 	}
 	fmt.Fprintf(w, "\nUNITS   ")
 	for _, k := range slices.Sorted(maps.Keys(st.Units)) {

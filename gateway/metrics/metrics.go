@@ -35,6 +35,9 @@ type Metrics struct {
 	OutboxDepth    *prometheus.GaugeVec     // sink
 	OutboxAge      *prometheus.GaugeVec     // sink: age of the oldest entry, seconds
 	OutboxDropped  *prometheus.CounterVec   // sink, reason
+	OutboxFailing  *prometheus.GaugeVec     // sink: 1 while appends to its outbox fail (full disk)
+	NotDurable     *prometheus.CounterVec   // sink: entries that could not be made durable and went out from memory
+	MemoryBacklog  *prometheus.GaugeVec     // sink: events held only in memory
 	PublishLatency *prometheus.HistogramVec // sink: receive-to-publish-confirmed, seconds
 	QueueDepth     *prometheus.GaugeVec     // queue (frames, observations)
 	Reloads        *prometheus.CounterVec   // result
@@ -84,6 +87,9 @@ func New() *Metrics {
 		OutboxDepth:    f.gauge("radiogw_outbox_depth", "Entries waiting in a sink's outbox.", "sink"),
 		OutboxAge:      f.gauge("radiogw_outbox_oldest_age_seconds", "Age of the oldest entry in a sink's outbox.", "sink"),
 		OutboxDropped:  f.counter("radiogw_outbox_dropped_total", "Outbox entries dropped by the overflow policy, by sink and reason.", "sink", "reason"),
+		OutboxFailing:  f.gauge("radiogw_outbox_write_failing", "1 while appends to a sink's outbox fail (a full disk, an I/O error): an alarm.", "sink"),
+		NotDurable:     f.counter("radiogw_sink_not_durable_total", "Entries a sink could not make durable (outbox write failed) and delivers from memory.", "sink"),
+		MemoryBacklog:  f.gauge("radiogw_sink_memory_backlog", "Events a sink holds only in memory because its outbox could not take them.", "sink"),
 		PublishLatency: f.histogram("radiogw_publish_latency_seconds", "Time from frame receipt to confirmed delivery, by sink.", "sink"),
 		QueueDepth:     f.gauge("radiogw_queue_depth", "Items waiting in an internal queue.", "queue"),
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),

@@ -4,6 +4,7 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 
@@ -20,6 +21,11 @@ type Batch struct {
 
 // Len is the number of changes in the batch.
 func (b *Batch) Len() int { return len(b.Units) + len(b.Channels) + len(b.Events) }
+
+// ErrNotDurable is wrapped by a sink's Write when its outbox could not take
+// the batch (a full disk) but the sink still delivers it from memory: the
+// live state is not lost, only its survival of a crash.
+var ErrNotDurable = errors.New("not durable: kept in memory")
 
 // Sink carries changes to one destination.
 //

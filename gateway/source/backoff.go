@@ -60,6 +60,17 @@ type session func(ctx context.Context, up func()) error
 // so the runtime knows it starts out down. With failFast, a first attempt
 // that never came up ends Run with its error instead (serial startup "fail").
 func reconnect(ctx context.Context, policy Backoff, h Hooks, peer string, failFast bool, sess session) error {
+	return reconnectWait(ctx, policy, h, peer, failFast, sess, nil)
+}
+
+// waitFunc waits up to d before the next attempt, or longer when it knows
+// an attempt is futile; it reports true when it saw a reason to try at
+// once (the device came back), which also resets the backoff.
+type waitFunc func(ctx context.Context, d time.Duration) (woke bool)
+
+// reconnectWait is reconnect with the wait between attempts given by wait
+// (nil: a plain timer).
+func reconnectWait(ctx context.Context, policy Backoff, h Hooks, peer string, failFast bool, sess session, wait waitFunc) error {
 	b := backoff{policy: policy.withDefaults()}
 	for attempt := 0; ; attempt++ {
 		var upAt time.Time
@@ -85,12 +96,19 @@ func reconnect(ctx context.Context, policy Backoff, h Hooks, peer string, failFa
 		case attempt == 0:
 			h.Down(peer, err)
 		}
-		t := time.NewTimer(b.next())
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if wait == nil {
+			t := time.NewTimer(b.next())
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+			}
+		} else if wait(ctx, b.next()) {
+			b.reset()
+		}
+		if ctx.Err() != nil {
 			return nil
-		case <-t.C:
 		}
 		h.Count("reconnect")
 	}

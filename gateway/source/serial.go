@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -29,13 +30,48 @@ func (s *serialSource) Name() string { return s.cfg.Name }
 // Startup is "fail".
 func (s *serialSource) Run(ctx context.Context, h Hooks) error {
 	h = h.withDefaults()
-	err := reconnect(ctx, s.cfg.Backoff, h, "", s.cfg.Startup == StartupFail, func(ctx context.Context, up func()) error {
+	err := reconnectWait(ctx, s.cfg.Backoff, h, "", s.cfg.Startup == StartupFail, func(ctx context.Context, up func()) error {
 		return s.session(ctx, h, up)
-	})
+	}, s.waitDevice)
 	if err != nil {
 		return fmt.Errorf("source %q: %w", s.cfg.Name, err)
 	}
 	return nil
+}
+
+// devicePoll is how often an absent device is looked for: a replugged
+// adapter is opened within this of its device node (or by-id link)
+// appearing, however long it was gone.
+const devicePoll = 100 * time.Millisecond
+
+// waitDevice is the serial wait between attempts. While the device path
+// does not exist there is nothing to open: it waits, without a deadline
+// and without growing the backoff, until the path appears, and then
+// returns at once. A device that exists but fails to open waits out d.
+func (s *serialSource) waitDevice(ctx context.Context, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	absent := !deviceExists(s.cfg.Device)
+	t := time.NewTicker(devicePoll)
+	defer t.Stop()
+	for absent || time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+		present := deviceExists(s.cfg.Device)
+		if absent && present {
+			return true
+		}
+		absent = !present
+	}
+	return false
+}
+
+// deviceExists follows links (/dev/serial/by-id/...) to the device node.
+func deviceExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // errSilent ends a session whose device said nothing for ReadTimeout.

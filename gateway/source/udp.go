@@ -65,7 +65,9 @@ func (s *udpSource) session(ctx context.Context, h Hooks, up func()) error {
 		s.mu.Unlock()
 		conn.Close()
 	}()
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	// On shutdown the pending read is woken by a deadline, not by closing
+	// the socket: what the kernel still holds is read first (udpDrain).
+	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
 	defer stop()
 	up()
 
@@ -86,11 +88,15 @@ func (s *udpSource) readEach(ctx context.Context, conn *net.UDPConn, h Hooks) er
 	peers := newPeerNames(maxPeerNames)
 	// One byte more than allowed tells an oversize datagram from a full one.
 	buf := make([]byte, s.cfg.MaxFrame+1)
+	var drain udpDrain
 	for {
 		n, oobn, _, addr, err := conn.ReadMsgUDPAddrPort(buf, oob)
 		now := time.Now()
 		if err != nil {
 			if ctx.Err() != nil {
+				if drain.more(conn, now) {
+					continue
+				}
 				return nil
 			}
 			return fmt.Errorf("read udp %s: %w", s.cfg.Listen, err)
@@ -98,8 +104,59 @@ func (s *udpSource) readEach(ctx context.Context, conn *net.UDPConn, h Hooks) er
 		if overflow {
 			drops.observe(h, oob[:oobn])
 		}
+		if drain.late(conn, now) {
+			h.Count(DiscardShutdown)
+			continue
+		}
 		s.deliver(h, peers, addr, buf[:n], now)
 	}
+}
+
+// DiscardShutdown counts datagrams still queued in the socket when the
+// shutdown's read budget ran out: read and counted, not decoded.
+const DiscardShutdown = "shutdown_drop"
+
+// udpDrain empties a socket on shutdown: datagrams the kernel already
+// holds are read and delivered, until the socket has been empty for
+// udpDrainIdle or udpDrainBudget has passed (well within the runtime's 10 s
+// drain budget); beyond it the rest is read only to be counted (for at most
+// as long again).
+type udpDrain struct {
+	started time.Time
+}
+
+const (
+	udpDrainIdle   = 20 * time.Millisecond
+	udpDrainBudget = 3 * time.Second
+)
+
+// more is called when a read failed after shutdown began: it reports
+// whether to read on (the first wake-up, or data since the last one).
+func (d *udpDrain) more(conn *net.UDPConn, now time.Time) bool {
+	if d.started.IsZero() {
+		d.started = now
+		conn.SetReadDeadline(now.Add(udpDrainIdle))
+		return true
+	}
+	if now.Sub(d.started) <= 2*udpDrainBudget && queued(conn) {
+		conn.SetReadDeadline(now.Add(udpDrainIdle)) // the reader was late, not the socket empty
+		return true
+	}
+	return false // the socket stayed empty for udpDrainIdle
+}
+
+// late reports, for a datagram read at now, whether the budget is spent;
+// while draining it moves the idle deadline on.
+func (d *udpDrain) late(conn *net.UDPConn, now time.Time) bool {
+	if d.started.IsZero() {
+		return false
+	}
+	if now.Sub(d.started) > 2*udpDrainBudget {
+		conn.SetReadDeadline(now) // stop: what is left is lost with the socket
+		return true
+	}
+	conn.SetReadDeadline(now.Add(udpDrainIdle))
+	return now.Sub(d.started) > udpDrainBudget
 }
 
 // deliver applies the allow list and the size limit to one datagram and

@@ -30,20 +30,29 @@ func (s *udpSource) read(ctx context.Context, conn *net.UDPConn, h Hooks) error 
 		return s.readEach(ctx, conn, h)
 	}
 	var drops dropCounter
+	var drain udpDrain
 	peers := newPeerNames(maxPeerNames)
 	for {
 		n, err := r.read()
 		now := time.Now()
 		if err != nil {
 			if ctx.Err() != nil {
+				if drain.more(conn, now) {
+					continue
+				}
 				return nil
 			}
 			return fmt.Errorf("read udp %s: %w", s.cfg.Listen, err)
 		}
+		late := drain.late(conn, now)
 		for i := range n {
 			dgram, addr, oob := r.message(i)
 			if overflow {
 				drops.observe(h, oob)
+			}
+			if late {
+				h.Count(DiscardShutdown)
+				continue
 			}
 			s.deliver(h, peers, addr, dgram, now)
 		}

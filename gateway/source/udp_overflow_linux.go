@@ -43,3 +43,19 @@ func overflowCount(oob []byte) (uint32, bool) {
 	}
 	return 0, false
 }
+
+// queued reports whether the socket holds a datagram not read yet
+// (SIOCINQ: the size of the next one). A shutdown drain asks it when its
+// idle deadline passed, since a descheduled reader can miss the deadline
+// with data still waiting.
+func queued(c *net.UDPConn) bool {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return false
+	}
+	n := 0
+	raw.Control(func(fd uintptr) {
+		n, _ = unix.IoctlGetInt(int(fd), unix.SIOCINQ)
+	})
+	return n > 0
+}

@@ -11,3 +11,5 @@ const DiscardKernelDrop = "kernel_drop"
 func enableOverflowCount(*net.UDPConn) bool { return false }
 
 func overflowCount([]byte) (uint32, bool) { return 0, false }
+
+func queued(*net.UDPConn) bool { return false }

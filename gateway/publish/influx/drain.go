@@ -28,16 +28,23 @@ func (s *Sink) drainOnce(ctx context.Context) (int, bool, error) {
 	done, err := s.send(ctx, es)
 	if done > 0 {
 		if aerr := s.opts.Outbox.Ack(es[done-1].Index); aerr != nil {
+			// The server has the points; only the record of it failed:
+			// they are sent again (same series and time: no duplicate).
+			s.count(MetricRetry, 1)
+			s.warnLimited("influx: acknowledgement not recorded, will resend", "points", done, "err", aerr)
 			return done, false, aerr
 		}
 	}
+	s.mu.Lock()
+	s.stats.Up, s.stats.Tried = err == nil, true
+	if err != nil {
+		s.stats.LastError = err.Error()
+	}
+	s.mu.Unlock()
 	if err != nil {
 		s.count(MetricRetry, 1)
-		s.mu.Lock()
-		s.stats.LastError = err.Error()
-		s.mu.Unlock()
 		if ctx.Err() == nil {
-			s.log.Warn("influx write failed, will retry", "points", len(es)-done, "err", err)
+			s.warnLimited("influx write failed, will retry", "points", len(es)-done, "err", err)
 		}
 		return done, false, err
 	}

@@ -74,6 +74,28 @@ type Sink struct {
 
 	mu    sync.Mutex
 	stats Stats
+
+	logMu      sync.Mutex
+	lastWarn   time.Time
+	suppressed int
+}
+
+// warnLimited logs a repeated warning once, then once per 30 s with the
+// number of repeats in between: an outage retries every few seconds.
+func (s *Sink) warnLimited(msg string, args ...any) {
+	s.logMu.Lock()
+	if !s.lastWarn.IsZero() && time.Since(s.lastWarn) < 30*time.Second {
+		s.suppressed++
+		s.logMu.Unlock()
+		return
+	}
+	n := s.suppressed
+	s.lastWarn, s.suppressed = time.Now(), 0
+	s.logMu.Unlock()
+	if n > 0 {
+		args = append(args, "repeats", n)
+	}
+	s.log.Warn(msg, args...)
 }
 
 var _ publish.Sink = (*Sink)(nil)
@@ -83,6 +105,7 @@ type Stats struct {
 	Written, Retries, Rejected, Invalid uint64
 	LastWrite                           time.Time // last confirmed write
 	LastError                           string
+	Up, Tried                           bool // the last write reached the server; there was one
 }
 
 // New builds a sink. It does not contact the server.
@@ -263,3 +286,7 @@ func (s *Sink) Close(ctx context.Context) error {
 	}
 	return nil
 }
+
+// HasServer reports whether the sink sends anywhere (an influx block), or
+// only keeps its outbox for a later export.
+func (s *Sink) HasServer() bool { return s.write != nil }

@@ -3,6 +3,9 @@ package mqtt
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/url"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -73,18 +76,34 @@ func (s *Sink) poke() {
 	}
 }
 
-// Reconnect backoff: doubling from minRetry up to maxRetry.
+// Reconnect backoff: doubling from minRetry up to maxRetry, each wait
+// jittered by ±20% so a fleet of gateways does not reconnect in step. While
+// disconnected the broker's port is also probed every probeEvery: the first
+// probe that connects after failing ones triggers an attempt at once, so
+// the wall is back within a probe of the broker accepting again, whatever
+// the outage's length.
 const (
-	minRetry = time.Second
-	maxRetry = 30 * time.Second
+	minRetry   = 250 * time.Millisecond
+	maxRetry   = 3 * time.Second
+	probeEvery = 200 * time.Millisecond
 )
+
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
 
 // Run connects, reconnects with backoff, and publishes until ctx ends.
 func (s *Sink) Run(ctx context.Context) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	backoff := minRetry
-	var retryAt time.Time
+	var (
+		retryAt   time.Time
+		probeAt   time.Time
+		probeDown bool // the last probe failed
+		failed    int  // attempts since the last connection, for the log
+		lastLog   time.Time
+	)
 	for {
 		if s.passive.Load() {
 			if s.client.IsConnected() {
@@ -97,22 +116,40 @@ func (s *Sink) Run(ctx context.Context) error {
 			case <-s.kick:
 			case <-tick.C:
 			}
-			backoff, retryAt = minRetry, time.Time{}
+			backoff, retryAt, probeDown, failed = minRetry, time.Time{}, false, 0
 			continue
 		}
-		if !s.client.IsConnectionOpen() && !time.Now().Before(retryAt) {
-			if err := s.connect(ctx); err != nil {
-				if ctx.Err() != nil {
-					return nil
+		if !s.client.IsConnectionOpen() {
+			now := time.Now()
+			attempt := !now.Before(retryAt)
+			if !attempt && !now.Before(probeAt) {
+				probeAt = now.Add(probeEvery)
+				up := s.probe()
+				attempt = up && probeDown
+				probeDown = !up
+			}
+			if attempt {
+				if err := s.connect(ctx); err != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					if m := s.opts.Metrics; m != nil {
+						m.SinkRetries.WithLabelValues(sinkName).Inc()
+					}
+					failed++
+					wait := jitter(backoff)
+					// First failure, then one line per 30 s with the count.
+					if failed == 1 || time.Since(lastLog) >= 30*time.Second {
+						s.log.Warn("broker unreachable", "broker", s.opts.Broker, "err", err, "retry_in", wait.Round(time.Millisecond),
+							"attempts", failed)
+						lastLog = time.Now()
+					}
+					retryAt = time.Now().Add(wait)
+					backoff = min(backoff*2, maxRetry)
+					probeDown = true
+				} else {
+					backoff, failed, probeDown = minRetry, 0, false
 				}
-				if m := s.opts.Metrics; m != nil {
-					m.SinkRetries.WithLabelValues(sinkName).Inc()
-				}
-				s.log.Warn("broker unreachable", "broker", s.opts.Broker, "err", err, "retry_in", backoff)
-				retryAt = time.Now().Add(backoff)
-				backoff = min(backoff*2, maxRetry)
-			} else {
-				backoff = minRetry
 			}
 		}
 		select {
@@ -123,6 +160,35 @@ func (s *Sink) Run(ctx context.Context) error {
 		}
 		s.round(time.Now(), false)
 	}
+}
+
+// probe reports whether the broker's port accepts TCP connections (a cheap
+// check, no MQTT). Schemes without a host:port are always "up": the
+// backoff alone paces them.
+func (s *Sink) probe() bool {
+	u, err := url.Parse(s.opts.Broker)
+	if err != nil || u.Host == "" || u.Scheme == "unix" {
+		return true
+	}
+	host := u.Host
+	if u.Port() == "" {
+		port := "1883"
+		switch u.Scheme {
+		case "ssl", "tls", "mqtts", "mqtt+ssl", "tcps":
+			port = "8883"
+		case "ws":
+			port = "80"
+		case "wss":
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	c, err := net.DialTimeout("tcp", host, probeEvery)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // connect makes one connection attempt, abandoned when ctx ends.
@@ -141,6 +207,8 @@ func (s *Sink) connect(ctx context.Context) error {
 
 // round publishes what is due: a batch of events first (an emergency event
 // must not wait behind map updates), then state, until the backlog is empty.
+// After a (re)connect, state waits for the fence (fence.go), at most
+// fenceMax; events do not, they are not retained.
 func (s *Sink) round(now time.Time, force bool) {
 	if !s.client.IsConnectionOpen() {
 		return
@@ -149,6 +217,7 @@ func (s *Sink) round(now time.Time, force bool) {
 		s.client.Publish(s.topic("status"), 1, true, "online")
 	}
 	if s.republishAll.Swap(false) {
+		s.buildFence(now)
 		s.client.Publish(s.topic("status"), 1, true, "online")
 		s.mu.Lock()
 		for id, u := range s.units {
@@ -161,6 +230,16 @@ func (s *Sink) round(now time.Time, force bool) {
 		s.mapDirty = true
 		s.lastMap = time.Time{}
 		s.mu.Unlock()
+	}
+	if s.fence.isBuilding() {
+		for force && !s.fence.ready(time.Now()) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !s.fence.ready(now) {
+			s.drainEvents()
+			return
+		}
+		s.endFence()
 	}
 	// State goes out between event batches, so a long backlog after an
 	// outage does not hold a unit's emergency state behind old events.

@@ -34,6 +34,7 @@ type Queue interface {
 	Append(entries ...outbox.Entry) error
 	Peek(max int) ([]outbox.Entry, error)
 	Ack(upTo uint64) error
+	Last() uint64 // index of the newest entry appended
 }
 
 // Options configure the sink.
@@ -85,10 +86,17 @@ type Sink struct {
 	mapDirty     bool
 	lastMap      time.Time
 	republishAll atomic.Bool
-	passive      atomic.Bool // a standby: stay disconnected, keep the latest state for takeover
-	reassert     atomic.Bool // our status topic read "offline" while we are the active: say online again
+	connected    atomic.Bool
+	connChanged  atomic.Int64 // unix nanos of the last connect or disconnect (or New)
+	passive      atomic.Bool  // a standby: stay disconnected, keep the latest state for takeover
+	reassert     atomic.Bool  // our status topic read "offline" while we are the active: say online again
 
 	kick chan struct{}
+
+	memMu sync.Mutex
+	mem   []memEvent // events the queue could not take, oldest first (memqueue.go)
+
+	fence fence // the broker's retained state, newer than ours (fence.go)
 
 	arena  arena        // unit payloads (run loop only)
 	due    []dueUnit    // publishState's scratch (run loop only)
@@ -173,6 +181,7 @@ func New(opts Options) (*Sink, error) {
 		co.SetTLSConfig(opts.TLS)
 	}
 	s.client = paho.NewClient(co)
+	s.connChanged.Store(time.Now().UnixNano())
 	return s, nil
 }
 
@@ -181,6 +190,12 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// Connected reports whether the sink is connected to the broker, and since
+// when it has been (or has not been).
+func (s *Sink) Connected() (bool, time.Time) {
+	return s.connected.Load(), time.Unix(0, s.connChanged.Load())
 }
 
 // Name implements publish.Sink.
@@ -197,28 +212,20 @@ func (s *Sink) topic(parts ...string) string {
 }
 
 func (s *Sink) gauge(v float64) {
+	if s.connected.Swap(v == 1) != (v == 1) {
+		s.connChanged.Store(time.Now().UnixNano())
+	}
 	if m := s.opts.Metrics; m != nil {
 		m.SinkConnected.WithLabelValues(sinkName).Set(v)
 	}
 }
 
 // Write implements publish.Sink: latest unit and channel state go to the
-// in-memory tables (coalesced), events to the durable queue.
+// in-memory tables (coalesced), events to the durable queue. State is taken
+// first and never depends on the disk: when the queue cannot be written the
+// events are kept in memory and go out in order from there (memqueue.go),
+// and Write returns an error wrapping publish.ErrNotDurable.
 func (s *Sink) Write(b publish.Batch) error {
-	if len(b.Events) > 0 {
-		entries := make([]outbox.Entry, 0, len(b.Events))
-		for i := range b.Events {
-			payload, err := EventPayload(s.opts.Site, &b.Events[i])
-			if err != nil {
-				return err
-			}
-			entries = append(entries, outbox.Entry{Class: outbox.ClassEvent, Time: b.Events[i].Time,
-				Data: append([]byte(b.Events[i].Kind+"\n"), payload...)})
-		}
-		if err := s.opts.Queue.Append(entries...); err != nil {
-			return fmt.Errorf("mqtt sink: queue events: %w", err)
-		}
-	}
 	s.mu.Lock()
 	for i := range b.Units {
 		c := &b.Units[i]
@@ -262,8 +269,34 @@ func (s *Sink) Write(b publish.Batch) error {
 		slot.state, slot.dirty = st, true
 	}
 	s.mu.Unlock()
+	err := s.queueEvents(b.Events)
 	s.poke()
-	return nil
+	return err
+}
+
+// queueEvents appends the events to the durable queue, or keeps them in
+// memory when it cannot take them.
+func (s *Sink) queueEvents(events []publish.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	entries := make([]outbox.Entry, 0, len(events))
+	for i := range events {
+		payload, err := EventPayload(s.opts.Site, &events[i])
+		if err != nil {
+			s.fail("encode")
+			s.log.Error("encode event", "kind", events[i].Kind, "err", err)
+			continue
+		}
+		entries = append(entries, outbox.Entry{Class: outbox.ClassEvent, Time: events[i].Time,
+			Data: append([]byte(events[i].Kind+"\n"), payload...)})
+	}
+	err := s.opts.Queue.Append(entries...)
+	if err == nil || errors.Is(err, outbox.ErrOverflow) {
+		return err // written (with an overflow, older events had to go: the runtime alarms)
+	}
+	s.keepInMemory(entries)
+	return fmt.Errorf("mqtt sink: %d events kept in memory: %w: %w", len(entries), publish.ErrNotDurable, err)
 }
 
 // topicLevel is the last guard before a name becomes a topic level: names

@@ -49,6 +49,13 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			}
 			continue
 		}
+		if s.fence.unitBehind(id, slot.unit.Updated) {
+			// The broker retains a newer state (a previous process's, or
+			// another instance's): ours would roll the wall back.
+			slot.dirty, slot.urgent, slot.gated = false, false, false
+			s.behind("unit")
+			continue
+		}
 		units = append(units, dueUnit{slot.unit, slot.topic, slot.received, !slot.announced})
 		slot.dirty, slot.urgent, slot.gated, slot.lastPub = false, false, false, now
 		slot.announced = true
@@ -59,10 +66,14 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			s.forgetting[id] = &forgetState{n: len(s.forgetTopics(id))}
 		}
 	}
-	for _, slot := range s.channels {
+	for name, slot := range s.channels {
 		if slot.dirty {
-			chans = append(chans, slot.state)
 			slot.dirty = false
+			if s.fence.channelBehind(name, slot.state.Since) {
+				s.behind("channel")
+				continue
+			}
+			chans = append(chans, slot.state)
 		}
 	}
 	if s.mapDirty && (force || now.Sub(s.lastMap) >= mapInterval(s.opts.MapEvery, len(s.units))) {
@@ -134,6 +145,13 @@ func (s *Sink) publishState(now time.Time, force bool) {
 		// is one round; keeping its list would hold a unit copy per unit
 		// (35 MB at 100,000 units) for rounds that need a few dozen.
 		s.due = nil
+	}
+}
+
+// behind counts a state not published because the broker retains a newer one.
+func (s *Sink) behind(kind string) {
+	if m := s.opts.Metrics; m != nil {
+		m.Drops.WithLabelValues("sink_mqtt", "older_than_retained_"+kind).Inc()
 	}
 }
 

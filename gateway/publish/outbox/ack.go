@@ -48,6 +48,7 @@ func (o *Outbox) Ack(upTo uint64) error {
 	if err != nil {
 		return err
 	}
+	defer o.keepReserve() // acknowledged segments were deleted: room again
 	o.acked = upTo
 	// Start afresh once the active file is all acknowledged and big enough to bother.
 	if s := o.active(); s.n == 0 && s.size >= 64<<10 {
@@ -99,33 +100,69 @@ func (o *Outbox) ackPart(s *segment, upTo uint64) error {
 	return nil
 }
 
-// The ack file holds the acknowledged index and its checksum. Losing it (or
-// an update of it) only means re-sending entries, which sinks make idempotent.
+// The ack file holds two slots, each the acknowledged index and its
+// checksum; updates alternate between them and are written in place, so
+// recording an acknowledgement needs no new disk block (it works on a full
+// disk) and a torn write spoils only the slot being written. Losing an
+// update only means re-sending entries, which sinks make idempotent.
+const ackSlot = 12
+
 func (o *Outbox) writeAck() error {
-	var b [12]byte
+	if o.ackF == nil {
+		f, err := os.OpenFile(filepath.Join(o.opts.Dir, ackFile), os.O_CREATE|os.O_RDWR, 0o640)
+		if err != nil {
+			return fmt.Errorf("outbox: ack: %w", err)
+		}
+		o.ackF = f
+	}
+	var b [ackSlot]byte
 	binary.LittleEndian.PutUint64(b[:], o.acked)
 	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[:8], castagnoli))
-	path := filepath.Join(o.opts.Dir, ackFile)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b[:], 0o640); err != nil {
+	o.ackTurn ^= 1
+	if _, err := o.ackF.WriteAt(b[:], int64(o.ackTurn)*ackSlot); err != nil {
 		return fmt.Errorf("outbox: ack: %w", err)
 	}
 	if o.opts.Fsync == FsyncAlways {
-		if f, err := os.Open(tmp); err == nil {
-			_ = f.Sync()
-			f.Close()
+		if err := o.ackF.Sync(); err != nil {
+			return fmt.Errorf("outbox: ack: %w", err)
 		}
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("outbox: ack: %w", err)
 	}
 	return nil
 }
 
+// readAck returns the highest valid slot of the ack file (a file of one
+// slot is the format before two), or 0.
 func readAck(path string) uint64 {
 	b, err := os.ReadFile(path)
-	if err != nil || len(b) != 12 || crc32.Checksum(b[:8], castagnoli) != binary.LittleEndian.Uint32(b[8:]) {
+	if err != nil {
 		return 0
 	}
-	return binary.LittleEndian.Uint64(b)
+	var best uint64
+	for off := 0; off+ackSlot <= len(b) && off < 2*ackSlot; off += ackSlot {
+		s := b[off : off+ackSlot]
+		if crc32.Checksum(s[:8], castagnoli) == binary.LittleEndian.Uint32(s[8:]) {
+			best = max(best, binary.LittleEndian.Uint64(s))
+		}
+	}
+	return best
+}
+
+// AckWhole acknowledges up to upTo whole segments only: it never reads a
+// file, so it holds the lock for no time (Ack of a point inside a segment
+// scans it). Entries up to upTo in the segment still being written stay
+// unacknowledged; a reader that knows upTo skips them (Scan after upTo).
+func (o *Outbox) AckWhole(upTo uint64) error {
+	o.mu.Lock()
+	limit := uint64(0)
+	for i, s := range o.segs {
+		if i == len(o.segs)-1 || s.last > upTo {
+			break
+		}
+		limit = max(limit, s.last)
+	}
+	o.mu.Unlock()
+	if limit == 0 {
+		return nil
+	}
+	return o.Ack(limit)
 }

@@ -44,12 +44,13 @@ const (
 
 // Drop reasons, the keys of Stats.Dropped.
 const (
-	DropCapPosition = "cap_position" // positions dropped to get under MaxBytes
-	DropAgePosition = "age_position" // positions older than MaxAge
-	DropCapEvent    = "cap_event"    // events dropped over MaxBytes with no positions left
-	DropWriteError  = "write_error"  // entries an Append could not write (disk full, I/O error)
-	DropTorn        = "torn"         // torn tails cut on Open (a crash mid-write)
-	DropCorrupt     = "corrupt"      // unreadable records cut from inside the log on Open
+	DropCapPosition  = "cap_position"       // positions dropped to get under MaxBytes
+	DropAgePosition  = "age_position"       // positions older than MaxAge
+	DropCapEvent     = "cap_event"          // events dropped over MaxBytes with no positions left
+	DropWriteError   = "write_error"        // entries an Append could not write (disk full, I/O error)
+	DropFullPosition = "disk_full_position" // positions dropped, oldest first, to make room on a full disk
+	DropTorn         = "torn"               // torn tails cut on Open (a crash mid-write)
+	DropCorrupt      = "corrupt"            // unreadable records cut from inside the log on Open
 )
 
 // ErrOverflow is returned (wrapped) by Append when the size cap forced it to
@@ -66,7 +67,11 @@ type Options struct {
 	MaxBytes     int64         // cap on unacknowledged bytes on disk; 0: none
 	MaxAge       time.Duration // positions waiting longer are dropped; 0: none
 	SegmentBytes int64         // target segment file size; 0 derives it from MaxBytes
-	Now          func() time.Time
+	// Reserve is the size of a file kept in Dir to be given back when the
+	// disk is full: it makes room to rewrite a segment without its oldest
+	// positions. 0: no reserve (an outbox of events only has nothing to drop).
+	Reserve int64
+	Now     func() time.Time
 }
 
 // Entry is one queued item. Index is assigned by Append.
@@ -86,6 +91,11 @@ type Stats struct {
 	Appended   uint64            // entries appended since Open
 	Acked      uint64            // entries acknowledged since Open
 	Segments   int               // files on disk
+	// WriteFailing is set while appends fail (a full disk, an I/O error),
+	// and for failingHold after the last failure, so the alarm does not
+	// flicker while room is made and taken again; LastWriteError says why.
+	WriteFailing   bool
+	LastWriteError string
 }
 
 // Outbox is safe for concurrent use: typically the tracker goroutine appends
@@ -103,11 +113,21 @@ type Outbox struct {
 	ackedN   uint64
 	buf      []byte
 	closed   bool
+	ackF     *os.File // the ack file, written in place (ack.go)
+	ackTurn  int      // the slot the last ack went to
+
+	failing   bool      // the last append failed
+	failedAt  time.Time // when an append last failed
+	lastErr   string    // why
+	reserveOK bool      // the reserve file is in place
 
 	ageChecked time.Time // last time the age policy looked
 }
 
 const ackFile = "acked"
+
+// failingHold is how long WriteFailing stays set after the last failed append.
+const failingHold = time.Minute
 
 // Open opens or creates the outbox in opts.Dir and replays what is there.
 func Open(opts Options) (*Outbox, error) {
@@ -134,6 +154,9 @@ func Open(opts Options) (*Outbox, error) {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	o.acked = readAck(filepath.Join(opts.Dir, ackFile))
+	if err := o.openAck(); err != nil {
+		return nil, err
+	}
 	segs, err := listSegments(opts.Dir)
 	if err != nil {
 		return nil, err
@@ -178,6 +201,7 @@ func Open(opts Options) (*Outbox, error) {
 	} else if o.w, err = os.OpenFile(o.active().path, os.O_WRONLY|os.O_APPEND, 0o640); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
+	o.keepReserve()
 	return o, nil
 }
 
@@ -218,9 +242,11 @@ func (o *Outbox) syncDir() error {
 
 // Append writes entries as one group: under "batch" one write and one fsync
 // for the whole call, under "always" one per entry. When it returns nil the
-// entries are durable (as the fsync mode promises). A write error is
-// returned wrapped and counted; nothing of the call is kept. The caps are
-// enforced afterwards: if events had to go, Append returns ErrOverflow.
+// entries are durable (as the fsync mode promises). On a full disk it makes
+// room first (the reserve, then the oldest positions, counted) and tries
+// once more. A write error is returned wrapped and counted; nothing of the
+// call is kept. The caps are enforced afterwards: if events had to go,
+// Append returns ErrOverflow.
 func (o *Outbox) Append(entries ...Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -231,33 +257,18 @@ func (o *Outbox) Append(entries ...Entry) error {
 		return ErrClosed
 	}
 	now := o.opts.Now()
-	if s := o.active(); s.size > 0 && s.size >= o.segBytes {
-		if err := o.newSegment(); err != nil {
-			o.dropped[DropWriteError] += uint64(len(entries))
-			return err
-		}
+	err := o.writeEntries(entries, now)
+	if isNoSpace(err) && o.makeRoom(int64(len(o.buf))) {
+		err = o.writeEntries(entries, now)
 	}
-	s := o.active()
-	start := s.size
-	o.buf = o.buf[:0]
-	idx := o.next
-	for i := range entries {
-		e := &entries[i]
-		o.buf = appendRecord(o.buf, idx, e.Class, e.Time, now, e.Data)
-		idx++
-		if o.opts.Fsync == FsyncAlways {
-			if err := o.write(o.buf); err != nil {
-				return o.undo(start, len(entries), err)
-			}
-			o.buf = o.buf[:0]
-		}
+	if err != nil {
+		o.dropped[DropWriteError] += uint64(len(entries))
+		o.failing, o.failedAt, o.lastErr = true, now, err.Error()
+		return fmt.Errorf("outbox: append %d entries: %w", len(entries), err)
 	}
-	if o.opts.Fsync != FsyncAlways {
-		if err := o.write(o.buf); err != nil {
-			return o.undo(start, len(entries), err)
-		}
-	}
+	o.failing = false
 	// Tally what was written.
+	s := o.active()
 	at := now.UnixNano()
 	for i := range entries {
 		r := record{index: o.next, class: entries[i].Class, appended: at, size: recordLen(entries[i].Data)}
@@ -269,6 +280,37 @@ func (o *Outbox) Append(entries ...Entry) error {
 	}
 	o.appended += uint64(len(entries))
 	return o.enforce(now)
+}
+
+// writeEntries encodes entries and writes them to the active segment (a
+// new one when it is full). On error the segment is cut back to where it
+// was, so the log stays whole.
+func (o *Outbox) writeEntries(entries []Entry, now time.Time) error {
+	if s := o.active(); s.size > 0 && s.size >= o.segBytes {
+		if err := o.newSegment(); err != nil {
+			return err
+		}
+	}
+	start := o.active().size
+	o.buf = o.buf[:0]
+	idx := o.next
+	for i := range entries {
+		e := &entries[i]
+		o.buf = appendRecord(o.buf, idx, e.Class, e.Time, now, e.Data)
+		idx++
+		if o.opts.Fsync == FsyncAlways {
+			if err := o.write(o.buf); err != nil {
+				return o.undo(start, err)
+			}
+			o.buf = o.buf[:0]
+		}
+	}
+	if o.opts.Fsync != FsyncAlways {
+		if err := o.write(o.buf); err != nil {
+			return o.undo(start, err)
+		}
+	}
+	return nil
 }
 
 // write appends b to the active segment and syncs as the mode says.
@@ -283,12 +325,11 @@ func (o *Outbox) write(b []byte) error {
 }
 
 // undo cuts a failed append off the active segment so the log stays whole.
-func (o *Outbox) undo(size int64, n int, err error) error {
-	o.dropped[DropWriteError] += uint64(n)
+func (o *Outbox) undo(size int64, err error) error {
 	if terr := o.w.Truncate(size); terr != nil {
 		err = errors.Join(err, terr)
 	}
-	return fmt.Errorf("outbox: append %d entries: %w", n, err)
+	return err
 }
 
 // Peek returns up to max of the oldest unacknowledged entries, oldest first.
@@ -347,6 +388,9 @@ func (o *Outbox) Stats() Stats {
 	defer o.mu.Unlock()
 	st := Stats{Dropped: make(map[string]uint64, len(o.dropped)), Appended: o.appended,
 		Acked: o.ackedN, Segments: len(o.segs)}
+	if o.failing || !o.failedAt.IsZero() && o.opts.Now().Sub(o.failedAt) < failingHold {
+		st.WriteFailing, st.LastWriteError = true, o.lastErr
+	}
 	for k, v := range o.dropped {
 		st.Dropped[k] = v
 	}
@@ -372,6 +416,13 @@ func (o *Outbox) Depth() int {
 	return n
 }
 
+// Last is the index of the newest entry appended (0 if none ever was).
+func (o *Outbox) Last() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.next - 1
+}
+
 // Close releases the active file. Unacknowledged entries stay on disk.
 func (o *Outbox) Close() error {
 	o.mu.Lock()
@@ -380,6 +431,9 @@ func (o *Outbox) Close() error {
 		return nil
 	}
 	o.closed = true
+	if o.ackF != nil {
+		o.ackF.Close()
+	}
 	if err := o.w.Close(); err != nil {
 		return fmt.Errorf("outbox: close: %w", err)
 	}

@@ -158,12 +158,12 @@ func (o *Outbox) compact(s *segment, drop func(*record) bool, reason string) err
 	if sc.err != nil {
 		return fmt.Errorf("outbox: compact %s: %w", s.path, sc.err)
 	}
-	o.dropped[reason] += dropped
 	if kept.n == 0 {
 		o.removeSeg(s)
 		if err := os.Remove(s.path); err != nil {
 			return fmt.Errorf("outbox: compact: %w", err)
 		}
+		o.dropped[reason] += dropped
 		return nil
 	}
 	if err := w.Flush(); err != nil {
@@ -177,6 +177,8 @@ func (o *Outbox) compact(s *segment, drop func(*record) bool, reason string) err
 	if err := os.Rename(tmp, s.path); err != nil {
 		return fmt.Errorf("outbox: compact: %w", err)
 	}
+	// Counted only now: a compaction that failed (a full disk) dropped nothing.
+	o.dropped[reason] += dropped
 	size := kept.bytes
 	kept.first, kept.path, kept.size, kept.last = s.first, s.path, size, s.last
 	*s = kept

@@ -1,0 +1,85 @@
+package mqtt
+
+import (
+	"bytes"
+	"radiogw/gateway/publish/outbox"
+	"strings"
+)
+
+// Events the outbox could not take (a full disk) are kept in memory and
+// published from there, in order with the outbox: each remembers the index
+// of the last entry appended before it, and drainEvents sends it right
+// after that entry. They survive a broker outage but not a crash; the
+// runtime counts them (radiogw_sink_not_durable_total) and alarms.
+
+// maxMemEvents caps the events kept in memory. Over it the oldest
+// non-emergency event goes (counted); emergencies are never dropped.
+const maxMemEvents = 100_000
+
+type memEvent struct {
+	after uint64 // the outbox's last index when this event was kept
+	data  []byte // kind \n payload, as the outbox holds it
+}
+
+func (e *memEvent) emergency() bool {
+	kind, _, _ := bytes.Cut(e.data, []byte{'\n'})
+	return strings.HasPrefix(string(kind), "emergency")
+}
+
+// keepInMemory holds entries the queue refused.
+func (s *Sink) keepInMemory(entries []outbox.Entry) {
+	after := s.opts.Queue.Last()
+	s.memMu.Lock()
+	for i := range entries {
+		s.mem = append(s.mem, memEvent{after: after, data: entries[i].Data})
+	}
+	dropped := 0
+	for len(s.mem) > maxMemEvents {
+		i := 0
+		for i < len(s.mem) && s.mem[i].emergency() {
+			i++
+		}
+		if i == len(s.mem) {
+			break // only emergencies: every one is kept
+		}
+		s.mem = append(s.mem[:i], s.mem[i+1:]...)
+		dropped++
+	}
+	n := len(s.mem)
+	s.memMu.Unlock()
+	if m := s.opts.Metrics; m != nil {
+		m.NotDurable.WithLabelValues(sinkName).Add(float64(len(entries)))
+		m.MemoryBacklog.WithLabelValues(sinkName).Set(float64(n))
+		if dropped > 0 {
+			m.OutboxDropped.WithLabelValues(sinkName, "memory_cap").Add(float64(dropped))
+		}
+	}
+}
+
+// memHead returns up to max events held in memory, oldest first.
+func (s *Sink) memHead(max int) []memEvent {
+	s.memMu.Lock()
+	defer s.memMu.Unlock()
+	return append([]memEvent(nil), s.mem[:min(max, len(s.mem))]...)
+}
+
+// memDone removes the n oldest memory events, delivered.
+func (s *Sink) memDone(n int) {
+	if n == 0 {
+		return
+	}
+	s.memMu.Lock()
+	s.mem = append(s.mem[:0], s.mem[n:]...)
+	left := len(s.mem)
+	s.memMu.Unlock()
+	if m := s.opts.Metrics; m != nil {
+		m.MemoryBacklog.WithLabelValues(sinkName).Set(float64(left))
+	}
+}
+
+// MemoryBacklog is the number of events held only in memory.
+func (s *Sink) MemoryBacklog() int {
+	s.memMu.Lock()
+	defer s.memMu.Unlock()
+	return len(s.mem)
+}

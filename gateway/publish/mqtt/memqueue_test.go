@@ -1,0 +1,85 @@
+package mqtt
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"radiogw/avl"
+	"radiogw/gateway/publish"
+	"radiogw/gateway/publish/outbox"
+	"radiogw/gateway/testsvc"
+)
+
+// flakyQueue refuses appends while full is set, as a full disk does.
+type flakyQueue struct {
+	Queue
+	full atomic.Bool
+}
+
+func (q *flakyQueue) Append(es ...outbox.Entry) error {
+	if q.full.Load() {
+		return fmt.Errorf("append: %w", syscall.ENOSPC)
+	}
+	return q.Queue.Append(es...)
+}
+
+// Events the outbox refused go out from memory, in the order they were
+// written relative to those it took, and the unit state written with them
+// is published although the write "failed".
+func TestEventsFromMemoryInOrder(t *testing.T) {
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	sub := subscribe(t, m.Addr, root+"/#")
+	var q *flakyQueue
+	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) {
+		q = &flakyQueue{Queue: o.Queue}
+		o.Queue = q
+	})
+	waitFor(t, 10*time.Second, "connected", func() bool { up, _ := s.Connected(); return up })
+	for i := 0; i < 60; i++ {
+		q.full.Store(i/10%2 == 1) // 10 written, 10 refused, ...
+		err := s.Write(publish.Batch{Events: []publish.Event{event(i)}, Units: []avl.Change{unitChange(unitAt("2A12", i))}})
+		if refused := q.full.Load(); refused != errors.Is(err, publish.ErrNotDurable) {
+			t.Fatalf("write %d: %v (outbox full: %v)", i, err, refused)
+		}
+	}
+	waitFor(t, 30*time.Second, "memory and outbox drained", func() bool { return s.pending(t) == 0 && s.MemoryBacklog() == 0 })
+	waitFor(t, 10*time.Second, "every event", func() bool { _, u := eventIDs(t, sub.snapshot()); return len(u) == 60 })
+	_, unique := eventIDs(t, sub.snapshot())
+	if !sort.StringsAreSorted(unique) {
+		t.Errorf("events out of order: %v", unique)
+	}
+	waitFor(t, 10*time.Second, "final state", func() bool {
+		b := sub.lastOn(root + "/units/2A12")
+		return b != nil && seqOf(t, b) == 59
+	})
+}
+
+// Held in memory while the broker is down, then published in order when
+// it comes back.
+func TestMemoryEventsWaitForBroker(t *testing.T) {
+	port := testsvc.FreePort(t)
+	var q *flakyQueue
+	s := startSink(t, fmt.Sprintf("tcp://127.0.0.1:%d", port), "", func(o *Options) {
+		q = &flakyQueue{Queue: o.Queue}
+		o.Queue = q
+	})
+	for i := 0; i < 40; i++ {
+		q.full.Store(i%3 == 0)
+		s.Write(publish.Batch{Events: []publish.Event{event(i)}})
+	}
+	if n := s.MemoryBacklog(); n != 14 {
+		t.Fatalf("%d events held in memory, want 14", n)
+	}
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Port: port})
+	sub := subscribe(t, m.Addr, root+"/#")
+	waitFor(t, 30*time.Second, "drained", func() bool { return s.pending(t) == 0 && s.MemoryBacklog() == 0 })
+	_, unique := eventIDs(t, sub.snapshot())
+	if !sort.StringsAreSorted(unique) {
+		t.Errorf("events out of order: %v", unique)
+	}
+}
