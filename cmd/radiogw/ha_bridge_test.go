@@ -168,28 +168,7 @@ mqtt {
   unit_rate = 10
 }
 
-source "udp" "avl" {
-  listen = "0.0.0.0:5005"
-  codec  = "nmea"
-}
-
-source "udp" "console" {
-  listen  = "0.0.0.0:5006"
-  codec   = "lines"
-  profile = "mdc1200-app-rpt"
-  channel = "tac2"
-}
-
-channel "tac2" {
-  freq = 460125000
-}
-
-unit "2A12" {
-  alpha_tag = "2A12 Patrol"
-  radio_ids = ["1201"]
-  avl_ids   = ["4521"]
-}
-`, site, filepath.Join(dir, "data"))
+%s`, site, filepath.Join(dir, "data"), haSources("0.0.0.0", "4521"))
 	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -284,4 +263,32 @@ func waitIn(t *testing.T, h *testsvc.Host, what string, ok func() bool) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("%s in %s did not come up", what, h.Name)
+}
+
+// haSources is the HCL of a lab site's inputs: NMEA modems on host:5005, an
+// MDC-1200 console on host:5006 feeding tac2, and unit 2A12 (radio 1201,
+// modem avlID).
+func haSources(host, avlID string) string {
+	return fmt.Sprintf(`source "udp" "avl" {
+  listen = "%[1]s:5005"
+  codec  = "nmea"
+}
+
+source "udp" "console" {
+  listen  = "%[1]s:5006"
+  codec   = "lines"
+  profile = "mdc1200-app-rpt"
+  channel = "tac2"
+}
+
+channel "tac2" {
+  freq = 460125000
+}
+
+unit "2A12" {
+  alpha_tag = "2A12 Patrol"
+  radio_ids = ["1201"]
+  avl_ids   = [%[2]q]
+}
+`, host, avlID)
 }

@@ -31,7 +31,7 @@ func TestHAPairTakeover(t *testing.T) {
 	vip := lab.Addr(100)
 	startBroker(t, infra, "")
 
-	wall := newWall(t, infra.IP+":1883")
+	wall := newHAWall(t, infra.IP+":1883")
 	p1 := startPairMember(t, gw1, infra.IP, vip, "gw1", 150)
 	startPairMember(t, gw2, infra.IP, vip, "gw2", 100)
 	waitVIP(t, gw1, vip, 20*time.Second)
@@ -100,7 +100,7 @@ func (r takeover) String() string {
 		r.fault, r.vipMoved.Round(10*time.Millisecond), r.firstNew.Round(10*time.Millisecond), r.sent, r.lostInGap, r.regressions, r.emergencyStillThere)
 }
 
-func measureTakeover(t *testing.T, fault string, modems *fleet, wall *wall, standby *testsvc.Host, vip string, do func()) takeover {
+func measureTakeover(t *testing.T, fault string, modems *fleet, wall *haWall, standby *testsvc.Host, vip string, do func()) takeover {
 	t.Helper()
 	wall.waitFresh(t, modems, 10*time.Second)
 	before := modems.sentCount()
@@ -166,28 +166,7 @@ ha {
   role = "standby"
 }
 
-source "udp" "avl" {
-  listen = "%s:5005"
-  codec  = "nmea"
-}
-
-source "udp" "console" {
-  listen  = "%s:5006"
-  codec   = "lines"
-  profile = "mdc1200-app-rpt"
-  channel = "tac2"
-}
-
-channel "tac2" {
-  freq = 460125000
-}
-
-unit "2A12" {
-  alpha_tag = "2A12 Patrol"
-  radio_ids = ["1201"]
-  avl_ids   = ["4500"]
-}
-`, filepath.Join(dir, "data"), broker, name, vip, vip)
+%s`, filepath.Join(dir, "data"), broker, name, haSources(vip, "4500"))
 	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +306,7 @@ func (f *fleet) seqAt(at time.Time) int {
 
 // wall is a display on the broker: it remembers, per unit, every sequence
 // number shown and whether a state ever went back.
-type wall struct {
+type haWall struct {
 	sub  *subscriber
 	mu   sync.Mutex
 	seen map[string]map[int]time.Time // unit → seq → first shown
@@ -335,14 +314,14 @@ type wall struct {
 	back int
 }
 
-func newWall(t *testing.T, addr string) *wall {
-	w := &wall{seen: map[string]map[int]time.Time{}, max: map[string]int{}}
+func newHAWall(t *testing.T, addr string) *haWall {
+	w := &haWall{seen: map[string]map[int]time.Time{}, max: map[string]int{}}
 	w.sub = subscribe(t, addr, "radiogw/pair/#")
 	go w.follow()
 	return w
 }
 
-func (w *wall) follow() {
+func (w *haWall) follow() {
 	for n := 0; ; n++ {
 		w.sub.mu.Lock()
 		msgs := w.sub.msgs[n:]
@@ -378,24 +357,24 @@ func (w *wall) follow() {
 	}
 }
 
-func (w *wall) last(topic string) string {
+func (w *haWall) last(topic string) string {
 	w.sub.mu.Lock()
 	defer w.sub.mu.Unlock()
 	return string(w.sub.last["radiogw/pair/"+topic])
 }
 
-func (w *wall) regressions() int {
+func (w *haWall) regressions() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.back
 }
 
-func (w *wall) emergencyOpen() bool {
+func (w *haWall) emergencyOpen() bool {
 	s := w.last("units/2A12")
 	return strings.Contains(s, `"emergency":{`) && !strings.Contains(s, `"acked_by"`)
 }
 
-func (w *wall) waitEmergency(t *testing.T, within time.Duration) {
+func (w *haWall) waitEmergency(t *testing.T, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !w.emergencyOpen() {
@@ -407,14 +386,14 @@ func (w *wall) waitEmergency(t *testing.T, within time.Duration) {
 }
 
 // waitFresh waits until every modem's latest fix is on the wall.
-func (w *wall) waitFresh(t *testing.T, f *fleet, within time.Duration) {
+func (w *haWall) waitFresh(t *testing.T, f *fleet, within time.Duration) {
 	t.Helper()
 	w.waitSeqAfter(t, f.seqAt(time.Now()), within)
 }
 
 // waitSeqAfter waits until a state with a sequence number above seq is shown
 // and returns when the first one was.
-func (w *wall) waitSeqAfter(t *testing.T, seq int, within time.Duration) time.Time {
+func (w *haWall) waitSeqAfter(t *testing.T, seq int, within time.Duration) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
@@ -440,7 +419,7 @@ func (w *wall) waitSeqAfter(t *testing.T, seq int, within time.Duration) time.Ti
 // missingSeqs counts the (unit, sequence) pairs in (from, to] never shown.
 // unit_rate coalesces, so only sequence numbers the pair never received
 // can be missing for every unit at once: a gap counts once per datagram.
-func (w *wall) missingSeqs(from, to int) int {
+func (w *haWall) missingSeqs(from, to int) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	missing := 0

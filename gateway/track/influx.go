@@ -113,20 +113,11 @@ func rowPoint(cols []string, row []json.RawMessage) (Point, bool) {
 		}
 		switch c {
 		case "lat":
-			p.Lat, haveLat = f, true
+			haveLat = true
 		case "lon":
-			p.Lon, haveLon = f, true
-		case "altitude_m":
-			p.AltitudeM = f
-		case "speed_kmh":
-			p.SpeedKmh = f
-		case "heading":
-			p.Heading = f
-		case "hdop":
-			p.HDOP = f
-		case "accuracy_m":
-			p.AccuracyM = f
+			haveLon = true
 		}
+		p.setField(c, f)
 	}
 	return p, haveLat && haveLon && !p.Time.IsZero() && p.valid()
 }

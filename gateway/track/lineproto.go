@@ -92,20 +92,11 @@ func parsePosition(line []byte) (unit string, p Point, ok bool) {
 		}
 		switch string(k) {
 		case "lat":
-			p.Lat, haveLat = f, true
+			haveLat = true
 		case "lon":
-			p.Lon, haveLon = f, true
-		case "altitude_m":
-			p.AltitudeM = f
-		case "speed_kmh":
-			p.SpeedKmh = f
-		case "heading":
-			p.Heading = f
-		case "hdop":
-			p.HDOP = f
-		case "accuracy_m":
-			p.AccuracyM = f
+			haveLon = true
 		}
+		p.setField(string(k), f)
 	}
 	ns, err := strconv.ParseInt(string(bytes.TrimSpace(ts)), 10, 64)
 	if err != nil || unit == "" || !haveLat || !haveLon {
@@ -157,4 +148,25 @@ func unescape(b []byte) []byte {
 		out = append(out, b[i])
 	}
 	return out
+}
+
+// setField sets one numeric field of the position schema (docs/influx.md)
+// by its InfluxDB field name; other fields are not part of a track point.
+func (p *Point) setField(name string, f float64) {
+	switch name {
+	case "lat":
+		p.Lat = f
+	case "lon":
+		p.Lon = f
+	case "altitude_m":
+		p.AltitudeM = f
+	case "speed_kmh":
+		p.SpeedKmh = f
+	case "heading":
+		p.Heading = f
+	case "hdop":
+		p.HDOP = f
+	case "accuracy_m":
+		p.AccuracyM = f
+	}
 }
