@@ -121,6 +121,33 @@ func mqttConnect(addr, user, pass, clientID string) (paho.Client, error) {
 	return c, nil
 }
 
+// recordAll subscribes c to every topic and returns the messages seen so
+// far, each as "topic payload".
+func recordAll(c paho.Client) func() []string {
+	var mu sync.Mutex
+	var seen []string
+	c.Subscribe("#", 1, func(_ paho.Client, m paho.Message) {
+		mu.Lock()
+		seen = append(seen, m.Topic()+" "+string(m.Payload()))
+		mu.Unlock()
+	}).WaitTimeout(5 * time.Second)
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+}
+
+// noForgery fails the test for every recorded message carrying a FORGED mark.
+func noForgery(t *testing.T, what string, seen []string) {
+	t.Helper()
+	for _, m := range seen {
+		if strings.Contains(m, "FORGED") {
+			t.Errorf("%s: %s", what, m)
+		}
+	}
+}
+
 func TestSecurity(t *testing.T) {
 	s, p := securedSite(t)
 	httpBase := fmt.Sprintf("http://127.0.0.1:%d", s.httpPort)
@@ -183,13 +210,7 @@ func TestSecurity(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer watcher.Disconnect(0)
-		var mu sync.Mutex
-		var seen []string
-		watcher.Subscribe("#", 1, func(_ paho.Client, m paho.Message) {
-			mu.Lock()
-			seen = append(seen, m.Topic()+" "+string(m.Payload()))
-			mu.Unlock()
-		}).WaitTimeout(5 * time.Second)
+		seen := recordAll(watcher)
 
 		wall, err := mqttConnect(addr, "wall", secWallPass, "sec-wall")
 		if err != nil {
@@ -207,13 +228,7 @@ func TestSecurity(t *testing.T) {
 		}
 		wall.Disconnect(100)
 		time.Sleep(time.Second)
-		mu.Lock()
-		for _, m := range seen {
-			if strings.Contains(m, "FORGED") {
-				t.Errorf("a display published: %s", m)
-			}
-		}
-		mu.Unlock()
+		noForgery(t, "a display published", seen())
 		if after := scrape(t, s.httpPort).get("radiogw_commands_total", `via="mqtt"`); after != before {
 			t.Errorf("display commands reached radiogw: commands_total{via=mqtt} %g → %g", before, after)
 		}
