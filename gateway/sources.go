@@ -315,7 +315,7 @@ func sourceEvent(kind, src, peer, detail string) publish.Event {
 // decode runs on the source's goroutine: a slow or garbled source only
 // delays itself.
 func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
-	if rs.cfg.Framing == hcl.FramingDatagram && lineCodecs[rs.cfg.Codec] {
+	if rs.cfg.Framing == source.FramingDatagram && lineCodecs[rs.cfg.Codec] {
 		// A modem emptying its store-and-forward buffer packs several
 		// reports into one datagram: each is a frame of its own.
 		if parts := splitReports(f.Data); len(parts) > 1 {
