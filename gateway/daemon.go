@@ -321,7 +321,7 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 		return err
 	}
 	opts := mqttsink.Options{Site: cfg.Site, TopicRoot: d.topicRoot(), ClientID: "radiogw-" + cfg.Site,
-		Queue: q, Metrics: d.metrics, Logger: d.log, UnitRate: 2,
+		Queue: q, OnMetric: d.mqttMetric, Logger: d.log, UnitRate: 2,
 		Resolve:   d.resolveRadio,
 		OnCommand: d.onCommand,
 		Passive:   cfg.HA != nil && cfg.HA.Role == hcl.RoleStandby}

@@ -15,6 +15,7 @@ import (
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/publish"
+	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/hcl"
 	"radiogw/topicname"
 )
@@ -117,13 +118,13 @@ func (d *Daemon) runFollower(ctx context.Context, cfg *hcl.Config) {
 		clientID = m.ClientID
 	}
 	in := make(chan []byte, 4096)
-	topic := d.topicRoot() + "/units/+"
+	topic, qos := mqttsink.UnitStates(d.topicRoot())
 	opts := paho.NewClientOptions().AddBroker(m.Broker).SetClientID(clientID + "-follow").
 		SetUsername(m.Username).SetPassword(m.Password.Value()).SetCleanSession(true).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(time.Second).
 		SetMaxReconnectInterval(2 * time.Second).SetKeepAlive(m.KeepAlive).SetOrderMatters(false).
 		SetOnConnectHandler(func(c paho.Client) {
-			c.Subscribe(topic, 1, func(_ paho.Client, msg paho.Message) {
+			c.Subscribe(topic, qos, func(_ paho.Client, msg paho.Message) {
 				select {
 				case in <- msg.Payload():
 				default:

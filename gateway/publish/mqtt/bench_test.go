@@ -9,7 +9,6 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	dto "github.com/prometheus/client_model/go"
 
 	"radiogw/avl"
 	"radiogw/gateway/publish"
@@ -210,9 +209,7 @@ func BenchmarkSinkAcked10kUnits(b *testing.B) {
 		ids[i] = fmt.Sprintf("U%05d", i)
 	}
 	confirmed := func() float64 {
-		var m dto.Metric
-		s.opts.Metrics.SinkPublished.WithLabelValues(sinkName, "unit").Write(&m)
-		return m.GetCounter().GetValue()
+		return s.metrics.value(MetricPublished, "unit")
 	}
 	batch := publish.Batch{Units: make([]avl.Change, units)}
 	b.ReportAllocs()
@@ -250,9 +247,7 @@ func BenchmarkSteadySinkOnly10kPerSecond(b *testing.B) {
 	s := startSink(b, "tcp://"+m.Addr, "", func(o *Options) { o.UnitRate = 2; o.MapEvery = time.Hour })
 	waitFor(b, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
 	confirmed := func() float64 {
-		var m dto.Metric
-		s.opts.Metrics.SinkPublished.WithLabelValues(sinkName, "unit").Write(&m)
-		return m.GetCounter().GetValue()
+		return s.metrics.value(MetricPublished, "unit")
 	}
 	ids := make([]string, units)
 	all := publish.Batch{Units: make([]avl.Change, units)}

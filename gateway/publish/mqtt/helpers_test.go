@@ -14,7 +14,6 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"radiogw/avl"
-	"radiogw/gateway/metrics"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/outbox"
 )
@@ -24,9 +23,10 @@ const root = "radiogw/test"
 // running is a sink with its outbox, running until the test ends.
 type running struct {
 	*Sink
-	q    *outbox.Outbox
-	halt func() // ends Run (the sink stays open)
-	stop func() // ends Run, closes the sink and the outbox
+	metrics *metricsLog
+	q       *outbox.Outbox
+	halt    func() // ends Run (the sink stays open)
+	stop    func() // ends Run, closes the sink and the outbox
 }
 
 // startSink runs a sink against broker with an outbox in dir (a fresh one
@@ -40,8 +40,9 @@ func startSink(t testing.TB, broker, dir string, mod func(*Options)) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec := &metricsLog{v: map[string]float64{}}
 	opts := Options{Site: "test", Broker: broker, ClientID: fmt.Sprintf("radiogw-test-%d", time.Now().UnixNano()),
-		TopicRoot: root, Queue: q, Metrics: metrics.New(), UnitRate: 50, MapEvery: 200 * time.Millisecond,
+		TopicRoot: root, Queue: q, OnMetric: rec.on, UnitRate: 50, MapEvery: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if mod != nil {
 		mod(&opts)
@@ -57,7 +58,7 @@ func startSink(t testing.TB, broker, dir string, mod func(*Options)) *running {
 		s.Run(ctx)
 	}()
 	var once sync.Once
-	r := &running{Sink: s, q: q, halt: func() { cancel(); <-done }}
+	r := &running{Sink: s, metrics: rec, q: q, halt: func() { cancel(); <-done }}
 	r.stop = func() {
 		once.Do(func() {
 			r.halt()
@@ -220,4 +221,36 @@ func sharedDir(t testing.TB) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// metricsLog keeps what a sink reports through Options.OnMetric, as the
+// runtime's collectors would: counters add up, gauges keep their value.
+type metricsLog struct {
+	mu sync.Mutex
+	v  map[string]float64
+}
+
+func (r *metricsLog) on(name string, labels map[string]string, v float64) {
+	key := name
+	for _, l := range labels { // at most one label
+		key += "/" + l
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch name {
+	case MetricConnected, MetricMemoryBacklog:
+		r.v[key] = v
+	default:
+		r.v[key] += v
+	}
+}
+
+// value is a metric's value; label is its label's value, "" for none.
+func (r *metricsLog) value(name, label string) float64 {
+	if label != "" {
+		name += "/" + label
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.v[name]
 }

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"radiogw/avl"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/testsvc"
@@ -32,9 +30,7 @@ func TestOversizedMapIsSkipped(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "the last unit state", func() bool { return sub.lastOn(root+"/units/U0999") != nil })
 	waitFor(t, 10*time.Second, "map_too_large counted", func() bool {
-		var m dto.Metric
-		s.opts.Metrics.SinkFailures.WithLabelValues(sinkName, "map_too_large").Write(&m)
-		return m.GetCounter().GetValue() > 0
+		return s.metrics.value(MetricFailed, "map_too_large") > 0
 	})
 	for _, msg := range sub.snapshot() {
 		if msg.topic == root+"/map" && len(msg.payload) > 1000 {

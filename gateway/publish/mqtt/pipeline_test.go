@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"radiogw/avl"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/testsvc"
@@ -113,14 +111,8 @@ func (g *ackGate) cut() {
 
 func counter(t *testing.T, s *running, vec string, labels ...string) float64 {
 	t.Helper()
-	var m dto.Metric
-	switch vec {
-	case "published":
-		s.opts.Metrics.SinkPublished.WithLabelValues(labels...).Write(&m)
-	case "failures":
-		s.opts.Metrics.SinkFailures.WithLabelValues(labels...).Write(&m)
-	}
-	return m.GetCounter().GetValue()
+	name := map[string]string{"published": MetricPublished, "failures": MetricFailed}[vec]
+	return s.metrics.value(name, labels[len(labels)-1])
 }
 
 // A round does not wait for the acks of the one before: while the broker's

@@ -2,6 +2,9 @@
 // displays: retained unit and channel state, a GeoJSON map, an optional
 // OwnTracks mirror, and a QoS 1 event stream fed from a durable outbox.
 //
+// Every topic is a row of one table (topics.go): its pattern, QoS, retained
+// flag, schema and encoder. Metrics go out through Options.OnMetric.
+//
 // The per-message path is kept cheap: payloads are encoded by hand into
 // reused buffers (unitjson.go), state acks are settled off the run loop with
 // a bounded window in flight (acks.go), and paho's connection batches writes
@@ -9,7 +12,6 @@
 package mqtt
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -23,7 +25,6 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/metrics"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/topicname"
@@ -59,22 +60,29 @@ type Options struct {
 	DefaultAccuracyM float64
 	KeepAlive        time.Duration
 	Queue            Queue
-	Metrics          *metrics.Metrics
-	Logger           *slog.Logger
-	Resolve          func(radioID string) string // radio ID → unit call sign, for channel payloads
-	OnCommand        func(Command)               // called from the client's goroutine; must not block
-	MapEvery         time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
-	WaitBudget       time.Duration               // how long to wait for a batch of acks (default 10s)
-	Passive          bool                        // start as a standby: no connection, nothing published (SetPassive)
+	// OnMetric receives the sink's metrics (metrics.go); nil drops them.
+	// It is called from several goroutines and must not block.
+	OnMetric   func(name string, labels map[string]string, value float64)
+	Logger     *slog.Logger
+	Resolve    func(radioID string) string // radio ID → unit call sign, for channel payloads
+	OnCommand  func(Command)               // called from the client's goroutine; must not block
+	MapEvery   time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
+	WaitBudget time.Duration               // how long to wait for a batch of acks (default 10s)
+	Passive    bool                        // start as a standby: no connection, nothing published (SetPassive)
 }
 
 const sinkName = "mqtt"
+
+// defaultHAPrefix is Home Assistant's discovery prefix.
+const defaultHAPrefix = "homeassistant"
 
 // Sink is the MQTT publisher.
 type Sink struct {
 	opts   Options
 	client paho.Client
 	log    *slog.Logger
+	topics [numTopics]topic // the topic table, with this sink's names (topics.go)
+	labels labelSets
 
 	mu           sync.Mutex
 	units        map[string]*unitSlot
@@ -142,7 +150,7 @@ func New(opts Options) (*Sink, error) {
 		opts.WaitBudget = 10 * time.Second
 	}
 	if opts.HAPrefix == "" {
-		opts.HAPrefix = "homeassistant"
+		opts.HAPrefix = defaultHAPrefix
 	}
 	if opts.DefaultAccuracyM <= 0 {
 		opts.DefaultAccuracyM = DefaultAccuracyM
@@ -150,7 +158,8 @@ func New(opts Options) (*Sink, error) {
 	if opts.Resolve == nil {
 		opts.Resolve = func(id string) string { return id }
 	}
-	s := &Sink{opts: opts, log: opts.Logger.With("sink", sinkName), units: map[string]*unitSlot{},
+	s := &Sink{opts: opts, log: opts.Logger.With("sink", sinkName), topics: compileTopics(&opts), labels: newLabelSets(),
+		units:    map[string]*unitSlot{},
 		channels: map[string]*channelSlot{}, forgotten: map[string]bool{}, forgetting: map[string]*forgetState{},
 		dirtyUnits: map[string]*unitSlot{}, kick: make(chan struct{}, 1),
 		window: newWindow(), acks: make(chan pending, maxInflight+8), quit: make(chan struct{})}
@@ -167,10 +176,10 @@ func New(opts Options) (*Sink, error) {
 		SetCleanSession(true).
 		SetOrderMatters(false). // handlers never block; ordering of our publishes is ours
 		SetAutoReconnect(false).SetConnectRetry(false).
-		SetConnectTimeout(10*time.Second).SetWriteTimeout(10*time.Second).
+		SetConnectTimeout(10 * time.Second).SetWriteTimeout(10 * time.Second).
 		SetCustomOpenConnectionFn(openConn). // one write(2) per batch of packets, buffered reads
 		SetKeepAlive(orDefault(opts.KeepAlive, 30*time.Second)).
-		SetWill(s.topic("status"), "offline", 1, true).
+		SetWill(s.will()).
 		SetOnConnectHandler(s.onConnect).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			s.gauge(0)
@@ -201,23 +210,11 @@ func (s *Sink) Connected() (bool, time.Time) {
 // Name implements publish.Sink.
 func (s *Sink) Name() string { return sinkName }
 
-func (s *Sink) topic(parts ...string) string {
-	var b bytes.Buffer
-	b.WriteString(s.opts.TopicRoot)
-	for _, p := range parts {
-		b.WriteByte('/')
-		b.WriteString(p)
-	}
-	return b.String()
-}
-
 func (s *Sink) gauge(v float64) {
 	if s.connected.Swap(v == 1) != (v == 1) {
 		s.connChanged.Store(time.Now().UnixNano())
 	}
-	if m := s.opts.Metrics; m != nil {
-		m.SinkConnected.WithLabelValues(sinkName).Set(v)
-	}
+	s.metric(MetricConnected, "", "", v)
 }
 
 // Write implements publish.Sink: latest unit and channel state go to the
@@ -237,7 +234,7 @@ func (s *Sink) Write(b publish.Batch) error {
 			if !s.topicLevel(c.Unit.ID) {
 				continue
 			}
-			slot = &unitSlot{topic: s.topic("units", c.Unit.ID)}
+			slot = &unitSlot{topic: s.topicFor(topicUnit).name(c.Unit.ID)}
 			s.units[c.Unit.ID] = slot
 			delete(s.forgotten, c.Unit.ID)
 		}
@@ -281,11 +278,10 @@ func (s *Sink) queueEvents(events []publish.Event) error {
 		return nil
 	}
 	entries := make([]outbox.Entry, 0, len(events))
+	t := s.topicFor(topicEvent)
 	for i := range events {
-		payload, err := EventPayload(s.opts.Site, &events[i])
-		if err != nil {
-			s.fail("encode")
-			s.log.Error("encode event", "kind", events[i].Kind, "err", err)
+		payload := s.encodeFor(t, &subject{event: &events[i]})
+		if payload == nil {
 			continue
 		}
 		entries = append(entries, outbox.Entry{Class: outbox.ClassEvent, Time: events[i].Time,
@@ -307,9 +303,7 @@ func (s *Sink) topicLevel(name string) bool {
 	if topicname.Valid(name) {
 		return true
 	}
-	if m := s.opts.Metrics; m != nil {
-		m.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Inc()
-	}
+	s.metric(MetricDropped, "reason", "bad_topic_name", 1)
 	return false
 }
 
@@ -356,8 +350,7 @@ func (s *Sink) Close(ctx context.Context) error {
 		case <-done:
 		case <-ctx.Done():
 		}
-		t := s.client.Publish(s.topic("status"), 1, true, "offline")
-		t.WaitTimeout(time.Second)
+		s.publishStatus("offline").WaitTimeout(time.Second)
 	}
 	s.client.Disconnect(250)
 	s.closed.Do(func() {
