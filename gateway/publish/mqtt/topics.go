@@ -29,9 +29,12 @@ const (
 	topicChannel
 	topicEvent
 	topicMap
-	topicOwnTracks
+	// A unit's companions go out, and are deleted, in this order: a card
+	// or discovery document ahead of the location it describes, and a
+	// forgotten unit's Home Assistant entity before its tracker topic.
 	topicOwnTracksCard
-	topicHADiscovery // before the tracker: a forgotten unit's entity goes first
+	topicOwnTracks
+	topicHADiscovery
 	topicTracker
 	topicCommand
 	numTopics
@@ -50,9 +53,9 @@ type topicRow struct {
 	// encode writes its payload; nil for plain text and for topics the sink
 	// only reads.
 	encode encoder
-	// followsUnit: published with every unit state and deleted with a
-	// forgotten unit. announce: only with a unit's first state on each
-	// connection (a name card, a discovery document), ahead of the others.
+	// followsUnit: published after every unit state, in table order, and
+	// deleted with a forgotten unit. announce: only with a unit's first
+	// state on each connection (a name card, a discovery document).
 	followsUnit, announce bool
 	inbound               bool                // subscribed to, never published
 	enabled               func(*Options) bool // nil: always
@@ -88,12 +91,12 @@ var topicTable = [numTopics]topicRow{
 		encode: func(s *Sink, x *subject) ([]byte, error) { return MapPayload(s.opts.Site, x.units, x.now) }},
 	// OwnTracks' owntracks/<user>/<device>, the site as the user; the card
 	// goes to <that>/info (OwnTracks' convention).
-	topicOwnTracks: {pattern: "owntracks/<site>/<unit>", qos: 1, retained: true, schema: "owntracks.v1.json", kind: "owntracks",
-		followsUnit: true, enabled: ownTracksOn,
-		encode: func(s *Sink, x *subject) ([]byte, error) { return s.arena.ownTracks(x.unit, s.opts.DefaultAccuracyM) }},
 	topicOwnTracksCard: {pattern: "owntracks/<site>/<unit>/info", qos: 1, retained: true, schema: "owntracks-card.v1.json", kind: "owntracks",
 		followsUnit: true, announce: true, enabled: ownTracksOn,
 		encode: func(_ *Sink, x *subject) ([]byte, error) { return OwnTracksCardPayload(x.unit), nil }},
+	topicOwnTracks: {pattern: "owntracks/<site>/<unit>", qos: 1, retained: true, schema: "owntracks.v1.json", kind: "owntracks",
+		followsUnit: true, enabled: ownTracksOn,
+		encode: func(s *Sink, x *subject) ([]byte, error) { return s.arena.ownTracks(x.unit, s.opts.DefaultAccuracyM) }},
 	topicHADiscovery: {pattern: "<ha_prefix>/device_tracker/<object_id>/config", qos: 1, retained: true, schema: "ha-discovery.v1.json",
 		kind: "homeassistant", followsUnit: true, announce: true, enabled: homeAssistantOn,
 		encode: func(s *Sink, x *subject) ([]byte, error) { return s.haConfigPayload(x.unit) }},

@@ -227,7 +227,7 @@ func TestTopicNames(t *testing.T) {
 	for _, f := range s.forgetTopics("E12") {
 		forget = append(forget, f.name)
 	}
-	if got := forget; strings.Join(got, " ") != "fire/north/units/E12 owntracks/tustin/E12 owntracks/tustin/E12/info "+
+	if got := forget; strings.Join(got, " ") != "fire/north/units/E12 owntracks/tustin/E12/info owntracks/tustin/E12 "+
 		"ha/device_tracker/radiogw_tustin_E12/config fire/north/tracker/E12" {
 		t.Errorf("forget topics %v", got)
 	}
