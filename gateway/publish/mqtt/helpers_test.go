@@ -40,7 +40,7 @@ func startSink(t testing.TB, broker, dir string, mod func(*Options)) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &metricsLog{v: map[string]float64{}}
+	rec := &metricsLog{v: map[metricKey]float64{}}
 	opts := Options{Site: "test", Broker: broker, ClientID: fmt.Sprintf("radiogw-test-%d", time.Now().UnixNano()),
 		TopicRoot: root, Queue: q, OnMetric: rec.on, UnitRate: 50, MapEvery: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -227,30 +227,29 @@ func sharedDir(t testing.TB) string {
 // runtime's collectors would: counters add up, gauges keep their value.
 type metricsLog struct {
 	mu sync.Mutex
-	v  map[string]float64
+	v  map[metricKey]float64
 }
 
+type metricKey struct{ name, label string }
+
 func (r *metricsLog) on(name string, labels map[string]string, v float64) {
-	key := name
+	k := metricKey{name: name}
 	for _, l := range labels { // at most one label
-		key += "/" + l
+		k.label = l
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch name {
 	case MetricConnected, MetricMemoryBacklog:
-		r.v[key] = v
+		r.v[k] = v
 	default:
-		r.v[key] += v
+		r.v[k] += v
 	}
 }
 
 // value is a metric's value; label is its label's value, "" for none.
 func (r *metricsLog) value(name, label string) float64 {
-	if label != "" {
-		name += "/" + label
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.v[name]
+	return r.v[metricKey{name, label}]
 }
