@@ -1,0 +1,427 @@
+// Package gateway is radiogw's runtime: it builds the pipeline from a
+// configuration (sources → decoders → trackers → sinks), runs it, reloads it
+// on SIGHUP without losing state, and shuts it down in order.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"radiogw/avl"
+	"radiogw/channels"
+	"radiogw/gateway/broker"
+	"radiogw/gateway/fixtime"
+	"radiogw/gateway/metrics"
+	"radiogw/gateway/netguard"
+	"radiogw/gateway/publish"
+	"radiogw/gateway/publish/influx"
+	mqttsink "radiogw/gateway/publish/mqtt"
+	"radiogw/gateway/publish/outbox"
+	"radiogw/hcl"
+	"radiogw/topicname"
+)
+
+// Notifier tells the service manager about the daemon's state (systemd's
+// sd_notify); nil-safe no-ops when not under systemd.
+type Notifier interface {
+	Ready()
+	Reloading()
+	Stopping()
+	Status(string)
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) Ready()        {}
+func (nopNotifier) Reloading()    {}
+func (nopNotifier) Stopping()     {}
+func (nopNotifier) Status(string) {}
+
+// Options are the daemon's non-config settings.
+type Options struct {
+	Logger       *slog.Logger
+	Notifier     Notifier
+	Version      string
+	DrainBudget  time.Duration // how long shutdown waits for sinks to flush (default 10s)
+	InboxSoftCap int           // observations queued before positions coalesce (default 100000)
+}
+
+// Daemon is one running radiogw.
+type Daemon struct {
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	notify  Notifier
+
+	cfgMu sync.Mutex
+	cfg   *hcl.Config
+
+	broker   *broker.Broker
+	mqtt     *mqttsink.Sink
+	influx   *influx.Sink
+	sinks    []publish.Sink
+	outboxes map[string]*outbox.Outbox
+	journal  *outbox.Outbox // inputs since the last snapshot (journal.go)
+	logs     rateLogs
+	in       *inbox
+	obsCount [4]prometheus.Counter // observations by kind: fix, event, identity, reply
+
+	replyLimit *replyLimiter // per-address and overall limits on replies to devices
+	replyLogs  *rateLimiter
+	stepUnits  []avl.Change // the tracker step's change buffer, reused (loop goroutine only)
+	calls      chan func()
+	loopAlive  atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
+
+	// owned by the loop goroutine
+	units              *avl.Tracker
+	chans              *channels.Tracker
+	idents             map[string]identity  // source+sender host → announced device ID
+	held               map[string]*heldFix  // source+sender host → fix waiting for its sender's ID
+	anonymous          map[string]time.Time // source+sender host → when it was last found not to name itself
+	dates              *fixtime.Resolver    // per-device dates for time-of-day-only sentences
+	rejected           map[rejectKey]uint64
+	rejectLogs         map[rejectKey]*rateLimiter
+	lastPrune          time.Time
+	lastSnap           time.Time
+	outboxDropSeen     map[string]uint64
+	unlistedSeen       map[string]uint64 // event\x00source → count already added to the counter
+	unlistedLogs       *rateLimiter
+	unlistedRefusedLog uint64 // refusals not logged yet
+	lastHealth         time.Time
+	lastStatus         time.Time
+	snapMu             sync.Mutex // held while a snapshot is being written
+	journalBuf         []outbox.Entry
+	journalArena       []byte // the step's encoded fixes, which journalBuf's entries alias
+	journalAfter       uint64 // the journal index the restored snapshot captured
+	replaying          bool
+
+	radioNames atomic.Pointer[map[string]string]   // radio ID → call sign, for sinks
+	talkgroups atomic.Pointer[map[string]string]   // talkgroup number → channel name
+	srcIDs     atomic.Pointer[map[string]identity] // source → the device_id or unit it carries
+
+	srcMu   sync.Mutex
+	sources map[string]*runningSource
+	srcWG   sync.WaitGroup
+	srcCtx  context.Context // parent of every source; cancelled on shutdown
+	fatal   chan error      // a source whose startup policy is "fail" could not start
+
+	http      *http.Server
+	httpGuard *netguard.Listener
+}
+
+type identity struct {
+	id   string
+	kind avl.IDKind
+}
+
+// New prepares a daemon from a loaded configuration. Nothing is opened yet.
+func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Notifier == nil {
+		opts.Notifier = nopNotifier{}
+	}
+	if opts.DrainBudget <= 0 {
+		opts.DrainBudget = 10 * time.Second
+	}
+	if opts.InboxSoftCap <= 0 {
+		opts.InboxSoftCap = 100000
+	}
+	ac, cc, err := trackerConfigs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
+		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
+		chans: channels.NewTracker(cc), idents: map[string]identity{}, held: map[string]*heldFix{},
+		anonymous: map[string]time.Time{},
+		dates:     fixtime.New(ac.Types[avl.DefaultType].MaxFuture), rejected: map[rejectKey]uint64{},
+		rejectLogs: map[rejectKey]*rateLimiter{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
+		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: newRateLimiter(10 * time.Second)}
+	d.initMetrics()
+	for i, kind := range []string{"fix", "event", "identity", "reply"} {
+		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
+	}
+	d.initRefusalCounters()
+	d.setLookups(cfg)
+	d.metrics.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Add(0)
+	for _, reason := range topicname.Reasons {
+		d.metrics.NamesRejected.WithLabelValues("snapshot", reason).Add(0)
+		d.metrics.NamesRejected.WithLabelValues("follower", reason).Add(0)
+	}
+	d.in = newInbox(opts.InboxSoftCap,
+		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
+		func() { d.metrics.Drops.WithLabelValues("inbox", "event_over_cap").Inc() })
+	return d, nil
+}
+
+// Metrics exposes the daemon's metrics (for tests and the HTTP server).
+func (d *Daemon) Metrics() *metrics.Metrics { return d.metrics }
+
+func (d *Daemon) config() *hcl.Config {
+	d.cfgMu.Lock()
+	defer d.cfgMu.Unlock()
+	return d.cfg
+}
+
+func (d *Daemon) topicRoot() string {
+	cfg := d.config()
+	if cfg.MQTT != nil && cfg.MQTT.TopicRoot != "" {
+		return cfg.MQTT.TopicRoot
+	}
+	return "radiogw/" + cfg.Site
+}
+
+// Run starts everything and blocks until ctx is cancelled, then shuts down in
+// order: sources stop, the trackers drain, sinks flush within the budget.
+func (d *Daemon) Run(ctx context.Context) error {
+	cfg := d.config()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	if err := d.openJournal(cfg); err != nil {
+		d.log.Error("journal not opened: a crash will lose the state since the last snapshot", "err", err)
+	}
+	if err := d.restoreSnapshot(); err != nil {
+		d.log.Warn("snapshot not restored; starting from the journal alone", "err", err)
+	}
+	if n, err := d.replayJournal(d.journalAfter); err != nil {
+		d.log.Error("journal replay stopped", "replayed", n, "err", err)
+	} else if n > 0 {
+		d.log.Info("journal replayed", "inputs", n, "after", d.journalAfter)
+	}
+	if err := d.startSinks(cfg); err != nil {
+		d.closeAll(context.Background())
+		return err
+	}
+	sinkCtx, stopSinks := context.WithCancel(context.Background())
+	var sinkWG sync.WaitGroup
+	for _, s := range d.sinks {
+		sinkWG.Add(1)
+		go func(s publish.Sink) {
+			defer sinkWG.Done()
+			if err := s.Run(sinkCtx); err != nil {
+				d.log.Error("sink stopped", "sink", s.Name(), "err", err)
+			}
+		}(s)
+	}
+	d.publishRestored()
+	if cfg.HA != nil {
+		d.setRoleGauge()
+		sinkWG.Add(1)
+		go func() {
+			defer sinkWG.Done()
+			d.runFollower(sinkCtx, cfg)
+		}()
+	}
+
+	loopCtx, stopLoop := context.WithCancel(context.Background())
+	loopDone := make(chan struct{})
+	go d.loop(loopCtx, loopDone)
+
+	srcCtx, stopSources := context.WithCancel(context.Background())
+	d.srcCtx = srcCtx
+	if err := d.startSources(srcCtx, cfg.Sources); err != nil {
+		stopSources()
+		d.srcWG.Wait()
+		stopLoop()
+		<-loopDone
+		stopSinks()
+		sinkWG.Wait()
+		d.closeAll(context.Background())
+		return err
+	}
+	if err := d.startHTTP(cfg); err != nil {
+		d.log.Error("http server", "err", err)
+	}
+	d.notify.Ready()
+	d.log.Info("radiogw running", "site", cfg.Site, "sources", len(cfg.Sources), "units", len(cfg.Units),
+		"channels", len(cfg.Channels), "topic_root", d.topicRoot(), "data_dir", cfg.DataDir)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-d.fatal:
+		d.log.Error("stopping: a required source failed", "err", runErr)
+	}
+	d.notify.Stopping()
+	d.log.Info("shutting down")
+	stopSources()
+	d.srcWG.Wait()
+	stopLoop()
+	<-loopDone // the loop drained the inbox and wrote the last snapshot
+	drain, cancel := context.WithTimeout(context.Background(), d.opts.DrainBudget)
+	defer cancel()
+	stopSinks()
+	sinkWG.Wait()
+	d.closeAll(drain)
+	d.log.Info("stopped")
+	return runErr
+}
+
+func (d *Daemon) closeAll(ctx context.Context) {
+	if d.http != nil {
+		d.http.Shutdown(ctx)
+	}
+	for _, s := range d.sinks {
+		if err := s.Close(ctx); err != nil {
+			d.log.Warn("sink close", "sink", s.Name(), "err", err)
+		}
+	}
+	if d.broker != nil {
+		d.broker.Close()
+	}
+	for name, o := range d.outboxes {
+		if err := o.Close(); err != nil {
+			d.log.Warn("outbox close", "sink", name, "err", err)
+		}
+	}
+	if d.journal != nil {
+		d.journal.Close()
+	}
+}
+
+func (d *Daemon) openOutbox(name string, cfg *hcl.Config) (*outbox.Outbox, error) {
+	var reserve int64
+	if name == "influx" {
+		// Position history can make room on a full disk (outbox/room.go);
+		// the MQTT outbox holds only events, which never go for room.
+		reserve = outboxReserve
+	}
+	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "outbox", name), Fsync: cfg.Storage.Fsync,
+		MaxBytes: cfg.Storage.MaxBytes, MaxAge: cfg.Storage.MaxAge, Reserve: reserve})
+	if err != nil {
+		return nil, fmt.Errorf("outbox %q: %w", name, err)
+	}
+	d.outboxes[name] = o
+	return o, nil
+}
+
+// outboxReserve is the room an outbox keeps back to compact on a full disk.
+const outboxReserve = 512 << 10
+
+// ErrBrokerPortInUse wraps the embedded broker's port conflict with advice.
+var ErrBrokerPortInUse = errors.New("embedded MQTT broker cannot start")
+
+func (d *Daemon) startSinks(cfg *hcl.Config) error {
+	q, err := d.openOutbox("mqtt", cfg)
+	if err != nil {
+		return err
+	}
+	opts := mqttsink.Options{Site: cfg.Site, TopicRoot: d.topicRoot(), ClientID: "radiogw-" + cfg.Site,
+		Queue: q, Metrics: d.metrics, Logger: d.log, UnitRate: 2,
+		Resolve:   d.resolveRadio,
+		OnCommand: d.onCommand,
+		Passive:   cfg.HA != nil && cfg.HA.Role == hcl.RoleStandby}
+	if m := cfg.MQTT; m != nil {
+		opts.OwnTracks, opts.HomeAssistant, opts.HAPrefix = m.OwnTracks, m.HomeAssistant, m.HAPrefix
+		opts.DefaultAccuracyM = m.DefaultAccuracyM
+		if m.UnitRate > 0 {
+			opts.UnitRate = m.UnitRate
+		}
+	}
+	if m := cfg.MQTT; !cfg.EmbeddedBroker() {
+		tlsCfg, err := tlsConfig(m.TLS)
+		if err != nil {
+			return err
+		}
+		opts.Broker, opts.Username, opts.Password, opts.TLS = m.Broker, m.Username, m.Password.Value(), tlsCfg
+		opts.KeepAlive = m.KeepAlive
+		if m.ClientID != "" {
+			opts.ClientID = m.ClientID
+		}
+	} else {
+		b, err := d.startBroker(cfg)
+		if err != nil {
+			return err
+		}
+		d.broker = b
+		opts.Broker = b.Addr()
+		opts.Username, opts.Password = b.GatewayLogin()
+	}
+	sink, err := mqttsink.New(opts)
+	if err != nil {
+		return err
+	}
+	d.mqtt = sink
+	d.sinks = append(d.sinks, sink)
+
+	influx, err := d.newInfluxSink(cfg)
+	if err != nil {
+		return err
+	}
+	if influx != nil {
+		d.sinks = append(d.sinks, influx)
+	}
+	return nil
+}
+
+func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
+	var users []broker.User
+	for _, u := range cfg.Broker.Users {
+		users = append(users, broker.User{Name: u.Name, Password: u.Password.Value(), Role: u.Role})
+	}
+	b, err := broker.Start(broker.Options{Listen: cfg.Broker.Listen, WebSocket: cfg.Broker.WebSocket,
+		Auth: cfg.Broker.Auth, Users: users, TopicRoot: d.topicRoot(), Logger: d.log,
+		AllowedOrigins: cfg.Broker.AllowedOrigins, AllowedHosts: cfg.HTTP.AllowedHosts,
+		Limits:         netguard.Limits{MaxConns: cfg.Broker.MaxConns, MaxPerAddr: cfg.Broker.MaxPerAddr},
+		ConnectTimeout: cfg.Broker.ConnectTimeout,
+		OnEvent: func(listener, event string) {
+			d.metrics.BrokerEvents.WithLabelValues(listener, event).Inc()
+		}})
+	if errors.Is(err, broker.ErrPortInUse) {
+		return nil, fmt.Errorf("%w: %v\n\nAnother MQTT broker (often the site's own mosquitto) already listens there.\n"+
+			"To publish to it instead, add this block to the configuration:\n\n    mqtt { broker = \"tcp://%s\" }\n\n"+
+			"or move the embedded broker with: broker { listen = \"127.0.0.1:1884\" }",
+			ErrBrokerPortInUse, err, cfg.Broker.Listen)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.metrics.BrokerDropped.Set(func() []float64 {
+		dr := b.Dropped()
+		return []float64{float64(dr.InflightFull), float64(dr.WritesPending)}
+	})
+	d.log.Info("embedded MQTT broker listening", "tcp", cfg.Broker.Listen, "websocket", cfg.Broker.WebSocket,
+		"auth", cfg.Broker.Auth)
+	return b, nil
+}
+
+// setLookups refreshes the tables the sinks and decoders read off the loop
+// goroutine: talkgroup number → channel name, radio ID → call sign.
+func (d *Daemon) setLookups(cfg *hcl.Config) {
+	tg := map[string]string{}
+	for _, c := range cfg.Channels {
+		if c.Talkgroup > 0 {
+			tg[strconv.FormatInt(c.Talkgroup, 10)] = c.Name
+		}
+	}
+	d.talkgroups.Store(&tg)
+	ids := sourceIdentities(cfg)
+	d.srcIDs.Store(&ids)
+	m := map[string]string{}
+	for _, u := range cfg.Units {
+		for _, id := range u.RadioIDs {
+			m[id] = u.CallSign
+		}
+	}
+	d.radioNames.Store(&m)
+}
+
+// Healthy reports whether the tracker loop turned recently; the systemd
+// watchdog pings only while it does.
+func (d *Daemon) Healthy() bool {
+	return time.Since(time.Unix(0, d.loopAlive.Load())) < 5*time.Second
+}
