@@ -1,4 +1,4 @@
-package runtime
+package api
 
 import (
 	"crypto/subtle"
@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"radiogw/gateway/broker"
+	"radiogw/gateway/metrics"
 	"radiogw/gateway/netguard"
 	"radiogw/hcl"
 )
@@ -17,35 +17,31 @@ const (
 	httpHostRefused      = "host_refused"      // a Host name not ours: DNS rebinding
 	httpReadUnauthorized = "read_unauthorized" // a read without the read token
 	httpPprofRefused     = "pprof_refused"     // pprof asked by a peer that is not on loopback
-	httpHeaderTimeout    = "header_timeout"    // a first request not in within the timeouts: slowloris
+	HeaderTimeout        = "header_timeout"    // a first request not in within the timeouts: slowloris
 )
 
 // commandResults are every result label of radiogw_commands_total.
 var commandResults = []string{"ok", "unknown_emergency", "rejected", "unknown_topic", "too_large", "malformed",
 	"bad_id", "bad_by", "unauthorized", "no_token_configured", "role_not_loopback"}
 
-// initRefusalCounters makes every refusal counter present at zero.
-func (d *Daemon) initRefusalCounters() {
+// InitCounters makes every refusal counter of the HTTP interface and the
+// command paths present at zero.
+func InitCounters(m *metrics.Metrics) {
 	for _, via := range []string{"http", "mqtt"} {
 		for _, r := range commandResults {
-			d.metrics.CommandsTotal.WithLabelValues(via, r)
+			m.CommandsTotal.WithLabelValues(via, r)
 		}
 	}
-	for _, l := range []string{broker.ListenerTCP, broker.ListenerWS} {
-		for _, e := range broker.Events {
-			d.metrics.BrokerEvents.WithLabelValues(l, e)
-		}
-	}
-	for _, e := range append(append([]string{}, netguard.Events...), httpHostRefused, httpReadUnauthorized, httpPprofRefused, httpHeaderTimeout) {
-		d.metrics.HTTPEvents.WithLabelValues(e)
+	for _, e := range append(append([]string{}, netguard.Events...), httpHostRefused, httpReadUnauthorized, httpPprofRefused, HeaderTimeout) {
+		m.HTTPEvents.WithLabelValues(e)
 	}
 }
 
 // guardHTTP wraps the whole mux: /healthz answers anyone (a load balancer or
 // keepalived check must never be refused); every other request must name
 // one of our hosts.
-func (d *Daemon) guardHTTP(cfg *hcl.Config, next http.Handler) http.Handler {
-	hosts := netguard.NewHosts(cfg.HTTP.AllowedHosts)
+func (s *server) guardHTTP(next http.Handler) http.Handler {
+	hosts := netguard.NewHosts(s.cfg.HTTP.AllowedHosts)
 	logs := netguard.NewEvery(10e9)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" {
@@ -53,9 +49,9 @@ func (d *Daemon) guardHTTP(cfg *hcl.Config, next http.Handler) http.Handler {
 			return
 		}
 		if !hosts.Allowed(r.Host) {
-			d.metrics.HTTPEvents.WithLabelValues(httpHostRefused).Inc()
+			s.metrics.HTTPEvents.WithLabelValues(httpHostRefused).Inc()
 			if n, ok := logs.Allow(httpHostRefused); ok {
-				d.log.Warn("http request refused: unknown host name (add it to http.allowed_hosts if it is ours)",
+				s.log.Warn("http request refused: unknown host name (add it to http.allowed_hosts if it is ours)",
 					"host", r.Host, "remote", r.RemoteAddr, "suppressed", n)
 			}
 			http.Error(w, "unknown host name", http.StatusMisdirectedRequest)
@@ -85,10 +81,10 @@ func readAuthorized(cfg *hcl.Config, r *http.Request) bool {
 }
 
 // reads requires the read token (when one is configured) before next.
-func (d *Daemon) reads(cfg *hcl.Config, next http.Handler) http.Handler {
+func (s *server) reads(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !readAuthorized(cfg, r) {
-			d.metrics.HTTPEvents.WithLabelValues(httpReadUnauthorized).Inc()
+		if !readAuthorized(s.cfg, r) {
+			s.metrics.HTTPEvents.WithLabelValues(httpReadUnauthorized).Inc()
 			w.Header().Set("WWW-Authenticate", `Bearer realm="radiogw"`)
 			httpError(w, http.StatusUnauthorized, "missing or wrong bearer token (http.read_token_file)")
 			return
@@ -99,12 +95,32 @@ func (d *Daemon) reads(cfg *hcl.Config, next http.Handler) http.Handler {
 
 // loopbackOnly serves next to peers on loopback only: pprof exposes memory
 // contents and can stall the daemon for a profile's duration.
-func (d *Daemon) loopbackOnly(next http.HandlerFunc) http.HandlerFunc {
+func (s *server) loopbackOnly(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			d.metrics.HTTPEvents.WithLabelValues(httpPprofRefused).Inc()
+			s.metrics.HTTPEvents.WithLabelValues(httpPprofRefused).Inc()
 			http.NotFound(w, r)
+			return
+		}
+		next(w, r)
+	}
+}
+
+// authorized requires the configured bearer token; without one configured,
+// write endpoints are refused (an emergency ack must be attributable).
+func (s *server) authorized(next http.HandlerFunc) http.HandlerFunc {
+	token := s.cfg.HTTP.Token.Value()
+	return func(w http.ResponseWriter, r *http.Request) {
+		if token == "" {
+			s.metrics.CommandsTotal.WithLabelValues("http", "no_token_configured").Inc()
+			httpError(w, http.StatusForbidden, "write endpoints are disabled: set http { token_file = ... }")
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			s.metrics.CommandsTotal.WithLabelValues("http", "unauthorized").Inc()
+			httpError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 			return
 		}
 		next(w, r)

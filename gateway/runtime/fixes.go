@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"radiogw/avl"
+	"radiogw/gateway/api"
 	"radiogw/gateway/codec"
 	"radiogw/gateway/fixtime"
 	"radiogw/gateway/publish"
@@ -213,18 +214,10 @@ func (d *Daemon) countRejection(c *avl.Change) {
 	}
 }
 
-// RejectionCount is one line of the status page's top rejection reasons.
-type RejectionCount struct {
-	Source string `json:"source"`
-	Reason string `json:"reason"`
-	Count  uint64 `json:"count"`
-}
-
-// topRejections returns the n most frequent (source, reason) pairs.
-func (d *Daemon) topRejections(n int) []RejectionCount {
-	out := make([]RejectionCount, 0, len(d.rejected))
+func (d *Daemon) topRejections(n int) []api.RejectionCount {
+	out := make([]api.RejectionCount, 0, len(d.rejected))
 	for k, v := range d.rejected {
-		out = append(out, RejectionCount{Source: k.source, Reason: k.reason, Count: v})
+		out = append(out, api.RejectionCount{Source: k.source, Reason: k.reason, Count: v})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Count != out[j].Count {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -210,47 +208,4 @@ func emergencyRadio(em *channels.EmergencyState, radios []string) string {
 		return radios[0]
 	}
 	return ""
-}
-
-// RoleState is the answer of /api/v1/role.
-type RoleState struct {
-	Role string `json:"role"`
-	Pair bool   `json:"pair"` // false: a single instance, always active
-}
-
-func (d *Daemon) handleRole(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, RoleState{Role: d.Role(), Pair: d.config().HA != nil})
-}
-
-// handleSetRole takes keepalived's word from its notify script on this host:
-// only a loopback client may switch the role (a neighbour that could make a
-// standby active would put two publishers on the wall), and with a token
-// configured it must carry it too.
-func (d *Daemon) handleSetRole(cfg *hcl.Config) http.HandlerFunc {
-	set := func(w http.ResponseWriter, r *http.Request) {
-		var body RoleState
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024)).Decode(&body); err != nil {
-			httpError(w, http.StatusBadRequest, `body must be {"role":"active"} or {"role":"standby"}`)
-			return
-		}
-		if err := d.SetRole(body.Role); err != nil {
-			httpError(w, http.StatusConflict, err.Error())
-			return
-		}
-		writeJSON(w, http.StatusOK, RoleState{Role: d.Role(), Pair: true})
-	}
-	withToken := d.authorized(cfg, set)
-	return func(w http.ResponseWriter, r *http.Request) {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			d.metrics.CommandsTotal.WithLabelValues("http", "role_not_loopback").Inc()
-			httpError(w, http.StatusForbidden, "the role is switched from this host only (keepalived's notify script)")
-			return
-		}
-		if cfg.HTTP.Token.Value() == "" {
-			set(w, r)
-			return
-		}
-		withToken(w, r)
-	}
 }
