@@ -191,8 +191,10 @@ var rules = []rule{
 		forbidden: func(_, imp string) bool { return under(imp, "gateway") },
 	},
 	{
-		name:      "gateway/metrics is imported by the runtime, the pipeline and the api only (sinks report through callbacks)",
-		governs:   func(p string) bool { return !under(p, "cmd", "gateway/runtime", "gateway/pipeline", "gateway/api", "gateway/metrics", "gateway/publish/mqtt") },
+		name: "gateway/metrics is imported by the runtime, the pipeline and the api only (sinks report through callbacks)",
+		governs: func(p string) bool {
+			return !under(p, "cmd", "gateway/runtime", "gateway/pipeline", "gateway/api", "gateway/metrics", "gateway/publish/mqtt")
+		},
 		forbidden: func(_, imp string) bool { return under(imp, "gateway/metrics") },
 	},
 }
