@@ -28,6 +28,7 @@ import (
 	"radiogw/gateway/publish/influx"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
+	"radiogw/gateway/ratelog"
 	"radiogw/hcl"
 	"radiogw/topicname"
 )
@@ -73,12 +74,12 @@ type Daemon struct {
 	sinks    []publish.Sink
 	outboxes map[string]*outbox.Outbox
 	journal  *outbox.Outbox // inputs since the last snapshot (journal.go)
-	logs     rateLogs
+	logs     ratelog.Keys
 	in       *inbox
 	obsCount [4]prometheus.Counter // observations by kind: fix, event, identity, reply
 
 	replyLimit *replyLimiter // per-address and overall limits on replies to devices
-	replyLogs  *rateLimiter
+	replyLogs  *ratelog.Limiter
 	stepUnits  []avl.Change // the tracker step's change buffer, reused (loop goroutine only)
 	calls      chan func()
 	loopAlive  atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
@@ -91,12 +92,12 @@ type Daemon struct {
 	anonymous          map[string]time.Time // source+sender host → when it was last found not to name itself
 	dates              *fixtime.Resolver    // per-device dates for time-of-day-only sentences
 	rejected           map[rejectKey]uint64
-	rejectLogs         map[rejectKey]*rateLimiter
+	rejectLogs         map[rejectKey]*ratelog.Limiter
 	lastPrune          time.Time
 	lastSnap           time.Time
 	outboxDropSeen     map[string]uint64
 	unlistedSeen       map[string]uint64 // event\x00source → count already added to the counter
-	unlistedLogs       *rateLimiter
+	unlistedLogs       *ratelog.Limiter
 	unlistedRefusedLog uint64 // refusals not logged yet
 	lastHealth         time.Time
 	lastStatus         time.Time
@@ -148,8 +149,8 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 		chans: channels.NewTracker(cc), idents: map[string]identity{}, held: map[string]*heldFix{},
 		anonymous: map[string]time.Time{},
 		dates:     fixtime.New(ac.Types[avl.DefaultType].MaxFuture), rejected: map[rejectKey]uint64{},
-		rejectLogs: map[rejectKey]*rateLimiter{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: newRateLimiter(10 * time.Second), sources: map[string]*runningSource{},
-		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: newRateLimiter(10 * time.Second)}
+		rejectLogs: map[rejectKey]*ratelog.Limiter{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: ratelog.New(10 * time.Second), sources: map[string]*runningSource{},
+		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: ratelog.New(10 * time.Second)}
 	d.initMetrics()
 	for i, kind := range []string{"fix", "event", "identity", "reply"} {
 		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)

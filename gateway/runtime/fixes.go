@@ -10,6 +10,7 @@ import (
 	"radiogw/gateway/codec"
 	"radiogw/gateway/fixtime"
 	"radiogw/gateway/publish"
+	"radiogw/gateway/ratelog"
 	"radiogw/hcl"
 )
 
@@ -200,10 +201,10 @@ func (d *Daemon) countRejection(c *avl.Change) {
 	d.rejected[k]++
 	lim := d.rejectLogs[k]
 	if lim == nil {
-		lim = newRateLimiter(time.Minute)
+		lim = ratelog.New(time.Minute)
 		d.rejectLogs[k] = lim
 	}
-	if n, ok := lim.allow(); ok {
+	if n, ok := lim.Allow(); ok {
 		dev := c.Fix.DeviceID
 		if dev == "" {
 			dev = c.Fix.Peer

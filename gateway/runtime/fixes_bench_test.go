@@ -9,6 +9,7 @@ import (
 	"radiogw/gateway/fixtime"
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/publish"
+	"radiogw/gateway/ratelog"
 )
 
 // BenchmarkTakeFix is the tracker loop's intake of one fix from an
@@ -22,7 +23,7 @@ func BenchmarkTakeFix(b *testing.B) {
 			d.metrics = metrics.New()
 			d.dates = fixtime.New(2 * time.Minute)
 			d.held, d.anonymous = map[string]*heldFix{}, map[string]time.Time{}
-			d.rejected, d.rejectLogs = map[rejectKey]uint64{}, map[rejectKey]*rateLimiter{}
+			d.rejected, d.rejectLogs = map[rejectKey]uint64{}, map[rejectKey]*ratelog.Limiter{}
 			ids := map[string]identity{}
 			d.srcIDs.Store(&ids)
 			t0 := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"radiogw/gateway/frame"
+	"radiogw/gateway/ratelog"
 	"radiogw/gateway/source"
 	"radiogw/hcl"
 )
@@ -32,13 +33,13 @@ type httpSource struct {
 	allow    []*net.IPNet
 	token    string
 	log      *slog.Logger
-	logs     *rateLimiter // refusals: the first logged, then at most one per 10 s with a count
+	logs     *ratelog.Limiter // refusals: the first logged, then at most one per 10 s with a count
 	seq      atomic.Uint64
 	emit     sync.Mutex // Emit calls of one source are serialised, in Seq order
 }
 
 func newHTTPSource(s hcl.Source, pair bool, logger *slog.Logger) (*httpSource, error) {
-	h := &httpSource{cfg: s, token: s.Token.Value(), freeBind: pair, log: logger, logs: newRateLimiter(10 * time.Second)}
+	h := &httpSource{cfg: s, token: s.Token.Value(), freeBind: pair, log: logger, logs: ratelog.New(10 * time.Second)}
 	for _, c := range s.Allow {
 		_, n, err := net.ParseCIDR(c)
 		if err != nil {
@@ -136,7 +137,7 @@ func (h *httpSource) handler(hk source.Hooks) http.Handler {
 // rate (never the token or the parameters).
 func (h *httpSource) refuse(w http.ResponseWriter, hk source.Hooks, r *http.Request, event, msg string, code int) {
 	hk.Count(event)
-	if n, ok := h.logs.allow(); ok && h.log != nil {
+	if n, ok := h.logs.Allow(); ok && h.log != nil {
 		h.log.Warn("http source refused a request", "source", h.cfg.Name, "peer", r.RemoteAddr, "reason", event,
 			"status", code, "suppressed", n)
 	}

@@ -162,9 +162,9 @@ func (d *Daemon) journalFlush() {
 		return
 	}
 	err := d.journal.Append(d.journalBuf...)
-	if err != nil && !isOverflow(err) {
+	if err != nil && !errors.Is(err, outbox.ErrOverflow) {
 		d.metrics.Drops.WithLabelValues("journal", "write_error").Add(float64(len(d.journalBuf)))
-		d.logLimited("journal", "journal write failed: a crash now would lose these inputs' state (the wall keeps them)",
+		d.logs.Error(d.log, "journal", "journal write failed: a crash now would lose these inputs' state (the wall keeps them)",
 			"err", err)
 	}
 	clear(d.journalBuf)

@@ -185,16 +185,16 @@ func (d *Daemon) emit(b publish.Batch) {
 			// The batch is on disk, but older events had to go: an alarm,
 			// never silent.
 			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "event_overflow").Inc()
-			d.logLimited("overflow_"+s.Name(), "OUTBOX FULL: oldest events dropped; the destination has been unreachable too long or the cap is too small",
+			d.logs.Error(d.log, "overflow_"+s.Name(), "OUTBOX FULL: oldest events dropped; the destination has been unreachable too long or the cap is too small",
 				"sink", s.Name(), "err", err)
 		case errors.Is(err, publish.ErrNotDurable):
 			// Delivered from memory; the sink counted what is not durable
 			// (radiogw_sink_not_durable_total) and radiogw_outbox_write_failing alarms.
-			d.logLimited("write_"+s.Name(), "OUTBOX NOT WRITABLE: live state and events go out from memory only, a crash would lose them",
+			d.logs.Error(d.log, "write_"+s.Name(), "OUTBOX NOT WRITABLE: live state and events go out from memory only, a crash would lose them",
 				"sink", s.Name(), "err", err)
 		case err != nil:
 			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "write_error").Inc()
-			d.logLimited("write_"+s.Name(), "sink write failed", "sink", s.Name(), "err", err)
+			d.logs.Error(d.log, "write_"+s.Name(), "sink write failed", "sink", s.Name(), "err", err)
 		}
 	}
 	// A raw-ID unit merged into its call sign (the roster learned its ID)
@@ -228,7 +228,7 @@ func (d *Daemon) updateGauges() {
 		}
 	}
 	if d.unlistedRefusedLog > 0 {
-		if _, ok := d.unlistedLogs.allow(); ok {
+		if _, ok := d.unlistedLogs.Allow(); ok {
 			lim := d.config().Unlisted
 			d.log.Warn("units not in the roster refused: over the unlisted cap", "refused", d.unlistedRefusedLog,
 				"max_per_source", lim.MaxPerSource, "max_total", lim.MaxTotal)

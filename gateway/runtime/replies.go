@@ -56,7 +56,7 @@ func (d *Daemon) sendReplies(rs *runningSource, replies []codec.Reply) {
 		result, err := d.sendReply(via, r)
 		d.metrics.Replies.WithLabelValues(name, result).Inc()
 		if result != replySent {
-			if n, ok := d.replyLogs.allow(); ok {
+			if n, ok := d.replyLogs.Allow(); ok {
 				d.log.Warn("reply not sent", "source", name, "peer", r.Peer, "kind", r.Kind, "result", result,
 					"err", err, "suppressed", n)
 			}

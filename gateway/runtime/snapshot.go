@@ -75,14 +75,14 @@ func (d *Daemon) writeSnapshot(now time.Time, final bool) {
 		})
 		if err != nil {
 			d.metrics.Drops.WithLabelValues("snapshot", "write_error").Inc()
-			d.logLimited("snapshot", "snapshot not written", "err", err)
+			d.logs.Error(d.log, "snapshot", "snapshot not written", "err", err)
 			return
 		}
 		if d.journal != nil && hdr.Journal > 0 {
 			// The snapshot holds everything up to here: the journal
 			// can let it go.
 			if err := d.journal.AckWhole(hdr.Journal); err != nil {
-				d.logLimited("journal_ack", "journal not trimmed", "err", err)
+				d.logs.Error(d.log, "journal_ack", "journal not trimmed", "err", err)
 			}
 		}
 	}

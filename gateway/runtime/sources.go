@@ -15,6 +15,7 @@ import (
 	"radiogw/gateway/codec/catalog"
 	"radiogw/gateway/frame"
 	"radiogw/gateway/publish"
+	"radiogw/gateway/ratelog"
 	"radiogw/gateway/source"
 	"radiogw/hcl"
 	"radiogw/topicname"
@@ -28,9 +29,9 @@ type runningSource struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	lastSeen atomic.Int64 // unix nanos of the last frame
-	logs     *rateLimiter
-	nameLogs *rateLimiter  // refused names (topicname)
-	churn    *churnLimiter // peer connects and disconnects
+	logs     *ratelog.Limiter
+	nameLogs *ratelog.Limiter // refused names (topicname)
+	churn    *churnLimiter    // peer connects and disconnects
 
 	namesMu sync.Mutex
 	names   map[string]bool // unsupported frame names counted so far (bounded)
@@ -136,7 +137,7 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if err != nil {
 		return nil, err // names the source already
 	}
-	return &runningSource{cfg: s, src: src, dec: dec, logs: newRateLimiter(10 * time.Second), nameLogs: newRateLimiter(10 * time.Second), churn: newChurnLimiter(),
+	return &runningSource{cfg: s, src: src, dec: dec, logs: ratelog.New(10 * time.Second), nameLogs: ratelog.New(10 * time.Second), churn: newChurnLimiter(),
 		attempted: make(chan struct{}), up: map[string]bool{}}, nil
 }
 
@@ -383,7 +384,7 @@ func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {
 			if !obs.Empty() {
 				msg = "frame used despite an error" // checksum_mismatch under checksum = "lenient"
 			}
-			if n, ok := rs.logs.allow(); ok {
+			if n, ok := rs.logs.Allow(); ok {
 				d.log.Warn(msg, "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
 					"err", err, "frame", printable(f.Data, 120), "suppressed", n)
 			}
@@ -394,7 +395,7 @@ func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {
 		d.mapTalkgroups(&obs)
 		filterNames(&obs, func(reason, name string) {
 			d.metrics.NamesRejected.WithLabelValues(rs.cfg.Name, reason).Inc()
-			if n, ok := rs.nameLogs.allow(); ok {
+			if n, ok := rs.nameLogs.Allow(); ok {
 				d.log.Warn("name refused: it cannot be an MQTT topic level", "source", rs.cfg.Name, "peer", f.Peer,
 					"reason", reason, "name", printable([]byte(name), 80), "suppressed", n)
 			}
@@ -493,27 +494,4 @@ func (d *Daemon) reportInterval(radioID string) time.Duration {
 		}
 	}
 	return 0
-}
-
-// rateLimiter lets one log line through per interval and counts the rest.
-type rateLimiter struct {
-	mu         sync.Mutex
-	every      time.Duration
-	last       time.Time
-	suppressed int
-}
-
-func newRateLimiter(every time.Duration) *rateLimiter { return &rateLimiter{every: every} }
-
-func (r *rateLimiter) allow() (suppressed int, ok bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := time.Now()
-	if now.Sub(r.last) < r.every {
-		r.suppressed++
-		return 0, false
-	}
-	n := r.suppressed
-	r.last, r.suppressed = now, 0
-	return n, true
 }
