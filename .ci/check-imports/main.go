@@ -164,10 +164,11 @@ var rules = []rule{
 		},
 	},
 	{
-		name:    "the pipeline imports no runtime, api, source, broker or sink implementation",
+		name:    "the pipeline imports no runtime, api, source, broker, sink implementation or network client (net for address parsing only)",
 		governs: func(p string) bool { return under(p, "gateway/pipeline") },
 		forbidden: func(_, imp string) bool {
-			return under(imp, "gateway/runtime", "gateway/api", "gateway/source", "gateway/broker", "gateway/publish/mqtt", "gateway/publish/influx") || isNetwork(imp)
+			return under(imp, "gateway/runtime", "gateway/api", "gateway/source", "gateway/broker", "gateway/publish/mqtt", "gateway/publish/influx") ||
+				(isNetwork(imp) && imp != "net" && imp != "net/netip")
 		},
 	},
 	{

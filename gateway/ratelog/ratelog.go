@@ -5,6 +5,7 @@ package ratelog
 
 import (
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -75,4 +76,14 @@ func (k *Keys) Error(log *slog.Logger, key, msg string, args ...any) {
 		args = append(args, "suppressed", n, "over", Every)
 	}
 	log.Error(msg, args...)
+}
+
+// Printable renders at most n bytes of a frame or name safely for a log
+// line.
+func Printable(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	s := strconv.Quote(string(b))
+	return s[1 : len(s)-1]
 }

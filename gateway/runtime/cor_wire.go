@@ -44,7 +44,7 @@ func (d *Daemon) runCOR(ctx context.Context, rs *runningSource) {
 		}
 		obs := codec.Observations{Events: []channels.Event{{Kind: kind, Source: rs.cfg.Name, Channel: rs.cfg.Channel,
 			Time: at, Received: at}}}
-		d.in.push(rs.cfg.Name, &obs)
+		d.pipe.Push(rs.cfg.Name, "", &obs)
 	}
 	for {
 		err := det.Poll(ctx, lineAdapter{reader}, poll, onChange)

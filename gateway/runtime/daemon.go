@@ -18,12 +18,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"radiogw/avl"
-	"radiogw/channels"
 	"radiogw/gateway/broker"
-	"radiogw/gateway/fixtime"
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/netguard"
+	"radiogw/gateway/pipeline"
 	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/influx"
 	mqttsink "radiogw/gateway/publish/mqtt"
@@ -73,43 +71,18 @@ type Daemon struct {
 	influx   *influx.Sink
 	sinks    []publish.Sink
 	outboxes map[string]*outbox.Outbox
-	journal  *outbox.Outbox // inputs since the last snapshot (journal.go)
 	logs     ratelog.Keys
-	in       *inbox
-	obsCount [4]prometheus.Counter // observations by kind: fix, event, identity, reply
+	pipe     *pipeline.Pipeline // the tracker goroutine and all tracker state
+	replyObs prometheus.Counter // observations of kind "reply"
 
-	replyLimit *replyLimiter // per-address and overall limits on replies to devices
-	replyLogs  *ratelog.Limiter
-	stepUnits  []avl.Change // the tracker step's change buffer, reused (loop goroutine only)
-	calls      chan func()
-	loopAlive  atomic.Int64 // unix nanos of the loop's last turn, for the watchdog and /readyz
+	replyLimit     *replyLimiter // per-address and overall limits on replies to devices
+	replyLogs      *ratelog.Limiter
+	outboxDropSeen map[string]uint64 // outbox\x00reason → drops already added to the counter
+	lastHealth     time.Time         // loop goroutine only (tick)
+	lastStatus     time.Time         // loop goroutine only (tick)
 
-	// owned by the loop goroutine
-	units              *avl.Tracker
-	chans              *channels.Tracker
-	idents             map[string]identity  // source+sender host → announced device ID
-	held               map[string]*heldFix  // source+sender host → fix waiting for its sender's ID
-	anonymous          map[string]time.Time // source+sender host → when it was last found not to name itself
-	dates              *fixtime.Resolver    // per-device dates for time-of-day-only sentences
-	rejected           map[rejectKey]uint64
-	rejectLogs         map[rejectKey]*ratelog.Limiter
-	lastPrune          time.Time
-	lastSnap           time.Time
-	outboxDropSeen     map[string]uint64
-	unlistedSeen       map[string]uint64 // event\x00source → count already added to the counter
-	unlistedLogs       *ratelog.Limiter
-	unlistedRefusedLog uint64 // refusals not logged yet
-	lastHealth         time.Time
-	lastStatus         time.Time
-	snapMu             sync.Mutex // held while a snapshot is being written
-	journalBuf         []outbox.Entry
-	journalArena       []byte // the step's encoded fixes, which journalBuf's entries alias
-	journalAfter       uint64 // the journal index the restored snapshot captured
-	replaying          bool
-
-	radioNames atomic.Pointer[map[string]string]   // radio ID → call sign, for sinks
-	talkgroups atomic.Pointer[map[string]string]   // talkgroup number → channel name
-	srcIDs     atomic.Pointer[map[string]identity] // source → the device_id or unit it carries
+	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
+	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name
 
 	srcMu   sync.Mutex
 	sources map[string]*runningSource
@@ -119,11 +92,6 @@ type Daemon struct {
 
 	http      *http.Server
 	httpGuard *netguard.Listener
-}
-
-type identity struct {
-	id   string
-	kind avl.IDKind
 }
 
 // New prepares a daemon from a loaded configuration. Nothing is opened yet.
@@ -145,16 +113,12 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
-		outboxes: map[string]*outbox.Outbox{}, calls: make(chan func()), units: avl.NewTracker(ac),
-		chans: channels.NewTracker(cc), idents: map[string]identity{}, held: map[string]*heldFix{},
-		anonymous: map[string]time.Time{},
-		dates:     fixtime.New(ac.Types[avl.DefaultType].MaxFuture), rejected: map[rejectKey]uint64{},
-		rejectLogs: map[rejectKey]*ratelog.Limiter{}, outboxDropSeen: map[string]uint64{}, unlistedSeen: map[string]uint64{}, unlistedLogs: ratelog.New(10 * time.Second), sources: map[string]*runningSource{},
+		outboxes: map[string]*outbox.Outbox{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
 		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: ratelog.New(10 * time.Second)}
+	d.pipe = pipeline.New(ac, cc, pipelineSettings(cfg), pipeline.Options{Logger: opts.Logger, Metrics: d.metrics,
+		InboxSoftCap: opts.InboxSoftCap, Output: d.output, Tick: d.tick})
 	d.initMetrics()
-	for i, kind := range []string{"fix", "event", "identity", "reply"} {
-		d.obsCount[i] = d.metrics.Observations.WithLabelValues(kind)
-	}
+	d.replyObs = d.metrics.Observations.WithLabelValues("reply")
 	d.initRefusalCounters()
 	d.setLookups(cfg)
 	d.metrics.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Add(0)
@@ -162,9 +126,6 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 		d.metrics.NamesRejected.WithLabelValues("snapshot", reason).Add(0)
 		d.metrics.NamesRejected.WithLabelValues("follower", reason).Add(0)
 	}
-	d.in = newInbox(opts.InboxSoftCap,
-		func(n int) { d.metrics.Drops.WithLabelValues("inbox", "position_coalesced").Add(float64(n)) },
-		func() { d.metrics.Drops.WithLabelValues("inbox", "event_over_cap").Inc() })
 	return d, nil
 }
 
@@ -192,17 +153,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
-	if err := d.openJournal(cfg); err != nil {
+	if err := d.pipe.OpenJournal(cfg.DataDir, cfg.Storage.MaxBytes); err != nil {
 		d.log.Error("journal not opened: a crash will lose the state since the last snapshot", "err", err)
 	}
-	if err := d.restoreSnapshot(); err != nil {
-		d.log.Warn("snapshot not restored; starting from the journal alone", "err", err)
-	}
-	if n, err := d.replayJournal(d.journalAfter); err != nil {
-		d.log.Error("journal replay stopped", "replayed", n, "err", err)
-	} else if n > 0 {
-		d.log.Info("journal replayed", "inputs", n, "after", d.journalAfter)
-	}
+	d.pipe.Restore()
 	if err := d.startSinks(cfg); err != nil {
 		d.closeAll(context.Background())
 		return err
@@ -218,7 +172,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 		}(s)
 	}
-	d.publishRestored()
+	d.pipe.PublishRestored()
 	if cfg.HA != nil {
 		d.setRoleGauge()
 		sinkWG.Add(1)
@@ -230,7 +184,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	loopCtx, stopLoop := context.WithCancel(context.Background())
 	loopDone := make(chan struct{})
-	go d.loop(loopCtx, loopDone)
+	go func() {
+		defer close(loopDone)
+		d.pipe.Run(loopCtx)
+	}()
 
 	srcCtx, stopSources := context.WithCancel(context.Background())
 	d.srcCtx = srcCtx
@@ -289,9 +246,7 @@ func (d *Daemon) closeAll(ctx context.Context) {
 			d.log.Warn("outbox close", "sink", name, "err", err)
 		}
 	}
-	if d.journal != nil {
-		d.journal.Close()
-	}
+	d.pipe.Close()
 }
 
 func (d *Daemon) openOutbox(name string, cfg *hcl.Config) (*outbox.Outbox, error) {
@@ -410,8 +365,7 @@ func (d *Daemon) setLookups(cfg *hcl.Config) {
 		}
 	}
 	d.talkgroups.Store(&tg)
-	ids := sourceIdentities(cfg)
-	d.srcIDs.Store(&ids)
+	d.pipe.SetSettings(pipelineSettings(cfg))
 	m := map[string]string{}
 	for _, u := range cfg.Units {
 		for _, id := range u.RadioIDs {
@@ -423,6 +377,7 @@ func (d *Daemon) setLookups(cfg *hcl.Config) {
 
 // Healthy reports whether the tracker loop turned recently; the systemd
 // watchdog pings only while it does.
-func (d *Daemon) Healthy() bool {
-	return time.Since(time.Unix(0, d.loopAlive.Load())) < 5*time.Second
-}
+func (d *Daemon) Healthy() bool { return d.pipe.Healthy() }
+
+// call runs f on the tracker goroutine and waits for it.
+func (d *Daemon) call(ctx context.Context, f func()) error { return d.pipe.Call(ctx, f) }

@@ -176,7 +176,7 @@ func (d *Daemon) follow(payload []byte) {
 		rec.Emergency = &avl.SnapshotEmergency{ID: e.ID, Since: e.Since, AckedBy: e.AckedBy, AckedAt: e.AckedAt}
 		em = &channels.EmergencyState{ID: e.ID, Since: e.Since, AckedBy: e.AckedBy, AckedAt: e.AckedAt, Channel: u.Channel}
 	}
-	ch, changed, err := d.units.Follow(&rec)
+	ch, changed, err := d.pipe.Units().Follow(&rec)
 	if err != nil {
 		d.metrics.Drops.WithLabelValues("follower", "invalid").Inc()
 		return
@@ -185,7 +185,7 @@ func (d *Daemon) follow(payload []byte) {
 		return
 	}
 	radio := emergencyRadio(em, u.RadioIDs)
-	d.chans.FollowEmergency(radio, em)
+	d.pipe.Channels().FollowEmergency(radio, em)
 	d.metrics.Followed.Inc()
 	// Only the MQTT sink's latest-state table learns it, for takeover: the
 	// active already wrote this state to InfluxDB.

@@ -15,7 +15,6 @@ import (
 	"radiogw/gateway/api"
 	"radiogw/gateway/broker"
 	"radiogw/gateway/netguard"
-	"radiogw/gateway/publish"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/track"
 	"radiogw/hcl"
@@ -72,7 +71,7 @@ func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 	cfg := d.config()
 	st := api.Status{Site: cfg.Site, Version: d.opts.Version, Ready: d.Healthy(), Units: map[string]int{},
-		InboxDepth: d.in.depth()}
+		InboxDepth: d.pipe.Depth()}
 	if d.broker != nil {
 		st.Broker = &api.BrokerStatus{Accepting: d.broker.Accepting(), Connections: d.broker.Connections()}
 		// Displays cannot connect to a broker that does not accept.
@@ -128,14 +127,16 @@ func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	err := d.call(ctx, func() {
-		counts, noPosition := d.units.Counts()
+		counts, noPosition := d.pipe.Units().Counts()
 		for l, n := range counts {
 			st.Units[avl.StaleLevel(l).String()] = n
 		}
 		st.Units["no_position"] = noPosition
 		st.Emergencies = d.emergencyViews()
-		st.Rejections = d.topRejections(5)
-		st.Late = d.units.Late()
+		for _, r := range d.pipe.TopRejections(5) {
+			st.Rejections = append(st.Rejections, api.RejectionCount{Source: r.Source, Reason: r.Reason, Count: r.Count})
+		}
+		st.Late = d.pipe.Units().Late()
 	})
 	return st, err
 }
@@ -143,11 +144,11 @@ func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 // emergencyViews names every active emergency's unit; loop goroutine only.
 func (d *Daemon) emergencyViews() []api.EmergencyView {
 	out := []api.EmergencyView{}
-	for _, e := range d.chans.Emergencies() {
+	for _, e := range d.pipe.Channels().Emergencies() {
 		v := api.EmergencyView{EmergencyState: e}
-		if id, known := d.units.Resolve(avl.RadioID, e.RadioID); known {
+		if id, known := d.pipe.Units().Resolve(avl.RadioID, e.RadioID); known {
 			v.Unit = id
-			if u, ok := d.units.Unit(id); ok {
+			if u, ok := d.pipe.Units().Unit(id); ok {
 				v.UnitAlphaTag = u.AlphaTag
 			}
 		}
@@ -159,47 +160,19 @@ func (d *Daemon) emergencyViews() []api.EmergencyView {
 // forget runs on the loop goroutine.
 func (d *Daemon) forget(id string, now time.Time) api.ForgetResult {
 	res := api.ForgetResult{Unit: id}
-	c, ok := d.units.Forget(id, now)
-	res.Tracked = ok
-	// A peer that announced this ID would bring it back with its next bare fix.
-	for k, v := range d.idents {
-		if v.id == id {
-			delete(d.idents, k)
-		}
-	}
-	if ok {
-		d.emit(publish.Batch{Units: []avl.Change{c}}) // the sinks see it; emit deletes the retained topics
-	} else if d.mqtt != nil {
+	res.Tracked = d.pipe.Forget(id, now) // the sinks see it; output deletes the retained topics
+	if !res.Tracked && d.mqtt != nil {
 		d.mqtt.Forget(id)
 	}
 	d.metrics.UnitsForgotten.Inc()
-	d.log.Info("unit forgotten on request", "unit", id, "was_tracked", ok)
+	d.log.Info("unit forgotten on request", "unit", id, "was_tracked", res.Tracked)
 	return res
 }
 
 // command applies an emergency ack or clear on the loop goroutine.
 func (d *Daemon) command(ctx context.Context, c mqttsink.Command, via string) error {
 	var err error
-	callErr := d.call(ctx, func() {
-		var changes []channels.Change
-		now := time.Now()
-		d.journalAdd(journalRec{K: "c", Cmd: &journalCmd{Action: c.Action, ID: c.ID, By: c.By, At: now}}, now)
-		d.journalFlush()
-		switch c.Action {
-		case "ack":
-			changes, err = d.chans.Ack(c.ID, c.By, now)
-		case "clear":
-			changes, err = d.chans.Clear(c.ID, c.By, now)
-		default:
-			err = fmt.Errorf("unknown action %q", c.Action)
-		}
-		var b publish.Batch
-		for _, ch := range changes {
-			d.addChannelChange(&b, ch)
-		}
-		d.addUnitEvents(&b)
-		d.emit(b)
-	})
+	callErr := d.call(ctx, func() { err = d.pipe.Command(c.Action, c.ID, c.By) })
 	if callErr != nil {
 		return callErr
 	}
@@ -275,30 +248,30 @@ func (b backend) Command(ctx context.Context, c mqttsink.Command, via string) er
 }
 
 func (b backend) Units(ctx context.Context) (us []avl.Unit, err error) {
-	err = b.d.call(ctx, func() { us = b.d.units.Units() })
+	err = b.d.call(ctx, func() { us = b.d.pipe.Units().Units() })
 	return us, err
 }
 
 func (b backend) Unit(ctx context.Context, id string) (u avl.Unit, ok bool, err error) {
-	err = b.d.call(ctx, func() { u, ok = b.d.units.Unit(id) })
+	err = b.d.call(ctx, func() { u, ok = b.d.pipe.Units().Unit(id) })
 	return u, ok, err
 }
 
 func (b backend) Track(ctx context.Context, id string) (crumbs []avl.Crumb, ok bool, err error) {
 	err = b.d.call(ctx, func() {
-		_, ok = b.d.units.Unit(id)
-		crumbs = b.d.units.Track(id)
+		_, ok = b.d.pipe.Units().Unit(id)
+		crumbs = b.d.pipe.Units().Track(id)
 	})
 	return crumbs, ok, err
 }
 
 func (b backend) Nearest(ctx context.Context, q avl.NearestQuery) (res []avl.NearestResult, err error) {
-	err = b.d.call(ctx, func() { res = b.d.units.Nearest(q) })
+	err = b.d.call(ctx, func() { res = b.d.pipe.Units().Nearest(q) })
 	return res, err
 }
 
 func (b backend) Channels(ctx context.Context) (states []channels.ChannelState, err error) {
-	err = b.d.call(ctx, func() { states = b.d.chans.Channels() })
+	err = b.d.call(ctx, func() { states = b.d.pipe.Channels().Channels() })
 	return states, err
 }
 

@@ -38,7 +38,7 @@ func (d *Daemon) writeHealth(now time.Time) {
 		return
 	}
 	d.lastHealth = now
-	extra := map[string]float64{"inbox_depth": float64(d.in.depth())}
+	extra := map[string]float64{"inbox_depth": float64(d.pipe.Depth())}
 	if o := d.outboxes["mqtt"]; o != nil {
 		extra["mqtt_outbox_depth"] = float64(o.Stats().Depth)
 	}

@@ -52,12 +52,12 @@ func (d *Daemon) Reload(ctx context.Context, cfg *hcl.Config) error {
 	if err := d.call(ctx, func() {
 		now := time.Now()
 		var b publish.Batch
-		b.Units = append(b.Units, d.units.Reconfigure(ac, now)...)
-		for _, c := range d.chans.Reconfigure(cc, now) {
-			d.addChannelChange(&b, c)
+		b.Units = append(b.Units, d.pipe.Units().Reconfigure(ac, now)...)
+		for _, c := range d.pipe.Channels().Reconfigure(cc, now) {
+			d.pipe.AddChannelChange(&b, c)
 		}
-		d.addUnitEvents(&b)
-		d.emit(b)
+		d.pipe.AddUnitEvents(&b)
+		d.pipe.Emit(b)
 	}); err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}

@@ -42,7 +42,7 @@ var replyResults = []string{replySent, replyDenied, replyRateLimitedPeer, replyR
 func (d *Daemon) sendReplies(rs *runningSource, replies []codec.Reply) {
 	for i := range replies {
 		r := &replies[i]
-		d.obsCount[3].Inc()
+		d.replyObs.Inc()
 		via := rs
 		if r.Via != "" && r.Via != rs.cfg.Name {
 			d.srcMu.Lock()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,7 +13,7 @@ import (
 	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/catalog"
 	"radiogw/gateway/frame"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/pipeline"
 	"radiogw/gateway/ratelog"
 	"radiogw/gateway/source"
 	"radiogw/hcl"
@@ -225,7 +224,7 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 	for _, what := range source.Counters {
 		d.metrics.SourceEvents.WithLabelValues(name, what).Add(0)
 	}
-	d.zeroFixCounters(name)
+	pipeline.ZeroFixCounters(d.metrics, name)
 	for _, reason := range topicname.Reasons {
 		d.metrics.NamesRejected.WithLabelValues(name, reason).Add(0)
 	}
@@ -273,7 +272,7 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 			} else {
 				d.log.Info("source up", "source", name, "peer", peer)
 			}
-			d.in.pushEvent(sourceEvent("source_up", name, peer, ""))
+			d.pipe.PushEvent(pipeline.SourceEvent("source_up", name, peer, ""))
 		},
 		Down: func(peer string, err error) {
 			first := rs.markAttempted()
@@ -299,18 +298,12 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 			} else {
 				d.log.Info("source closed", attrs...) // shutdown, reload, peer hung up
 			}
-			d.in.pushEvent(sourceEvent("source_down", name, peer, detail))
+			d.pipe.PushEvent(pipeline.SourceEvent("source_down", name, peer, detail))
 		},
 		Count: func(what string) {
 			d.metrics.SourceEvents.WithLabelValues(name, what).Inc()
 		},
 	}
-}
-
-func sourceEvent(kind, src, peer, detail string) publish.Event {
-	now := time.Now().UTC()
-	return publish.Event{ID: eventID(kind, src+"-"+peer, now), Kind: kind, Time: now, Source: src, Peer: peer,
-		Detail: detail}
 }
 
 // decode runs on the source's goroutine: a slow or garbled source only
@@ -386,7 +379,7 @@ func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {
 			}
 			if n, ok := rs.logs.Allow(); ok {
 				d.log.Warn(msg, "source", rs.cfg.Name, "peer", f.Peer, "reason", reason,
-					"err", err, "frame", printable(f.Data, 120), "suppressed", n)
+					"err", err, "frame", ratelog.Printable(f.Data, 120), "suppressed", n)
 			}
 		}
 	}
@@ -397,12 +390,12 @@ func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {
 			d.metrics.NamesRejected.WithLabelValues(rs.cfg.Name, reason).Inc()
 			if n, ok := rs.nameLogs.Allow(); ok {
 				d.log.Warn("name refused: it cannot be an MQTT topic level", "source", rs.cfg.Name, "peer", f.Peer,
-					"reason", reason, "name", printable([]byte(name), 80), "suppressed", n)
+					"reason", reason, "name", ratelog.Printable([]byte(name), 80), "suppressed", n)
 			}
 		})
 	}
 	if !obs.Empty() {
-		d.in.pushFrom(rs.cfg.Name, f.Peer, &obs)
+		d.pipe.Push(rs.cfg.Name, f.Peer, &obs)
 	}
 }
 
@@ -451,15 +444,6 @@ func (d *Daemon) mapTalkgroups(obs *codec.Observations) {
 			obs.Events[i].Channel = name
 		}
 	}
-}
-
-// printable renders at most n bytes of a frame safely for a log line.
-func printable(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	s := strconv.Quote(string(b))
-	return s[1 : len(s)-1]
 }
 
 // firstSource names the running source with the given codec that comes

@@ -1,4 +1,4 @@
-package runtime
+package pipeline
 
 import (
 	"bufio"
@@ -17,7 +17,6 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/hcl"
 )
 
 var benchT0 = time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
@@ -37,9 +36,9 @@ func testChannels() *channels.Tracker {
 	return channels.NewTracker(channels.Config{Channels: []channels.ChannelConfig{{Name: "tac2", Freq: 460125000, HangTime: time.Second}}})
 }
 
-func testDaemon(t *testing.T, dir string) *Daemon {
+func testPipeline(t *testing.T, dir string) *Pipeline {
 	t.Helper()
-	d := benchDaemon(dir, avl.NewTracker(testAVLConfig()))
+	d := benchPipeline(dir, avl.NewTracker(testAVLConfig()))
 	d.chans = testChannels()
 	return d
 }
@@ -57,7 +56,7 @@ func installV1(t *testing.T, dir string) {
 }
 
 // checkV1State checks what testdata/snapshot-v1.json holds.
-func checkV1State(t *testing.T, d *Daemon) {
+func checkV1State(t *testing.T, d *Pipeline) {
 	t.Helper()
 	us := d.units.Units()
 	if len(us) != 3 || us[0].ID != "2A12" || us[1].ID != "2A13" || us[2].ID != "9001" {
@@ -90,7 +89,7 @@ func checkV1State(t *testing.T, d *Daemon) {
 func TestSnapshotUpgrade(t *testing.T) {
 	dir := t.TempDir()
 	installV1(t, dir)
-	d := testDaemon(t, dir)
+	d := testPipeline(t, dir)
 	if err := d.restoreSnapshot(); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +109,7 @@ func TestSnapshotUpgrade(t *testing.T) {
 		t.Fatalf("temporary files left behind: %v", ents)
 	}
 
-	d2 := testDaemon(t, dir)
+	d2 := testPipeline(t, dir)
 	if err := d2.restoreSnapshot(); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +132,7 @@ func TestSnapshotUpgrade(t *testing.T) {
 func TestSnapshotRejectsDamage(t *testing.T) {
 	dir := t.TempDir()
 	installV1(t, dir)
-	d := testDaemon(t, dir)
+	d := testPipeline(t, dir)
 	if err := d.restoreSnapshot(); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +163,7 @@ func TestSnapshotRejectsDamage(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "snapshot.json"), data, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			d := testDaemon(t, dir)
+			d := testPipeline(t, dir)
 			d.units.ApplyFix(avl.Fix{Source: "s", DeviceID: "4531", Time: benchT0, Lat: 33.7, Lon: -117.8, Valid: true,
 				SpeedKmh: avl.Unknown, Heading: avl.Unknown, HDOP: avl.Unknown, AltitudeM: avl.Unknown, AccuracyM: avl.Unknown})
 			if err := d.restoreSnapshot(); err == nil {
@@ -259,14 +258,12 @@ func benchFleet(tb testing.TB, n, crumbs int) *avl.Tracker {
 	return tr
 }
 
-func benchDaemon(dir string, units *avl.Tracker) *Daemon {
-	return &Daemon{
-		log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		cfg:    &hcl.Config{DataDir: dir},
-		units:  units,
-		chans:  channels.NewTracker(channels.Config{}),
-		idents: map[string]identity{},
-	}
+// benchPipeline is a pipeline writing its snapshot into dir, around units.
+func benchPipeline(dir string, units *avl.Tracker) *Pipeline {
+	p := New(avl.Config{}, channels.Config{}, Settings{DataDir: dir},
+		Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	p.units = units
+	return p
 }
 
 // peakHeap samples the heap's object bytes until stopped and returns the
@@ -331,7 +328,7 @@ func BenchmarkSnapshotWrite100k(b *testing.B) {
 		b.Run("crumbs="+strconv.Itoa(crumbs), func(b *testing.B) {
 			tr := benchTracker(b, crumbs)
 			dir := b.TempDir()
-			d := benchDaemon(dir, tr)
+			d := benchPipeline(dir, tr)
 			start := time.Now()
 			c := tr.Capture()
 			captured := time.Since(start)
@@ -360,12 +357,12 @@ func BenchmarkSnapshotRestore100k(b *testing.B) {
 	for _, crumbs := range benchRings {
 		b.Run("crumbs="+strconv.Itoa(crumbs), func(b *testing.B) {
 			dir := b.TempDir()
-			benchDaemon(dir, benchTracker(b, crumbs)).writeSnapshot(benchT0, true)
+			benchPipeline(dir, benchTracker(b, crumbs)).writeSnapshot(benchT0, true)
 			b.ReportAllocs()
 			stop := peakHeap()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				d := benchDaemon(dir, avl.NewTracker(avl.Config{Breadcrumbs: crumbs}))
+				d := benchPipeline(dir, avl.NewTracker(avl.Config{Breadcrumbs: crumbs}))
 				if err := d.restoreSnapshot(); err != nil {
 					b.Fatal(err)
 				}
@@ -376,22 +373,5 @@ func BenchmarkSnapshotRestore100k(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
 		})
-	}
-}
-
-// TestTrackerConfigBreadcrumbs: the HCL setting reaches the tracker, and
-// breadcrumbs = 0 means no trail rather than the tracker's default.
-func TestTrackerConfigBreadcrumbs(t *testing.T) {
-	if hcl.DefaultBreadcrumbs != avl.DefaultBreadcrumbs || hcl.MaxBreadcrumbs != avl.MaxBreadcrumbs {
-		t.Fatalf("hcl and avl disagree: default %d/%d, max %d/%d", hcl.DefaultBreadcrumbs, avl.DefaultBreadcrumbs, hcl.MaxBreadcrumbs, avl.MaxBreadcrumbs)
-	}
-	for _, c := range []struct{ hcl, avl int }{{0, avl.NoBreadcrumbs}, {20, 20}, {hcl.DefaultBreadcrumbs, hcl.DefaultBreadcrumbs}} {
-		ac, _, err := trackerConfigs(&hcl.Config{Breadcrumbs: c.hcl})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ac.Breadcrumbs != c.avl {
-			t.Errorf("breadcrumbs = %d: tracker gets %d, want %d", c.hcl, ac.Breadcrumbs, c.avl)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package runtime
+package pipeline
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/publish"
+	"radiogw/gateway/ratelog"
 	"radiogw/topicname"
 )
 
@@ -39,7 +40,7 @@ type snapshotHeader struct {
 
 const snapshotVersion = 2
 
-func (d *Daemon) snapshotPath() string { return filepath.Join(d.config().DataDir, "snapshot.json") }
+func (p *Pipeline) snapshotPath() string { return filepath.Join(p.settings().DataDir, "snapshot.json") }
 
 // writeSnapshot copies tracker state on the loop goroutine (a flat copy per
 // unit, see avl.Capture) and encodes and writes it in the background, so a
@@ -48,41 +49,41 @@ func (d *Daemon) snapshotPath() string { return filepath.Join(d.config().DataDir
 // leaves the previous snapshot intact. A periodic snapshot is skipped while
 // the previous one is still being written; final (shutdown) waits for it and
 // for its own write.
-func (d *Daemon) writeSnapshot(now time.Time, final bool) {
-	if !d.snapMu.TryLock() {
+func (p *Pipeline) writeSnapshot(now time.Time, final bool) {
+	if !p.snapMu.TryLock() {
 		if !final {
 			return
 		}
-		d.snapMu.Lock()
+		p.snapMu.Lock()
 	}
-	units := d.units.Capture()
-	chans := d.chans.Snapshot()
+	units := p.units.Capture()
+	chans := p.chans.Snapshot()
 	idents := map[string]string{}
-	for k, v := range d.idents {
+	for k, v := range p.idents {
 		if v.kind == avl.AVLID {
 			idents[k] = v.id
 		}
 	}
 	hdr := snapshotHeader{Version: snapshotVersion, Written: now.UTC(), Units: units.Len()}
-	if d.journal != nil {
-		hdr.Journal = d.journal.Last()
+	if p.journal != nil {
+		hdr.Journal = p.journal.Last()
 	}
-	d.lastSnap = now
+	p.lastSnap = now
 	write := func() {
-		defer d.snapMu.Unlock()
-		err := writeFileAtomic(d.snapshotPath(), func(w *bufio.Writer) error {
+		defer p.snapMu.Unlock()
+		err := writeFileAtomic(p.snapshotPath(), func(w *bufio.Writer) error {
 			return encodeSnapshot(w, hdr, chans, idents, units)
 		})
 		if err != nil {
-			d.metrics.Drops.WithLabelValues("snapshot", "write_error").Inc()
-			d.logs.Error(d.log, "snapshot", "snapshot not written", "err", err)
+			p.metrics.Drops.WithLabelValues("snapshot", "write_error").Inc()
+			p.logs.Error(p.log, "snapshot", "snapshot not written", "err", err)
 			return
 		}
-		if d.journal != nil && hdr.Journal > 0 {
+		if p.journal != nil && hdr.Journal > 0 {
 			// The snapshot holds everything up to here: the journal
 			// can let it go.
-			if err := d.journal.AckWhole(hdr.Journal); err != nil {
-				d.logs.Error(d.log, "journal_ack", "journal not trimmed", "err", err)
+			if err := p.journal.AckWhole(hdr.Journal); err != nil {
+				p.logs.Error(p.log, "journal_ack", "journal not trimmed", "err", err)
 			}
 		}
 	}
@@ -146,8 +147,8 @@ func writeFileAtomic(path string, write func(*bufio.Writer) error) error {
 
 // restoreSnapshot loads the last snapshot, if any, before anything runs. On
 // error nothing is restored.
-func (d *Daemon) restoreSnapshot() error {
-	f, err := os.Open(d.snapshotPath())
+func (p *Pipeline) restoreSnapshot() error {
+	f, err := os.Open(p.snapshotPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -155,21 +156,21 @@ func (d *Daemon) restoreSnapshot() error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	defer f.Close()
-	s, err := decodeSnapshot(bufio.NewReaderSize(f, 1<<20), d.units.NewLoader())
+	s, err := decodeSnapshot(bufio.NewReaderSize(f, 1<<20), p.units.NewLoader())
 	if err != nil {
-		return fmt.Errorf("snapshot %s: %w", d.snapshotPath(), err)
+		return fmt.Errorf("snapshot %s: %w", p.snapshotPath(), err)
 	}
-	d.dropBadNames(s)
-	if err := d.chans.Restore(s.chans); err != nil {
+	p.dropBadNames(s)
+	if err := p.chans.Restore(s.chans); err != nil {
 		return fmt.Errorf("snapshot channels: %w", err)
 	}
 	s.units.Commit()
 	for k, v := range s.idents {
 		src, peer, _ := strings.Cut(k, "\x00")
-		d.idents[identKey(src, peer)] = identity{id: v, kind: avl.AVLID}
+		p.idents[identKey(src, peer)] = identity{id: v, kind: avl.AVLID}
 	}
-	d.journalAfter = s.journal
-	d.log.Info("snapshot restored", "units", s.units.Len(), "written", s.written, "version", s.version)
+	p.journalAfter = s.journal
+	p.log.Info("snapshot restored", "units", s.units.Len(), "written", s.written, "version", s.version)
 	return nil
 }
 
@@ -177,15 +178,15 @@ func (d *Daemon) restoreSnapshot() error {
 // units, channels and identities whose name cannot be a topic level. They
 // are counted under source "snapshot" and logged once each; nothing of them
 // is restored or published.
-func (d *Daemon) dropBadNames(s *decodedSnapshot) {
+func (p *Pipeline) dropBadNames(s *decodedSnapshot) {
 	refuse := func(what, name string) bool {
 		reason := topicname.Check(name)
 		if reason == "" {
 			return false
 		}
-		d.metrics.NamesRejected.WithLabelValues("snapshot", reason).Inc()
-		d.log.Warn("snapshot: name refused, not restored: it cannot be an MQTT topic level", "what", what,
-			"reason", reason, "name", printable([]byte(name), 80))
+		p.metrics.NamesRejected.WithLabelValues("snapshot", reason).Inc()
+		p.log.Warn("snapshot: name refused, not restored: it cannot be an MQTT topic level", "what", what,
+			"reason", reason, "name", ratelog.Printable([]byte(name), 80))
 		return true
 	}
 	s.units.Drop(func(id string) bool { return refuse("unit", id) })
@@ -396,19 +397,19 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 
 // publishRestored hands every restored unit and channel to the sinks so
 // retained topics are complete from the first second.
-func (d *Daemon) publishRestored() {
+func (p *Pipeline) publishRestored() {
 	var b publish.Batch
 	// Over the unlisted caps (a snapshot from before them, or a lower cap
 	// now): the longest silent go, and their retained topics with them.
-	if gone := d.units.TrimUnlisted(time.Now()); len(gone) > 0 {
-		d.log.Warn("snapshot: unlisted units over the cap not restored", "units", len(gone))
+	if gone := p.units.TrimUnlisted(time.Now()); len(gone) > 0 {
+		p.log.Warn("snapshot: unlisted units over the cap not restored", "units", len(gone))
 		b.Units = append(b.Units, gone...)
 	}
-	for _, u := range d.units.Units() {
+	for _, u := range p.units.Units() {
 		b.Units = append(b.Units, avl.Change{Kind: avl.UnitUpdated, Time: u.Updated, Unit: u})
 	}
-	for _, c := range d.chans.Channels() {
+	for _, c := range p.chans.Channels() {
 		b.Channels = append(b.Channels, channels.Change{Kind: channels.ChannelUpdated, Time: c.Since, Channel: c})
 	}
-	d.emit(b)
+	p.emit(b)
 }

@@ -1,4 +1,4 @@
-package runtime
+package pipeline
 
 import (
 	"fmt"
@@ -7,9 +7,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/gateway/fixtime"
-	"radiogw/gateway/metrics"
 	"radiogw/gateway/publish"
-	"radiogw/gateway/ratelog"
 )
 
 // BenchmarkTakeFix is the tracker loop's intake of one fix from an
@@ -19,13 +17,8 @@ import (
 func BenchmarkTakeFix(b *testing.B) {
 	for _, kind := range []string{"rmc", "gga", "tracker-only"} {
 		b.Run(kind, func(b *testing.B) {
-			d := benchDaemon(b.TempDir(), avl.NewTracker(avl.Config{}))
-			d.metrics = metrics.New()
+			d := benchPipeline(b.TempDir(), avl.NewTracker(avl.Config{}))
 			d.dates = fixtime.New(2 * time.Minute)
-			d.held, d.anonymous = map[string]*heldFix{}, map[string]time.Time{}
-			d.rejected, d.rejectLogs = map[rejectKey]uint64{}, map[rejectKey]*ratelog.Limiter{}
-			ids := map[string]identity{}
-			d.srcIDs.Store(&ids)
 			t0 := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
 			devices := make([]string, 1000)
 			for i := range devices {

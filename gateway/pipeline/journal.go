@@ -1,4 +1,4 @@
-package runtime
+package pipeline
 
 import (
 	"encoding/binary"
@@ -13,7 +13,6 @@ import (
 	"radiogw/channels"
 	"radiogw/gateway/codec"
 	"radiogw/gateway/publish/outbox"
-	"radiogw/hcl"
 )
 
 // The journal is what a crash would otherwise take back: every input the
@@ -45,46 +44,53 @@ type journalCmd struct {
 	At             time.Time
 }
 
-func (d *Daemon) openJournal(cfg *hcl.Config) error {
+// OpenJournal opens the journal under dir, capped at a quarter of maxBytes
+// (at least 16 MiB). Without it, a crash loses the state since the last
+// snapshot; Run works either way.
+func (p *Pipeline) OpenJournal(dir string, maxBytes int64) error {
 	// Capped like an outbox: if snapshots keep failing, the oldest fixes
 	// go first (counted) and the channel events stay. Not fsynced: it is
 	// there for a crash of radiogw (the page cache survives a kill -9);
 	// after a power cut the snapshot and the broker's retained state carry
 	// the map, and an fsync more per step cost a flooded loop its turns.
-	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "journal"), Fsync: outbox.FsyncNever,
-		MaxBytes: max(cfg.Storage.MaxBytes/4, 16<<20), Reserve: outboxReserve / 2,
+	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(dir, "journal"), Fsync: outbox.FsyncNever,
+		MaxBytes: max(maxBytes/4, 16<<20), Reserve: journalReserve,
 		SegmentBytes: 4 << 20}) // trimmed a whole segment at a time (AckWhole)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	d.journal = o
+	p.journal = o
 	return nil
 }
+
+// journalReserve is the room the journal keeps back to compact on a full
+// disk: half an outbox's.
+const journalReserve = 256 << 10
 
 // journalFixAdd queues one fix for the step's journal append (loop
 // goroutine). Fixes are most of the journal: they are encoded by hand
 // (binaryFix), the rarer inputs as JSON.
-func (d *Daemon) journalFixAdd(f *avl.Fix, at time.Time) {
-	if d.journal == nil || d.replaying {
+func (p *Pipeline) journalFixAdd(f *avl.Fix, at time.Time) {
+	if p.journal == nil || p.replaying {
 		return
 	}
-	start := len(d.journalArena)
-	d.journalArena = appendBinaryFix(d.journalArena, f)
-	d.journalBuf = append(d.journalBuf, outbox.Entry{Class: outbox.ClassPosition, Time: at,
-		Data: d.journalArena[start:len(d.journalArena):len(d.journalArena)]})
+	start := len(p.journalArena)
+	p.journalArena = appendBinaryFix(p.journalArena, f)
+	p.journalBuf = append(p.journalBuf, outbox.Entry{Class: outbox.ClassPosition, Time: at,
+		Data: p.journalArena[start:len(p.journalArena):len(p.journalArena)]})
 }
 
 // journalAdd queues one input other than a fix.
-func (d *Daemon) journalAdd(rec journalRec, at time.Time) {
-	if d.journal == nil || d.replaying {
+func (p *Pipeline) journalAdd(rec journalRec, at time.Time) {
+	if p.journal == nil || p.replaying {
 		return
 	}
 	b, err := json.Marshal(rec)
 	if err != nil {
-		d.metrics.Drops.WithLabelValues("journal", "encode_error").Inc()
+		p.metrics.Drops.WithLabelValues("journal", "encode_error").Inc()
 		return
 	}
-	d.journalBuf = append(d.journalBuf, outbox.Entry{Class: outbox.ClassEvent, Time: at, Data: b})
+	p.journalBuf = append(p.journalBuf, outbox.Entry{Class: outbox.ClassEvent, Time: at, Data: b})
 }
 
 // A fix on the journal: 'F', then uvarint-prefixed Source, Peer and
@@ -157,33 +163,33 @@ func decodeBinaryFix(b []byte) (avl.Fix, error) {
 
 // journalFlush appends the step's inputs in one group commit, before the
 // sinks see the step's changes.
-func (d *Daemon) journalFlush() {
-	if len(d.journalBuf) == 0 {
+func (p *Pipeline) journalFlush() {
+	if len(p.journalBuf) == 0 {
 		return
 	}
-	err := d.journal.Append(d.journalBuf...)
+	err := p.journal.Append(p.journalBuf...)
 	if err != nil && !errors.Is(err, outbox.ErrOverflow) {
-		d.metrics.Drops.WithLabelValues("journal", "write_error").Add(float64(len(d.journalBuf)))
-		d.logs.Error(d.log, "journal", "journal write failed: a crash now would lose these inputs' state (the wall keeps them)",
+		p.metrics.Drops.WithLabelValues("journal", "write_error").Add(float64(len(p.journalBuf)))
+		p.logs.Error(p.log, "journal", "journal write failed: a crash now would lose these inputs' state (the wall keeps them)",
 			"err", err)
 	}
-	clear(d.journalBuf)
-	d.journalBuf = d.journalBuf[:0]
-	d.journalArena = d.journalArena[:0]
+	clear(p.journalBuf)
+	p.journalBuf = p.journalBuf[:0]
+	p.journalArena = p.journalArena[:0]
 }
 
 // replayJournal applies the journal after index after to the trackers,
 // before anything runs. Nothing is published from here: publishRestored
 // hands the result to the sinks, whose outboxes already hold the history.
-func (d *Daemon) replayJournal(after uint64) (int, error) {
-	if d.journal == nil {
+func (p *Pipeline) replayJournal(after uint64) (int, error) {
+	if p.journal == nil {
 		return 0, nil
 	}
-	d.replaying = true
-	defer func() { d.replaying = false }()
+	p.replaying = true
+	defer func() { p.replaying = false }()
 	n := 0
 	for {
-		entries, err := d.journal.Scan(after, 4096)
+		entries, err := p.journal.Scan(after, 4096)
 		if err != nil {
 			return n, fmt.Errorf("journal: %w", err)
 		}
@@ -194,42 +200,42 @@ func (d *Daemon) replayJournal(after uint64) (int, error) {
 			if len(e.Data) > 0 && e.Data[0] == binaryFixTag {
 				f, err := decodeBinaryFix(e.Data)
 				if err != nil {
-					d.metrics.Drops.WithLabelValues("journal", "decode_error").Inc()
+					p.metrics.Drops.WithLabelValues("journal", "decode_error").Inc()
 					continue
 				}
-				d.units.ApplyFix(f)
+				p.units.ApplyFix(f)
 				n++
 				after = e.Index
 				continue
 			}
 			var rec journalRec
 			if err := json.Unmarshal(e.Data, &rec); err != nil {
-				d.metrics.Drops.WithLabelValues("journal", "decode_error").Inc()
+				p.metrics.Drops.WithLabelValues("journal", "decode_error").Inc()
 				continue
 			}
-			d.replayOne(&rec)
+			p.replayOne(&rec)
 			n++
 			after = e.Index
 		}
 	}
 }
 
-func (d *Daemon) replayOne(rec *journalRec) {
+func (p *Pipeline) replayOne(rec *journalRec) {
 	var changes []channels.Change
 	switch {
 	case rec.K == "e" && rec.Ev != nil:
-		changes = d.chans.Apply(*rec.Ev)
+		changes = p.chans.Apply(*rec.Ev)
 	case rec.K == "i" && rec.ID != nil:
-		d.idents[rec.Src+"\x00"+rec.ID.Peer] = identity{id: rec.ID.DeviceID, kind: rec.ID.Kind}
+		p.idents[rec.Src+"\x00"+rec.ID.Peer] = identity{id: rec.ID.DeviceID, kind: rec.ID.Kind}
 	case rec.K == "c" && rec.Cmd != nil:
 		switch rec.Cmd.Action {
 		case "ack":
-			changes, _ = d.chans.Ack(rec.Cmd.ID, rec.Cmd.By, rec.Cmd.At)
+			changes, _ = p.chans.Ack(rec.Cmd.ID, rec.Cmd.By, rec.Cmd.At)
 		case "clear":
-			changes, _ = d.chans.Clear(rec.Cmd.ID, rec.Cmd.By, rec.Cmd.At)
+			changes, _ = p.chans.Clear(rec.Cmd.ID, rec.Cmd.By, rec.Cmd.At)
 		}
 	}
 	for i := range changes {
-		unitSide(&changes[i], d.units)
+		unitSide(&changes[i], p.units)
 	}
 }

@@ -1,4 +1,4 @@
-package runtime
+package pipeline
 
 import (
 	"fmt"
@@ -13,6 +13,14 @@ import (
 // re-delivered event carries the same ID and displays can de-duplicate.
 func eventID(kind, who string, at time.Time) string {
 	return fmt.Sprintf("%s-%s-%d", kind, who, at.UnixNano())
+}
+
+// SourceEvent is the display event of a source's peer coming up or going
+// down (kind source_up, source_down).
+func SourceEvent(kind, src, peer, detail string) publish.Event {
+	now := time.Now().UTC()
+	return publish.Event{ID: eventID(kind, src+"-"+peer, now), Kind: kind, Time: now, Source: src, Peer: peer,
+		Detail: detail}
 }
 
 // unitEvent turns a unit change into a display event, if it is one.
