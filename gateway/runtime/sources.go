@@ -13,6 +13,8 @@ import (
 	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/catalog"
 	"radiogw/gateway/frame"
+	"radiogw/gateway/httpsource"
+	"radiogw/gateway/mqttsource"
 	"radiogw/gateway/pipeline"
 	"radiogw/gateway/ratelog"
 	"radiogw/gateway/source"
@@ -127,9 +129,9 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	var src source.Source
 	switch s.Type {
 	case hcl.SourceMQTT:
-		src, err = newMQTTSource(s)
+		src, err = mqttsource.New(s)
 	case hcl.SourceHTTP:
-		src, err = newHTTPSource(s, cfg.HA != nil, d.log)
+		src, err = httpsource.New(s, cfg.HA != nil, d.log)
 	default:
 		src, err = source.New(sourceConfig(s, cfg.HA != nil))
 	}

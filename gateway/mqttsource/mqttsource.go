@@ -1,4 +1,8 @@
-package runtime
+// Package mqttsource is the "mqtt" source type: it subscribes to another
+// system's MQTT topics (trunk-recorder's status and unit feeds) and hands
+// each message on as a frame. gateway/source may not import an MQTT
+// client, so this source type is a room of its own.
+package mqttsource
 
 import (
 	"context"
@@ -14,17 +18,17 @@ import (
 	"radiogw/hcl"
 )
 
-// mqttSource subscribes to another system's MQTT topics (a trunk-recorder
+// Source subscribes to another system's MQTT topics (a trunk-recorder
 // instance's status and unit feeds) and hands each message on as a frame
-// whose Peer is the topic. It lives in the runtime, not in gateway/source,
-// because it needs the MQTT client.
-type mqttSource struct {
+// whose Peer is the topic.
+type Source struct {
 	cfg    hcl.Source
 	topics []string
 	seq    atomic.Uint64
 }
 
-func newMQTTSource(s hcl.Source) (*mqttSource, error) {
+// New builds the source of configuration block s.
+func New(s hcl.Source) (*Source, error) {
 	if s.Broker == "" {
 		return nil, fmt.Errorf("source %q: broker is required", s.Name)
 	}
@@ -38,12 +42,12 @@ func newMQTTSource(s hcl.Source) (*mqttSource, error) {
 	if len(topics) == 0 {
 		topics = trunkrecorder.Topics(s.TopicPrefix)
 	}
-	return &mqttSource{cfg: s, topics: topics}, nil
+	return &Source{cfg: s, topics: topics}, nil
 }
 
-func (m *mqttSource) Name() string { return m.cfg.Name }
+func (m *Source) Name() string { return m.cfg.Name }
 
-func (m *mqttSource) Run(ctx context.Context, h source.Hooks) error {
+func (m *Source) Run(ctx context.Context, h source.Hooks) error {
 	handler := func(_ paho.Client, msg paho.Message) {
 		// A message over max_frame is refused like an oversize frame of any
 		// other source: counted, never decoded or copied.

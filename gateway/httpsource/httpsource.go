@@ -1,4 +1,8 @@
-package runtime
+// Package httpsource is the "http" source type: an HTTP listener that takes
+// one device report per request (OsmAnd / Traccar Client) and hands it on
+// as a frame for the source's codec. gateway/source has no HTTP server, so
+// this source type is a room of its own.
+package httpsource
 
 import (
 	"context"
@@ -22,12 +26,11 @@ import (
 	"radiogw/hcl"
 )
 
-// httpSource is an HTTP listener that takes one report per request: the
+// Source is an HTTP listener that takes one report per request: the
 // OsmAnd protocol of the Traccar Client app and many trackers
 // (GET/POST /?id=...&lat=...). Each request's parameters become one frame
-// for the source's codec. Like the MQTT source it lives in the runtime, not
-// in gateway/source, which has no HTTP server.
-type httpSource struct {
+// for the source's codec.
+type Source struct {
 	cfg      hcl.Source
 	freeBind bool // one of an active/standby pair: bind the virtual IP before it is here
 	allow    []*net.IPNet
@@ -38,8 +41,10 @@ type httpSource struct {
 	emit     sync.Mutex // Emit calls of one source are serialised, in Seq order
 }
 
-func newHTTPSource(s hcl.Source, pair bool, logger *slog.Logger) (*httpSource, error) {
-	h := &httpSource{cfg: s, token: s.Token.Value(), freeBind: pair, log: logger, logs: ratelog.New(10 * time.Second)}
+// New builds the source of configuration block s; pair binds the listen
+// address before it is local (the virtual IP of an active/standby pair).
+func New(s hcl.Source, pair bool, logger *slog.Logger) (*Source, error) {
+	h := &Source{cfg: s, token: s.Token.Value(), freeBind: pair, log: logger, logs: ratelog.New(10 * time.Second)}
 	for _, c := range s.Allow {
 		_, n, err := net.ParseCIDR(c)
 		if err != nil {
@@ -50,11 +55,11 @@ func newHTTPSource(s hcl.Source, pair bool, logger *slog.Logger) (*httpSource, e
 	return h, nil
 }
 
-func (h *httpSource) Name() string { return h.cfg.Name }
+func (h *Source) Name() string { return h.cfg.Name }
 
 // Run serves until ctx ends; a listener that cannot bind is retried every
 // few seconds, like the other listeners.
-func (h *httpSource) Run(ctx context.Context, hk source.Hooks) error {
+func (h *Source) Run(ctx context.Context, hk source.Hooks) error {
 	for {
 		ln, err := source.ListenTCP(ctx, h.cfg.Listen, h.freeBind)
 		if err != nil {
@@ -81,7 +86,7 @@ func (h *httpSource) Run(ctx context.Context, hk source.Hooks) error {
 	}
 }
 
-func (h *httpSource) handler(hk source.Hooks) http.Handler {
+func (h *Source) handler(hk source.Hooks) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
 		ip := net.ParseIP(host)
@@ -135,7 +140,7 @@ func (h *httpSource) handler(hk source.Hooks) http.Handler {
 
 // refuse answers a request with an error, counts it and logs it at a sane
 // rate (never the token or the parameters).
-func (h *httpSource) refuse(w http.ResponseWriter, hk source.Hooks, r *http.Request, event, msg string, code int) {
+func (h *Source) refuse(w http.ResponseWriter, hk source.Hooks, r *http.Request, event, msg string, code int) {
 	hk.Count(event)
 	if n, ok := h.logs.Allow(); ok && h.log != nil {
 		h.log.Warn("http source refused a request", "source", h.cfg.Name, "peer", r.RemoteAddr, "reason", event,
@@ -151,7 +156,7 @@ func isJSON(r *http.Request) bool {
 
 // serveJSON takes a JSON body (a Traccar server's position forwarder) as one
 // frame; the token comes as a bearer header or a token= URL parameter.
-func (h *httpSource) serveJSON(w http.ResponseWriter, r *http.Request, hk source.Hooks, host string) {
+func (h *Source) serveJSON(w http.ResponseWriter, r *http.Request, hk source.Hooks, host string) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.cfg.MaxFrame)+1))
 	if err != nil {
 		h.refuse(w, hk, r, "read_error", "read error", http.StatusBadRequest)
@@ -172,7 +177,7 @@ func (h *httpSource) serveJSON(w http.ResponseWriter, r *http.Request, hk source
 }
 
 // authorized checks the configured token against a bearer header or param.
-func (h *httpSource) authorized(r *http.Request, param string) bool {
+func (h *Source) authorized(r *http.Request, param string) bool {
 	if h.token == "" {
 		return true
 	}
@@ -183,7 +188,7 @@ func (h *httpSource) authorized(r *http.Request, param string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) == 1
 }
 
-func (h *httpSource) allowed(ip net.IP) bool {
+func (h *Source) allowed(ip net.IP) bool {
 	if len(h.allow) == 0 {
 		return true
 	}
