@@ -27,6 +27,7 @@ import (
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/gateway/ratelog"
+	"radiogw/gateway/replies"
 	"radiogw/hcl"
 	"radiogw/topicname"
 )
@@ -75,7 +76,7 @@ type Daemon struct {
 	pipe     *pipeline.Pipeline // the tracker goroutine and all tracker state
 	replyObs prometheus.Counter // observations of kind "reply"
 
-	replyLimit     *replyLimiter // per-address and overall limits on replies to devices
+	replies        *replies.Sender // devices' replies, under per-address and overall limits
 	replyLogs      *ratelog.Limiter
 	outboxDropSeen map[string]uint64 // outbox\x00reason → drops already added to the counter
 	lastHealth     time.Time         // loop goroutine only (tick)
@@ -114,7 +115,7 @@ func New(cfg *hcl.Config, opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, metrics: metrics.New(), notify: opts.Notifier, cfg: cfg,
 		outboxes: map[string]*outbox.Outbox{}, outboxDropSeen: map[string]uint64{}, sources: map[string]*runningSource{},
-		fatal: make(chan error, 1), replyLimit: newReplyLimiter(), replyLogs: ratelog.New(10 * time.Second)}
+		fatal: make(chan error, 1), replies: replies.New(), replyLogs: ratelog.New(10 * time.Second)}
 	d.pipe = pipeline.New(ac, cc, pipelineSettings(cfg), pipeline.Options{Logger: opts.Logger, Metrics: d.metrics,
 		InboxSoftCap: opts.InboxSoftCap, Output: d.output, Tick: d.tick})
 	d.initMetrics()

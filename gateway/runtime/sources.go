@@ -17,6 +17,7 @@ import (
 	"radiogw/gateway/mqttsource"
 	"radiogw/gateway/pipeline"
 	"radiogw/gateway/ratelog"
+	"radiogw/gateway/replies"
 	"radiogw/gateway/source"
 	"radiogw/hcl"
 	"radiogw/topicname"
@@ -251,7 +252,7 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 		}
 		return n, !ok
 	}
-	for _, result := range replyResults {
+	for _, result := range replies.Results {
 		d.metrics.Replies.WithLabelValues(name, result).Add(0)
 	}
 	return source.Hooks{

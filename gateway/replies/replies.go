@@ -1,4 +1,8 @@
-package runtime
+// Package replies sends what decoders ask to send back to devices (acks,
+// location requests): codec.Reply names the bytes, the peer and the source
+// to send from; this package applies the same rules to every protocol: the
+// sending source's allow list, a token bucket per address and one overall.
+package replies
 
 import (
 	"errors"
@@ -26,72 +30,53 @@ const (
 
 // Reply outcomes, the result label of radiogw_replies_total.
 const (
-	replySent             = "sent"
-	replyDenied           = "denied"             // the sending source's allow list does not admit the address
-	replyRateLimitedPeer  = "rate_limited_peer"  // over the per-peer limit
-	replyRateLimitedTotal = "rate_limited_total" // over the overall limit
-	replySendFailed       = "send_failed"
-	replyNoSource         = "no_source" // the source to send from is not running or cannot send
+	Sent             = "sent"
+	Denied           = "denied"             // the sending source's allow list does not admit the address
+	RateLimitedPeer  = "rate_limited_peer"  // over the per-peer limit
+	RateLimitedTotal = "rate_limited_total" // over the overall limit
+	SendFailed       = "send_failed"
+	NoSource         = "no_source" // the source to send from is not running or cannot send
 )
 
-var replyResults = []string{replySent, replyDenied, replyRateLimitedPeer, replyRateLimitedTotal, replySendFailed, replyNoSource}
+// Results are every outcome, for counters present at zero.
+var Results = []string{Sent, Denied, RateLimitedPeer, RateLimitedTotal, SendFailed, NoSource}
 
-// sendReplies sends what a decoder asked to send back for one frame of rs.
-// It runs on the source's goroutine, like decode: a reply goes out in the
-// round trip the device waits on, not after the tracker's next step.
-func (d *Daemon) sendReplies(rs *runningSource, replies []codec.Reply) {
-	for i := range replies {
-		r := &replies[i]
-		d.replyObs.Inc()
-		via := rs
-		if r.Via != "" && r.Via != rs.cfg.Name {
-			d.srcMu.Lock()
-			via = d.sources[r.Via]
-			d.srcMu.Unlock()
-		}
-		name := r.Via
-		if via != nil {
-			name = via.cfg.Name
-		}
-		result, err := d.sendReply(via, r)
-		d.metrics.Replies.WithLabelValues(name, result).Inc()
-		if result != replySent {
-			if n, ok := d.replyLogs.Allow(); ok {
-				d.log.Warn("reply not sent", "source", name, "peer", r.Peer, "kind", r.Kind, "result", result,
-					"err", err, "suppressed", n)
-			}
-		}
-	}
+// Sender sends devices the replies their decoders ask for, under one
+// set of limits for every protocol. Safe for concurrent use (each source
+// sends from its own goroutine).
+type Sender struct {
+	limit *replyLimiter
 }
 
-func (d *Daemon) sendReply(via *runningSource, r *codec.Reply) (string, error) {
-	sender, ok := source.Sender(nil), false
-	if via != nil {
-		sender, ok = via.src.(source.Sender)
-	}
-	if !ok {
-		return replyNoSource, nil
+// New returns a Sender with fresh limits.
+func New() *Sender { return &Sender{limit: newReplyLimiter()} }
+
+// Send sends r from sender (nil: the source is not running or cannot
+// send) and returns the outcome, one of Results, with the error behind it.
+func (s *Sender) Send(sender source.Sender, r *codec.Reply) (string, error) {
+	if sender == nil {
+		return NoSource, nil
 	}
 	ap, err := netip.ParseAddrPort(r.Peer)
 	if err != nil {
-		return replySendFailed, err
+		return SendFailed, err
 	}
 	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	// Refused before the limits: forged requests naming hosts outside the
 	// allow list must not spend the budget of the devices inside it.
 	if a, ok := sender.(source.Admitter); ok && !a.Admits(ap.Addr()) {
-		return replyDenied, source.ErrDenied
+		return Denied, source.ErrDenied
 	}
-	if why := d.replyLimit.allow(ap, time.Now()); why != "" {
+	if why := s.limit.allow(ap, time.Now()); why != "" {
 		return why, nil
 	}
 	if err := sender.SendTo(r.Peer, r.Data); err != nil {
 		if errors.Is(err, source.ErrDenied) {
-			return replyDenied, err
+			return Denied, err
 		}
-		return replySendFailed, err
+		return SendFailed, err
 	}
-	return replySent, nil
+	return Sent, nil
 }
 
 // replyLimiter holds token buckets per peer and overall.
@@ -118,10 +103,10 @@ func (l *replyLimiter) allow(a netip.AddrPort, now time.Time) string {
 		l.peers[a] = b
 	}
 	if !b.take(now, replyPeerRate, replyPeerBurst) {
-		return replyRateLimitedPeer
+		return RateLimitedPeer
 	}
 	if !l.total.take(now, replyTotalRate, replyTotalBurst) {
-		return replyRateLimitedTotal
+		return RateLimitedTotal
 	}
 	return ""
 }
