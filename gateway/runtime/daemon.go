@@ -1,6 +1,8 @@
-// Package gateway is radiogw's runtime: it builds the pipeline from a
-// configuration (sources → decoders → trackers → sinks), runs it, reloads it
-// on SIGHUP without losing state, and shuts it down in order.
+// Package runtime starts, reloads and stops radiogw: it builds the rooms of
+// gateway/ from a configuration (sources → decoders → the pipeline → sinks,
+// the broker, the HTTP API) and wires them together, reloads them on SIGHUP
+// without losing state, and shuts them down in order. It is the only
+// package that knows them all; none of them imports it.
 package runtime
 
 import (
