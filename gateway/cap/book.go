@@ -1,0 +1,316 @@
+package cap
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"radiogw/gateway/publish"
+)
+
+// Message types.
+const (
+	MsgAlert  = "Alert"
+	MsgUpdate = "Update"
+	MsgCancel = "Cancel"
+)
+
+// MsgTypes lists the message types radiogw sends, for metric labels.
+var MsgTypes = []string{MsgAlert, MsgUpdate, MsgCancel}
+
+// Message is one thing to publish on <root>/cap/<ID>.
+type Message struct {
+	ID      string // the incident: an MQTT topic level made only of [A-Za-z0-9._-]
+	MsgType string // Alert, Update, Cancel; "" for the empty message that deletes a retained alert
+	Doc     []byte // the CAP document; nil deletes the retained one
+	Retain  bool
+}
+
+// Options configure a Publisher.
+type Options struct {
+	// Path is where the book of current alerts is saved ("" keeps it in
+	// memory only).
+	Path   string
+	Logger *slog.Logger
+	// OnFailed is called when an alert could not be built or the book not
+	// saved (msgType "" for the book).
+	OnFailed func(msgType string)
+}
+
+// Publisher builds CAP messages from display events and keeps the
+// incidents they belong to. Safe for concurrent use: the tracker goroutine
+// feeds it, HTTP handlers read the feed.
+type Publisher struct {
+	opts Options
+
+	mu        sync.Mutex
+	cfg       Config
+	incidents map[string]*incident
+}
+
+// incident is one emergency or one critical event, and the messages sent
+// about it so far.
+type incident struct {
+	Key    string    `json:"key"`
+	Kind   string    `json:"kind"`
+	Sent   []sentRef `json:"sent"`   // every message sent, oldest first
+	Latest Alert     `json:"latest"` // the newest message, for the feed
+	Active bool      `json:"active"` // an emergency not yet cleared
+	Until  time.Time `json:"until"`  // inactive: when it leaves the feed
+}
+
+type sentRef struct {
+	Identifier string    `json:"identifier"`
+	Sent       time.Time `json:"sent"`
+}
+
+// New builds a Publisher and loads the saved book, if any.
+func New(cfg Config, opts Options) (*Publisher, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	p := &Publisher{opts: opts, cfg: cfg.withDefaults(), incidents: map[string]*incident{}}
+	if opts.Path == "" {
+		return p, nil
+	}
+	b, err := os.ReadFile(opts.Path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return p, nil
+	case err != nil:
+		return nil, fmt.Errorf("cap book: %w", err)
+	}
+	var saved []*incident
+	if err := json.Unmarshal(b, &saved); err != nil {
+		// A damaged book costs references, never alerts: start empty.
+		p.opts.Logger.Error("cap book unreadable, starting empty", "path", opts.Path, "err", err)
+		p.failed("")
+		return p, nil
+	}
+	for _, in := range saved {
+		p.incidents[in.Key] = in
+	}
+	return p, nil
+}
+
+// SetConfig takes a reloaded cap block; incidents already open keep going.
+func (p *Publisher) SetConfig(cfg Config) {
+	p.mu.Lock()
+	p.cfg = cfg.withDefaults()
+	p.mu.Unlock()
+}
+
+func (p *Publisher) failed(msgType string) {
+	if p.opts.OnFailed != nil {
+		p.opts.OnFailed(msgType)
+	}
+}
+
+// Messages turns a batch of display events into CAP messages, in order.
+// Events that are not critical give none.
+func (p *Publisher) Messages(events []publish.Event, now time.Time) []Message {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Message
+	changed := false
+	for i := range events {
+		msgs := p.apply(&events[i], now)
+		if len(msgs) > 0 {
+			changed = true
+		}
+		out = append(out, msgs...)
+	}
+	if p.prune(now) {
+		changed = true
+	}
+	if changed {
+		p.save()
+	}
+	return out
+}
+
+func (p *Publisher) apply(e *publish.Event, now time.Time) []Message {
+	cfg := &p.cfg
+	switch e.Kind {
+	case "emergency":
+		key := safeID(e.Emergency)
+		in := p.incidents[key]
+		if in != nil && !in.Active {
+			return nil // cleared already: the tracker never raises a cleared ID again, so this is a re-delivery
+		}
+		if in == nil {
+			in = &incident{Key: key, Kind: e.Kind, Active: true}
+			p.incidents[key] = in
+			return p.send(in, MsgAlert, "", e, nil)
+		}
+		// An acknowledged emergency heard again: the dispatcher must look again.
+		return p.send(in, MsgUpdate, fmt.Sprintf(".alarm%d", e.Count), e, nil)
+	case "emergency_ack":
+		in := p.emergency(e)
+		return p.send(in, MsgUpdate, fmt.Sprintf(".ack%d", e.Count), e, nil)
+	case "emergency_clear":
+		in := p.emergency(e)
+		if !in.Active && len(in.Sent) > 0 && strings.HasSuffix(in.Sent[len(in.Sent)-1].Identifier, ".clear") {
+			return nil // already cancelled (a re-delivered clear)
+		}
+		in.Active, in.Until = false, e.Time.Add(cfg.FeedKeep)
+		msgs := p.send(in, MsgCancel, ".clear", e, nil)
+		if len(msgs) == 0 {
+			return nil
+		}
+		// The retained alert goes with the emergency, so a notifier that
+		// subscribes later sees only what is still going on.
+		return append(msgs, Message{ID: in.Key, Retain: true})
+	}
+	if !p.critical(e) {
+		return nil
+	}
+	key := safeID(e.ID)
+	if p.incidents[key] != nil {
+		return nil // a re-delivered event
+	}
+	expires := e.Time.Add(cfg.Expires)
+	in := &incident{Key: key, Kind: e.Kind, Until: expires}
+	p.incidents[key] = in
+	return p.send(in, MsgAlert, "", e, at(expires))
+}
+
+// emergency finds the incident of an ack or clear; one radiogw has no
+// record of (a book lost with its disk) starts afresh, without references.
+func (p *Publisher) emergency(e *publish.Event) *incident {
+	key := safeID(e.Emergency)
+	in := p.incidents[key]
+	if in == nil {
+		in = &incident{Key: key, Kind: "emergency", Active: true}
+		p.incidents[key] = in
+	}
+	return in
+}
+
+func (p *Publisher) critical(e *publish.Event) bool {
+	cfg := &p.cfg
+	if !contains(cfg.CriticalEvents, e.Kind) {
+		return false
+	}
+	switch e.Kind {
+	case "status":
+		return contains(cfg.StatusCodes, e.StatusCode) || contains(cfg.StatusCodes, e.Status)
+	case "geofence_enter", "geofence_exit":
+		return len(cfg.Geofences) == 0 || contains(cfg.Geofences, e.Fence)
+	}
+	return true
+}
+
+// send builds the incident's next message. Retained: an active emergency's
+// latest message stays on the broker until its Cancel.
+func (p *Publisher) send(in *incident, msgType, suffix string, e *publish.Event, expires *Time) []Message {
+	id := p.cfg.IdentifierPrefix + "." + in.Key + suffix
+	for _, s := range in.Sent {
+		if s.Identifier == id {
+			return nil // this message went out already (a re-delivered event)
+		}
+	}
+	a := p.build(in, msgType, id, e, expires)
+	doc, err := a.Document()
+	if err != nil {
+		p.opts.Logger.Error("cap alert not built", "identifier", id, "err", err)
+		p.failed(msgType)
+		return nil
+	}
+	in.Sent = append(in.Sent, sentRef{Identifier: id, Sent: a.Sent.Time})
+	in.Latest = a
+	return []Message{{ID: in.Key, MsgType: msgType, Doc: doc, Retain: in.Kind == "emergency"}}
+}
+
+// prune drops from the book what has left the feed: cleared emergencies
+// after FeedKeep, one-shot alerts after they expired.
+func (p *Publisher) prune(now time.Time) bool {
+	gone := false
+	for k, in := range p.incidents {
+		if !in.Active && now.After(in.Until) {
+			delete(p.incidents, k)
+			gone = true
+		}
+	}
+	return gone
+}
+
+// save writes the book atomically. A failure is logged and counted; the
+// alerts still go out.
+func (p *Publisher) save() {
+	if p.opts.Path == "" {
+		return
+	}
+	list := make([]*incident, 0, len(p.incidents))
+	for _, in := range p.incidents {
+		list = append(list, in)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Key < list[j].Key })
+	b, err := json.Marshal(list)
+	if err == nil {
+		err = writeFile(p.opts.Path, b)
+	}
+	if err != nil {
+		p.opts.Logger.Error("cap book not saved", "path", p.opts.Path, "err", err)
+		p.failed("")
+	}
+}
+
+func writeFile(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// safeID makes a name from the wire (an emergency ID carries a radio ID) a
+// CAP identifier part and an MQTT topic level: only [A-Za-z0-9._-]. A name
+// that needed changing gets a hash of the original, so two names never
+// meet in one incident.
+func safeID(s string) string {
+	var b strings.Builder
+	changed := s == ""
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+			changed = true
+		}
+		if b.Len() >= 64 {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return b.String()
+	}
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return fmt.Sprintf("%s-%08x", b.String(), h.Sum32())
+}
