@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"radiogw/gateway/cap"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,7 @@ type Daemon struct {
 
 	broker   *broker.Broker
 	mqtt     *mqttsink.Sink
+	cap      *cap.Publisher // nil without a cap block
 	influx   *influx.Sink
 	sinks    []publish.Sink
 	outboxes map[string]*outbox.Outbox
@@ -350,6 +352,9 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 		d.broker = b
 		opts.Broker = b.Addr()
 		opts.Username, opts.Password = b.GatewayLogin()
+	}
+	if err := d.wireCAP(cfg, &opts); err != nil {
+		return err
 	}
 	sink, err := mqttsink.New(opts)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"radiogw/gateway/cap"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,6 +93,7 @@ func (d *Daemon) routes(cfg *hcl.Config) http.Handler {
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", d.authorized(cfg, d.handleAck("clear")))
 	mux.HandleFunc("DELETE /api/v1/units/{unit}", d.authorized(cfg, d.handleForget))
 	read("GET /api/v1/role", d.handleRole)
+	read("GET "+cap.FeedPath, d.handleCAPFeed)
 	mux.HandleFunc("POST /api/v1/role", d.handleSetRole(cfg))
 	if cfg.HTTP.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", d.loopbackOnly(pprof.Index))

@@ -31,21 +31,21 @@ type Alert struct {
 
 // Info is one <info> block.
 type Info struct {
-	Language     string      `xml:"language,omitempty"`
-	Category     []string    `xml:"category"`
-	Event        string      `xml:"event"`
-	ResponseType []string    `xml:"responseType,omitempty"`
-	Urgency      string      `xml:"urgency"`
-	Severity     string      `xml:"severity"`
-	Certainty    string      `xml:"certainty"`
-	EventCode    []Value     `xml:"eventCode,omitempty"`
-	Effective    *Time       `xml:"effective,omitempty"`
-	Expires      *Time       `xml:"expires,omitempty"`
-	SenderName   string      `xml:"senderName,omitempty"`
-	Headline     string      `xml:"headline,omitempty"`
-	Description  string      `xml:"description,omitempty"`
-	Parameter    []Value     `xml:"parameter,omitempty"`
-	Area         []Area      `xml:"area,omitempty"`
+	Language     string   `xml:"language,omitempty"`
+	Category     []string `xml:"category"`
+	Event        string   `xml:"event"`
+	ResponseType []string `xml:"responseType,omitempty"`
+	Urgency      string   `xml:"urgency"`
+	Severity     string   `xml:"severity"`
+	Certainty    string   `xml:"certainty"`
+	EventCode    []Value  `xml:"eventCode,omitempty"`
+	Effective    *Time    `xml:"effective,omitempty"`
+	Expires      *Time    `xml:"expires,omitempty"`
+	SenderName   string   `xml:"senderName,omitempty"`
+	Headline     string   `xml:"headline,omitempty"`
+	Description  string   `xml:"description,omitempty"`
+	Parameter    []Value  `xml:"parameter,omitempty"`
+	Area         []Area   `xml:"area,omitempty"`
 }
 
 // Value is a valueName/value pair (eventCode, parameter, geocode).

@@ -41,7 +41,7 @@ type Options struct {
 	Path   string
 	Logger *slog.Logger
 	// OnFailed is called when an alert could not be built or the book not
-	// saved (msgType "" for the book).
+	// saved (msgType "book").
 	OnFailed func(msgType string)
 }
 
@@ -92,7 +92,7 @@ func New(cfg Config, opts Options) (*Publisher, error) {
 	if err := json.Unmarshal(b, &saved); err != nil {
 		// A damaged book costs references, never alerts: start empty.
 		p.opts.Logger.Error("cap book unreadable, starting empty", "path", opts.Path, "err", err)
-		p.failed("")
+		p.failed("book")
 		return p, nil
 	}
 	for _, in := range saved {
@@ -260,7 +260,7 @@ func (p *Publisher) save() {
 	}
 	if err != nil {
 		p.opts.Logger.Error("cap book not saved", "path", p.opts.Path, "err", err)
-		p.failed("")
+		p.failed("book")
 	}
 }
 

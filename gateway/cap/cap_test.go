@@ -289,7 +289,7 @@ func checkAtom(t *testing.T, doc []byte, entries int) {
 			Title   []string `xml:"title"`
 			Updated []string `xml:"updated"`
 			Content []struct {
-				Type  string `xml:"type,attr"`
+				Type  string  `xml:"type,attr"`
 				Alert []Alert `xml:"urn:oasis:names:tc:emergency:cap:1.2 alert"`
 			} `xml:"content"`
 		} `xml:"entry"`
