@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -284,5 +285,22 @@ func TestCAPAlertsThroughTheBinary(t *testing.T) {
 		if got := metricValue(t, s.httpPort, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)
 		}
+	}
+}
+
+// The example of docs/cap.md is a configuration radiogw accepts.
+func TestCAPDocExampleChecks(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "cap.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := hclBlock.FindAllSubmatch(raw, -1)
+	if len(blocks) == 0 {
+		t.Fatal("docs/cap.md has no hcl example")
+	}
+	cfg := filepath.Join(t.TempDir(), "radiogw.hcl")
+	os.WriteFile(cfg, blocks[0][1], 0o644)
+	if out, err := exec.Command(binary, "check", "-config", cfg).CombinedOutput(); err != nil {
+		t.Errorf("radiogw check docs/cap.md example: %v\n%s", err, out)
 	}
 }

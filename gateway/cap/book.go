@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -197,14 +198,14 @@ func (p *Publisher) emergency(e *publish.Event) *incident {
 
 func (p *Publisher) critical(e *publish.Event) bool {
 	cfg := &p.cfg
-	if !contains(cfg.CriticalEvents, e.Kind) {
+	if !slices.Contains(cfg.CriticalEvents, e.Kind) {
 		return false
 	}
 	switch e.Kind {
 	case "status":
-		return contains(cfg.StatusCodes, e.StatusCode) || contains(cfg.StatusCodes, e.Status)
+		return slices.Contains(cfg.StatusCodes, e.StatusCode) || slices.Contains(cfg.StatusCodes, e.Status)
 	case "geofence_enter", "geofence_exit":
-		return len(cfg.Geofences) == 0 || contains(cfg.Geofences, e.Fence)
+		return len(cfg.Geofences) == 0 || slices.Contains(cfg.Geofences, e.Fence)
 	}
 	return true
 }

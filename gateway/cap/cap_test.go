@@ -5,11 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"radiogw/gateway/publish"
+	"radiogw/hcl"
 )
 
 // capSchema is the OASIS CAP 1.2 schema (testdata/xsd/README.md).
@@ -337,4 +339,16 @@ func between(s, a, b string) string {
 	}
 	v, _, _ := strings.Cut(rest, b)
 	return v
+}
+
+// hcl validates the cap block with its own copy of the vocabulary.
+func TestVocabularyMatchesHCL(t *testing.T) {
+	if !slices.Equal(CriticalKinds, hcl.CAPCriticalEvents) || !slices.Equal(Fields, hcl.CAPFields) {
+		t.Errorf("cap and hcl disagree: %v / %v, %v / %v", CriticalKinds, hcl.CAPCriticalEvents, Fields, hcl.CAPFields)
+	}
+	for _, k := range append([]string{"emergency"}, CriticalKinds...) {
+		if kindText[k].event == "" {
+			t.Errorf("no text for %q", k)
+		}
+	}
 }

@@ -9,7 +9,10 @@
 // site includes it (docs/cap.md).
 package cap
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Fields a site may publish. Emergencies always carry their kind; every
 // other value is left out unless listed.
@@ -96,20 +99,4 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-func (c *Config) has(field string) bool {
-	for _, f := range c.Fields {
-		if f == field {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func (c *Config) has(field string) bool { return slices.Contains(c.Fields, field) }
