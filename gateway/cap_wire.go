@@ -29,7 +29,8 @@ func (d *Daemon) wireCAP(cfg *hcl.Config, opts *mqttsink.Options) error {
 	}
 	m := d.metrics
 	p, err := cap.New(capConfig(cfg.Site, cfg.CAP), cap.Options{Path: filepath.Join(cfg.DataDir, "cap.json"),
-		Logger: d.log, OnFailed: func(msgType string) { capCount(m, msgType, "failed") }})
+		Logger: d.log, OnFailed: func(msgType string) { capCount(m, msgType, "failed") },
+		OnEvicted: func(n int) { m.Drops.WithLabelValues("cap_feed", "evicted").Add(float64(n)) }})
 	if err != nil {
 		return err
 	}
@@ -70,6 +71,7 @@ func initCAPMetrics(m *metrics.Metrics) {
 		}
 	}
 	m.CAPMessages.WithLabelValues("book", "failed").Add(0)
+	m.Drops.WithLabelValues("cap_feed", "evicted").Add(0)
 }
 
 // reloadCAP applies a changed cap block; adding or removing one needs a

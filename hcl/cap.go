@@ -23,7 +23,7 @@ type CAP struct {
 	Category         string
 	CriticalEvents   []string
 	StatusCodes      []string
-	Geofences        []string // fence names (a geofence file's name_property); empty: every fence
+	Geofences        []string // fence names (a geofence file's name_property); required with geofence_* kinds
 	Fields           []string
 	IncludePosition  bool
 	PositionRadiusM  float64
@@ -137,6 +137,11 @@ func (b *builder) buildCAP(r *rawCAP) {
 	}
 	if r.Geofences != nil {
 		c.Geofences = *r.Geofences
+	}
+	if (slices.Contains(c.CriticalEvents, "geofence_enter") || slices.Contains(c.CriticalEvents, "geofence_exit")) &&
+		len(c.Geofences) == 0 {
+		b.d.add(r.CriticalRange, "Critical geofence events need geofences",
+			"critical_events lists a geofence kind: name the fences that are critical in geofences = [...], or every beat crossing would become an alert.")
 	}
 	if r.Fields != nil {
 		for _, f := range *r.Fields {

@@ -40,14 +40,15 @@ func TestCAPBlock(t *testing.T) {
 	for attrs, want := range map[string]string{
 		`sender = "dispatch center"`: "Invalid CAP sender",
 		`sender = "a<b&c"`:           "Invalid CAP sender",
-		`sender = "d@x"` + "\n" + `critical_events = ["ptt_start"]`: "Unknown critical event kind",
-		`sender = "d@x"` + "\n" + `critical_events = ["status"]`:    "Critical status needs status_codes",
-		`sender = "d@x"` + "\n" + `fields = ["position"]`:           "Unknown CAP field",
-		`sender = "d@x"` + "\n" + `scope = "Private"`:               "needs addresses",
-		`sender = "d@x"` + "\n" + `scope = "World"`:                 "Invalid value for scope",
-		`sender = "d@x"` + "\n" + `language = "en US"`:              "Invalid CAP language",
-		`sender = "d@x"` + "\n" + `bogus = 1`:                       "Unsupported argument",
-		``:                                                          "Missing required argument",
+		`sender = "d@x"` + "\n" + `critical_events = ["ptt_start"]`:     "Unknown critical event kind",
+		`sender = "d@x"` + "\n" + `critical_events = ["status"]`:        "Critical status needs status_codes",
+		`sender = "d@x"` + "\n" + `critical_events = ["geofence_exit"]`: "Critical geofence events need geofences",
+		`sender = "d@x"` + "\n" + `fields = ["position"]`:               "Unknown CAP field",
+		`sender = "d@x"` + "\n" + `scope = "Private"`:                   "needs addresses",
+		`sender = "d@x"` + "\n" + `scope = "World"`:                     "Invalid value for scope",
+		`sender = "d@x"` + "\n" + `language = "en US"`:                  "Invalid CAP language",
+		`sender = "d@x"` + "\n" + `bogus = 1`:                           "Unsupported argument",
+		``:                                                              "Missing required argument",
 	} {
 		_, err := write("cap {\n" + attrs + "\n}\n")
 		if err == nil || !strings.Contains(err.Error(), want) {

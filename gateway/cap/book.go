@@ -44,6 +44,9 @@ type Options struct {
 	// OnFailed is called when an alert could not be built or the book not
 	// saved (msgType "book").
 	OnFailed func(msgType string)
+	// OnEvicted is called with the number of one-shot alerts that left the
+	// feed early because of MaxOneShot.
+	OnEvicted func(n int)
 }
 
 // Publisher builds CAP messages from display events and keeps the
@@ -121,18 +124,18 @@ func (p *Publisher) Messages(events []publish.Event, now time.Time) []Message {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []Message
-	changed := false
+	save := false
 	for i := range events {
 		msgs := p.apply(&events[i], now)
-		if len(msgs) > 0 {
-			changed = true
+		if len(msgs) > 0 && p.incidents[msgs[0].ID].Kind == "emergency" {
+			save = true
 		}
 		out = append(out, msgs...)
 	}
 	if p.prune(now) {
-		changed = true
+		save = true
 	}
-	if changed {
+	if save {
 		p.save()
 	}
 	return out
@@ -205,7 +208,7 @@ func (p *Publisher) critical(e *publish.Event) bool {
 	case "status":
 		return slices.Contains(cfg.StatusCodes, e.StatusCode) || slices.Contains(cfg.StatusCodes, e.Status)
 	case "geofence_enter", "geofence_exit":
-		return len(cfg.Geofences) == 0 || slices.Contains(cfg.Geofences, e.Fence)
+		return slices.Contains(cfg.Geofences, e.Fence)
 	}
 	return true
 }
@@ -232,27 +235,51 @@ func (p *Publisher) send(in *incident, msgType, suffix string, e *publish.Event,
 }
 
 // prune drops from the book what has left the feed: cleared emergencies
-// after FeedKeep, one-shot alerts after they expired.
+// after FeedKeep, one-shot alerts after they expired, and the oldest
+// one-shot alerts beyond MaxOneShot. It reports whether an emergency left
+// (the saved book changed).
 func (p *Publisher) prune(now time.Time) bool {
-	gone := false
+	saved := false
+	var oneShot []*incident
 	for k, in := range p.incidents {
-		if !in.Active && now.After(in.Until) {
+		switch {
+		case !in.Active && now.After(in.Until):
 			delete(p.incidents, k)
-			gone = true
+			saved = saved || in.Kind == "emergency"
+		case in.Kind != "emergency":
+			oneShot = append(oneShot, in)
 		}
 	}
-	return gone
+	if over := len(oneShot) - MaxOneShot; over > 0 {
+		sort.Slice(oneShot, func(i, j int) bool { return oneShot[i].Until.Before(oneShot[j].Until) })
+		for _, in := range oneShot[:over] {
+			delete(p.incidents, in.Key)
+		}
+		if p.opts.OnEvicted != nil {
+			p.opts.OnEvicted(over)
+		}
+	}
+	return saved
 }
 
-// save writes the book atomically. A failure is logged and counted; the
-// alerts still go out.
+// MaxOneShot bounds the one-shot alerts kept for the feed: a site that
+// marks a busy kind critical cannot grow the book without end. Their MQTT
+// messages went out regardless.
+const MaxOneShot = 1000
+
+// save writes the emergencies of the book atomically: what an Update or
+// Cancel after a restart must reference. One-shot alerts have no follow-up
+// and stay in memory (a restart drops them from the feed). A failure is
+// logged and counted; the alerts still go out.
 func (p *Publisher) save() {
 	if p.opts.Path == "" {
 		return
 	}
 	list := make([]*incident, 0, len(p.incidents))
 	for _, in := range p.incidents {
-		list = append(list, in)
+		if in.Kind == "emergency" {
+			list = append(list, in)
+		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Key < list[j].Key })
 	b, err := json.Marshal(list)

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -350,5 +351,30 @@ func TestVocabularyMatchesHCL(t *testing.T) {
 		if kindText[k].event == "" {
 			t.Errorf("no text for %q", k)
 		}
+	}
+}
+
+// A busy critical kind cannot grow the book without end: beyond MaxOneShot
+// the oldest one-shot alerts leave the feed, counted; emergencies never do,
+// and only emergencies are saved.
+func TestOneShotAlertsBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cap.json")
+	evicted := 0
+	p, _ := New(Config{Sender: "d@x", CriticalEvents: []string{"stuck_mic"}},
+		Options{Path: path, OnEvicted: func(n int) { evicted += n }})
+	p.Messages(emergencyEvents()[:1], t0)
+	var evs []publish.Event
+	for i := range MaxOneShot + 10 {
+		evs = append(evs, publish.Event{ID: "stuck_mic-" + strconv.Itoa(i), Kind: "stuck_mic", Time: t0.Add(time.Duration(i) * time.Millisecond), Channel: "tac2"})
+	}
+	if n := len(p.Messages(evs, t0)); n != MaxOneShot+10 {
+		t.Fatalf("%d messages, want every one sent", n)
+	}
+	if evicted != 10 || len(p.incidents) != MaxOneShot+1 || p.incidents["e-1201-1763935200"] == nil {
+		t.Errorf("evicted %d, book %d", evicted, len(p.incidents))
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Contains(string(b), "stuck_mic") || !strings.Contains(string(b), "e-1201-1763935200") {
+		t.Errorf("saved book: %.300s", b)
 	}
 }

@@ -47,7 +47,7 @@ type Config struct {
 	Category         string // default Security
 	CriticalEvents   []string
 	StatusCodes      []string // critical status codes or words, for "status"
-	Geofences        []string // critical geofences for geofence_*; empty: all
+	Geofences        []string // critical fences for geofence_*
 	Fields           []string // default: unit, channel
 	IncludePosition  bool
 	PositionRadiusM  float64       // the circle around a unit's last fix; default 100
