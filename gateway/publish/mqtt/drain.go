@@ -67,7 +67,7 @@ sent:
 		}
 	}
 	if m := s.opts.Metrics; m != nil {
-		m.SinkPublished.WithLabelValues(sinkName, "event").Add(float64(len(tokens)))
+		m.SinkPublished.WithLabelValues(sinkName, "event").Add(float64(len(tokens) - len(extras))) // extras count themselves (OnExtra)
 	}
 	return len(tokens) == batch || j > 0 && s.MemoryBacklog() > 0
 }
