@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
+
 	"radiogw/gateway/testsvc"
 )
 
@@ -302,5 +304,119 @@ func TestCAPDocExampleChecks(t *testing.T) {
 	os.WriteFile(cfg, blocks[0][1], 0o644)
 	if out, err := exec.Command(binary, "check", "-config", cfg).CombinedOutput(); err != nil {
 		t.Errorf("radiogw check docs/cap.md example: %v\n%s", err, out)
+	}
+}
+
+// A 35 s broker outage and a restart of radiogw in the middle of an
+// emergency lose nothing: the acknowledgement's Update and the clear's
+// Cancel wait in the outbox and reach a notifier with a persistent session
+// in order after the broker is back, and the Cancel still references the
+// Alert sent before the restart (the saved book). Afterwards the broker
+// retains no alert.
+func TestCAPThroughBrokerOutageAndRestart(t *testing.T) {
+	dir, err := os.MkdirTemp("", "radiogw-mosquitto-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o777)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
+		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\n", dir)})
+	s := newSite(t)
+	console := testsvc.FreeUDPPort(t)
+	s.extra = consoleSource(console) + `
+cap {
+  sender = "dispatch@test.example.org"
+}
+`
+	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
+	s.write(t)
+	tokenFile := filepath.Join(s.dir, "http.token")
+	os.WriteFile(tokenFile, []byte("s3cret-token\n"), 0o600)
+	os.WriteFile(s.config, []byte(strings.Replace(mustRead(t, s.config), "http {\n",
+		fmt.Sprintf("http {\n  token_file = %q\n", tokenFile), 1)), 0o644)
+
+	msgs := make(chan paho.Message, 100)
+	co := paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("alert-notifier").
+		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).SetOrderMatters(true).
+		SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(200 * time.Millisecond)
+	co.SetOnConnectHandler(func(c paho.Client) {
+		c.Subscribe("radiogw/test/cap/#", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
+	})
+	notifier := paho.NewClient(co)
+	if tok := notifier.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer notifier.Disconnect(100)
+	// next is the notifier's next new message: like a real one it skips a
+	// CAP message whose identifier it has seen (a resubscription brings
+	// the retained alert again).
+	seen := map[string]bool{}
+	next := func(within time.Duration) paho.Message {
+		t.Helper()
+		deadline := time.After(within)
+		for {
+			select {
+			case msg := <-msgs:
+				var a capAlert
+				if len(msg.Payload()) > 0 && xml.Unmarshal(msg.Payload(), &a) == nil {
+					if seen[a.Identifier] {
+						continue
+					}
+					seen[a.Identifier] = true
+				}
+				return msg
+			case <-deadline:
+				t.Fatalf("no new CAP message within %s", within)
+				return nil
+			}
+		}
+	}
+
+	p := s.start(t)
+	sendUDP(t, console, "E1201")
+	alertMsg := next(10 * time.Second)
+	alert := capDoc(t, alertMsg.Payload())
+	id := strings.TrimPrefix(alertMsg.Topic(), "radiogw/test/cap/")
+	if alert.MsgType != "Alert" || alert.Incidents != id {
+		t.Fatalf("alert on %s: %+v", alertMsg.Topic(), alert)
+	}
+
+	outage := time.Now()
+	m.Stop()
+	api := fmt.Sprintf("http://127.0.0.1:%d/api/v1/emergencies/%s/", s.httpPort, id)
+	if code := post(t, api+"ack", "s3cret-token", `{"by":"disp4"}`); code != 200 {
+		t.Fatalf("ack: HTTP %d", code)
+	}
+	time.Sleep(500 * time.Millisecond) // the Update is in the outbox
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.Wait(t, 30*time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	p = s.start(t)
+	if code := post(t, api+"clear", "s3cret-token", `{"by":"disp4"}`); code != 200 {
+		t.Fatalf("clear: HTTP %d", code)
+	}
+	time.Sleep(35*time.Second - time.Since(outage))
+	m.Restart()
+
+	upd := capDoc(t, next(60*time.Second).Payload())
+	cancelMsg := next(10 * time.Second)
+	cancel := capDoc(t, cancelMsg.Payload())
+	if del := next(10 * time.Second); len(del.Payload()) != 0 || del.Topic() != alertMsg.Topic() {
+		t.Errorf("after the Cancel: %s %q, want the empty retained clear", del.Topic(), del.Payload())
+	}
+	alertRef := alert.Sender + "," + alert.Identifier + "," + alert.Sent
+	if upd.MsgType != "Update" || upd.References != alertRef {
+		t.Errorf("update: %+v", upd)
+	}
+	if cancel.MsgType != "Cancel" || !strings.Contains(cancel.References, alertRef) ||
+		!strings.Contains(cancel.References, upd.Identifier) {
+		t.Errorf("cancel after a restart: %+v", cancel)
+	}
+	fresh := subscribe(t, m.Addr, "radiogw/test/cap/#")
+	time.Sleep(time.Second)
+	if n := fresh.count("radiogw/test/cap/"); n != 0 {
+		t.Errorf("the broker still retains %d CAP alerts after the clear", n)
 	}
 }
