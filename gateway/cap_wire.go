@@ -14,10 +14,14 @@ import (
 
 // capConfig is the cap block as gateway/cap takes it.
 func capConfig(site string, c *hcl.CAP) cap.Config {
+	fields := c.Fields
+	if fields == nil {
+		fields = []string{} // hcl applied the default; an empty list means none
+	}
 	return cap.Config{Site: site, Sender: c.Sender, SenderName: c.SenderName, IdentifierPrefix: c.IdentifierPrefix,
 		Status: c.Status, Scope: c.Scope, Restriction: c.Restriction, Addresses: c.Addresses, Language: c.Language,
 		Category: c.Category, CriticalEvents: c.CriticalEvents, StatusCodes: c.StatusCodes, Geofences: c.Geofences,
-		Fields: c.Fields, IncludePosition: c.IncludePosition, PositionRadiusM: c.PositionRadiusM,
+		Fields: fields, IncludePosition: c.IncludePosition, PositionRadiusM: c.PositionRadiusM,
 		Expires: c.Expires, FeedKeep: c.FeedKeep}
 }
 

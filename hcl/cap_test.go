@@ -56,3 +56,12 @@ func TestCAPBlock(t *testing.T) {
 		}
 	}
 }
+
+func TestCAPNoFields(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "radiogw.hcl"), []byte("site = \"t\"\ncap {\n  sender = \"d@x\"\n  fields = []\n}\n"), 0o644)
+	cfg, err := Load(dir, Options{})
+	if err != nil || cfg.CAP == nil || len(cfg.CAP.Fields) != 0 {
+		t.Fatalf("fields = []: %v %+v", err, cfg)
+	}
+}

@@ -378,3 +378,15 @@ func TestOneShotAlertsBounded(t *testing.T) {
 		t.Errorf("saved book: %.300s", b)
 	}
 }
+
+func TestNoFieldsNamesNothing(t *testing.T) {
+	p := newPublisher(t, Config{Fields: []string{}})
+	msgs := p.Messages(emergencyEvents(), t0)
+	for _, m := range msgs[:3] {
+		validate(t, m.Doc, true)
+		if a := parse(t, m.Doc); len(a.Info[0].Parameter) != 0 || strings.Contains(string(m.Doc), "tac") ||
+			strings.Contains(string(m.Doc), "2A") || strings.Contains(string(m.Doc), "disp") {
+			t.Errorf("fields = [] still named something:\n%s", m.Doc)
+		}
+	}
+}
