@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -111,6 +112,26 @@ func capFeed(t *testing.T, httpPort int) []capAlert {
 	return out
 }
 
+// newCAPTopic waits for a CAP document on a <root>/cap/ topic not in seen
+// and returns the topic and the document.
+func newCAPTopic(t *testing.T, sub *subscriber, within time.Duration, seen ...string) (string, []byte) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		sub.mu.Lock()
+		for _, m := range sub.msgs {
+			if strings.HasPrefix(m.Topic(), "radiogw/test/cap/") && !slices.Contains(seen, m.Topic()) && len(m.Payload()) > 0 {
+				sub.mu.Unlock()
+				return m.Topic(), m.Payload()
+			}
+		}
+		sub.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no CAP document on a new topic within %s", within)
+	return "", nil
+}
+
 const capBlock = `
 cap {
   sender          = "dispatch@test.example.org"
@@ -175,10 +196,11 @@ func TestCAPAlertsThroughTheBinary(t *testing.T) {
 	if json.Unmarshal(b, &ev); ev.Emerg == "" {
 		t.Fatalf("emergency event %s", b)
 	}
-	topic := "radiogw/test/cap/" + ev.Emerg
-	alert := capDoc(t, sub.waitTopic(t, topic, 10*time.Second, func([]byte) bool { return true }))
+	topic, doc := newCAPTopic(t, sub, 10*time.Second)
+	alert := capDoc(t, doc)
 	if alert.MsgType != "Alert" || alert.param("unit") != "2A12" || alert.param("radio_id") != "1201" ||
-		alert.param("channel") != "tac2" || alert.Incidents != ev.Emerg || alert.Sender != "dispatch@test.example.org" {
+		alert.param("emergency_id") != ev.Emerg || alert.param("channel") != "tac2" ||
+		topic != "radiogw/test/cap/"+alert.Incidents || alert.Sender != "dispatch@test.example.org" {
 		t.Fatalf("alert: %+v", alert)
 	}
 
@@ -232,21 +254,7 @@ func TestCAPAlertsThroughTheBinary(t *testing.T) {
 	// A radio ID off the wire, built to break XML, stays text.
 	hostileRadio := `7&amp;]]>"'<`
 	sendUDP(t, rogue, "EMERG "+hostileRadio)
-	var rogueDoc []byte
-	deadline := time.Now().Add(10 * time.Second)
-	for rogueDoc == nil && time.Now().Before(deadline) {
-		sub.mu.Lock()
-		for _, m := range sub.msgs {
-			if strings.HasPrefix(m.Topic(), "radiogw/test/cap/") && m.Topic() != topic && len(m.Payload()) > 0 {
-				rogueDoc = m.Payload()
-			}
-		}
-		sub.mu.Unlock()
-		time.Sleep(50 * time.Millisecond)
-	}
-	if rogueDoc == nil {
-		t.Fatalf("no CAP alert for the hostile radio ID; output:\n%s", p.Output())
-	}
+	rogueTopic, rogueDoc := newCAPTopic(t, sub, 10*time.Second, topic)
 	if a := capDoc(t, rogueDoc); a.param("radio_id") != hostileRadio {
 		t.Errorf("hostile radio ID came back as %q\n%s\n%q", a.param("radio_id"), rogueDoc, sub.eventsOn("radiogw/test/events/emergency"))
 	}
@@ -272,7 +280,8 @@ func TestCAPAlertsThroughTheBinary(t *testing.T) {
 		return !strings.Contains(string(b), ev.Emerg) && strings.Contains(string(b), `"radio_id":"1201"`)
 	})
 	json.Unmarshal(b, &ev)
-	withPos := capDoc(t, sub.waitTopic(t, "radiogw/test/cap/"+ev.Emerg, 10*time.Second, func([]byte) bool { return true }))
+	_, doc = newCAPTopic(t, sub, 10*time.Second, topic, rogueTopic)
+	withPos := capDoc(t, doc)
 	if len(withPos.Info[0].Area) != 1 || withPos.Info[0].Area[0].Circle[0] != "33.74562,-117.82311 0.1" {
 		t.Errorf("area with include_position: %+v", withPos.Info[0].Area)
 	}
@@ -374,13 +383,18 @@ cap {
 	}
 
 	p := s.start(t)
+	events := subscribe(t, m.Addr, "radiogw/test/events/emergency")
 	sendUDP(t, console, "E1201")
 	alertMsg := next(10 * time.Second)
 	alert := capDoc(t, alertMsg.Payload())
-	id := strings.TrimPrefix(alertMsg.Topic(), "radiogw/test/cap/")
-	if alert.MsgType != "Alert" || alert.Incidents != id {
+	if alert.MsgType != "Alert" || alertMsg.Topic() != "radiogw/test/cap/"+alert.Incidents {
 		t.Fatalf("alert on %s: %+v", alertMsg.Topic(), alert)
 	}
+	var ev struct {
+		ID string `json:"emergency_id"`
+	}
+	json.Unmarshal(events.waitTopic(t, "radiogw/test/events/emergency", 10*time.Second, func([]byte) bool { return true }), &ev)
+	id := ev.ID
 
 	outage := time.Now()
 	m.Stop()

@@ -1,10 +1,13 @@
 package cap
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -29,7 +32,7 @@ var MsgTypes = []string{MsgAlert, MsgUpdate, MsgCancel}
 
 // Message is one thing to publish on <root>/cap/<ID>.
 type Message struct {
-	ID      string // the incident: an MQTT topic level made only of [A-Za-z0-9._-]
+	ID      string // the incident: "e-" (emergency) or "a-" (one-shot alert) and 16 hex digits
 	MsgType string // Alert, Update, Cancel; "" for the empty message that deletes a retained alert
 	Doc     []byte // the CAP document; nil deletes the retained one
 	Retain  bool
@@ -54,6 +57,8 @@ type Options struct {
 // feeds it, HTTP handlers read the feed.
 type Publisher struct {
 	opts Options
+
+	secret []byte // for incident keys
 
 	mu        sync.Mutex
 	cfg       Config
@@ -83,8 +88,15 @@ func New(cfg Config, opts Options) (*Publisher, error) {
 	}
 	p := &Publisher{opts: opts, cfg: cfg.withDefaults(), incidents: map[string]*incident{}}
 	if opts.Path == "" {
+		p.secret = make([]byte, 32)
+		rand.Read(p.secret)
 		return p, nil
 	}
+	secret, err := loadSecret(opts.Path + ".key")
+	if err != nil {
+		return nil, fmt.Errorf("cap key: %w", err)
+	}
+	p.secret = secret
 	b, err := os.ReadFile(opts.Path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -145,7 +157,7 @@ func (p *Publisher) apply(e *publish.Event, now time.Time) []Message {
 	cfg := &p.cfg
 	switch e.Kind {
 	case "emergency":
-		key := safeID(e.Emergency)
+		key := p.key("e-", e.Emergency)
 		in := p.incidents[key]
 		if in != nil && !in.Active {
 			return nil // cleared already: the tracker never raises a cleared ID again, so this is a re-delivery
@@ -177,7 +189,7 @@ func (p *Publisher) apply(e *publish.Event, now time.Time) []Message {
 	if !p.critical(e) {
 		return nil
 	}
-	key := safeID(e.ID)
+	key := p.key("a-", e.ID)
 	if p.incidents[key] != nil {
 		return nil // a re-delivered event
 	}
@@ -190,7 +202,7 @@ func (p *Publisher) apply(e *publish.Event, now time.Time) []Message {
 // emergency finds the incident of an ack or clear; one radiogw has no
 // record of (a book lost with its disk) starts afresh, without references.
 func (p *Publisher) emergency(e *publish.Event) *incident {
-	key := safeID(e.Emergency)
+	key := p.key("e-", e.Emergency)
 	in := p.incidents[key]
 	if in == nil {
 		in = &incident{Key: key, Kind: "emergency", Active: true}
@@ -315,30 +327,31 @@ func writeFile(path string, b []byte) error {
 	return os.Rename(tmp, path)
 }
 
-// safeID makes a name from the wire (an emergency ID carries a radio ID) a
-// CAP identifier part and an MQTT topic level: only [A-Za-z0-9._-]. A name
-// that needed changing gets a hash of the original, so two names never
-// meet in one incident.
-func safeID(s string) string {
-	var b strings.Builder
-	changed := s == ""
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-			changed = true
-		}
-		if b.Len() >= 64 {
-			changed = true
-			break
-		}
+// key names an incident in topics, identifiers and the feed without
+// naming anything a site did not list in fields: the emergency ID carries
+// the radio ID, an event ID the unit and channel. It is a keyed hash
+// (HMAC-SHA-256 with the site's secret, cap.key beside the book), so the
+// same emergency keeps its key across restarts and nobody without the
+// secret can go back from the key to the radio.
+func (p *Publisher) key(prefix, id string) string {
+	m := hmac.New(sha256.New, p.secret)
+	m.Write([]byte(id))
+	return prefix + hex.EncodeToString(m.Sum(nil)[:8])
+}
+
+// loadSecret reads the secret the incident keys are made with, creating it
+// on first start.
+func loadSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) >= 32 {
+		return b[:32], nil
 	}
-	if !changed {
-		return b.String()
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
 	}
-	h := fnv.New32a()
-	h.Write([]byte(s))
-	return fmt.Sprintf("%s-%08x", b.String(), h.Sum32())
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	return secret, writeFile(path, secret)
 }

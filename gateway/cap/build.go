@@ -47,6 +47,7 @@ func (p *Publisher) build(in *incident, msgType, id string, e *publish.Event, ex
 	}
 	add(FieldUnit, "unit", e.Unit)
 	add(FieldRadioID, "radio_id", e.RadioID)
+	add(FieldRadioID, "emergency_id", e.Emergency) // radiogw's emergency ID names the radio
 	add(FieldChannel, "channel", e.Channel)
 	add(FieldStatus, "status", e.Status)
 	add(FieldStatus, "status_code", e.StatusCode)

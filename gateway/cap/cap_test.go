@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,7 +103,7 @@ func TestEmergencyLifecycle(t *testing.T) {
 	want := []string{MsgAlert, MsgUpdate, MsgCancel, ""}
 	var prev []Alert
 	for i, m := range got {
-		if m.MsgType != want[i] || m.ID != "e-1201-1763935200" || !m.Retain {
+		if m.MsgType != want[i] || m.ID != got[0].ID || !keyPattern.MatchString(m.ID) || !strings.HasPrefix(m.ID, "e-") || !m.Retain {
 			t.Fatalf("message %d: %+v", i, m)
 		}
 		if m.MsgType == "" {
@@ -152,7 +153,7 @@ func TestOnlyConfiguredFieldsGoOut(t *testing.T) {
 	p := newPublisher(t, Config{Fields: []string{FieldChannel}})
 	msgs := p.Messages(emergencyEvents()[:1], t0)
 	doc := string(msgs[0].Doc)
-	for _, leak := range []string{"2A", "1201<", "mdc", ">radio_id<", ">unit<", "33.7", "-117.8"} {
+	for _, leak := range []string{"2A", "1201", "mdc", ">radio_id<", ">unit<", "33.7", "-117.8"} {
 		if strings.Contains(doc, leak) {
 			t.Errorf("%q went out without being configured:\n%s", leak, doc)
 		}
@@ -261,15 +262,31 @@ func TestBookSurvivesRestart(t *testing.T) {
 	}
 }
 
-func TestSafeID(t *testing.T) {
-	for in, want := range map[string]string{"e-1201-1763935200": "e-1201-1763935200"} {
-		if got := safeID(in); got != want {
-			t.Errorf("safeID(%q) = %q", in, got)
-		}
+var keyPattern = regexp.MustCompile(`^[ea]-[0-9a-f]{16}$`)
+
+// Incident keys name nothing: not the radio (in the emergency ID), not the
+// unit or channel (in an event ID); they are stable across restarts.
+func TestIncidentKeysNameNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cap.json")
+	cfg := Config{Sender: "d@x", CriticalEvents: []string{"stuck_mic"}}
+	p, _ := New(cfg, Options{Path: path})
+	msgs := p.Messages(append(emergencyEvents()[:1], publish.Event{ID: "stuck_mic-tac2-2A12-1", Kind: "stuck_mic",
+		Time: t0, Channel: "tac2", Unit: "2A12"}), t0)
+	if len(msgs) != 2 || !keyPattern.MatchString(msgs[0].ID) || !keyPattern.MatchString(msgs[1].ID) ||
+		!strings.HasPrefix(msgs[1].ID, "a-") {
+		t.Fatalf("keys: %+v", msgs)
 	}
-	a, b := safeID("e-a b-1"), safeID("e-a,b-1")
-	if a == b || strings.ContainsAny(a+b, " ,<&/+#") {
-		t.Errorf("safeID: %q %q", a, b)
+	a := parse(t, msgs[0].Doc)
+	if strings.Contains(a.Identifier+a.Incidents, "1201") {
+		t.Errorf("the radio ID is in the identifier: %s", a.Identifier)
+	}
+	p2, _ := New(cfg, Options{Path: path})
+	if k := p2.key("e-", "e-1201-1763935200"); k != msgs[0].ID {
+		t.Errorf("key changed across a restart: %s, %s", k, msgs[0].ID)
+	}
+	other, _ := New(cfg, Options{Path: filepath.Join(t.TempDir(), "cap.json")})
+	if other.key("e-", "e-1201-1763935200") == msgs[0].ID {
+		t.Errorf("two sites' secrets give the same key")
 	}
 }
 
@@ -370,11 +387,12 @@ func TestOneShotAlertsBounded(t *testing.T) {
 	if n := len(p.Messages(evs, t0)); n != MaxOneShot+10 {
 		t.Fatalf("%d messages, want every one sent", n)
 	}
-	if evicted != 10 || len(p.incidents) != MaxOneShot+1 || p.incidents["e-1201-1763935200"] == nil {
+	ekey := p.key("e-", "e-1201-1763935200")
+	if evicted != 10 || len(p.incidents) != MaxOneShot+1 || p.incidents[ekey] == nil {
 		t.Errorf("evicted %d, book %d", evicted, len(p.incidents))
 	}
 	b, _ := os.ReadFile(path)
-	if strings.Contains(string(b), "stuck_mic") || !strings.Contains(string(b), "e-1201-1763935200") {
+	if strings.Contains(string(b), "stuck_mic") || !strings.Contains(string(b), ekey) {
 		t.Errorf("saved book: %.300s", b)
 	}
 }
@@ -385,7 +403,8 @@ func TestNoFieldsNamesNothing(t *testing.T) {
 	for _, m := range msgs[:3] {
 		validate(t, m.Doc, true)
 		if a := parse(t, m.Doc); len(a.Info[0].Parameter) != 0 || strings.Contains(string(m.Doc), "tac") ||
-			strings.Contains(string(m.Doc), "2A") || strings.Contains(string(m.Doc), "disp") {
+			strings.Contains(string(m.Doc), "2A") || strings.Contains(string(m.Doc), "disp4") ||
+			strings.Contains(string(m.Doc), "disp&lt;") || strings.Contains(string(m.Doc), "1201") {
 			t.Errorf("fields = [] still named something:\n%s", m.Doc)
 		}
 	}
