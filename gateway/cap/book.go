@@ -296,7 +296,7 @@ func (p *Publisher) save() {
 	sort.Slice(list, func(i, j int) bool { return list[i].Key < list[j].Key })
 	b, err := json.Marshal(list)
 	if err == nil {
-		err = writeFile(p.opts.Path, b)
+		err = writeFile(p.opts.Path, b, 0o640)
 	}
 	if err != nil {
 		p.opts.Logger.Error("cap book not saved", "path", p.opts.Path, "err", err)
@@ -304,12 +304,12 @@ func (p *Publisher) save() {
 	}
 }
 
-func writeFile(path string, b []byte) error {
+func writeFile(path string, b []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
 	if err != nil {
 		return err
 	}
@@ -353,5 +353,5 @@ func loadSecret(path string) ([]byte, error) {
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	return secret, writeFile(path, secret)
+	return secret, writeFile(path, secret, 0o600)
 }
