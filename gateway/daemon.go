@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"radiogw/gateway/cap"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"radiogw/gateway/cap"
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/broker"

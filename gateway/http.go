@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"radiogw/gateway/cap"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"radiogw/gateway/cap"
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/broker"
