@@ -18,10 +18,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"radiogw/gateway/cap"
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/broker"
+	"radiogw/gateway/cap"
 	"radiogw/gateway/fixtime"
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/netguard"

@@ -17,10 +17,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"radiogw/gateway/cap"
 	"radiogw/avl"
 	"radiogw/channels"
 	"radiogw/gateway/broker"
+	"radiogw/gateway/cap"
 	"radiogw/gateway/netguard"
 	"radiogw/gateway/publish"
 	mqttsink "radiogw/gateway/publish/mqtt"
