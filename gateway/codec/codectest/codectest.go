@@ -85,6 +85,10 @@ type Config struct {
 	// Options adjusts the decoder options of a case from its case.json
 	// (codec settings, profiles); nil keeps the generic ones.
 	Options func(c Case, o *codec.Options) error
+	// Reports: a datagram may carry several text reports, and the runtime
+	// decodes each as a frame of its own (a line codec over UDP: nmea,
+	// taip, lines), cut at line ends and after each TAIP '<'.
+	Reports bool
 	// Detail, if set, adds a codec-specific reading of each frame (a parsed
 	// message) to expected.json under "detail".
 	Detail func(data []byte) any
@@ -101,9 +105,10 @@ type Case struct {
 	Peer     *string    `json:"peer,omitempty"`
 	Received *time.Time `json:"received,omitempty"`
 	Channel  string     `json:"channel,omitempty"`
-	Strict   bool       `json:"strict,omitempty"`
-	Lenient  bool       `json:"lenient,omitempty"`
-	Profile  string     `json:"profile,omitempty"` // for Config.Options
+	// Checksum is the source's checksum setting: "lenient" (the default,
+	// as at run time) or "strict".
+	Checksum string `json:"checksum,omitempty"`
+	Profile  string `json:"profile,omitempty"` // for Config.Options
 	// Options is the HCL body of the source's options block, for
 	// Config.DecodeOptions ("ack = false").
 	Options  string `json:"options,omitempty"`
@@ -139,8 +144,8 @@ type Fix struct {
 	Peer      string    `json:"peer,omitempty"` // only where it differs from the frame's
 	Time      time.Time `json:"time"`
 	NoDate    bool      `json:"no_date,omitempty"`
-	Lat       float64   `json:"lat"`
-	Lon       float64   `json:"lon"`
+	Lat       *float64  `json:"lat"` // null: the sentence left it empty
+	Lon       *float64  `json:"lon"`
 	Valid     bool      `json:"valid"`
 	SpeedKmh  *float64  `json:"speed_kmh"`
 	Heading   *float64  `json:"heading"`
@@ -200,6 +205,15 @@ func known(v float64) *float64 {
 		return nil
 	}
 	v = math.Round(v*1e6) / 1e6
+	return &v
+}
+
+// degrees rounds a coordinate to 1e-7° (about 1 cm); NaN is null.
+func degrees(v float64) *float64 {
+	if math.IsNaN(v) {
+		return nil
+	}
+	v = math.Round(v*1e7) / 1e7
 	return &v
 }
 
@@ -306,7 +320,10 @@ func LoadCase(dir string) (Case, error) {
 // one decoder.
 func Decode(cfg Config, c Case) (Golden, error) {
 	var g Golden
-	opts := codec.Options{Source: cfg.Source, Channel: c.Channel, Strict: c.Strict, Lenient: c.Lenient}
+	if c.Checksum != "" && c.Checksum != "lenient" && c.Checksum != "strict" {
+		return g, fmt.Errorf("%s: checksum %q: want lenient or strict", c.Dir, c.Checksum)
+	}
+	opts := codec.Options{Source: cfg.Source, Channel: c.Channel, Lenient: c.Checksum != "strict"}
 	switch {
 	case cfg.DecodeOptions != nil:
 		var body hcl.Body
@@ -357,6 +374,15 @@ func Decode(cfg Config, c Case) (Golden, error) {
 		maxFrame = source.DefaultMaxFrame
 	}
 	frames, discarded, err := Split(framing, input, peer, maxFrame)
+	if framing == Datagram && cfg.Reports {
+		var parts []frame.Frame
+		for _, f := range frames {
+			for _, p := range SplitReports(f.Data) {
+				parts = append(parts, frame.Frame{Peer: f.Peer, Data: p})
+			}
+		}
+		frames = parts
+	}
 	if err != nil {
 		return g, fmt.Errorf("%s: %w", c.Dir, err)
 	}
@@ -397,7 +423,7 @@ func reading(cfg Config, f frame.Frame, dec codec.Decoder, framing string) Frame
 	}
 	for _, x := range obs.Fixes {
 		fx := Fix{DeviceID: x.DeviceID, IDKind: IDKind(x.IDKind), Time: x.Time.UTC(), NoDate: x.NoDate,
-			Lat: math.Round(x.Lat*1e7) / 1e7, Lon: math.Round(x.Lon*1e7) / 1e7, Valid: x.Valid,
+			Lat: degrees(x.Lat), Lon: degrees(x.Lon), Valid: x.Valid,
 			SpeedKmh: known(x.SpeedKmh), Heading: known(x.Heading), HDOP: known(x.HDOP),
 			AltitudeM: known(x.AltitudeM), AccuracyM: known(x.AccuracyM)}
 		if x.Peer != f.Peer {
@@ -470,19 +496,43 @@ func Split(framing string, input []byte, peer string, maxFrame int) ([]frame.Fra
 	if err != nil {
 		return nil, nil, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(input))
-	sc.Buffer(make([]byte, maxFrame+16), maxFrame+16)
-	sc.Split(split)
-	for sc.Scan() {
-		add(peer, bytes.Clone(sc.Bytes()))
-	}
-	if err := sc.Err(); err != nil {
+	// ReadFrames, as a serial or TCP source reads: the stream ends at the
+	// end of the input, and a frame cut short there is counted.
+	err = source.ReadFrames(bytes.NewReader(input), split, maxFrame, func(data []byte, _ time.Time) {
+		add(peer, bytes.Clone(data))
+	}, nil)
+	if err != nil && err != io.EOF {
 		return nil, nil, err
 	}
 	if len(discarded) == 0 {
 		discarded = nil
 	}
 	return out, discarded, nil
+}
+
+// SplitReports cuts a datagram of a line codec into reports as the runtime
+// does (its splitReports): at line ends and after each TAIP '<', keeping the
+// non-blank parts.
+func SplitReports(b []byte) [][]byte {
+	var out [][]byte
+	start := 0
+	cut := func(end int) {
+		if part := bytes.TrimSpace(b[start:end]); len(part) > 0 {
+			out = append(out, part)
+		}
+	}
+	for i, c := range b {
+		switch c {
+		case '\n', '\r':
+			cut(i)
+			start = i + 1
+		case '<':
+			cut(i + 1)
+			start = i + 1
+		}
+	}
+	cut(len(b))
+	return out
 }
 
 // splitHTTP reads raw requests and makes each a frame as the http source
