@@ -89,6 +89,8 @@ type Config struct {
 	// decodes each as a frame of its own (a line codec over UDP: nmea,
 	// taip, lines), cut at line ends and after each TAIP '<'.
 	Reports bool
+	// Sources is codec.Options.SourceFor of every case that names none.
+	Sources map[string]string
 	// Detail, if set, adds a codec-specific reading of each frame (a parsed
 	// message) to expected.json under "detail".
 	Detail func(data []byte) any
@@ -113,6 +115,10 @@ type Case struct {
 	// Config.DecodeOptions ("ack = false").
 	Options  string `json:"options,omitempty"`
 	MaxFrame int    `json:"max_frame,omitempty"`
+	// Sources names the running source of each other codec a reply may go
+	// through (codec.Options.SourceFor): {"lrrp": "lrrp"}; nil keeps
+	// Config.Sources, {} is none.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // Golden is expected.json.
@@ -324,6 +330,11 @@ func Decode(cfg Config, c Case) (Golden, error) {
 		return g, fmt.Errorf("%s: checksum %q: want lenient or strict", c.Dir, c.Checksum)
 	}
 	opts := codec.Options{Source: cfg.Source, Channel: c.Channel, Lenient: c.Checksum != "strict"}
+	sources := cfg.Sources
+	if c.Sources != nil {
+		sources = c.Sources
+	}
+	opts.SourceFor = func(codec string) string { return sources[codec] }
 	switch {
 	case cfg.DecodeOptions != nil:
 		var body hcl.Body
@@ -587,4 +598,46 @@ func splitHTTP(input []byte, peer string, maxFrame int) ([]frame.Frame, map[stri
 		discarded = nil
 	}
 	return out, discarded, nil
+}
+
+// HexLines is the HexDatagrams input of datagrams: one hex line each.
+func HexLines(datagrams ...[]byte) []byte {
+	var b []byte
+	for _, d := range datagrams {
+		b = hex.AppendEncode(b, d)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// KeepInput keeps a case's input what a codec's encoder writes: with
+// -update it writes dir/input (and an expected.json naming source, if there
+// is none yet; run -update again to fill it); otherwise it fails when the
+// encoder and the stored input differ.
+func KeepInput(t *testing.T, dir string, input []byte, source string) {
+	t.Helper()
+	path := filepath.Join(dir, "input")
+	if *update {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, input, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		exp := filepath.Join(dir, "expected.json")
+		if _, err := os.Stat(exp); err != nil {
+			out, _ := Marshal(Golden{Source: source})
+			if err := os.WriteFile(exp, out, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, input) {
+		t.Errorf("%s is not what the encoder writes (go test -update rewrites it):\n%s", path, input)
+	}
 }
