@@ -420,7 +420,7 @@ func reading(cfg Config, f frame.Frame, dec codec.Decoder, framing string) Frame
 	if framing == MQTT {
 		r.Peer = f.Peer // the topic
 	}
-	if utf8.Valid(f.Data) && framing != HexDatagrams && !bytes.ContainsFunc(f.Data, func(c rune) bool { return c < 0x20 && c != '\t' }) {
+	if utf8.Valid(f.Data) && framing != HexDatagrams && !bytes.ContainsFunc(f.Data, func(c rune) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }) {
 		r.Input = string(f.Data)
 	} else {
 		r.InputHex = hex.EncodeToString(f.Data)
