@@ -641,3 +641,32 @@ func KeepInput(t *testing.T, dir string, input []byte, source string) {
 		t.Errorf("%s is not what the encoder writes (go test -update rewrites it):\n%s", path, input)
 	}
 }
+
+// Seeds returns the frames of every golden case under testdata/, cut with
+// the framing given (a case.json's own framing wins), to seed a fuzz target.
+func Seeds(tb testing.TB, framing string) [][]byte {
+	tb.Helper()
+	dirs, err := Cases("testdata")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out [][]byte
+	for _, dir := range dirs {
+		c, err := LoadCase(dir)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		input, err := os.ReadFile(filepath.Join(dir, "input"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		frames, _, err := Split(cmp(c.Framing, framing), input, Peer, source.DefaultMaxFrame)
+		if err != nil {
+			tb.Fatalf("%s: %v", dir, err)
+		}
+		for _, f := range frames {
+			out = append(out, f.Data)
+		}
+	}
+	return out
+}
