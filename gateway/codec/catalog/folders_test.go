@@ -20,11 +20,12 @@ func folderOf(name string) string { return strings.ReplaceAll(name, "_", "") }
 var fuzzFunc = regexp.MustCompile(`(?m)^func Fuzz\w*\(\w+ \*testing\.F\)`)
 
 // missing lists what a codec folder lacks of a self-contained protocol: a
-// README, golden cases (input, expected.json naming its source) and a fuzz
-// target.
+// README that lists the golden cases, the cases themselves (input,
+// expected.json naming its source) and a fuzz target.
 func missing(dir string) []string {
 	var out []string
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
 		out = append(out, "README.md")
 	}
 	cases, _ := codectest.Cases(filepath.Join(dir, "testdata"))
@@ -39,6 +40,9 @@ func missing(dir string) []string {
 		}
 		if err != nil || strings.TrimSpace(g.Source) == "" || len(g.Frames) == 0 {
 			out = append(out, filepath.Base(c)+"/expected.json with a source and frames")
+		}
+		if readme != nil && !strings.Contains(string(readme), "`"+filepath.Base(c)+"`") {
+			out = append(out, "README.md listing golden case `"+filepath.Base(c)+"`")
 		}
 	}
 	tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
@@ -90,7 +94,7 @@ func TestMissingFindsGaps(t *testing.T) {
 		}
 	}
 	full := t.TempDir()
-	write(full, "README.md", "# x\n")
+	write(full, "README.md", "# x\n\n| `a` | capture line 1 |\n")
 	write(full, "testdata/a/input", "x\n")
 	write(full, "testdata/a/expected.json", `{"source":"capture line 1","frames":[{"input":"x"}]}`)
 	write(full, "fuzz_test.go", "package x\n\nfunc FuzzDecode(f *testing.F) {}\n")
@@ -102,6 +106,7 @@ func TestMissingFindsGaps(t *testing.T) {
 		"testdata":        func(dir string) { os.RemoveAll(filepath.Join(dir, "testdata")) },
 		"a/expected.json": func(dir string) { write(dir, "testdata/a/expected.json", `{"frames":[{"input":"x"}]}`) },
 		"Fuzz":            func(dir string) { write(dir, "fuzz_test.go", "package x\n\n// func FuzzDecode(f *testing.F) {}\n") },
+		"listing":         func(dir string) { write(dir, "README.md", "# x\n") },
 	} {
 		dir := t.TempDir()
 		os.CopyFS(dir, os.DirFS(full))
