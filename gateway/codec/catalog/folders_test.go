@@ -45,6 +45,12 @@ func missing(dir string) []string {
 			out = append(out, "README.md listing golden case `"+filepath.Base(c)+"`")
 		}
 	}
+	srcs, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, f := range srcs {
+		if b, _ := os.ReadFile(f); !strings.HasSuffix(f, "_test.go") && strings.Contains(string(b), `"radiogw/gateway/codec/codectest"`) {
+			out = append(out, filepath.Base(f)+" without importing codectest (a test helper)")
+		}
+	}
 	tests, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
 	fuzz := false
 	for _, f := range tests {
@@ -107,6 +113,7 @@ func TestMissingFindsGaps(t *testing.T) {
 		"a/expected.json": func(dir string) { write(dir, "testdata/a/expected.json", `{"frames":[{"input":"x"}]}`) },
 		"Fuzz":            func(dir string) { write(dir, "fuzz_test.go", "package x\n\n// func FuzzDecode(f *testing.F) {}\n") },
 		"listing":         func(dir string) { write(dir, "README.md", "# x\n") },
+		"codectest":       func(dir string) { write(dir, "x.go", "package x\n\nimport _ \"radiogw/gateway/codec/codectest\"\n") },
 	} {
 		dir := t.TempDir()
 		os.CopyFS(dir, os.DirFS(full))
