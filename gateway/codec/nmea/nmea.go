@@ -5,6 +5,7 @@
 package nmea
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"time"
@@ -37,8 +38,13 @@ func New(opts codec.Options) (codec.Decoder, error) {
 
 // Decode turns one sentence into observations. Two sentences glued
 // together because the line end between them was lost on a serial line
-// ("...*51$GPGGA,...") are both read.
+// ("...*51$GPGGA,...") are both read, and line noise before a '$' (binary
+// bytes a receiver sends while it switches modes, a serial line's garbage)
+// is dropped: it cannot be a device ID.
 func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+	if i := noiseBefore(f.Data); i > 0 {
+		f.Data = f.Data[i:]
+	}
 	if i := gluedAt(f.Data); i > 0 {
 		return d.decodeGlued(f, i)
 	}
@@ -46,6 +52,22 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 		return obs, nil
 	}
 	return d.decodeGoNMEA(f)
+}
+
+// noiseBefore is the index of the first '$' when the bytes before it hold a
+// control or non-ASCII byte (not whitespace), which no ID prefix does; 0
+// otherwise.
+func noiseBefore(b []byte) int {
+	i := bytes.IndexByte(b, '$')
+	if i <= 0 {
+		return 0
+	}
+	for _, c := range b[:i] {
+		if (c < 0x20 && c != ' ' && c != '\t' && c != '\r' && c != '\n') || c >= 0x7f {
+			return i
+		}
+	}
+	return 0
 }
 
 // gluedAt is the index of a '$' that directly follows a checksum ("*hh"),
@@ -191,10 +213,11 @@ func zdaTime(v nmea.ZDA) (time.Time, bool) {
 }
 
 // gnssTalker reports talker IDs of satellite receivers: GPS, combined GNSS,
-// GLONASS, Galileo, BeiDou (two spellings), QZSS and NavIC.
+// GLONASS, Galileo, BeiDou (two spellings), QZSS, NavIC, and IN, the
+// integrated (GNSS with dead reckoning) navigation of vehicle receivers.
 func gnssTalker(t string) bool {
 	switch t {
-	case "GP", "GN", "GL", "GA", "BD", "GB", "GQ", "GI":
+	case "GP", "GN", "GL", "GA", "BD", "GB", "GQ", "GI", "IN":
 		return true
 	}
 	return false
