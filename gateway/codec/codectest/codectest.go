@@ -522,8 +522,8 @@ func Split(framing string, input []byte, peer string, maxFrame int) ([]frame.Fra
 }
 
 // SplitReports cuts a datagram of a line codec into reports as the runtime
-// does (its splitReports): at line ends and after each TAIP '<', keeping the
-// non-blank parts.
+// does (splitReports in gateway/runtime/sources.go): at line ends and after
+// each TAIP '<', keeping the non-blank parts.
 func SplitReports(b []byte) [][]byte {
 	var out [][]byte
 	start := 0
@@ -547,6 +547,7 @@ func SplitReports(b []byte) [][]byte {
 }
 
 // splitHTTP reads raw requests and makes each a frame as the http source
+// (gateway/httpsource)
 // does: a JSON POST body as it is; otherwise the URL parameters, then a
 // form body's, URL-encoded again without the token.
 func splitHTTP(input []byte, peer string, maxFrame int) ([]frame.Frame, map[string]int, error) {
