@@ -86,9 +86,9 @@ type Config struct {
 	// (codec settings, profiles); nil keeps the generic ones.
 	Options func(c Case, o *codec.Options) error
 	// Reports: a datagram may carry several text reports, and the runtime
-	// decodes each as a frame of its own (a line codec over UDP: nmea,
-	// taip, lines), cut at line ends and after each TAIP '<'.
-	Reports bool
+	// decodes each as a frame of its own, cut by the codec's catalog
+	// split (codec.SplitLines, taip.SplitDatagram).
+	Reports func([]byte) [][]byte
 	// Sources is codec.Options.SourceFor of every case that names none.
 	Sources map[string]string
 	// Detail, if set, adds a codec-specific reading of each frame (a parsed
@@ -385,10 +385,10 @@ func Decode(cfg Config, c Case) (Golden, error) {
 		maxFrame = source.DefaultMaxFrame
 	}
 	frames, discarded, err := Split(framing, input, peer, maxFrame)
-	if framing == Datagram && cfg.Reports {
+	if framing == Datagram && cfg.Reports != nil {
 		var parts []frame.Frame
 		for _, f := range frames {
-			for _, p := range SplitReports(f.Data) {
+			for _, p := range cfg.Reports(f.Data) {
 				parts = append(parts, frame.Frame{Peer: f.Peer, Data: p})
 			}
 		}
@@ -519,31 +519,6 @@ func Split(framing string, input []byte, peer string, maxFrame int) ([]frame.Fra
 		discarded = nil
 	}
 	return out, discarded, nil
-}
-
-// SplitReports cuts a datagram of a line codec into reports as the runtime
-// does (splitReports in gateway/runtime/sources.go): at line ends and after
-// each TAIP '<', keeping the non-blank parts.
-func SplitReports(b []byte) [][]byte {
-	var out [][]byte
-	start := 0
-	cut := func(end int) {
-		if part := bytes.TrimSpace(b[start:end]); len(part) > 0 {
-			out = append(out, part)
-		}
-	}
-	for i, c := range b {
-		switch c {
-		case '\n', '\r':
-			cut(i)
-			start = i + 1
-		case '<':
-			cut(i + 1)
-			start = i + 1
-		}
-	}
-	cut(len(b))
-	return out
 }
 
 // splitHTTP reads raw requests and makes each a frame as the http source

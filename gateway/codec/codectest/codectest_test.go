@@ -50,9 +50,6 @@ func TestSplitFramings(t *testing.T) {
 			}
 		}
 	}
-	if got := SplitReports([]byte(">RPV1<>RPV2<\r\n$GP\n")); len(got) != 3 {
-		t.Errorf("SplitReports: %q", got)
-	}
 }
 
 // echo decodes "lat,lon" into a fix and anything else into an error.

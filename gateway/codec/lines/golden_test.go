@@ -11,7 +11,7 @@ import (
 // output (line framing, no peer), with the built-in profile and channel its
 // case.json names, and compares the reading with expected.json.
 func TestGolden(t *testing.T) {
-	codectest.Run(t, codectest.Config{New: New, Source: "console1", Framing: "line", NoPeer: true, Reports: true,
+	codectest.Run(t, codectest.Config{New: New, Source: "console1", Framing: "line", NoPeer: true, Reports: codec.SplitLines,
 		MinCases: 5, Options: func(c codectest.Case, o *codec.Options) error {
 			o.Profile = codec.Profile{Name: c.Profile}
 			return nil

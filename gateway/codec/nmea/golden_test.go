@@ -3,6 +3,7 @@ package nmea
 import (
 	"testing"
 
+	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/codectest"
 )
 
@@ -10,5 +11,5 @@ import (
 // (a serial receiver or a modem over TCP; case.json says where a case is
 // a UDP datagram) and compares the reading with expected.json.
 func TestGolden(t *testing.T) {
-	codectest.Run(t, codectest.Config{New: New, Source: "nmea", Framing: "line", Reports: true, MinCases: 10})
+	codectest.Run(t, codectest.Config{New: New, Source: "nmea", Framing: "line", Reports: codec.SplitLines, MinCases: 10})
 }
