@@ -31,8 +31,16 @@ func (s *Sink) drainEvents() bool {
 	more := len(entries) == batch
 	tokens := make([]paho.Token, 0, len(entries)+len(mem))
 	var lastIdx uint64
+	var extras []string // labels of the extra messages in this batch
 	i, j := 0, 0
-	publish := func(data []byte) { tokens = append(tokens, s.publishEvent(data)) }
+	publish := func(data []byte) {
+		if x, ok := decodeExtra(data); ok {
+			extras = append(extras, x.Label)
+			tokens = append(tokens, s.publishExtra(x))
+			return
+		}
+		tokens = append(tokens, s.publishEvent(data))
+	}
 	for len(tokens) < batch {
 		memReady := j < len(mem) && (i < len(entries) && mem[j].after < entries[i].Index ||
 			i == len(entries) && (!more || mem[j].after < lastIdx))
@@ -50,8 +58,10 @@ func (s *Sink) drainEvents() bool {
 	}
 sent:
 	if !s.waitAll(tokens) {
+		s.extrasDone(extras, false)
 		return false // not acked: the whole batch is sent again (at-least-once, IDs dedupe)
 	}
+	s.extrasDone(extras, true)
 	s.memDone(j)
 	if i > 0 {
 		if err := s.opts.Queue.Ack(lastIdx); err != nil {
@@ -59,7 +69,8 @@ sent:
 			return false
 		}
 	}
-	s.metric(MetricPublished, "kind", s.topicFor(topicEvent).kind, float64(len(tokens)))
+	// Extras count themselves (OnExtra).
+	s.metric(MetricPublished, "kind", s.topicFor(topicEvent).kind, float64(len(tokens)-len(extras)))
 	return len(tokens) == batch || j > 0 && s.MemoryBacklog() > 0
 }
 

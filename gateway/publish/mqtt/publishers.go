@@ -16,7 +16,13 @@ import (
 
 // send publishes one message of row t to the topic name (built from t).
 func (s *Sink) send(t *topic, name string, payload any) paho.Token {
-	return s.client.Publish(name, t.qos, t.retained, payload)
+	return s.sendRetained(t, name, t.retained, payload)
+}
+
+// sendRetained is send with the retained flag of the message, for rows
+// whose messages bring their own (extra).
+func (s *Sink) sendRetained(t *topic, name string, retained bool, payload any) paho.Token {
+	return s.client.Publish(name, t.qos, retained, payload)
 }
 
 // sendState publishes a state message and hands it to the completer
@@ -129,4 +135,24 @@ func (s *Sink) publishEvent(data []byte) paho.Token {
 	kind, payload := splitEvent(data)
 	t := s.topicFor(topicEvent)
 	return s.send(t, t.name(kind), payload)
+}
+
+// extraRow is the row an extra's topic (under the root) belongs to, or nil
+// when it belongs to no extra row.
+func (s *Sink) extraRow(x *Extra) (*topic, string) {
+	name := s.opts.TopicRoot + "/" + x.Topic
+	if t, _, ok := s.rowOf(name); ok && t.extra {
+		return t, name
+	}
+	return nil, name
+}
+
+// publishExtra publishes one queued extra message (a CAP alert) with its
+// own retained flag. appendExtras queued only extras of an extra row.
+func (s *Sink) publishExtra(x Extra) paho.Token {
+	t, name := s.extraRow(&x)
+	if t == nil {
+		t = s.topicFor(topicCAP) // queued by an older version: same QoS
+	}
+	return s.sendRetained(t, name, x.Retain, x.Payload)
 }

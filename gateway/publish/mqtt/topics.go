@@ -36,6 +36,7 @@ const (
 	topicOwnTracks
 	topicHADiscovery
 	topicTracker
+	topicCAP
 	topicCommand
 	numTopics
 )
@@ -57,8 +58,12 @@ type topicRow struct {
 	// deleted with a forgotten unit. announce: only with a unit's first
 	// state on each connection (a name card, a discovery document).
 	followsUnit, announce bool
-	inbound               bool                // subscribed to, never published
-	enabled               func(*Options) bool // nil: always
+	inbound               bool // subscribed to, never published
+	// extra: its messages come encoded from Options.Extra (CAP alerts, XML
+	// checked against OASIS's schema by the cap package's tests), each with
+	// its own retained flag, and ride the event outbox.
+	extra   bool
+	enabled func(*Options) bool // nil: always
 }
 
 // subject is what an encoder reads; each row reads its own field.
@@ -105,6 +110,7 @@ var topicTable = [numTopics]topicRow{
 		encode: func(s *Sink, x *subject) ([]byte, error) {
 			return s.arena.tracker(s.opts.Site, x.unit, s.opts.DefaultAccuracyM)
 		}},
+	topicCAP:     {pattern: "<root>/cap/<incident>", qos: 1, extra: true},
 	topicCommand: {pattern: "<root>/commands/<command>", qos: 1, schema: "command.v1.json", inbound: true},
 }
 
