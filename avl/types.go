@@ -173,4 +173,9 @@ type Change struct {
 	FenceSet   string // for geofence changes: the geofence block the fence came from
 	FenceKind  string // for geofence changes: beat, boundary or zone
 	MergedInto string // for UnitRemoved: the unit that took over its state
+
+	// Received is when radiogw read the frame behind a fix's UnitUpdated
+	// (Fix.Received); zero for changes no frame caused (expiry, roster).
+	// Delivery latency is measured from it, never from the device's clock.
+	Received time.Time
 }
