@@ -28,12 +28,23 @@ func (d *Daemon) loop(ctx context.Context, done chan<- struct{}) {
 	)
 	gate.Stop()
 	run := func() {
+		select { // this step takes what was notified; later pushes notify anew
+		case <-d.in.notify:
+		default:
+		}
 		buf = d.in.take(buf)
 		lastStep = time.Now()
 		d.step(buf, lastStep)
 	}
 	for {
 		d.loopAlive.Store(time.Now().UnixNano())
+		// While a step is gated, the inbox's notifications are not
+		// listened to: the gate's step takes whatever arrives meanwhile,
+		// and a wake-up per datagram would cost more than the step.
+		notify := d.in.notify
+		if gated {
+			notify = nil
+		}
 		select {
 		case <-ctx.Done():
 			// Sources are stopped: whatever is still queued is applied
@@ -48,7 +59,7 @@ func (d *Daemon) loop(ctx context.Context, done chan<- struct{}) {
 			d.emit(b)
 			d.writeSnapshot(time.Now(), true)
 			return
-		case <-d.in.notify:
+		case <-notify:
 			// Under a steady stream, gather a few milliseconds of reports
 			// into one step: one outbox append (and fsync) and one publish
 			// round then serve many reports. A report after a quiet spell,
