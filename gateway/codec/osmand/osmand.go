@@ -19,6 +19,15 @@
 //	hdop              HDOP
 //	valid             false or 0: the device says the fix is not valid
 //	batt, and others  accepted and not used
+//
+// Traccar Client 9 and later POST a JSON body instead (json.go):
+//
+//	{"device_id":"862123045","location":{"timestamp":"2026-11-23T22:14:05.000Z",
+//	 "coords":{"latitude":33.74562,"longitude":-117.82311,"accuracy":8,"speed":5.1,"heading":270,"altitude":52},
+//	 "is_moving":true,"battery":{"level":0.87,"is_charging":false}}}
+//
+// with speed in metres per second (negative: unknown). A mock location
+// (from a GPS simulator app) is marked not valid, so it never moves a unit.
 package osmand
 
 import (
@@ -52,6 +61,9 @@ func fail(reason string, err error) (codec.Observations, error) {
 
 // Decode reads one report.
 func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+	if isJSON(f.Data) {
+		return d.decodeJSON(f)
+	}
 	v, err := url.ParseQuery(string(f.Data))
 	if err != nil {
 		return fail("syntax", err)
@@ -60,8 +72,8 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	if id == "" {
 		return fail("invalid", errors.New("no id"))
 	}
-	if len(id) > maxID || strings.ContainsAny(id, "/+#\x00") || strings.TrimSpace(id) != id {
-		return fail("invalid", fmt.Errorf("device id %q: at most %d bytes, no '/', '+', '#' or surrounding spaces", id, maxID))
+	if err := checkID(id); err != nil {
+		return fail("invalid", err)
 	}
 	fx := avl.Fix{Source: d.opts.Source, Peer: f.Peer, DeviceID: id, IDKind: avl.AVLID, Received: f.Received,
 		Valid: true, SpeedKmh: avl.Unknown, Heading: avl.Unknown, HDOP: avl.Unknown,
@@ -102,6 +114,15 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 		fx.Valid = false
 	}
 	return codec.Observations{Fixes: []avl.Fix{fx}}, nil
+}
+
+// checkID refuses a device ID that cannot name a unit: it becomes a unit
+// name (an MQTT topic level) for a device the roster does not list.
+func checkID(id string) error {
+	if len(id) > maxID || strings.ContainsAny(id, "/+#\x00") || strings.TrimSpace(id) != id {
+		return fmt.Errorf("device id %q: at most %d bytes, no '/', '+', '#' or surrounding spaces", id, maxID)
+	}
+	return nil
 }
 
 func first(v url.Values, keys ...string) string {
