@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +27,7 @@ import (
 	"radiogw/gateway/publish/influx"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
+	"radiogw/gateway/talkgroup"
 	"radiogw/hcl"
 	"radiogw/topicname"
 )
@@ -107,7 +107,7 @@ type Daemon struct {
 	replaying          bool
 
 	radioNames atomic.Pointer[map[string]string]   // radio ID → call sign, for sinks
-	talkgroups atomic.Pointer[map[string]string]   // talkgroup number → channel name
+	talkgroups atomic.Pointer[talkgroup.Table]     // talkgroup number (and system) → channel name
 	srcIDs     atomic.Pointer[map[string]identity] // source → the device_id or unit it carries
 
 	srcMu   sync.Mutex
@@ -402,13 +402,11 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 // setLookups refreshes the tables the sinks and decoders read off the loop
 // goroutine: talkgroup number → channel name, radio ID → call sign.
 func (d *Daemon) setLookups(cfg *hcl.Config) {
-	tg := map[string]string{}
+	tgs := make([]talkgroup.Channel, 0, len(cfg.Channels))
 	for _, c := range cfg.Channels {
-		if c.Talkgroup > 0 {
-			tg[strconv.FormatInt(c.Talkgroup, 10)] = c.Name
-		}
+		tgs = append(tgs, talkgroup.Channel{Name: c.Name, System: c.System, Talkgroup: c.Talkgroup})
 	}
-	d.talkgroups.Store(&tg)
+	d.talkgroups.Store(talkgroup.New(tgs))
 	ids := sourceIdentities(cfg)
 	d.srcIDs.Store(&ids)
 	m := map[string]string{}

@@ -17,6 +17,7 @@ type builder struct {
 
 	sources, channels, units, unitTypes, geofences, statusTabs, profiles names
 	radioIDs, avlIDs                                                     ids
+	tgRanges                                                             []tgRange // per b.cfg.Channels entry
 }
 
 // names remembers where each name was first defined.
@@ -78,6 +79,7 @@ func (b *builder) build(root *rawMain, frags []rawFragment) {
 		b.cfg.UnitTypes = append(b.cfg.UnitTypes, defaultUnitType())
 	}
 	b.checkRefs()
+	b.checkTalkgroups()
 }
 
 // claim records a definition; a second definition of the same name is an

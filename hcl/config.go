@@ -125,6 +125,7 @@ type Channel struct {
 	AlphaTag    string
 	Freq        int64 // Hz
 	Talkgroup   int64
+	System      string // the trunked system of Talkgroup (trunk-recorder's sys_name); "" on a one-system site
 	Mode        string // fm, p25, dmr, nxdn
 	Signalling  string // mdc1200, star, fleetsync, dtmf, none
 	StatusTable string

@@ -416,3 +416,44 @@ func TestLoadRefusesDeepNesting(t *testing.T) {
 		}
 	}
 }
+
+// Talkgroup channels on several trunked systems: each names its system;
+// once one does, a talkgroup channel without one is an error pointing at
+// both; the same talkgroup twice on one system is an error; a system must
+// be a valid name and needs a talkgroup.
+func TestTalkgroupSystems(t *testing.T) {
+	ok := writeConfig(t, map[string]string{"radiogw.hcl": `site = "county"
+channel "north-disp" {
+  system    = "north"
+  talkgroup = 100
+}
+channel "south-disp" {
+  system    = "south"
+  talkgroup = 100
+}
+channel "tac2" {
+  freq = 460125000
+}
+`})
+	cfg := mustLoad(t, ok)
+	if cfg.Channels[0].System != "north" || cfg.Channels[1].System != "south" || cfg.Channels[2].System != "" {
+		t.Errorf("systems: %+v", cfg.Channels)
+	}
+	for body, want := range map[string][]string{
+		"channel \"a\" {\n  system    = \"north\"\n  talkgroup = 100\n}\nchannel \"b\" {\n  talkgroup = 100\n}\n": {
+			"radiogw.hcl:7,3", "Talkgroup without system", `channel "b" has talkgroup 100 but no system`, `names system "north"`, "(radiogw.hcl:3,3)"},
+		"channel \"a\" {\n  system    = \"north\"\n  talkgroup = 100\n}\nchannel \"b\" {\n  system    = \"north\"\n  talkgroup = 100\n}\n": {
+			"Duplicate talkgroup", `on system "north"`},
+		"channel \"a\" {\n  talkgroup = 100\n}\nchannel \"b\" {\n  talkgroup = 100\n}\n": {"Duplicate talkgroup"},
+		"channel \"a\" {\n  system    = \"no/rth\"\n  talkgroup = 100\n}\n":              {"Invalid system name"},
+		"channel \"a\" {\n  system = \"north\"\n  freq   = 460125000\n}\n":               {"System without talkgroup"},
+	} {
+		dir := writeConfig(t, map[string]string{"radiogw.hcl": "site = \"county\"\n" + body})
+		_, err := Load(dir, testOpts)
+		for _, w := range want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v, want %q", body, err, w)
+			}
+		}
+	}
+}

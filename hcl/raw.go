@@ -288,6 +288,8 @@ type rawChannel struct {
 	FreqRange        hcl.Range      `hcl:"freq,attr_range"`
 	Talkgroup        *int64         `hcl:"talkgroup,optional"`
 	TalkgroupRange   hcl.Range      `hcl:"talkgroup,attr_range"`
+	System           *string        `hcl:"system,optional"`
+	SystemRange      hcl.Range      `hcl:"system,attr_range"`
 	Mode             *string        `hcl:"mode,optional"`
 	ModeRange        hcl.Range      `hcl:"mode,attr_range"`
 	Signalling       *string        `hcl:"signalling,optional"`
