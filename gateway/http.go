@@ -407,8 +407,10 @@ func (d *Daemon) handleNearest(w http.ResponseWriter, r *http.Request) {
 		n = v
 	}
 	var res []avl.NearestResult
+	// status=available also takes the words the status tables put in that category
+	also := d.config().StatusWords(q.Get("status"))
 	d.call(r.Context(), func() {
-		res = d.units.Nearest(avl.NearestQuery{Lat: lat, Lon: lon, Status: q.Get("status"), N: n, Now: time.Now()})
+		res = d.units.Nearest(avl.NearestQuery{Lat: lat, Lon: lon, Status: q.Get("status"), StatusAlso: also, N: n, Now: time.Now()})
 	})
 	out := make([]nearestResult, 0, len(res))
 	for _, x := range res {

@@ -171,9 +171,12 @@ type Geofence struct {
 
 // StatusTable maps signalling status codes to words.
 type StatusTable struct {
-	Name     string
-	Codes    map[string]string
-	DefRange Range
+	Name  string
+	Codes map[string]string // the preset's, then the table's own on top
+	// Categories maps a status word to how the wall map colours it
+	// (StatusCategories): the preset's, then the table's own.
+	Categories map[string]string
+	DefRange   Range
 }
 
 // Profile is a decoder line profile: regular expressions with named groups.

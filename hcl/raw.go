@@ -371,8 +371,12 @@ type rawOverlay struct {
 type rawStatusTable struct {
 	Name       string            `hcl:"name,label"`
 	NameRange  hcl.Range         `hcl:"name,label_range"`
-	Codes      map[string]string `hcl:"codes"`
+	Codes      map[string]string `hcl:"codes,optional"`
 	CodesRange hcl.Range         `hcl:"codes,attr_range"`
+	Preset     *string           `hcl:"preset,optional"`
+	PresetRng  hcl.Range         `hcl:"preset,attr_range"`
+	Categories map[string]string `hcl:"categories,optional"`
+	CatRange   hcl.Range         `hcl:"categories,attr_range"`
 	DefRange   hcl.Range         `hcl:",def_range"`
 }
 

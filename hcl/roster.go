@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -83,7 +85,31 @@ func (b *builder) statusTable(r *rawStatusTable) {
 			break
 		}
 	}
-	b.cfg.StatusTabs = append(b.cfg.StatusTabs, StatusTable{Name: r.Name, Codes: r.Codes, DefRange: toRange(r.DefRange)})
+	st := StatusTable{Name: r.Name, Codes: map[string]string{}, Categories: map[string]string{}, DefRange: toRange(r.DefRange)}
+	switch {
+	case r.Preset != nil:
+		presets := StatusPresets()
+		p, ok := presets[*r.Preset]
+		if !ok {
+			b.d.add(r.PresetRng, "Unknown status preset", "status_table %q: preset %q does not exist; the presets are: %s.",
+				r.Name, *r.Preset, strings.Join(slices.Sorted(maps.Keys(presets)), ", "))
+		}
+		maps.Copy(st.Codes, p.Codes)
+		maps.Copy(st.Categories, p.Categories)
+	case r.Codes == nil:
+		b.d.add(r.DefRange, "Missing codes", "status_table %q needs codes, a preset, or both (the table's codes then override the preset's).", r.Name)
+	}
+	maps.Copy(st.Codes, r.Codes)
+	for word, cat := range r.Categories {
+		if !slices.Contains(StatusCategories, cat) {
+			b.d.add(r.CatRange, "Invalid status category", "status_table %q: word %q has category %q; the categories are: %s.",
+				r.Name, word, cat, strings.Join(StatusCategories, ", "))
+			break
+		}
+		st.Categories[word] = cat
+	}
+	b.cfg.StatusTabs = append(b.cfg.StatusTabs, st)
+	b.statusRanges = append(b.statusRanges, r.DefRange)
 }
 
 func (b *builder) channel(r *rawChannel) {
