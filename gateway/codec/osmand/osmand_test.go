@@ -63,6 +63,7 @@ func TestDecodeRefuses(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	f.Add("id=862123045&timestamp=1763935445&lat=33.74562&lon=-117.82311&speed=10.0&bearing=270.0")
 	f.Add("deviceid=a&location=1,2&timestamp=2026-11-23T22:14:05Z")
+	f.Add(`{"device_id":"a1","location":{"timestamp":"2026-11-23T22:14:05Z","coords":{"latitude":1,"longitude":2,"speed":-1,"heading":90}}}`)
 	f.Fuzz(func(t *testing.T, data string) {
 		obs, err := decode(t, data)
 		if err != nil && len(obs.Fixes) != 0 {
