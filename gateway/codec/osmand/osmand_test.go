@@ -6,6 +6,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/gateway/codec"
+	"radiogw/gateway/codec/codectest"
 	"radiogw/gateway/frame"
 )
 
@@ -61,6 +62,9 @@ func TestDecodeRefuses(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
+	for _, b := range codectest.Seeds(f, codectest.HTTP) {
+		f.Add(string(b))
+	}
 	f.Add("id=862123045&timestamp=1763935445&lat=33.74562&lon=-117.82311&speed=10.0&bearing=270.0")
 	f.Add("deviceid=a&location=1,2&timestamp=2026-11-23T22:14:05Z")
 	f.Add(`{"device_id":"a1","location":{"timestamp":"2026-11-23T22:14:05Z","coords":{"latitude":1,"longitude":2,"speed":-1,"heading":90}}}`)
@@ -102,8 +106,8 @@ func TestDecodeTraccarClientJSON(t *testing.T) {
 	if len(obs.Fixes) != 1 || obs.Fixes[0].Valid {
 		t.Errorf("a mock location must not be valid: %+v", obs.Fixes)
 	}
-	if _, err := decode(t, `{"device_id":"a1","location":{"timestamp":"2026-11-23T22:14:05Z","battery":{"level":0.5}}}`); err != codec.Ignored {
-		t.Errorf("a report without coords: %v, want Ignored", err)
+	if _, err := decode(t, `{"device_id":"a1","location":{"timestamp":"2026-11-23T22:14:05Z","battery":{"level":0.5}}}`); codec.Reason(err) != "invalid" {
+		t.Errorf("a report without coords: %v, want invalid", err)
 	}
 	for _, data := range []string{
 		`{"location":{"coords":{"latitude":1,"longitude":2}}}`,
