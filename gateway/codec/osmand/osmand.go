@@ -47,7 +47,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -57,17 +57,17 @@ const knotsToKmh = 1.852
 // maxID bounds a device ID: it becomes a unit name for unlisted devices.
 const maxID = 64
 
-type decoder struct{ opts codec.Options }
+type decoder struct{ opts decode.Options }
 
 // New builds a decoder.
-func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+func New(opts decode.Options) (decode.Decoder, error) { return &decoder{opts: opts}, nil }
 
-func fail(reason string, err error) (codec.Observations, error) {
-	return codec.Observations{}, &codec.Error{Reason: reason, Err: err}
+func fail(reason string, err error) (decode.Observations, error) {
+	return decode.Observations{}, &decode.Error{Reason: reason, Err: err}
 }
 
 // Decode reads one report.
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d *decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	if data := bytes.TrimSpace(f.Data); len(data) > 0 && data[0] == '{' {
 		return d.decodeJSON(data, f)
 	}
@@ -115,7 +115,7 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	if s := v.Get("valid"); s == "false" || s == "0" {
 		fx.Valid = false
 	}
-	return codec.Observations{Fixes: []avl.Fix{fx}}, nil
+	return decode.Observations{Fixes: []avl.Fix{fx}}, nil
 }
 
 // checkID refuses a device ID that cannot name a unit.
@@ -155,7 +155,7 @@ type jsonLocation struct {
 const maxBatch = 100
 
 // decodeJSON reads Traccar Client's JSON body: one location, or a batch.
-func (d *decoder) decodeJSON(data []byte, f frame.Frame) (codec.Observations, error) {
+func (d *decoder) decodeJSON(data []byte, f frame.Frame) (decode.Observations, error) {
 	var m struct {
 		DeviceID any             `json:"device_id"`
 		Location json.RawMessage `json:"location"`
@@ -188,7 +188,7 @@ func (d *decoder) decodeJSON(data []byte, f frame.Frame) (codec.Observations, er
 		}
 		locs = []jsonLocation{l}
 	}
-	var obs codec.Observations
+	var obs decode.Observations
 	for i, l := range locs {
 		c := l.Coords
 		if c == nil || c.Latitude == nil || c.Longitude == nil {

@@ -25,7 +25,7 @@
 // before 2024) rides in Event.RadioAlias as it came: the runtime cleans it.
 //
 // Everything else (rates, systems, recorders, calls_active, audio, console,
-// trunking messages, plugin status and ans_req) is codec.Ignored: an answer
+// trunking messages, plugin status and ans_req) is decode.Ignored: an answer
 // request names a target, not a talker.
 //
 // Event times come from the message itself (the call's start and stop
@@ -45,7 +45,7 @@ import (
 	"time"
 
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -53,11 +53,11 @@ import (
 // IDs in decimal whatever the air interface.
 const System = "trunk-recorder"
 
-type decoder struct{ opts codec.Options }
+type decoder struct{ opts decode.Options }
 
 // New builds a decoder. opts.Channel is not used: every event names its
 // talkgroup's channel.
-func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+func New(opts decode.Options) (decode.Decoder, error) { return &decoder{opts: opts}, nil }
 
 // ChannelForTalkgroup names the channel that talkgroup tg's events belong to:
 // its decimal number, or "" for no talkgroup.
@@ -103,26 +103,26 @@ type message struct {
 	Timestamp flexNum
 }
 
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d *decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	data := bytes.TrimSpace(f.Data)
 	if len(data) == 0 || data[0] != '{' {
-		return codec.Observations{}, codec.Errorf("syntax", "not a JSON object")
+		return decode.Observations{}, decode.Errorf("syntax", "not a JSON object")
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return codec.Observations{}, codec.Errorf("syntax", "trunk-recorder message: %v", err)
+		return decode.Observations{}, decode.Errorf("syntax", "trunk-recorder message: %v", err)
 	}
 	var m message
 	if t, ok := raw["type"]; ok {
 		if err := json.Unmarshal(t, &m.Type); err != nil {
-			return codec.Observations{}, codec.Errorf("syntax", "type: %v", err)
+			return decode.Observations{}, decode.Errorf("syntax", "type: %v", err)
 		}
 	}
 	if ts, ok := raw["timestamp"]; ok {
 		_ = json.Unmarshal(ts, &m.Timestamp) // optional; a bad one falls back to receive time
 	}
 	if m.Type == "" {
-		return codec.Observations{}, codec.Ignored // plugin status and other untyped messages
+		return decode.Observations{}, decode.Ignored // plugin status and other untyped messages
 	}
 	obj := "call"
 	switch m.Type {
@@ -130,19 +130,19 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	case "call", "end", "on", "off", "join", "ackresp", "data", "location":
 		obj = m.Type
 	default:
-		return codec.Observations{}, codec.Ignored
+		return decode.Observations{}, decode.Ignored
 	}
 	body, ok := raw[obj]
 	if !ok {
-		return codec.Observations{}, codec.Errorf("syntax", "%s message without %q", m.Type, obj)
+		return decode.Observations{}, decode.Errorf("syntax", "%s message without %q", m.Type, obj)
 	}
 	var c call
 	if err := json.Unmarshal(body, &c); err != nil {
-		return codec.Observations{}, codec.Errorf("syntax", "%s: %v", m.Type, err)
+		return decode.Observations{}, decode.Errorf("syntax", "%s: %v", m.Type, err)
 	}
 	evs := events(m, c)
 	if len(evs) == 0 {
-		return codec.Observations{}, codec.Ignored
+		return decode.Observations{}, decode.Ignored
 	}
 	sys, alias := c.system(), c.alias()
 	for i := range evs {
@@ -156,7 +156,7 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 			evs[i].Time = f.Received
 		}
 	}
-	return codec.Observations{Events: evs}, nil
+	return decode.Observations{Events: evs}, nil
 }
 
 func events(m message, c call) []channels.Event {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -46,13 +46,13 @@ func unix(sec float64) string {
 }
 
 // describe renders an event as "kind unit channel time".
-func describe(tb testing.TB, obs codec.Observations, err error) []string {
+func describe(tb testing.TB, obs decode.Observations, err error) []string {
 	tb.Helper()
-	if errors.Is(err, codec.Ignored) {
+	if errors.Is(err, decode.Ignored) {
 		return []string{"ignored"}
 	}
 	if err != nil {
-		return []string{"error " + codec.Reason(err)}
+		return []string{"error " + decode.Reason(err)}
 	}
 	var out []string
 	for _, ev := range obs.Events {
@@ -74,7 +74,7 @@ func describe(tb testing.TB, obs codec.Observations, err error) []string {
 
 // Plugin builds from before late 2023 write every value as a string.
 func TestAllStrings(t *testing.T) {
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	msgs := map[string]string{
 		`{"type":"call","call":{"unit":"804329","talkgroup":"301","emergency":"false","start_time":"1686700982"},"timestamp":"1686700983"}`:              "ptt_start 804329 301 " + unix(1686700982),
 		`{"type":"end","end":{"unit":"129262","talkgroup":"401","emergency":"true","start_time":"1701185020","length":"4.36"},"timestamp":"1701185025"}`: "emergency 129262 401 " + unix(1701185024.36),
@@ -114,7 +114,7 @@ func TestCaptures(t *testing.T) {
 		"messages":      {"ignored"},
 		"console":       {"ignored"},
 	}
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	seen := map[string]bool{}
 	for _, c := range readCaptures(t) {
 		w, ok := want[c.Section]
@@ -144,7 +144,7 @@ func TestCaptures(t *testing.T) {
 }
 
 func TestEmergencyAndEdgeCases(t *testing.T) {
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	for name, tc := range map[string]struct {
 		payload string
 		want    []string
@@ -198,7 +198,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(c.Payload))
 	}
 	f.Add([]byte(`{"type":"end","end":{"unit":"1","talkgroup":1e30,"length":-1,"emergency":1}}`))
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		obs, err := d.Decode(frame.Frame{Source: "tr", Received: rx, Data: data})
 		if err != nil {
@@ -225,7 +225,7 @@ func BenchmarkDecodeCallStart(b *testing.B) {
 			payload = c.Payload
 		}
 	}
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	fr := frame.Frame{Source: "tr", Received: rx, Data: payload}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -240,7 +240,7 @@ func BenchmarkDecodeCallStart(b *testing.B) {
 // sys_num filed under its number. Names are passed on as they came (the
 // runtime validates them).
 func TestSystemAndAlias(t *testing.T) {
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	for msg, want := range map[string]string{
 		`{"type":"join","join":{"sys_num":1,"sys_name":"south","unit":7,"unit_alpha_tag":"Car 7","talkgroup":100},"timestamp":1686711676}`: "radio_check 7 100@south " + unix(1686711676) + " ~Car 7",
 		`{"type":"join","join":{"system":"north","unit":"7","unit_alpha":"Car 7","talkgroup":"100"},"timestamp":"1686711676"}`:             "radio_check 7 100@north " + unix(1686711676) + " ~Car 7",
