@@ -71,6 +71,7 @@ type rig struct {
 	t       *testing.T
 	ctx     context.Context
 	client  paho.Client
+	broker  *broker.Broker
 	srv     *httptest.Server
 	acks    chan []byte
 	ranges  atomic.Int64
@@ -131,7 +132,7 @@ func newRig(t *testing.T, cfg Config, w, h int) (*rig, func()) {
 	if err != nil {
 		t.Fatalf("embedded broker: %v", err)
 	}
-	r := &rig{t: t, acks: make(chan []byte, 4)}
+	r := &rig{t: t, acks: make(chan []byte, 4), broker: b}
 	opts := paho.NewClientOptions().AddBroker(b.Addr()).SetClientID("wallmap-test").SetOrderMatters(false)
 	r.client = paho.NewClient(opts)
 	if tok := r.client.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
