@@ -21,9 +21,9 @@ import (
 // caption says: the units, an emergency waiting for acknowledgement, the
 // clusters.
 // cityView centres the map on the first emergency at street zoom.
-const cityView = `(() => { const e = [...wallmap.state.emergencies.values()][0], u = e && wallmap.state.units.get(e.site + "/" + e.unit);
-	if (!u || !u.feature) return false;
-	wallmap.map.jumpTo({center: u.feature.geometry.coordinates, zoom: 14.6}); return true; })()`
+const cityView = `(() => { const f = wallmap.map.querySourceFeatures("emerg")[0];
+	if (!f) return false;
+	wallmap.map.jumpTo({center: f.geometry.coordinates, zoom: 14.6}); return true; })()`
 
 func TestWallMapScreenshots(t *testing.T) {
 	dir := os.Getenv("RADIOGW_SCREENSHOTS")

@@ -72,6 +72,9 @@ type rig struct {
 	ctx     context.Context
 	client  paho.Client
 	broker  *broker.Broker
+	// brokerEvents counts the broker's refusals and disconnects (a slow
+	// consumer cut off, a connection refused)
+	brokerEvents atomic.Int64
 	srv     *httptest.Server
 	acks    chan []byte
 	ranges  atomic.Int64
@@ -128,11 +131,16 @@ const demoPMTiles = "../../hcl/examples/demo/geo/demo.pmtiles"
 func newRig(t *testing.T, cfg Config, w, h int) (*rig, func()) {
 	const root = "radiogw/test"
 	wsAddr := freeAddr(t)
-	b, err := broker.Start(broker.Options{Listen: freeAddr(t), WebSocket: wsAddr, TopicRoot: root})
+	r := &rig{t: t, acks: make(chan []byte, 4)}
+	b, err := broker.Start(broker.Options{Listen: freeAddr(t), WebSocket: wsAddr, TopicRoot: root,
+		OnEvent: func(listener, event string) {
+			r.brokerEvents.Add(1)
+			t.Logf("broker: %s %s", listener, event)
+		}})
 	if err != nil {
 		t.Fatalf("embedded broker: %v", err)
 	}
-	r := &rig{t: t, acks: make(chan []byte, 4), broker: b}
+	r.broker = b
 	opts := paho.NewClientOptions().AddBroker(b.Addr()).SetClientID("wallmap-test").SetOrderMatters(false)
 	r.client = paho.NewClient(opts)
 	if tok := r.client.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {

@@ -47,7 +47,14 @@ const state = {
 
 // The page's own frame timing: every requestAnimationFrame interval, so a
 // test (or a technician with the console open) reads what the wall does.
-const stats = { frames: [], messages: 0, applied: 0, pushes: 0, renders: 0, lastFrame: 0 };
+const stats = { frames: [], messages: 0, applied: 0, pushes: 0, renders: 0, lastFrame: 0, longTasks: 0, longTaskMs: 0 };
+// Main-thread tasks over 50 ms, where the browser reports them: what took
+// the frames, when the frame rate drops.
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) { stats.longTasks++; stats.longTaskMs += e.duration; }
+  }).observe({ type: "longtask", buffered: false });
+} catch (e) { /* not reported by this browser */ }
 function frameClock(t) {
   if (stats.lastFrame) {
     stats.frames.push(t - stats.lastFrame);
@@ -480,6 +487,28 @@ function pushUnits() {
     if (u.feature && visible(u) && !inEmergency.has(u.key)) normal.push(u.feature);
   }
   map.getSource("units").setData({ type: "FeatureCollection", features: normal });
+  labelPolicy();
+}
+
+// LABELS_MAX is how many units may be in view with their call signs and
+// heading arrows drawn. Beyond it the labels would only cover each other,
+// and placing thousands of them on every update takes the time a
+// software-rendered kiosk needs to draw; zoom in (or follow a unit) and
+// they come back. Emergencies keep their labels always.
+const LABELS_MAX = 500;
+
+function labelPolicy() {
+  const map = state.map;
+  if (!map || !map.getLayer("unit-label")) return;
+  const b = map.getBounds();
+  let n = 0;
+  for (const u of state.units.values()) {
+    if (u.feature && visible(u) && b.contains(u.feature.geometry.coordinates) && ++n > LABELS_MAX) break;
+  }
+  const on = n <= LABELS_MAX;
+  if (on === state.labelsOn) return;
+  state.labelsOn = on;
+  setVisibility(["unit-label", "unit-arrow"], on);
 }
 
 function pushEmergencies(inEmergency) {
@@ -975,7 +1004,9 @@ function unitFeed() {
   const feed = { wallState: "connecting…", worker: new Worker(new URL("feed.js", import.meta.url)) };
   feed.worker.onmessage = (ev) => {
     const m = ev.data;
-    if (m.type === "state") {
+    if (m.type === "stats") {
+      stats.feed = m;
+    } else if (m.type === "state") {
       feed.wallState = m.state;
       showConnection();
     } else if (m.type === "units") {
@@ -1096,7 +1127,7 @@ function mapEvents(map) {
   }
   // a dispatcher who drags the map takes it back from follow mode
   map.on("dragstart", () => { if (state.following) { state.following = false; drawFollow(); } });
-  map.on("style.load", () => { pushStarted = 0; addImages(map); state.emergSig = ""; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
+  map.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(map); state.emergSig = ""; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
   map.on("styleimagemissing", (e) => { if (e.id === "arrow") addImages(map); });
 }
 
@@ -1138,6 +1169,7 @@ async function main() {
     interactive: !kiosk, maxPitch: 0, fadeDuration: 0,
   });
   map.on("render", () => { stats.renders++; });
+  map.on("moveend", labelPolicy);
   map.on("sourcedata", (e) => {
     if (e.sourceId === "units" && pushStarted && map.isSourceLoaded("units")) {
       pushCost = performance.now() - pushStarted;

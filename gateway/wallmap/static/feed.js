@@ -45,6 +45,8 @@ onmessage = (ev) => {
   c.on("offline", state("broker unreachable"));
   c.on("close", state("disconnected"));
   c.on("error", (err) => postMessage({ type: "state", state: "error: " + err.message }));
+  // what the worker has seen, for a technician's console and the tests
+  setInterval(() => postMessage({ type: "stats", received, pending: pending.size, waiting, connected: c.connected }), 2000);
   c.on("message", (topic, payload) => {
     received++;
     pending.set(topic, decoder.decode(payload));
