@@ -21,9 +21,11 @@ import (
 // caption says: the units, an emergency waiting for acknowledgement, the
 // clusters.
 // cityView centres the map on the first emergency at street zoom.
-const cityView = `(() => { const f = wallmap.map.querySourceFeatures("emerg")[0];
-	if (!f) return false;
-	wallmap.map.jumpTo({center: f.geometry.coordinates, zoom: 14.6}); return true; })()`
+const cityView = `(() => { const u = [...wallmap.state.units.values()].find((u) => u.data.emergency && u.feature);
+	const e = [...wallmap.state.emergencies.values()].find((e) => e.position);
+	const at = u ? u.feature.geometry.coordinates : e ? [e.position.lon, e.position.lat] : null;
+	if (!at) return false;
+	wallmap.map.jumpTo({center: at, zoom: 14.6}); return true; })()`
 
 func TestWallMapScreenshots(t *testing.T) {
 	dir := os.Getenv("RADIOGW_SCREENSHOTS")
@@ -47,7 +49,8 @@ func TestWallMapScreenshots(t *testing.T) {
 	wait := func(what, expr string, within time.Duration) {
 		t.Helper()
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(within), chromedp.WithPollingInterval(250*time.Millisecond))); err != nil {
-			t.Fatalf("%s: %v", what, err)
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({units: wallmap.state.units.size, emergencies: [...wallmap.state.emergencies.values()], zoom: wallmap.map.getZoom()})`))
+			t.Fatalf("%s: %v (page: %s)", what, err, state)
 		}
 	}
 	shot := func(name string) {
