@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"radiogw/gateway"
+	"radiogw/gateway/api"
 	"radiogw/gateway/publish/influx"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/gateway/track"
@@ -79,7 +79,7 @@ func exportTrack(cfg *hcl.Config, unit, format, from, to, path string, stdout, s
 	if _, ok := track.Formats[format]; !ok {
 		return fail(fmt.Errorf("-format %q: use geojson, gpx or kml", format))
 	}
-	q, err := gateway.TrackQuery(unit, from, to, time.Now())
+	q, err := api.TrackQuery(unit, from, to, time.Now())
 	if err != nil {
 		return fail(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"time"
 
-	"radiogw/gateway"
+	"radiogw/gateway/api"
 )
 
 // cmdForget asks the running daemon to forget a unit: it leaves the tracker,
@@ -71,7 +71,7 @@ func cmdForget(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "radiogw forget: %s: HTTP %d %s\n", unit, resp.StatusCode, e.Error)
 		return 1
 	}
-	var res gateway.ForgetResult
+	var res api.ForgetResult
 	if err := json.Unmarshal(body, &res); err != nil {
 		fmt.Fprintf(stderr, "radiogw forget: bad answer from %s: %v\n", base, err)
 		return 1

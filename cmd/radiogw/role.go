@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"radiogw/gateway"
+	"radiogw/gateway/api"
 )
 
 // cmdRole shows or switches the role of one member of an active/standby pair.
@@ -43,7 +43,7 @@ func cmdRole(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "radiogw role: %q: want active or standby\n", role)
 			return 2
 		}
-		body, _ := json.Marshal(gateway.RoleState{Role: role})
+		body, _ := json.Marshal(api.RoleState{Role: role})
 		req, _ := http.NewRequest(http.MethodPost, *addr+"/api/v1/role", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		if *tokenFile != "" {
@@ -65,7 +65,7 @@ func cmdRole(args []string, stdout, stderr io.Writer) int {
 	}
 	defer resp.Body.Close()
 	var st struct {
-		gateway.RoleState
+		api.RoleState
 		Error string `json:"error"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || resp.StatusCode != http.StatusOK {

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/term"
 
-	"radiogw/gateway"
+	"radiogw/gateway/runtime"
 	"radiogw/hcl"
 	"radiogw/systemd"
 )
@@ -35,7 +35,7 @@ func cmdRun(args []string, _, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	d, err := gateway.New(cfg, gateway.Options{Logger: log, Notifier: notifier, Version: version})
+	d, err := runtime.New(cfg, runtime.Options{Logger: log, Notifier: notifier, Version: version})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
@@ -70,7 +70,7 @@ func cmdRun(args []string, _, stderr io.Writer) int {
 
 // reload loads the configuration again; a broken one is rejected with its
 // diagnostics and the running one stays.
-func reload(ctx context.Context, d *gateway.Daemon, path string, log *slog.Logger) {
+func reload(ctx context.Context, d *runtime.Daemon, path string, log *slog.Logger) {
 	log.Info("reloading configuration", "path", path)
 	cfg, err := loadConfig(path)
 	if err != nil {

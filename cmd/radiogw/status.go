@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"radiogw/gateway"
+	"radiogw/gateway/api"
 )
 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
@@ -40,7 +40,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "radiogw status: the daemon requires its http read token: radiogw status -token-file <read_token_file>\n")
 		return 1
 	}
-	var st gateway.Status
+	var st api.Status
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		fmt.Fprintf(stderr, "radiogw status: bad answer from %s: %v\n", *addr, err)
 		return 1
@@ -52,7 +52,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func printStatus(w io.Writer, st *gateway.Status) {
+func printStatus(w io.Writer, st *api.Status) {
 	ready := "READY"
 	switch {
 	case st.Ready:

@@ -186,7 +186,7 @@ func TestUnitFileSettings(t *testing.T) {
 			t.Errorf("radiogw.service lacks %q", want)
 		}
 	}
-	// The drain budget is 10 s (gateway.Options.DrainBudget); systemd must
+	// The drain budget is 10 s (runtime.Options.DrainBudget); systemd must
 	// not SIGKILL the daemon while the sinks flush.
 	m := regexp.MustCompile(`\nTimeoutStopSec=(\d+)s\n`).FindStringSubmatch(unit)
 	if m == nil {

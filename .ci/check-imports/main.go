@@ -1,0 +1,254 @@
+// Command check-imports enforces the direction rules of docs/ARCHITECTURE.md
+// ("Direction rules") on the module's packages, as `go list` sees them. It
+// prints one line per broken rule and exits 1; `make check` runs it.
+//
+//	go run ./.ci/check-imports [-C dir] [-overlay file.json]
+//
+// -overlay is handed to `go list` (its tests plant an import that way).
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+)
+
+// Package is the part of `go list -json` the rules read.
+type Package struct {
+	ImportPath string
+	Imports    []string // direct, production code only
+	Deps       []string // transitive, production code only
+	Error      *struct{ Err string }
+}
+
+func main() {
+	dir := flag.String("C", ".", "the module's directory")
+	overlay := flag.String("overlay", "", "a go list -overlay file")
+	flag.Parse()
+	pkgs, err := List(*dir, *overlay)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "check-imports:", err)
+		os.Exit(2)
+	}
+	if bad := Check(pkgs); len(bad) > 0 {
+		fmt.Fprintln(os.Stderr, "direction rules broken (docs/ARCHITECTURE.md, \"Direction rules\"):")
+		for _, v := range bad {
+			fmt.Fprintln(os.Stderr, "  "+v)
+		}
+		os.Exit(1)
+	}
+	fmt.Printf("check-imports: %d packages keep every direction rule\n", len(pkgs))
+}
+
+// List runs `go list -json -deps=false ./...` in dir.
+func List(dir, overlay string) ([]Package, error) {
+	args := []string{"list", "-e", "-json=ImportPath,Imports,Deps,Error"}
+	if overlay != "" {
+		args = append(args, "-overlay", overlay)
+	}
+	args = append(args, "./...")
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list: %v: %s", err, stderr.String())
+	}
+	var pkgs []Package
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p Package
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("go list output: %w", err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs, nil
+}
+
+const mod = "radiogw/"
+
+// contracts are the packages whose children implement them: a codec
+// imports gateway/codec (Decoder, Observations, Reply), a sink imports
+// gateway/publish (Sink, Batch, Event). They may be imported from below as
+// long as they import nothing below themselves.
+var contracts = map[string]bool{
+	mod + "gateway/codec":   true,
+	mod + "gateway/publish": true,
+}
+
+// rule is one "may import" line: the packages it governs (under a path),
+// the imports it looks at (direct, or every transitive dependency) and a
+// verdict on each.
+type rule struct {
+	name       string
+	governs    func(pkg string) bool
+	transitive bool
+	forbidden  func(pkg, imp string) bool
+}
+
+func under(pkg string, roots ...string) bool {
+	for _, r := range roots {
+		r = mod + r
+		if pkg == r || strings.HasPrefix(pkg, r+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func internal(imp string) bool { return strings.HasPrefix(imp, mod) }
+
+// isNetwork is any package that talks to the network.
+func isNetwork(imp string) bool {
+	return imp == "net" || strings.HasPrefix(imp, "net/") || imp == "crypto/tls" ||
+		strings.HasPrefix(imp, "github.com/eclipse/paho") || strings.HasPrefix(imp, "github.com/mochi-mqtt/") ||
+		strings.HasPrefix(imp, "github.com/influxdata/") || strings.HasPrefix(imp, "go.bug.st/serial")
+}
+
+func isHCL(imp string) bool { return strings.HasPrefix(imp, "github.com/hashicorp/hcl") }
+
+// rules are docs/ARCHITECTURE.md's direction rules, in its order.
+var rules = []rule{
+	{
+		name:       "avl and channels are pure: no radiogw package but each other and topicname, no network, no hcl",
+		governs:    func(p string) bool { return under(p, "avl", "channels") },
+		transitive: true,
+		forbidden: func(_, imp string) bool {
+			return (internal(imp) && !under(imp, "avl", "channels", "topicname")) || isNetwork(imp) || isHCL(imp)
+		},
+	},
+	{
+		name:       "gateway/frame is a leaf: the standard library only",
+		governs:    func(p string) bool { return p == mod+"gateway/frame" },
+		transitive: true,
+		forbidden:  func(_, imp string) bool { return internal(imp) || strings.Contains(strings.Split(imp, "/")[0], ".") },
+	},
+	{
+		name:       "codecs import only avl, channels, topicname, gateway/frame and gateway/codec/... (never the runtime, pipeline, api, publish, broker, source or metrics), and no network client",
+		governs:    func(p string) bool { return under(p, "gateway/codec") },
+		transitive: true,
+		forbidden: func(_, imp string) bool {
+			if internal(imp) {
+				return !under(imp, "avl", "channels", "topicname", "gateway/frame", "gateway/codec")
+			}
+			return isNetwork(imp) && imp != "net" && imp != "net/netip" && imp != "net/url"
+		},
+	},
+	{
+		name:       "sources import only gateway/frame of radiogw",
+		governs:    func(p string) bool { return under(p, "gateway/source") },
+		transitive: true,
+		forbidden:  func(_, imp string) bool { return internal(imp) && !under(imp, "gateway/frame") },
+	},
+	{
+		name:    "publish sinks import only avl, channels, topicname and gateway/publish/... of radiogw (never the runtime, pipeline, api or broker)",
+		governs: func(p string) bool { return under(p, "gateway/publish") },
+		forbidden: func(p, imp string) bool {
+			// The MQTT sink still counts into gateway/metrics; its move
+			// to callbacks (as the InfluxDB sink does) removes this line.
+			if p == mod+"gateway/publish/mqtt" && imp == mod+"gateway/metrics" {
+				return false
+			}
+			return internal(imp) && !under(imp, "avl", "channels", "topicname", "gateway/publish")
+		},
+	},
+	{
+		name:    "the pipeline imports no runtime, api, source, broker, sink implementation or network client (net for address parsing only)",
+		governs: func(p string) bool { return under(p, "gateway/pipeline") },
+		forbidden: func(_, imp string) bool {
+			return under(imp, "gateway/runtime", "gateway/api", "gateway/source", "gateway/broker", "gateway/publish/mqtt", "gateway/publish/influx") ||
+				(isNetwork(imp) && imp != "net" && imp != "net/netip")
+		},
+	},
+	{
+		name:      "the api imports neither the runtime nor the pipeline: it asks its Backend",
+		governs:   func(p string) bool { return under(p, "gateway/api") },
+		forbidden: func(_, imp string) bool { return under(imp, "gateway/runtime", "gateway/pipeline") },
+	},
+	{
+		name:      "only cmd/radiogw imports the runtime",
+		governs:   func(p string) bool { return !under(p, "cmd", "gateway/runtime") },
+		forbidden: func(_, imp string) bool { return under(imp, "gateway/runtime") },
+	},
+	{
+		name:      "only hcl, cmd/radiogw and the codecs (their options blocks, gohcl) import hashicorp/hcl",
+		governs:   func(p string) bool { return !under(p, "hcl", "cmd", "gateway/codec") },
+		forbidden: func(_, imp string) bool { return isHCL(imp) },
+	},
+	{
+		name:      "hcl, systemd and topicname import no gateway package",
+		governs:   func(p string) bool { return under(p, "hcl", "systemd", "topicname") },
+		forbidden: func(_, imp string) bool { return under(imp, "gateway") },
+	},
+	{
+		name: "gateway/metrics is imported by the runtime, the pipeline and the api only (sinks report through callbacks)",
+		governs: func(p string) bool {
+			return !under(p, "cmd", "gateway/runtime", "gateway/pipeline", "gateway/api", "gateway/metrics", "gateway/publish/mqtt")
+		},
+		forbidden: func(_, imp string) bool { return under(imp, "gateway/metrics") },
+	},
+}
+
+// Check returns every broken rule, one line each, sorted.
+func Check(pkgs []Package) []string {
+	var bad []string
+	byPath := map[string]*Package{}
+	for i := range pkgs {
+		byPath[pkgs[i].ImportPath] = &pkgs[i]
+	}
+	for _, p := range pkgs {
+		if p.Error != nil {
+			bad = append(bad, fmt.Sprintf("%s: %s", p.ImportPath, p.Error.Err))
+		}
+		if p.ImportPath == mod+"gateway" {
+			bad = append(bad, "radiogw/gateway: the gateway folder holds Go code at its root; it is a folder of rooms, each its own package")
+		}
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(p.ImportPath, imp+"/") {
+				continue
+			}
+			if !contracts[imp] {
+				bad = append(bad, fmt.Sprintf("%s imports its ancestor %s: no import runs back up", p.ImportPath, imp))
+			}
+		}
+		for _, r := range rules {
+			if !r.governs(p.ImportPath) {
+				continue
+			}
+			list := p.Imports
+			if r.transitive {
+				list = p.Deps
+			}
+			for _, imp := range list {
+				if r.forbidden(p.ImportPath, imp) {
+					bad = append(bad, fmt.Sprintf("%s imports %s: %s", p.ImportPath, imp, r.name))
+				}
+			}
+		}
+	}
+	// A contract imported from below must itself import nothing below it.
+	for c := range contracts {
+		p := byPath[c]
+		if p == nil {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, c+"/") {
+				bad = append(bad, fmt.Sprintf("%s imports its descendant %s: a contract its children import must not", c, imp))
+			}
+		}
+	}
+	sort.Strings(bad)
+	return bad
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// repo is the module's root, seen from this package's folder.
+const repo = "../.."
+
+// TestRepositoryKeepsTheRules is what make check runs: the repository as
+// it is breaks no rule.
+func TestRepositoryKeepsTheRules(t *testing.T) {
+	pkgs, err := List(repo, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkgs) < 20 {
+		t.Fatalf("go list found %d packages: not the repository", len(pkgs))
+	}
+	if bad := Check(pkgs); len(bad) > 0 {
+		t.Fatalf("the repository breaks direction rules:\n%s", strings.Join(bad, "\n"))
+	}
+}
+
+// TestPlantedImportsFail plants one file at a time into the real
+// repository, through go list's overlay (the tree on disk is untouched),
+// and runs the checker binary on it: each plant must fail make check with
+// a line naming the package, the import and the rule.
+func TestPlantedImportsFail(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "check-imports")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	root, err := filepath.Abs(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, file, src, want string
+	}{
+		{"reverse import", "gateway/sim/democity/planted.go",
+			"package democity\n\nimport _ \"radiogw/gateway/sim\"\n",
+			"radiogw/gateway/sim/democity imports its ancestor radiogw/gateway/sim: no import runs back up"},
+		{"runtime child imports the runtime", "gateway/runtime/planted/planted.go",
+			"package planted\n\nimport _ \"radiogw/gateway/runtime\"\n",
+			"radiogw/gateway/runtime/planted imports its ancestor radiogw/gateway/runtime"},
+		{"code at the gateway root", "gateway/planted.go",
+			"package gateway\n",
+			"radiogw/gateway: the gateway folder holds Go code at its root"},
+		{"impure tracker", "avl/planted.go",
+			"package avl\n\nimport _ \"net/http\"\n",
+			"radiogw/avl imports net/http: avl and channels are pure"},
+		{"codec imports a sink", "gateway/codec/taip/planted.go",
+			"package taip\n\nimport _ \"radiogw/gateway/publish\"\n",
+			"radiogw/gateway/codec/taip imports radiogw/gateway/publish: codecs import only"},
+		{"sink imports the runtime", "gateway/publish/influx/planted.go",
+			"package influx\n\nimport _ \"radiogw/gateway/runtime\"\n",
+			"radiogw/gateway/publish/influx imports radiogw/gateway/runtime: publish sinks import only"},
+		{"api imports the runtime", "gateway/api/planted.go",
+			"package api\n\nimport _ \"radiogw/gateway/runtime\"\n",
+			"radiogw/gateway/api imports radiogw/gateway/runtime: the api imports neither the runtime nor the pipeline"},
+		{"hcl outside hcl", "gateway/track/planted.go",
+			"package track\n\nimport _ \"github.com/hashicorp/hcl/v2\"\n",
+			"radiogw/gateway/track imports github.com/hashicorp/hcl/v2: only hcl, cmd/radiogw and the codecs"},
+		{"contract imports a child", "gateway/codec/planted.go",
+			"package codec\n\nimport _ \"radiogw/gateway/codec/taip\"\n",
+			"radiogw/gateway/codec imports its descendant radiogw/gateway/codec/taip"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src := filepath.Join(dir, "planted.go")
+			if err := os.WriteFile(src, []byte(c.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ov, _ := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(root, c.file): src}})
+			ovFile := filepath.Join(dir, "overlay.json")
+			if err := os.WriteFile(ovFile, ov, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(bin, "-C", root, "-overlay", ovFile).CombinedOutput()
+			if err == nil {
+				t.Fatalf("check-imports passed with %s planted:\n%s", c.file, out)
+			}
+			if code := err.(*exec.ExitError).ExitCode(); code != 1 {
+				t.Fatalf("exit %d, want 1 (a broken rule):\n%s", code, out)
+			}
+			if !strings.Contains(string(out), c.want) {
+				t.Fatalf("output does not say %q:\n%s", c.want, out)
+			}
+		})
+	}
+}
