@@ -68,17 +68,17 @@ func browser(t *testing.T, w, h int) (context.Context, context.CancelFunc) {
 }
 
 type rig struct {
-	t       *testing.T
-	ctx     context.Context
-	client  paho.Client
-	broker  *broker.Broker
+	t      *testing.T
+	ctx    context.Context
+	client paho.Client
+	broker *broker.Broker
 	// brokerEvents counts the broker's refusals and disconnects (a slow
 	// consumer cut off, a connection refused)
 	brokerEvents atomic.Int64
-	srv     *httptest.Server
-	acks    chan []byte
-	ranges  atomic.Int64
-	nearest atomic.Value // last /api/v1/nearest query
+	srv          *httptest.Server
+	acks         chan []byte
+	ranges       atomic.Int64
+	nearest      atomic.Value // last /api/v1/nearest query
 }
 
 func (r *rig) publish(topic string, retained bool, payload []byte) {
