@@ -70,7 +70,8 @@ func TestWallMapScreenshots(t *testing.T) {
 	// the demo raises an emergency every 2 minutes
 	wait("an emergency waiting for acknowledgement", `document.querySelector("#emergencies button.ack") !== null`, 150*time.Second)
 	// city zoom around the emergency, where call signs and street names show
-	wait("city zoom on the emergency", cityView+` && wallmap.map.loaded()`, 30*time.Second)
+	wait("city zoom on the emergency", cityView, 30*time.Second)
+	wait("the map drawn", `wallmap.map.loaded() && !wallmap.map.isMoving()`, 30*time.Second)
 	wait("streets and labelled units drawn", `wallmap.map.queryRenderedFeatures({layers: ["unit-label", "emerg-label"]}).length >= 3 && wallmap.map.queryRenderedFeatures({layers: ["roads_minor", "roads_major"].filter((l) => wallmap.map.getLayer(l))}).length > 0`, 30*time.Second)
 	shot("wallmap.png")
 
@@ -81,6 +82,7 @@ func TestWallMapScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("night basemap with the units back", `document.body.dataset.theme === "night" && wallmap.map.isStyleLoaded() && wallmap.renderedUnits() >= 1`, 30*time.Second)
-	wait("city zoom at night", cityView+` && wallmap.map.loaded() && wallmap.map.queryRenderedFeatures({layers: ["unit-label", "emerg-label"]}).length >= 3`, 30*time.Second)
+	wait("city zoom at night", cityView, 30*time.Second)
+	wait("labelled units drawn at night", `wallmap.map.loaded() && wallmap.map.queryRenderedFeatures({layers: ["unit-label", "emerg-label"]}).length >= 3`, 30*time.Second)
 	shot("wallmap-night.png")
 }
