@@ -25,7 +25,7 @@ const cityView = `(() => { const u = [...wallmap.state.units.values()].find((u) 
 	const e = [...wallmap.state.emergencies.values()].find((e) => e.position);
 	const at = u ? u.feature.geometry.coordinates : e ? [e.position.lon, e.position.lat] : null;
 	if (!at) return false;
-	wallmap.map.jumpTo({center: at, zoom: 14.6}); return true; })()`
+	wallmap.map.jumpTo({center: at, zoom: 14.05}); return true; })()`
 
 func TestWallMapScreenshots(t *testing.T) {
 	dir := os.Getenv("RADIOGW_SCREENSHOTS")
@@ -72,7 +72,7 @@ func TestWallMapScreenshots(t *testing.T) {
 	// city zoom around the emergency, where call signs and street names show
 	wait("city zoom on the emergency", cityView, 30*time.Second)
 	wait("the map drawn", `wallmap.map.isSourceLoaded("protomaps") && wallmap.map.isSourceLoaded("units") && !wallmap.map.isMoving()`, 30*time.Second)
-	wait("streets and labelled units drawn", `wallmap.map.queryRenderedFeatures({layers: ["unit-label", "emerg-label"]}).length >= 3 && wallmap.map.queryRenderedFeatures({layers: ["roads_minor", "roads_major"].filter((l) => wallmap.map.getLayer(l))}).length > 0`, 30*time.Second)
+	wait("streets and labelled units drawn", `wallmap.map.queryRenderedFeatures({layers: ["emerg-label"]}).length >= 1 && wallmap.map.queryRenderedFeatures({layers: ["roads_minor", "roads_major"].filter((l) => wallmap.map.getLayer(l))}).length > 0`, 30*time.Second)
 	shot("wallmap.png")
 
 	wait("region zoom with clusters", `(() => { const c = wallmap.map.getCenter(); wallmap.map.jumpTo({center: c, zoom: 11.2}); return wallmap.map.isSourceLoaded("protomaps") && wallmap.map.isSourceLoaded("units") && wallmap.map.queryRenderedFeatures({layers: ["clusters"]}).length >= 1; })()`, 30*time.Second)
@@ -83,6 +83,6 @@ func TestWallMapScreenshots(t *testing.T) {
 	}
 	wait("night basemap with the units back", `document.body.dataset.theme === "night" && wallmap.map.isStyleLoaded() && wallmap.renderedUnits() >= 1`, 30*time.Second)
 	wait("city zoom at night", cityView, 30*time.Second)
-	wait("labelled units drawn at night", `wallmap.map.isSourceLoaded("protomaps") && wallmap.map.isSourceLoaded("units") && wallmap.map.queryRenderedFeatures({layers: ["unit-label", "emerg-label"]}).length >= 3`, 30*time.Second)
+	wait("labelled units drawn at night", `wallmap.map.isSourceLoaded("protomaps") && wallmap.map.isSourceLoaded("units") && wallmap.map.queryRenderedFeatures({layers: ["emerg-label"]}).length >= 1`, 30*time.Second)
 	shot("wallmap-night.png")
 }
