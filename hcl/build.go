@@ -51,6 +51,7 @@ func (b *builder) build(root *rawMain, frags []rawFragment) {
 	b.buildInflux(root.Influx)
 	b.buildWallMap(root.WallMap)
 	b.buildHA(root.HA)
+	b.buildCAP(root.CAP)
 	for _, f := range frags {
 		for i := range f.UnitTypes {
 			b.unitType(&f.UnitTypes[i])

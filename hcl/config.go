@@ -29,7 +29,8 @@ type Config struct {
 	Storage    Storage
 	Unlisted   Unlisted
 	Log        Log
-	HA         *HA // nil: a single instance, always active
+	HA         *HA  // nil: a single instance, always active
+	CAP        *CAP // nil: no CAP alerts
 
 	// Breadcrumbs is how many recent fixes each unit keeps for its trail;
 	// Load sets DefaultBreadcrumbs when absent, 0 keeps none.

@@ -22,6 +22,7 @@ type rawMain struct {
 	Influx           *rawInflux   `hcl:"influx,block"`
 	HA               *rawHA       `hcl:"ha,block"`
 	WallMap          *rawWallMap  `hcl:"wallmap,block"`
+	CAP              *rawCAP      `hcl:"cap,block"`
 
 	// Same fields as rawFragment: gohcl ignores embedded structs.
 	Sources      []rawSource      `hcl:"source,block"`

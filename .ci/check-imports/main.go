@@ -78,6 +78,9 @@ func List(dir, overlay string) ([]Package, error) {
 
 const mod = "radiogw/"
 
+// codectest is the codecs' golden runner: test code, kept out of production.
+const codectest = mod + "gateway/codec/codectest"
+
 // contracts are the packages whose children implement them: a codec
 // imports gateway/codec (Decoder, Observations, Reply), a sink imports
 // gateway/publish (Sink, Batch, Event). They may be imported from below as
@@ -136,7 +139,7 @@ var rules = []rule{
 	},
 	{
 		name:       "codecs import only avl, channels, topicname, gateway/frame and gateway/codec/... (never the runtime, pipeline, api, publish, broker, source or metrics), and no network client",
-		governs:    func(p string) bool { return under(p, "gateway/codec") },
+		governs:    func(p string) bool { return under(p, "gateway/codec") && p != codectest },
 		transitive: true,
 		forbidden: func(_, imp string) bool {
 			if internal(imp) {
@@ -144,6 +147,19 @@ var rules = []rule{
 			}
 			return isNetwork(imp) && imp != "net" && imp != "net/netip" && imp != "net/url"
 		},
+	},
+	{
+		name:       "the golden runner gateway/codec/codectest imports of radiogw only what codecs may, plus gateway/source (its splitters)",
+		governs:    func(p string) bool { return p == codectest },
+		transitive: true,
+		forbidden: func(_, imp string) bool {
+			return internal(imp) && !under(imp, "avl", "channels", "topicname", "gateway/frame", "gateway/codec", "gateway/source")
+		},
+	},
+	{
+		name:      "only tests import the golden runner gateway/codec/codectest",
+		governs:   func(p string) bool { return p != codectest },
+		forbidden: func(_, imp string) bool { return imp == codectest },
 	},
 	{
 		name:       "sources import only gateway/frame of radiogw",

@@ -96,6 +96,22 @@ unit "CERT1" {
 	}
 	sub.waitTopic(t, "radiogw/test/units/CERT1", 10*time.Second, positionAt(33.7102, -117.8101))
 
+	// Traccar Client 9 and later: a JSON body, speed in m/s, the token in
+	// the URL.
+	body := fmt.Sprintf(`{"location":{"timestamp":%q,"coords":{"latitude":33.7104,"longitude":-117.8103,`+
+		`"accuracy":4.3,"speed":5,"heading":180,"altitude":50},"is_moving":true,"battery":{"level":0.8}},`+
+		`"device_id":"862123045"}`, time.Now().Add(-500*time.Millisecond).UTC().Format(time.RFC3339Nano))
+	js, _ := http.NewRequest(http.MethodPost, base+"?token="+osmandToken, strings.NewReader(body))
+	js.Header.Set("Content-Type", "application/json")
+	if code := status(js); code != 200 {
+		t.Fatalf("JSON report: %d, want 200", code)
+	}
+	b = sub.waitTopic(t, "radiogw/test/units/CERT1", 10*time.Second, positionAt(33.7104, -117.8103))
+	json.Unmarshal(b, &u)
+	if !near(u.Position.SpeedKmh, 18) || u.Position.Heading != 180 {
+		t.Errorf("unit state %s: want 5 m/s = 18 km/h, heading 180", b)
+	}
+
 	// Refusals: no token, a wrong token, a wrong method, an address not
 	// allowed, a report too large. None moves the unit.
 	noTok, _ := http.NewRequest(http.MethodGet, base+"?"+report(10, 10, time.Now()).Encode(), nil)
@@ -127,7 +143,7 @@ unit "CERT1" {
 		`radiogw_source_events_total{event="bad_request",source="phones"}`:  1,
 		`radiogw_source_events_total{event="oversize",source="phones"}`:     1,
 		`radiogw_decode_errors_total{reason="invalid",source="phones"}`:     1,
-		`radiogw_frames_total{source="phones"}`:                             3,
+		`radiogw_frames_total{source="phones"}`:                             4,
 	} {
 		if got := metricValue(t, s.httpPort, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)
@@ -136,7 +152,7 @@ unit "CERT1" {
 	sub.mu.Lock()
 	last := sub.last["radiogw/test/units/CERT1"]
 	sub.mu.Unlock()
-	if !positionAt(33.7102, -117.8101)(last) {
+	if !positionAt(33.7104, -117.8103)(last) {
 		t.Errorf("a refused report moved the unit: %s", last)
 	}
 	if strings.Contains(p.Output(), osmandToken) {

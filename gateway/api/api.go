@@ -50,6 +50,9 @@ type Backend interface {
 	SetRole(role string) error
 	// History is a unit's position history (InfluxDB or its outbox).
 	History(ctx context.Context, q track.Query) ([]track.Point, error)
+	// CAPFeed is the Atom feed of current CAP alerts; configured is false
+	// without a cap block.
+	CAPFeed() (feed []byte, configured bool, err error)
 }
 
 // server is one configuration's handler set.
@@ -84,6 +87,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/emergencies/{id}/clear", s.authorized(s.handleAck("clear")))
 	mux.HandleFunc("DELETE /api/v1/units/{unit}", s.authorized(s.handleForget))
 	read("GET /api/v1/role", s.handleRole)
+	read("GET /api/v1/cap.atom", s.handleCAPFeed)
 	mux.HandleFunc("POST /api/v1/role", s.handleSetRole())
 	if cfg.HTTP.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", s.loopbackOnly(pprof.Index))

@@ -53,6 +53,7 @@ type Metrics struct {
 	NamesRejected  *prometheus.CounterVec   // source, reason: names that cannot be topic levels
 	UnlistedUnits  *prometheus.CounterVec   // source, event (refused, expired)
 	UnitsForgotten prometheus.Counter       // units removed by the API or `radiogw forget`
+	CAPMessages    *prometheus.CounterVec   // msg_type, result: CAP alerts published or failed
 }
 
 // ExportResults are the results of a track export, every one present at
@@ -95,6 +96,7 @@ func New() *Metrics {
 		Reloads:        f.counter("radiogw_reloads_total", "Configuration reloads by result.", "result"),
 		CommandsTotal:  f.counter("radiogw_commands_total", "Emergency commands received, by path and result.", "via", "result"),
 		Replies:        f.counter("radiogw_replies_total", "Replies to devices (acks, location requests) by sending source and result (sent, denied, rate_limited_peer, rate_limited_total, send_failed, no_source).", "source", "result"),
+		CAPMessages:    f.counter("radiogw_cap_messages_total", "CAP 1.2 messages (Alert, Update, Cancel, and the clear of a cancelled retained alert) confirmed by the broker or failed (not built, or not confirmed and sent again), by message type and result.", "msg_type", "result"),
 		Exports:        f.counter("radiogw_track_exports_total", "Track exports requested over HTTP, by format and result.", "format", "result"),
 		BrokerEvents: f.counter("radiogw_broker_events_total",
 			"Embedded broker connections refused, timed out or retried, by listener (tcp, ws) and event.", "listener", "event"),

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"radiogw/gateway/broker"
+	"radiogw/gateway/cap"
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/netguard"
 	"radiogw/gateway/pipeline"
@@ -71,6 +72,7 @@ type Daemon struct {
 
 	broker   *broker.Broker
 	mqtt     *mqttsink.Sink
+	cap      *cap.Publisher // nil without a cap block
 	influx   *influx.Sink
 	sinks    []publish.Sink
 	outboxes map[string]*outbox.Outbox
@@ -309,6 +311,9 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 		d.broker = b
 		opts.Broker = b.Addr()
 		opts.Username, opts.Password = b.GatewayLogin()
+	}
+	if err := d.wireCAP(cfg, &opts); err != nil {
+		return err
 	}
 	sink, err := mqttsink.New(opts)
 	if err != nil {

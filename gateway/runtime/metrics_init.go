@@ -10,6 +10,7 @@ import (
 // Source counters are created with their source (sources.go).
 func (d *Daemon) initMetrics() {
 	m := d.metrics
+	initCAPMetrics(m)
 	for _, r := range []string{"applied", "rejected"} {
 		m.Reloads.WithLabelValues(r).Add(0)
 	}

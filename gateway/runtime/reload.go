@@ -48,6 +48,7 @@ func (d *Daemon) Reload(ctx context.Context, cfg *hcl.Config) error {
 	d.cfg = cfg
 	d.cfgMu.Unlock()
 	d.setLookups(cfg)
+	d.reloadCAP(cfg)
 
 	if err := d.call(ctx, func() {
 		now := time.Now()

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +27,7 @@ type runningSource struct {
 	cfg      hcl.Source
 	src      source.Source
 	dec      codec.Decoder
+	split    func([]byte) [][]byte // a datagram's reports (catalog); nil: one frame
 	cancel   context.CancelFunc
 	done     chan struct{}
 	lastSeen atomic.Int64 // unix nanos of the last frame
@@ -139,7 +139,11 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 	if err != nil {
 		return nil, err // names the source already
 	}
-	return &runningSource{cfg: s, src: src, dec: dec, logs: ratelog.New(10 * time.Second), nameLogs: ratelog.New(10 * time.Second), churn: newChurnLimiter(),
+	var split func([]byte) [][]byte
+	if s.Framing == hcl.FramingDatagram {
+		split = catalog.DatagramSplit(s.Codec)
+	}
+	return &runningSource{cfg: s, src: src, dec: dec, split: split, logs: ratelog.New(10 * time.Second), nameLogs: ratelog.New(10 * time.Second), churn: newChurnLimiter(),
 		attempted: make(chan struct{}), up: map[string]bool{}}, nil
 }
 
@@ -312,10 +316,10 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 // decode runs on the source's goroutine: a slow or garbled source only
 // delays itself.
 func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
-	if rs.cfg.Framing == hcl.FramingDatagram && lineCodecs[rs.cfg.Codec] {
+	if rs.split != nil {
 		// A modem emptying its store-and-forward buffer packs several
 		// reports into one datagram: each is a frame of its own.
-		if parts := splitReports(f.Data); len(parts) > 1 {
+		if parts := rs.split(f.Data); len(parts) > 1 {
 			// Each report is a frame: counted as one, so every frame is
 			// accounted for by exactly one outcome.
 			d.metrics.Frames.WithLabelValues(rs.cfg.Name).Add(float64(len(parts) - 1))
@@ -328,33 +332,6 @@ func (d *Daemon) decode(rs *runningSource, f frame.Frame) {
 		}
 	}
 	d.decodeFrame(rs, f)
-}
-
-// lineCodecs are the codecs whose frames are one text report each.
-var lineCodecs = map[string]bool{"nmea": true, "taip": true, "lines": true}
-
-// splitReports cuts a datagram at line ends and after each TAIP '<', keeping
-// the non-blank parts; a datagram of one report comes back as one part.
-func splitReports(b []byte) [][]byte {
-	var out [][]byte
-	start := 0
-	cut := func(end int) {
-		if part := bytes.TrimSpace(b[start:end]); len(part) > 0 {
-			out = append(out, part)
-		}
-	}
-	for i, c := range b {
-		switch c {
-		case '\n', '\r':
-			cut(i)
-			start = i + 1
-		case '<':
-			cut(i + 1)
-			start = i + 1
-		}
-	}
-	cut(len(b))
-	return out
 }
 
 func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {

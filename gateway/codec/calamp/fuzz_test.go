@@ -2,12 +2,10 @@ package calamp
 
 import (
 	"bytes"
-	"encoding/hex"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"radiogw/gateway/codec"
+	"radiogw/gateway/codec/codectest"
 	"radiogw/gateway/frame"
 )
 
@@ -16,13 +14,8 @@ import (
 // bounded hex mobile ID, and an ack answers exactly the sender with the
 // frame's own sequence number.
 func FuzzDecode(f *testing.F) {
-	ins, _ := filepath.Glob("testdata/*/input")
-	for _, in := range ins {
-		raw, err := os.ReadFile(in)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(mustHex(f, raw))
+	for _, b := range codectest.Seeds(f, codectest.HexDatagrams) {
+		f.Add(b)
 	}
 	dec, _ := New(codec.Options{})
 	reasons := map[string]bool{"syntax": true, "invalid": true, "ignored": true}
@@ -50,13 +43,4 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
-}
-
-func mustHex(tb testing.TB, raw []byte) []byte {
-	tb.Helper()
-	b, err := hex.DecodeString(string(bytes.TrimSpace(raw)))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,72 +11,21 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
-	"radiogw/gateway/frame"
+	"radiogw/gateway/codec/codectest"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*/expected.json (and the encoder cases' input) from the decoder")
-
-// golden is expected.json: what Parse and Decode make of the case's input.
-type golden struct {
-	Source  string        `json:"source"`
-	Message *Message      `json:"message,omitempty"`
-	Fixes   []goldenFix   `json:"fixes,omitempty"`
-	Replies []goldenReply `json:"replies,omitempty"`
-	Error   string        `json:"error,omitempty"` // the decode error's reason
-}
-
-type goldenFix struct {
-	DeviceID  string    `json:"device_id"`
-	Time      time.Time `json:"time"`
-	Lat       float64   `json:"lat"`
-	Lon       float64   `json:"lon"`
-	Valid     bool      `json:"valid"`
-	SpeedKmh  *float64  `json:"speed_kmh"`
-	Heading   *float64  `json:"heading"`
-	HDOP      *float64  `json:"hdop"`
-	AltitudeM *float64  `json:"altitude_m"`
-}
-
-type goldenReply struct {
-	Via  string `json:"via,omitempty"`
-	Peer string `json:"peer"`
-	Hex  string `json:"hex"`
-	Kind string `json:"kind"`
-}
-
-func known(v float64) *float64 {
-	if math.IsNaN(v) {
-		return nil
-	}
-	v = math.Round(v*1e6) / 1e6
-	return &v
-}
-
-const goldenPeer = "10.20.30.40:20500"
-
-var goldenReceived = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-
-func decodeGolden(t *testing.T, input []byte, source string) golden {
-	t.Helper()
-	g := golden{Source: source}
-	if m, err := Parse(input); err == nil {
-		g.Message = &m
-	}
-	dec, _ := New(codec.Options{Source: "calamp"})
-	obs, err := dec.Decode(frame.Frame{Source: "calamp", Peer: goldenPeer, Received: goldenReceived, Data: input})
-	if err != nil {
-		g.Error = codec.Reason(err)
-	}
-	for _, f := range obs.Fixes {
-		g.Fixes = append(g.Fixes, goldenFix{DeviceID: f.DeviceID, Time: f.Time, Lat: math.Round(f.Lat*1e7) / 1e7,
-			Lon: math.Round(f.Lon*1e7) / 1e7, Valid: f.Valid, SpeedKmh: known(f.SpeedKmh), Heading: known(f.Heading),
-			HDOP: known(f.HDOP), AltitudeM: known(f.AltitudeM)})
-	}
-	for _, r := range obs.Replies {
-		g.Replies = append(g.Replies, goldenReply{Via: r.Via, Peer: r.Peer, Hex: hex.EncodeToString(r.Data), Kind: r.Kind})
-	}
-	return g
+// TestGolden decodes every testdata/<case>/input (datagrams in hex, one a
+// line) with the shared golden runner and compares the reading, with the
+// parsed message as its detail, with testdata/<case>/expected.json.
+func TestGolden(t *testing.T) {
+	codectest.Run(t, codectest.Config{New: New, Source: "calamp", Framing: codectest.HexDatagrams, MinCases: 10,
+		DecodeOptions: DecodeOptions,
+		Detail: func(b []byte) any {
+			if m, err := Parse(b); err == nil {
+				return m
+			}
+			return nil
+		}})
 }
 
 func readInput(t *testing.T, dir string) []byte {
@@ -91,41 +39,6 @@ func readInput(t *testing.T, dir string) []byte {
 		t.Fatalf("%s/input: %v", dir, err)
 	}
 	return b
-}
-
-// TestGolden decodes every testdata/<case>/input (one datagram in hex) and
-// compares the reading with testdata/<case>/expected.json.
-func TestGolden(t *testing.T) {
-	dirs, err := filepath.Glob("testdata/*/input")
-	if err != nil || len(dirs) < 10 {
-		t.Fatalf("%d golden cases (%v)", len(dirs), err)
-	}
-	for _, in := range dirs {
-		dir := filepath.Dir(in)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			path := filepath.Join(dir, "expected.json")
-			var want golden
-			raw, err := os.ReadFile(path)
-			if err == nil {
-				err = json.Unmarshal(raw, &want)
-			}
-			if err != nil && !*update {
-				t.Fatal(err)
-			}
-			got := decodeGolden(t, readInput(t, dir), want.Source)
-			out, _ := json.MarshalIndent(got, "", "  ")
-			out = append(out, '\n')
-			if *update {
-				if err := os.WriteFile(path, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if !bytes.Equal(out, raw) {
-				t.Errorf("%s differs from the decoder's reading:\n%s", path, out)
-			}
-		})
-	}
 }
 
 // TestReferenceReading checks the captured frames against the field-by-field
@@ -253,10 +166,10 @@ func TestEncoderCases(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		dir := filepath.Join("testdata", name)
-		if *update {
+		if codectest.Updating() {
 			os.MkdirAll(dir, 0o755)
 			os.WriteFile(filepath.Join(dir, "input"), []byte(hex.EncodeToString(b)+"\n"), 0o644)
-			g := golden{Source: "radiogw's calamp.Encode (golden_test.go encoderCases)"}
+			g := codectest.Golden{Source: "radiogw's calamp.Encode (golden_test.go encoderCases)"}
 			out, _ := json.Marshal(g)
 			if _, err := os.Stat(filepath.Join(dir, "expected.json")); err != nil {
 				os.WriteFile(filepath.Join(dir, "expected.json"), out, 0o644)

@@ -22,23 +22,25 @@ import (
 	"radiogw/gateway/codec/trunkrecorder"
 )
 
-// entry is a codec's factory and, for a codec with settings of its own, the
-// decoder of its source options block.
+// entry is a codec's factory; for a codec with settings of its own, the
+// decoder of its source options block; for a text protocol whose modems
+// pack several reports into one datagram, how to cut them apart.
 type entry struct {
 	New     codec.Factory
 	Options func(hcl.Body) (any, hcl.Diagnostics)
+	Split   func([]byte) [][]byte
 }
 
 var catalog = map[string]entry{
-	"nmea":           {nmea.New, nil},
-	"osmand":         {osmand.New, nil},
-	"taip":           {taip.New, nil},
-	"traccar":        {traccar.New, nil},
-	"lrrp":           {lrrp.New, nil},
-	"ars":            {ars.New, nil},
-	"lines":          {lines.New, nil},
-	"trunk_recorder": {trunkrecorder.New, nil},
-	"calamp":         {calamp.New, calamp.DecodeOptions},
+	"nmea":           {nmea.New, nil, codec.SplitLines},
+	"osmand":         {osmand.New, nil, nil},
+	"taip":           {taip.New, nil, taip.SplitDatagram},
+	"traccar":        {traccar.New, nil, nil},
+	"lrrp":           {lrrp.New, nil, nil},
+	"ars":            {ars.New, nil, nil},
+	"lines":          {lines.New, nil, codec.SplitLines},
+	"trunk_recorder": {trunkrecorder.New, nil, nil},
+	"calamp":         {calamp.New, calamp.DecodeOptions, nil},
 }
 
 // Lookup returns the factory for a codec name.
@@ -46,6 +48,10 @@ func Lookup(name string) (codec.Factory, bool) {
 	e, ok := catalog[name]
 	return e.New, ok
 }
+
+// DatagramSplit returns how codec name cuts one datagram into reports, or nil
+// where a datagram is one frame.
+func DatagramSplit(name string) func([]byte) [][]byte { return catalog[name].Split }
 
 // DecodeOptions decodes a source's options block (body nil without one)
 // with the schema of codec name. A codec without settings accepts only an

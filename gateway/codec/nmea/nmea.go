@@ -5,6 +5,7 @@
 package nmea
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"time"
@@ -35,12 +36,73 @@ func New(opts codec.Options) (codec.Decoder, error) {
 	return d, nil
 }
 
-// Decode turns one sentence into observations.
+// Decode turns one sentence into observations. Two sentences glued
+// together because the line end between them was lost on a serial line
+// ("...*51$GPGGA,...") are both read, and line noise before a '$' (binary
+// bytes a receiver sends while it switches modes, a serial line's garbage)
+// is dropped: it cannot be a device ID.
 func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+	if i := noiseBefore(f.Data); i > 0 {
+		f.Data = f.Data[i:]
+	}
+	if i := gluedAt(f.Data); i > 0 {
+		return d.decodeGlued(f, i)
+	}
 	if obs, ok := d.decodeFast(f); ok {
 		return obs, nil
 	}
 	return d.decodeGoNMEA(f)
+}
+
+// noiseBefore is the index of the first '$' when the bytes before it hold a
+// control or non-ASCII byte (not whitespace), which no ID prefix does; 0
+// otherwise.
+func noiseBefore(b []byte) int {
+	i := bytes.IndexByte(b, '$')
+	if i <= 0 {
+		return 0
+	}
+	for _, c := range b[:i] {
+		if (c < 0x20 && c != ' ' && c != '\t' && c != '\r' && c != '\n') || c >= 0x7f {
+			return i
+		}
+	}
+	return 0
+}
+
+// gluedAt is the index of a '$' that directly follows a checksum ("*hh"),
+// where a second sentence starts without its line end; 0 if none.
+func gluedAt(b []byte) int {
+	for i := 3; i < len(b); i++ {
+		if b[i] == '$' && b[i-3] == '*' && isHex(b[i-2]) && isHex(b[i-1]) {
+			return i
+		}
+	}
+	return 0
+}
+
+// decodeGlued decodes the sentence before i and the rest (which may hold
+// more) and merges what they say. An error goes back only when neither part
+// gave observations, or when it is the checksum_mismatch that may stand
+// beside them.
+func (d *decoder) decodeGlued(f frame.Frame, i int) (codec.Observations, error) {
+	first, rest := f, f
+	first.Data, rest.Data = f.Data[:i], f.Data[i:]
+	a, errA := d.Decode(first)
+	b, errB := d.Decode(rest)
+	obs := codec.Observations{
+		Fixes:      append(a.Fixes, b.Fixes...),
+		Events:     append(a.Events, b.Events...),
+		Identities: append(a.Identities, b.Identities...),
+		Replies:    append(a.Replies, b.Replies...),
+		Times:      append(a.Times, b.Times...),
+	}
+	for _, err := range []error{errA, errB} {
+		if err != nil && (obs.Empty() || codec.Reason(err) == "checksum_mismatch") {
+			return obs, err
+		}
+	}
+	return obs, nil
 }
 
 // decodeGoNMEA decodes any sentence through go-nmea. It is the reference
@@ -151,10 +213,11 @@ func zdaTime(v nmea.ZDA) (time.Time, bool) {
 }
 
 // gnssTalker reports talker IDs of satellite receivers: GPS, combined GNSS,
-// GLONASS, Galileo, BeiDou (two spellings), QZSS and NavIC.
+// GLONASS, Galileo, BeiDou (two spellings), QZSS, NavIC, and IN, the
+// integrated (GNSS with dead reckoning) navigation of vehicle receivers.
 func gnssTalker(t string) bool {
 	switch t {
-	case "GP", "GN", "GL", "GA", "BD", "GB", "GQ", "GI":
+	case "GP", "GN", "GL", "GA", "BD", "GB", "GQ", "GI", "IN":
 		return true
 	}
 	return false

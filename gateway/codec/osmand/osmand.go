@@ -19,9 +19,24 @@
 //	hdop              HDOP
 //	valid             false or 0: the device says the fix is not valid
 //	batt, and others  accepted and not used
+//
+// Traccar Client 9 and later (2025) post JSON instead, with Content-Type
+// application/json, which the http source hands over as it is:
+//
+//	{"location": {"timestamp": "2025-08-28T11:51:46.587Z",
+//	              "coords": {"latitude": -37.69, "longitude": 145.06, "accuracy": 4.32,
+//	                         "speed": 0.11, "heading": 158.44, "altitude": 103},
+//	              "is_moving": true, "odometer": 0, "battery": {"level": 0.88}},
+//	 "device_id": "82879256"}
+//
+// There speed is in metres per second, and a negative speed, heading or
+// accuracy means unknown (the location library's convention). A batch of
+// stored locations comes as a "location" array.
 package osmand
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -52,20 +67,18 @@ func fail(reason string, err error) (codec.Observations, error) {
 
 // Decode reads one report.
 func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+	if data := bytes.TrimSpace(f.Data); len(data) > 0 && data[0] == '{' {
+		return d.decodeJSON(data, f)
+	}
 	v, err := url.ParseQuery(string(f.Data))
 	if err != nil {
 		return fail("syntax", err)
 	}
 	id := first(v, "id", "deviceid")
-	if id == "" {
-		return fail("invalid", errors.New("no id"))
+	if err := checkID(id); err != nil {
+		return fail("invalid", err)
 	}
-	if len(id) > maxID || strings.ContainsAny(id, "/+#\x00") || strings.TrimSpace(id) != id {
-		return fail("invalid", fmt.Errorf("device id %q: at most %d bytes, no '/', '+', '#' or surrounding spaces", id, maxID))
-	}
-	fx := avl.Fix{Source: d.opts.Source, Peer: f.Peer, DeviceID: id, IDKind: avl.AVLID, Received: f.Received,
-		Valid: true, SpeedKmh: avl.Unknown, Heading: avl.Unknown, HDOP: avl.Unknown,
-		AltitudeM: avl.Unknown, AccuracyM: avl.Unknown}
+	fx := d.newFix(f, id)
 	lat, lon := v.Get("lat"), v.Get("lon")
 	if loc := v.Get("location"); lat == "" && lon == "" && loc != "" {
 		lat, lon, _ = strings.Cut(loc, ",")
@@ -102,6 +115,106 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 		fx.Valid = false
 	}
 	return codec.Observations{Fixes: []avl.Fix{fx}}, nil
+}
+
+// checkID refuses a device ID that cannot name a unit.
+func checkID(id string) error {
+	if id == "" {
+		return errors.New("no id")
+	}
+	if len(id) > maxID || strings.ContainsAny(id, "/+#\x00") || strings.TrimSpace(id) != id {
+		return fmt.Errorf("device id %q: at most %d bytes, no '/', '+', '#' or surrounding spaces", id, maxID)
+	}
+	return nil
+}
+
+func (d *decoder) newFix(f frame.Frame, id string) avl.Fix {
+	return avl.Fix{Source: d.opts.Source, Peer: f.Peer, DeviceID: id, IDKind: avl.AVLID, Received: f.Received,
+		Valid: true, SpeedKmh: avl.Unknown, Heading: avl.Unknown, HDOP: avl.Unknown,
+		AltitudeM: avl.Unknown, AccuracyM: avl.Unknown}
+}
+
+// jsonLocation is one location of Traccar Client's JSON body.
+type jsonLocation struct {
+	Timestamp string `json:"timestamp"`
+	Coords    *struct {
+		Latitude  *float64 `json:"latitude"`
+		Longitude *float64 `json:"longitude"`
+		Accuracy  *float64 `json:"accuracy"`
+		Speed     *float64 `json:"speed"`
+		Heading   *float64 `json:"heading"`
+		Altitude  *float64 `json:"altitude"`
+	} `json:"coords"`
+}
+
+// maxBatch bounds the locations of one JSON body.
+const maxBatch = 100
+
+// decodeJSON reads Traccar Client's JSON body: one location, or a batch.
+func (d *decoder) decodeJSON(data []byte, f frame.Frame) (codec.Observations, error) {
+	var m struct {
+		DeviceID any             `json:"device_id"`
+		Location json.RawMessage `json:"location"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fail("syntax", err)
+	}
+	id, ok := m.DeviceID.(string)
+	if !ok {
+		return fail("invalid", fmt.Errorf("device_id %v is not a string", m.DeviceID))
+	}
+	if err := checkID(id); err != nil {
+		return fail("invalid", err)
+	}
+	var locs []jsonLocation
+	switch raw := bytes.TrimSpace(m.Location); {
+	case len(raw) == 0:
+		return fail("invalid", errors.New("no location"))
+	case raw[0] == '[':
+		if err := json.Unmarshal(raw, &locs); err != nil {
+			return fail("syntax", fmt.Errorf("location: %w", err))
+		}
+		if len(locs) == 0 || len(locs) > maxBatch {
+			return fail("invalid", fmt.Errorf("%d locations, want 1 to %d", len(locs), maxBatch))
+		}
+	default:
+		var l jsonLocation
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return fail("syntax", fmt.Errorf("location: %w", err))
+		}
+		locs = []jsonLocation{l}
+	}
+	var obs codec.Observations
+	for i, l := range locs {
+		c := l.Coords
+		if c == nil || c.Latitude == nil || c.Longitude == nil {
+			return fail("invalid", fmt.Errorf("location %d: no coords.latitude/longitude", i+1))
+		}
+		fx := d.newFix(f, id)
+		fx.Lat, fx.Lon = *c.Latitude, *c.Longitude
+		var err error
+		if fx.Time, err = timestamp(l.Timestamp, f.Received); err != nil {
+			return fail("invalid", fmt.Errorf("location %d timestamp: %w", i+1, err))
+		}
+		for _, o := range []struct {
+			dst *float64
+			src *float64
+			mul float64
+		}{
+			{&fx.SpeedKmh, c.Speed, 3.6}, // metres per second
+			{&fx.Heading, c.Heading, 1},
+			{&fx.AccuracyM, c.Accuracy, 1},
+		} {
+			if o.src != nil && *o.src >= 0 {
+				*o.dst = *o.src * o.mul
+			}
+		}
+		if c.Altitude != nil {
+			fx.AltitudeM = *c.Altitude
+		}
+		obs.Fixes = append(obs.Fixes, fx)
+	}
+	return obs, nil
 }
 
 func first(v url.Values, keys ...string) string {

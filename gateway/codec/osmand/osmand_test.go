@@ -6,6 +6,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/gateway/codec"
+	"radiogw/gateway/codec/codectest"
 	"radiogw/gateway/frame"
 )
 
@@ -61,6 +62,9 @@ func TestDecodeRefuses(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
+	for _, b := range codectest.Seeds(f, codectest.HTTP) {
+		f.Add(string(b))
+	}
 	f.Add("id=862123045&timestamp=1763935445&lat=33.74562&lon=-117.82311&speed=10.0&bearing=270.0")
 	f.Add("deviceid=a&location=1,2&timestamp=2026-11-23T22:14:05Z")
 	f.Fuzz(func(t *testing.T, data string) {

@@ -140,11 +140,23 @@ func weekTime(week, day, secs int) (time.Time, error) {
 	return gpsEpoch.AddDate(0, 0, week*7+day).Add(time.Duration(secs) * time.Second), nil
 }
 
-// dateTime reads ddmmyy and hhmmss. A two-digit year follows avl.Year2's
-// pivot. A zero date (000000, a device that has not yet learned the date)
-// leaves the time of day, placed by the time-of-day rule, with noDate set.
-func dateTime(c *cursor, received time.Time) (t time.Time, noDate bool, err error) {
-	dd, mo, yy := c.digits(2, "day"), c.digits(2, "month"), c.digits(2, "year")
+// Date orders of vendor reports.
+const (
+	dayFirst  = false // ddmmyy: RGP, RCQ, RCV, RBR, RPI, RUS00
+	yearFirst = true  // yymmdd: Virloc RUV
+)
+
+// dateTime reads ddmmyy (or yymmdd) and hhmmss. A two-digit year follows
+// avl.Year2's pivot. A zero date (000000, a device that has not yet learned
+// the date) leaves the time of day, placed by the time-of-day rule, with
+// noDate set.
+func dateTime(c *cursor, received time.Time, order bool) (t time.Time, noDate bool, err error) {
+	var dd, mo, yy int
+	if order == yearFirst {
+		yy, mo, dd = c.digits(2, "year"), c.digits(2, "month"), c.digits(2, "day")
+	} else {
+		dd, mo, yy = c.digits(2, "day"), c.digits(2, "month"), c.digits(2, "year")
+	}
 	h, mi, s := c.digits(2, "hour"), c.digits(2, "minute"), c.digits(2, "second")
 	if c.err != nil {
 		return time.Time{}, false, c.err

@@ -166,3 +166,7 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// SplitDatagram cuts a datagram into TAIP reports: after each '<' and at
+// line ends, since store-and-forward modems pack several reports into one.
+func SplitDatagram(b []byte) [][]byte { return codec.SplitAfter(b, '<') }

@@ -86,8 +86,8 @@ var traccarLines = map[string]outcome{
 	// RUV format 00 is a status report without a position.
 	">RUV0000,NT003,190826125922,00111595,39K40156,0B36 F,203 V,V1.5,JMAK,0,0,0,;ID=FWHS;#0004;*03<": {kind: "identity", id: "FWHS"},
 	// Fix status 9 (not below 8): no fix. Speed in km/h.
-	">RUV01111,NT003,190826132746-2353539-046680190000009FFDE0006,00111585,0,0,0,16,50000,500,0,0,50,0,0,4G:0,00000;ID=FWHS;#1A69;*5A<": {kind: "fix", id: "FWHS", lat: -23.53539, lon: -46.68019, valid: false, time: at(2026, 8, 19, 13, 27, 46), speedKmh: 0, heading: 0, altM: nan},
-	">RUV02108,NT003,190826131734-2353539-046680190000009FF5E0006,384,0,0,0,0,385,0,323,6,50000,51515;ID=FWHS;#1A2A;*31<":               {kind: "fix", id: "FWHS", lat: -23.53539, lon: -46.68019, valid: false, time: at(2026, 8, 19, 13, 17, 34), speedKmh: 0, heading: 0, altM: nan},
+	">RUV01111,NT003,190826132746-2353539-046680190000009FFDE0006,00111585,0,0,0,16,50000,500,0,0,50,0,0,4G:0,00000;ID=FWHS;#1A69;*5A<": {kind: "fix", id: "FWHS", lat: -23.53539, lon: -46.68019, valid: false, time: at(2019, 8, 26, 13, 27, 46), speedKmh: 0, heading: 0, altM: nan},
+	">RUV02108,NT003,190826131734-2353539-046680190000009FF5E0006,384,0,0,0,0,385,0,323,6,50000,51515;ID=FWHS;#1A2A;*31<":               {kind: "fix", id: "FWHS", lat: -23.53539, lon: -46.68019, valid: false, time: at(2019, 8, 26, 13, 17, 34), speedKmh: 0, heading: 0, altM: nan},
 }
 
 func TestTraccarLines(t *testing.T) {

@@ -35,7 +35,7 @@ func decodeVendor(msg string, f frame.Frame) (avl.Fix, bool, error) {
 		c.fail("date/time")
 		return avl.Fix{}, false, c.err
 	}
-	t, noDate, err := dateTime(c, f.Received)
+	t, noDate, err := dateTime(c, f.Received, dayFirst)
 	if err != nil {
 		return avl.Fix{}, false, err
 	}
@@ -94,7 +94,12 @@ func degMin(c *cursor, n int, what string) float64 {
 
 // decodeRUV reads Virloc RUV reports:
 //
-//	RUV<ff><event>,<protocol>,ddmmyyhhmmss[<lat><lon> SSS CCC F ...],...
+//	RUV<ff><event>,<protocol>,yymmddhhmmss[<lat><lon> SSS CCC F ...],...
+//
+// The date is year first, unlike the other vendor reports: the captured
+// Virloc reports (testdata/captures/taip, lines 24-26) carry 190826, 26 Aug
+// 2019, the year they entered Traccar's tests; read day first they would
+// lie seven years ahead of it.
 //
 // Format 00 is a status report without a position (ok=false); the others
 // carry latitude and longitude in 1e-5 degrees, speed in km/h, course and a
@@ -117,7 +122,7 @@ func decodeRUV(data string, f frame.Frame) (avl.Fix, bool, error) {
 		return avl.Fix{}, false, codec.Errorf("syntax", "RUV without protocol field: %q", clip(data))
 	}
 	c = &cursor{s: after}
-	t, noDate, err := dateTime(c, f.Received)
+	t, noDate, err := dateTime(c, f.Received, yearFirst)
 	if err != nil {
 		return avl.Fix{}, false, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/gateway/codec"
+	"radiogw/gateway/codec/codectest"
 	"radiogw/gateway/frame"
 )
 
@@ -49,6 +50,9 @@ func TestDecodeRefuses(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
+	for _, b := range codectest.Seeds(f, codectest.HTTP) {
+		f.Add(string(b))
+	}
 	f.Add(forwarded)
 	f.Fuzz(func(t *testing.T, data string) {
 		obs, err := decode(data)

@@ -27,8 +27,14 @@ func (s *Sink) drainEvents() bool {
 	more := len(entries) == batch
 	tokens := make([]paho.Token, 0, len(entries)+len(mem))
 	var lastIdx uint64
+	var extras []string // labels of the extra messages in this batch
 	i, j := 0, 0
 	publish := func(data []byte) {
+		if x, ok := decodeExtra(data); ok {
+			extras = append(extras, x.Label)
+			tokens = append(tokens, s.client.Publish(s.topic(x.Topic), 1, x.Retain, x.Payload))
+			return
+		}
 		kind, payload, _ := bytes.Cut(data, []byte{'\n'})
 		tokens = append(tokens, s.client.Publish(s.topic("events", string(kind)), 1, false, payload))
 	}
@@ -49,8 +55,10 @@ func (s *Sink) drainEvents() bool {
 	}
 sent:
 	if !s.waitAll(tokens) {
+		s.extrasDone(extras, false)
 		return false // not acked: the whole batch is sent again (at-least-once, IDs dedupe)
 	}
+	s.extrasDone(extras, true)
 	s.memDone(j)
 	if i > 0 {
 		if err := s.opts.Queue.Ack(lastIdx); err != nil {
@@ -59,7 +67,7 @@ sent:
 		}
 	}
 	if m := s.opts.Metrics; m != nil {
-		m.SinkPublished.WithLabelValues(sinkName, "event").Add(float64(len(tokens)))
+		m.SinkPublished.WithLabelValues(sinkName, "event").Add(float64(len(tokens) - len(extras))) // extras count themselves (OnExtra)
 	}
 	return len(tokens) == batch || j > 0 && s.MemoryBacklog() > 0
 }

@@ -22,6 +22,9 @@ type memEvent struct {
 }
 
 func (e *memEvent) emergency() bool {
+	if len(e.data) > 0 && e.data[0] == extraMark {
+		return true // a CAP alert: the site marked it critical
+	}
 	kind, _, _ := bytes.Cut(e.data, []byte{'\n'})
 	return strings.HasPrefix(string(kind), "emergency")
 }

@@ -66,6 +66,11 @@ type Options struct {
 	MapEvery         time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
 	WaitBudget       time.Duration               // how long to wait for a batch of acks (default 10s)
 	Passive          bool                        // start as a standby: no connection, nothing published (SetPassive)
+	// Extra turns a batch's events into more messages (CAP alerts), queued
+	// after them in the same outbox; OnExtra hears how each one went
+	// (extra.go). Both are optional.
+	Extra   func(events []publish.Event) []Extra
+	OnExtra func(label string, published bool)
 }
 
 const sinkName = "mqtt"
@@ -291,6 +296,7 @@ func (s *Sink) queueEvents(events []publish.Event) error {
 		entries = append(entries, outbox.Entry{Class: outbox.ClassEvent, Time: events[i].Time,
 			Data: append([]byte(events[i].Kind+"\n"), payload...)})
 	}
+	entries = s.appendExtras(entries, events)
 	err := s.opts.Queue.Append(entries...)
 	if err == nil || errors.Is(err, outbox.ErrOverflow) {
 		return err // written (with an overflow, older events had to go: the runtime alarms)
