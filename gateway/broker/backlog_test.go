@@ -250,7 +250,7 @@ func (r *throttled) Read(p []byte) (int, error) {
 }
 
 // A display that connects to 10,000 retained units and reads slowly (about
-// 1 MB/s, a busy browser) gets every one of them while the units keep
+// 256 KB/s, a busy browser) gets every one of them while the units keep
 // reporting twice a second, then each unit's newest state: the queue holds
 // each unit once, however far behind the display is. Nothing is dropped
 // and nobody is disconnected.
@@ -283,7 +283,7 @@ func TestSlowDisplayGetsEveryUnitThenTheLatest(t *testing.T) {
 		}
 	}
 	publishRound(0)
-	display := newSlowSubscriber(t, b.Addr(), root+"/units/+", 1<<20)
+	display := newSlowSubscriber(t, b.Addr(), root+"/units/+", 256<<10)
 	// mochi v2.7.9 reads a topic's retained path without its lock while it
 	// scans the retained messages for a new subscription, and a retained
 	// publish at that moment writes it (the race detector reports it in
