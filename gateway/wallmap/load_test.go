@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 // fails below that rate.
 func TestWallMapTenThousandUnits(t *testing.T) {
 	const n = 10000
+	const n0 = n
 	minFPS := os.Getenv("RADIOGW_WALLMAP_MIN_FPS")
 	bench := minFPS != ""
 	dur := 5 * time.Second
@@ -68,6 +71,15 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 			t.Fatalf("retained units: %v", tok.Error())
 		}
 	}
+	// a second display beside the page: a Go client on the broker's TCP
+	// listener, to tell the broker's delivery from the page's
+	var beside sync.Map
+	other := paho.NewClient(paho.NewClientOptions().AddBroker(r.broker.Addr()).SetClientID("beside-the-page"))
+	if tok := other.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("second display: %v", tok.Error())
+	}
+	defer other.Disconnect(0)
+	other.Subscribe(root+"/units/+", 0, func(_ paho.Client, m paho.Message) { beside.Store(m.Topic(), m.Payload()) }).WaitTimeout(10 * time.Second)
 	opened := time.Now()
 	r.open("")
 	// The display gets every retained unit, however slowly it reads: the
@@ -136,6 +148,16 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 		const lat = 33.745 + rad * Math.sin(a) + %d * 1e-5;
 		if (Math.abs(u.feature.geometry.coordinates[1] - lat) < 1e-7) n++;
 	} return n; })()`, round)
+	besideLatest := func() int {
+		n := 0
+		for i := range n0 {
+			lat, _ := pos(i, round)
+			if p, ok := beside.Load(fmt.Sprintf("%s/units/U%05d", root, i)); ok && strings.Contains(string(p.([]byte)), fmt.Sprintf(`"lat":%v`, lat)) {
+				n++
+			}
+		}
+		return n
+	}
 	var shown float64
 	for deadline, next := time.Now().Add(2*time.Minute), time.Now().Add(15*time.Second); ; time.Sleep(200 * time.Millisecond) {
 		n, err := chromedp.Run(r.ctx, chromedp.Evaluate[float64](latest))
@@ -149,7 +171,7 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 		if time.Now().After(next) {
 			next = time.Now().Add(15 * time.Second)
 			st, _ := chromedp.Run(r.ctx, chromedp.Evaluate[string](`JSON.stringify({messages: wallmap.stats.messages, applied: wallmap.stats.applied, pending: wallmap.state.pending.size, feed: wallmap.state.feed.wallState, pushes: wallmap.stats.pushes, worker: wallmap.stats.feed})`))
-			t.Logf("%s after the final round: %.0f units show it; page %s; broker events %d", time.Since(caught).Round(time.Second), shown, st, r.brokerEvents.Load())
+			t.Logf("%s after the final round: %.0f units show it; page %s; broker events %d; the Go display beside the page has it for %d units", time.Since(caught).Round(time.Second), shown, st, r.brokerEvents.Load(), besideLatest())
 		}
 	}
 	t.Logf("after the flood, units showing their latest position: %.0f of 10,000, %s after the last round was published (the broker acknowledged it in %s)",
