@@ -180,11 +180,11 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 	d := r.broker.Dropped()
 	t.Logf("connections (positions / alerts): %s; broker: %d unit states superseded by newer ones before they were sent, %d dropped (writes pending), %d (inflight full), %d refusals or disconnects",
 		conn, d.Superseded, d.WritesPending, d.InflightFull, r.brokerEvents.Load())
-	// Open: in this test (not with a Go WebSocket subscriber, nor with the
-	// page at 10,000 units without the flood) the final round has been seen
-	// to reach neither the page nor the broker's queue to it, while that
-	// connection stays live (its pings answered): a hard check in make
-	// bench, logged in make test until it is understood.
+	// Open: in this test the final round has been seen to reach neither
+	// the page nor the broker's queue to the page's units connection, while
+	// that connection stays live (its pings answered) and the Go display
+	// beside the page gets it: a hard check in make bench, logged in make
+	// test until it is understood.
 	if shown < 10000 {
 		msg := fmt.Sprintf("only %.0f of 10,000 units show their latest position 2 minutes after it was published", shown)
 		if bench {
