@@ -10,6 +10,7 @@ importScripts("vendor/mqtt.min.js");
 
 let pending = new Map(); // topic -> newest payload (text) not yet handed over
 let received = 0;
+let connects = 0;
 let waiting = false; // a batch is with the page
 let timer = null;
 const decoder = new TextDecoder();
@@ -38,6 +39,7 @@ onmessage = (ev) => {
   const c = mqtt.connect(m.url, m.opts);
   const state = (s) => () => postMessage({ type: "state", state: s });
   c.on("connect", () => {
+    connects++;
     postMessage({ type: "state", state: "live" });
     c.subscribe(m.topics, { qos: 0 });
   });
@@ -46,7 +48,7 @@ onmessage = (ev) => {
   c.on("close", state("disconnected"));
   c.on("error", (err) => postMessage({ type: "state", state: "error: " + err.message }));
   // what the worker has seen, for a technician's console and the tests
-  setInterval(() => postMessage({ type: "stats", received, pending: pending.size, waiting, connected: c.connected }), 2000);
+  setInterval(() => postMessage({ type: "stats", received, pending: pending.size, waiting, connected: c.connected, connects }), 2000);
   c.on("message", (topic, payload) => {
     received++;
     pending.set(topic, decoder.decode(payload));
