@@ -121,6 +121,11 @@ type Unit struct {
 	LastHeard time.Time
 	Emergency *Emergency
 	Updated   time.Time
+	// Power is the radio's power state as the trunked system last reported
+	// it (PowerOn, PowerOff, "" unknown), since PowerSince.
+	Power      string
+	PowerSince time.Time
+	Alias      string // the radio's over-the-air alias, last heard (untrusted text, cleaned)
 }
 
 // Clone returns a copy safe to hand to another goroutine. RadioIDs and

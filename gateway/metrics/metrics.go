@@ -105,7 +105,7 @@ func New() *Metrics {
 			"inflight_full", "writes_pending", "superseded"),
 		HTTPEvents: f.counter("radiogw_http_events_total",
 			"HTTP requests and connections refused, and Accept errors retried, by event.", "event"),
-		NamesRejected:  f.counter("radiogw_names_rejected_total", "Observations refused because a unit, radio or channel name cannot be an MQTT topic level, by source and reason.", "source", "reason"),
+		NamesRejected:  f.counter("radiogw_names_rejected_total", "Observations refused because a unit, radio, channel or trunked-system name cannot be an MQTT topic level (or over-the-air aliases dropped as unprintable), by source and reason.", "source", "reason"),
 		UnlistedUnits:  f.counter("radiogw_unlisted_units_total", "Units not in the roster refused over the cap or expired after lost plus the grace period, by source.", "source", "event"),
 		UnitsForgotten: prometheus.NewCounter(prometheus.CounterOpts{Name: "radiogw_units_forgotten_total", Help: "Units removed on request (DELETE /api/v1/units/{unit}, radiogw forget)."}),
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"radiogw/gateway/broker"
+	"radiogw/hcl"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -347,4 +348,31 @@ func TestWallMapInBrowser(t *testing.T) {
 	// the kiosk: no controls
 	r.open("?kiosk=1")
 	r.wait("kiosk hides the controls", `getComputedStyle(document.getElementById("controls")).display === "none" && document.querySelector(".maplibregl-ctrl-zoom-in") === null`)
+}
+
+// The status tables' categories colour the units: with the APCO preset,
+// "on_duty" (10-41) is available and "emergency" (10-33) has its own
+// colour, though the page's own guess from the words would say busy; a
+// site's override ("at_station" = available) wins the same way; a word no
+// table names is still guessed; the legend shows the emergency status.
+func TestWallMapStatusCategories(t *testing.T) {
+	cfg := testConfig()
+	cfg.StatusCategories = hcl.StatusPresets()["apco"].Categories
+	cfg.StatusCategories["at_station"] = "available"
+	r, stop := newRig(t, cfg, 1000, 700)
+	defer stop()
+	const root = "radiogw/test"
+	r.publish(root+"/status", true, []byte("online"))
+	for unit, status := range map[string]string{"3A1": "on_duty", "3A2": "emergency", "3A3": "at_station",
+		"3A4": "out_of_service", "3A5": "enroute", "3A6": "lunch"} {
+		r.publish(root+"/units/"+unit, true, unitPayload(unit, status, "fresh", 33.75, -117.83, false, ""))
+	}
+	r.open("")
+	st := func(unit string) string {
+		return fmt.Sprintf(`([...wallmap.state.units.values()].find((u) => u.id === %q && u.feature) || {feature: {properties: {}}}).feature.properties.st`, unit)
+	}
+	r.wait("six units", `wallmap.state.units.size === 6`)
+	r.wait("categories from the status tables", st("3A1")+` === "available" && `+st("3A2")+` === "emergency" && `+
+		st("3A3")+` === "available" && `+st("3A4")+` === "oos" && `+st("3A5")+` === "enroute" && `+st("3A6")+` === "busy"`)
+	r.wait("legend shows the emergency status", `document.getElementById("legend").textContent.includes("emergency status")`)
 }

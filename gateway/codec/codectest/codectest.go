@@ -170,6 +170,10 @@ type Event struct {
 	By       string    `json:"by,omitempty"`
 	Time     time.Time `json:"time"`
 	Duration string    `json:"duration,omitempty"`
+	// TalkgroupSystem and RadioAlias as the decoder passed them on, before
+	// the runtime maps and cleans them (trunk-recorder).
+	TalkgroupSystem string `json:"talkgroup_system,omitempty"`
+	RadioAlias      string `json:"radio_alias,omitempty"`
 }
 
 // Identity is a codec.Identity.
@@ -444,7 +448,7 @@ func reading(cfg Config, f frame.Frame, dec codec.Decoder, framing string) Frame
 	}
 	for _, e := range obs.Events {
 		ev := Event{Kind: e.Kind.String(), Channel: e.Channel, RadioID: e.RadioID, System: e.System,
-			Status: e.Status, By: e.By, Time: e.Time.UTC()}
+			Status: e.Status, By: e.By, Time: e.Time.UTC(), TalkgroupSystem: e.TalkgroupSystem, RadioAlias: e.RadioAlias}
 		if e.Duration != 0 {
 			ev.Duration = e.Duration.String()
 		}

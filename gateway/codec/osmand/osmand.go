@@ -32,6 +32,7 @@
 // There speed is in metres per second, and a negative speed, heading or
 // accuracy means unknown (the location library's convention). A batch of
 // stored locations comes as a "location" array.
+// A mock location (a GPS simulator app) is marked not valid.
 package osmand
 
 import (
@@ -145,6 +146,9 @@ type jsonLocation struct {
 		Heading   *float64 `json:"heading"`
 		Altitude  *float64 `json:"altitude"`
 	} `json:"coords"`
+	// Mock: the phone's position comes from a GPS simulator app, not its
+	// receiver. Such a fix is marked not valid, so it never moves a unit.
+	Mock bool `json:"mock"`
 }
 
 // maxBatch bounds the locations of one JSON body.
@@ -191,7 +195,7 @@ func (d *decoder) decodeJSON(data []byte, f frame.Frame) (codec.Observations, er
 			return fail("invalid", fmt.Errorf("location %d: no coords.latitude/longitude", i+1))
 		}
 		fx := d.newFix(f, id)
-		fx.Lat, fx.Lon = *c.Latitude, *c.Longitude
+		fx.Lat, fx.Lon, fx.Valid = *c.Latitude, *c.Longitude, !l.Mock
 		var err error
 		if fx.Time, err = timestamp(l.Timestamp, f.Received); err != nil {
 			return fail("invalid", fmt.Errorf("location %d timestamp: %w", i+1, err))

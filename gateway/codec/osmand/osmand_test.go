@@ -67,6 +67,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add("id=862123045&timestamp=1763935445&lat=33.74562&lon=-117.82311&speed=10.0&bearing=270.0")
 	f.Add("deviceid=a&location=1,2&timestamp=2026-11-23T22:14:05Z")
+	f.Add(`{"device_id":"a1","location":{"timestamp":"2026-11-23T22:14:05Z","coords":{"latitude":1,"longitude":2,"speed":-1,"heading":90}}}`)
 	f.Fuzz(func(t *testing.T, data string) {
 		obs, err := decode(t, data)
 		if err != nil && len(obs.Fixes) != 0 {
@@ -78,4 +79,49 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The JSON body of Traccar Client 9+, shaped as Traccar's OsmAnd decoder
+// reads it: speed in m/s, negative speed and heading unknown, battery and
+// motion under "location".
+func TestDecodeTraccarClientJSON(t *testing.T) {
+	obs, err := decode(t, `{"device_id":"862123045","location":{"timestamp":"2026-11-23T22:14:05.250Z",
+"coords":{"latitude":33.74562,"longitude":-117.82311,"accuracy":8.5,"speed":5,"heading":270,"altitude":52},
+"is_moving":true,"odometer":1200,"event":"motionchange","battery":{"level":0.87,"is_charging":false},
+"activity":{"type":"in_vehicle"},"extras":{}}}`)
+	if err != nil || len(obs.Fixes) != 1 {
+		t.Fatalf("%v %+v", err, obs)
+	}
+	f := obs.Fixes[0]
+	if f.DeviceID != "862123045" || f.IDKind != avl.AVLID || f.Lat != 33.74562 || f.Lon != -117.82311 ||
+		!f.Time.Equal(time.Date(2026, 11, 23, 22, 14, 5, 25e7, time.UTC)) || f.SpeedKmh != 18 || f.Heading != 270 ||
+		f.AltitudeM != 52 || f.AccuracyM != 8.5 || !f.Valid || f.Source != "phones" || f.Peer != "10.1.2.3" {
+		t.Errorf("fix %+v", f)
+	}
+	obs, err = decode(t, `{"device_id":"a1","location":{"timestamp":"2026-11-23T22:14:05Z","coords":{"latitude":1,"longitude":2,"speed":-1,"heading":-1,"accuracy":5}}}`)
+	if err != nil || avl.Known(obs.Fixes[0].SpeedKmh) || avl.Known(obs.Fixes[0].Heading) {
+		t.Errorf("negative speed and heading must be unknown: %v %+v", err, obs.Fixes)
+	}
+	obs, _ = decode(t, `{"device_id":"a1","location":{"timestamp":"2026-11-23T22:14:05Z","mock":true,"coords":{"latitude":1,"longitude":2}}}`)
+	if len(obs.Fixes) != 1 || obs.Fixes[0].Valid {
+		t.Errorf("a mock location must not be valid: %+v", obs.Fixes)
+	}
+	if _, err := decode(t, `{"device_id":"a1","location":{"timestamp":"2026-11-23T22:14:05Z","battery":{"level":0.5}}}`); codec.Reason(err) != "invalid" {
+		t.Errorf("a report without coords: %v, want invalid", err)
+	}
+	for _, data := range []string{
+		`{"location":{"coords":{"latitude":1,"longitude":2}}}`,
+		`{"device_id":"","location":{"coords":{"latitude":1,"longitude":2}}}`,
+		`{"device_id":"a/b","location":{"coords":{"latitude":1,"longitude":2}}}`,
+		`{"device_id":7,"location":{"coords":{"latitude":1,"longitude":2}}}`,
+		`{"device_id":"a1"}`,
+		`{"device_id":"a1","location":{"coords":{"latitude":1}}}`,
+		`{"device_id":"a1","location":{"coords":{"latitude":"1","longitude":2}}}`,
+		`{"device_id":"a1","location":{"timestamp":"soon","coords":{"latitude":1,"longitude":2}}}`,
+		`{"device_id":"a1",`,
+	} {
+		if obs, err := decode(t, data); err == nil || codec.Reason(err) == "other" || len(obs.Fixes) != 0 {
+			t.Errorf("%s: %v %+v, want a typed refusal", data, err, obs)
+		}
+	}
 }

@@ -18,9 +18,9 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const kiosk = params.get("kiosk") === "1";
 
-const STATUS = ["available", "enroute", "onscene", "busy", "oos", "unknown"];
+const STATUS = ["available", "enroute", "onscene", "busy", "oos", "emergency", "unknown"];
 const COLORS = { available: "#2ecc40", enroute: "#39a0ff", onscene: "#ff9f1a", busy: "#c77dff", oos: "#8a8f98",
-  unknown: "#e8e8e8", talk: "#ffe600", emerg: "#ff2d2d" };
+  emergency: "#b0001e", unknown: "#e8e8e8", talk: "#ffe600", emerg: "#ff2d2d" };
 const FONT = ["GoBold"];
 
 const state = {
@@ -79,8 +79,12 @@ function hhmmss(t) {
   return d.toLocaleTimeString([], { hour12: false });
 }
 
-// statusKey folds the site's status words into the colours on the map.
+// statusKey folds the site's status words into the colours on the map:
+// first the categories the site's status tables give (config.json's
+// status_categories, e.g. from the APCO preset), then a guess from the word.
 function statusKey(s) {
+  const cats = (state.cfg && state.cfg.status_categories) || {};
+  if (s && Object.prototype.hasOwnProperty.call(cats, s) && STATUS.includes(cats[s])) return cats[s];
   const k = String(s || "").toLowerCase().replace(/[^a-z0-9]/g, "");
   if (!k) return "unknown";
   if (/^(available|avail|inservice|clear|cleared|free|10\-?8|108)$/.test(k)) return "available";
@@ -637,7 +641,7 @@ function buildStyle(theme) {
         "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 4, 16, 11],
         "circle-color": ["case", ["in", ["get", "stale"], ["literal", ["stale", "lost"]]], "#555",
           ["match", ["get", "st"], "available", COLORS.available, "enroute", COLORS.enroute, "onscene", COLORS.onscene,
-            "busy", COLORS.busy, "oos", COLORS.oos, COLORS.unknown]],
+            "busy", COLORS.busy, "oos", COLORS.oos, "emergency", COLORS.emergency, COLORS.unknown]],
         "circle-opacity": ["match", ["get", "stale"], "aging", 0.8, "stale", 0.5, "lost", 0.35, 1],
         "circle-stroke-opacity": ["match", ["get", "stale"], "aging", 0.8, "stale", 0.5, "lost", 0.35, 1],
         "circle-stroke-color": "#000", "circle-stroke-width": 2 } },
@@ -1059,7 +1063,7 @@ function authHeaders() {
 function legend() {
   const l = $("legend");
   for (const [key, label] of [["available", "available"], ["enroute", "en route"], ["onscene", "on scene"],
-    ["busy", "busy / other"], ["oos", "out of service"], ["unknown", "no status"], ["stale", "stale / lost fix (dimmed)"],
+    ["busy", "busy / other"], ["oos", "out of service"], ["emergency", "emergency status"], ["unknown", "no status"], ["stale", "stale / lost fix (dimmed)"],
     ["talk", "talking (ring)"], ["emerg", "emergency (flashing)"], ["cluster", "several units (count)"]]) {
     const s = html("span");
     const i = html("i", "lg-" + key);
