@@ -13,7 +13,7 @@ DESTDIR  ?=
 # Secret files of hcl/examples/install/radiogw.hcl, created by make install.
 INSTALL_SECRETS := broker-wall.pass broker-dispatch.pass http-read.token http-write.token
 
-.PHONY: all build run test check deps fuzz fuzz-smoke faults ha ha-smoke bench bench-ladder bench-go bench-smoke install uninstall clean
+.PHONY: all build run test check deps fuzz fuzz-smoke faults ha ha-smoke bench bench-ladder bench-go bench-smoke screenshots install uninstall clean
 
 all: build
 
@@ -121,6 +121,12 @@ bench-go:
 	@{ RADIOGW_WALLMAP_LOAD=30s RADIOGW_WALLMAP_MIN_FPS=30 $(GO) test -run '^TestWallMapTenThousandUnits$$' -count=1 -timeout 20m -v ./gateway/wallmap/; \
 	  echo $$? > testdata/out/.rc; } | tee testdata/out/bench-wallmap.txt; \
 	  test "$$(cat testdata/out/.rc)" = 0
+
+# The wall map's pictures in docs/img (docs/wallmap.md, README) from the
+# demo in headless Chromium: city zoom, region zoom, night (about 3 minutes:
+# it waits for the demo's first emergency).
+screenshots: deps
+	RADIOGW_SCREENSHOTS=$(CURDIR)/docs/img $(GO) test -count=1 -timeout 10m -tags screenshots -run '^TestWallMapScreenshots$$' -v ./cmd/radiogw/
 
 # PREFIX and DESTDIR as usual (make install DESTDIR=/tmp/pkg PREFIX=/usr).
 # The unit's ExecStart follows PREFIX. An existing radiogw.hcl is never

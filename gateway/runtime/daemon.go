@@ -356,7 +356,7 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 	}
 	d.metrics.BrokerDropped.Set(func() []float64 {
 		dr := b.Dropped()
-		return []float64{float64(dr.InflightFull), float64(dr.WritesPending)}
+		return []float64{float64(dr.InflightFull), float64(dr.WritesPending), float64(dr.Superseded)}
 	})
 	d.log.Info("embedded MQTT broker listening", "tcp", cfg.Broker.Listen, "websocket", cfg.Broker.WebSocket,
 		"auth", cfg.Broker.Auth)

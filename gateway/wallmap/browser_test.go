@@ -69,13 +69,17 @@ func browser(t *testing.T, w, h int) (context.Context, context.CancelFunc) {
 }
 
 type rig struct {
-	t       *testing.T
-	ctx     context.Context
-	client  paho.Client
-	srv     *httptest.Server
-	acks    chan []byte
-	ranges  atomic.Int64
-	nearest atomic.Value // last /api/v1/nearest query
+	t      *testing.T
+	ctx    context.Context
+	client paho.Client
+	broker *broker.Broker
+	// brokerEvents counts the broker's refusals and disconnects (a slow
+	// consumer cut off, a connection refused)
+	brokerEvents atomic.Int64
+	srv          *httptest.Server
+	acks         chan []byte
+	ranges       atomic.Int64
+	nearest      atomic.Value // last /api/v1/nearest query
 }
 
 func (r *rig) publish(topic string, retained bool, payload []byte) {
@@ -128,11 +132,16 @@ const demoPMTiles = "../../hcl/examples/demo/geo/demo.pmtiles"
 func newRig(t *testing.T, cfg Config, w, h int) (*rig, func()) {
 	const root = "radiogw/test"
 	wsAddr := freeAddr(t)
-	b, err := broker.Start(broker.Options{Listen: freeAddr(t), WebSocket: wsAddr, TopicRoot: root})
+	r := &rig{t: t, acks: make(chan []byte, 4)}
+	b, err := broker.Start(broker.Options{Listen: freeAddr(t), WebSocket: wsAddr, TopicRoot: root,
+		OnEvent: func(listener, event string) {
+			r.brokerEvents.Add(1)
+			t.Logf("broker: %s %s", listener, event)
+		}})
 	if err != nil {
 		t.Fatalf("embedded broker: %v", err)
 	}
-	r := &rig{t: t, acks: make(chan []byte, 4)}
+	r.broker = b
 	opts := paho.NewClientOptions().AddBroker(b.Addr()).SetClientID("wallmap-test").SetOrderMatters(false)
 	r.client = paho.NewClient(opts)
 	if tok := r.client.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {

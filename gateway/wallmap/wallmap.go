@@ -132,7 +132,7 @@ func Handler(cfg Config) http.Handler {
 		noCache(w)
 		http.ServeFileFS(w, r, sub, "index.html")
 	})
-	for _, p := range []string{"/app.js", "/style.css", "/vendor/", "/glyphs/"} {
+	for _, p := range []string{"/app.js", "/feed.js", "/style.css", "/vendor/", "/glyphs/"} {
 		mux.Handle("GET "+p, withHeaders(assets))
 	}
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
