@@ -13,7 +13,7 @@ DESTDIR  ?=
 # Secret files of hcl/examples/install/radiogw.hcl, created by make install.
 INSTALL_SECRETS := broker-wall.pass broker-dispatch.pass http-read.token http-write.token
 
-.PHONY: all build run test check deps fuzz fuzz-smoke faults ha ha-smoke bench bench-smoke install uninstall clean
+.PHONY: all build run test check deps fuzz fuzz-smoke faults ha ha-smoke bench bench-ladder bench-go bench-smoke screenshots install uninstall clean
 
 all: build
 
@@ -91,7 +91,27 @@ ha-smoke:
 # bench-wallmap.txt; docs/BENCHMARKS.md explains the figures. BENCH_OUTAGE is the
 # InfluxDB outage of the catch-up measurement (make bench BENCH_OUTAGE=30s).
 BENCH_OUTAGE ?= 5m
+# The side-by-side HZ=1 ladder (.ci/bench, every unit reporting once a second):
+# radiogw, then the Telegraf and Node-RED peers (installed under /tmp and
+# $(go env GOPATH)/bin on first use, up to BENCH_PEER_RATES; BENCH_PEERS= skips
+# them). Results:
+# testdata/out/ladder/*.jsonl, profiles of radiogw at BENCH_PPROF's rates.
+BENCH_RATES  ?= 1000 3000 10000 20000 50000
+BENCH_PEERS  ?= telegraf nodered
+BENCH_PPROF  ?= 1000 10000 50000
+BENCH_PEER_RATES ?= 1000 3000 10000 20000
 bench: deps build
+	@$(MAKE) --no-print-directory bench-ladder
+	@$(MAKE) --no-print-directory bench-go
+
+bench-ladder: build
+	@rm -rf testdata/out/ladder && mkdir -p testdata/out/ladder
+	HZ=1 MAX_LOSS=1 RATES="$(BENCH_RATES)" PPROF="$(BENCH_PPROF)" RADIOGW=$(CURDIR)/$(BIN) .ci/bench/run-radiogw.sh
+	@for p in $(BENCH_PEERS); do HZ=1 MAX_LOSS=1 RATES="$(BENCH_PEER_RATES)" .ci/bench/run-peer-$$p.sh || exit 1; done
+	@cat testdata/out/ladder/*.jsonl > testdata/out/ladder-all.jsonl
+	@cd .ci/bench && $(GO) run ./e2e -table $(CURDIR)/testdata/out/ladder-all.jsonl -max-loss 1
+
+bench-go:
 	@mkdir -p testdata/out
 	@{ $(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...; echo $$? > testdata/out/.rc; } | tee testdata/out/bench.txt; \
 	  test "$$(cat testdata/out/.rc)" = 0
@@ -101,6 +121,12 @@ bench: deps build
 	@{ RADIOGW_WALLMAP_LOAD=30s RADIOGW_WALLMAP_MIN_FPS=30 $(GO) test -run '^TestWallMapTenThousandUnits$$' -count=1 -timeout 20m -v ./gateway/wallmap/; \
 	  echo $$? > testdata/out/.rc; } | tee testdata/out/bench-wallmap.txt; \
 	  test "$$(cat testdata/out/.rc)" = 0
+
+# The wall map's pictures in docs/img (docs/wallmap.md, README) from the
+# demo in headless Chromium: city zoom, region zoom, night (about 3 minutes:
+# it waits for the demo's first emergency).
+screenshots: deps
+	RADIOGW_SCREENSHOTS=$(CURDIR)/docs/img $(GO) test -count=1 -timeout 10m -tags screenshots -run '^TestWallMapScreenshots$$' -v ./cmd/radiogw/
 
 # PREFIX and DESTDIR as usual (make install DESTDIR=/tmp/pkg PREFIX=/usr).
 # The unit's ExecStart follows PREFIX. An existing radiogw.hcl is never

@@ -171,7 +171,7 @@ func record(u *Unit) UnitRecord {
 		ID: u.ID, AlphaTag: u.AlphaTag, Type: u.Type, RadioIDs: u.RadioIDs, AVLIDs: u.AVLIDs,
 		Unlisted: u.Unlisted, Stale: u.Stale.String(), Motion: u.Motion.String(), Beat: u.Beat,
 		Status: u.Status, StatusAt: u.StatusAt, Channel: u.Channel, Talking: u.Talking,
-		LastHeard: u.LastHeard, Updated: u.Updated,
+		LastHeard: u.LastHeard, Updated: u.Updated, Power: u.Power, PowerAt: u.PowerSince, Alias: u.Alias,
 	}
 	if p := u.Position; p != nil {
 		r.Position = &SnapshotPosition{

@@ -115,7 +115,7 @@ func (t *Tracker) ApplyFix(f Fix) []Change {
 	}
 
 	changes = t.moveFences(changes, s, &prev, hasPrev, &pol, dt)
-	changes = append(changes, Change{Kind: UnitUpdated, Time: f.Time})
+	changes = append(changes, Change{Kind: UnitUpdated, Time: f.Time, Received: f.Received})
 	t.changeBuf = changes[:0]
 	return stamp(append([]Change(nil), changes...), s)
 }

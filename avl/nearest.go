@@ -10,8 +10,11 @@ import (
 type NearestQuery struct {
 	Lat, Lon float64
 	Status   string // only units with this status (case-insensitive), when set
-	N        int    // 0 or less: all
-	Now      time.Time
+	// StatusAlso lists more words that count as Status: the words of a
+	// status category ("available" also takes "in_service").
+	StatusAlso []string
+	N          int // 0 or less: all
+	Now        time.Time
 }
 
 // NearestResult is one answer of Nearest.
@@ -19,6 +22,18 @@ type NearestResult struct {
 	Unit      Unit
 	DistanceM float64       // great-circle distance
 	FixAge    time.Duration // Now minus the fix time; 0 when Now is zero
+}
+
+func statusMatches(st string, q *NearestQuery) bool {
+	if strings.EqualFold(st, q.Status) {
+		return true
+	}
+	for _, w := range q.StatusAlso {
+		if strings.EqualFold(st, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Nearest returns the units with a position closest to a point, nearest
@@ -32,7 +47,7 @@ func (t *Tracker) Nearest(q NearestQuery) []NearestResult {
 	cands := make([]nearCand, 0, min(keep, len(t.units))+1)
 	for _, s := range t.units {
 		p := s.u.Position
-		if p == nil || (q.Status != "" && !strings.EqualFold(s.u.Status, q.Status)) {
+		if p == nil || (q.Status != "" && !statusMatches(s.u.Status, &q)) {
 			continue
 		}
 		c := nearCand{s, haversineM(q.Lat, q.Lon, p.Lat, p.Lon)}

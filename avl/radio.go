@@ -21,7 +21,24 @@ func (t *Tracker) ApplyRadio(a RadioActivity) []Change {
 	if a.Channel != "" {
 		s.u.Channel = a.Channel
 	}
-	if s.u.Channel == before && s.u.Talking == a.Talking && s.u.LastHeard.Equal(a.At) {
+	power := a.Power
+	if power == "" && s.u.Power == PowerOff {
+		power = PowerOn // a radio heard is powered on
+	}
+	powerChanged := power != "" && power != s.u.Power
+	if powerChanged {
+		s.u.Power, s.u.PowerSince = power, a.At
+	}
+	aliasChanged := a.Alias != "" && a.Alias != s.u.Alias
+	if aliasChanged {
+		s.u.Alias = a.Alias
+		var e *RosterEntry
+		if !s.u.Unlisted {
+			e = t.roster[s.u.ID]
+		}
+		s.u.AlphaTag = rosterOrAlias(e, a.Alias)
+	}
+	if s.u.Channel == before && s.u.Talking == a.Talking && s.u.LastHeard.Equal(a.At) && !powerChanged && !aliasChanged {
 		return nil
 	}
 	s.u.Talking = a.Talking

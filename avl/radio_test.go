@@ -77,3 +77,38 @@ func TestSetEmergency(t *testing.T) {
 		t.Fatalf("clear: %+v", cs)
 	}
 }
+
+// A radio's power follows registrations and never rolls back to an older
+// one; any later activity means it is on. The over-the-air alias names a
+// unit whose roster entry sets no alpha tag (and an unlisted one), never
+// replaces a configured alpha tag, and survives a snapshot.
+func TestRadioPowerAndAlias(t *testing.T) {
+	cfg := testConfig()
+	cfg.Roster = append(cfg.Roster, RosterEntry{CallSign: "N7", AlphaTag: "N7", RadioIDs: []string{"7001"}})
+	tr := NewTracker(cfg)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	cs := tr.ApplyRadio(RadioActivity{RadioID: "7001", Power: PowerOff, Alias: "Car 7", At: at(10)})
+	if len(cs) != 1 || cs[0].Unit.Power != PowerOff || !cs[0].Unit.PowerSince.Equal(at(10)) || cs[0].Unit.AlphaTag != "Car 7" {
+		t.Fatalf("off: %+v", cs)
+	}
+	if cs = tr.ApplyRadio(RadioActivity{RadioID: "7001", Power: PowerOn, At: at(5)}); cs != nil {
+		t.Fatalf("an older on rolled the power back: %+v", cs)
+	}
+	cs = tr.ApplyRadio(RadioActivity{RadioID: "7001", Channel: "tac2", Talking: true, At: at(20)})
+	if len(cs) != 1 || cs[0].Unit.Power != PowerOn || !cs[0].Unit.PowerSince.Equal(at(20)) {
+		t.Fatalf("a radio heard is on: %+v", cs)
+	}
+	// 2A12's roster sets an alpha tag of its own: the alias is shown apart.
+	cs = tr.ApplyRadio(RadioActivity{RadioID: "1201", Alias: "Forged", At: at(20)})
+	if len(cs) != 1 || cs[0].Unit.AlphaTag == "Forged" || cs[0].Unit.Alias != "Forged" {
+		t.Fatalf("alias over a configured alpha tag: %+v", cs[0].Unit)
+	}
+	cs = tr.ApplyRadio(RadioActivity{RadioID: "5555", Alias: "Visitor", Power: PowerOn, At: at(20)})
+	if len(cs) != 1 || cs[0].Unit.AlphaTag != "Visitor" || !cs[0].Unit.Unlisted {
+		t.Fatalf("unlisted radio's alias: %+v", cs[0].Unit)
+	}
+	tr2 := roundTrip(t, tr, cfg)
+	if u := mustUnit(t, tr2, "N7"); u.Power != PowerOn || !u.PowerSince.Equal(at(20)) || u.Alias != "Car 7" || u.AlphaTag != "Car 7" {
+		t.Errorf("restored N7: %+v", u)
+	}
+}

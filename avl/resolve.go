@@ -140,7 +140,8 @@ func sameUnit(a, b *Unit) bool {
 	if a.ID != b.ID || a.AlphaTag != b.AlphaTag || a.Type != b.Type || a.Unlisted != b.Unlisted ||
 		a.Stale != b.Stale || a.Motion != b.Motion || a.Beat != b.Beat || a.Status != b.Status ||
 		!a.StatusAt.Equal(b.StatusAt) || a.Channel != b.Channel || a.Talking != b.Talking ||
-		!a.LastHeard.Equal(b.LastHeard) || !slices.Equal(a.RadioIDs, b.RadioIDs) || !slices.Equal(a.AVLIDs, b.AVLIDs) {
+		!a.LastHeard.Equal(b.LastHeard) || a.Power != b.Power || !a.PowerSince.Equal(b.PowerSince) || a.Alias != b.Alias ||
+		!slices.Equal(a.RadioIDs, b.RadioIDs) || !slices.Equal(a.AVLIDs, b.AVLIDs) {
 		return false
 	}
 	if (a.Emergency == nil) != (b.Emergency == nil) || (a.Emergency != nil && *a.Emergency != *b.Emergency) {

@@ -45,6 +45,9 @@ type UnitRecord struct {
 	LastHeard time.Time          `json:"last_heard,omitzero"`
 	Emergency *SnapshotEmergency `json:"emergency,omitempty"`
 	Updated   time.Time          `json:"updated,omitzero"`
+	Power     string             `json:"radio_power,omitempty"`
+	PowerAt   time.Time          `json:"radio_power_since,omitzero"`
+	Alias     string             `json:"radio_alias,omitempty"`
 }
 
 // SnapshotPosition is a live position; nil pointers are Unknown values.
@@ -143,13 +146,16 @@ func (t *Tracker) restoreUnit(su *UnitRecord) (*unitState, error) {
 	if !ok {
 		return nil, fmt.Errorf("motion %q", su.Motion)
 	}
+	if su.Power != "" && su.Power != PowerOn && su.Power != PowerOff {
+		return nil, fmt.Errorf("radio power %q", su.Power)
+	}
 	s := &unitState{
 		u: Unit{
-			ID: su.ID, AlphaTag: su.AlphaTag, Type: su.Type,
+			Power: su.Power, ID: su.ID, AlphaTag: su.AlphaTag, Type: su.Type,
 			RadioIDs: append([]string(nil), su.RadioIDs...), AVLIDs: append([]string(nil), su.AVLIDs...),
 			Unlisted: su.Unlisted, Stale: stale, Motion: motion, Beat: su.Beat,
 			Status: su.Status, StatusAt: su.StatusAt, Channel: su.Channel, Talking: su.Talking,
-			LastHeard: su.LastHeard, Updated: su.Updated,
+			LastHeard: su.LastHeard, Updated: su.Updated, Alias: su.Alias, PowerSince: su.PowerAt,
 		},
 		track: ring{limit: t.crumbs},
 	}

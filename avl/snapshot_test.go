@@ -247,7 +247,7 @@ func TestLoaderRejectsBadUnits(t *testing.T) {
 
 // v1File is a snapshot file as radiogw wrote it before breadcrumbs became
 // compact (gateway's whole-document format, avl.Snapshot under "units").
-const v1File = "../gateway/testdata/snapshot-v1.json"
+const v1File = "../gateway/pipeline/testdata/snapshot-v1.json"
 
 func readV1(t testing.TB) Snapshot {
 	t.Helper()

@@ -11,7 +11,21 @@ type RadioActivity struct {
 	Source           string // the source it was heard on
 	Talking          bool   // keyed up now
 	At               time.Time
+	// Power is PowerOn or PowerOff when the radio registered on or off the
+	// system; "" for other activity (which shows a radio that was off is
+	// on again: it was heard).
+	Power string
+	// Alias is the radio's over-the-air alias heard with the activity,
+	// already cleaned; "" when none came.
+	Alias string
 }
+
+// A radio's power state as trunked systems report it (registration and
+// deregistration).
+const (
+	PowerOn  = "on"
+	PowerOff = "off"
+)
 
 // StatusUpdate reports a status message (enroute, on scene...).
 type StatusUpdate struct {
@@ -185,11 +199,27 @@ func (t *Tracker) lookup(id, origin string, listed, create bool) *unitState {
 // applyRoster copies the roster fields onto the unit. The ID lists are the
 // tracker's own copies, shared read-only.
 func (s *unitState) applyRoster(e *RosterEntry) {
-	s.u.AlphaTag = e.AlphaTag
+	s.u.AlphaTag = rosterOrAlias(e, s.u.Alias)
 	s.u.Type = e.Type
 	s.u.RadioIDs = e.RadioIDs
 	s.u.AVLIDs = e.AVLIDs
 	s.u.Unlisted = false
+}
+
+// rosterOrAlias is a unit's alpha tag: the roster's, unless the roster has
+// none of its own (no alpha_tag, which defaults to the call sign) and the
+// radio's over-the-air alias is known. e is nil for an unlisted unit.
+func rosterOrAlias(e *RosterEntry, alias string) string {
+	if e != nil && e.AlphaTag != "" && e.AlphaTag != e.CallSign {
+		return e.AlphaTag
+	}
+	if alias != "" {
+		return alias
+	}
+	if e != nil {
+		return e.AlphaTag
+	}
+	return ""
 }
 
 // touch records the time of the latest change to the unit.

@@ -121,6 +121,11 @@ type Unit struct {
 	LastHeard time.Time
 	Emergency *Emergency
 	Updated   time.Time
+	// Power is the radio's power state as the trunked system last reported
+	// it (PowerOn, PowerOff, "" unknown), since PowerSince.
+	Power      string
+	PowerSince time.Time
+	Alias      string // the radio's over-the-air alias, last heard (untrusted text, cleaned)
 }
 
 // Clone returns a copy safe to hand to another goroutine. RadioIDs and
@@ -173,4 +178,9 @@ type Change struct {
 	FenceSet   string // for geofence changes: the geofence block the fence came from
 	FenceKind  string // for geofence changes: beat, boundary or zone
 	MergedInto string // for UnitRemoved: the unit that took over its state
+
+	// Received is when radiogw read the frame behind a fix's UnitUpdated
+	// (Fix.Received); zero for changes no frame caused (expiry, roster).
+	// Delivery latency is measured from it, never from the device's clock.
+	Received time.Time
 }

@@ -24,10 +24,11 @@ const (
 	// alarm is already up, so it is not a new alert, but Count moved.
 	EmergencyRepeated
 	RadioOffSeen // a radio signed off the system
+	RadioOnSeen  // a radio registered on the system
 )
 
 var changeNames = [...]string{"", "channel", "ptt_start", "ptt_end", "emergency",
-	"emergency_ack", "emergency_clear", "status", "stuck_mic", "radio_check", "emergency_repeat", "radio_off"}
+	"emergency_ack", "emergency_clear", "status", "stuck_mic", "radio_check", "emergency_repeat", "radio_off", "radio_on"}
 
 func (k ChangeKind) String() string {
 	if int(k) < len(changeNames) {
@@ -49,4 +50,5 @@ type Change struct {
 	StatusCode string
 	Duration   time.Duration // for TransmissionEnd
 	Source     string
+	RadioAlias string // the radio's over-the-air alias heard with the event, if any
 }

@@ -5,6 +5,7 @@ import "time"
 // ChannelConfig is one monitored channel or talkgroup as configured.
 type ChannelConfig struct {
 	Name, AlphaTag, Mode, Signalling, StatusTable string
+	System                                        string // the trunked system of Talkgroup, "" for any
 	Freq, Talkgroup                               int64
 	HangTime, StuckMic                            time.Duration
 }

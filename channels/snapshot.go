@@ -67,7 +67,7 @@ func (t *Tracker) Restore(s Snapshot) error {
 			continue
 		}
 		st := cs.State
-		st.AlphaTag, st.Freq, st.Talkgroup = c.cfg.AlphaTag, c.cfg.Freq, c.cfg.Talkgroup
+		st.AlphaTag, st.Freq, st.Talkgroup, st.System = c.cfg.AlphaTag, c.cfg.Freq, c.cfg.Talkgroup, c.cfg.System
 		c.st, c.keyed, c.hang, c.stuckRaised, c.airHour = st, cs.Keyed, cs.HangUntil, cs.StuckRaised, cs.AirHour
 		c.endsSeen = cs.EndsSeen
 	}

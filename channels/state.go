@@ -8,6 +8,7 @@ type ChannelState struct {
 	AlphaTag    string        `json:"alpha_tag,omitempty"`
 	Freq        int64         `json:"freq,omitempty"`
 	Talkgroup   int64         `json:"talkgroup,omitempty"`
+	System      string        `json:"sys_name,omitempty"` // the trunked system of Talkgroup
 	Busy        bool          `json:"busy"`
 	Talker      string        `json:"talker,omitempty"` // radio ID keyed up now; empty for carrier only or hang time
 	Since       time.Time     `json:"since"`            // when Busy last changed or the current talker started

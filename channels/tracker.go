@@ -74,7 +74,7 @@ func (t *Tracker) Reconfigure(cfg Config, now time.Time) []Change {
 		}
 		before := c.st
 		c.cfg = cc
-		c.st.AlphaTag, c.st.Freq, c.st.Talkgroup = cc.AlphaTag, cc.Freq, cc.Talkgroup
+		c.st.AlphaTag, c.st.Freq, c.st.Talkgroup, c.st.System = cc.AlphaTag, cc.Freq, cc.Talkgroup, cc.System
 		next[cc.Name] = c
 		if !ok || before != c.st {
 			out = append(out, Change{Kind: ChannelUpdated, Time: now, Channel: c.st})
@@ -131,8 +131,21 @@ func sortEmergencies(es []EmergencyState) {
 
 // Apply feeds one decoded event and returns what changed. An event whose
 // channel is empty or not configured has no channel effects, but its
-// emergency, status or radio check is still handled.
+// emergency, status or radio check is still handled. The event's radio
+// alias rides on every change about its radio.
 func (t *Tracker) Apply(e Event) []Change {
+	out := t.apply(e)
+	if e.RadioAlias != "" {
+		for i := range out {
+			if out[i].RadioID == e.RadioID {
+				out[i].RadioAlias = e.RadioAlias
+			}
+		}
+	}
+	return out
+}
+
+func (t *Tracker) apply(e Event) []Change {
 	at := e.Time
 	if at.IsZero() {
 		at = e.Received
@@ -163,10 +176,13 @@ func (t *Tracker) Apply(e Event) []Change {
 		return t.settleFromEvent(e, at, t.Clear)
 	case Status:
 		return []Change{t.status(c, e, at)}
-	case RadioCheck, RadioOff:
+	case RadioCheck, RadioOff, RadioOn:
 		ch := Change{Kind: RadioCheckSeen, Time: at, RadioID: e.RadioID, Source: e.Source}
-		if e.Kind == RadioOff {
+		switch e.Kind {
+		case RadioOff:
 			ch.Kind = RadioOffSeen
+		case RadioOn:
+			ch.Kind = RadioOnSeen
 		}
 		if c != nil {
 			ch.Channel = c.st
@@ -192,6 +208,8 @@ func unconfigured(e Event, at time.Time) ([]Change, bool) {
 		ch.Kind = RadioCheckSeen
 	case RadioOff:
 		ch.Kind = RadioOffSeen
+	case RadioOn:
+		ch.Kind = RadioOnSeen
 	default:
 		return nil, false
 	}

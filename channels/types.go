@@ -18,10 +18,11 @@ const (
 	CarrierUp                           // the channel went busy without an ID (COR)
 	CarrierDown                         // the channel went idle (COR)
 	RadioOff                            // a radio signed off the system (trunk-recorder unit "off")
+	RadioOn                             // a radio registered on the system (trunk-recorder unit "on")
 )
 
 var eventNames = [...]string{"", "ptt_start", "ptt_end", "emergency", "emergency_ack",
-	"emergency_clear", "status", "radio_check", "carrier_up", "carrier_down", "radio_off"}
+	"emergency_clear", "status", "radio_check", "carrier_up", "carrier_down", "radio_off", "radio_on"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -52,4 +53,11 @@ type Event struct {
 	Time     time.Time // when it happened (decoder time or receive time)
 	Received time.Time
 	Duration time.Duration // for PTTEnd: how long it lasted, when the decoder knows (trunk-recorder)
+	// TalkgroupSystem names the trunked system Channel's talkgroup number
+	// belongs to (trunk-recorder's sys_name), until the runtime maps the
+	// pair to a configured channel. Empty when the decoder knows no system.
+	TalkgroupSystem string `json:",omitempty"`
+	// RadioAlias is the radio's over-the-air alias (trunk-recorder's
+	// unit_alpha_tag), already cleaned by the runtime; empty when none.
+	RadioAlias string `json:",omitempty"`
 }

@@ -1,6 +1,8 @@
 package hcl
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -17,6 +19,8 @@ type builder struct {
 
 	sources, channels, units, unitTypes, geofences, statusTabs, profiles names
 	radioIDs, avlIDs                                                     ids
+	statusRanges                                                         []hcl.Range // per b.cfg.StatusTabs entry
+	tgRanges                                                             []tgRange   // per b.cfg.Channels entry
 }
 
 // names remembers where each name was first defined.
@@ -79,6 +83,27 @@ func (b *builder) build(root *rawMain, frags []rawFragment) {
 		b.cfg.UnitTypes = append(b.cfg.UnitTypes, defaultUnitType())
 	}
 	b.checkRefs()
+	b.checkTalkgroups()
+	b.checkStatusCategories()
+}
+
+// checkStatusCategories refuses a status word that two tables colour
+// differently: the wall map sees only the word.
+func (b *builder) checkStatusCategories() {
+	type claim struct{ cat, table string }
+	seen := map[string]claim{}
+	for i, t := range b.cfg.StatusTabs {
+		for _, word := range slices.Sorted(maps.Keys(t.Categories)) {
+			cat := t.Categories[word]
+			if c, ok := seen[word]; ok && c.cat != cat {
+				b.d.add(b.statusRanges[i], "Conflicting status category",
+					"status word %q is %q in status_table %q but %q in status_table %q: the wall map colours by the word, so give it one category.",
+					word, cat, t.Name, c.cat, c.table)
+				continue
+			}
+			seen[word] = claim{cat, t.Name}
+		}
+	}
 }
 
 // claim records a definition; a second definition of the same name is an

@@ -117,6 +117,7 @@ type Channel struct {
 	AlphaTag    string
 	Freq        int64 // Hz
 	Talkgroup   int64
+	System      string // the trunked system of Talkgroup (trunk-recorder's sys_name); "" on a one-system site
 	Mode        string // fm, p25, dmr, nxdn
 	Signalling  string // mdc1200, star, fleetsync, dtmf, none
 	StatusTable string
@@ -162,9 +163,12 @@ type Geofence struct {
 
 // StatusTable maps signalling status codes to words.
 type StatusTable struct {
-	Name     string
-	Codes    map[string]string
-	DefRange Range
+	Name  string
+	Codes map[string]string // the preset's, then the table's own on top
+	// Categories maps a status word to how the wall map colours it
+	// (StatusCategories): the preset's, then the table's own.
+	Categories map[string]string
+	DefRange   Range
 }
 
 // Profile is a decoder line profile: regular expressions with named groups.

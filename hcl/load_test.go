@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -413,6 +414,91 @@ func TestLoadRefusesDeepNesting(t *testing.T) {
 		}
 		if _, err := Format([]byte(body), "x.hcl"); err == nil {
 			t.Errorf("%s: Format accepted it", name)
+		}
+	}
+}
+
+// Talkgroup channels on several trunked systems: each names its system;
+// once one does, a talkgroup channel without one is an error pointing at
+// both; the same talkgroup twice on one system is an error; a system must
+// be a valid name and needs a talkgroup.
+func TestTalkgroupSystems(t *testing.T) {
+	ok := writeConfig(t, map[string]string{"radiogw.hcl": `site = "county"
+channel "north-disp" {
+  system    = "north"
+  talkgroup = 100
+}
+channel "south-disp" {
+  system    = "south"
+  talkgroup = 100
+}
+channel "tac2" {
+  freq = 460125000
+}
+`})
+	cfg := mustLoad(t, ok)
+	if cfg.Channels[0].System != "north" || cfg.Channels[1].System != "south" || cfg.Channels[2].System != "" {
+		t.Errorf("systems: %+v", cfg.Channels)
+	}
+	for body, want := range map[string][]string{
+		"channel \"a\" {\n  system    = \"north\"\n  talkgroup = 100\n}\nchannel \"b\" {\n  talkgroup = 100\n}\n": {
+			"radiogw.hcl:7,3", "Talkgroup without system", `channel "b" has talkgroup 100 but no system`, `names system "north"`, "(radiogw.hcl:3,3)"},
+		"channel \"a\" {\n  system    = \"north\"\n  talkgroup = 100\n}\nchannel \"b\" {\n  system    = \"north\"\n  talkgroup = 100\n}\n": {
+			"Duplicate talkgroup", `on system "north"`},
+		"channel \"a\" {\n  talkgroup = 100\n}\nchannel \"b\" {\n  talkgroup = 100\n}\n": {"Duplicate talkgroup"},
+		"channel \"a\" {\n  system    = \"no/rth\"\n  talkgroup = 100\n}\n":              {"Invalid system name"},
+		"channel \"a\" {\n  system = \"north\"\n  freq   = 460125000\n}\n":               {"System without talkgroup"},
+	} {
+		dir := writeConfig(t, map[string]string{"radiogw.hcl": "site = \"county\"\n" + body})
+		_, err := Load(dir, testOpts)
+		for _, w := range want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v, want %q", body, err, w)
+			}
+		}
+	}
+}
+
+// A status table from the APCO preset: the preset's codes (as "8" and
+// "10-8"), the table's own codes and categories on top; an unknown preset,
+// an unknown category, a table with neither codes nor preset, and one word
+// with two categories are errors.
+func TestStatusPreset(t *testing.T) {
+	cfg := mustLoad(t, writeConfig(t, map[string]string{"radiogw.hcl": `site = "county"
+status_table "agency" {
+  preset     = "apco"
+  codes      = { "8" = "available", "3" = "at_station" }
+  categories = { at_station = "available", busy = "oos" }
+}
+`}))
+	st := cfg.StatusTabs[0]
+	for code, want := range map[string]string{"8": "available", "10-8": "in_service", "7": "out_of_service",
+		"10-23": "on_scene", "33": "emergency", "3": "at_station", "76": "enroute"} {
+		if st.Codes[code] != want {
+			t.Errorf("code %q = %q, want %q", code, st.Codes[code], want)
+		}
+	}
+	for word, want := range map[string]string{"in_service": "available", "at_station": "available", "busy": "oos",
+		"on_scene": "onscene", "emergency": "emergency"} {
+		if st.Categories[word] != want {
+			t.Errorf("word %q category %q, want %q", word, st.Categories[word], want)
+		}
+	}
+	if got := cfg.StatusWords("available"); !slices.Equal(got, []string{"at_station", "available", "in_service", "on_duty"}) {
+		t.Errorf("available words %v", got)
+	}
+	if p := StatusPresets()["apco"]; p.Codes["8"] != "in_service" || p.Categories["busy"] != "busy" {
+		t.Error("a site's overrides changed the preset itself")
+	}
+	for body, want := range map[string]string{
+		"status_table \"a\" {\n  preset = \"nope\"\n}\n":                                 `preset "nope" does not exist; the presets are: apco`,
+		"status_table \"a\" {\n  preset = \"apco\"\n  categories = { x = \"red\" }\n}\n": `category "red"`,
+		"status_table \"a\" {\n}\n":                                                      "Missing codes",
+		"status_table \"a\" {\n  preset = \"apco\"\n}\nstatus_table \"b\" {\n  codes = { \"1\" = \"busy\" }\n  categories = { busy = \"available\" }\n}\n": "Conflicting status category",
+	} {
+		_, err := Load(writeConfig(t, map[string]string{"radiogw.hcl": "site = \"county\"\n" + body}), testOpts)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
 		}
 	}
 }

@@ -289,6 +289,8 @@ type rawChannel struct {
 	FreqRange        hcl.Range      `hcl:"freq,attr_range"`
 	Talkgroup        *int64         `hcl:"talkgroup,optional"`
 	TalkgroupRange   hcl.Range      `hcl:"talkgroup,attr_range"`
+	System           *string        `hcl:"system,optional"`
+	SystemRange      hcl.Range      `hcl:"system,attr_range"`
 	Mode             *string        `hcl:"mode,optional"`
 	ModeRange        hcl.Range      `hcl:"mode,attr_range"`
 	Signalling       *string        `hcl:"signalling,optional"`
@@ -370,8 +372,12 @@ type rawOverlay struct {
 type rawStatusTable struct {
 	Name       string            `hcl:"name,label"`
 	NameRange  hcl.Range         `hcl:"name,label_range"`
-	Codes      map[string]string `hcl:"codes"`
+	Codes      map[string]string `hcl:"codes,optional"`
 	CodesRange hcl.Range         `hcl:"codes,attr_range"`
+	Preset     *string           `hcl:"preset,optional"`
+	PresetRng  hcl.Range         `hcl:"preset,attr_range"`
+	Categories map[string]string `hcl:"categories,optional"`
+	CatRange   hcl.Range         `hcl:"categories,attr_range"`
 	DefRange   hcl.Range         `hcl:",def_range"`
 }
 

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -83,7 +85,31 @@ func (b *builder) statusTable(r *rawStatusTable) {
 			break
 		}
 	}
-	b.cfg.StatusTabs = append(b.cfg.StatusTabs, StatusTable{Name: r.Name, Codes: r.Codes, DefRange: toRange(r.DefRange)})
+	st := StatusTable{Name: r.Name, Codes: map[string]string{}, Categories: map[string]string{}, DefRange: toRange(r.DefRange)}
+	switch {
+	case r.Preset != nil:
+		presets := StatusPresets()
+		p, ok := presets[*r.Preset]
+		if !ok {
+			b.d.add(r.PresetRng, "Unknown status preset", "status_table %q: preset %q does not exist; the presets are: %s.",
+				r.Name, *r.Preset, strings.Join(slices.Sorted(maps.Keys(presets)), ", "))
+		}
+		maps.Copy(st.Codes, p.Codes)
+		maps.Copy(st.Categories, p.Categories)
+	case r.Codes == nil:
+		b.d.add(r.DefRange, "Missing codes", "status_table %q needs codes, a preset, or both (the table's codes then override the preset's).", r.Name)
+	}
+	maps.Copy(st.Codes, r.Codes)
+	for word, cat := range r.Categories {
+		if !slices.Contains(StatusCategories, cat) {
+			b.d.add(r.CatRange, "Invalid status category", "status_table %q: word %q has category %q; the categories are: %s.",
+				r.Name, word, cat, strings.Join(StatusCategories, ", "))
+			break
+		}
+		st.Categories[word] = cat
+	}
+	b.cfg.StatusTabs = append(b.cfg.StatusTabs, st)
+	b.statusRanges = append(b.statusRanges, r.DefRange)
 }
 
 func (b *builder) channel(r *rawChannel) {
@@ -97,6 +123,7 @@ func (b *builder) channel(r *rawChannel) {
 		AlphaTag:    str(r.AlphaTag, r.Name),
 		Freq:        nonNegative(b.d, r.Freq, r.FreqRange, "freq", 0),
 		Talkgroup:   nonNegative(b.d, r.Talkgroup, r.TalkgroupRange, "talkgroup", 0),
+		System:      str(r.System, ""),
 		Mode:        b.d.enum(r.Mode, r.ModeRange, "mode", "fm", channelModes...),
 		Signalling:  b.d.enum(r.Signalling, r.SignallingRange, "signalling", "none", signallings...),
 		StatusTable: str(r.StatusTable, ""),
@@ -107,7 +134,61 @@ func (b *builder) channel(r *rawChannel) {
 	if r.StatusTable != nil {
 		b.use("status_table", *r.StatusTable, r.StatusTableRange, from)
 	}
+	if r.System != nil {
+		b.d.validName("system", c.System, r.SystemRange)
+		if c.Talkgroup == 0 {
+			b.d.add(r.SystemRange, "System without talkgroup",
+				"channel %q names a system but no talkgroup: system says which trunked system a talkgroup number belongs to.", r.Name)
+		}
+	}
 	b.cfg.Channels = append(b.cfg.Channels, c)
+	b.tgRanges = append(b.tgRanges, tgRange{talkgroup: r.TalkgroupRange, system: r.SystemRange, def: r.DefRange})
+}
+
+// tgRange is where one channel's talkgroup and system were written.
+type tgRange struct{ talkgroup, system, def hcl.Range }
+
+// checkTalkgroups refuses two channels for the same talkgroup on the same
+// system, and, once any channel names a system, a talkgroup channel that
+// names none: talkgroup 100 on two systems is two groups, so a channel
+// without a system would take both.
+func (b *builder) checkTalkgroups() {
+	type key struct {
+		sys string
+		tg  int64
+	}
+	seen := map[key]int{}
+	named := -1
+	for i, c := range b.cfg.Channels {
+		if c.Talkgroup > 0 && c.System != "" && named < 0 {
+			named = i
+		}
+	}
+	for i, c := range b.cfg.Channels {
+		if c.Talkgroup <= 0 {
+			continue
+		}
+		rng := b.tgRanges[i]
+		if named >= 0 && c.System == "" {
+			n := b.cfg.Channels[named]
+			b.d.add(rng.talkgroup, "Talkgroup without system",
+				"channel %q has talkgroup %d but no system, while channel %q (%s) names system %q: once one talkgroup channel names its system, every one must (talkgroup %d on two systems is two different groups). Add system = \"...\" (trunk-recorder's shortName).",
+				c.Name, c.Talkgroup, n.Name, b.d.where(b.tgRanges[named].system), n.System, c.Talkgroup)
+			continue
+		}
+		k := key{c.System, c.Talkgroup}
+		if j, ok := seen[k]; ok {
+			on := ""
+			if c.System != "" {
+				on = " on system " + quote(c.System)
+			}
+			b.d.add(rng.talkgroup, "Duplicate talkgroup",
+				"channel %q and channel %q (%s) both carry talkgroup %d%s: events could go to only one of them.",
+				c.Name, b.cfg.Channels[j].Name, b.d.where(b.tgRanges[j].talkgroup), c.Talkgroup, on)
+			continue
+		}
+		seen[k] = i
+	}
 }
 
 func (b *builder) unit(r *rawUnit) {

@@ -81,14 +81,16 @@ const mod = "radiogw/"
 // codectest is the codecs' golden runner: test code, kept out of production.
 const codectest = mod + "gateway/codec/codectest"
 
-// contracts are the packages whose children implement them: a codec
-// imports gateway/codec (Decoder, Observations, Reply), a sink imports
+// contracts are the packages whose children implement them: a sink imports
 // gateway/publish (Sink, Batch, Event). They may be imported from below as
-// long as they import nothing below themselves.
+// long as they import nothing below themselves. (A codec's contract,
+// gateway/decode, is a sibling of gateway/codec, not its parent.)
 var contracts = map[string]bool{
-	mod + "gateway/codec":   true,
 	mod + "gateway/publish": true,
 }
+
+// rooms are folders of packages that hold no Go code at their root.
+var rooms = []string{mod + "gateway", mod + "gateway/codec"}
 
 // rule is one "may import" line: the packages it governs (under a path),
 // the imports it looks at (direct, or every transitive dependency) and a
@@ -138,12 +140,20 @@ var rules = []rule{
 		forbidden:  func(_, imp string) bool { return internal(imp) || strings.Contains(strings.Split(imp, "/")[0], ".") },
 	},
 	{
-		name:       "codecs import only avl, channels, topicname, gateway/frame and gateway/codec/... (never the runtime, pipeline, api, publish, broker, source or metrics), and no network client",
+		name:       "the decoder contract gateway/decode imports of radiogw only avl, channels, topicname and gateway/frame",
+		governs:    func(p string) bool { return p == mod+"gateway/decode" },
+		transitive: true,
+		forbidden: func(_, imp string) bool {
+			return internal(imp) && !under(imp, "avl", "channels", "topicname", "gateway/frame")
+		},
+	},
+	{
+		name:       "codecs import only avl, channels, topicname, gateway/frame, gateway/decode and gateway/codec/... (never the runtime, pipeline, api, publish, broker, source or metrics), and no network client",
 		governs:    func(p string) bool { return under(p, "gateway/codec") && p != codectest },
 		transitive: true,
 		forbidden: func(_, imp string) bool {
 			if internal(imp) {
-				return !under(imp, "avl", "channels", "topicname", "gateway/frame", "gateway/codec")
+				return !under(imp, "avl", "channels", "topicname", "gateway/frame", "gateway/decode", "gateway/codec")
 			}
 			return isNetwork(imp) && imp != "net" && imp != "net/netip" && imp != "net/url"
 		},
@@ -153,7 +163,7 @@ var rules = []rule{
 		governs:    func(p string) bool { return p == codectest },
 		transitive: true,
 		forbidden: func(_, imp string) bool {
-			return internal(imp) && !under(imp, "avl", "channels", "topicname", "gateway/frame", "gateway/codec", "gateway/source")
+			return internal(imp) && !under(imp, "avl", "channels", "topicname", "gateway/frame", "gateway/decode", "gateway/codec", "gateway/source")
 		},
 	},
 	{
@@ -222,8 +232,10 @@ func Check(pkgs []Package) []string {
 		if p.Error != nil {
 			bad = append(bad, fmt.Sprintf("%s: %s", p.ImportPath, p.Error.Err))
 		}
-		if p.ImportPath == mod+"gateway" {
-			bad = append(bad, "radiogw/gateway: the gateway folder holds Go code at its root; it is a folder of rooms, each its own package")
+		for _, room := range rooms {
+			if p.ImportPath == room {
+				bad = append(bad, fmt.Sprintf("%s: the folder holds Go code at its root; it is a folder of rooms, each its own package", room))
+			}
 		}
 		for _, imp := range p.Imports {
 			if !strings.HasPrefix(p.ImportPath, imp+"/") {

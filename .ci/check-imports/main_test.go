@@ -51,7 +51,13 @@ func TestPlantedImportsFail(t *testing.T) {
 			"radiogw/gateway/runtime/planted imports its ancestor radiogw/gateway/runtime"},
 		{"code at the gateway root", "gateway/planted.go",
 			"package gateway\n",
-			"radiogw/gateway: the gateway folder holds Go code at its root"},
+			"radiogw/gateway: the folder holds Go code at its root"},
+		{"code at the codec folder's root", "gateway/codec/planted.go",
+			"package codec\n",
+			"radiogw/gateway/codec: the folder holds Go code at its root"},
+		{"codec imports its parent folder", "gateway/codec/taip/planted2.go",
+			"package taip\n\nimport _ \"radiogw/gateway/codec\"\n",
+			"radiogw/gateway/codec/taip imports its ancestor radiogw/gateway/codec"},
 		{"impure tracker", "avl/planted.go",
 			"package avl\n\nimport _ \"net/http\"\n",
 			"radiogw/avl imports net/http: avl and channels are pure"},
@@ -73,9 +79,9 @@ func TestPlantedImportsFail(t *testing.T) {
 		{"golden runner imports the runtime", "gateway/codec/codectest/planted.go",
 			"package codectest\n\nimport _ \"radiogw/gateway/runtime\"\n",
 			"radiogw/gateway/codec/codectest imports radiogw/gateway/runtime: the golden runner"},
-		{"contract imports a child", "gateway/codec/planted.go",
-			"package codec\n\nimport _ \"radiogw/gateway/codec/taip\"\n",
-			"radiogw/gateway/codec imports its descendant radiogw/gateway/codec/taip"},
+		{"contract imports a child", "gateway/publish/planted.go",
+			"package publish\n\nimport _ \"radiogw/gateway/publish/outbox\"\n",
+			"radiogw/gateway/publish imports its descendant radiogw/gateway/publish/outbox"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

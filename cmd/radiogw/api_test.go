@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,78 @@ func TestPprofFlag(t *testing.T) {
 	}
 	if code := getStatus(t, base+"/"); code != 200 {
 		t.Errorf("wall map: HTTP %d", code)
+	}
+}
+
+// The APCO status preset through the binary: MDC-1200 status codes from a
+// console become APCO's words (10-8 in_service, 10-33 emergency), a site's
+// own code and category override the preset, /config.json hands the wall
+// map every word's colour category, and "nearest available" takes every
+// word in the available category. An unknown preset fails radiogw check.
+func TestStatusPresetAPCO(t *testing.T) {
+	s := newSite(t)
+	consolePort := testsvc.FreeUDPPort(t)
+	s.extra = fmt.Sprintf(`
+source "udp" "console" {
+  listen  = "127.0.0.1:%d"
+  codec   = "lines"
+  profile = "mdc1200-app-rpt"
+  channel = "tac1"
+}
+
+channel "tac1" {
+  status_table = "agency"
+}
+
+status_table "agency" {
+  preset     = "apco"
+  codes      = { "3" = "at_station" }
+  categories = { at_station = "available" }
+}
+
+unit "2A13" {
+  radio_ids = ["1202"]
+  avl_ids   = ["4522"]
+}
+
+unit "2A14" {
+  radio_ids = ["1203"]
+  avl_ids   = ["4523"]
+}
+`, consolePort)
+	s.write(t)
+
+	bad := t.TempDir() + "/radiogw.hcl"
+	os.WriteFile(bad, []byte("site = \"test\"\nstatus_table \"x\" {\n  preset = \"apcoo\"\n}\n"), 0o600)
+	if out, err := exec.Command(binary, "check", "-config", bad).CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), `preset "apcoo" does not exist; the presets are: apco`) {
+		t.Errorf("check with an unknown preset: %v\n%s", err, out)
+	}
+
+	s.start(t)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
+	now := time.Now().Add(-30 * time.Second)
+	sendUDP(t, s.udpPort, rmc("4521", now, 33.7010, -117.8), rmc("4522", now, 33.7100, -117.8), rmc("4523", now, 33.8000, -117.8))
+	sendUDP(t, consolePort, "S1201-8", "S1202-33", "S1203-3")
+	for unit, word := range map[string]string{"2A12": "in_service", "2A13": "emergency", "2A14": "at_station"} {
+		sub.waitTopic(t, "radiogw/test/units/"+unit, 10*time.Second, func(b []byte) bool {
+			return strings.Contains(string(b), `"status":"`+word+`"`)
+		})
+	}
+	var page struct {
+		Categories map[string]string `json:"status_categories"`
+	}
+	if err := json.Unmarshal([]byte(httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/config.json", s.httpPort))), &page); err != nil ||
+		page.Categories["in_service"] != "available" || page.Categories["emergency"] != "emergency" ||
+		page.Categories["at_station"] != "available" || page.Categories["out_of_service"] != "oos" {
+		t.Errorf("config.json status_categories = %v (%v)", page.Categories, err)
+	}
+	var res struct {
+		Units []struct{ Unit, Status string } `json:"units"`
+	}
+	body := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/nearest?lat=33.7&lon=-117.8&status=available&n=5", s.httpPort))
+	json.Unmarshal([]byte(body), &res)
+	if len(res.Units) != 2 || res.Units[0].Unit != "2A12" || res.Units[1].Unit != "2A14" {
+		t.Errorf("nearest available = %s; want 2A12 (in_service) then 2A14 (at_station), not 2A13 (emergency)", body)
 	}
 }

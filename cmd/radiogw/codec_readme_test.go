@@ -64,3 +64,31 @@ func TestCodecREADMEExamplesCheck(t *testing.T) {
 		t.Errorf("codecs without a README example: %s", strings.Join(missing, ", "))
 	}
 }
+
+// The integration pages' complete examples (an ```hcl block that starts
+// with `site =`) pass radiogw check: what a technician copies works.
+func TestIntegrationDocsExamplesCheck(t *testing.T) {
+	for _, page := range []string{"trunk-recorder.md", "traccar.md", "config.md"} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", "docs", page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, b := range hclBlock.FindAllSubmatch(raw, -1) {
+			if !strings.HasPrefix(string(b[1]), "site =") {
+				continue
+			}
+			n++
+			cfg := filepath.Join(t.TempDir(), "radiogw.hcl")
+			if err := os.WriteFile(cfg, b[1], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command(binary, "check", "-config", cfg).CombinedOutput(); err != nil {
+				t.Errorf("docs/%s example %d: radiogw check: %v\n%s", page, n, err, out)
+			}
+		}
+		if n == 0 && page != "config.md" {
+			t.Errorf("docs/%s has no complete example", page)
+		}
+	}
+}

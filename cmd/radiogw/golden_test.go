@@ -18,9 +18,9 @@ import (
 
 	"github.com/creack/pty"
 
-	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/nmea"
 	"radiogw/gateway/codec/taip"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -380,8 +380,8 @@ func gpsdTPVs(t *testing.T, chk string) []refPos {
 // decodedRefs are the valid positions a decoder reads from one frame.
 func decodedRefs(t *testing.T, codecName, set, line string) []refPos {
 	t.Helper()
-	var dec codec.Decoder
-	opts := codec.Options{Lenient: true} // the default of every source
+	var dec decode.Decoder
+	opts := decode.Options{Lenient: true} // the default of every source
 	if codecName == "nmea" {
 		dec, _ = nmea.New(opts)
 	} else {

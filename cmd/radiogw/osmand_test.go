@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
+
 	"radiogw/gateway/testsvc"
 )
 
@@ -211,5 +213,184 @@ unit "E5" {
 	}
 	if v := metricValue(t, s.httpPort, `radiogw_source_events_total{event="unauthorized",source="traccar"}`); v != 1 {
 		t.Errorf("unauthorized forwards counted %v, want 1", v)
+	}
+}
+
+// Traccar Client 9 and later POST a JSON body (Content-Type:
+// application/json) shaped as Traccar's OsmAndProtocolDecoder.decodeJson
+// reads it. Through the binary: the phone appears as its roster unit with
+// speed converted from m/s; a mock location is refused by the tracker
+// (counted as invalid), a report without coords and a malformed body are
+// answered 200 and counted; without the token nothing is taken.
+func TestOsmAndJSONSource(t *testing.T) {
+	s := newSite(t)
+	port := testsvc.FreePort(t)
+	s.extra = fmt.Sprintf(`
+source "http" "phones" {
+  listen    = "127.0.0.1:%d"
+  codec     = "osmand"
+  allow     = ["127.0.0.0/8"]
+  token_env = "OSMAND_TOKEN"
+}
+
+unit "CERT2" {
+  alpha_tag = "CERT volunteer 2"
+  avl_ids   = ["5f3c9a1e-phone"]
+}
+`, port)
+	s.write(t)
+	p := testsvc.Start(t, []string{"OSMAND_TOKEN=" + osmandToken}, binary, "run", "-config", s.config)
+	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+
+	report := func(lat, lon float64, at time.Time, extra string) string {
+		return fmt.Sprintf(`{"device_id":"5f3c9a1e-phone","location":{"timestamp":%q,%s
+"coords":{"latitude":%v,"longitude":%v,"accuracy":6.5,"speed":5,"heading":181.5,"altitude":48.2},
+"is_moving":true,"odometer":5120,"event":"motionchange","activity":{"type":"in_vehicle"},
+"battery":{"level":0.74,"is_charging":false},"extras":{}}}`, at.UTC().Format("2006-01-02T15:04:05.000Z"), extra, lat, lon)
+	}
+	post := func(body, query, bearer string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/%s", port, query), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	if code := post(report(33.72, -117.82, time.Now().Add(-3*time.Second), ""), "", osmandToken); code != 200 {
+		t.Fatalf("JSON report: %d, want 200", code)
+	}
+	b := sub.waitTopic(t, "radiogw/test/units/CERT2", 10*time.Second, positionAt(33.72, -117.82))
+	var u struct {
+		Position struct {
+			SpeedKmh  float64 `json:"speed_kmh"`
+			Heading   float64 `json:"heading"`
+			AltitudeM float64 `json:"altitude_m"`
+			Source    string  `json:"source"`
+		} `json:"position"`
+	}
+	json.Unmarshal(b, &u)
+	if u.Position.SpeedKmh != 18 || u.Position.Heading != 181.5 || u.Position.AltitudeM != 48.2 || u.Position.Source != "phones" {
+		t.Errorf("unit state %s: want 5 m/s = 18 km/h, heading 181.5, altitude 48.2, source phones", b)
+	}
+	// The token as a URL parameter works too (the app's server URL can carry it).
+	if code := post(report(33.7205, -117.8205, time.Now().Add(-2*time.Second), ""), "?token="+osmandToken, ""); code != 200 {
+		t.Fatalf("JSON report with token parameter: %d, want 200", code)
+	}
+	sub.waitTopic(t, "radiogw/test/units/CERT2", 10*time.Second, positionAt(33.7205, -117.8205))
+
+	// Refused or not used: no token (401); a mock location; a heartbeat
+	// without coords; a body that is not JSON. None moves the unit.
+	if code := post(report(10, 10, time.Now(), ""), "", ""); code != 401 {
+		t.Errorf("JSON report without token: %d, want 401", code)
+	}
+	for _, body := range []string{
+		report(34.0, -118.0, time.Now().Add(-time.Second), `"mock":true,`),
+		`{"device_id":"5f3c9a1e-phone","location":{"timestamp":"` + time.Now().UTC().Format(time.RFC3339) + `","battery":{"level":0.7}}}`,
+		`{"device_id":"5f3c9a1e-phone","location":{"coords":{"latitude":"north"}}}`,
+	} {
+		if code := post(body, "", osmandToken); code != 200 {
+			t.Errorf("report %.60s: %d, want 200 (a client retries anything else)", body, code)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	for series, want := range map[string]float64{
+		`radiogw_source_events_total{event="unauthorized",source="phones"}`: 1,
+		`radiogw_fix_rejections_total{reason="invalid",source="phones"}`:    1,
+		`radiogw_decode_errors_total{reason="invalid",source="phones"}`:     1,
+		`radiogw_decode_errors_total{reason="syntax",source="phones"}`:      1,
+	} {
+		if got := metricValue(t, s.httpPort, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+	sub.mu.Lock()
+	last := sub.last["radiogw/test/units/CERT2"]
+	sub.mu.Unlock()
+	if !positionAt(33.7205, -117.8205)(last) {
+		t.Errorf("a refused report moved the unit: %s", last)
+	}
+}
+
+// A Traccar server's MQTT position forwarder (forward.type = mqtt,
+// forward.topic = "traccar/positions/${device.uniqueId}") publishes the same
+// PositionData JSON as the HTTP forwarder. Through a real mosquitto into a
+// source "mqtt" with codec = "traccar": the roster unit moves; a position
+// Traccar marks invalid is refused by the tracker and counted; a device ID
+// that cannot be a topic level is refused and counted, not tracked.
+func TestTraccarMQTTForwarder(t *testing.T) {
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	s := newSite(t)
+	s.extra = fmt.Sprintf(`
+source "mqtt" "traccar" {
+  broker = "tcp://%s"
+  codec  = "traccar"
+  topics = ["traccar/positions/+"]
+}
+
+unit "E5" {
+  alpha_tag = "Engine 5"
+  avl_ids   = ["862123045"]
+}
+`, m.Addr)
+	s.write(t)
+	p := s.start(t)
+	p.WaitOutput(t, `source up" source=traccar`, 10*time.Second)
+	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+
+	pub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("traccar-server"))
+	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	defer pub.Disconnect(100)
+	// Shaped as Traccar's ObjectMapper writes PositionData: every Position
+	// field, null where unset, dates as ISO 8601 with offset.
+	position := func(uniqueID string, lat, lon float64, at time.Time, valid bool) string {
+		ts := at.UTC().Format("2006-01-02T15:04:05.000+00:00")
+		return fmt.Sprintf(`{"position":{"id":0,"attributes":{"hdop":0.8,"sat":9,"ignition":true,"distance":12.5,
+"totalDistance":40211.3,"motion":true},"deviceId":12,"protocol":"teltonika","serverTime":%q,"deviceTime":%q,
+"fixTime":%q,"outdated":false,"valid":%v,"latitude":%v,"longitude":%v,"altitude":61.0,"speed":20.0,
+"course":94.0,"address":null,"accuracy":0.0,"network":null,"geofenceIds":null},
+"device":{"id":12,"attributes":{},"groupId":0,"calendarId":0,"name":"Engine 5","uniqueId":%q,"status":"online",
+"lastUpdate":%q,"positionId":0,"phone":null,"model":"FMB920","contact":null,"category":"truck","disabled":false,
+"expirationTime":null}}`, ts, ts, ts, valid, lat, lon, uniqueID, ts)
+	}
+	send := func(topic, payload string) {
+		t.Helper()
+		if tok := pub.Publish(topic, 1, false, payload); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("publish: %v", tok.Error())
+		}
+	}
+	send("traccar/positions/862123045", position("862123045", 33.7456, -117.8231, time.Now().Add(-2*time.Second), true))
+	b := sub.waitTopic(t, "radiogw/test/units/E5", 10*time.Second, positionAt(33.7456, -117.8231))
+	if !strings.Contains(string(b), `"speed_kmh":37`) || !strings.Contains(string(b), `"hdop":0.8`) ||
+		!strings.Contains(string(b), `"source":"traccar"`) {
+		t.Errorf("unit state %s: want 20 kn as 37 km/h, hdop 0.8, source traccar", b)
+	}
+	send("traccar/positions/862123045", position("862123045", 34.1, -118.1, time.Now().Add(-time.Second), false))
+	send("traccar/positions/x", position("bad/+id", 33.7, -117.8, time.Now(), true))
+	deadline := time.Now().Add(10 * time.Second)
+	for metricValue(t, s.httpPort, `radiogw_fix_rejections_total{reason="invalid",source="traccar"}`) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the invalid position was not counted as radiogw_fix_rejections_total{reason=\"invalid\"}")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if v := metricValue(t, s.httpPort, `radiogw_decode_errors_total{reason="invalid",source="traccar"}`); v != 1 {
+		t.Errorf("a device ID that cannot be a topic level: decode errors %v, want 1", v)
+	}
+	sub.mu.Lock()
+	last := sub.last["radiogw/test/units/E5"]
+	_, forged := sub.last["radiogw/test/units/bad"]
+	sub.mu.Unlock()
+	if !positionAt(33.7456, -117.8231)(last) || forged {
+		t.Errorf("an invalid position moved the unit or a bad ID was tracked: %s", last)
 	}
 }

@@ -83,6 +83,11 @@ const (
 	ListenerWS  = "ws"
 )
 
+// MaxClientWritesPending is the number of messages mochi routes to one
+// client before its writer has taken them (8 bytes each, allocated when
+// the client logs in): more than the retained units of a large region.
+const MaxClientWritesPending = 1 << 16
+
 // DefaultConnectTimeout is ConnectTimeout's default.
 const DefaultConnectTimeout = 5 * time.Second
 
@@ -95,6 +100,7 @@ type Broker struct {
 	guards       []*netguard.Listener
 	closeOnce    sync.Once
 	closeErr     error
+	superseded   atomic.Int64 // state replaced by newer state before it was sent
 }
 
 // stoppable is one of radiogw's listeners.
@@ -124,6 +130,11 @@ func Start(opts Options) (*Broker, error) {
 	// parked for a weekend must stay on the map.
 	caps.MaximumMessageExpiryInterval = 0
 	caps.MaximumPacketSize = MaxPacketBytes
+	// mochi drops what does not fit in a client's outbound channel: the
+	// retained picture a display gets when it subscribes must fit at once
+	// (the queue behind it keeps one message per state topic, however slow
+	// the display).
+	caps.MaximumClientWritesPending = MaxClientWritesPending
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities: caps,
 		// Warnings come one per client event (a slow client's every dropped
@@ -138,6 +149,12 @@ func Start(opts Options) (*Broker, error) {
 		return nil, fmt.Errorf("broker: auth hook: %w", err)
 	}
 
+	// A topic the broker retains carries state: a subscriber's queue keeps
+	// only the newest QoS 0 message of each (see queuedConn).
+	queues := queueConfig{superseded: &b.superseded, isState: func(topic string) bool {
+		_, ok := srv.Topics.Retained.Get(topic)
+		return ok
+	}}
 	limits := opts.Limits
 	limits.TimeoutEvent = EventConnectTimeout
 	guard := func(ln net.Listener, id string) *netguard.Listener {
@@ -150,7 +167,7 @@ func Start(opts Options) (*Broker, error) {
 		return nil, listenError(opts.Listen, err)
 	}
 	tcp.ln = guard(tcp.ln, ListenerTCP)
-	tcp.connectTimeout, tcp.onEvent = opts.ConnectTimeout, opts.OnEvent
+	tcp.connectTimeout, tcp.onEvent, tcp.queues = opts.ConnectTimeout, opts.OnEvent, queues
 	if err := srv.AddListener(tcp); err != nil {
 		tcp.ln.Close()
 		return nil, listenError(opts.Listen, err)
@@ -161,7 +178,7 @@ func Start(opts Options) (*Broker, error) {
 		ws, err := newWSListener(ListenerWS, opts.WebSocket, opts.AllowedOrigins)
 		if err == nil {
 			ws.ln = guard(ws.ln, ListenerWS)
-			ws.connectTimeout, ws.onEvent = opts.ConnectTimeout, opts.OnEvent
+			ws.connectTimeout, ws.onEvent, ws.queues = opts.ConnectTimeout, opts.OnEvent, queues
 			ws.hosts = netguard.NewHosts(opts.AllowedHosts)
 			if err = srv.AddListener(ws); err != nil {
 				ws.ln.Close()
@@ -212,13 +229,15 @@ func (b *Broker) Connections() int {
 
 // Drops are messages the broker did not deliver to a subscriber that is too
 // slow: InflightFull once it has MaximumInflight (8,192) QoS 1/2 messages
-// unacknowledged, WritesPending once its outbound queue is full.
-type Drops struct{ InflightFull, WritesPending int64 }
+// unacknowledged, WritesPending once its outbound queue is full, and
+// Superseded, state (QoS 0 on a retained topic) replaced by newer state on
+// the same topic while it waited to be sent.
+type Drops struct{ InflightFull, WritesPending, Superseded int64 }
 
 // Dropped returns the drop totals since Start.
 func (b *Broker) Dropped() Drops {
 	return Drops{InflightFull: atomic.LoadInt64(&b.srv.Info.InflightDropped),
-		WritesPending: atomic.LoadInt64(&b.srv.Info.MessagesDropped)}
+		WritesPending: atomic.LoadInt64(&b.srv.Info.MessagesDropped), Superseded: b.superseded.Load()}
 }
 
 // Addr is the TCP address clients connect to (tcp://host:port form).

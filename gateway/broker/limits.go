@@ -108,14 +108,14 @@ func (r *replayConn) Read(p []byte) (int, error) {
 // the CONNECT timeout), marks its cap slot established, and hands it to
 // mochi. slot is the accepted connection the caps count.
 func establishAfterConnect(establish listeners.EstablishFn, id string, conn, slot net.Conn,
-	onEvent func(listener, event string)) error {
+	queues queueConfig, onEvent func(listener, event string)) error {
 	pk, err := readConnect(conn, id, onEvent)
 	if err != nil {
 		conn.Close()
 		return err
 	}
 	netguard.SetPending(slot, false)
-	q := newQueuedConn(conn, MaxClientBacklog, func() { onEvent(id, EventSlowConsumer) })
+	q := newQueuedConn(conn, queues, MaxClientBacklog, MaxClientStateBacklog, func() { onEvent(id, EventSlowConsumer) })
 	err = establish(id, &replayConn{Conn: q, pre: pk})
 	q.Close()
 	q.wait(flushOnClose + time.Second)
@@ -131,6 +131,7 @@ type tcpListener struct {
 	once           sync.Once
 	connectTimeout time.Duration
 	onEvent        func(listener, event string)
+	queues         queueConfig
 }
 
 func newTCPListener(id, addr string) (*tcpListener, error) {
@@ -160,7 +161,7 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 		go func() {
 			defer l.conns.remove(c)
 			defer c.Close() // frees the netguard slot whatever mochi did
-			establishAfterConnect(establish, l.id, c, c, l.onEvent)
+			establishAfterConnect(establish, l.id, c, c, l.queues, l.onEvent)
 		}()
 	}
 }

@@ -38,6 +38,7 @@ type wsListener struct {
 	connectTimeout time.Duration
 	onEvent        func(listener, event string)
 	hosts          netguard.Hosts
+	queues         queueConfig
 }
 
 func newWSListener(id, addr string, allowed []string) (*wsListener, error) {
@@ -115,7 +116,7 @@ func (l *wsListener) handle(w http.ResponseWriter, r *http.Request) {
 	defer l.conns.remove(c.UnderlyingConn())
 	c.UnderlyingConn().SetReadDeadline(time.Now().Add(l.connectTimeout))
 	conn := &wsConn{Conn: c.UnderlyingConn(), c: c}
-	if err := establishAfterConnect(l.establish, l.id, conn, c.UnderlyingConn(), l.onEvent); err != nil && l.log != nil {
+	if err := establishAfterConnect(l.establish, l.id, conn, c.UnderlyingConn(), l.queues, l.onEvent); err != nil && l.log != nil {
 		l.log.Debug("websocket client ended", "err", err)
 	}
 }

@@ -45,7 +45,7 @@ func channelEvent(c *channels.Change, units *avl.Tracker) (publish.Event, bool) 
 	e := publish.Event{Kind: c.Kind.String(), Time: c.Time.UTC(), Channel: c.Channel.Name, RadioID: c.RadioID,
 		Source: c.Source}
 	switch c.Kind {
-	case channels.TransmissionStart, channels.RadioCheckSeen, channels.RadioOffSeen, channels.StuckMic:
+	case channels.TransmissionStart, channels.RadioCheckSeen, channels.RadioOffSeen, channels.RadioOnSeen, channels.StuckMic:
 	case channels.TransmissionEnd:
 		e.DurationS = seconds(c.Duration)
 	case channels.StatusChanged:
@@ -92,9 +92,18 @@ func channelEvent(c *channels.Change, units *avl.Tracker) (publish.Event, bool) 
 func unitSide(c *channels.Change, units *avl.Tracker) []avl.Change {
 	switch c.Kind {
 	case channels.TransmissionStart:
-		return units.ApplyRadio(avl.RadioActivity{RadioID: c.RadioID, Channel: c.Channel.Name, Source: c.Source, Talking: true, At: c.Time})
-	case channels.TransmissionEnd, channels.RadioCheckSeen, channels.RadioOffSeen:
-		return units.ApplyRadio(avl.RadioActivity{RadioID: c.RadioID, Channel: c.Channel.Name, Source: c.Source, Talking: false, At: c.Time})
+		return units.ApplyRadio(avl.RadioActivity{RadioID: c.RadioID, Channel: c.Channel.Name, Source: c.Source, Talking: true, At: c.Time,
+			Alias: c.RadioAlias})
+	case channels.TransmissionEnd, channels.RadioCheckSeen, channels.RadioOffSeen, channels.RadioOnSeen:
+		a := avl.RadioActivity{RadioID: c.RadioID, Channel: c.Channel.Name, Source: c.Source, Talking: false, At: c.Time,
+			Alias: c.RadioAlias}
+		switch c.Kind {
+		case channels.RadioOnSeen:
+			a.Power = avl.PowerOn
+		case channels.RadioOffSeen:
+			a.Power = avl.PowerOff
+		}
+		return units.ApplyRadio(a)
 	case channels.StatusChanged:
 		return units.ApplyStatus(avl.StatusUpdate{RadioID: c.RadioID, Status: c.Status, Source: c.Source, At: c.Time})
 	case channels.EmergencyRaised, channels.EmergencyAcked, channels.EmergencyRepeated:

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/fixtime"
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/publish"
@@ -74,7 +74,7 @@ func (p *Pipeline) takeFix(b *publish.Batch, f *avl.Fix, now time.Time) {
 
 // bindIdentity records a sender's announced ID and gives it the fix that
 // was waiting for it.
-func (p *Pipeline) bindIdentity(b *publish.Batch, source string, id *codec.Identity) {
+func (p *Pipeline) bindIdentity(b *publish.Batch, source string, id *decode.Identity) {
 	key := identKey(source, id.Peer)
 	p.idents[key] = identity{id: id.DeviceID, kind: id.Kind}
 	delete(p.anonymous, key)
@@ -147,7 +147,7 @@ func (p *Pipeline) completeTime(f *avl.Fix) {
 }
 
 // noteTime records a dated time a device sent without a position ($GPZDA).
-func (p *Pipeline) noteTime(source string, t *codec.DeviceTime) {
+func (p *Pipeline) noteTime(source string, t *decode.DeviceTime) {
 	at := t.Time
 	rolled, first := p.dates.Dated(fixtime.Key{Source: source, Sender: peerHost(t.Peer), Device: t.DeviceID}, &at, t.Received)
 	if rolled && first {

@@ -5,7 +5,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/publish"
 )
 
@@ -13,8 +13,8 @@ import (
 type item struct {
 	fix      *avl.Fix
 	event    *channels.Event
-	identity *codec.Identity
-	clock    *codec.DeviceTime
+	identity *decode.Identity
+	clock    *decode.DeviceTime
 	sys      *publish.Event // source up/down and other runtime events
 	source   string
 }
@@ -92,10 +92,10 @@ func (in *inbox) full(q *sourceQueue) bool {
 	return len(q.items)-q.head >= in.softCap || in.total >= 2*in.softCap
 }
 
-func (in *inbox) push(src string, obs *codec.Observations) { in.pushFrom(src, "", obs) }
+func (in *inbox) push(src string, obs *decode.Observations) { in.pushFrom(src, "", obs) }
 
 // pushFrom queues what one frame from peer of source src said.
-func (in *inbox) pushFrom(src, peer string, obs *codec.Observations) {
+func (in *inbox) pushFrom(src, peer string, obs *decode.Observations) {
 	in.mu.Lock()
 	q := in.queue(src, peer)
 	before := q.waiting()

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 )
 
-func benchObservations(n int) []codec.Observations {
+func benchObservations(n int) []decode.Observations {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	obs := make([]codec.Observations, n)
+	obs := make([]decode.Observations, n)
 	for i := range obs {
 		obs[i].Fixes = []avl.Fix{{Source: "avl", Peer: "10.20.0.7:5005", DeviceID: strconv.Itoa(4500 + i),
 			IDKind: avl.AVLID, Time: now, Received: now, Lat: 33.7, Lon: -117.8, Valid: true,

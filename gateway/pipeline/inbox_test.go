@@ -7,12 +7,12 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 )
 
-func fixObs(src, device string, n int) *codec.Observations {
+func fixObs(src, device string, n int) *decode.Observations {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	return &codec.Observations{Fixes: []avl.Fix{{Source: src, DeviceID: device, Time: now.Add(time.Duration(n) * time.Second),
+	return &decode.Observations{Fixes: []avl.Fix{{Source: src, DeviceID: device, Time: now.Add(time.Duration(n) * time.Second),
 		Received: now, Lat: 33.7, Lon: -117.8, Valid: true}}}
 }
 
@@ -64,7 +64,7 @@ func TestInboxOrderAndCoalescing(t *testing.T) {
 	for i := 10; i < 15; i++ {
 		in.push("a", fixObs("a", "D", i)) // above the cap: one slot, latest wins
 	}
-	in.push("a", &codec.Observations{Events: []channels.Event{{Kind: channels.Emergency, RadioID: "1201"}}})
+	in.push("a", &decode.Observations{Events: []channels.Event{{Kind: channels.Emergency, RadioID: "1201"}}})
 	got := in.take(nil)
 	if coalesced != 4 || over != 1 {
 		t.Errorf("coalesced %d (want 4), events over cap %d (want 1)", coalesced, over)

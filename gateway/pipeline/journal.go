@@ -11,7 +11,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -32,11 +32,11 @@ import (
 
 // journalRec is one journaled input.
 type journalRec struct {
-	K   string          `json:"k"` // e event, i identity, c command (fixes: appendBinaryFix)
-	Src string          `json:"src,omitempty"`
-	Ev  *channels.Event `json:"ev,omitempty"`
-	ID  *codec.Identity `json:"id,omitempty"`
-	Cmd *journalCmd     `json:"cmd,omitempty"`
+	K   string           `json:"k"` // e event, i identity, c command (fixes: appendBinaryFix)
+	Src string           `json:"src,omitempty"`
+	Ev  *channels.Event  `json:"ev,omitempty"`
+	ID  *decode.Identity `json:"id,omitempty"`
+	Cmd *journalCmd      `json:"cmd,omitempty"`
 }
 
 type journalCmd struct {

@@ -25,12 +25,23 @@ func (p *Pipeline) loop(ctx context.Context, done chan<- struct{}) {
 	)
 	gate.Stop()
 	run := func() {
+		select { // this step takes what was notified; later pushes notify anew
+		case <-p.in.notify:
+		default:
+		}
 		buf = p.in.take(buf)
 		lastStep = time.Now()
 		p.step(buf, lastStep)
 	}
 	for {
 		p.loopAlive.Store(time.Now().UnixNano())
+		// While a step is gated, the inbox's notifications are not
+		// listened to: the gate's step takes whatever arrives meanwhile,
+		// and a wake-up per datagram would cost more than the step.
+		notify := p.in.notify
+		if gated {
+			notify = nil
+		}
 		select {
 		case <-ctx.Done():
 			// Sources are stopped: whatever is still queued is applied
@@ -45,7 +56,7 @@ func (p *Pipeline) loop(ctx context.Context, done chan<- struct{}) {
 			p.emit(b)
 			p.writeSnapshot(time.Now(), true)
 			return
-		case <-p.in.notify:
+		case <-notify:
 			// Under a steady stream, gather a few milliseconds of reports
 			// into one step: one outbox append (and fsync) and one publish
 			// round then serve many reports. A report after a quiet spell,

@@ -19,7 +19,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/fixtime"
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/publish"
@@ -143,7 +143,7 @@ func (p *Pipeline) settings() *Settings { return p.set.Load() }
 
 // Push queues a source peer's observations; it never blocks (serial and UDP
 // cannot be paused). peer is "" for a source with one peer.
-func (p *Pipeline) Push(source, peer string, obs *codec.Observations) {
+func (p *Pipeline) Push(source, peer string, obs *decode.Observations) {
 	p.in.pushFrom(source, peer, obs)
 }
 

@@ -1,5 +1,5 @@
 // Package replies sends what decoders ask to send back to devices (acks,
-// location requests): codec.Reply names the bytes, the peer and the source
+// location requests): decode.Reply names the bytes, the peer and the source
 // to send from; this package applies the same rules to every protocol: the
 // sending source's allow list, a token bucket per address and one overall.
 package replies
@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/source"
 )
 
@@ -53,7 +53,7 @@ func New() *Sender { return &Sender{limit: newReplyLimiter()} }
 
 // Send sends r from sender (nil: the source is not running or cannot
 // send) and returns the outcome, one of Results, with the error behind it.
-func (s *Sender) Send(sender source.Sender, r *codec.Reply) (string, error) {
+func (s *Sender) Send(sender source.Sender, r *decode.Reply) (string, error) {
 	if sender == nil {
 		return NoSource, nil
 	}

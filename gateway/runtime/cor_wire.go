@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"radiogw/channels"
-	"radiogw/gateway/codec"
 	"radiogw/gateway/cor"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/source"
 )
 
@@ -42,7 +42,7 @@ func (d *Daemon) runCOR(ctx context.Context, rs *runningSource) {
 		if busy {
 			kind = channels.CarrierUp
 		}
-		obs := codec.Observations{Events: []channels.Event{{Kind: kind, Source: rs.cfg.Name, Channel: rs.cfg.Channel,
+		obs := decode.Observations{Events: []channels.Event{{Kind: kind, Source: rs.cfg.Name, Channel: rs.cfg.Channel,
 			Time: at, Received: at}}}
 		d.pipe.Push(rs.cfg.Name, "", &obs)
 	}

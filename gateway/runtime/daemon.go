@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +30,7 @@ import (
 	"radiogw/gateway/publish/outbox"
 	"radiogw/gateway/ratelog"
 	"radiogw/gateway/replies"
+	"radiogw/gateway/talkgroup"
 	"radiogw/hcl"
 	"radiogw/topicname"
 )
@@ -87,7 +87,7 @@ type Daemon struct {
 	lastStatus     time.Time         // loop goroutine only (tick)
 
 	radioNames atomic.Pointer[map[string]string] // radio ID → call sign, for sinks
-	talkgroups atomic.Pointer[map[string]string] // talkgroup number → channel name
+	talkgroups atomic.Pointer[talkgroup.Table]   // talkgroup number (and system) → channel name
 
 	srcMu   sync.Mutex
 	sources map[string]*runningSource
@@ -356,7 +356,7 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 	}
 	d.metrics.BrokerDropped.Set(func() []float64 {
 		dr := b.Dropped()
-		return []float64{float64(dr.InflightFull), float64(dr.WritesPending)}
+		return []float64{float64(dr.InflightFull), float64(dr.WritesPending), float64(dr.Superseded)}
 	})
 	d.log.Info("embedded MQTT broker listening", "tcp", cfg.Broker.Listen, "websocket", cfg.Broker.WebSocket,
 		"auth", cfg.Broker.Auth)
@@ -366,13 +366,11 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 // setLookups refreshes the tables the sinks and decoders read off the loop
 // goroutine: talkgroup number → channel name, radio ID → call sign.
 func (d *Daemon) setLookups(cfg *hcl.Config) {
-	tg := map[string]string{}
+	tgs := make([]talkgroup.Channel, 0, len(cfg.Channels))
 	for _, c := range cfg.Channels {
-		if c.Talkgroup > 0 {
-			tg[strconv.FormatInt(c.Talkgroup, 10)] = c.Name
-		}
+		tgs = append(tgs, talkgroup.Channel{Name: c.Name, System: c.System, Talkgroup: c.Talkgroup})
 	}
-	d.talkgroups.Store(&tg)
+	d.talkgroups.Store(talkgroup.New(tgs))
 	d.pipe.SetSettings(pipelineSettings(cfg))
 	m := map[string]string{}
 	for _, u := range cfg.Units {

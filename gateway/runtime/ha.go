@@ -98,7 +98,10 @@ type followedUnit struct {
 		AckedBy string    `json:"acked_by"`
 		AckedAt time.Time `json:"acked_at"`
 	} `json:"emergency"`
-	Updated time.Time `json:"updated"`
+	Updated    time.Time `json:"updated"`
+	Power      string    `json:"radio_power"`
+	PowerSince time.Time `json:"radio_power_since"`
+	Alias      string    `json:"radio_alias"`
 }
 
 // runFollower subscribes to the pair's retained unit states and applies them
@@ -171,7 +174,7 @@ func (d *Daemon) follow(payload []byte) {
 	rec := avl.UnitRecord{ID: u.Unit, AlphaTag: u.AlphaTag, Type: u.Type, RadioIDs: u.RadioIDs, AVLIDs: u.AVLIDs,
 		Unlisted: u.Unlisted, Position: u.Position, Stale: u.Stale, Motion: u.Motion, Beat: u.Beat,
 		Status: u.Status, StatusAt: u.StatusAt, Channel: u.Channel, Talking: u.Talking, LastHeard: u.LastHeard,
-		Updated: u.Updated}
+		Updated: u.Updated, Power: u.Power, PowerAt: u.PowerSince, Alias: u.Alias}
 	var em *channels.EmergencyState
 	if e := u.Emergency; e != nil {
 		rec.Emergency = &avl.SnapshotEmergency{ID: e.ID, Since: e.Since, AckedBy: e.AckedBy, AckedAt: e.AckedAt}

@@ -266,6 +266,8 @@ func (b backend) Track(ctx context.Context, id string) (crumbs []avl.Crumb, ok b
 }
 
 func (b backend) Nearest(ctx context.Context, q avl.NearestQuery) (res []avl.NearestResult, err error) {
+	// status=available also takes the words the status tables put in that category
+	q.StatusAlso = b.d.config().StatusWords(q.Status)
 	err = b.d.call(ctx, func() { res = b.d.pipe.Units().Nearest(q) })
 	return res, err
 }

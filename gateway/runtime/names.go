@@ -1,7 +1,7 @@
 package runtime
 
 import (
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/topicname"
 )
 
@@ -9,7 +9,7 @@ import (
 // with a name that cannot be an MQTT topic level (topicname.Check), calling
 // refuse for each. It runs on the source's goroutine, before the inbox, so
 // such a name never reaches the trackers, the snapshot or a topic.
-func filterNames(obs *codec.Observations, refuse func(reason, name string)) {
+func filterNames(obs *decode.Observations, refuse func(reason, name string)) {
 	bad := func(names ...string) bool {
 		for _, n := range names {
 			if n == "" {

@@ -1,7 +1,7 @@
 package runtime
 
 import (
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/replies"
 	"radiogw/gateway/source"
 )
@@ -9,7 +9,7 @@ import (
 // sendReplies sends what a decoder asked to send back for one frame of rs.
 // It runs on the source's goroutine, like decode: a reply goes out in the
 // round trip the device waits on, not after the tracker's next step.
-func (d *Daemon) sendReplies(rs *runningSource, asked []codec.Reply) {
+func (d *Daemon) sendReplies(rs *runningSource, asked []decode.Reply) {
 	for i := range asked {
 		r := &asked[i]
 		d.replyObs.Inc()

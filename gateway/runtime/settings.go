@@ -47,7 +47,7 @@ func trackerConfigs(cfg *hcl.Config) (avl.Config, channels.Config, error) {
 	for _, c := range cfg.Channels {
 		cc.Channels = append(cc.Channels, channels.ChannelConfig{Name: c.Name, AlphaTag: c.AlphaTag, Mode: c.Mode,
 			Signalling: c.Signalling, StatusTable: c.StatusTable, Freq: c.Freq, Talkgroup: c.Talkgroup,
-			HangTime: c.HangTime, StuckMic: c.StuckMic})
+			System: c.System, HangTime: c.HangTime, StuckMic: c.StuckMic})
 	}
 	for i, t := range cfg.StatusTabs {
 		cc.StatusTables[t.Name] = t.Codes

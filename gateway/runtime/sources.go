@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/catalog"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 	"radiogw/gateway/httpsource"
 	"radiogw/gateway/mqttsource"
@@ -18,6 +18,7 @@ import (
 	"radiogw/gateway/ratelog"
 	"radiogw/gateway/replies"
 	"radiogw/gateway/source"
+	"radiogw/gateway/talkgroup"
 	"radiogw/hcl"
 	"radiogw/topicname"
 )
@@ -26,7 +27,7 @@ import (
 type runningSource struct {
 	cfg      hcl.Source
 	src      source.Source
-	dec      codec.Decoder
+	dec      decode.Decoder
 	split    func([]byte) [][]byte // a datagram's reports (catalog); nil: one frame
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -101,14 +102,14 @@ func (rs *runningSource) state() (up bool, conns int, err error) {
 // codecOptions builds a decoder's options from a source's configuration. A
 // profile block's patterns go with it; a name alone is a built-in profile,
 // which the lines codec resolves itself.
-func codecOptions(cfg *hcl.Config, s hcl.Source) codec.Options {
-	opts := codec.Options{Source: s.Name, Channel: s.Channel, Profile: codec.Profile{Name: s.Profile}, Settings: s.CodecOptions,
+func codecOptions(cfg *hcl.Config, s hcl.Source) decode.Options {
+	opts := decode.Options{Source: s.Name, Channel: s.Channel, Profile: decode.Profile{Name: s.Profile}, Settings: s.CodecOptions,
 		Lenient: s.Checksum == hcl.ChecksumLenient}
 	for _, p := range cfg.Profiles {
 		if p.Name == s.Profile {
 			opts.Profile.System = p.System
 			for _, pt := range p.Patterns {
-				opts.Profile.Patterns = append(opts.Profile.Patterns, codec.Pattern{Kind: pt.Kind, Regex: pt.Regex})
+				opts.Profile.Patterns = append(opts.Profile.Patterns, decode.Pattern{Kind: pt.Kind, Regex: pt.Regex})
 			}
 		}
 	}
@@ -340,7 +341,7 @@ func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {
 		d.sendReplies(rs, obs.Replies)
 		obs.Replies = nil
 	}
-	var unsup *codec.UnsupportedError
+	var unsup *decode.UnsupportedError
 	if errors.As(err, &unsup) {
 		// Not a fault of the device: counted by name, never logged.
 		d.metrics.Unsupported.WithLabelValues(rs.cfg.Name, rs.unsupportedName(unsup.Name)).Inc()
@@ -349,7 +350,7 @@ func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {
 	if err != nil {
 		// A frame that decodes but carries nothing radiogw uses (a GSV
 		// sentence, an ARS keep-alive) is not an error.
-		if reason := codec.Reason(err); reason == codec.Ignored.Reason {
+		if reason := decode.Reason(err); reason == decode.Ignored.Reason {
 			d.metrics.FramesIgnored.WithLabelValues(rs.cfg.Name).Inc()
 		} else {
 			d.metrics.DecodeErrors.WithLabelValues(rs.cfg.Name, reason).Inc()
@@ -365,14 +366,15 @@ func (d *Daemon) decodeFrame(rs *runningSource, f frame.Frame) {
 	}
 	// A decoder may return what it could read alongside an error.
 	if !obs.Empty() {
-		d.mapTalkgroups(&obs)
-		filterNames(&obs, func(reason, name string) {
+		refuse := func(reason, name string) {
 			d.metrics.NamesRejected.WithLabelValues(rs.cfg.Name, reason).Inc()
 			if n, ok := rs.nameLogs.Allow(); ok {
 				d.log.Warn("name refused: it cannot be an MQTT topic level", "source", rs.cfg.Name, "peer", f.Peer,
 					"reason", reason, "name", ratelog.Printable([]byte(name), 80), "suppressed", n)
 			}
-		})
+		}
+		d.mapTalkgroups(rs.cfg.Name, &obs, refuse)
+		filterNames(&obs, refuse)
 	}
 	if !obs.Empty() {
 		d.pipe.Push(rs.cfg.Name, f.Peer, &obs)
@@ -410,20 +412,34 @@ func (rs *runningSource) unsupportedName(name string) string {
 	return n
 }
 
-// mapTalkgroups names trunked events by their configured channel: decoders
-// report a talkgroup by number, technicians name the channel that carries
-// it (channel "metro-n" { talkgroup = 3029 }). Unconfigured talkgroups keep
-// their number.
-func (d *Daemon) mapTalkgroups(obs *codec.Observations) {
-	tg := *d.talkgroups.Load()
-	if len(tg) == 0 {
-		return
-	}
-	for i := range obs.Events {
-		if name, ok := tg[obs.Events[i].Channel]; ok {
-			obs.Events[i].Channel = name
+// mapTalkgroups names trunked events by their configured channel (package
+// talkgroup) and cleans over-the-air aliases. An event whose system name
+// cannot be a topic level is dropped; a bad alias is dropped alone, the
+// event kept. Both are refused through refuse (counted, logged).
+func (d *Daemon) mapTalkgroups(source string, obs *decode.Observations, refuse func(reason, name string)) {
+	tg := d.talkgroups.Load()
+	evs := obs.Events[:0]
+	for _, e := range obs.Events {
+		sys := e.TalkgroupSystem
+		r := tg.Map(&e)
+		if r.Refused != "" {
+			refuse(r.Refused, sys)
+			continue
 		}
+		if r.Several != nil {
+			d.log.Warn("several trunked systems report talkgroups but no channel names a system: the same talkgroup number on two systems shows as one channel; add system = \"...\" to every talkgroup channel",
+				"source", source, "systems", r.Several)
+		}
+		if e.RadioAlias != "" {
+			alias, bad := talkgroup.CleanAlias(e.RadioAlias)
+			if bad != "" {
+				refuse(bad, e.RadioAlias)
+			}
+			e.RadioAlias = alias
+		}
+		evs = append(evs, e)
 	}
+	obs.Events = evs
 }
 
 // firstSource names the running source with the given codec that comes

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/calamp"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -19,7 +19,7 @@ func TestCalAmpUnitsDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newField(o, t0)
-	dec, _ := calamp.New(codec.Options{Source: "calamp"})
+	dec, _ := calamp.New(decode.Options{Source: "calamp"})
 	avlOf := map[string]string{}
 	for _, u := range f.units {
 		avlOf[u.CallSign] = u.AVLID

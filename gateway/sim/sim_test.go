@@ -13,12 +13,12 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/ars"
 	"radiogw/gateway/codec/lines"
 	"radiogw/gateway/codec/lrrp"
 	"radiogw/gateway/codec/nmea"
 	"radiogw/gateway/codec/taip"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -102,10 +102,10 @@ func TestSameSeedSameField(t *testing.T) {
 func TestMessagesDecode(t *testing.T) {
 	o := testOptions(3)
 	f := newField(o, t0)
-	nm, _ := nmea.New(codec.Options{Source: "nmea", Strict: true})
-	tp, _ := taip.New(codec.Options{Source: "taip", Strict: true})
-	lr, _ := lrrp.New(codec.Options{Source: "lrrp"})
-	ar, _ := ars.New(codec.Options{Source: "ars"})
+	nm, _ := nmea.New(decode.Options{Source: "nmea", Strict: true})
+	tp, _ := taip.New(decode.Options{Source: "taip", Strict: true})
+	lr, _ := lrrp.New(decode.Options{Source: "lrrp"})
+	ar, _ := ars.New(decode.Options{Source: "ars"})
 	avlOf, radioOf := map[string]string{}, map[string]string{}
 	for _, u := range f.units {
 		avlOf[u.CallSign], radioOf[u.CallSign] = u.AVLID, u.RadioID
@@ -120,7 +120,7 @@ func TestMessagesDecode(t *testing.T) {
 		counts[m.to]++
 		fr := frame.Frame{Source: "sim", Peer: "127.0.0.1:40000", Received: t0.Add(time.Minute),
 			Data: bytes.TrimRight(m.data, "\r\n")}
-		var obs codec.Observations
+		var obs decode.Observations
 		var err error
 		switch m.to {
 		case toNMEA:
@@ -173,7 +173,7 @@ func TestMessagesDecode(t *testing.T) {
 	}
 
 	// console lines parse with the built-in app_rpt profile
-	ld, err := lines.New(codec.Options{Source: "console", Profile: lines.BuiltinProfiles()[lines.ProfileAppRpt]})
+	ld, err := lines.New(decode.Options{Source: "console", Profile: lines.BuiltinProfiles()[lines.ProfileAppRpt]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -159,3 +159,6 @@ func zoneName(index int) string {
 	}
 	return strconv.Itoa(index)
 }
+
+// batch is the most datagrams one read returns.
+func (r *mmsgReader) batch() int { return len(r.hdrs) }

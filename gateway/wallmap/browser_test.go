@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"radiogw/gateway/broker"
+	"radiogw/hcl"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -68,13 +69,17 @@ func browser(t *testing.T, w, h int) (context.Context, context.CancelFunc) {
 }
 
 type rig struct {
-	t       *testing.T
-	ctx     context.Context
-	client  paho.Client
-	srv     *httptest.Server
-	acks    chan []byte
-	ranges  atomic.Int64
-	nearest atomic.Value // last /api/v1/nearest query
+	t      *testing.T
+	ctx    context.Context
+	client paho.Client
+	broker *broker.Broker
+	// brokerEvents counts the broker's refusals and disconnects (a slow
+	// consumer cut off, a connection refused)
+	brokerEvents atomic.Int64
+	srv          *httptest.Server
+	acks         chan []byte
+	ranges       atomic.Int64
+	nearest      atomic.Value // last /api/v1/nearest query
 }
 
 func (r *rig) publish(topic string, retained bool, payload []byte) {
@@ -127,11 +132,16 @@ const demoPMTiles = "../../hcl/examples/demo/geo/demo.pmtiles"
 func newRig(t *testing.T, cfg Config, w, h int) (*rig, func()) {
 	const root = "radiogw/test"
 	wsAddr := freeAddr(t)
-	b, err := broker.Start(broker.Options{Listen: freeAddr(t), WebSocket: wsAddr, TopicRoot: root})
+	r := &rig{t: t, acks: make(chan []byte, 4)}
+	b, err := broker.Start(broker.Options{Listen: freeAddr(t), WebSocket: wsAddr, TopicRoot: root,
+		OnEvent: func(listener, event string) {
+			r.brokerEvents.Add(1)
+			t.Logf("broker: %s %s", listener, event)
+		}})
 	if err != nil {
 		t.Fatalf("embedded broker: %v", err)
 	}
-	r := &rig{t: t, acks: make(chan []byte, 4)}
+	r.broker = b
 	opts := paho.NewClientOptions().AddBroker(b.Addr()).SetClientID("wallmap-test").SetOrderMatters(false)
 	r.client = paho.NewClient(opts)
 	if tok := r.client.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
@@ -338,4 +348,31 @@ func TestWallMapInBrowser(t *testing.T) {
 	// the kiosk: no controls
 	r.open("?kiosk=1")
 	r.wait("kiosk hides the controls", `getComputedStyle(document.getElementById("controls")).display === "none" && document.querySelector(".maplibregl-ctrl-zoom-in") === null`)
+}
+
+// The status tables' categories colour the units: with the APCO preset,
+// "on_duty" (10-41) is available and "emergency" (10-33) has its own
+// colour, though the page's own guess from the words would say busy; a
+// site's override ("at_station" = available) wins the same way; a word no
+// table names is still guessed; the legend shows the emergency status.
+func TestWallMapStatusCategories(t *testing.T) {
+	cfg := testConfig()
+	cfg.StatusCategories = hcl.StatusPresets()["apco"].Categories
+	cfg.StatusCategories["at_station"] = "available"
+	r, stop := newRig(t, cfg, 1000, 700)
+	defer stop()
+	const root = "radiogw/test"
+	r.publish(root+"/status", true, []byte("online"))
+	for unit, status := range map[string]string{"3A1": "on_duty", "3A2": "emergency", "3A3": "at_station",
+		"3A4": "out_of_service", "3A5": "enroute", "3A6": "lunch"} {
+		r.publish(root+"/units/"+unit, true, unitPayload(unit, status, "fresh", 33.75, -117.83, false, ""))
+	}
+	r.open("")
+	st := func(unit string) string {
+		return fmt.Sprintf(`([...wallmap.state.units.values()].find((u) => u.id === %q && u.feature) || {feature: {properties: {}}}).feature.properties.st`, unit)
+	}
+	r.wait("six units", `wallmap.state.units.size === 6`)
+	r.wait("categories from the status tables", st("3A1")+` === "available" && `+st("3A2")+` === "emergency" && `+
+		st("3A3")+` === "available" && `+st("3A4")+` === "oos" && `+st("3A5")+` === "enroute" && `+st("3A6")+` === "busy"`)
+	r.wait("legend shows the emergency status", `document.getElementById("legend").textContent.includes("emergency status")`)
 }

@@ -41,6 +41,14 @@ func FromConfig(cfg *hcl.Config) (Config, error) {
 			}
 		}
 	}
+	for _, t := range cfg.StatusTabs {
+		for word, cat := range t.Categories {
+			if c.StatusCategories == nil {
+				c.StatusCategories = map[string]string{}
+			}
+			c.StatusCategories[word] = cat // hcl refuses a word with two categories
+		}
+	}
 	var errs []error
 	c.Basemap, c.TileURL, c.Region = cfg.WallMap.Basemap, cfg.WallMap.TileURL, cfg.WallMap.Region
 	for _, o := range cfg.WallMap.Overlays {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 // fails below that rate.
 func TestWallMapTenThousandUnits(t *testing.T) {
 	const n = 10000
+	const n0 = n
 	minFPS := os.Getenv("RADIOGW_WALLMAP_MIN_FPS")
 	bench := minFPS != ""
 	dur := 5 * time.Second
@@ -68,15 +71,26 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 			t.Fatalf("retained units: %v", tok.Error())
 		}
 	}
+	// a second display beside the page: a Go client on the broker's TCP
+	// listener, to tell the broker's delivery from the page's
+	var beside sync.Map
+	other := paho.NewClient(paho.NewClientOptions().AddBroker(r.broker.Addr()).SetClientID("beside-the-page"))
+	if tok := other.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("second display: %v", tok.Error())
+	}
+	defer other.Disconnect(0)
+	other.Subscribe(root+"/units/+", 0, func(_ paho.Client, m paho.Message) { beside.Store(m.Topic(), m.Payload()) }).WaitTimeout(10 * time.Second)
+	opened := time.Now()
 	r.open("")
-	// A page that cannot read fast enough loses retained messages at the
-	// broker (its outbound queue to one client is bounded); the flood below
-	// reports every unit again, and the check after it wants all 10,000.
+	// The display gets every retained unit, however slowly it reads: the
+	// broker queues each unit's state once for it.
 	r.wait("the retained units arriving", `wallmap.state.units.size > 0`)
 	time.Sleep(3 * time.Second)
 	initial, _ := chromedp.Run(r.ctx, chromedp.Evaluate[float64](`wallmap.state.units.size`))
+	r.waitFor("all 10,000 retained units on the page", `wallmap.state.units.size === 10000`, 2*time.Minute)
+	allRetained := time.Since(opened)
 
-	r.eval(`wallmap.resetFrames(); wallmap.stats.renders = 0`)
+	r.eval(`wallmap.resetFrames(); wallmap.stats.renders = 0; wallmap.stats.longTasks = 0; wallmap.stats.longTaskMs = 0`)
 	start := time.Now()
 	round, sent := 0, 0
 	var emergencyAt time.Time
@@ -104,6 +118,7 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stats, _ := chromedp.Run(r.ctx, chromedp.Evaluate[map[string]float64](`({messages: wallmap.stats.messages, applied: wallmap.stats.applied, pushes: wallmap.stats.pushes, renders: wallmap.stats.renders, pushCost: wallmap.stats.pushCost || 0, longTasks: wallmap.stats.longTasks, longTaskMs: wallmap.stats.longTaskMs, labels: wallmap.state.labelsOn ? 1 : 0, zoom: wallmap.map.getZoom()})`))
 	r.wait("emergency raised during the flood is on the wall", `document.querySelector('#emergencies li[data-emergency="e-U00042-1"] button.ack') !== null`)
 	if emergencySeen < 0 {
 		emergencySeen = time.Since(emergencyAt)
@@ -117,12 +132,15 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 	for i, p := range payloads(round) {
 		toks = append(toks, r.client.Publish(fmt.Sprintf("%s/units/U%05d", root, i), 1, true, p))
 	}
-	for _, tok := range toks {
-		tok.WaitTimeout(30 * time.Second)
+	for i, tok := range toks {
+		if !tok.WaitTimeout(60*time.Second) || tok.Error() != nil {
+			t.Fatalf("final round, unit %d: not acknowledged by the broker (%v)", i, tok.Error())
+		}
 	}
+	published := time.Since(caught)
 	// count the units showing this last round's position (the same
-	// formula as pos); the broker may still drop messages to a client that
-	// reads too slowly, which radiogw counts on /metrics, so 99% must show
+	// formula as pos): every one must, since the broker keeps each unit's
+	// newest state for a display that falls behind
 	latest := fmt.Sprintf(`(() => { let n = 0; for (let i = 0; i < 10000; i++) {
 		const u = wallmap.state.units.get("test/U" + String(i).padStart(5, "0"));
 		if (!u || !u.feature) continue;
@@ -130,23 +148,57 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 		const lat = 33.745 + rad * Math.sin(a) + %d * 1e-5;
 		if (Math.abs(u.feature.geometry.coordinates[1] - lat) < 1e-7) n++;
 	} return n; })()`, round)
-	chromedp.Run(r.ctx, chromedp.Poll[bool](latest+" >= 9900", chromedp.WithPollingTimeout(2*time.Minute), chromedp.WithPollingInterval(200*time.Millisecond)))
-	shown, err := chromedp.Run(r.ctx, chromedp.Evaluate[float64](latest))
-	if err != nil {
-		t.Fatal(err)
+	besideLatest := func() int {
+		n := 0
+		for i := range n0 {
+			lat, _ := pos(i, round)
+			if p, ok := beside.Load(fmt.Sprintf("%s/units/U%05d", root, i)); ok && strings.Contains(string(p.([]byte)), fmt.Sprintf(`"lat":%v`, lat)) {
+				n++
+			}
+		}
+		return n
 	}
-	t.Logf("after the flood, units showing their latest position: %.0f of 10,000, %s after the last round", shown, time.Since(caught).Round(time.Millisecond))
+	var shown float64
+	for deadline, next := time.Now().Add(2*time.Minute), time.Now().Add(15*time.Second); ; time.Sleep(200 * time.Millisecond) {
+		n, err := chromedp.Run(r.ctx, chromedp.Evaluate[float64](latest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown = n
+		if shown == 10000 || time.Now().After(deadline) {
+			break
+		}
+		if time.Now().After(next) {
+			next = time.Now().Add(15 * time.Second)
+			st, _ := chromedp.Run(r.ctx, chromedp.Evaluate[string](`JSON.stringify({messages: wallmap.stats.messages, applied: wallmap.stats.applied, pending: wallmap.state.pending.size, feed: wallmap.state.feed.wallState, pushes: wallmap.stats.pushes, worker: wallmap.stats.feed})`))
+			t.Logf("%s after the final round: %.0f units show it; page %s; broker events %d; the Go display beside the page has it for %d units", time.Since(caught).Round(time.Second), shown, st, r.brokerEvents.Load(), besideLatest())
+		}
+	}
+	t.Logf("after the flood, units showing their latest position: %.0f of 10,000, %s after the last round was published (the broker acknowledged it in %s)",
+		shown, time.Since(caught).Round(time.Millisecond), published.Round(time.Millisecond))
 	conn, _ := chromedp.Run(r.ctx, chromedp.Evaluate[string](`wallmap.state.feed.wallState + " / " + wallmap.state.alerts.wallState`))
-	t.Logf("connections (positions / alerts): %s", conn)
-	// On a machine too loaded to render, the page's reads and the broker's
-	// bounded queue decide this, not the page's logic: a hard check only in
-	// make bench.
-	if shown < 9900 && bench {
-		t.Errorf("only %.0f of 10,000 units show their latest position 2 minutes after it was published", shown)
+	d := r.broker.Dropped()
+	t.Logf("connections (positions / alerts): %s; broker: %d unit states superseded by newer ones before they were sent, %d dropped (writes pending), %d (inflight full), %d refusals or disconnects",
+		conn, d.Superseded, d.WritesPending, d.InflightFull, r.brokerEvents.Load())
+	// Open: in this test the final round has been seen to reach neither
+	// the page nor the broker's queue to the page's units connection, while
+	// that connection stays live (its pings answered) and the Go display
+	// beside the page gets it: a hard check in make bench, logged in make
+	// test until it is understood.
+	if shown < 10000 {
+		msg := fmt.Sprintf("only %.0f of 10,000 units show their latest position 2 minutes after it was published", shown)
+		if bench {
+			t.Error(msg)
+		} else {
+			t.Log("OPEN: " + msg)
+		}
 	}
-	stats, _ := chromedp.Run(r.ctx, chromedp.Evaluate[map[string]float64](`({messages: wallmap.stats.messages, applied: wallmap.stats.applied, pushes: wallmap.stats.pushes, renders: wallmap.stats.renders})`))
-	t.Logf("retained units received 3 s after the page connected: %.0f of 10,000", initial)
-	t.Logf("map repaints during the flood: %.1f/s", stats["renders"]/elapsed.Seconds())
+	if d.WritesPending != 0 || d.InflightFull != 0 {
+		t.Errorf("the broker dropped unit states for the page: %+v", d)
+	}
+	t.Logf("retained units received 3 s after the page connected: %.0f of 10,000; all of them %s after it was opened", initial, allRetained.Round(time.Millisecond))
+	t.Logf("map repaints during the flood: %.1f/s; the map indexed the last push of the unit layer in %.0f ms; main-thread tasks over 50 ms: %.0f, %.0f ms in all (%.0f%% of the flood); zoom %.1f, call signs drawn: %v",
+		stats["renders"]/elapsed.Seconds(), stats["pushCost"], stats["longTasks"], stats["longTaskMs"], 100*stats["longTaskMs"]/float64(elapsed.Milliseconds()), stats["zoom"], stats["labels"] == 1)
 	t.Logf("10,000 units, %d rounds in %s (%.0f unit messages/s offered): %.1f frames/s (median %.1f ms, p95 %.1f ms, max %.0f ms over %.0f frames); page received %.0f unit messages, applied %.0f (coalesced), %.0f map pushes; emergency on the panel %s after it was raised",
 		round, elapsed.Round(time.Millisecond), float64(sent)/elapsed.Seconds(), fs["fps"], fs["median_ms"], fs["p95_ms"], fs["max_ms"], fs["frames"],
 		stats["messages"], stats["applied"], stats["pushes"], emergencySeen.Round(time.Millisecond))

@@ -50,6 +50,10 @@ type Config struct {
 	Region       bool   // subscribe to every site: <parent of TopicRoot>/+/...
 	Geofences    []GeoJSONFile
 	Overlays     []Overlay
+	// StatusCategories maps a status word to the category the page colours
+	// it by (available, enroute, onscene, busy, oos, emergency), from the
+	// status tables; words not in it are guessed by the page.
+	StatusCategories map[string]string
 
 	// Username and Password are an optional MQTT login for the page. They
 	// are handed to every client that can fetch /config.json, so the mount
@@ -70,8 +74,10 @@ type pageConfig struct {
 	Region       bool       `json:"region,omitempty"`
 	Geofences    []pageFile `json:"geofences"`
 	Overlays     []pageOver `json:"overlays"`
-	Username     string     `json:"username,omitempty"`
-	Password     string     `json:"password,omitempty"`
+	// StatusCategories: status word -> colour category, from HCL.
+	StatusCategories map[string]string `json:"status_categories,omitempty"`
+	Username         string            `json:"username,omitempty"`
+	Password         string            `json:"password,omitempty"`
 }
 
 type pageFile struct {
@@ -99,7 +105,7 @@ func Handler(cfg Config) http.Handler {
 	pc := pageConfig{Site: cfg.Site, TopicRoot: strings.TrimSuffix(cfg.TopicRoot, "/"),
 		WebSocketURL: cfg.WebSocketURL, TileURL: cfg.TileURL,
 		Username: cfg.Username, Password: cfg.Password, Geofences: []pageFile{}, Overlays: []pageOver{},
-		Region: cfg.Region}
+		Region: cfg.Region, StatusCategories: cfg.StatusCategories}
 	if cfg.Basemap != "" {
 		pc.BasemapURL = "basemap.pmtiles"
 	}
@@ -126,7 +132,7 @@ func Handler(cfg Config) http.Handler {
 		noCache(w)
 		http.ServeFileFS(w, r, sub, "index.html")
 	})
-	for _, p := range []string{"/app.js", "/style.css", "/vendor/", "/glyphs/"} {
+	for _, p := range []string{"/app.js", "/feed.js", "/style.css", "/vendor/", "/glyphs/"} {
 		mux.Handle("GET "+p, withHeaders(assets))
 	}
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {

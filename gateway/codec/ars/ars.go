@@ -2,18 +2,18 @@
 // which radios send to UDP port 4005 when they power up, come into coverage,
 // refresh their registration or leave.
 //
-// A device registration becomes a codec.Identity binding the sender address
+// A device registration becomes a decode.Identity binding the sender address
 // to the radio ID the registration names, plus two replies: RegistrationAck
 // to the radio's ARS port and an LRRP triggered location request to its LRRP
 // port, sent from the LRRP source (see Options). A user registration gives
 // the identity alone. Everything else (deregistrations, queries, answers) is
-// codec.Ignored.
+// decode.Ignored.
 package ars
 
 import (
 	"radiogw/avl"
-	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/lrrp"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -21,12 +21,12 @@ type decoder struct{ opts Options }
 
 // New returns an ARS decoder. It keeps no state between frames: the sender
 // address is the radio.
-func New(o codec.Options) (codec.Decoder, error) { return decoder{OptionsFrom(o)}, nil }
+func New(o decode.Options) (decode.Decoder, error) { return decoder{OptionsFrom(o)}, nil }
 
-func (d decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	m, err := Parse(f.Data)
 	if err != nil {
-		return codec.Observations{}, err
+		return decode.Observations{}, err
 	}
 	switch m.Type {
 	case PDUDeviceRegistration, PDUUserRegistration:
@@ -37,9 +37,9 @@ func (d decoder) Decode(f frame.Frame) (codec.Observations, error) {
 			id = lrrp.DeviceID(f.Peer)
 		}
 		if id == "" {
-			return codec.Observations{}, codec.Errorf("invalid", "ars: %s without a device ID from an unknown peer", m.Type)
+			return decode.Observations{}, decode.Errorf("invalid", "ars: %s without a device ID from an unknown peer", m.Type)
 		}
-		obs := codec.Observations{Identities: []codec.Identity{{Peer: f.Peer, DeviceID: id, Kind: avl.RadioID}}}
+		obs := decode.Observations{Identities: []decode.Identity{{Peer: f.Peer, DeviceID: id, Kind: avl.RadioID}}}
 		// A user logging on at an already registered radio needs no new
 		// location request; only the device registration asks for one.
 		if m.Type == PDUDeviceRegistration {
@@ -47,5 +47,5 @@ func (d decoder) Decode(f frame.Frame) (codec.Observations, error) {
 		}
 		return obs, nil
 	}
-	return codec.Observations{}, codec.Ignored
+	return decode.Observations{}, decode.Ignored
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -80,7 +80,7 @@ func TestSamples(t *testing.T) {
 		}
 		return ""
 	}
-	dec, _ := New(codec.Options{Source: "ars", SourceFor: lrrpIn})
+	dec, _ := New(decode.Options{Source: "ars", SourceFor: lrrpIn})
 	const peer = "12.0.0.11:4005"
 	for hexs, b := range samples {
 		c, ok := cases[hexs]
@@ -101,7 +101,7 @@ func TestSamples(t *testing.T) {
 		}
 		obs, err := dec.Decode(frame.Frame{Source: "ars", Peer: peer, Data: b})
 		if c.kind == "" && !c.identity {
-			if err != codec.Ignored {
+			if err != decode.Ignored {
 				t.Errorf("%s: Decode %v, want Ignored", hexs, err)
 			}
 			continue
@@ -111,7 +111,7 @@ func TestSamples(t *testing.T) {
 			continue
 		}
 		if c.identity {
-			want := codec.Identity{Peer: peer, DeviceID: c.device, Kind: avl.RadioID}
+			want := decode.Identity{Peer: peer, DeviceID: c.device, Kind: avl.RadioID}
 			if len(obs.Identities) != 1 || obs.Identities[0] != want {
 				t.Errorf("%s: identities %+v", hexs, obs.Identities)
 			}
@@ -169,7 +169,7 @@ func TestEncodersMatchSamples(t *testing.T) {
 }
 
 func TestDecodeEdgeCases(t *testing.T) {
-	dec, _ := New(codec.Options{})
+	dec, _ := New(decode.Options{})
 	cases := []struct {
 		name   string
 		peer   string
@@ -201,8 +201,8 @@ func TestDecodeEdgeCases(t *testing.T) {
 			}
 			obs, err := dec.Decode(frame.Frame{Peer: c.peer, Data: b})
 			if c.reason != "" {
-				if codec.Reason(err) != c.reason || !obs.Empty() {
-					t.Fatalf("err %v (%q), obs %+v; want %q", err, codec.Reason(err), obs, c.reason)
+				if decode.Reason(err) != c.reason || !obs.Empty() {
+					t.Fatalf("err %v (%q), obs %+v; want %q", err, decode.Reason(err), obs, c.reason)
 				}
 				return
 			}

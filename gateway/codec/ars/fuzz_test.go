@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -17,13 +17,13 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(RegistrationAck(time.Hour))
 	f.Add([]byte{0x00, 0x0A, 0xF0, 0x40, 0x05, '3', '6', '0', '2', '2', 0x00, 0x00})
-	dec, _ := New(codec.Options{})
+	dec, _ := New(decode.Options{})
 	reasons := map[string]bool{"syntax": true, "unsupported": true, "invalid": true, "ignored": true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		obs, err := dec.Decode(frame.Frame{Peer: "12.0.0.9:4005", Data: data})
 		if err != nil {
-			if !reasons[codec.Reason(err)] || !obs.Empty() {
-				t.Fatalf("err %v (%q) with %+v", err, codec.Reason(err), obs)
+			if !reasons[decode.Reason(err)] || !obs.Empty() {
+				t.Fatalf("err %v (%q) with %+v", err, decode.Reason(err), obs)
 			}
 			return
 		}
@@ -45,7 +45,7 @@ func FuzzDecode(f *testing.F) {
 
 func BenchmarkDecodeRegistration(b *testing.B) {
 	data := []byte{0x00, 0x0A, 0xF0, 0x40, 0x05, '3', '6', '0', '2', '2', 0x00, 0x00}
-	dec, _ := New(codec.Options{})
+	dec, _ := New(decode.Options{})
 	f := frame.Frame{Peer: "12.0.140.182:4005", Data: data}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -5,7 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 )
 
 // PDUType is the low nibble of the first header byte.
@@ -81,11 +81,11 @@ const maxIDLen = 64
 func Parse(b []byte) (Message, error) {
 	var m Message
 	if len(b) < 3 {
-		return m, codec.Errorf("syntax", "ars: %d-byte datagram is shorter than a header", len(b))
+		return m, decode.Errorf("syntax", "ars: %d-byte datagram is shorter than a header", len(b))
 	}
 	n := int(b[0])<<8 | int(b[1])
 	if n == 0 || n > len(b)-2 {
-		return m, codec.Errorf("syntax", "ars: length %d, datagram carries %d bytes", n, len(b)-2)
+		return m, decode.Errorf("syntax", "ars: length %d, datagram carries %d bytes", n, len(b)-2)
 	}
 	p := b[2 : 2+n]
 	h := p[0]
@@ -99,7 +99,7 @@ func Parse(b []byte) (Message, error) {
 	case PDUResponse:
 		if m.MoreHeaders {
 			if len(rest) == 0 {
-				return m, codec.Errorf("syntax", "ars: response announces a second header it lacks")
+				return m, decode.Errorf("syntax", "ars: response announces a second header it lacks")
 			}
 			v := rest[0] & 0x7f
 			if m.Acknowledged {
@@ -112,7 +112,7 @@ func Parse(b []byte) (Message, error) {
 	case PDUDeviceDeregistration, PDUQueryRequest, PDUUserDeregistration, PDUUserRegistrationAnswer:
 		return m, nil
 	}
-	return m, codec.Errorf("unsupported", "ars: unknown PDU type 0x%X", uint8(m.Type))
+	return m, decode.Errorf("unsupported", "ars: unknown PDU type 0x%X", uint8(m.Type))
 }
 
 // registration reads [header...] LV(device id) [LV(user id) [LV(password)]].
@@ -120,7 +120,7 @@ func Parse(b []byte) (Message, error) {
 func (m *Message) registration(b []byte) error {
 	if m.MoreHeaders {
 		if len(b) == 0 {
-			return codec.Errorf("syntax", "ars: %s announces a second header it lacks", m.Type)
+			return decode.Errorf("syntax", "ars: %s announces a second header it lacks", m.Type)
 		}
 		m.Event = Event(b[0] >> 5 & 0x3)
 		for more := b[0]&0x80 != 0; ; more = b[0]&0x80 != 0 {
@@ -129,20 +129,20 @@ func (m *Message) registration(b []byte) error {
 				break
 			}
 			if len(b) == 0 {
-				return codec.Errorf("syntax", "ars: %s: truncated header chain", m.Type)
+				return decode.Errorf("syntax", "ars: %s: truncated header chain", m.Type)
 			}
 		}
 	}
 	dev, b, ok := lv(b)
 	if !ok {
-		return codec.Errorf("syntax", "ars: %s: truncated device ID", m.Type)
+		return decode.Errorf("syntax", "ars: %s: truncated device ID", m.Type)
 	}
 	user, b, ok := lv(b)
 	if !ok {
-		return codec.Errorf("syntax", "ars: %s: truncated user ID", m.Type)
+		return decode.Errorf("syntax", "ars: %s: truncated user ID", m.Type)
 	}
 	if _, _, ok = lv(b); !ok {
-		return codec.Errorf("syntax", "ars: %s: truncated password", m.Type)
+		return decode.Errorf("syntax", "ars: %s: truncated password", m.Type)
 	}
 	if err := checkID("device ID", dev); err != nil {
 		return err
@@ -169,14 +169,14 @@ func lv(b []byte) (val, rest []byte, ok bool) {
 
 func checkID(what string, id []byte) error {
 	if len(id) > maxIDLen {
-		return codec.Errorf("invalid", "ars: %s of %d bytes", what, len(id))
+		return decode.Errorf("invalid", "ars: %s of %d bytes", what, len(id))
 	}
 	if !utf8.Valid(id) {
-		return codec.Errorf("invalid", "ars: %s is not UTF-8", what)
+		return decode.Errorf("invalid", "ars: %s is not UTF-8", what)
 	}
 	for _, r := range string(id) {
 		if !unicode.IsPrint(r) {
-			return codec.Errorf("invalid", "ars: %s %q has unprintable characters", what, id)
+			return decode.Errorf("invalid", "ars: %s %q has unprintable characters", what, id)
 		}
 	}
 	return nil

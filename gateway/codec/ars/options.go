@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/lrrp"
+	"radiogw/gateway/decode"
 )
 
 // Reply kinds the ARS codec asks the runtime to send.
@@ -39,7 +39,7 @@ type Options struct {
 }
 
 // OptionsFrom builds the codec's options from a source's settings.
-func OptionsFrom(o codec.Options) Options {
+func OptionsFrom(o decode.Options) Options {
 	return Options{
 		LRRPSource: func() string { return o.FirstSource("lrrp") },
 		LRRPPort:   lrrp.RadioPort,
@@ -52,14 +52,14 @@ func OptionsFrom(o codec.Options) Options {
 // the ARS socket the radio registered with, then a triggered location
 // request from the LRRP source to the radio's LRRP port, so the radio starts
 // reporting without manual setup.
-func (o *Options) replies(peer, radioID string) []codec.Reply {
-	out := []codec.Reply{{Peer: peer, Data: RegistrationAck(o.Refresh), Kind: ReplyAck}}
+func (o *Options) replies(peer, radioID string) []decode.Reply {
+	out := []decode.Reply{{Peer: peer, Data: RegistrationAck(o.Refresh), Kind: ReplyAck}}
 	host, _, err := net.SplitHostPort(peer)
 	via := o.LRRPSource()
 	if via == "" || err != nil {
 		return out
 	}
-	return append(out, codec.Reply{
+	return append(out, decode.Reply{
 		Via:  via,
 		Peer: net.JoinHostPort(host, strconv.Itoa(o.LRRPPort)),
 		Data: LocationRequest(radioID, o.Interval(radioID)),

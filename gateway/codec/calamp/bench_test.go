@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -16,7 +16,7 @@ func BenchmarkDecodeEventReport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	dec, _ := New(codec.Options{Source: "calamp"})
+	dec, _ := New(decode.Options{Source: "calamp"})
 	f := frame.Frame{Source: "calamp", Peer: "10.64.1.2:20500", Received: time.Now(), Data: data}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))

@@ -2,37 +2,37 @@
 // vehicle modems: event reports, locate reports, user data and mini event
 // reports become fixes named by the unit's mobile ID, and every message the
 // device sends as an acknowledged request is answered with an LM Direct
-// acknowledgement (a codec.Reply). The wire format is in README.md.
+// acknowledgement (a decode.Reply). The wire format is in README.md.
 package calamp
 
 import (
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
 type decoder struct{ opts Options }
 
 // New returns an LM Direct decoder. It keeps no state between frames.
-func New(o codec.Options) (codec.Decoder, error) { return decoder{OptionsFrom(o)}, nil }
+func New(o decode.Options) (decode.Decoder, error) { return decoder{OptionsFrom(o)}, nil }
 
-func (d decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	m, err := Parse(f.Data)
 	if err != nil {
-		return codec.Observations{}, err
+		return decode.Observations{}, err
 	}
 	if m.Service == ServiceResponse || m.Type == TypeAck {
-		return codec.Observations{}, codec.Ignored // an answer, not a report
+		return decode.Observations{}, decode.Ignored // an answer, not a report
 	}
-	var obs codec.Observations
+	var obs decode.Observations
 	// A device repeats an acknowledged request until it is answered; it is
 	// answered once radiogw has read it, whatever it carries.
 	if m.Service == ServiceAcknowledged && d.opts.Ack {
-		obs.Replies = []codec.Reply{{Peer: f.Peer, Data: Ack(m.Sequence, m.Type), Kind: ReplyAck}}
+		obs.Replies = []decode.Reply{{Peer: f.Peer, Data: Ack(m.Sequence, m.Type), Kind: ReplyAck}}
 	}
 	if m.Report == nil {
 		if obs.Empty() {
-			return obs, codec.Ignored
+			return obs, decode.Ignored
 		}
 		return obs, nil
 	}

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"testing"
 
-	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/codectest"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -17,14 +17,14 @@ func FuzzDecode(f *testing.F) {
 	for _, b := range codectest.Seeds(f, codectest.HexDatagrams) {
 		f.Add(b)
 	}
-	dec, _ := New(codec.Options{})
+	dec, _ := New(decode.Options{})
 	reasons := map[string]bool{"syntax": true, "invalid": true, "ignored": true}
 	const peer = "10.0.0.9:20500"
 	f.Fuzz(func(t *testing.T, data []byte) {
 		obs, err := dec.Decode(frame.Frame{Peer: peer, Data: data})
 		if err != nil {
-			if !reasons[codec.Reason(err)] || !obs.Empty() {
-				t.Fatalf("err %v (%q) with %+v", err, codec.Reason(err), obs)
+			if !reasons[decode.Reason(err)] || !obs.Empty() {
+				t.Fatalf("err %v (%q) with %+v", err, decode.Reason(err), obs)
 			}
 			return
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 )
 
 // Service types of the message header.
@@ -162,10 +162,10 @@ func Parse(b []byte) (Message, error) {
 	m.Type = r.u8()
 	m.Sequence = uint16(r.u16())
 	if r.short {
-		return m, codec.Errorf("syntax", "calamp: %d bytes end inside the message header", len(b))
+		return m, decode.Errorf("syntax", "calamp: %d bytes end inside the message header", len(b))
 	}
 	if m.Service > ServiceResponse {
-		return m, codec.Errorf("syntax", "calamp: service type %d", m.Service)
+		return m, decode.Errorf("syntax", "calamp: service type %d", m.Service)
 	}
 	if !m.hasPosition() {
 		return m, nil
@@ -183,7 +183,7 @@ func (m *Message) parseOptions(r *reader) error {
 	if m.Options&optMobileID != 0 {
 		id := r.field()
 		if len(id) > MaxMobileID {
-			return codec.Errorf("invalid", "calamp: mobile ID of %d bytes", len(id))
+			return decode.Errorf("invalid", "calamp: mobile ID of %d bytes", len(id))
 		}
 		m.MobileID = strings.TrimRight(hex.EncodeToString(id), "f")
 	}
@@ -202,7 +202,7 @@ func (m *Message) parseOptions(r *reader) error {
 		}
 	}
 	if r.short {
-		return codec.Errorf("syntax", "calamp: the options header runs past the frame")
+		return decode.Errorf("syntax", "calamp: the options header runs past the frame")
 	}
 	return nil
 }
@@ -250,7 +250,7 @@ func parseReport(r *reader, typ int) (*Report, error) {
 		}
 	}
 	if r.short {
-		return nil, codec.Errorf("syntax", "calamp: message type %d ends inside its position", typ)
+		return nil, decode.Errorf("syntax", "calamp: message type %d ends inside its position", typ)
 	}
 	switch typ {
 	case TypeUserData:

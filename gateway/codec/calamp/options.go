@@ -4,7 +4,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 )
 
 // ReplyAck is the reply kind of an LM Direct acknowledgement.
@@ -51,7 +51,7 @@ func DecodeOptions(body hcl.Body) (any, hcl.Diagnostics) {
 
 // OptionsFrom takes the codec's options from a source's settings: what
 // DecodeOptions made of its options block, or the defaults.
-func OptionsFrom(o codec.Options) Options {
+func OptionsFrom(o decode.Options) Options {
 	if s, ok := o.Settings.(Options); ok {
 		return s
 	}

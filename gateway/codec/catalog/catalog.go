@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 
 	"radiogw/channels"
-	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/ars"
 	"radiogw/gateway/codec/calamp"
 	"radiogw/gateway/codec/lines"
@@ -20,31 +19,32 @@ import (
 	"radiogw/gateway/codec/taip"
 	"radiogw/gateway/codec/traccar"
 	"radiogw/gateway/codec/trunkrecorder"
+	"radiogw/gateway/decode"
 )
 
 // entry is a codec's factory; for a codec with settings of its own, the
 // decoder of its source options block; for a text protocol whose modems
 // pack several reports into one datagram, how to cut them apart.
 type entry struct {
-	New     codec.Factory
+	New     decode.Factory
 	Options func(hcl.Body) (any, hcl.Diagnostics)
 	Split   func([]byte) [][]byte
 }
 
 var catalog = map[string]entry{
-	"nmea":           {nmea.New, nil, codec.SplitLines},
+	"nmea":           {nmea.New, nil, decode.SplitLines},
 	"osmand":         {osmand.New, nil, nil},
 	"taip":           {taip.New, nil, taip.SplitDatagram},
 	"traccar":        {traccar.New, nil, nil},
 	"lrrp":           {lrrp.New, nil, nil},
 	"ars":            {ars.New, nil, nil},
-	"lines":          {lines.New, nil, codec.SplitLines},
+	"lines":          {lines.New, nil, decode.SplitLines},
 	"trunk_recorder": {trunkrecorder.New, nil, nil},
 	"calamp":         {calamp.New, calamp.DecodeOptions, nil},
 }
 
 // Lookup returns the factory for a codec name.
-func Lookup(name string) (codec.Factory, bool) {
+func Lookup(name string) (decode.Factory, bool) {
 	e, ok := catalog[name]
 	return e.New, ok
 }

@@ -37,7 +37,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 	"radiogw/gateway/source"
 )
@@ -74,8 +74,8 @@ var Received = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // Config describes one codec's golden cases.
 type Config struct {
-	New     codec.Factory
-	Source  string // codec.Options.Source and frame.Source
+	New     decode.Factory
+	Source  string // decode.Options.Source and frame.Source
 	Framing string // the default framing (see above); required
 	Peer    string // default frame Peer; "" uses Peer (serial sources: set NoPeer)
 	NoPeer  bool   // frames carry no Peer (a serial port)
@@ -84,12 +84,12 @@ type Config struct {
 	DecodeOptions func(hcl.Body) (any, hcl.Diagnostics)
 	// Options adjusts the decoder options of a case from its case.json
 	// (codec settings, profiles); nil keeps the generic ones.
-	Options func(c Case, o *codec.Options) error
+	Options func(c Case, o *decode.Options) error
 	// Reports: a datagram may carry several text reports, and the runtime
 	// decodes each as a frame of its own, cut by the codec's catalog
-	// split (codec.SplitLines, taip.SplitDatagram).
+	// split (decode.SplitLines, taip.SplitDatagram).
 	Reports func([]byte) [][]byte
-	// Sources is codec.Options.SourceFor of every case that names none.
+	// Sources is decode.Options.SourceFor of every case that names none.
 	Sources map[string]string
 	// Detail, if set, adds a codec-specific reading of each frame (a parsed
 	// message) to expected.json under "detail".
@@ -116,7 +116,7 @@ type Case struct {
 	Options  string `json:"options,omitempty"`
 	MaxFrame int    `json:"max_frame,omitempty"`
 	// Sources names the running source of each other codec a reply may go
-	// through (codec.Options.SourceFor): {"lrrp": "lrrp"}; nil keeps
+	// through (decode.Options.SourceFor): {"lrrp": "lrrp"}; nil keeps
 	// Config.Sources, {} is none.
 	Sources map[string]string `json:"sources,omitempty"`
 }
@@ -170,22 +170,26 @@ type Event struct {
 	By       string    `json:"by,omitempty"`
 	Time     time.Time `json:"time"`
 	Duration string    `json:"duration,omitempty"`
+	// TalkgroupSystem and RadioAlias as the decoder passed them on, before
+	// the runtime maps and cleans them (trunk-recorder).
+	TalkgroupSystem string `json:"talkgroup_system,omitempty"`
+	RadioAlias      string `json:"radio_alias,omitempty"`
 }
 
-// Identity is a codec.Identity.
+// Identity is a decode.Identity.
 type Identity struct {
 	Peer     string `json:"peer"`
 	DeviceID string `json:"device_id"`
 	Kind     string `json:"kind"`
 }
 
-// DeviceTime is a codec.DeviceTime.
+// DeviceTime is a decode.DeviceTime.
 type DeviceTime struct {
 	DeviceID string    `json:"device_id,omitempty"`
 	Time     time.Time `json:"time"`
 }
 
-// Reply is a codec.Reply; Data in hex.
+// Reply is a decode.Reply; Data in hex.
 type Reply struct {
 	Via  string `json:"via,omitempty"`
 	Peer string `json:"peer"`
@@ -329,7 +333,7 @@ func Decode(cfg Config, c Case) (Golden, error) {
 	if c.Checksum != "" && c.Checksum != "lenient" && c.Checksum != "strict" {
 		return g, fmt.Errorf("%s: checksum %q: want lenient or strict", c.Dir, c.Checksum)
 	}
-	opts := codec.Options{Source: cfg.Source, Channel: c.Channel, Lenient: c.Checksum != "strict"}
+	opts := decode.Options{Source: cfg.Source, Channel: c.Channel, Lenient: c.Checksum != "strict"}
 	sources := cfg.Sources
 	if c.Sources != nil {
 		sources = c.Sources
@@ -415,7 +419,7 @@ func cmp(a, b string) string {
 	return b
 }
 
-func reading(cfg Config, f frame.Frame, dec codec.Decoder, framing string) Frame {
+func reading(cfg Config, f frame.Frame, dec decode.Decoder, framing string) Frame {
 	var r Frame
 	if framing == MQTT {
 		r.Peer = f.Peer // the topic
@@ -430,7 +434,7 @@ func reading(cfg Config, f frame.Frame, dec codec.Decoder, framing string) Frame
 	}
 	obs, err := dec.Decode(f)
 	if err != nil {
-		r.Error, r.ErrorText = codec.Reason(err), err.Error()
+		r.Error, r.ErrorText = decode.Reason(err), err.Error()
 	}
 	for _, x := range obs.Fixes {
 		fx := Fix{DeviceID: x.DeviceID, IDKind: IDKind(x.IDKind), Time: x.Time.UTC(), NoDate: x.NoDate,
@@ -444,7 +448,7 @@ func reading(cfg Config, f frame.Frame, dec codec.Decoder, framing string) Frame
 	}
 	for _, e := range obs.Events {
 		ev := Event{Kind: e.Kind.String(), Channel: e.Channel, RadioID: e.RadioID, System: e.System,
-			Status: e.Status, By: e.By, Time: e.Time.UTC()}
+			Status: e.Status, By: e.By, Time: e.Time.UTC(), TalkgroupSystem: e.TalkgroupSystem, RadioAlias: e.RadioAlias}
 		if e.Duration != 0 {
 			ev.Duration = e.Duration.String()
 		}

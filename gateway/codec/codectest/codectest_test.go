@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -55,13 +55,13 @@ func TestSplitFramings(t *testing.T) {
 // echo decodes "lat,lon" into a fix and anything else into an error.
 type echo struct{}
 
-func (echo) Decode(f frame.Frame) (codec.Observations, error) {
+func (echo) Decode(f frame.Frame) (decode.Observations, error) {
 	if string(f.Data) == "bad" {
-		return codec.Observations{}, codec.Errorf("syntax", "bad frame")
+		return decode.Observations{}, decode.Errorf("syntax", "bad frame")
 	}
-	return codec.Observations{Fixes: []avl.Fix{{Peer: f.Peer, DeviceID: "7", Time: f.Received, Lat: 1.5, Lon: avl.Unknown,
+	return decode.Observations{Fixes: []avl.Fix{{Peer: f.Peer, DeviceID: "7", Time: f.Received, Lat: 1.5, Lon: avl.Unknown,
 		Valid: true, SpeedKmh: avl.Unknown, Heading: 90, HDOP: avl.Unknown, AltitudeM: avl.Unknown, AccuracyM: avl.Unknown}},
-		Replies: []codec.Reply{{Peer: f.Peer, Data: []byte{1, 2}, Kind: "ack"}}}, nil
+		Replies: []decode.Reply{{Peer: f.Peer, Data: []byte{1, 2}, Kind: "ack"}}}, nil
 }
 
 func TestDecodeReading(t *testing.T) {
@@ -73,8 +73,8 @@ func TestDecodeReading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var opts codec.Options
-	cfg := Config{Source: "s", Framing: "line", New: func(o codec.Options) (codec.Decoder, error) { opts = o; return echo{}, nil }}
+	var opts decode.Options
+	cfg := Config{Source: "s", Framing: "line", New: func(o decode.Options) (decode.Decoder, error) { opts = o; return echo{}, nil }}
 	g, err := Decode(cfg, c)
 	if err != nil {
 		t.Fatal(err)

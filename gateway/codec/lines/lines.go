@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -51,7 +51,7 @@ type decoder struct {
 
 // New compiles opts.Profile. A profile with no patterns names a built-in
 // profile (see BuiltinNames).
-func New(opts codec.Options) (codec.Decoder, error) {
+func New(opts decode.Options) (decode.Decoder, error) {
 	p := opts.Profile
 	if len(p.Patterns) == 0 {
 		b, ok := BuiltinProfiles()[p.Name]
@@ -72,7 +72,7 @@ func New(opts codec.Options) (codec.Decoder, error) {
 	return d, nil
 }
 
-func compile(pt codec.Pattern) (pattern, error) {
+func compile(pt decode.Pattern) (pattern, error) {
 	re, err := regexp.Compile(pt.Regex)
 	if err != nil {
 		return pattern{}, fmt.Errorf("regex: %w", err)
@@ -100,16 +100,16 @@ func compile(pt codec.Pattern) (pattern, error) {
 // maxLine bounds the work one frame can cost; decoder lines are short.
 const maxLine = 4096
 
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d *decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	line := bytes.TrimSpace(f.Data)
 	if len(line) == 0 {
-		return codec.Observations{}, codec.Ignored
+		return decode.Observations{}, decode.Ignored
 	}
 	if len(line) > maxLine {
-		return codec.Observations{}, codec.Errorf("length", "line of %d bytes", len(line))
+		return decode.Observations{}, decode.Errorf("length", "line of %d bytes", len(line))
 	}
 	if !utf8.Valid(line) {
-		return codec.Observations{}, codec.Errorf("syntax", "line is not text")
+		return decode.Observations{}, decode.Errorf("syntax", "line is not text")
 	}
 	s := string(line)
 	for i := range d.patterns {
@@ -128,17 +128,17 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 			evs = []channels.Event{ev}
 		}
 		if err != nil {
-			return codec.Observations{}, err
+			return decode.Observations{}, err
 		}
 		if len(evs) == 0 {
-			return codec.Observations{}, codec.Ignored
+			return decode.Observations{}, decode.Ignored
 		}
 		for j := range evs {
 			d.stamp(&evs[j], f)
 		}
-		return codec.Observations{Events: evs}, nil
+		return decode.Observations{Events: evs}, nil
 	}
-	return codec.Observations{}, codec.Ignored
+	return decode.Observations{}, decode.Ignored
 }
 
 func group(s string, m []int, i int) string {
@@ -154,13 +154,13 @@ func (d *decoder) fromGroups(p *pattern, s string, m []int) (channels.Event, err
 		if k, ok := channels.ParseEventKind(strings.ToLower(group(s, m, p.kindG))); ok {
 			ev.Kind = k
 		} else if ev.Kind == 0 {
-			return ev, codec.Errorf("kind", "unknown event kind %q", group(s, m, p.kindG))
+			return ev, decode.Errorf("kind", "unknown event kind %q", group(s, m, p.kindG))
 		}
 	}
 	if raw := group(s, m, p.unit); raw != "" {
 		id, ok := channels.NormalizeRadioID(d.system, raw)
 		if !ok {
-			return ev, codec.Errorf("id", "radio id %q is not a %s id", raw, d.system)
+			return ev, decode.Errorf("id", "radio id %q is not a %s id", raw, d.system)
 		}
 		ev.RadioID = id
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -69,17 +69,17 @@ func describe(ev channels.Event) string {
 	return s
 }
 
-func decodeLine(t *testing.T, d codec.Decoder, line string) []string {
+func decodeLine(t *testing.T, d decode.Decoder, line string) []string {
 	t.Helper()
 	obs, err := d.Decode(frame.Frame{Source: "src", Seq: 1, Received: rx, Data: []byte(line)})
 	switch {
-	case errors.Is(err, codec.Ignored):
+	case errors.Is(err, decode.Ignored):
 		if !obs.Empty() {
 			t.Errorf("%q: ignored with observations", line)
 		}
 		return []string{"ignored"}
 	case err != nil:
-		return []string{"error " + codec.Reason(err)}
+		return []string{"error " + decode.Reason(err)}
 	}
 	var got []string
 	for _, ev := range obs.Events {
@@ -94,7 +94,7 @@ func decodeLine(t *testing.T, d codec.Decoder, line string) []string {
 func TestGoldenProfiles(t *testing.T) {
 	for _, name := range BuiltinNames() {
 		t.Run(name, func(t *testing.T) {
-			d, err := New(codec.Options{Source: "opt", Channel: "chan", Profile: codec.Profile{Name: name}})
+			d, err := New(decode.Options{Source: "opt", Channel: "chan", Profile: decode.Profile{Name: name}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +121,7 @@ func TestTrunkRecorderCaptures(t *testing.T) {
 		"FLEETSYNC": {"ptt_start 100-1001"},
 		"STAR":      {"ptt_start 1234", "status 1234 status=1"},
 	}
-	d, err := New(codec.Options{Channel: "chan", Profile: codec.Profile{Name: ProfileTrunkRecorder}})
+	d, err := New(decode.Options{Channel: "chan", Profile: decode.Profile{Name: ProfileTrunkRecorder}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,11 +154,11 @@ func TestTrunkRecorderCaptures(t *testing.T) {
 }
 
 func TestCustomProfileGroups(t *testing.T) {
-	p := codec.Profile{Name: "console", System: "mdc1200", Patterns: []codec.Pattern{
+	p := decode.Profile{Name: "console", System: "mdc1200", Patterns: []decode.Pattern{
 		{Regex: `^(?P<kind>[a-z_]+) (?P<id>[0-9a-f]+) on (?P<channel>\w+)(?: by (?P<by>\w+))?$`},
 		{Kind: "carrier_up", Regex: `^COR (?P<channel>\w+) ON$`},
 	}}
-	d, err := New(codec.Options{Channel: "fallback", Profile: p})
+	d, err := New(decode.Options{Channel: "fallback", Profile: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,20 +176,20 @@ func TestCustomProfileGroups(t *testing.T) {
 }
 
 func TestNewRejects(t *testing.T) {
-	for name, p := range map[string]codec.Profile{
+	for name, p := range map[string]decode.Profile{
 		"unknown builtin": {Name: "nope"},
-		"bad regex":       {Name: "x", Patterns: []codec.Pattern{{Kind: "ptt_start", Regex: `(`}}},
-		"bad kind":        {Name: "x", Patterns: []codec.Pattern{{Kind: "keyup", Regex: `x`}}},
-		"no kind":         {Name: "x", Patterns: []codec.Pattern{{Regex: `(?P<id>\d+)`}}},
+		"bad regex":       {Name: "x", Patterns: []decode.Pattern{{Kind: "ptt_start", Regex: `(`}}},
+		"bad kind":        {Name: "x", Patterns: []decode.Pattern{{Kind: "keyup", Regex: `x`}}},
+		"no kind":         {Name: "x", Patterns: []decode.Pattern{{Regex: `(?P<id>\d+)`}}},
 	} {
-		if _, err := New(codec.Options{Profile: p}); err == nil {
+		if _, err := New(decode.Options{Profile: p}); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 }
 
 func TestDecodeLimits(t *testing.T) {
-	d, err := New(codec.Options{Channel: "chan", Profile: codec.Profile{Name: ProfileAppRpt}})
+	d, err := New(decode.Options{Channel: "chan", Profile: decode.Profile{Name: ProfileAppRpt}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,9 +219,9 @@ func TestBuiltinsAreCopies(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	var decs []codec.Decoder
+	var decs []decode.Decoder
 	for _, name := range BuiltinNames() {
-		d, err := New(codec.Options{Channel: "c", Profile: codec.Profile{Name: name}})
+		d, err := New(decode.Options{Channel: "c", Profile: decode.Profile{Name: name}})
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -263,7 +263,7 @@ func FuzzDecode(f *testing.F) {
 }
 
 func BenchmarkDecodeAppRpt(b *testing.B) {
-	d, err := New(codec.Options{Channel: "c", Profile: codec.Profile{Name: ProfileAppRpt}})
+	d, err := New(decode.Options{Channel: "c", Profile: decode.Profile{Name: ProfileAppRpt}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func BenchmarkDecodeAppRpt(b *testing.B) {
 }
 
 func BenchmarkDecodeTrunkRecorderJSON(b *testing.B) {
-	d, err := New(codec.Options{Channel: "c", Profile: codec.Profile{Name: ProfileTrunkRecorder}})
+	d, err := New(decode.Options{Channel: "c", Profile: decode.Profile{Name: ProfileTrunkRecorder}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package lines
 import (
 	"sort"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 )
 
 // Built-in profile names.
@@ -37,28 +37,28 @@ const (
 //   - trunk-recorder-json: trunk-recorder's signalling decoder log lines,
 //     {"type":"MDC1200"|"FLEETSYNC"|"STAR",...}, with or without the log
 //     prefix; read as JSON, not by regex groups.
-func BuiltinProfiles() map[string]codec.Profile {
-	return map[string]codec.Profile{
-		ProfileAppRpt: {Name: ProfileAppRpt, System: "mdc1200", Patterns: []codec.Pattern{
+func BuiltinProfiles() map[string]decode.Profile {
+	return map[string]decode.Profile{
+		ProfileAppRpt: {Name: ProfileAppRpt, System: "mdc1200", Patterns: []decode.Pattern{
 			{Kind: "ptt_start", Regex: `(?:^|\s)I(?P<unit>[0-9A-Fa-f]{4})(?:\s|$)`},
 			{Kind: "emergency", Regex: `(?:^|\s)E(?P<unit>[0-9A-Fa-f]{4})(?:\s|$)`},
 			{Kind: "status", Regex: `(?:^|\s)S(?P<unit>[0-9A-Fa-f]{4})-?(?P<status>[0-9A-Fa-f]{1,2})(?:\s|$)`},
 		}},
-		ProfileStar: {Name: ProfileStar, System: "star", Patterns: []codec.Pattern{
+		ProfileStar: {Name: ProfileStar, System: "star", Patterns: []decode.Pattern{
 			{Kind: "status", Regex: `^#(?P<unit>\d{1,5})\s*S(?P<status>\d{1,2})$`},
 			{Kind: "ptt_start", Regex: `^#(?P<unit>\d{1,5})$`},
 			{Kind: "emergency", Regex: `^\*(?P<unit>\d{1,5})$`},
 		}},
-		ProfileMultimon: {Name: ProfileMultimon, System: "selcall", Patterns: []codec.Pattern{
+		ProfileMultimon: {Name: ProfileMultimon, System: "selcall", Patterns: []decode.Pattern{
 			{Kind: "ptt_start", Regex: `^(?:ZVEI[123]|DZVEI|PZVEI|EEA|EIA|CCIR):\s*(?P<unit>[0-9A-F]{3,16})$`},
 		}},
-		ProfileSDRTrunkMDC: {Name: ProfileSDRTrunkMDC, System: "mdc1200", Patterns: []codec.Pattern{
+		ProfileSDRTrunkMDC: {Name: ProfileSDRTrunkMDC, System: "mdc1200", Patterns: []decode.Pattern{
 			{Kind: "emergency", Regex: `^MDC1200 UNIT:(?P<unit>[0-9A-F]{1,4}) \*\*EMERGENCY\*\*`},
 			{Kind: "emergency_ack", Regex: `^MDC1200 UNIT:(?P<unit>[0-9A-F]{1,4}) (?:BOT|EOT) OPCODE:32 `},
 			{Kind: "ptt_start", Regex: `^MDC1200 UNIT:(?P<unit>[0-9A-F]{1,4}) BOT OPCODE:01 `},
 			{Kind: "ptt_end", Regex: `^MDC1200 UNIT:(?P<unit>[0-9A-F]{1,4}) EOT OPCODE:01 `},
 		}},
-		ProfileTrunkRecorder: {Name: ProfileTrunkRecorder, System: "trunk-recorder", Patterns: []codec.Pattern{
+		ProfileTrunkRecorder: {Name: ProfileTrunkRecorder, System: "trunk-recorder", Patterns: []decode.Pattern{
 			{Kind: KindJSON, Regex: `\{.*"type"\s*:\s*"(?:MDC1200|FLEETSYNC|STAR)"`},
 		}},
 	}

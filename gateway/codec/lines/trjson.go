@@ -7,7 +7,7 @@ import (
 	"strconv"
 
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 )
 
 // trSignal is one trunk-recorder signalling decoder log line. trunk-recorder
@@ -53,11 +53,11 @@ func (t *jsonText) UnmarshalJSON(b []byte) error {
 func trJSON(line []byte) ([]channels.Event, error) {
 	i := bytes.IndexByte(line, '{')
 	if i < 0 {
-		return nil, codec.Errorf("syntax", "no JSON object")
+		return nil, decode.Errorf("syntax", "no JSON object")
 	}
 	var s trSignal
 	if err := json.Unmarshal(line[i:], &s); err != nil {
-		return nil, codec.Errorf("syntax", "trunk-recorder signal: %v", err)
+		return nil, decode.Errorf("syntax", "trunk-recorder signal: %v", err)
 	}
 	switch s.Type {
 	case "MDC1200":
@@ -67,7 +67,7 @@ func trJSON(line []byte) ([]channels.Event, error) {
 	case "FLEETSYNC":
 		id, ok := channels.NormalizeRadioID("fleetsync", string(s.FromFleet)+"-"+string(s.FromUnit))
 		if !ok {
-			return nil, codec.Errorf("id", "fleetsync id %q-%q", s.FromFleet, s.FromUnit)
+			return nil, decode.Errorf("id", "fleetsync id %q-%q", s.FromFleet, s.FromUnit)
 		}
 		// trunk-recorder itself treats every FleetSync burst as a PTT ID.
 		return []channels.Event{{Kind: channels.PTTStart, RadioID: id, System: "fleetsync"}}, nil
@@ -86,11 +86,11 @@ func trMDC(s trSignal) ([]channels.Event, error) {
 	op, err1 := hexByte(string(s.Op))
 	arg, err2 := hexByte(string(s.Arg))
 	if err1 != nil || err2 != nil {
-		return nil, codec.Errorf("syntax", "mdc1200 op %q arg %q", s.Op, s.Arg)
+		return nil, decode.Errorf("syntax", "mdc1200 op %q arg %q", s.Op, s.Arg)
 	}
 	id, ok := channels.NormalizeRadioID("mdc1200", string(s.UnitID))
 	if !ok {
-		return nil, codec.Errorf("id", "mdc1200 unit %q", s.UnitID)
+		return nil, decode.Errorf("id", "mdc1200 unit %q", s.UnitID)
 	}
 	ev := channels.Event{RadioID: id, System: "mdc1200"}
 	switch op {
@@ -117,7 +117,7 @@ func trMDC(s trSignal) ([]channels.Event, error) {
 func trStar(s trSignal) ([]channels.Event, error) {
 	id, ok := channels.NormalizeRadioID("star", string(s.UnitID))
 	if !ok {
-		return nil, codec.Errorf("id", "star unit %q", s.UnitID)
+		return nil, decode.Errorf("id", "star unit %q", s.UnitID)
 	}
 	evs := []channels.Event{{Kind: channels.PTTStart, RadioID: id, System: "star"}}
 	if st := statusCode(string(s.Status)); st != "" && st != "0" {

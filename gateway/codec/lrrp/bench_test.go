@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -13,7 +13,7 @@ import (
 // direction) from a MOTOTRBO radio address.
 func BenchmarkDecodeReport(b *testing.B) {
 	data, _ := hex.DecodeString("0d162204c00000005148610c340ad0ecf70c126c003656a2")
-	dec, _ := New(codec.Options{Source: "lrrp"})
+	dec, _ := New(decode.Options{Source: "lrrp"})
 	f := frame.Frame{Source: "lrrp", Peer: "12.0.4.210:4001", Received: time.Now(), Data: data}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -27,7 +27,7 @@ func BenchmarkDecodeReport(b *testing.B) {
 // BenchmarkDecodeUnsolicited decodes a report with info-time and point-2d.
 func BenchmarkDecodeUnsolicited(b *testing.B) {
 	data, _ := hex.DecodeString("1313232F341F99B20E87664728A1C70A38D29F561A")
-	dec, _ := New(codec.Options{Source: "lrrp"})
+	dec, _ := New(decode.Options{Source: "lrrp"})
 	f := frame.Frame{Source: "lrrp", Peer: "12.0.0.139:4001", Received: time.Now(), Data: data}
 	b.ReportAllocs()
 	for b.Loop() {

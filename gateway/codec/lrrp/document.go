@@ -4,7 +4,7 @@ import (
 	"math"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 )
 
 // Shape names the element that carried a position.
@@ -67,37 +67,37 @@ func Parse(b []byte) (Document, error) {
 		SpeedMS: math.NaN(), SpeedVMS: math.NaN(), Direction: math.NaN(), LevConf: -1,
 	}
 	if len(b) == 0 {
-		return doc, codec.Errorf("syntax", "lrrp: empty datagram")
+		return doc, decode.Errorf("syntax", "lrrp: empty datagram")
 	}
 	r := reader{b: b}
 	id, ok := r.uint32var()
 	if !ok {
-		return doc, codec.Errorf("syntax", "lrrp: truncated document id")
+		return doc, decode.Errorf("syntax", "lrrp: truncated document id")
 	}
 	doc.Type = DocType(id)
 	n, ok := r.uint32var()
 	if !ok {
-		return doc, codec.Errorf("syntax", "lrrp: truncated document length")
+		return doc, decode.Errorf("syntax", "lrrp: truncated document length")
 	}
 	if int64(n) > int64(r.left()) {
-		return doc, codec.Errorf("syntax", "lrrp: %s declares %d bytes, datagram has %d", doc.Type, n, r.left())
+		return doc, decode.Errorf("syntax", "lrrp: %s declares %d bytes, datagram has %d", doc.Type, n, r.left())
 	}
 	class := doc.Type.Class()
 	if class == ClassUnknown {
 		if doc.Type >= firstARRP && doc.Type <= lastARRP {
-			return doc, codec.Errorf("unsupported", "lrrp: accessory (ARRP) document 0x%02x", id)
+			return doc, decode.Errorf("unsupported", "lrrp: accessory (ARRP) document 0x%02x", id)
 		}
-		return doc, codec.Errorf("unsupported", "lrrp: unknown document id 0x%02x", id)
+		return doc, decode.Errorf("unsupported", "lrrp: unknown document id 0x%02x", id)
 	}
 	body := reader{b: b[r.pos : r.pos+int(n)]}
 	var cdt []byte
 	if doc.Type.HasCDT() {
 		l, ok := body.uint32var()
 		if !ok {
-			return doc, codec.Errorf("syntax", "lrrp: %s: truncated constant table length", doc.Type)
+			return doc, decode.Errorf("syntax", "lrrp: %s: truncated constant table length", doc.Type)
 		}
 		if cdt, ok = body.bytes(int(l)); !ok {
-			return doc, codec.Errorf("syntax", "lrrp: %s: constant table of %d bytes overruns document", doc.Type, l)
+			return doc, decode.Errorf("syntax", "lrrp: %s: constant table of %d bytes overruns document", doc.Type, l)
 		}
 	}
 	p := parser{doc: &doc, r: &body, cdt: cdt}
@@ -118,7 +118,7 @@ type parser struct {
 }
 
 func (p *parser) truncated(tok uint64) error {
-	return codec.Errorf("syntax", "lrrp: %s: element 0x%02x truncated", p.doc.Type, tok)
+	return decode.Errorf("syntax", "lrrp: %s: element 0x%02x truncated", p.doc.Type, tok)
 }
 
 // requestID handles the three request-id encodings shared by every document.
@@ -162,7 +162,7 @@ func (p *parser) next() (uint64, bool, error) {
 	for p.r.left() > 0 {
 		tok, _, ok := p.r.uintvar()
 		if !ok {
-			return 0, false, codec.Errorf("syntax", "lrrp: %s: truncated element token", p.doc.Type)
+			return 0, false, decode.Errorf("syntax", "lrrp: %s: truncated element token", p.doc.Type)
 		}
 		handled, err := p.requestID(tok)
 		if err != nil {
@@ -191,7 +191,7 @@ func (p *parser) reportElements() error {
 			}
 			t, valid := infoTime(b)
 			if !valid {
-				return codec.Errorf("invalid", "lrrp: %s: info-time %x is not a date", d.Type, b)
+				return decode.Errorf("invalid", "lrrp: %s: info-time %x is not a date", d.Type, b)
 			}
 			d.Time = t
 		case 0x36: // protocol-version
@@ -246,7 +246,7 @@ func (p *parser) reportElements() error {
 			}
 		default:
 			if p.strict {
-				return codec.Errorf("unsupported", "lrrp: %s: unknown element 0x%02x", d.Type, tok)
+				return decode.Errorf("unsupported", "lrrp: %s: unknown element 0x%02x", d.Type, tok)
 			}
 			if p.resync() {
 				return nil
@@ -255,7 +255,7 @@ func (p *parser) reportElements() error {
 				d.Partial = true
 				return nil
 			}
-			return codec.Errorf("unsupported", "lrrp: %s: unknown element 0x%02x", d.Type, tok)
+			return decode.Errorf("unsupported", "lrrp: %s: unknown element 0x%02x", d.Type, tok)
 		}
 	}
 }

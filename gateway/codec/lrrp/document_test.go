@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -73,7 +73,7 @@ func TestInfoTime(t *testing.T) {
 		t.Error("31 February accepted")
 	}
 	_, err := Parse(mkdoc(DocTriggeredLocationReportNCDT, cat([]byte{0x34}, b)...))
-	if codec.Reason(err) != "invalid" {
+	if decode.Reason(err) != "invalid" {
 		t.Errorf("bad info-time: %v, want invalid", err)
 	}
 }
@@ -152,7 +152,7 @@ func TestDecodeOutcomes(t *testing.T) {
 		{"truncated point", mkdoc(DocTriggeredLocationReportNCDT, 0x66, 1, 2, 3), "syntax", 0},
 		{"endless uintvar", []byte{0x0D, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}, "syntax", 0},
 	}
-	dec, _ := New(codec.Options{})
+	dec, _ := New(decode.Options{})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			obs, err := dec.Decode(frame.Frame{Peer: "13.0.0.5:4001", Data: c.data})
@@ -165,8 +165,8 @@ func TestDecodeOutcomes(t *testing.T) {
 				}
 				return
 			}
-			if codec.Reason(err) != c.reason {
-				t.Fatalf("err %v (reason %q), want %q", err, codec.Reason(err), c.reason)
+			if decode.Reason(err) != c.reason {
+				t.Fatalf("err %v (reason %q), want %q", err, decode.Reason(err), c.reason)
 			}
 			if !obs.Empty() {
 				t.Errorf("observations with an error: %+v", obs)
@@ -205,7 +205,7 @@ func TestTruncatedSamples(t *testing.T) {
 	for _, s := range loadSamples(t) {
 		for n := 0; n < len(s.data); n++ {
 			_, err := Parse(s.data[:n])
-			if r := codec.Reason(err); r != "syntax" {
+			if r := decode.Reason(err); r != "syntax" {
 				t.Errorf("line %d cut at %d: %v", s.line, n, err)
 			}
 		}

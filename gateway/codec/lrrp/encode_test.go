@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -37,7 +37,7 @@ func TestRequestsRoundTrip(t *testing.T) {
 		{"triggered floor 1s", TriggeredLocationRequest(3, 0), DocTriggeredLocationStartRequestNCDT, 3, time.Second},
 		{"stop", TriggeredLocationStopRequest(0x01020304), DocTriggeredLocationStopRequestNCDT, 0x01020304, 0},
 	}
-	dec, _ := New(codec.Options{})
+	dec, _ := New(decode.Options{})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			doc, err := Parse(c.b)
@@ -59,7 +59,7 @@ func TestRequestsRoundTrip(t *testing.T) {
 			if int(c.b[1]) != len(c.b)-2 {
 				t.Errorf("length byte %d for %d-byte body", c.b[1], len(c.b)-2)
 			}
-			if _, err := dec.Decode(frame.Frame{Data: c.b}); err != codec.Ignored {
+			if _, err := dec.Decode(frame.Frame{Data: c.b}); err != decode.Ignored {
 				t.Errorf("Decode: %v, want Ignored", err)
 			}
 		})

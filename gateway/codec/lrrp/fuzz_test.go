@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -21,14 +21,14 @@ func FuzzDecode(f *testing.F) {
 	f.Add(TriggeredLocationRequest(1, time.Minute))
 	f.Add(ImmediateLocationRequest(2))
 	f.Add(TriggeredLocationStopRequest(3))
-	dec, _ := New(codec.Options{Source: "fuzz"})
+	dec, _ := New(decode.Options{Source: "fuzz"})
 	reasons := map[string]bool{"syntax": true, "unsupported": true, "invalid": true, "result_code": true, "ignored": true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fr := frame.Frame{Source: "fuzz", Peer: "12.0.0.1:4001", Received: time.Unix(0, 0).UTC(), Data: data}
 		obs, err := dec.Decode(fr)
 		if err != nil {
-			if !reasons[codec.Reason(err)] {
-				t.Fatalf("unexpected error reason %q: %v", codec.Reason(err), err)
+			if !reasons[decode.Reason(err)] {
+				t.Fatalf("unexpected error reason %q: %v", decode.Reason(err), err)
 			}
 			if !obs.Empty() {
 				t.Fatalf("observations alongside error %v", err)

@@ -3,7 +3,7 @@
 // port 4001, and encodes the requests that make radios send them.
 //
 // One frame is one UDP datagram holding one document. Reports become fixes;
-// requests and successful answers are codec.Ignored; answers and reports that
+// requests and successful answers are decode.Ignored; answers and reports that
 // carry a failure result code (and no position) are errors with reason
 // "result_code" wrapping a *ResultError. The radio ID is not in the payload:
 // it is derived from the sender address (see DeviceID).
@@ -13,7 +13,7 @@ import (
 	"math"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -21,34 +21,34 @@ type decoder struct{}
 
 // New returns an LRRP decoder. It keeps no state between frames and needs no
 // options: the radio ID comes from the sender address.
-func New(codec.Options) (codec.Decoder, error) { return decoder{}, nil }
+func New(decode.Options) (decode.Decoder, error) { return decoder{}, nil }
 
-func (decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	doc, err := Parse(f.Data)
 	if err != nil {
-		return codec.Observations{}, err
+		return decode.Observations{}, err
 	}
 	switch doc.Type.Class() {
 	case ClassRequest:
-		return codec.Observations{}, codec.Ignored
+		return decode.Observations{}, decode.Ignored
 	case ClassAnswer:
 		if doc.HasResult && doc.ResultCode != 0 {
-			return codec.Observations{}, resultError(&doc)
+			return decode.Observations{}, resultError(&doc)
 		}
-		return codec.Observations{}, codec.Ignored
+		return decode.Observations{}, decode.Ignored
 	}
 	if doc.Shape == ShapeNone {
 		switch {
 		case doc.HasResult && doc.ResultCode != 0:
-			return codec.Observations{}, resultError(&doc)
+			return decode.Observations{}, resultError(&doc)
 		case doc.Type == DocLocationProtocolReportNCDT, doc.HasResult:
-			return codec.Observations{}, codec.Ignored
+			return decode.Observations{}, decode.Ignored
 		}
-		return codec.Observations{}, codec.Errorf("invalid", "lrrp: %s without a position or result", doc.Type)
+		return decode.Observations{}, decode.Errorf("invalid", "lrrp: %s without a position or result", doc.Type)
 	}
 	// A position that comes with a non-zero result code is still a position;
 	// the code stays in Document for whoever calls Parse.
-	return codec.Observations{Fixes: []avl.Fix{fix(&doc, f)}}, nil
+	return decode.Observations{Fixes: []avl.Fix{fix(&doc, f)}}, nil
 }
 
 func fix(doc *Document, f frame.Frame) avl.Fix {

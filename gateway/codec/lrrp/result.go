@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 )
 
 // ResultError is a radio's answer that carries a non-zero result code instead
 // of a position (no GPS fix yet, request not understood, ...). Decode returns
-// it wrapped in a codec.Error with reason "result_code"; use ResultCode or
+// it wrapped in a decode.Error with reason "result_code"; use ResultCode or
 // errors.As to read the code.
 type ResultError struct {
 	Doc       DocType
@@ -36,5 +36,5 @@ func resultError(d *Document) error {
 	if len(d.ResultData) > 0 {
 		re.Data = append([]byte(nil), d.ResultData...)
 	}
-	return &codec.Error{Reason: "result_code", Err: re}
+	return &decode.Error{Reason: "result_code", Err: re}
 }

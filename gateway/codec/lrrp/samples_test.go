@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -183,10 +183,10 @@ func TestSamplesParse(t *testing.T) {
 	}
 }
 
-// TestSamplesDecode runs every sample through the codec.Decoder as the
+// TestSamplesDecode runs every sample through the decode.Decoder as the
 // runtime does, from a MOTOTRBO radio address.
 func TestSamplesDecode(t *testing.T) {
-	dec, err := New(codec.Options{Source: "lrrp-udp"})
+	dec, err := New(decode.Options{Source: "lrrp-udp"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,11 +198,11 @@ func TestSamplesDecode(t *testing.T) {
 		doc, _ := Parse(s.data)
 		switch {
 		case doc.Type.Class() == ClassRequest:
-			if err != codec.Ignored {
+			if err != decode.Ignored {
 				t.Errorf("line %d: request: err = %v, want Ignored", s.line, err)
 			}
 		case strings.Contains(s.decoded, "operation-error"):
-			if codec.Reason(err) != "result_code" {
+			if decode.Reason(err) != "result_code" {
 				t.Errorf("line %d: err = %v, want result_code", s.line, err)
 			}
 			if code, ok := ResultCode(err); !ok || code != 5 {
@@ -276,7 +276,7 @@ func TestResultCodeNotOtherErrors(t *testing.T) {
 	if _, ok := ResultCode(errors.New("x")); ok {
 		t.Error("plain error has a result code")
 	}
-	if _, ok := ResultCode(codec.Ignored); ok {
+	if _, ok := ResultCode(decode.Ignored); ok {
 		t.Error("Ignored has a result code")
 	}
 }

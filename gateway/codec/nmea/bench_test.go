@@ -7,7 +7,7 @@ import (
 
 	nmea "github.com/adrianmo/go-nmea"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -17,7 +17,7 @@ const (
 )
 
 func benchDecode(b *testing.B, line string) {
-	d, _ := New(codec.Options{Source: "gps"})
+	d, _ := New(decode.Options{Source: "gps"})
 	f := frame.Frame{Source: "gps", Received: received, Data: []byte(line)}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(line)))

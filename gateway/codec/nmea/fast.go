@@ -6,7 +6,7 @@ import (
 	nmea "github.com/adrianmo/go-nmea"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -31,27 +31,27 @@ type sentenceFields struct {
 
 // decodeFast returns ok=false when the frame is not a position sentence it
 // fully understands.
-func (d *decoder) decodeFast(f frame.Frame) (codec.Observations, bool) {
+func (d *decoder) decodeFast(f frame.Frame) (decode.Observations, bool) {
 	line := trimASCIISpace(f.Data)
 	if len(line) < 7 {
-		return codec.Observations{}, false
+		return decode.Observations{}, false
 	}
 	for _, c := range line {
 		// go-nmea treats '\' as a tag block anywhere in the line, and
 		// strings.TrimSpace trims non-ASCII spaces this path does not.
 		if c >= 0x80 || c == '\\' {
-			return codec.Observations{}, false
+			return decode.Observations{}, false
 		}
 	}
 	var id []byte
 	if line[0] != '$' {
 		i := bytes.IndexByte(line, '$')
 		if i < 0 {
-			return codec.Observations{}, false
+			return decode.Observations{}, false
 		}
 		p, ok := prefixID(line[:i])
 		if !ok {
-			return codec.Observations{}, false
+			return decode.Observations{}, false
 		}
 		id, line = p, line[i:]
 	}
@@ -59,15 +59,15 @@ func (d *decoder) decodeFast(f frame.Frame) (codec.Observations, bool) {
 	// so go-nmea splits it the same way. Checked before the checksum, so
 	// other sentences are declined cheaply.
 	if len(line) < 7 || line[6] != ',' || !gnssTalker(string(line[1:3])) {
-		return codec.Observations{}, false
+		return decode.Observations{}, false
 	}
 	typ := string(line[3:6])
 	if typ != nmea.TypeRMC && typ != nmea.TypeGGA {
-		return codec.Observations{}, false
+		return decode.Observations{}, false
 	}
 	body, ok := d.checkedBody(line[1:])
 	if !ok || len(body) < 6 { // a '*' inside the address
-		return codec.Observations{}, false
+		return decode.Observations{}, false
 	}
 	var fs sentenceFields
 	fs.split(body[6:])
@@ -78,12 +78,12 @@ func (d *decoder) decodeFast(f frame.Frame) (codec.Observations, bool) {
 		fx, ok = fastGGA(&fs, f)
 	}
 	if !ok {
-		return codec.Observations{}, false
+		return decode.Observations{}, false
 	}
 	if id != nil {
 		fx.DeviceID = string(id)
 	}
-	return codec.Observations{Fixes: []avl.Fix{fx}}, true
+	return decode.Observations{Fixes: []avl.Fix{fx}}, true
 }
 
 // checkedBody returns the sentence between '$' and '*' if its checksum is

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -75,7 +75,7 @@ func checkFastAgrees(t testing.TB, line string, strict bool) bool {
 	return true
 }
 
-func sameObservations(a, b codec.Observations) bool {
+func sameObservations(a, b decode.Observations) bool {
 	if len(a.Fixes) != len(b.Fixes) || len(a.Events)+len(b.Events)+len(a.Identities)+len(b.Identities)+len(a.Replies)+len(b.Replies) != 0 {
 		return false
 	}

@@ -8,7 +8,7 @@ import (
 	nmea "github.com/adrianmo/go-nmea"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -54,7 +54,7 @@ func toFix(s nmea.Sentence, f frame.Frame) (avl.Fix, error) {
 		fx.Time, fx.NoDate, err = fixTime(nmea.Date{}, tod, f.Received)
 	}
 	if err != nil {
-		return avl.Fix{}, codec.Errorf("invalid", "%s: %w", s.Prefix(), err)
+		return avl.Fix{}, decode.Errorf("invalid", "%s: %w", s.Prefix(), err)
 	}
 	if fields[latField] == "" || fields[latField+2] == "" {
 		fx.Lat, fx.Lon, fx.Valid = avl.Unknown, avl.Unknown, false

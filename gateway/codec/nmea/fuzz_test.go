@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -34,11 +34,11 @@ func FuzzDecode(f *testing.F) {
 
 	reasons := map[string]bool{"checksum": true, "syntax": true, "unsupported": true, "invalid": true, "ignored": true}
 	f.Fuzz(func(t *testing.T, line string, strict bool) {
-		d, _ := New(codec.Options{Strict: strict})
+		d, _ := New(decode.Options{Strict: strict})
 		fr := frame.Frame{Source: "fuzz", Peer: "peer", Received: received, Data: []byte(line)}
 		obs, err := d.Decode(fr)
 		if err != nil {
-			if !reasons[codec.Reason(err)] {
+			if !reasons[decode.Reason(err)] {
 				t.Fatalf("%q: untyped error %v", line, err)
 			}
 			if !obs.Empty() {

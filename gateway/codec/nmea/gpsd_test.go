@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -37,7 +37,7 @@ func TestGpsdLogs(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no gpsd captures found under %s: %v", dataDir, err)
 	}
-	d, _ := New(codec.Options{Source: "gps"})
+	d, _ := New(decode.Options{Source: "gps"})
 	received := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
@@ -87,7 +87,7 @@ func positionSentence(s string) bool {
 	return false
 }
 
-func checkTPV(t *testing.T, d codec.Decoder, n int, sentence string, want tpv, received time.Time) {
+func checkTPV(t *testing.T, d decode.Decoder, n int, sentence string, want tpv, received time.Time) {
 	t.Helper()
 	obs, err := d.Decode(frame.Frame{Source: "gps", Received: received, Data: []byte(sentence + "\r\n")})
 	if err != nil {
@@ -120,7 +120,7 @@ func checkTPV(t *testing.T, d codec.Decoder, n int, sentence string, want tpv, r
 	}
 }
 
-func checkNoFix(t *testing.T, d codec.Decoder, n int, sentence string, received time.Time) {
+func checkNoFix(t *testing.T, d decode.Decoder, n int, sentence string, received time.Time) {
 	t.Helper()
 	obs, err := d.Decode(frame.Frame{Source: "gps", Received: received, Data: []byte(sentence)})
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	nmea "github.com/adrianmo/go-nmea"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -26,33 +26,33 @@ func newIdentity(s nmea.BaseSentence) (nmea.Sentence, error) {
 	return identity{BaseSentence: s, ID: id}, p.Err()
 }
 
-func (v identity) identity(f frame.Frame) codec.Identity {
-	return codec.Identity{Peer: f.Peer, DeviceID: v.ID, Kind: avl.AVLID}
+func (v identity) identity(f frame.Frame) decode.Identity {
+	return decode.Identity{Peer: f.Peer, DeviceID: v.ID, Kind: avl.AVLID}
 }
 
 // decodeIMEI handles "$IMEI=<imei>" (also "$IMEI,<imei>"), sent by some
 // modems on connect, with or without a checksum.
-func decodeIMEI(line string, f frame.Frame, strict bool) (codec.Observations, error) {
+func decodeIMEI(line string, f frame.Frame, strict bool) (decode.Observations, error) {
 	body := line[1:]
 	if star := strings.IndexByte(body, '*'); star >= 0 {
 		w, ok := sumDigits(strings.TrimSpace(body[star+1:]))
 		if !ok || xor(body[:star]) != w {
-			return codec.Observations{}, codec.Errorf("checksum", "bad checksum on %q", clip(line))
+			return decode.Observations{}, decode.Errorf("checksum", "bad checksum on %q", clip(line))
 		}
 		body = body[:star]
 	} else if strict {
-		return codec.Observations{}, codec.Errorf("checksum", "missing on %q", clip(line))
+		return decode.Observations{}, decode.Errorf("checksum", "missing on %q", clip(line))
 	}
 	id := strings.TrimSpace(strings.TrimLeft(body[len("IMEI"):], "=, "))
 	if !isDeviceID(id) {
-		return codec.Observations{}, codec.Errorf("syntax", "bad IMEI sentence %q", clip(line))
+		return decode.Observations{}, decode.Errorf("syntax", "bad IMEI sentence %q", clip(line))
 	}
 	return identityObs(f, id), nil
 }
 
 // decodeBare handles lines with no '$' at all: a bare device ID (hex digits,
 // as modems send right after connecting) or "IMEI <imei>".
-func decodeBare(line string, f frame.Frame) (codec.Observations, error) {
+func decodeBare(line string, f frame.Frame) (decode.Observations, error) {
 	if rest, ok := strings.CutPrefix(line, "IMEI"); ok {
 		id := strings.TrimSpace(strings.TrimLeft(rest, "=:, "))
 		if isDeviceID(id) {
@@ -63,9 +63,9 @@ func decodeBare(line string, f frame.Frame) (codec.Observations, error) {
 		return identityObs(f, line), nil
 	}
 	if strings.Contains(line, ",") {
-		return codec.Observations{}, codec.Errorf("unsupported", "not an NMEA sentence: %q", clip(line))
+		return decode.Observations{}, decode.Errorf("unsupported", "not an NMEA sentence: %q", clip(line))
 	}
-	return codec.Observations{}, codec.Errorf("syntax", "not an NMEA sentence: %q", clip(line))
+	return decode.Observations{}, decode.Errorf("syntax", "not an NMEA sentence: %q", clip(line))
 }
 
 // prefixID extracts the device ID some modems put before the sentence:
@@ -88,8 +88,8 @@ func prefixID[T string | []byte](p T) (T, bool) {
 	return p, isDeviceID(p)
 }
 
-func identityObs(f frame.Frame, id string) codec.Observations {
-	return codec.Observations{Identities: []codec.Identity{{Peer: f.Peer, DeviceID: id, Kind: avl.AVLID}}}
+func identityObs(f frame.Frame, id string) decode.Observations {
+	return decode.Observations{Identities: []decode.Identity{{Peer: f.Peer, DeviceID: id, Kind: avl.AVLID}}}
 }
 
 // isDeviceID accepts 3 to 32 letters and digits: IMEIs, ESNs, serial numbers.

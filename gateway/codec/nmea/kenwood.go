@@ -7,7 +7,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -61,8 +61,8 @@ func (k kenwood) deviceID() string {
 	return trimZeros(strings.TrimPrefix(k.Unit, "U"))
 }
 
-func (k kenwood) observe(f frame.Frame) (codec.Observations, error) {
-	var obs codec.Observations
+func (k kenwood) observe(f frame.Frame) (decode.Observations, error) {
+	var obs decode.Observations
 	fx, err := toFix(k.rmc, f)
 	if err != nil {
 		return obs, err

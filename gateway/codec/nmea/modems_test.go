@@ -10,7 +10,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -92,7 +92,7 @@ func walkLines(t *testing.T, file string, want map[string]outcome, kind avl.IDKi
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	d, _ := New(codec.Options{Source: "modems"})
+	d, _ := New(decode.Options{Source: "modems"})
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(fh)
 	for n := 1; sc.Scan(); n++ {
@@ -113,7 +113,7 @@ func walkLines(t *testing.T, file string, want map[string]outcome, kind avl.IDKi
 	}
 }
 
-func checkOutcome(t *testing.T, d codec.Decoder, f frame.Frame, w outcome, kind avl.IDKind) {
+func checkOutcome(t *testing.T, d decode.Decoder, f frame.Frame, w outcome, kind avl.IDKind) {
 	t.Helper()
 	line := string(f.Data)
 	obs, err := d.Decode(f)
@@ -139,19 +139,19 @@ func checkOutcome(t *testing.T, d codec.Decoder, f frame.Frame, w outcome, kind 
 			t.Errorf("%q: got %+v, %v; want one identity", line, obs, err)
 			return
 		}
-		want := codec.Identity{Peer: f.Peer, DeviceID: w.deviceID, Kind: avl.AVLID}
+		want := decode.Identity{Peer: f.Peer, DeviceID: w.deviceID, Kind: avl.AVLID}
 		if obs.Identities[0] != want {
 			t.Errorf("%q: identity %+v, want %+v", line, obs.Identities[0], want)
 		}
 	default:
-		if got := codec.Reason(err); got != w.kind || !obs.Empty() {
+		if got := decode.Reason(err); got != w.kind || !obs.Empty() {
 			t.Errorf("%q: reason %q (%v) obs %+v; want %q and nothing", line, got, err, obs, w.kind)
 		}
 	}
 }
 
 func TestKenwoodStatusEvent(t *testing.T) {
-	d, _ := New(codec.Options{Source: "radio"})
+	d, _ := New(decode.Options{Source: "radio"})
 	cases := []struct {
 		line, id, status, system string
 		speed                    float64

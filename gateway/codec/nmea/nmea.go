@@ -12,7 +12,7 @@ import (
 
 	nmea "github.com/adrianmo/go-nmea"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -28,7 +28,7 @@ type decoder struct {
 // parse is accepted, and reported with a checksum_mismatch error beside its
 // observations so it is counted: some modems in the field really send wrong
 // checksums.
-func New(opts codec.Options) (codec.Decoder, error) {
+func New(opts decode.Options) (decode.Decoder, error) {
 	d := &decoder{strict: opts.Strict, parser: newSentenceParser(opts.Strict)}
 	if opts.Lenient {
 		d.loose = newLooseParser()
@@ -41,7 +41,7 @@ func New(opts codec.Options) (codec.Decoder, error) {
 // ("...*51$GPGGA,...") are both read, and line noise before a '$' (binary
 // bytes a receiver sends while it switches modes, a serial line's garbage)
 // is dropped: it cannot be a device ID.
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d *decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	if i := noiseBefore(f.Data); i > 0 {
 		f.Data = f.Data[i:]
 	}
@@ -85,12 +85,12 @@ func gluedAt(b []byte) int {
 // more) and merges what they say. An error goes back only when neither part
 // gave observations, or when it is the checksum_mismatch that may stand
 // beside them.
-func (d *decoder) decodeGlued(f frame.Frame, i int) (codec.Observations, error) {
+func (d *decoder) decodeGlued(f frame.Frame, i int) (decode.Observations, error) {
 	first, rest := f, f
 	first.Data, rest.Data = f.Data[:i], f.Data[i:]
 	a, errA := d.Decode(first)
 	b, errB := d.Decode(rest)
-	obs := codec.Observations{
+	obs := decode.Observations{
 		Fixes:      append(a.Fixes, b.Fixes...),
 		Events:     append(a.Events, b.Events...),
 		Identities: append(a.Identities, b.Identities...),
@@ -98,7 +98,7 @@ func (d *decoder) decodeGlued(f frame.Frame, i int) (codec.Observations, error) 
 		Times:      append(a.Times, b.Times...),
 	}
 	for _, err := range []error{errA, errB} {
-		if err != nil && (obs.Empty() || codec.Reason(err) == "checksum_mismatch") {
+		if err != nil && (obs.Empty() || decode.Reason(err) == "checksum_mismatch") {
 			return obs, err
 		}
 	}
@@ -107,10 +107,10 @@ func (d *decoder) decodeGlued(f frame.Frame, i int) (codec.Observations, error) 
 
 // decodeGoNMEA decodes any sentence through go-nmea. It is the reference
 // the fast path (fast.go) must agree with.
-func (d *decoder) decodeGoNMEA(f frame.Frame) (codec.Observations, error) {
+func (d *decoder) decodeGoNMEA(f frame.Frame) (decode.Observations, error) {
 	line := strings.TrimSpace(string(f.Data))
 	if line == "" {
-		return codec.Observations{}, codec.Errorf("syntax", "empty frame")
+		return decode.Observations{}, decode.Errorf("syntax", "empty frame")
 	}
 	deviceID := ""
 	if line[0] != '$' {
@@ -120,7 +120,7 @@ func (d *decoder) decodeGoNMEA(f frame.Frame) (codec.Observations, error) {
 		}
 		id, ok := prefixID(line[:i])
 		if !ok {
-			return codec.Observations{}, codec.Errorf("syntax", "unexpected text before '$': %q", clip(line[:i]))
+			return decode.Observations{}, decode.Errorf("syntax", "unexpected text before '$': %q", clip(line[:i]))
 		}
 		deviceID, line = id, line[i:]
 	}
@@ -132,26 +132,26 @@ func (d *decoder) decodeGoNMEA(f frame.Frame) (codec.Observations, error) {
 	if err != nil && d.loose != nil && errors.Is(err, errChecksum) {
 		if s, lerr := parse(d.loose, line); lerr == nil {
 			if obs, oerr := d.observe(s, f, deviceID); oerr == nil && !obs.Empty() {
-				return obs, codec.Errorf("checksum_mismatch", "accepted (checksum = \"lenient\"): %w", err)
+				return obs, decode.Errorf("checksum_mismatch", "accepted (checksum = \"lenient\"): %w", err)
 			}
 		}
 	}
 	if err != nil {
-		return codec.Observations{}, classify(err)
+		return decode.Observations{}, classify(err)
 	}
 	if v, bad := nonDecimal(line); bad {
-		return codec.Observations{}, codec.Errorf("invalid", "number field %q is not a plain decimal", clip(v))
+		return decode.Observations{}, decode.Errorf("invalid", "number field %q is not a plain decimal", clip(v))
 	}
 	return d.observe(s, f, deviceID)
 }
 
 // observe maps a parsed sentence to observations.
-func (d *decoder) observe(s nmea.Sentence, f frame.Frame, deviceID string) (codec.Observations, error) {
-	var obs codec.Observations
+func (d *decoder) observe(s nmea.Sentence, f frame.Frame, deviceID string) (decode.Observations, error) {
+	var obs decode.Observations
 	switch v := s.(type) {
 	case nmea.RMC, nmea.GGA, nmea.GNS, nmea.GLL:
 		if !gnssTalker(s.TalkerID()) {
-			return obs, codec.Errorf("unsupported", "talker %q is not a GNSS receiver", s.TalkerID())
+			return obs, decode.Errorf("unsupported", "talker %q is not a GNSS receiver", s.TalkerID())
 		}
 		fx, err := toFix(v, f)
 		if err != nil {
@@ -173,11 +173,11 @@ func (d *decoder) observe(s nmea.Sentence, f frame.Frame, deviceID string) (code
 	case nmea.ZDA:
 		t, ok := zdaTime(v)
 		if !ok {
-			return obs, codec.Errorf("invalid", "ZDA date out of range: %q", clip(v.Raw))
+			return obs, decode.Errorf("invalid", "ZDA date out of range: %q", clip(v.Raw))
 		}
-		obs.Times = append(obs.Times, codec.DeviceTime{Peer: f.Peer, DeviceID: deviceID, Time: t, Received: f.Received})
+		obs.Times = append(obs.Times, decode.DeviceTime{Peer: f.Peer, DeviceID: deviceID, Time: t, Received: f.Received})
 	default:
-		return obs, codec.Ignored
+		return obs, decode.Ignored
 	}
 	return obs, nil
 }
@@ -187,17 +187,17 @@ func classify(err error) error {
 	var ns *nmea.NotSupportedError
 	switch {
 	case errors.Is(err, errChecksum):
-		return codec.Errorf("checksum", "%w", err)
+		return decode.Errorf("checksum", "%w", err)
 	case errors.As(err, &ns):
 		// A sentence radiogw does not decode (vendor chatter such as $PMTK
 		// or $PSIWTXT, or a standard one without a position): counted under
 		// its name, not an error of the device.
-		return codec.Unsupported(ns.Prefix)
+		return decode.Unsupported(ns.Prefix)
 	case strings.Contains(err.Error(), " invalid "):
 		// go-nmea reports field errors as "nmea: <prefix> invalid <field>: <value>".
-		return codec.Errorf("invalid", "%w", err)
+		return decode.Errorf("invalid", "%w", err)
 	}
-	return codec.Errorf("syntax", "%w", err)
+	return decode.Errorf("syntax", "%w", err)
 }
 
 // zdaTime is the UTC date and time of a $GPZDA. Its local zone fields are

@@ -10,7 +10,7 @@ import (
 	nmea "github.com/adrianmo/go-nmea"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -19,7 +19,7 @@ func sentence(body string) string {
 	return fmt.Sprintf("$%s*%02X", body, xor(body))
 }
 
-func decodeAt(t *testing.T, opts codec.Options, line string, at time.Time) (codec.Observations, error) {
+func decodeAt(t *testing.T, opts decode.Options, line string, at time.Time) (decode.Observations, error) {
 	t.Helper()
 	d, err := New(opts)
 	if err != nil {
@@ -30,7 +30,7 @@ func decodeAt(t *testing.T, opts codec.Options, line string, at time.Time) (code
 
 func oneFix(t *testing.T, line string, at time.Time) avl.Fix {
 	t.Helper()
-	obs, err := decodeAt(t, codec.Options{}, line, at)
+	obs, err := decodeAt(t, decode.Options{}, line, at)
 	if err != nil || len(obs.Fixes) != 1 {
 		t.Fatalf("%q: %+v, %v; want one fix", line, obs, err)
 	}
@@ -133,29 +133,29 @@ func TestTimeOfDayTakesPastDay(t *testing.T) {
 func TestReasons(t *testing.T) {
 	cases := []struct {
 		line   string
-		opts   codec.Options
+		opts   decode.Options
 		reason string
 	}{
-		{"$GPRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,*00", codec.Options{}, "checksum"},
-		{"$GPRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,", codec.Options{Strict: true}, "checksum"},
-		{"$IMEI=355797031609284", codec.Options{Strict: true}, "checksum"},
-		{sentence("GPGSV,3,1,10,32,86,204,,24,84,113,,11,73,162,,20,54,245,16"), codec.Options{}, "ignored"},
-		{sentence("GPGSA,A,2,20,17,23,14,,,,,,,,,1.62,1.31,0.95"), codec.Options{}, "ignored"},
-		{sentence("PMTK705,AXN_1.30,0145,Fastrax IT500,"), codec.Options{}, "unsupported"}, // vendor: counted by name
-		{sentence("PUBX,00,081350.00,4717.113210,N"), codec.Options{}, "unsupported"},
-		{sentence("IIRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,"), codec.Options{}, "unsupported"},
-		{sentence("GPXYZ,1,2,3"), codec.Options{}, "unsupported"},
-		{sentence("GPRMC,250000,A,4807.038,N,01131.000,E,0,0,230394,,"), codec.Options{}, "invalid"},
-		{sentence("GPRMC,120000,A,4807.038,N,01131.000,E,0,0,321394,,"), codec.Options{}, "invalid"},
-		{sentence("GPRMC,120000,A,4807.038,E,01131.000,N,0,0,230394,,"), codec.Options{}, "invalid"},
-		{sentence("GPRMC,120000,A,abc,N,01131.000,E,0,0,230394,,"), codec.Options{}, "invalid"},
-		{"hello world", codec.Options{}, "syntax"},
-		{"  \r\n", codec.Options{}, "syntax"},
-		{"bad id!$GPRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,", codec.Options{}, "syntax"},
+		{"$GPRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,*00", decode.Options{}, "checksum"},
+		{"$GPRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,", decode.Options{Strict: true}, "checksum"},
+		{"$IMEI=355797031609284", decode.Options{Strict: true}, "checksum"},
+		{sentence("GPGSV,3,1,10,32,86,204,,24,84,113,,11,73,162,,20,54,245,16"), decode.Options{}, "ignored"},
+		{sentence("GPGSA,A,2,20,17,23,14,,,,,,,,,1.62,1.31,0.95"), decode.Options{}, "ignored"},
+		{sentence("PMTK705,AXN_1.30,0145,Fastrax IT500,"), decode.Options{}, "unsupported"}, // vendor: counted by name
+		{sentence("PUBX,00,081350.00,4717.113210,N"), decode.Options{}, "unsupported"},
+		{sentence("IIRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,"), decode.Options{}, "unsupported"},
+		{sentence("GPXYZ,1,2,3"), decode.Options{}, "unsupported"},
+		{sentence("GPRMC,250000,A,4807.038,N,01131.000,E,0,0,230394,,"), decode.Options{}, "invalid"},
+		{sentence("GPRMC,120000,A,4807.038,N,01131.000,E,0,0,321394,,"), decode.Options{}, "invalid"},
+		{sentence("GPRMC,120000,A,4807.038,E,01131.000,N,0,0,230394,,"), decode.Options{}, "invalid"},
+		{sentence("GPRMC,120000,A,abc,N,01131.000,E,0,0,230394,,"), decode.Options{}, "invalid"},
+		{"hello world", decode.Options{}, "syntax"},
+		{"  \r\n", decode.Options{}, "syntax"},
+		{"bad id!$GPRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,", decode.Options{}, "syntax"},
 	}
 	for _, c := range cases {
 		obs, err := decodeAt(t, c.opts, c.line, received)
-		if got := codec.Reason(err); got != c.reason || !obs.Empty() {
+		if got := decode.Reason(err); got != c.reason || !obs.Empty() {
 			t.Errorf("%q strict=%v: reason %q (%v), obs %+v; want %q", c.line, c.opts.Strict, got, err, obs, c.reason)
 		}
 	}
@@ -163,8 +163,8 @@ func TestReasons(t *testing.T) {
 
 // Vendor sentences are unsupported under their own name, never errors.
 func TestVendorSentenceNamed(t *testing.T) {
-	_, err := decodeAt(t, codec.Options{}, sentence("PSIWTXT,hello"), received)
-	var u *codec.UnsupportedError
+	_, err := decodeAt(t, decode.Options{}, sentence("PSIWTXT,hello"), received)
+	var u *decode.UnsupportedError
 	if !errors.As(err, &u) || u.Name != "PSIWTXT" {
 		t.Fatalf("err %v, want UnsupportedError PSIWTXT", err)
 	}
@@ -174,26 +174,26 @@ func TestVendorSentenceNamed(t *testing.T) {
 // reported as checksum_mismatch beside the fix; strict rejects it.
 func TestLenientChecksum(t *testing.T) {
 	line := "$GPRMC,120000,A,4807.038,N,01131.000,E,0,0,230394,,*00"
-	obs, err := decodeAt(t, codec.Options{Lenient: true}, line, received)
-	if codec.Reason(err) != "checksum_mismatch" || len(obs.Fixes) != 1 || !near6(obs.Fixes[0].Lat, 48.1173) {
+	obs, err := decodeAt(t, decode.Options{Lenient: true}, line, received)
+	if decode.Reason(err) != "checksum_mismatch" || len(obs.Fixes) != 1 || !near6(obs.Fixes[0].Lat, 48.1173) {
 		t.Fatalf("lenient: %v %+v", err, obs)
 	}
-	if obs, err := decodeAt(t, codec.Options{}, line, received); codec.Reason(err) != "checksum" || !obs.Empty() {
+	if obs, err := decodeAt(t, decode.Options{}, line, received); decode.Reason(err) != "checksum" || !obs.Empty() {
 		t.Fatalf("strict: %v %+v", err, obs)
 	}
 	// Lenient still refuses what does not parse.
-	if obs, err := decodeAt(t, codec.Options{Lenient: true}, "$GPRMC,120000,A,abc,N,01131.000,E,0,0,230394,,*00", received); !obs.Empty() || err == nil {
+	if obs, err := decodeAt(t, decode.Options{Lenient: true}, "$GPRMC,120000,A,abc,N,01131.000,E,0,0,230394,,*00", received); !obs.Empty() || err == nil {
 		t.Fatalf("lenient garbage: %v %+v", err, obs)
 	}
 }
 
 // $GPZDA dates the device; $GPFID names it.
 func TestZDAAndFID(t *testing.T) {
-	obs, err := decodeAt(t, codec.Options{}, "$GPZDA,081411.000,26,05,2014,,*5D", received)
+	obs, err := decodeAt(t, decode.Options{}, "$GPZDA,081411.000,26,05,2014,,*5D", received)
 	if err != nil || len(obs.Times) != 1 || !obs.Times[0].Time.Equal(time.Date(2014, 5, 26, 8, 14, 11, 0, time.UTC)) {
 		t.Fatalf("ZDA: %v %+v", err, obs)
 	}
-	obs, err = decodeAt(t, codec.Options{}, sentence("GPFID,356612021059680"), received)
+	obs, err = decodeAt(t, decode.Options{}, sentence("GPFID,356612021059680"), received)
 	if err != nil || len(obs.Identities) != 1 || obs.Identities[0].DeviceID != "356612021059680" {
 		t.Fatalf("FID: %v %+v", err, obs)
 	}
@@ -202,7 +202,7 @@ func TestZDAAndFID(t *testing.T) {
 func near6(a, b float64) bool { return a-b < 1e-6 && b-a < 1e-6 }
 
 func TestVTGYieldsNothing(t *testing.T) {
-	obs, err := decodeAt(t, codec.Options{}, sentence("GPVTG,054.7,T,034.4,M,005.5,N,010.2,K,A"), received)
+	obs, err := decodeAt(t, decode.Options{}, sentence("GPVTG,054.7,T,034.4,M,005.5,N,010.2,K,A"), received)
 	if err != nil || !obs.Empty() {
 		t.Errorf("VTG: %+v, %v; want no observations and no error", obs, err)
 	}
@@ -224,7 +224,7 @@ func TestParserPanicBecomesError(t *testing.T) {
 		t.Fatal("panic inside go-nmea was not turned into an error")
 	}
 	// A short query sentence panics inside go-nmea v1.10.0's own parser.
-	if obs, err := decodeAt(t, codec.Options{}, "$Q", received); codec.Reason(err) != "ignored" || !obs.Empty() {
+	if obs, err := decodeAt(t, decode.Options{}, "$Q", received); decode.Reason(err) != "ignored" || !obs.Empty() {
 		t.Errorf("$Q: %+v, %v", obs, err)
 	}
 }

@@ -3,14 +3,14 @@ package nmea
 import (
 	"testing"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
 // Hex floats, exponents, inf and nan are what strconv.ParseFloat takes and
 // no GPS receiver sends: a position written that way is refused.
 func TestNonDecimalNumbersRefused(t *testing.T) {
-	d, _ := New(codec.Options{})
+	d, _ := New(decode.Options{})
 	for _, l := range []string{
 		"$GPRMC,120000,A,0x1p-2,N,01131.000,E,0,0,230394,,",
 		"$GPRMC,120000,A,4807.038,N,0X1.8P3,E,0,0,230394,,",

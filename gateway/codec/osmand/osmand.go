@@ -32,6 +32,7 @@
 // There speed is in metres per second, and a negative speed, heading or
 // accuracy means unknown (the location library's convention). A batch of
 // stored locations comes as a "location" array.
+// A mock location (a GPS simulator app) is marked not valid.
 package osmand
 
 import (
@@ -46,7 +47,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -56,17 +57,17 @@ const knotsToKmh = 1.852
 // maxID bounds a device ID: it becomes a unit name for unlisted devices.
 const maxID = 64
 
-type decoder struct{ opts codec.Options }
+type decoder struct{ opts decode.Options }
 
 // New builds a decoder.
-func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+func New(opts decode.Options) (decode.Decoder, error) { return &decoder{opts: opts}, nil }
 
-func fail(reason string, err error) (codec.Observations, error) {
-	return codec.Observations{}, &codec.Error{Reason: reason, Err: err}
+func fail(reason string, err error) (decode.Observations, error) {
+	return decode.Observations{}, &decode.Error{Reason: reason, Err: err}
 }
 
 // Decode reads one report.
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d *decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	if data := bytes.TrimSpace(f.Data); len(data) > 0 && data[0] == '{' {
 		return d.decodeJSON(data, f)
 	}
@@ -114,7 +115,7 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	if s := v.Get("valid"); s == "false" || s == "0" {
 		fx.Valid = false
 	}
-	return codec.Observations{Fixes: []avl.Fix{fx}}, nil
+	return decode.Observations{Fixes: []avl.Fix{fx}}, nil
 }
 
 // checkID refuses a device ID that cannot name a unit.
@@ -145,13 +146,16 @@ type jsonLocation struct {
 		Heading   *float64 `json:"heading"`
 		Altitude  *float64 `json:"altitude"`
 	} `json:"coords"`
+	// Mock: the phone's position comes from a GPS simulator app, not its
+	// receiver. Such a fix is marked not valid, so it never moves a unit.
+	Mock bool `json:"mock"`
 }
 
 // maxBatch bounds the locations of one JSON body.
 const maxBatch = 100
 
 // decodeJSON reads Traccar Client's JSON body: one location, or a batch.
-func (d *decoder) decodeJSON(data []byte, f frame.Frame) (codec.Observations, error) {
+func (d *decoder) decodeJSON(data []byte, f frame.Frame) (decode.Observations, error) {
 	var m struct {
 		DeviceID any             `json:"device_id"`
 		Location json.RawMessage `json:"location"`
@@ -184,14 +188,14 @@ func (d *decoder) decodeJSON(data []byte, f frame.Frame) (codec.Observations, er
 		}
 		locs = []jsonLocation{l}
 	}
-	var obs codec.Observations
+	var obs decode.Observations
 	for i, l := range locs {
 		c := l.Coords
 		if c == nil || c.Latitude == nil || c.Longitude == nil {
 			return fail("invalid", fmt.Errorf("location %d: no coords.latitude/longitude", i+1))
 		}
 		fx := d.newFix(f, id)
-		fx.Lat, fx.Lon = *c.Latitude, *c.Longitude
+		fx.Lat, fx.Lon, fx.Valid = *c.Latitude, *c.Longitude, !l.Mock
 		var err error
 		if fx.Time, err = timestamp(l.Timestamp, f.Received); err != nil {
 			return fail("invalid", fmt.Errorf("location %d timestamp: %w", i+1, err))

@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
 func benchDecode(b *testing.B, line string) {
-	d, _ := New(codec.Options{Source: "airlink"})
+	d, _ := New(decode.Options{Source: "airlink"})
 	f := frame.Frame{Source: "airlink", Received: received, Data: []byte(line)}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(line)))

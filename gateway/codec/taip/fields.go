@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -23,7 +23,7 @@ type cursor struct {
 
 func (c *cursor) fail(what string) {
 	if c.err == nil {
-		c.err = codec.Errorf("syntax", "bad %s at offset %d in %q", what, c.i, clip(c.s))
+		c.err = decode.Errorf("syntax", "bad %s at offset %d in %q", what, c.i, clip(c.s))
 	}
 }
 
@@ -111,7 +111,7 @@ func newFix(f frame.Frame) avl.Fix {
 // checkCoords rejects coordinates outside the globe.
 func checkCoords(fx *avl.Fix) error {
 	if fx.Lat < -90 || fx.Lat > 90 || fx.Lon < -180 || fx.Lon > 180 {
-		return codec.Errorf("invalid", "position %.5f,%.5f out of range", fx.Lat, fx.Lon)
+		return decode.Errorf("invalid", "position %.5f,%.5f out of range", fx.Lat, fx.Lon)
 	}
 	return nil
 }
@@ -126,7 +126,7 @@ const pastSlack = 2 * time.Minute
 // device's own latest date when it has a recent one.
 func timeOfDay(received time.Time, secs, ms int) (time.Time, error) {
 	if secs >= 86400 {
-		return time.Time{}, codec.Errorf("invalid", "time of day %d s out of range", secs)
+		return time.Time{}, decode.Errorf("invalid", "time of day %d s out of range", secs)
 	}
 	tod := time.Duration(secs)*time.Second + time.Duration(ms)*time.Millisecond
 	return avl.PastDay(tod, received, pastSlack), nil
@@ -135,7 +135,7 @@ func timeOfDay(received time.Time, secs, ms int) (time.Time, error) {
 // weekTime is GPS week, day of week and seconds of day, taken as UTC.
 func weekTime(week, day, secs int) (time.Time, error) {
 	if day > 6 || secs >= 86400 {
-		return time.Time{}, codec.Errorf("invalid", "GPS time week %d day %d second %d out of range", week, day, secs)
+		return time.Time{}, decode.Errorf("invalid", "GPS time week %d day %d second %d out of range", week, day, secs)
 	}
 	return gpsEpoch.AddDate(0, 0, week*7+day).Add(time.Duration(secs) * time.Second), nil
 }
@@ -162,14 +162,14 @@ func dateTime(c *cursor, received time.Time, order bool) (t time.Time, noDate bo
 		return time.Time{}, false, c.err
 	}
 	if h > 23 || mi > 59 || s > 59 {
-		return time.Time{}, false, codec.Errorf("invalid", "time %02d%02d%02d out of range", h, mi, s)
+		return time.Time{}, false, decode.Errorf("invalid", "time %02d%02d%02d out of range", h, mi, s)
 	}
 	tod := time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(s)*time.Second
 	if dd == 0 && mo == 0 && yy == 0 {
 		return avl.PastDay(tod, received, pastSlack), true, nil
 	}
 	if dd < 1 || dd > 31 || mo < 1 || mo > 12 {
-		return time.Time{}, false, codec.Errorf("invalid", "date %02d%02d%02d out of range", dd, mo, yy)
+		return time.Time{}, false, decode.Errorf("invalid", "date %02d%02d%02d out of range", dd, mo, yy)
 	}
 	return time.Date(avl.Year2(yy, received), time.Month(mo), dd, 0, 0, 0, 0, time.UTC).Add(tod), false, nil
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -28,11 +28,11 @@ func FuzzDecode(f *testing.F) {
 
 	reasons := map[string]bool{"checksum": true, "syntax": true, "unsupported": true, "invalid": true, "ignored": true}
 	f.Fuzz(func(t *testing.T, line string, strict bool) {
-		d, _ := New(codec.Options{Strict: strict})
+		d, _ := New(decode.Options{Strict: strict})
 		obs, err := d.Decode(frame.Frame{Source: "fuzz", Peer: "peer", Received: received, Data: []byte(line)})
 		if err != nil {
-			if !reasons[codec.Reason(err)] || !obs.Empty() {
-				t.Fatalf("%q: %v (reason %q), obs %+v", line, err, codec.Reason(err), obs)
+			if !reasons[decode.Reason(err)] || !obs.Empty() {
+				t.Fatalf("%q: %v (reason %q), obs %+v", line, err, decode.Reason(err), obs)
 			}
 			return
 		}

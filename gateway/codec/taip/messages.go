@@ -2,7 +2,7 @@ package taip
 
 import (
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -87,7 +87,7 @@ func decodeLN(data string, f frame.Frame) (avl.Fix, error) {
 	fx.Heading = float64(c.digits(4, "heading")) / 10
 	sats := c.digits(2, "satellites")
 	if c.err == nil && len(c.rest()) != sats*4+10+2 {
-		return avl.Fix{}, codec.Errorf("syntax", "LN with %d satellites has %d trailing characters, want %d", sats, len(c.rest()), sats*4+12)
+		return avl.Fix{}, decode.Errorf("syntax", "LN with %d satellites has %d trailing characters, want %d", sats, len(c.rest()), sats*4+12)
 	}
 	c.i += sats*4 + 10
 	fx.Valid = validSource(c.byte("source"), c.byte("age"))

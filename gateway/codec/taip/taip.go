@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -18,7 +18,7 @@ type decoder struct{ strict, lenient bool }
 // are rejected; otherwise they are accepted (many devices send none on REV).
 // With opts.Lenient, a report whose checksum is wrong but whose fields parse
 // is accepted and reported with a checksum_mismatch error beside it.
-func New(opts codec.Options) (codec.Decoder, error) {
+func New(opts decode.Options) (decode.Decoder, error) {
 	return &decoder{strict: opts.Strict, lenient: opts.Lenient}, nil
 }
 
@@ -29,22 +29,22 @@ type report struct {
 }
 
 // Decode turns one report into observations.
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d *decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	r, sumErr, err := d.split(string(f.Data))
 	if err != nil {
-		return codec.Observations{}, err
+		return decode.Observations{}, err
 	}
 	obs, err := d.decode(r, f)
 	if sumErr != nil {
 		if err != nil || obs.Empty() {
-			return codec.Observations{}, sumErr
+			return decode.Observations{}, sumErr
 		}
-		return obs, codec.Errorf("checksum_mismatch", "accepted (checksum = \"lenient\"): %w", sumErr)
+		return obs, decode.Errorf("checksum_mismatch", "accepted (checksum = \"lenient\"): %w", sumErr)
 	}
 	return obs, err
 }
 
-func (d *decoder) decode(r report, f frame.Frame) (codec.Observations, error) {
+func (d *decoder) decode(r report, f frame.Frame) (decode.Observations, error) {
 	var err error
 	var (
 		fx  avl.Fix
@@ -72,20 +72,20 @@ func (d *decoder) decode(r report, f frame.Frame) (codec.Observations, error) {
 		// Altitude, identification, time, status, version, reporting mode,
 		// DGPS: no position. ok stays false.
 	default:
-		return codec.Observations{}, codec.Unsupported(typ)
+		return decode.Observations{}, decode.Unsupported(typ)
 	}
 	if err != nil {
-		return codec.Observations{}, err
+		return decode.Observations{}, err
 	}
 	if !ok {
 		// A report without a position still tells which device is behind the peer.
 		if r.deviceID == "" {
-			return codec.Observations{}, codec.Ignored
+			return decode.Observations{}, decode.Ignored
 		}
-		return codec.Observations{Identities: []codec.Identity{{Peer: f.Peer, DeviceID: r.deviceID, Kind: avl.AVLID}}}, nil
+		return decode.Observations{Identities: []decode.Identity{{Peer: f.Peer, DeviceID: r.deviceID, Kind: avl.AVLID}}}, nil
 	}
 	fx.DeviceID, fx.IDKind = r.deviceID, avl.AVLID
-	return codec.Observations{Fixes: []avl.Fix{fx}}, nil
+	return decode.Observations{Fixes: []avl.Fix{fx}}, nil
 }
 
 // split strips the delimiters, checks the checksum and reads the attributes.
@@ -98,7 +98,7 @@ func (d *decoder) split(s string) (r report, sumErr, err error) {
 	}
 	s = strings.TrimSuffix(s, "<")
 	if s == "" {
-		return report{}, nil, codec.Errorf("syntax", "empty report")
+		return report{}, nil, decode.Errorf("syntax", "empty report")
 	}
 	if star := strings.LastIndexByte(s, '*'); star >= 0 && star >= len(s)-3 {
 		if err := checkSum(s, star); err != nil {
@@ -109,12 +109,12 @@ func (d *decoder) split(s string) (r report, sumErr, err error) {
 		}
 		s = s[:star]
 	} else if d.strict {
-		return report{}, nil, codec.Errorf("checksum", "missing on %q", clip(s))
+		return report{}, nil, decode.Errorf("checksum", "missing on %q", clip(s))
 	}
 	msg, attrs, _ := strings.Cut(s, ";")
 	r.msg = msg
 	if len(msg) < 3 || msg[0] != 'R' {
-		return report{}, nil, codec.Errorf("syntax", "not a TAIP response %q", clip(msg))
+		return report{}, nil, decode.Errorf("syntax", "not a TAIP response %q", clip(msg))
 	}
 	for attrs != "" {
 		var a string
@@ -132,7 +132,7 @@ func (d *decoder) split(s string) (r report, sumErr, err error) {
 func checkSum(s string, star int) error {
 	hh := s[star+1:]
 	if len(hh) != 2 || !isHex(hh[0]) || !isHex(hh[1]) {
-		return codec.Errorf("checksum", "malformed %q", hh)
+		return decode.Errorf("checksum", "malformed %q", hh)
 	}
 	want := hexVal(hh[0])<<4 | hexVal(hh[1])
 	c := byte('>')
@@ -142,7 +142,7 @@ func checkSum(s string, star int) error {
 	if c == want || c^'*' == want {
 		return nil
 	}
-	return codec.Errorf("checksum", "computed %02X (or %02X without '*'), report says %s", c^'*', c, hh)
+	return decode.Errorf("checksum", "computed %02X (or %02X without '*'), report says %s", c^'*', c, hh)
 }
 
 func isHex(c byte) bool {
@@ -169,4 +169,4 @@ func clip(s string) string {
 
 // SplitDatagram cuts a datagram into TAIP reports: after each '<' and at
 // line ends, since store-and-forward modems pack several reports into one.
-func SplitDatagram(b []byte) [][]byte { return codec.SplitAfter(b, '<') }
+func SplitDatagram(b []byte) [][]byte { return decode.SplitAfter(b, '<') }

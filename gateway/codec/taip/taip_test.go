@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -97,7 +97,7 @@ func TestTraccarLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	d, _ := New(codec.Options{Source: "airlink"})
+	d, _ := New(decode.Options{Source: "airlink"})
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(fh)
 	for n := 1; sc.Scan(); n++ {
@@ -118,7 +118,7 @@ func TestTraccarLines(t *testing.T) {
 	}
 }
 
-func checkOutcome(t *testing.T, d codec.Decoder, f frame.Frame, w outcome) {
+func checkOutcome(t *testing.T, d decode.Decoder, f frame.Frame, w outcome) {
 	t.Helper()
 	line := string(f.Data)
 	obs, err := d.Decode(f)
@@ -144,12 +144,12 @@ func checkOutcome(t *testing.T, d codec.Decoder, f frame.Frame, w outcome) {
 			t.Errorf("%q: metadata or unknowns wrong: %+v", line, fx)
 		}
 	case "identity":
-		want := codec.Identity{Peer: f.Peer, DeviceID: w.id, Kind: avl.AVLID}
+		want := decode.Identity{Peer: f.Peer, DeviceID: w.id, Kind: avl.AVLID}
 		if err != nil || len(obs.Identities) != 1 || obs.Identities[0] != want || len(obs.Fixes) != 0 {
 			t.Errorf("%q: got %+v, %v; want identity %+v", line, obs, err, want)
 		}
 	default:
-		if got := codec.Reason(err); got != w.kind || !obs.Empty() {
+		if got := decode.Reason(err); got != w.kind || !obs.Empty() {
 			t.Errorf("%q: reason %q (%v), obs %+v; want %q", line, got, err, obs, w.kind)
 		}
 	}
@@ -172,7 +172,7 @@ func withSum(body string) string {
 	return fmt.Sprintf(">%s*%02X<", body, c)
 }
 
-func decode(t *testing.T, opts codec.Options, line string, at time.Time) (codec.Observations, error) {
+func decodeOne(t *testing.T, opts decode.Options, line string, at time.Time) (decode.Observations, error) {
 	t.Helper()
 	d, _ := New(opts)
 	return d.Decode(frame.Frame{Source: "s", Peer: "p", Received: at, Data: []byte(line)})
@@ -189,7 +189,7 @@ func TestFramingVariants(t *testing.T) {
 		vendor,
 		">" + body + "<", body, // no checksum
 	} {
-		obs, err := decode(t, codec.Options{}, line, received)
+		obs, err := decodeOne(t, decode.Options{}, line, received)
 		if err != nil || len(obs.Fixes) != 1 || obs.Fixes[0].DeviceID != "9999" || !obs.Fixes[0].Valid {
 			t.Errorf("%q: %+v, %v", line, obs, err)
 		}
@@ -220,8 +220,8 @@ func TestReasons(t *testing.T) {
 		{withSum("RUV01111NT003190826132746"), false, "syntax"},
 	}
 	for _, c := range cases {
-		obs, err := decode(t, codec.Options{Strict: c.strict}, c.line, received)
-		if got := codec.Reason(err); got != c.reason || !obs.Empty() {
+		obs, err := decodeOne(t, decode.Options{Strict: c.strict}, c.line, received)
+		if got := decode.Reason(err); got != c.reason || !obs.Empty() {
 			t.Errorf("%q strict=%v: reason %q (%v), obs %+v; want %q", c.line, c.strict, got, err, obs, c.reason)
 		}
 	}
@@ -239,7 +239,7 @@ func TestSourceAndAge(t *testing.T) {
 	}
 	for _, c := range cases {
 		line := withSum("RPV19105+4538405-07395189000000" + c.tail)
-		obs, err := decode(t, codec.Options{}, line, received)
+		obs, err := decodeOne(t, decode.Options{}, line, received)
 		if err != nil || len(obs.Fixes) != 1 || obs.Fixes[0].Valid != c.valid {
 			t.Errorf("%q: %+v, %v; want valid=%v", line, obs, err, c.valid)
 		}
@@ -248,24 +248,24 @@ func TestSourceAndAge(t *testing.T) {
 
 func TestTimeOfDayNearMidnight(t *testing.T) {
 	// 86390 s = 23:59:50 read at 00:00:20 the next day.
-	obs, err := decode(t, codec.Options{}, withSum("RPV86390+4538405-0739518900000012"), at(2026, 11, 27, 0, 0, 20))
+	obs, err := decodeOne(t, decode.Options{}, withSum("RPV86390+4538405-0739518900000012"), at(2026, 11, 27, 0, 0, 20))
 	if err != nil || !obs.Fixes[0].Time.Equal(at(2026, 11, 26, 23, 59, 50)) {
 		t.Errorf("previous day: %+v, %v", obs, err)
 	}
 	// 5 s = 00:00:05 read at 23:59:58 the day before.
-	obs, err = decode(t, codec.Options{}, withSum("RCP00005+347771-092345312"), at(2026, 11, 26, 23, 59, 58))
+	obs, err = decodeOne(t, decode.Options{}, withSum("RCP00005+347771-092345312"), at(2026, 11, 26, 23, 59, 58))
 	if err != nil || !obs.Fixes[0].Time.Equal(at(2026, 11, 27, 0, 0, 5)) {
 		t.Errorf("next day: %+v, %v", obs, err)
 	}
 	// LN keeps milliseconds.
-	obs, err = decode(t, codec.Options{}, withSum("RLN43200250+337885218-0857685155+00075394"+"0000"+"+0000"+"0000"+"00"+"0000000000"+"12"), received)
+	obs, err = decodeOne(t, decode.Options{}, withSum("RLN43200250+337885218-0857685155+00075394"+"0000"+"+0000"+"0000"+"00"+"0000000000"+"12"), received)
 	if err != nil || !obs.Fixes[0].Time.Equal(received.Add(250*time.Millisecond)) {
 		t.Errorf("LN ms: %+v, %v", obs, err)
 	}
 }
 
 func TestNoIDUsesPeer(t *testing.T) {
-	obs, err := decode(t, codec.Options{}, withSum("RPV19105+4538405-0739518900000012"), received)
+	obs, err := decodeOne(t, decode.Options{}, withSum("RPV19105+4538405-0739518900000012"), received)
 	if err != nil || len(obs.Fixes) != 1 || obs.Fixes[0].DeviceID != "" || obs.Fixes[0].Peer != "p" {
 		t.Errorf("%+v, %v", obs, err)
 	}
@@ -275,7 +275,7 @@ func TestNoIDUsesPeer(t *testing.T) {
 // manual: 15714 s GPS time of day, +37.39438 -122.03846, 15 mph, heading 126,
 // 3D GPS, fresh data, vehicle 1234.
 func TestTrimbleManualExample(t *testing.T) {
-	obs, err := decode(t, codec.Options{Strict: true}, ">RPV15714+3739438-1220384601512612;ID=1234;*7F<", received)
+	obs, err := decodeOne(t, decode.Options{Strict: true}, ">RPV15714+3739438-1220384601512612;ID=1234;*7F<", received)
 	if err != nil || len(obs.Fixes) != 1 {
 		t.Fatalf("%+v, %v", obs, err)
 	}
@@ -289,7 +289,7 @@ func TestTrimbleManualExample(t *testing.T) {
 // A zero date (000000) takes the time-of-day rule; a two-digit year follows
 // the pivot; a lenient decoder accepts a wrong checksum, counted.
 func TestDatesAndLenient(t *testing.T) {
-	d, _ := New(codec.Options{})
+	d, _ := New(decode.Options{})
 	f := frame.Frame{Source: "airlink", Received: received, Data: []byte(">RGP000000110000-3137454-064075520001883004D50;ID=8385<")}
 	obs, err := d.Decode(f)
 	if err != nil || len(obs.Fixes) != 1 || !obs.Fixes[0].NoDate || !obs.Fixes[0].Time.Equal(at(2026, 11, 26, 11, 0, 0)) {
@@ -300,13 +300,13 @@ func TestDatesAndLenient(t *testing.T) {
 		t.Fatalf("011196: %v %+v", err, obs)
 	}
 	f.Data = []byte(">RPV00000+3739438-1220384601512612;ID=1234;*7F")
-	ld, _ := New(codec.Options{Lenient: true})
+	ld, _ := New(decode.Options{Lenient: true})
 	obs, err = ld.Decode(f)
-	if codec.Reason(err) != "checksum_mismatch" || len(obs.Fixes) != 1 || obs.Fixes[0].Lat != 37.39438 {
+	if decode.Reason(err) != "checksum_mismatch" || len(obs.Fixes) != 1 || obs.Fixes[0].Lat != 37.39438 {
 		t.Fatalf("lenient: %v %+v", err, obs)
 	}
 	f.Data = []byte(">RZZ123;ID=1<")
-	if _, err := d.Decode(f); codec.Reason(err) != "unsupported" {
+	if _, err := d.Decode(f); decode.Reason(err) != "unsupported" {
 		t.Fatalf("vendor message: %v", err)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -21,7 +21,7 @@ func decodeVendor(msg string, f frame.Frame) (avl.Fix, bool, error) {
 	if typ == "RUS" {
 		var ok bool
 		if data, ok = strings.CutPrefix(data, "00"); !ok {
-			return avl.Fix{}, false, codec.Unsupported(msg[:min(5, len(msg))])
+			return avl.Fix{}, false, decode.Unsupported(msg[:min(5, len(msg))])
 		}
 	}
 	data = strings.TrimPrefix(data, ",")
@@ -119,7 +119,7 @@ func decodeRUV(data string, f frame.Frame) (avl.Fix, bool, error) {
 	rest, ok := strings.CutPrefix(c.rest(), ",")
 	protocol, after, found := strings.Cut(rest, ",")
 	if !ok || !found || protocol == "" {
-		return avl.Fix{}, false, codec.Errorf("syntax", "RUV without protocol field: %q", clip(data))
+		return avl.Fix{}, false, decode.Errorf("syntax", "RUV without protocol field: %q", clip(data))
 	}
 	c = &cursor{s: after}
 	t, noDate, err := dateTime(c, f.Received, yearFirst)

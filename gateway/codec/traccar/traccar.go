@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -30,10 +30,10 @@ const (
 	maxID      = 64
 )
 
-type decoder struct{ opts codec.Options }
+type decoder struct{ opts decode.Options }
 
 // New builds a decoder.
-func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+func New(opts decode.Options) (decode.Decoder, error) { return &decoder{opts: opts}, nil }
 
 type message struct {
 	Position *struct {
@@ -53,13 +53,13 @@ type message struct {
 	} `json:"device"`
 }
 
-func fail(reason string, err error) (codec.Observations, error) {
-	return codec.Observations{}, &codec.Error{Reason: reason, Err: err}
+func fail(reason string, err error) (decode.Observations, error) {
+	return decode.Observations{}, &decode.Error{Reason: reason, Err: err}
 }
 
 // Decode reads one forwarded position. A forwarded event without a
 // position (an "event" message) is ignored.
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d *decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	var m message
 	if err := json.Unmarshal(f.Data, &m); err != nil {
 		return fail("syntax", err)
@@ -96,7 +96,7 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	if h, ok := p.Attributes["hdop"].(float64); ok && h > 0 {
 		fx.HDOP = h
 	}
-	return codec.Observations{Fixes: []avl.Fix{fx}}, nil
+	return decode.Observations{Fixes: []avl.Fix{fx}}, nil
 }
 
 func opt(v *float64, mul float64) float64 {

@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/codec"
 	"radiogw/gateway/codec/codectest"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
-func decode(data string) (codec.Observations, error) {
-	d, _ := New(codec.Options{Source: "traccar"})
+func decodeOne(data string) (decode.Observations, error) {
+	d, _ := New(decode.Options{Source: "traccar"})
 	return d.Decode(frame.Frame{Source: "traccar", Data: []byte(data), Received: time.Now()})
 }
 
@@ -22,7 +22,7 @@ const forwarded = `{"position":{"id":1,"deviceId":7,"protocol":"gt06","serverTim
 "device":{"id":7,"name":"Engine 5","uniqueId":"862123045","status":"online","disabled":false}}`
 
 func TestDecodeForwardedPosition(t *testing.T) {
-	obs, err := decode(forwarded)
+	obs, err := decodeOne(forwarded)
 	if err != nil || len(obs.Fixes) != 1 {
 		t.Fatalf("%v %+v", err, obs)
 	}
@@ -43,7 +43,7 @@ func TestDecodeRefuses(t *testing.T) {
 		`{"position":{"latitude":1,"longitude":2,"fixTime":"yesterday"},"device":{"uniqueId":"1"}}`:              "invalid",
 		`{"position":{"latitude":1,"longitude":2,"fixTime":"2026-11-23T22:14:05Z"},"device":{"uniqueId":"a/#"}}`: "invalid",
 	} {
-		if _, err := decode(data); codec.Reason(err) != reason {
+		if _, err := decodeOne(data); decode.Reason(err) != reason {
 			t.Errorf("%s: %v, want reason %s", data, err, reason)
 		}
 	}
@@ -55,7 +55,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(forwarded)
 	f.Fuzz(func(t *testing.T, data string) {
-		obs, err := decode(data)
+		obs, err := decodeOne(data)
 		if err != nil && len(obs.Fixes) != 0 {
 			t.Fatal("fixes with an error")
 		}

@@ -12,12 +12,20 @@
 //	call_end            -> CarrierDown (ends whatever transmission is open)
 //	unit call           -> PTTStart by the unit (a new talker ends the previous one)
 //	unit end            -> PTTEnd by the unit
-//	unit on, join, ackresp, data, location -> RadioCheck (the radio is there)
-//	unit off            -> RadioOff (the radio signed off)
+//	unit on             -> RadioOn (the radio registered: powered on)
+//	unit off            -> RadioOff (the radio deregistered: powered off)
+//	unit join, ackresp, data, location -> RadioCheck (the radio is there)
 //	emergency: true     -> also Emergency by the unit on that talkgroup
 //
+// One trunk-recorder instance often follows several systems, and talkgroup
+// 100 on one is not talkgroup 100 on another: every event carries the
+// message's system (sys_name; "system" in builds before 2024; else sys_num
+// as a decimal) in Event.TalkgroupSystem, and the runtime maps the pair to
+// a configured channel. The unit's alias (unit_alpha_tag; "unit_alpha"
+// before 2024) rides in Event.RadioAlias as it came: the runtime cleans it.
+//
 // Everything else (rates, systems, recorders, calls_active, audio, console,
-// trunking messages, plugin status and ans_req) is codec.Ignored: an answer
+// trunking messages, plugin status and ans_req) is decode.Ignored: an answer
 // request names a target, not a talker.
 //
 // Event times come from the message itself (the call's start and stop
@@ -37,7 +45,7 @@ import (
 	"time"
 
 	"radiogw/channels"
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -45,11 +53,11 @@ import (
 // IDs in decimal whatever the air interface.
 const System = "trunk-recorder"
 
-type decoder struct{ opts codec.Options }
+type decoder struct{ opts decode.Options }
 
 // New builds a decoder. opts.Channel is not used: every event names its
 // talkgroup's channel.
-func New(opts codec.Options) (codec.Decoder, error) { return &decoder{opts: opts}, nil }
+func New(opts decode.Options) (decode.Decoder, error) { return &decoder{opts: opts}, nil }
 
 // ChannelForTalkgroup names the channel that talkgroup tg's events belong to:
 // its decimal number, or "" for no talkgroup.
@@ -77,12 +85,17 @@ func TopicsFor(topic, unitTopic string) []string {
 
 // call is the part of a call or unit object radiogw reads.
 type call struct {
-	Unit      flexNum `json:"unit"`
-	Talkgroup flexNum `json:"talkgroup"`
-	Emergency flexNum `json:"emergency"`
-	StartTime flexNum `json:"start_time"`
-	StopTime  flexNum `json:"stop_time"`
-	Length    flexNum `json:"length"`
+	SysName   string   `json:"sys_name"`
+	System    string   `json:"system"` // plugin builds before 2024
+	SysNum    *flexNum `json:"sys_num"`
+	Alias     string   `json:"unit_alpha_tag"`
+	OldAlias  string   `json:"unit_alpha"` // plugin builds before 2024
+	Unit      flexNum  `json:"unit"`
+	Talkgroup flexNum  `json:"talkgroup"`
+	Emergency flexNum  `json:"emergency"`
+	StartTime flexNum  `json:"start_time"`
+	StopTime  flexNum  `json:"stop_time"`
+	Length    flexNum  `json:"length"`
 }
 
 type message struct {
@@ -90,26 +103,26 @@ type message struct {
 	Timestamp flexNum
 }
 
-func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
+func (d *decoder) Decode(f frame.Frame) (decode.Observations, error) {
 	data := bytes.TrimSpace(f.Data)
 	if len(data) == 0 || data[0] != '{' {
-		return codec.Observations{}, codec.Errorf("syntax", "not a JSON object")
+		return decode.Observations{}, decode.Errorf("syntax", "not a JSON object")
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return codec.Observations{}, codec.Errorf("syntax", "trunk-recorder message: %v", err)
+		return decode.Observations{}, decode.Errorf("syntax", "trunk-recorder message: %v", err)
 	}
 	var m message
 	if t, ok := raw["type"]; ok {
 		if err := json.Unmarshal(t, &m.Type); err != nil {
-			return codec.Observations{}, codec.Errorf("syntax", "type: %v", err)
+			return decode.Observations{}, decode.Errorf("syntax", "type: %v", err)
 		}
 	}
 	if ts, ok := raw["timestamp"]; ok {
 		_ = json.Unmarshal(ts, &m.Timestamp) // optional; a bad one falls back to receive time
 	}
 	if m.Type == "" {
-		return codec.Observations{}, codec.Ignored // plugin status and other untyped messages
+		return decode.Observations{}, decode.Ignored // plugin status and other untyped messages
 	}
 	obj := "call"
 	switch m.Type {
@@ -117,21 +130,23 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 	case "call", "end", "on", "off", "join", "ackresp", "data", "location":
 		obj = m.Type
 	default:
-		return codec.Observations{}, codec.Ignored
+		return decode.Observations{}, decode.Ignored
 	}
 	body, ok := raw[obj]
 	if !ok {
-		return codec.Observations{}, codec.Errorf("syntax", "%s message without %q", m.Type, obj)
+		return decode.Observations{}, decode.Errorf("syntax", "%s message without %q", m.Type, obj)
 	}
 	var c call
 	if err := json.Unmarshal(body, &c); err != nil {
-		return codec.Observations{}, codec.Errorf("syntax", "%s: %v", m.Type, err)
+		return decode.Observations{}, decode.Errorf("syntax", "%s: %v", m.Type, err)
 	}
 	evs := events(m, c)
 	if len(evs) == 0 {
-		return codec.Observations{}, codec.Ignored
+		return decode.Observations{}, decode.Ignored
 	}
+	sys, alias := c.system(), c.alias()
 	for i := range evs {
+		evs[i].TalkgroupSystem, evs[i].RadioAlias = sys, alias
 		evs[i].Source = f.Source
 		if evs[i].Source == "" {
 			evs[i].Source = d.opts.Source
@@ -141,7 +156,7 @@ func (d *decoder) Decode(f frame.Frame) (codec.Observations, error) {
 			evs[i].Time = f.Received
 		}
 	}
-	return codec.Observations{Events: evs}, nil
+	return decode.Observations{Events: evs}, nil
 }
 
 func events(m message, c call) []channels.Event {
@@ -182,18 +197,43 @@ func events(m message, c call) []channels.Event {
 		if !start.IsZero() && end.After(start) {
 			out[len(out)-1].Duration = end.Sub(start)
 		}
-	case "off":
+	case "off", "on":
 		if base.RadioID == "" {
 			return nil
 		}
-		add(channels.RadioOff, unixTime(m.Timestamp))
-	default: // on, join, ackresp, data, location
+		kind := channels.RadioOff
+		if m.Type == "on" {
+			kind = channels.RadioOn
+		}
+		add(kind, unixTime(m.Timestamp))
+	default: // join, ackresp, data, location
 		if base.RadioID == "" {
 			return nil
 		}
 		add(channels.RadioCheck, unixTime(m.Timestamp))
 	}
 	return out
+}
+
+// system names the message's trunked system as trunk-recorder does: its
+// short name, else its number. Untrusted: the runtime validates it.
+func (c *call) system() string {
+	switch {
+	case c.SysName != "":
+		return c.SysName
+	case c.System != "":
+		return c.System
+	case c.SysNum != nil && c.SysNum.f >= 0 && c.SysNum.f < 1e6 && c.SysNum.f == math.Trunc(c.SysNum.f):
+		return strconv.FormatInt(c.SysNum.int(), 10)
+	}
+	return ""
+}
+
+func (c *call) alias() string {
+	if c.Alias != "" {
+		return c.Alias
+	}
+	return c.OldAlias
 }
 
 func unitID(n flexNum) string {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/codec"
+	"radiogw/gateway/decode"
 	"radiogw/gateway/frame"
 )
 
@@ -46,31 +46,39 @@ func unix(sec float64) string {
 }
 
 // describe renders an event as "kind unit channel time".
-func describe(tb testing.TB, obs codec.Observations, err error) []string {
+func describe(tb testing.TB, obs decode.Observations, err error) []string {
 	tb.Helper()
-	if errors.Is(err, codec.Ignored) {
+	if errors.Is(err, decode.Ignored) {
 		return []string{"ignored"}
 	}
 	if err != nil {
-		return []string{"error " + codec.Reason(err)}
+		return []string{"error " + decode.Reason(err)}
 	}
 	var out []string
 	for _, ev := range obs.Events {
 		if ev.Source != "tr" || ev.System != System || !ev.Received.Equal(rx) {
 			tb.Errorf("event not stamped: %+v", ev)
 		}
-		out = append(out, fmt.Sprintf("%s %s %s %s", ev.Kind, ev.RadioID, ev.Channel, ev.Time.Format("15:04:05.00")))
+		ch := ev.Channel
+		if ev.TalkgroupSystem != "" {
+			ch += "@" + ev.TalkgroupSystem
+		}
+		d := fmt.Sprintf("%s %s %s %s", ev.Kind, ev.RadioID, ch, ev.Time.Format("15:04:05.00"))
+		if ev.RadioAlias != "" {
+			d += " ~" + ev.RadioAlias
+		}
+		out = append(out, d)
 	}
 	return out
 }
 
 // Plugin builds from before late 2023 write every value as a string.
 func TestAllStrings(t *testing.T) {
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	msgs := map[string]string{
 		`{"type":"call","call":{"unit":"804329","talkgroup":"301","emergency":"false","start_time":"1686700982"},"timestamp":"1686700983"}`:              "ptt_start 804329 301 " + unix(1686700982),
 		`{"type":"end","end":{"unit":"129262","talkgroup":"401","emergency":"true","start_time":"1701185020","length":"4.36"},"timestamp":"1701185025"}`: "emergency 129262 401 " + unix(1701185024.36),
-		`{"type":"on","on":{"unit":"806308","talkgroup":"","emergency":"FALSE"},"timestamp":"1686711527"}`:                                               "radio_check 806308  " + unix(1686711527),
+		`{"type":"on","on":{"unit":"806308","talkgroup":"","emergency":"FALSE"},"timestamp":"1686711527"}`:                                               "radio_on 806308  " + unix(1686711527),
 		`{"type":"off","off":{"unit":"806308","talkgroup":"0"},"timestamp":"1686711600.5"}`:                                                              "radio_off 806308  " + unix(1686711600.5),
 	}
 	for msg, want := range msgs {
@@ -90,23 +98,23 @@ func TestCaptures(t *testing.T) {
 		"calls_active":  {"ignored"},
 		"recorders":     {"ignored"},
 		"recorder":      {"ignored"},
-		"call_start":    {"ptt_start 849183 3029 " + unix(1686700194)},
-		"call_end":      {"carrier_down 1849262 401 " + unix(1701185024.36)},
+		"call_start":    {"ptt_start 849183 3029@p25trunk " + unix(1686700194) + " ~Metro Dispatch"},
+		"call_end":      {"carrier_down 1849262 401@p25trunk " + unix(1701185024.36) + " ~Dispatch"},
 		"audio":         {"ignored"},
 		"plugin_status": {"ignored"},
-		"call":          {"ptt_start 804329 301 " + unix(1686700982)},
-		"end":           {"ptt_end 129262 401 " + unix(1701185024.36)},
-		"on":            {"radio_check 806308  " + unix(1686711527)},
-		"off":           {"radio_off 804422  " + unix(1686711529)},
-		"ackresp":       {"radio_check 52001  " + unix(1686711630)},
-		"join":          {"radio_check 806109 401 " + unix(1686711676)},
-		"data":          {"radio_check 849006  " + unix(1686712418)},
+		"call":          {"ptt_start 804329 301@p25trunk " + unix(1686700982) + " ~State Port. 329"},
+		"end":           {"ptt_end 129262 401@p25trunk " + unix(1701185024.36) + " ~Dispatch"},
+		"on":            {"radio_on 806308 @p25trunk " + unix(1686711527) + " ~State Port. 308"},
+		"off":           {"radio_off 804422 @p25trunk " + unix(1686711529) + " ~State Port. 422"},
+		"ackresp":       {"radio_check 52001 @p25trunk " + unix(1686711630) + " ~FD Mobile 001"},
+		"join":          {"radio_check 806109 401@p25trunk " + unix(1686711676) + " ~State Port. 109"},
+		"data":          {"radio_check 849006 @p25trunk " + unix(1686712418)},
 		"ans_req":       {"ignored"},
-		"location":      {"radio_check 54126 23507 " + unix(1686712458)},
+		"location":      {"radio_check 54126 23507@p25trunk " + unix(1686712458) + " ~FD Port. 126"},
 		"messages":      {"ignored"},
 		"console":       {"ignored"},
 	}
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	seen := map[string]bool{}
 	for _, c := range readCaptures(t) {
 		w, ok := want[c.Section]
@@ -136,7 +144,7 @@ func TestCaptures(t *testing.T) {
 }
 
 func TestEmergencyAndEdgeCases(t *testing.T) {
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	for name, tc := range map[string]struct {
 		payload string
 		want    []string
@@ -190,7 +198,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(c.Payload))
 	}
 	f.Add([]byte(`{"type":"end","end":{"unit":"1","talkgroup":1e30,"length":-1,"emergency":1}}`))
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		obs, err := d.Decode(frame.Frame{Source: "tr", Received: rx, Data: data})
 		if err != nil {
@@ -217,12 +225,32 @@ func BenchmarkDecodeCallStart(b *testing.B) {
 			payload = c.Payload
 		}
 	}
-	d, _ := New(codec.Options{Source: "tr"})
+	d, _ := New(decode.Options{Source: "tr"})
 	fr := frame.Frame{Source: "tr", Received: rx, Data: payload}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if _, err := d.Decode(fr); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The system and the alias as the plugin's builds name them: sys_name and
+// unit_alpha_tag today, "system" and "unit_alpha" before 2024, and a bare
+// sys_num filed under its number. Names are passed on as they came (the
+// runtime validates them).
+func TestSystemAndAlias(t *testing.T) {
+	d, _ := New(decode.Options{Source: "tr"})
+	for msg, want := range map[string]string{
+		`{"type":"join","join":{"sys_num":1,"sys_name":"south","unit":7,"unit_alpha_tag":"Car 7","talkgroup":100},"timestamp":1686711676}`: "radio_check 7 100@south " + unix(1686711676) + " ~Car 7",
+		`{"type":"join","join":{"system":"north","unit":"7","unit_alpha":"Car 7","talkgroup":"100"},"timestamp":"1686711676"}`:             "radio_check 7 100@north " + unix(1686711676) + " ~Car 7",
+		`{"type":"call","call":{"sys_num":2,"unit":7,"talkgroup":100,"start_time":1686711676}}`:                                            "ptt_start 7 100@2 " + unix(1686711676),
+		`{"type":"call","call":{"sys_num":-1,"unit":7,"talkgroup":100,"start_time":1686711676}}`:                                           "ptt_start 7 100 " + unix(1686711676),
+		`{"type":"on","on":{"sys_name":"a/+#","unit":7,"unit_alpha_tag":"\u202eevil"},"timestamp":1686711676}`:                             "radio_on 7 @a/+# " + unix(1686711676) + " ~\u202eevil",
+	} {
+		obs, err := d.Decode(frame.Frame{Source: "tr", Received: rx, Data: []byte(msg)})
+		if got := describe(t, obs, err); len(got) != 1 || got[0] != want {
+			t.Errorf("%s: got %q want %q", msg, got, want)
 		}
 	}
 }

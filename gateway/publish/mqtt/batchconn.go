@@ -130,7 +130,10 @@ func (b *batchConn) flusher() {
 		}
 		out := b.pending
 		b.pending, b.spare = b.spare[:0], nil
-		if !b.closed { // under the lock: Close's shorter deadline must win
+		// Only this goroutine sets the write deadline: a WebSocket
+		// connection's deadline is not safe to set during its Write. A
+		// flush after Close is bounded by Close's own timer instead.
+		if !b.closed {
 			b.conn.SetWriteDeadline(time.Now().Add(b.flushTimeout))
 		}
 		close(b.space)
@@ -169,7 +172,6 @@ func (b *batchConn) Close() error {
 		return nil
 	}
 	b.closed = true
-	b.conn.SetWriteDeadline(time.Now().Add(closeGrace)) // bounds a flush in progress too
 	close(b.space)
 	b.space = make(chan struct{})
 	b.mu.Unlock()
@@ -177,7 +179,16 @@ func (b *batchConn) Close() error {
 	case b.wake <- struct{}{}:
 	default:
 	}
-	<-b.done
+	grace := time.NewTimer(closeGrace)
+	defer grace.Stop()
+	select {
+	case <-b.done:
+	case <-grace.C:
+		// A flush in progress outlived the grace: closing the socket
+		// makes its Write return.
+		b.conn.Close()
+		<-b.done
+	}
 	return nil
 }
 

@@ -28,6 +28,7 @@ type channelPayload struct {
 	AlphaTag   string     `json:"alpha_tag,omitempty"`
 	Freq       int64      `json:"freq,omitempty"`
 	Talkgroup  int64      `json:"talkgroup,omitempty"`
+	System     string     `json:"sys_name,omitempty"`
 	Busy       bool       `json:"busy"`
 	Talker     string     `json:"talker,omitempty"`
 	TalkerID   string     `json:"talker_id,omitempty"`
@@ -43,7 +44,7 @@ type channelPayload struct {
 // to a unit call sign.
 func ChannelPayload(site string, c *channels.ChannelState, resolve func(string) string) ([]byte, error) {
 	p := channelPayload{Class: "channel", V: SchemaVersion, Site: site, Channel: c.Name, AlphaTag: c.AlphaTag,
-		Freq: c.Freq, Talkgroup: c.Talkgroup, Busy: c.Busy, TalkerID: c.Talker, Since: optTime(c.Since),
+		Freq: c.Freq, Talkgroup: c.Talkgroup, System: c.System, Busy: c.Busy, TalkerID: c.Talker, Since: optTime(c.Since),
 		Emergency: c.Emergency, StuckMic: c.StuckMic, AirtimeS: publish.Round(c.AirtimeHour.Seconds(), publish.TenthDecimals),
 		LastActive: optTime(c.LastActive)}
 	if c.Talker != "" {

@@ -246,8 +246,8 @@ func (s *Sink) Write(b publish.Batch) error {
 		if emergencyChanged(slot.unit.Emergency, c.Unit.Emergency) {
 			slot.urgent = true
 		}
-		if !slot.dirty {
-			slot.received = c.Time
+		if !slot.dirty || slot.received.IsZero() {
+			slot.received = c.Received // the oldest unpublished frame's receipt; zero: not from a frame
 		}
 		slot.unit, slot.dirty = c.Unit, true
 		if !slot.gated || slot.urgent { // a parked unit is published from the gate, with its newest state

@@ -73,6 +73,11 @@ func appendUnit(b []byte, site string, u *avl.Unit, now time.Time) ([]byte, erro
 	if b, err = appendOptTime(b, `,"last_heard":`, u.LastHeard); err != nil {
 		return b, err
 	}
+	b = appendOptString(b, `,"radio_power":`, u.Power)
+	if b, err = appendOptTime(b, `,"radio_power_since":`, u.PowerSince); err != nil {
+		return b, err
+	}
+	b = appendOptString(b, `,"radio_alias":`, u.Alias)
 	if e := u.Emergency; e != nil {
 		b = append(b, `,"emergency":{"id":`...)
 		b = appendString(b, e.ID)

@@ -38,7 +38,7 @@ func (c Class) String() string {
 // Fsync modes.
 const (
 	FsyncAlways = "always" // fsync after every entry
-	FsyncBatch  = "batch"  // one fsync per Append call (group commit); the default
+	FsyncBatch  = "batch"  // group commit: one fsync for all appends within CommitEvery; the default
 	FsyncNever  = "never"  // leave it to the OS: survives a crash of radiogw, not of the machine
 )
 
@@ -71,8 +71,21 @@ type Options struct {
 	// disk is full: it makes room to rewrite a segment without its oldest
 	// positions. 0: no reserve (an outbox of events only has nothing to drop).
 	Reserve int64
-	Now     func() time.Time
+	// CommitEvery is, under "batch", the shortest time between two fsyncs:
+	// an Append within it of the last fsync is written at once and fsynced
+	// with every other append of the interval when it ends (group commit).
+	// An Append after a quiet spell is fsynced at once. 0 means
+	// DefaultCommitEvery; a negative value fsyncs every Append.
+	CommitEvery time.Duration
+	Now         func() time.Time
 }
+
+// DefaultCommitEvery bounds the fsyncs of a "batch" outbox to 200 a second:
+// at 1,000 reports a second the tracker steps every 2 ms, and an fsync per
+// step was a fifth of radiogw's CPU. A power cut loses at most this much of
+// the newest appends (a crash of radiogw alone loses nothing: every Append
+// is written before it returns).
+const DefaultCommitEvery = 5 * time.Millisecond
 
 // Entry is one queued item. Index is assigned by Append.
 type Entry struct {
@@ -122,6 +135,13 @@ type Outbox struct {
 	reserveOK bool      // the reserve file is in place
 
 	ageChecked time.Time // last time the age policy looked
+
+	// Group commit ("batch"): appends written since the last fsync, when
+	// that was, and whether a timer is set to fsync them.
+	unsynced  bool
+	lastSync  time.Time
+	syncArmed bool
+	syncs     uint64 // fsyncs of appended data, for tests
 }
 
 const ackFile = "acked"
@@ -143,6 +163,9 @@ func Open(opts Options) (*Outbox, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.CommitEvery == 0 {
+		opts.CommitEvery = DefaultCommitEvery
 	}
 	o := &Outbox{opts: opts, segBytes: opts.SegmentBytes, dropped: map[string]uint64{}}
 	if o.segBytes <= 0 {
@@ -210,6 +233,9 @@ func (o *Outbox) active() *segment { return o.segs[len(o.segs)-1] }
 // newSegment closes the active file and starts a new one at the next index.
 func (o *Outbox) newSegment() error {
 	if o.w != nil {
+		if err := o.syncPending(); err != nil {
+			return fmt.Errorf("outbox: sync segment: %w", err)
+		}
 		if err := o.w.Close(); err != nil {
 			return fmt.Errorf("outbox: close segment: %w", err)
 		}
@@ -260,6 +286,12 @@ func (o *Outbox) Append(entries ...Entry) error {
 	err := o.writeEntries(entries, now)
 	if isNoSpace(err) && o.makeRoom(int64(len(o.buf))) {
 		err = o.writeEntries(entries, now)
+	}
+	if err == nil && o.opts.Fsync == FsyncBatch {
+		err = o.commit(now)
+		if err != nil {
+			err = o.undo(o.active().size, err)
+		}
 	}
 	if err != nil {
 		o.dropped[DropWriteError] += uint64(len(entries))
@@ -313,15 +345,56 @@ func (o *Outbox) writeEntries(entries []Entry, now time.Time) error {
 	return nil
 }
 
-// write appends b to the active segment and syncs as the mode says.
+// write appends b to the active segment; under "always" it fsyncs too
+// ("batch" commits in Append, once the whole group is written).
 func (o *Outbox) write(b []byte) error {
 	if _, err := o.w.Write(b); err != nil {
 		return err
 	}
-	if o.opts.Fsync == FsyncNever {
+	if o.opts.Fsync != FsyncAlways {
 		return nil
 	}
 	return o.w.Sync()
+}
+
+// commit makes a "batch" append durable: at once when the last fsync is
+// CommitEvery old, else with the interval's other appends when it ends.
+func (o *Outbox) commit(now time.Time) error {
+	o.unsynced = true
+	wait := o.opts.CommitEvery - now.Sub(o.lastSync)
+	if wait <= 0 || o.opts.CommitEvery < 0 {
+		return o.syncPending()
+	}
+	if !o.syncArmed {
+		o.syncArmed = true
+		time.AfterFunc(wait, o.deferredSync)
+	}
+	return nil
+}
+
+// syncPending fsyncs the active segment if appends are waiting for it.
+func (o *Outbox) syncPending() error {
+	if !o.unsynced || o.w == nil {
+		return nil
+	}
+	o.unsynced, o.lastSync = false, o.opts.Now()
+	o.syncs++
+	return o.w.Sync()
+}
+
+// deferredSync is the end of a group-commit interval. The appends it makes
+// durable have returned already: a failure raises WriteFailing (the alarm)
+// and stays in LastWriteError.
+func (o *Outbox) deferredSync() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.syncArmed = false
+	if o.closed {
+		return
+	}
+	if err := o.syncPending(); err != nil {
+		o.failing, o.failedAt, o.lastErr = true, o.opts.Now(), "group commit: "+err.Error()
+	}
 }
 
 // undo cuts a failed append off the active segment so the log stays whole.
@@ -434,7 +507,8 @@ func (o *Outbox) Close() error {
 	if o.ackF != nil {
 		o.ackF.Close()
 	}
-	if err := o.w.Close(); err != nil {
+	serr := o.syncPending()
+	if err := errors.Join(serr, o.w.Close()); err != nil {
 		return fmt.Errorf("outbox: close: %w", err)
 	}
 	return nil

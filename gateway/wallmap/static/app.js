@@ -6,8 +6,10 @@
 // with MapLibre GL JS, pmtiles and the Protomaps style vendored beside it.
 //
 // Two rules keep a slow display honest:
-// - positions are coalesced: a unit message only stores its payload (the
-//   latest wins) and the map is redrawn at most once per animation frame;
+// - positions are coalesced: they are read in a Web Worker (feed.js), which
+//   keeps the newest payload per unit and hands the page a batch when it
+//   has taken the last one; the page parses what it can in a few
+//   milliseconds per animation frame and pushes the map the whole picture;
 // - emergencies, acknowledgements, channels and status come over their own
 //   MQTT connection, so they never wait behind a backlog of positions.
 import * as maplibregl from "./vendor/maplibre-gl.mjs";
@@ -16,9 +18,9 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const kiosk = params.get("kiosk") === "1";
 
-const STATUS = ["available", "enroute", "onscene", "busy", "oos", "unknown"];
+const STATUS = ["available", "enroute", "onscene", "busy", "oos", "emergency", "unknown"];
 const COLORS = { available: "#2ecc40", enroute: "#39a0ff", onscene: "#ff9f1a", busy: "#c77dff", oos: "#8a8f98",
-  unknown: "#e8e8e8", talk: "#ffe600", emerg: "#ff2d2d" };
+  emergency: "#b0001e", unknown: "#e8e8e8", talk: "#ffe600", emerg: "#ff2d2d" };
 const FONT = ["GoBold"];
 
 const state = {
@@ -45,7 +47,14 @@ const state = {
 
 // The page's own frame timing: every requestAnimationFrame interval, so a
 // test (or a technician with the console open) reads what the wall does.
-const stats = { frames: [], messages: 0, applied: 0, pushes: 0, renders: 0, lastFrame: 0 };
+const stats = { frames: [], messages: 0, applied: 0, pushes: 0, renders: 0, lastFrame: 0, longTasks: 0, longTaskMs: 0 };
+// Main-thread tasks over 50 ms, where the browser reports them: what took
+// the frames, when the frame rate drops.
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) { stats.longTasks++; stats.longTaskMs += e.duration; }
+  }).observe({ type: "longtask", buffered: false });
+} catch (e) { /* not reported by this browser */ }
 function frameClock(t) {
   if (stats.lastFrame) {
     stats.frames.push(t - stats.lastFrame);
@@ -70,8 +79,12 @@ function hhmmss(t) {
   return d.toLocaleTimeString([], { hour12: false });
 }
 
-// statusKey folds the site's status words into the colours on the map.
+// statusKey folds the site's status words into the colours on the map:
+// first the categories the site's status tables give (config.json's
+// status_categories, e.g. from the APCO preset), then a guess from the word.
 function statusKey(s) {
+  const cats = (state.cfg && state.cfg.status_categories) || {};
+  if (s && Object.prototype.hasOwnProperty.call(cats, s) && STATUS.includes(cats[s])) return cats[s];
   const k = String(s || "").toLowerCase().replace(/[^a-z0-9]/g, "");
   if (!k) return "unknown";
   if (/^(available|avail|inservice|clear|cleared|free|10\-?8|108)$/.test(k)) return "available";
@@ -176,16 +189,13 @@ function visible(u) { return !state.siteFilter || u.site === state.siteFilter; }
 
 // ---- units ---------------------------------------------------------------
 
-function onUnitMessage(site, id, payload) {
-  stats.messages++;
-  // coalesce: keep only the newest payload per unit until the next frame
-  state.pending.set(site + "/" + id, [site, id, payload]);
-  queueFrame();
+function onUnitMessage(site, id, text) {
+  // coalesce: keep only the newest payload per unit until it is applied
+  state.pending.set(site + "/" + id, [site, id, text]);
 }
 
-function applyUnit(site, id, payload) {
+function applyUnit(site, id, text) {
   const key = site + "/" + id;
-  const text = payload && payload.length ? new TextDecoder().decode(payload) : "";
   if (!text) {
     if (state.units.delete(key)) {
       state.unitsDirty = state.listDirty = true;
@@ -411,13 +421,21 @@ function queueFrame() {
   setTimeout(() => { if (state.frameQueued) flush(); }, 1000);
 }
 
+// APPLY_MS is how much of a frame parsing unit states may take: what is
+// left waits for the next frame, where newer state may replace it.
+const APPLY_MS = 8;
+
 function flush() {
   if (!state.frameQueued) return;
   state.frameQueued = false;
   if (state.pending.size) {
-    const batch = state.pending;
-    state.pending = new Map();
-    for (const [site, id, payload] of batch.values()) applyUnit(site, id, payload);
+    const until = performance.now() + APPLY_MS;
+    for (const [key, [site, id, text]] of state.pending) {
+      state.pending.delete(key);
+      applyUnit(site, id, text);
+      if (performance.now() > until) break;
+    }
+    if (state.pending.size) queueFrame();
   }
   if (state.emergDirty) {
     state.emergDirty = false;
@@ -443,6 +461,10 @@ function flush() {
 // and the selected unit go out on the frame they change.
 const UNIT_PUSH_MS = 250;
 let unitTimer = null;
+// pushCost is how long MapLibre took to index the last push (setData until
+// the source is loaded again); pushes are spaced at least twice that, so a
+// software-rendered kiosk keeps time to draw.
+let pushCost = 0, pushStarted = 0;
 
 function pushUnits() {
   const map = state.map;
@@ -453,18 +475,44 @@ function pushUnits() {
   pushEmergencies(inEmergency);
   const sel = state.selected && state.units.get(state.selected);
   map.getSource("sel").setData({ type: "FeatureCollection", features: sel && sel.feature ? [sel.feature] : [] });
-  const wait = state.lastUnitPush + UNIT_PUSH_MS - performance.now();
+  const wait = state.lastUnitPush + Math.max(UNIT_PUSH_MS, 2 * pushCost) - performance.now();
   if (wait > 0) {
     if (!unitTimer) unitTimer = setTimeout(() => { unitTimer = null; state.unitsDirty = true; queueFrame(); }, wait);
     return;
   }
-  state.lastUnitPush = performance.now();
+  if (pushStarted && performance.now() - pushStarted < 5000) { // the last push is still being indexed
+    if (!unitTimer) unitTimer = setTimeout(() => { unitTimer = null; state.unitsDirty = true; queueFrame(); }, UNIT_PUSH_MS);
+    return;
+  }
+  state.lastUnitPush = pushStarted = performance.now();
   stats.pushes++;
   const normal = [];
   for (const u of state.units.values()) {
     if (u.feature && visible(u) && !inEmergency.has(u.key)) normal.push(u.feature);
   }
   map.getSource("units").setData({ type: "FeatureCollection", features: normal });
+  labelPolicy();
+}
+
+// LABELS_MAX is how many units may be in view with their call signs and
+// heading arrows drawn. Beyond it the labels would only cover each other,
+// and placing thousands of them on every update takes the time a
+// software-rendered kiosk needs to draw; zoom in (or follow a unit) and
+// they come back. Emergencies keep their labels always.
+const LABELS_MAX = 500;
+
+function labelPolicy() {
+  const map = state.map;
+  if (!map || !map.getLayer("unit-label")) return;
+  const b = map.getBounds();
+  let n = 0;
+  for (const u of state.units.values()) {
+    if (u.feature && visible(u) && b.contains(u.feature.geometry.coordinates) && ++n > LABELS_MAX) break;
+  }
+  const on = n <= LABELS_MAX;
+  if (on === state.labelsOn) return;
+  state.labelsOn = on;
+  setVisibility(["unit-label", "unit-arrow"], on);
 }
 
 function pushEmergencies(inEmergency) {
@@ -593,14 +641,14 @@ function buildStyle(theme) {
         "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 4, 16, 11],
         "circle-color": ["case", ["in", ["get", "stale"], ["literal", ["stale", "lost"]]], "#555",
           ["match", ["get", "st"], "available", COLORS.available, "enroute", COLORS.enroute, "onscene", COLORS.onscene,
-            "busy", COLORS.busy, "oos", COLORS.oos, COLORS.unknown]],
+            "busy", COLORS.busy, "oos", COLORS.oos, "emergency", COLORS.emergency, COLORS.unknown]],
         "circle-opacity": ["match", ["get", "stale"], "aging", 0.8, "stale", 0.5, "lost", 0.35, 1],
         "circle-stroke-opacity": ["match", ["get", "stale"], "aging", 0.8, "stale", 0.5, "lost", 0.35, 1],
         "circle-stroke-color": "#000", "circle-stroke-width": 2 } },
-    { id: "unit-arrow", type: "symbol", source: "units", minzoom: 13, filter: ["all", ["!", ["has", "point_count"]], ["get", "mov"]],
+    { id: "unit-arrow", type: "symbol", source: "units", minzoom: 14, filter: ["all", ["!", ["has", "point_count"]], ["get", "mov"]],
       layout: { "icon-image": "arrow", "icon-rotate": ["get", "hdg"], "icon-rotation-alignment": "map", "icon-allow-overlap": true,
         "icon-ignore-placement": true } },
-    { id: "unit-label", type: "symbol", source: "units", minzoom: 13, filter: ["!", ["has", "point_count"]],
+    { id: "unit-label", type: "symbol", source: "units", minzoom: 14, filter: ["!", ["has", "point_count"]],
       layout: { "text-field": ["get", "id"], "text-font": FONT, "text-size": 16, "text-anchor": "left", "text-offset": [0.9, 0],
         "text-optional": true },
       paint: { "text-color": ["case", ["get", "talk"], COLORS.talk, night ? "#f2f5f8" : "#111"],
@@ -888,21 +936,29 @@ function brokerURL(configured) {
   }
 }
 
-function mqttClient(name, topics, qos, onMessage) {
+function showConnection() {
+  const both = [state.alerts, state.feed].filter(Boolean);
+  const up = both.every((x) => x.wallState === "live");
+  $("conn").className = up ? "conn-up" : "conn-down";
+  $("conn").textContent = up ? "live" : both.map((x) => x.wallState).find((s) => s !== "live") || "connecting…";
+}
+
+function clientOptions(name) {
   const cfg = state.cfg;
   const opts = {
     clientId: "wallmap-" + name + "-" + Math.random().toString(16).slice(2, 10),
     clean: true, reconnectPeriod: 2000, connectTimeout: 10000, keepalive: 30,
   };
   if (cfg.username) { opts.username = cfg.username; opts.password = cfg.password || ""; }
+  return opts;
+}
+
+function mqttClient(name, topics, qos, onMessage) {
+  const cfg = state.cfg;
+  const opts = clientOptions(name);
   const c = mqtt.connect(brokerURL(cfg.websocket_url), opts);
   c.wallState = "connecting…";
-  const conn = () => {
-    const both = [state.alerts, state.feed].filter(Boolean);
-    const up = both.every((x) => x.wallState === "live");
-    $("conn").className = up ? "conn-up" : "conn-down";
-    $("conn").textContent = up ? "live" : both.map((x) => x.wallState).find((s) => s !== "live") || "connecting…";
-  };
+  const conn = showConnection;
   c.on("connect", () => {
     c.wallState = "live";
     conn();
@@ -946,9 +1002,30 @@ function onAlert(topic, payload) {
   }
 }
 
-function onFeed(topic, payload) {
-  const t = parseTopic(topic);
-  if (t && t[1] === "units" && t[2]) onUnitMessage(t[0], t[2], payload);
+// unitFeed reads the positions in feed.js's worker; the page takes one
+// coalesced batch at a time.
+function unitFeed() {
+  const feed = { wallState: "connecting…", worker: new Worker(new URL("feed.js", import.meta.url)) };
+  feed.worker.onmessage = (ev) => {
+    const m = ev.data;
+    if (m.type === "stats") {
+      stats.feed = m;
+    } else if (m.type === "state") {
+      feed.wallState = m.state;
+      showConnection();
+    } else if (m.type === "units") {
+      stats.messages = m.received;
+      for (const [topic, text] of m.batch) {
+        const t = parseTopic(topic);
+        if (t && t[1] === "units" && t[2]) onUnitMessage(t[0], t[2], text);
+      }
+      feed.worker.postMessage({ type: "taken" });
+      queueFrame();
+    }
+  };
+  feed.worker.postMessage({ type: "start", url: brokerURL(state.cfg.websocket_url), opts: clientOptions("units"),
+    topics: subscriptions(["units/+"]) });
+  return feed;
 }
 
 function connect() {
@@ -956,7 +1033,7 @@ function connect() {
   // connection, so a flood of positions never delays them
   state.alerts = mqttClient("alerts", subscriptions(["status", "channels/+", "events/+"]), 1, onAlert);
   // positions: QoS 0, latest wins; a missed one is replaced by the next
-  state.feed = mqttClient("units", subscriptions(["units/+"]), 0, onFeed);
+  state.feed = unitFeed();
 }
 
 // ---- start -------------------------------------------------------------------------
@@ -986,7 +1063,7 @@ function authHeaders() {
 function legend() {
   const l = $("legend");
   for (const [key, label] of [["available", "available"], ["enroute", "en route"], ["onscene", "on scene"],
-    ["busy", "busy / other"], ["oos", "out of service"], ["unknown", "no status"], ["stale", "stale / lost fix (dimmed)"],
+    ["busy", "busy / other"], ["oos", "out of service"], ["emergency", "emergency status"], ["unknown", "no status"], ["stale", "stale / lost fix (dimmed)"],
     ["talk", "talking (ring)"], ["emerg", "emergency (flashing)"], ["cluster", "several units (count)"]]) {
     const s = html("span");
     const i = html("i", "lg-" + key);
@@ -1054,7 +1131,7 @@ function mapEvents(map) {
   }
   // a dispatcher who drags the map takes it back from follow mode
   map.on("dragstart", () => { if (state.following) { state.following = false; drawFollow(); } });
-  map.on("style.load", () => { addImages(map); state.emergSig = ""; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
+  map.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(map); state.emergSig = ""; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
   map.on("styleimagemissing", (e) => { if (e.id === "arrow") addImages(map); });
 }
 
@@ -1096,6 +1173,14 @@ async function main() {
     interactive: !kiosk, maxPitch: 0, fadeDuration: 0,
   });
   map.on("render", () => { stats.renders++; });
+  map.on("moveend", labelPolicy);
+  map.on("sourcedata", (e) => {
+    if (e.sourceId === "units" && pushStarted && map.isSourceLoaded("units")) {
+      pushCost = performance.now() - pushStarted;
+      stats.pushCost = Math.round(pushCost);
+      pushStarted = 0;
+    }
+  });
   map.touchZoomRotate.disableRotation();
   state.map = map;
   if (!kiosk) map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");

@@ -1,7 +1,8 @@
-// Package codec defines what a protocol decoder is. Each protocol lives in its
-// own subpackage; the catalog subpackage maps configured codec names to them.
-// Decoders are pure: the same frame always gives the same observations.
-package codec
+// Package decode defines what a protocol decoder is: a frame in,
+// observations out. Each protocol lives in its own folder under gateway/codec;
+// gateway/codec/catalog maps configured codec names to them. Decoders are
+// pure: the same frame always gives the same observations.
+package decode
 
 import (
 	"errors"

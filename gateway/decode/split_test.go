@@ -1,4 +1,4 @@
-package codec
+package decode
 
 import (
 	"strings"
