@@ -14,7 +14,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"radiogw/avl"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -169,8 +169,8 @@ func unitChange(u avl.Unit) avl.Change {
 	return avl.Change{Kind: avl.UnitUpdated, Time: u.Updated, Unit: u}
 }
 
-func event(seq int) publish.Event {
-	return publish.Event{ID: fmt.Sprintf("ev-%06d", seq), Kind: "ptt_start", Time: t0.Add(time.Duration(seq) * time.Millisecond),
+func event(seq int) change.Event {
+	return change.Event{ID: fmt.Sprintf("ev-%06d", seq), Kind: "ptt_start", Time: t0.Add(time.Duration(seq) * time.Millisecond),
 		Channel: "tac2", Unit: "2A12", RadioID: "1201"}
 }
 

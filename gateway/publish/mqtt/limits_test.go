@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/testsvc"
 )
 
@@ -19,7 +19,7 @@ func TestOversizedMapIsSkipped(t *testing.T) {
 	sub := subscribe(t, m.Addr, root+"/#")
 	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) { o.MapEvery = 50 * time.Millisecond })
 	tag := strings.Repeat("x", 16<<10)
-	var batch publish.Batch
+	var batch change.Batch
 	for i := 0; i < 1000; i++ {
 		u := unitAt(fmt.Sprintf("U%04d", i), i)
 		u.AlphaTag = tag
@@ -47,6 +47,6 @@ func TestOversizedMapIsSkipped(t *testing.T) {
 	for i := 1; i < 1000; i++ {
 		s.Forget(fmt.Sprintf("U%04d", i))
 	}
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(small)}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(small)}})
 	waitFor(t, 10*time.Second, "a map again", func() bool { return strings.Contains(string(sub.lastOn(root+"/map")), `"U0000"`) })
 }

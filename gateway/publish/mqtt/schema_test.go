@@ -12,7 +12,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/testsvc"
 )
 
@@ -107,9 +107,9 @@ func TestPublishedPayloadsMatchSchemas(t *testing.T) {
 	ch := channels.ChannelState{Name: "tac2", AlphaTag: "TAC 2", Freq: 460125000, Busy: true, Talker: "1201", Since: t0,
 		Emergency: true, StuckMic: true, AirtimeHour: 95 * time.Second, LastTalker: "1201", LastActive: t0}
 	idle := channels.ChannelState{Name: "disp1", Talkgroup: 1001}
-	pos := publish.NewPosition(moving.Position)
+	pos := change.NewPosition(moving.Position)
 	age := 3.5
-	events := []publish.Event{
+	events := []change.Event{
 		{ID: "a", Kind: "ptt_start", Time: t0, Channel: "tac2", Unit: "2A12", RadioID: "1201", Source: "mdc"},
 		{ID: "b", Kind: "ptt_end", Time: t0, Channel: "tac2", RadioID: "1201", DurationS: 4.2},
 		{ID: "c", Kind: "emergency", Time: t0, Channel: "tac2", Unit: "2A12", RadioID: "1201", Emergency: "e-1", Count: 1, Position: pos, FixAgeS: &age},
@@ -125,7 +125,7 @@ func TestPublishedPayloadsMatchSchemas(t *testing.T) {
 		{ID: "m", Kind: "source_up", Time: t0, Source: "avl", Peer: "10.0.0.7:4000"},
 		{ID: "n", Kind: "source_down", Time: t0, Source: "avl", Detail: "read: connection reset"},
 	}
-	if err := s.Write(publish.Batch{Units: []avl.Change{unitChange(moving), unitChange(noFix)},
+	if err := s.Write(change.Batch{Units: []avl.Change{unitChange(moving), unitChange(noFix)},
 		Channels: []channels.Change{{Kind: channels.ChannelUpdated, Channel: ch}, {Kind: channels.ChannelUpdated, Channel: idle}},
 		Events:   events}); err != nil {
 		t.Fatal(err)

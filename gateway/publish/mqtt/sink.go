@@ -25,7 +25,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/topicname"
 )
@@ -72,7 +72,7 @@ type Options struct {
 	// Extra turns a batch's events into more messages (CAP alerts), queued
 	// after them in the same outbox; OnExtra hears how each one went
 	// (extra.go). Both are optional.
-	Extra   func(events []publish.Event) []Extra
+	Extra   func(events []change.Event) []Extra
 	OnExtra func(label string, published bool)
 }
 
@@ -212,7 +212,7 @@ func (s *Sink) Connected() (bool, time.Time) {
 	return s.connected.Load(), time.Unix(0, s.connChanged.Load())
 }
 
-// Name implements publish.Sink.
+// Name implements change.Sink.
 func (s *Sink) Name() string { return sinkName }
 
 func (s *Sink) gauge(v float64) {
@@ -222,12 +222,12 @@ func (s *Sink) gauge(v float64) {
 	s.metric(MetricConnected, "", "", v)
 }
 
-// Write implements publish.Sink: latest unit and channel state go to the
+// Write implements change.Sink: latest unit and channel state go to the
 // in-memory tables (coalesced), events to the durable queue. State is taken
 // first and never depends on the disk: when the queue cannot be written the
 // events are kept in memory and go out in order from there (memqueue.go),
-// and Write returns an error wrapping publish.ErrNotDurable.
-func (s *Sink) Write(b publish.Batch) error {
+// and Write returns an error wrapping change.ErrNotDurable.
+func (s *Sink) Write(b change.Batch) error {
 	s.mu.Lock()
 	for i := range b.Units {
 		c := &b.Units[i]
@@ -278,7 +278,7 @@ func (s *Sink) Write(b publish.Batch) error {
 
 // queueEvents appends the events to the durable queue, or keeps them in
 // memory when it cannot take them.
-func (s *Sink) queueEvents(events []publish.Event) error {
+func (s *Sink) queueEvents(events []change.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -298,7 +298,7 @@ func (s *Sink) queueEvents(events []publish.Event) error {
 		return err // written (with an overflow, older events had to go: the runtime alarms)
 	}
 	s.keepInMemory(entries)
-	return fmt.Errorf("mqtt sink: %d events kept in memory: %w: %w", len(entries), publish.ErrNotDurable, err)
+	return fmt.Errorf("mqtt sink: %d events kept in memory: %w: %w", len(entries), change.ErrNotDurable, err)
 }
 
 // topicLevel is the last guard before a name becomes a topic level: names

@@ -7,7 +7,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 )
 
 // The topic table: every topic the sink publishes or reads, one row each,
@@ -70,7 +70,7 @@ type topicRow struct {
 type subject struct {
 	unit    *avl.Unit
 	channel *channels.ChannelState
-	event   *publish.Event
+	event   *change.Event
 	units   []*avl.Unit // every unit, for the map
 	now     time.Time
 }

@@ -10,7 +10,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -49,11 +49,11 @@ func samples() []subject {
 		Emergency: true, StuckMic: true, AirtimeHour: 95 * time.Second, LastTalker: "1201", LastActive: t0}
 	idle := channels.ChannelState{Name: "disp1", Talkgroup: 1001}
 	age := 3.5
-	events := []publish.Event{
+	events := []change.Event{
 		{ID: "a", Kind: "ptt_start", Time: t0, Channel: "tac2", Unit: "2A12", RadioID: "1201", Source: "mdc"},
 		{ID: "b", Kind: "ptt_end", Time: t0, Channel: "tac2", RadioID: "1201", DurationS: 4.2},
 		{ID: "c", Kind: "emergency", Time: t0, Channel: "tac2", Unit: "2A12", RadioID: "1201", Emergency: "e-1", Count: 1,
-			Position: publish.NewPosition(full.Position), FixAgeS: &age},
+			Position: change.NewPosition(full.Position), FixAgeS: &age},
 		{ID: "e", Kind: "emergency_ack", Time: t0, RadioID: "1201", Emergency: "e-1", By: "disp4"},
 		{ID: "g", Kind: "status", Time: t0, RadioID: "1201", Status: "enroute", StatusCode: "3"},
 		{ID: "j", Kind: "stale", Time: t0, Unit: "2A12", Stale: "lost"},
