@@ -77,7 +77,7 @@ type Source struct {
 	Allow           []string // CIDRs; empty allows all
 	MaxConns        int
 	MaxConnsPerPeer int           // tcp_listen: connections from one address
-	IdleTimeout     time.Duration // tcp_listen: default DefaultIdleTimeout; "0s" never
+	IdleTimeout     time.Duration // tcp_listen: default from Options.Sources.Listener; "0s" never
 	// tcp_client
 	Address        string
 	Keepalive      string // line sent periodically, optional
@@ -87,7 +87,7 @@ type Source struct {
 	Device   string
 	Baud     int
 	DataBits int
-	Parity   string // none, even, odd
+	Parity   string // none, even, odd, mark, space (Options.Sources.Serial)
 	StopBits int
 	Startup  string // retry (default) or fail
 	COR      *COR   // carrier-operated relay on a modem-control line

@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,19 +18,20 @@ var testOpts = Options{
 }
 
 // testSourceSchema is gateway/source.SourceSchema() as cmd/radiogw hands it
-// over (hcl does not import the transports);
-// TestSourceSchemaReachesCheck in cmd/radiogw runs the real one.
+// over (hcl does not import the transports), read from
+// testdata/source_schema.json. TestSourceSchemaFixture in cmd/radiogw
+// fails when that file differs from the real schema and rewrites it with
+// -update.
 var testSourceSchema = func() SourceSchema {
-	stream := SourceTypeSchema{Framings: []string{"line", "stx_etx", "taip", "length_prefixed"}, DefaultMaxFrame: 4096, MaxMaxFrame: 1 << 20}
-	message := func(def, limit int) SourceTypeSchema {
-		return SourceTypeSchema{Framings: []string{"datagram"}, DefaultMaxFrame: def, MaxMaxFrame: limit}
+	b, err := os.ReadFile(filepath.Join("testdata", "source_schema.json"))
+	if err != nil {
+		panic(err)
 	}
-	return SourceSchema{
-		Framings: []string{"line", "stx_etx", "taip", "length_prefixed", "datagram"},
-		Types: map[string]SourceTypeSchema{"serial": stream, "tcp_client": stream, "tcp_listen": stream,
-			"udp": message(4096, 65507), "mqtt": message(64<<10, 1<<20), "http": message(4096, 1<<20)},
-		FramingMaxFrame: map[string]int{"length_prefixed": 0xffff},
+	var s SourceSchema
+	if err := json.Unmarshal(b, &s); err != nil {
+		panic(fmt.Errorf("testdata/source_schema.json: %w", err))
 	}
+	return s
 }()
 
 // exampleEnv holds the environment variables the example configs read

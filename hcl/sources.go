@@ -12,22 +12,20 @@ import (
 // LinesCodec is the codec that needs a line profile.
 const LinesCodec = "lines"
 
+// sourceTypes are the source blocks hcl knows the shape of (raw.go). The
+// transports' schema names the same types; a test in cmd/radiogw keeps
+// the two lists equal.
 var sourceTypes = []string{SourceSerial, SourceUDP, SourceTCPClient, SourceTCPListen, SourceMQTT, SourceHTTP}
 
-// Serial and COR defaults.
+// SourceTypes returns the source types a configuration may declare.
+func SourceTypes() []string { return slices.Clone(sourceTypes) }
+
+// COR and tcp_client keepalive defaults. Serial line settings and listener
+// limits are the source schema's (Options.Sources).
 const (
-	DefaultBaud           = 9600
 	DefaultCORDebounce    = 50 * time.Millisecond
 	DefaultCORPoll        = 20 * time.Millisecond
 	DefaultKeepaliveEvery = 30 * time.Second
-	DefaultMaxConns       = 256
-	// A modem keeps one connection; a few more cover a reconnect whose old
-	// socket has not timed out yet, or a handful of devices behind one NAT.
-	DefaultMaxConnsPerPeer = 16
-	// A tcp_listen connection silent this long is closed, so idle sockets
-	// cannot hold the slots forever; modems report far more often, and one
-	// that reconnects loses nothing.
-	DefaultIdleTimeout = 15 * time.Minute
 )
 
 func (b *builder) source(r *rawSource) {
@@ -77,13 +75,14 @@ func (b *builder) source(r *rawSource) {
 		t := r.tcpListen
 		s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
 		s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
-		s.MaxConns = positive(b.d, t.MaxConns, t.MaxConnsRange, "max_conns", DefaultMaxConns)
-		s.MaxConnsPerPeer = positive(b.d, t.MaxPerPeer, t.MaxPerPeerRng, "max_conns_per_peer", min(DefaultMaxConnsPerPeer, s.MaxConns))
-		if s.MaxConnsPerPeer > s.MaxConns {
+		lim := b.opts.Sources.Listener
+		s.MaxConns = positive(b.d, t.MaxConns, t.MaxConnsRange, "max_conns", lim.DefaultMaxConns)
+		s.MaxConnsPerPeer = positive(b.d, t.MaxPerPeer, t.MaxPerPeerRng, "max_conns_per_peer", min(lim.DefaultMaxConnsPerPeer, s.MaxConns))
+		if s.MaxConns > 0 && s.MaxConnsPerPeer > s.MaxConns {
 			b.d.add(t.MaxPerPeerRng, "Invalid max_conns_per_peer",
 				"max_conns_per_peer (%d) must not exceed max_conns (%d).", s.MaxConnsPerPeer, s.MaxConns)
 		}
-		s.IdleTimeout = b.d.duration(t.IdleTimeout, DefaultIdleTimeout)
+		s.IdleTimeout = b.d.duration(t.IdleTimeout, lim.DefaultIdleTimeout)
 	case r.tcpClient != nil:
 		t := r.tcpClient
 		s.Address = b.d.hostPort(t.Address, t.AddressRange, "address")
@@ -96,7 +95,7 @@ func (b *builder) source(r *rawSource) {
 		t := r.http
 		s.Listen = b.d.hostPort(t.Listen, t.ListenRange, "listen")
 		s.Allow = b.d.cidrs(t.Allow, t.AllowRange)
-		s.MaxConns = positive(b.d, t.MaxConns, t.MaxConnsRange, "max_conns", DefaultMaxConns)
+		s.MaxConns = positive(b.d, t.MaxConns, t.MaxConnsRange, "max_conns", b.opts.Sources.Listener.DefaultMaxConns)
 		s.Token = b.d.secret(t.TokenFile, t.TokenEnv, "token of "+from)
 	case r.mqtt != nil:
 		t := r.mqtt
@@ -149,27 +148,21 @@ func decodeSourceBodies(srcs []rawSource) hcl.Diagnostics {
 	return all
 }
 
+// serial reads a serial source's line settings with the schema's allowed
+// values and defaults (Options.Sources.Serial). Without a schema they are
+// kept as written, zero when absent, as framing is.
 func (b *builder) serial(s *Source, t *rawSerial) {
+	sch := b.opts.Sources.Serial
 	s.Device = t.Device
-	s.Baud = positive(b.d, t.Baud, t.BaudRange, "baud", DefaultBaud)
-	s.DataBits = 8
-	if t.DataBits != nil {
-		if *t.DataBits < 5 || *t.DataBits > 8 {
-			b.d.add(t.DataBitsRange, "Invalid value for data_bits", "data_bits must be 5, 6, 7 or 8.")
-		} else {
-			s.DataBits = *t.DataBits
-		}
+	s.Baud = positive(b.d, t.Baud, t.BaudRange, "baud", sch.DefaultBaud)
+	s.DataBits = b.d.intEnum(t.DataBits, t.DataBitsRange, "data_bits", sch.DefaultDataBits, sch.DataBits)
+	s.StopBits = b.d.intEnum(t.StopBits, t.StopBitsRange, "stop_bits", sch.DefaultStopBits, sch.StopBits)
+	if sch.Parities == nil {
+		s.Parity, s.Startup = str(t.Parity, ""), str(t.Startup, "")
+	} else {
+		s.Parity = b.d.enum(t.Parity, t.ParityRange, "parity", sch.DefaultParity, sch.Parities...)
+		s.Startup = b.d.enum(t.Startup, t.StartupRange, "startup", sch.DefaultStartup, sch.Startups...)
 	}
-	s.StopBits = 1
-	if t.StopBits != nil {
-		if *t.StopBits != 1 && *t.StopBits != 2 {
-			b.d.add(t.StopBitsRange, "Invalid value for stop_bits", "stop_bits must be 1 or 2.")
-		} else {
-			s.StopBits = *t.StopBits
-		}
-	}
-	s.Parity = b.d.enum(t.Parity, t.ParityRange, "parity", "none", "none", "even", "odd")
-	s.Startup = b.d.enum(t.Startup, t.StartupRange, "startup", "retry", "retry", "fail")
 	s.ReadTimeout = b.d.duration(t.ReadTimeout, 0)
 	if c := t.COR; c != nil {
 		s.COR = &COR{

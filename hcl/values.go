@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,27 @@ func (d *diags) enum(v *string, rng hcl.Range, name, def string, allowed ...stri
 		return def
 	}
 	return *v
+}
+
+// intEnum checks an optional number is one of allowed ("data_bits must be
+// 5, 6, 7 or 8."); with no allowed values it is taken as written.
+func (d *diags) intEnum(v *int, rng hcl.Range, name string, def int, allowed []int) int {
+	switch {
+	case v == nil:
+		return def
+	case allowed == nil || slices.Contains(allowed, *v):
+		return *v
+	}
+	s := make([]string, len(allowed))
+	for i, a := range allowed {
+		s[i] = strconv.Itoa(a)
+	}
+	list := s[len(s)-1]
+	if len(s) > 1 {
+		list = strings.Join(s[:len(s)-1], ", ") + " or " + list
+	}
+	d.add(rng, "Invalid value for "+name, "%s must be %s.", name, list)
+	return def
 }
 
 func quoteList(vals []string) string {

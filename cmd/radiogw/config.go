@@ -25,11 +25,13 @@ func loadConfig(path string) (*hcl.Config, error) {
 		PatternKinds: catalog.PatternKinds(), Sources: sourceSchema()})
 }
 
-// sourceSchema hands the transports' framing and frame-size rules to hcl,
-// which does not import them.
+// sourceSchema hands the transports' schema (framings, frame sizes, serial
+// line, listener limits) to hcl, which does not import them. The struct
+// conversions fail to compile if the two shapes drift apart.
 func sourceSchema() hcl.SourceSchema {
 	s := source.SourceSchema()
-	out := hcl.SourceSchema{Framings: s.Framings, FramingMaxFrame: s.FramingMaxFrame, Types: map[string]hcl.SourceTypeSchema{}}
+	out := hcl.SourceSchema{Framings: s.Framings, FramingMaxFrame: s.FramingMaxFrame, Types: map[string]hcl.SourceTypeSchema{},
+		Serial: hcl.SerialSchema(s.Serial), Listener: hcl.ListenerSchema(s.Listener)}
 	for typ, t := range s.Types {
 		out.Types[typ] = hcl.SourceTypeSchema(t)
 	}

@@ -5,18 +5,15 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 	"time"
 
 	"go.bug.st/serial"
 )
 
-// Defaults applied by New.
+// Defaults applied by New, besides the schema's (schema.go).
 const (
-	DefaultMaxConns     = 64
 	DefaultDialTimeout  = 10 * time.Second
 	DefaultWriteTimeout = 5 * time.Second
-	DefaultBaud         = 9600
 )
 
 // TCP keepalive on accepted and dialled connections cleans up half-open
@@ -33,17 +30,11 @@ const (
 	TypeTCPListen = "tcp_listen"
 )
 
-// Serial startup policies.
-const (
-	StartupRetry = "retry"
-	StartupFail  = "fail"
-)
-
 // New validates cfg, fills its defaults and builds the transport. Defaults:
-// Framing "datagram" for udp and "line" otherwise; MaxFrame 4096;
-// MaxConns 64; DialTimeout 10s; WriteTimeout 5s; Baud 9600, DataBits 8,
-// Parity none, StopBits 1, Startup "retry"; Backoff 200ms doubling to 30s,
-// reset after 10s up. IdleTimeout and ReadTimeout 0 mean "never".
+// framing, max_frame, the serial line and MaxConns from SourceSchema;
+// DialTimeout 10s; WriteTimeout 5s; Backoff 200ms doubling to 30s, reset
+// after 10s up. IdleTimeout and ReadTimeout 0 mean "never" (the
+// configuration fills the schema's idle timeout).
 //
 // The returned Source also implements Sender for udp, tcp_client and
 // tcp_listen, LineReader for serial, and interface{ Addr() net.Addr } for
@@ -85,7 +76,8 @@ func (c *Config) normalize() error {
 	default:
 		return fmt.Errorf("type %q: want serial, udp, tcp_client or tcp_listen", c.Type)
 	}
-	framing, maxFrame, err := SourceSchema().Frames(c.Type, c.Framing, c.MaxFrame)
+	sch := SourceSchema()
+	framing, maxFrame, err := sch.Frames(c.Type, c.Framing, c.MaxFrame)
 	if err != nil {
 		return err
 	}
@@ -114,7 +106,7 @@ func (c *Config) normalize() error {
 			return errors.New("listen address is empty")
 		}
 		if c.Type == TypeTCPListen && c.MaxConns == 0 {
-			c.MaxConns = DefaultMaxConns
+			c.MaxConns = sch.Listener.DefaultMaxConns
 		}
 		if c.MaxConns < 0 {
 			return fmt.Errorf("max_conns %d: must not be negative", c.MaxConns)
@@ -130,60 +122,36 @@ func (c *Config) normalize() error {
 		if c.Device == "" {
 			return errors.New("device is empty")
 		}
-		if c.Baud == 0 {
-			c.Baud = DefaultBaud
-		}
-		if c.DataBits == 0 {
-			c.DataBits = 8
-		}
-		if c.StopBits == 0 {
-			c.StopBits = 1
-		}
-		c.Parity = strings.ToLower(c.Parity)
-		if c.Parity == "" {
-			c.Parity = "none"
-		}
-		if c.Startup == "" {
-			c.Startup = StartupRetry
-		}
-		if c.Startup != StartupRetry && c.Startup != StartupFail {
-			return fmt.Errorf("startup %q: want retry or fail", c.Startup)
+		if c.Baud, c.DataBits, c.StopBits, c.Parity, c.Startup, err = sch.Serial.SerialLine(
+			c.Baud, c.DataBits, c.StopBits, c.Parity, c.Startup); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
+// The serial library's names for the schema's parities and stop bits; a
+// test keeps both in step with SerialSchema.
+var (
+	parityModes = map[string]serial.Parity{
+		ParityNone: serial.NoParity, ParityEven: serial.EvenParity, ParityOdd: serial.OddParity,
+		ParityMark: serial.MarkParity, ParitySpace: serial.SpaceParity,
+	}
+	stopBitModes = map[int]serial.StopBits{1: serial.OneStopBit, 2: serial.TwoStopBits}
+)
+
+// serialMode turns a normalized Config (its line checked against the
+// schema) into the serial library's mode.
 func serialMode(c Config) (*serial.Mode, error) {
-	m := &serial.Mode{BaudRate: c.Baud, DataBits: c.DataBits}
-	if c.Baud < 0 {
-		return nil, fmt.Errorf("baud %d: must be positive", c.Baud)
+	p, ok := parityModes[c.Parity]
+	if !ok {
+		return nil, fmt.Errorf("parity %q: the serial library has no such mode", c.Parity)
 	}
-	if c.DataBits < 5 || c.DataBits > 8 {
-		return nil, fmt.Errorf("data_bits %d: want 5..8", c.DataBits)
+	sb, ok := stopBitModes[c.StopBits]
+	if !ok {
+		return nil, fmt.Errorf("stop_bits %d: the serial library has no such mode", c.StopBits)
 	}
-	switch c.Parity {
-	case "none", "n":
-		m.Parity = serial.NoParity
-	case "odd", "o":
-		m.Parity = serial.OddParity
-	case "even", "e":
-		m.Parity = serial.EvenParity
-	case "mark", "m":
-		m.Parity = serial.MarkParity
-	case "space", "s":
-		m.Parity = serial.SpaceParity
-	default:
-		return nil, fmt.Errorf("parity %q: want none, odd, even, mark or space", c.Parity)
-	}
-	switch c.StopBits {
-	case 1:
-		m.StopBits = serial.OneStopBit
-	case 2:
-		m.StopBits = serial.TwoStopBits
-	default:
-		return nil, fmt.Errorf("stop_bits %d: want 1 or 2", c.StopBits)
-	}
-	return m, nil
+	return &serial.Mode{BaudRate: c.Baud, DataBits: c.DataBits, Parity: p, StopBits: sb}, nil
 }
 
 // parseAllow accepts CIDRs and bare addresses (one host).

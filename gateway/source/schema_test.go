@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"testing"
@@ -70,6 +71,63 @@ func TestSchemaFrames(t *testing.T) {
 		}
 		if err != nil || f != tt.wantFraming || m != tt.wantMax {
 			t.Errorf("Frames(%s, %q, %d) = %q, %d, %v; want %q, %d", tt.typ, tt.framing, tt.max, f, m, err, tt.wantFraming, tt.wantMax)
+		}
+	}
+}
+
+// The serial schema's allowed values are exactly what the serial library
+// is given modes for, its defaults are allowed values, and every value it
+// allows builds a source.
+func TestSerialSchemaMatchesLibrary(t *testing.T) {
+	s := SourceSchema().Serial
+	if len(s.Parities) != len(parityModes) || len(s.StopBits) != len(stopBitModes) {
+		t.Errorf("schema parities %v, stop bits %v; the serial library has modes for %d, %d",
+			s.Parities, s.StopBits, len(parityModes), len(stopBitModes))
+	}
+	if !slices.Contains(s.DataBits, s.DefaultDataBits) || !slices.Contains(s.StopBits, s.DefaultStopBits) ||
+		!slices.Contains(s.Parities, s.DefaultParity) || !slices.Contains(s.Startups, s.DefaultStartup) || s.DefaultBaud < 1 {
+		t.Errorf("a default is not an allowed value: %+v", s)
+	}
+	line := func(db, sb int, p string) Config {
+		return Config{Type: TypeSerial, Name: "x", Device: "/dev/x", DataBits: db, StopBits: sb, Parity: p}
+	}
+	var cfgs []Config
+	for _, p := range s.Parities {
+		cfgs = append(cfgs, line(0, 0, p))
+	}
+	for _, db := range s.DataBits {
+		cfgs = append(cfgs, line(db, 0, ""))
+	}
+	for _, sb := range s.StopBits {
+		cfgs = append(cfgs, line(0, sb, ""))
+	}
+	for _, c := range cfgs {
+		src, err := New(c)
+		if err != nil {
+			t.Errorf("%+v: %v", c, err)
+			continue
+		}
+		m := src.(*serialSource).mode
+		if want := parityModes[cmp.Or(c.Parity, s.DefaultParity)]; m.Parity != want {
+			t.Errorf("parity %q: mode %v, want %v", c.Parity, m.Parity, want)
+		}
+	}
+	// Abbreviations and other spellings are not parities: the
+	// configuration takes the names only, and so does New.
+	for _, p := range []string{"n", "e", "o", "m", "s", "EVEN", "weird"} {
+		if _, err := New(line(0, 0, p)); err == nil || !strings.Contains(err.Error(), "parity") {
+			t.Errorf("parity %q: err %v, want a parity error", p, err)
+		}
+	}
+}
+
+func TestOneOf(t *testing.T) {
+	for _, c := range []struct {
+		in   []int
+		want string
+	}{{[]int{5, 6, 7, 8}, "5, 6, 7 or 8"}, {[]int{1, 2}, "1 or 2"}, {[]int{1}, "1"}, {nil, ""}} {
+		if got := oneOf(c.in); got != c.want {
+			t.Errorf("oneOf(%v) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

@@ -24,7 +24,7 @@ source "serial" "console" {
   device  = "/dev/ttyUSB0"
   codec   = "nmea"
   framing = "slip"
-  parity  = "mark"
+  parity  = "e"
 
   cor {
     line = "rts"
