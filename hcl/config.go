@@ -56,15 +56,6 @@ const (
 	SourceHTTP      = "http" // an HTTP listener taking one report per request (OsmAnd / Traccar Client)
 )
 
-// Framings for stream transports.
-const (
-	FramingLine     = "line"
-	FramingSTXETX   = "stx_etx"
-	FramingTAIP     = "taip" // '>' ... '<'
-	FramingLength   = "length_prefixed"
-	FramingDatagram = "datagram"
-)
-
 // Source is one transport feeding one codec.
 type Source struct {
 	Type  string // serial, udp, tcp_client, tcp_listen
@@ -74,9 +65,9 @@ type Source struct {
 	// block, as the codec decoded them (nil without Options.CodecOptions).
 	CodecOptions any
 	Profile      string // for the "lines" codec: the profile name
-	Framing      string // defaulted per type: datagram for udp, line otherwise
+	Framing      string // defaulted per type by Options.Sources
 	Channel      string // optional: channel events from this source belong to
-	MaxFrame     int    // bytes; default 4096
+	MaxFrame     int    // bytes; defaulted per type by Options.Sources
 	DeviceID     string // the device this source carries, for frames that name none
 	Unit         string // or the unit (call sign) it carries
 	Checksum     string // lenient (default): accept a wrong checksum when the fields parse, counted; or strict

@@ -13,7 +13,24 @@ import (
 var testOpts = Options{
 	Codecs:   []string{"nmea", "taip", "lrrp", "ars", "lines", "trunk_recorder", "calamp"},
 	Profiles: []string{"mdc1200-app-rpt", "star", "multimon", "sdrtrunk-mdc", "trunk-recorder-json"},
+	Sources:  testSourceSchema,
 }
+
+// testSourceSchema is gateway/source.SourceSchema() as cmd/radiogw hands it
+// over (hcl does not import the transports);
+// TestSourceSchemaReachesCheck in cmd/radiogw runs the real one.
+var testSourceSchema = func() SourceSchema {
+	stream := SourceTypeSchema{Framings: []string{"line", "stx_etx", "taip", "length_prefixed"}, DefaultMaxFrame: 4096, MaxMaxFrame: 1 << 20}
+	message := func(def, limit int) SourceTypeSchema {
+		return SourceTypeSchema{Framings: []string{"datagram"}, DefaultMaxFrame: def, MaxMaxFrame: limit}
+	}
+	return SourceSchema{
+		Framings: []string{"line", "stx_etx", "taip", "length_prefixed", "datagram"},
+		Types: map[string]SourceTypeSchema{"serial": stream, "tcp_client": stream, "tcp_listen": stream,
+			"udp": message(4096, 65507), "mqtt": message(64<<10, 1<<20), "http": message(4096, 1<<20)},
+		FramingMaxFrame: map[string]int{"length_prefixed": 0xffff},
+	}
+}()
 
 // exampleEnv holds the environment variables the example configs read
 // secrets from; a real host sets them in the systemd unit.
@@ -85,7 +102,7 @@ func TestDemoExample(t *testing.T) {
 	want := map[string]string{"avl-udp": "127.0.0.1:5005/nmea", "taip-udp": "127.0.0.1:5006/taip"}
 	for _, s := range cfg.Sources {
 		if w, ok := want[s.Name]; ok {
-			if got := s.Listen + "/" + s.Codec; got != w || s.Type != SourceUDP || s.Framing != FramingDatagram {
+			if got := s.Listen + "/" + s.Codec; got != w || s.Type != SourceUDP || s.Framing != "datagram" {
 				t.Errorf("source %s = %s %s framing %s, want udp %s datagram", s.Name, s.Type, got, s.Framing, w)
 			}
 			delete(want, s.Name)

@@ -30,6 +30,9 @@ type Options struct {
 	// source has none) with the schema of the codec named: each codec owns
 	// its settings. nil leaves options undecoded.
 	CodecOptions func(codec string, body hcl.Body) (any, hcl.Diagnostics)
+	// Sources is the framing and frame-size schema of each source type
+	// (framing.go); zero leaves framing and max_frame as written.
+	Sources SourceSchema
 }
 
 // Load reads, decodes and validates a configuration. path is the main file or

@@ -15,8 +15,6 @@ const (
 	DefaultHTTPListen      = "127.0.0.1:8080"
 	DefaultBrokerListen    = "127.0.0.1:1883"
 	DefaultBrokerWebSocket = "127.0.0.1:9001"
-	DefaultMaxFrame        = 4096
-	DefaultMQTTMaxFrame    = 64 << 10
 	DefaultUnitType        = "default"
 	DefaultUnitRate        = 2.0
 	DefaultMQTTKeepAlive   = 30 * time.Second

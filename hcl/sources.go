@@ -12,10 +12,7 @@ import (
 // LinesCodec is the codec that needs a line profile.
 const LinesCodec = "lines"
 
-var (
-	sourceTypes = []string{SourceSerial, SourceUDP, SourceTCPClient, SourceTCPListen, SourceMQTT, SourceHTTP}
-	framings    = []string{FramingLine, FramingSTXETX, FramingTAIP, FramingLength, FramingDatagram}
-)
+var sourceTypes = []string{SourceSerial, SourceUDP, SourceTCPClient, SourceTCPListen, SourceMQTT, SourceHTTP}
 
 // Serial and COR defaults.
 const (
@@ -33,16 +30,6 @@ const (
 	DefaultIdleTimeout = 15 * time.Minute
 )
 
-// defaultMaxFrame is the largest frame a source takes unless configured: an
-// MQTT message from trunk-recorder (calls_active lists every active call)
-// is larger than a line from a modem.
-func defaultMaxFrame(typ string) int {
-	if typ == SourceMQTT {
-		return DefaultMQTTMaxFrame
-	}
-	return DefaultMaxFrame
-}
-
 func (b *builder) source(r *rawSource) {
 	b.claim(&b.sources, "source", r.Name, r.DefRange)
 	b.d.validName("source", r.Name, r.NameRange)
@@ -53,14 +40,9 @@ func (b *builder) source(r *rawSource) {
 		Codec:    r.Codec,
 		Profile:  str(r.Profile, ""),
 		Channel:  str(r.Channel, ""),
-		MaxFrame: positive(b.d, r.MaxFrame, r.MaxFrameRange, "max_frame", defaultMaxFrame(r.Type)),
 		DefRange: toRange(r.DefRange),
 	}
-	defFraming := FramingLine
-	if r.Type == SourceUDP || r.Type == SourceMQTT || r.Type == SourceHTTP {
-		defFraming = FramingDatagram
-	}
-	s.Framing = b.d.enum(r.Framing, r.FramingRange, "framing", defFraming, framings...)
+	b.frames(&s, r)
 
 	if b.opts.Codecs != nil && !slices.Contains(b.opts.Codecs, r.Codec) {
 		b.d.add(r.CodecRange, "Unknown codec "+quote(r.Codec),

@@ -12,16 +12,28 @@ import (
 	"golang.org/x/term"
 
 	"radiogw/gateway/codec/catalog"
+	"radiogw/gateway/source"
 	"radiogw/hcl"
 )
 
 const defaultConfig = "/etc/radiogw/radiogw.hcl"
 
-// loadConfig loads and validates a configuration with the codecs and
-// profiles this binary has.
+// loadConfig loads and validates a configuration with the codecs,
+// profiles and source schema this binary has.
 func loadConfig(path string) (*hcl.Config, error) {
 	return hcl.Load(path, hcl.Options{Codecs: catalog.Names(), CodecOptions: catalog.DecodeOptions, Profiles: catalog.BuiltinProfileNames(),
-		PatternKinds: catalog.PatternKinds()})
+		PatternKinds: catalog.PatternKinds(), Sources: sourceSchema()})
+}
+
+// sourceSchema hands the transports' framing and frame-size rules to hcl,
+// which does not import them.
+func sourceSchema() hcl.SourceSchema {
+	s := source.SourceSchema()
+	out := hcl.SourceSchema{Framings: s.Framings, FramingMaxFrame: s.FramingMaxFrame, Types: map[string]hcl.SourceTypeSchema{}}
+	for typ, t := range s.Types {
+		out.Types[typ] = hcl.SourceTypeSchema(t)
+	}
+	return out
 }
 
 // printConfigError renders HCL diagnostics with file:line:col and a snippet,

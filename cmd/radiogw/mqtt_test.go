@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/testsvc"
 )
 
@@ -211,19 +211,11 @@ func realNMEA(t *testing.T) []string {
 	return out
 }
 
-var mqttSchemaClass = []struct {
-	re    *regexp.Regexp
-	class string
-}{
-	{regexp.MustCompile(`^radiogw/test/units/[^/]+$`), "unit"},
-	{regexp.MustCompile(`^radiogw/test/channels/[^/]+$`), "channel"},
-	{regexp.MustCompile(`^radiogw/test/events/[a-z_]+$`), "event"},
-	{regexp.MustCompile(`^radiogw/test/commands/[a-z_]+$`), "command"},
-	{regexp.MustCompile(`^radiogw/test/map$`), "map"},
-	{regexp.MustCompile(`^owntracks/test/[^/]+$`), "owntracks"},
-	{regexp.MustCompile(`^owntracks/test/[^/]+/info$`), "owntracks-card"},
-	{regexp.MustCompile(`^radiogw/test/tracker/[^/]+$`), "tracker"},
-	{regexp.MustCompile(`^homeassistant/device_tracker/[A-Za-z0-9_-]+/config$`), "ha-discovery"},
+// schemaClass is the schema class (docs/schema/<class>.v1.json) of a topic,
+// from the sink's topic table; "" for plain text and topics not radiogw's.
+func schemaClass(topic string) string {
+	f, _ := mqttsink.SchemaOf(mqttsink.Options{TopicRoot: "radiogw/test", Site: "test"}, topic)
+	return strings.TrimSuffix(f, ".v1.json")
 }
 
 // checkPayloads validates every message the subscriber saw against
@@ -234,8 +226,8 @@ func checkPayloads(t *testing.T, sub *subscriber) {
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	const base = "https://radiogw.invalid/schema/"
-	for _, cl := range mqttSchemaClass {
-		f := filepath.Join("..", "..", "docs", "schema", cl.class+".v1.json")
+	files, _ := filepath.Glob(filepath.Join("..", "..", "docs", "schema", "*.v1.json"))
+	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -244,19 +236,14 @@ func checkPayloads(t *testing.T, sub *subscriber) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		c.AddResource(base+cl.class+".v1.json", doc)
+		c.AddResource(base+filepath.Base(f), doc)
 	}
 	seen := map[string]int{}
 	sub.mu.Lock()
 	msgs := append([]paho.Message(nil), sub.msgs...)
 	sub.mu.Unlock()
 	for _, m := range msgs {
-		class := ""
-		for _, cl := range mqttSchemaClass {
-			if cl.re.MatchString(m.Topic()) {
-				class = cl.class
-			}
-		}
+		class := schemaClass(m.Topic())
 		if class == "" || len(m.Payload()) == 0 {
 			continue // status is plain text; an empty retained message deletes a topic
 		}

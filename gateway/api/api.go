@@ -17,8 +17,8 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
+	"radiogw/gateway/change"
 	"radiogw/gateway/metrics"
-	"radiogw/gateway/publish"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/track"
 	"radiogw/hcl"
@@ -111,4 +111,4 @@ func httpError(w http.ResponseWriter, code int, msg string) {
 }
 
 // Seconds is a duration in seconds to a tenth, for JSON.
-func Seconds(d time.Duration) float64 { return publish.Round(d.Seconds(), publish.TenthDecimals) }
+func Seconds(d time.Duration) float64 { return change.Round(d.Seconds(), change.TenthDecimals) }

@@ -9,7 +9,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/topicname"
 )
@@ -102,8 +102,8 @@ func (s *server) handleTrack(w http.ResponseWriter, r *http.Request) {
 	}
 	pts := make([]trackPoint, 0, len(fixes))
 	for _, f := range fixes {
-		pts = append(pts, trackPoint{Lat: f.Lat, Lon: f.Lon, Time: f.Time.UTC(), SpeedKmh: publish.Opt(f.SpeedKmh),
-			Heading: publish.Opt(f.Heading), Source: f.Source})
+		pts = append(pts, trackPoint{Lat: f.Lat, Lon: f.Lon, Time: f.Time.UTC(), SpeedKmh: change.Opt(f.SpeedKmh),
+			Heading: change.Opt(f.Heading), Source: f.Source})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"class": "track", "v": 1, "unit": id, "points": pts})
 }
@@ -141,7 +141,7 @@ func (s *server) handleNearest(w http.ResponseWriter, r *http.Request) {
 	out := make([]nearestResult, 0, len(res))
 	for _, x := range res {
 		out = append(out, nearestResult{Unit: x.Unit.ID, AlphaTag: x.Unit.AlphaTag, Status: x.Unit.Status,
-			DistanceM: publish.Round(x.DistanceM, publish.TenthDecimals), FixAgeS: Seconds(x.FixAge), Lat: x.Unit.Position.Lat, Lon: x.Unit.Position.Lon,
+			DistanceM: change.Round(x.DistanceM, change.TenthDecimals), FixAgeS: Seconds(x.FixAge), Lat: x.Unit.Position.Lat, Lon: x.Unit.Position.Lon,
 			Stale: x.Unit.Stale.String()})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"class": "nearest", "v": 1, "units": out})

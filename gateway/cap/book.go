@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 )
 
 // Message types.
@@ -132,7 +132,7 @@ func (p *Publisher) failed(msgType string) {
 
 // Messages turns a batch of display events into CAP messages, in order.
 // Events that are not critical give none.
-func (p *Publisher) Messages(events []publish.Event, now time.Time) []Message {
+func (p *Publisher) Messages(events []change.Event, now time.Time) []Message {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []Message
@@ -153,7 +153,7 @@ func (p *Publisher) Messages(events []publish.Event, now time.Time) []Message {
 	return out
 }
 
-func (p *Publisher) apply(e *publish.Event, now time.Time) []Message {
+func (p *Publisher) apply(e *change.Event, now time.Time) []Message {
 	cfg := &p.cfg
 	switch e.Kind {
 	case "emergency":
@@ -201,7 +201,7 @@ func (p *Publisher) apply(e *publish.Event, now time.Time) []Message {
 
 // emergency finds the incident of an ack or clear; one radiogw has no
 // record of (a book lost with its disk) starts afresh, without references.
-func (p *Publisher) emergency(e *publish.Event) *incident {
+func (p *Publisher) emergency(e *change.Event) *incident {
 	key := p.key("e-", e.Emergency)
 	in := p.incidents[key]
 	if in == nil {
@@ -211,7 +211,7 @@ func (p *Publisher) emergency(e *publish.Event) *incident {
 	return in
 }
 
-func (p *Publisher) critical(e *publish.Event) bool {
+func (p *Publisher) critical(e *change.Event) bool {
 	cfg := &p.cfg
 	if !slices.Contains(cfg.CriticalEvents, e.Kind) {
 		return false
@@ -227,7 +227,7 @@ func (p *Publisher) critical(e *publish.Event) bool {
 
 // send builds the incident's next message. Retained: an active emergency's
 // latest message stays on the broker until its Cancel.
-func (p *Publisher) send(in *incident, msgType, suffix string, e *publish.Event, expires *Time) []Message {
+func (p *Publisher) send(in *incident, msgType, suffix string, e *change.Event, expires *Time) []Message {
 	id := p.cfg.IdentifierPrefix + "." + in.Key + suffix
 	for _, s := range in.Sent {
 		if s.Identifier == id {

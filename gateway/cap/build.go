@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 )
 
 // kindText is how each kind reads in an alert, and how grave it is.
@@ -19,7 +19,7 @@ var kindText = map[string]struct{ event, severity string }{
 
 // build makes the CAP document for one event of an incident. Only the
 // configured fields are read from e.
-func (p *Publisher) build(in *incident, msgType, id string, e *publish.Event, expires *Time) Alert {
+func (p *Publisher) build(in *incident, msgType, id string, e *change.Event, expires *Time) Alert {
 	cfg := &p.cfg
 	a := Alert{Identifier: id, Sender: cfg.Sender, Sent: *at(e.Time), Status: cfg.Status, MsgType: msgType,
 		Source: "radiogw " + cfg.Site, Scope: cfg.Scope, Incidents: in.Key}
@@ -106,7 +106,7 @@ func description(params []Value) string {
 
 // area is the unit's last known position as a CAP circle ("lat,lon
 // radius_km"), for sites that include positions.
-func (p *Publisher) area(e *publish.Event) Area {
+func (p *Publisher) area(e *change.Event) Area {
 	pos := e.Position
 	desc := "Last known position"
 	if p.cfg.has(FieldUnit) && e.Unit != "" {
@@ -115,8 +115,8 @@ func (p *Publisher) area(e *publish.Event) Area {
 	if e.FixAgeS != nil {
 		desc += " (fix " + strconv.FormatFloat(*e.FixAgeS, 'f', 0, 64) + " s old)"
 	}
-	circle := strconv.FormatFloat(publish.Round(pos.Lat, 5), 'f', -1, 64) + "," +
-		strconv.FormatFloat(publish.Round(pos.Lon, 5), 'f', -1, 64) + " " +
+	circle := strconv.FormatFloat(change.Round(pos.Lat, 5), 'f', -1, 64) + "," +
+		strconv.FormatFloat(change.Round(pos.Lon, 5), 'f', -1, 64) + " " +
 		strconv.FormatFloat(p.cfg.PositionRadiusM/1000, 'f', -1, 64)
 	return Area{AreaDesc: desc, Circle: []string{circle}}
 }

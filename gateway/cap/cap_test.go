@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/hcl"
 )
 
@@ -55,10 +55,10 @@ var t0 = time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
 // CDATA end, quotes, and a character XML 1.0 cannot carry.
 const hostile = `2A<12&amp;]]></alert><x a="'">` + "\x01"
 
-func emergencyEvents() []publish.Event {
+func emergencyEvents() []change.Event {
 	age := 3.0
-	pos := &publish.Position{Lat: 33.7456213, Lon: -117.8231144, FixTime: t0.Add(-3 * time.Second)}
-	return []publish.Event{
+	pos := &change.Position{Lat: 33.7456213, Lon: -117.8231144, FixTime: t0.Add(-3 * time.Second)}
+	return []change.Event{
 		{ID: "emergency-tac2-x", Kind: "emergency", Time: t0, Channel: "tac<2>", Unit: hostile, RadioID: "1201",
 			Emergency: "e-1201-1763935200", Position: pos, FixAgeS: &age, Source: "mdc"},
 		{ID: "emergency_ack-x", Kind: "emergency_ack", Time: t0.Add(7 * time.Second), Channel: "tac<2>", Unit: hostile,
@@ -178,7 +178,7 @@ func TestPositionOnlyWhenIncluded(t *testing.T) {
 func TestCriticalEvents(t *testing.T) {
 	p := newPublisher(t, Config{CriticalEvents: []string{"stuck_mic", "status", "geofence_enter"},
 		StatusCodes: []string{"10-33"}, Geofences: []string{"courthouse"}, Fields: []string{FieldUnit, FieldStatus, FieldFence}})
-	evs := []publish.Event{
+	evs := []change.Event{
 		{ID: "stuck_mic-tac2-1", Kind: "stuck_mic", Time: t0, Channel: "tac2", Unit: "2A12"},
 		{ID: "status-a", Kind: "status", Time: t0, Unit: "2A12", Status: "enroute", StatusCode: "3"},
 		{ID: "status-b", Kind: "status", Time: t0, Unit: "2A12", Status: "needs help", StatusCode: "10-33"},
@@ -270,7 +270,7 @@ func TestIncidentKeysNameNothing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cap.json")
 	cfg := Config{Sender: "d@x", CriticalEvents: []string{"stuck_mic"}}
 	p, _ := New(cfg, Options{Path: path})
-	msgs := p.Messages(append(emergencyEvents()[:1], publish.Event{ID: "stuck_mic-tac2-2A12-1", Kind: "stuck_mic",
+	msgs := p.Messages(append(emergencyEvents()[:1], change.Event{ID: "stuck_mic-tac2-2A12-1", Kind: "stuck_mic",
 		Time: t0, Channel: "tac2", Unit: "2A12"}), t0)
 	if len(msgs) != 2 || !keyPattern.MatchString(msgs[0].ID) || !keyPattern.MatchString(msgs[1].ID) ||
 		!strings.HasPrefix(msgs[1].ID, "a-") {
@@ -380,9 +380,9 @@ func TestOneShotAlertsBounded(t *testing.T) {
 	p, _ := New(Config{Sender: "d@x", CriticalEvents: []string{"stuck_mic"}},
 		Options{Path: path, OnEvicted: func(n int) { evicted += n }})
 	p.Messages(emergencyEvents()[:1], t0)
-	var evs []publish.Event
+	var evs []change.Event
 	for i := range MaxOneShot + 10 {
-		evs = append(evs, publish.Event{ID: "stuck_mic-" + strconv.Itoa(i), Kind: "stuck_mic", Time: t0.Add(time.Duration(i) * time.Millisecond), Channel: "tac2"})
+		evs = append(evs, change.Event{ID: "stuck_mic-" + strconv.Itoa(i), Kind: "stuck_mic", Time: t0.Add(time.Duration(i) * time.Millisecond), Channel: "tac2"})
 	}
 	if n := len(p.Messages(evs, t0)); n != MaxOneShot+10 {
 		t.Fatalf("%d messages, want every one sent", n)

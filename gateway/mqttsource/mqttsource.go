@@ -32,11 +32,9 @@ func New(s hcl.Source) (*Source, error) {
 	if s.Broker == "" {
 		return nil, fmt.Errorf("source %q: broker is required", s.Name)
 	}
-	if s.MaxFrame <= 0 {
-		s.MaxFrame = hcl.DefaultMQTTMaxFrame
-	}
-	if s.MaxFrame > source.MaxMaxFrame {
-		return nil, fmt.Errorf("source %q: max_frame %d: want 1..%d", s.Name, s.MaxFrame, source.MaxMaxFrame)
+	var err error
+	if s.Framing, s.MaxFrame, err = source.SourceSchema().Frames(source.TypeMQTT, s.Framing, s.MaxFrame); err != nil {
+		return nil, fmt.Errorf("source %q: %w", s.Name, err)
 	}
 	topics := s.Topics
 	if len(topics) == 0 {

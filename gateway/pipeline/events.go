@@ -6,7 +6,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 )
 
 // eventID is derived from what happened, not from when radiogw saw it, so a
@@ -17,15 +17,15 @@ func eventID(kind, who string, at time.Time) string {
 
 // SourceEvent is the display event of a source's peer coming up or going
 // down (kind source_up, source_down).
-func SourceEvent(kind, src, peer, detail string) publish.Event {
+func SourceEvent(kind, src, peer, detail string) change.Event {
 	now := time.Now().UTC()
-	return publish.Event{ID: eventID(kind, src+"-"+peer, now), Kind: kind, Time: now, Source: src, Peer: peer,
+	return change.Event{ID: eventID(kind, src+"-"+peer, now), Kind: kind, Time: now, Source: src, Peer: peer,
 		Detail: detail}
 }
 
 // unitEvent turns a unit change into a display event, if it is one.
-func unitEvent(c *avl.Change) (publish.Event, bool) {
-	e := publish.Event{Kind: c.Kind.String(), Time: c.Time.UTC(), Unit: c.Unit.ID}
+func unitEvent(c *avl.Change) (change.Event, bool) {
+	e := change.Event{Kind: c.Kind.String(), Time: c.Time.UTC(), Unit: c.Unit.ID}
 	switch c.Kind {
 	case avl.StaleChanged:
 		e.Stale = c.Unit.Stale.String()
@@ -41,8 +41,8 @@ func unitEvent(c *avl.Change) (publish.Event, bool) {
 // channelEvent turns a channel change into a display event, joined with the
 // unit tracker: the radio ID resolves to a call sign and an emergency carries
 // the unit's last known position and its age.
-func channelEvent(c *channels.Change, units *avl.Tracker) (publish.Event, bool) {
-	e := publish.Event{Kind: c.Kind.String(), Time: c.Time.UTC(), Channel: c.Channel.Name, RadioID: c.RadioID,
+func channelEvent(c *channels.Change, units *avl.Tracker) (change.Event, bool) {
+	e := change.Event{Kind: c.Kind.String(), Time: c.Time.UTC(), Channel: c.Channel.Name, RadioID: c.RadioID,
 		Source: c.Source}
 	switch c.Kind {
 	case channels.TransmissionStart, channels.RadioCheckSeen, channels.RadioOffSeen, channels.RadioOnSeen, channels.StuckMic:
@@ -73,7 +73,7 @@ func channelEvent(c *channels.Change, units *avl.Tracker) (publish.Event, bool) 
 			e.Unit = id
 			alarm := c.Kind == channels.EmergencyRaised || c.Kind == channels.EmergencyRepeated
 			if u, ok := units.Unit(id); ok && alarm && u.Position != nil {
-				e.Position = publish.NewPosition(u.Position)
+				e.Position = change.NewPosition(u.Position)
 				age := seconds(c.Time.Sub(u.Position.FixTime))
 				e.FixAgeS = &age
 			}

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"radiogw/avl"
+	"radiogw/gateway/change"
 	"radiogw/gateway/decode"
 	"radiogw/gateway/fixtime"
 	"radiogw/gateway/metrics"
-	"radiogw/gateway/publish"
 	"radiogw/gateway/ratelog"
 )
 
@@ -47,7 +47,7 @@ func identKey(source, peer string) string { return source + "\x00" + peerHost(pe
 
 // takeFix completes a fix's time and identity, then applies it, or holds it
 // for one moment if its sender may be about to name itself.
-func (p *Pipeline) takeFix(b *publish.Batch, f *avl.Fix, now time.Time) {
+func (p *Pipeline) takeFix(b *change.Batch, f *avl.Fix, now time.Time) {
 	p.completeTime(f)
 	if f.DeviceID != "" {
 		p.applyFix(b, f)
@@ -74,7 +74,7 @@ func (p *Pipeline) takeFix(b *publish.Batch, f *avl.Fix, now time.Time) {
 
 // bindIdentity records a sender's announced ID and gives it the fix that
 // was waiting for it.
-func (p *Pipeline) bindIdentity(b *publish.Batch, source string, id *decode.Identity) {
+func (p *Pipeline) bindIdentity(b *change.Batch, source string, id *decode.Identity) {
 	key := identKey(source, id.Peer)
 	p.idents[key] = identity{id: id.DeviceID, kind: id.Kind}
 	delete(p.anonymous, key)
@@ -86,7 +86,7 @@ func (p *Pipeline) bindIdentity(b *publish.Batch, source string, id *decode.Iden
 }
 
 // releaseHeld applies a held fix under its sender's address.
-func (p *Pipeline) releaseHeld(b *publish.Batch, key string) {
+func (p *Pipeline) releaseHeld(b *change.Batch, key string) {
 	if h := p.held[key]; h != nil {
 		delete(p.held, key)
 		p.applyFix(b, &h.fix)
@@ -96,7 +96,7 @@ func (p *Pipeline) releaseHeld(b *publish.Batch, key string) {
 // releaseHeldBefore applies every fix held since before cutoff (all of
 // them for a zero cutoff), in key order so the outcome is reproducible, and
 // remembers those senders as ones that do not name themselves.
-func (p *Pipeline) releaseHeldBefore(b *publish.Batch, cutoff time.Time) {
+func (p *Pipeline) releaseHeldBefore(b *change.Batch, cutoff time.Time) {
 	if len(p.held) == 0 {
 		return
 	}
@@ -156,7 +156,7 @@ func (p *Pipeline) noteTime(source string, t *decode.DeviceTime) {
 	}
 }
 
-func (p *Pipeline) applyFix(b *publish.Batch, f *avl.Fix) {
+func (p *Pipeline) applyFix(b *change.Batch, f *avl.Fix) {
 	if f.DeviceID == "" {
 		f.Peer = peerHost(f.Peer)
 	}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"radiogw/avl"
+	"radiogw/gateway/change"
 	"radiogw/gateway/fixtime"
-	"radiogw/gateway/publish"
 )
 
 // BenchmarkTakeFix is the tracker loop's intake of one fix from an
@@ -28,7 +28,7 @@ func BenchmarkTakeFix(b *testing.B) {
 					d.dates.Dated(fixtime.Key{Source: "avl", Sender: "10.0.0.1", Device: devices[i]}, &at, t0)
 				}
 			}
-			var batch publish.Batch
+			var batch change.Batch
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

@@ -5,8 +5,8 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
+	"radiogw/gateway/change"
 	"radiogw/gateway/decode"
-	"radiogw/gateway/publish"
 )
 
 // item is one decoded observation on its way to the trackers.
@@ -15,7 +15,7 @@ type item struct {
 	event    *channels.Event
 	identity *decode.Identity
 	clock    *decode.DeviceTime
-	sys      *publish.Event // source up/down and other runtime events
+	sys      *change.Event // source up/down and other runtime events
 	source   string
 }
 
@@ -133,7 +133,7 @@ func (in *inbox) pushFrom(src, peer string, obs *decode.Observations) {
 
 // pushEvent queues a runtime event (source up/down) in order with the rest
 // of its source.
-func (in *inbox) pushEvent(e publish.Event) {
+func (in *inbox) pushEvent(e change.Event) {
 	in.mu.Lock()
 	q := in.queue(e.Source, e.Peer)
 	q.items = append(q.items, item{sys: &e, source: e.Source})

@@ -7,7 +7,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 )
 
 // loop is the one goroutine that owns both trackers. Everything that reads or
@@ -50,7 +50,7 @@ func (p *Pipeline) loop(ctx context.Context, done chan<- struct{}) {
 				buf = p.in.take(buf)
 				p.step(buf, time.Now())
 			}
-			var b publish.Batch
+			var b change.Batch
 			p.releaseHeldBefore(&b, time.Time{})
 			p.addUnitEvents(&b)
 			p.emit(b)
@@ -97,7 +97,7 @@ func (p *Pipeline) call(ctx context.Context, f func()) error {
 }
 
 func (p *Pipeline) expire(now time.Time) {
-	var b publish.Batch
+	var b change.Batch
 	p.releaseHeldBefore(&b, now.Add(-holdFor))
 	if now.Sub(p.lastPrune) >= time.Minute {
 		p.dates.Prune(now)
@@ -123,7 +123,7 @@ func (p *Pipeline) step(items []item, now time.Time) {
 	if len(items) == 0 {
 		return
 	}
-	var b publish.Batch
+	var b change.Batch
 	// The changes array is reused from step to step (sinks copy what they
 	// keep): a fix is usually two changes of half a kilobyte each.
 	b.Units = slices.Grow(p.stepUnits[:0], 2*len(items))
@@ -159,7 +159,7 @@ func (p *Pipeline) step(items []item, now time.Time) {
 }
 
 // addChannelChange records a channel change and its effect on the unit.
-func (p *Pipeline) addChannelChange(b *publish.Batch, c channels.Change) {
+func (p *Pipeline) addChannelChange(b *change.Batch, c channels.Change) {
 	b.Channels = append(b.Channels, c)
 	if e, ok := channelEvent(&c, p.units); ok {
 		b.Events = append(b.Events, e)
@@ -168,7 +168,7 @@ func (p *Pipeline) addChannelChange(b *publish.Batch, c channels.Change) {
 }
 
 // addUnitEvents turns the batch's unit changes into display events.
-func (p *Pipeline) addUnitEvents(b *publish.Batch) {
+func (p *Pipeline) addUnitEvents(b *change.Batch) {
 	for i := range b.Units {
 		if e, ok := unitEvent(&b.Units[i]); ok {
 			b.Events = append(b.Events, e)
@@ -178,7 +178,7 @@ func (p *Pipeline) addUnitEvents(b *publish.Batch) {
 
 // emit hands one step's changes to the sinks (Options.Output), after the
 // step's inputs are on the journal.
-func (p *Pipeline) emit(b publish.Batch) {
+func (p *Pipeline) emit(b change.Batch) {
 	p.journalFlush() // inputs first (a held fix released on the tick, too), then the outboxes
 	if b.Len() == 0 {
 		return

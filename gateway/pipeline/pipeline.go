@@ -1,6 +1,6 @@
 // Package pipeline is the tracker goroutine: it takes decoded observations
 // from the inbox, completes each fix's time and identity, applies them to
-// the unit and channel trackers, turns the changes into publish.Batches for
+// the unit and channel trackers, turns the changes into change.Batches for
 // the sinks, journals its inputs and writes the snapshot. It knows no
 // transport, no sink and no configuration file: the runtime hands it
 // Settings and an Output, and runs queries and commands on its goroutine
@@ -19,10 +19,10 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
+	"radiogw/gateway/change"
 	"radiogw/gateway/decode"
 	"radiogw/gateway/fixtime"
 	"radiogw/gateway/metrics"
-	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/gateway/ratelog"
 )
@@ -36,7 +36,7 @@ type Options struct {
 	InboxSoftCap int
 	// Output receives every non-empty batch, on the tracker goroutine; it
 	// must not block (sinks append to an outbox or memory).
-	Output func(publish.Batch)
+	Output func(change.Batch)
 	// Tick runs on the tracker goroutine every second, after expiry, for
 	// the runtime's own gauges and status line.
 	Tick func(now time.Time)
@@ -113,7 +113,7 @@ func New(ac avl.Config, cc channels.Config, set Settings, opts Options) *Pipelin
 		opts.InboxSoftCap = 100000
 	}
 	if opts.Output == nil {
-		opts.Output = func(publish.Batch) {}
+		opts.Output = func(change.Batch) {}
 	}
 	p := &Pipeline{opts: opts, log: opts.Logger, metrics: opts.Metrics, calls: make(chan func()),
 		units: avl.NewTracker(ac), chans: channels.NewTracker(cc), idents: map[string]identity{},
@@ -148,7 +148,7 @@ func (p *Pipeline) Push(source, peer string, obs *decode.Observations) {
 }
 
 // PushEvent queues a display event (a source going up or down).
-func (p *Pipeline) PushEvent(e publish.Event) { p.in.pushEvent(e) }
+func (p *Pipeline) PushEvent(e change.Event) { p.in.pushEvent(e) }
 
 // Depth is the number of observations waiting in the inbox.
 func (p *Pipeline) Depth() int { return p.in.depth() }
@@ -170,15 +170,15 @@ func (p *Pipeline) Units() *avl.Tracker { return p.units }
 func (p *Pipeline) Channels() *channels.Tracker { return p.chans }
 
 // Emit hands a batch to the output (tracker goroutine only).
-func (p *Pipeline) Emit(b publish.Batch) { p.emit(b) }
+func (p *Pipeline) Emit(b change.Batch) { p.emit(b) }
 
 // AddChannelChange records a channel change in b with its display event
 // and its effect on the unit (tracker goroutine only).
-func (p *Pipeline) AddChannelChange(b *publish.Batch, c channels.Change) { p.addChannelChange(b, c) }
+func (p *Pipeline) AddChannelChange(b *change.Batch, c channels.Change) { p.addChannelChange(b, c) }
 
 // AddUnitEvents turns b's unit changes into display events (tracker
 // goroutine only).
-func (p *Pipeline) AddUnitEvents(b *publish.Batch) { p.addUnitEvents(b) }
+func (p *Pipeline) AddUnitEvents(b *change.Batch) { p.addUnitEvents(b) }
 
 // Restore loads the snapshot and replays the journal after it, before Run.
 // Errors are logged: the pipeline starts from whatever could be read.
@@ -223,7 +223,7 @@ func (p *Pipeline) Forget(id string, now time.Time) (tracked bool) {
 		}
 	}
 	if ok {
-		p.emit(publish.Batch{Units: []avl.Change{c}})
+		p.emit(change.Batch{Units: []avl.Change{c}})
 	}
 	return ok
 }
@@ -246,7 +246,7 @@ func (p *Pipeline) Command(action, id, by string) error {
 	default:
 		err = fmt.Errorf("unknown action %q", action)
 	}
-	var b publish.Batch
+	var b change.Batch
 	for _, ch := range changes {
 		p.addChannelChange(&b, ch)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/ratelog"
 	"radiogw/topicname"
 )
@@ -398,7 +398,7 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 // publishRestored hands every restored unit and channel to the sinks so
 // retained topics are complete from the first second.
 func (p *Pipeline) publishRestored() {
-	var b publish.Batch
+	var b change.Batch
 	// Over the unlisted caps (a snapshot from before them, or a lower cap
 	// now): the longest silent go, and their retained topics with them.
 	if gone := p.units.TrimUnlisted(time.Now()); len(gone) > 0 {

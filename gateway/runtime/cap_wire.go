@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"radiogw/gateway/cap"
+	"radiogw/gateway/change"
 	"radiogw/gateway/metrics"
-	"radiogw/gateway/publish"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/hcl"
 )
@@ -38,7 +38,7 @@ func (d *Daemon) wireCAP(cfg *hcl.Config, opts *mqttsink.Options) error {
 		return err
 	}
 	d.cap = p
-	opts.Extra = func(events []publish.Event) []mqttsink.Extra {
+	opts.Extra = func(events []change.Event) []mqttsink.Extra {
 		msgs := p.Messages(events, time.Now())
 		out := make([]mqttsink.Extra, len(msgs))
 		for i, c := range msgs {

@@ -21,10 +21,10 @@ import (
 
 	"radiogw/gateway/broker"
 	"radiogw/gateway/cap"
+	"radiogw/gateway/change"
 	"radiogw/gateway/metrics"
 	"radiogw/gateway/netguard"
 	"radiogw/gateway/pipeline"
-	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/influx"
 	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
@@ -74,7 +74,7 @@ type Daemon struct {
 	mqtt     *mqttsink.Sink
 	cap      *cap.Publisher // nil without a cap block
 	influx   *influx.Sink
-	sinks    []publish.Sink
+	sinks    []change.Sink
 	outboxes map[string]*outbox.Outbox
 	logs     ratelog.Keys
 	pipe     *pipeline.Pipeline // the tracker goroutine and all tracker state
@@ -170,7 +170,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var sinkWG sync.WaitGroup
 	for _, s := range d.sinks {
 		sinkWG.Add(1)
-		go func(s publish.Sink) {
+		go func(s change.Sink) {
 			defer sinkWG.Done()
 			if err := s.Run(sinkCtx); err != nil {
 				d.log.Error("sink stopped", "sink", s.Name(), "err", err)
@@ -282,7 +282,7 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 		return err
 	}
 	opts := mqttsink.Options{Site: cfg.Site, TopicRoot: d.topicRoot(), ClientID: "radiogw-" + cfg.Site,
-		Queue: q, Metrics: d.metrics, Logger: d.log, UnitRate: 2,
+		Queue: q, OnMetric: d.mqttMetric, Logger: d.log, UnitRate: 2,
 		Resolve:   d.resolveRadio,
 		OnCommand: d.onCommand,
 		Passive:   cfg.HA != nil && cfg.HA.Role == hcl.RoleStandby}

@@ -12,7 +12,8 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
+	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/hcl"
 	"radiogw/topicname"
 )
@@ -64,7 +65,7 @@ func (d *Daemon) setRoleGauge() {
 // mqttBatch is what the MQTT sink gets of a step. A standby publishes no
 // events: the active does (the standby's would be duplicates, replayed on
 // takeover); they still reach InfluxDB.
-func (d *Daemon) mqttBatch(b publish.Batch) publish.Batch {
+func (d *Daemon) mqttBatch(b change.Batch) change.Batch {
 	if len(b.Events) == 0 || d.mqtt == nil || !d.mqtt.Passive() {
 		return b
 	}
@@ -118,13 +119,13 @@ func (d *Daemon) runFollower(ctx context.Context, cfg *hcl.Config) {
 		clientID = m.ClientID
 	}
 	in := make(chan []byte, 4096)
-	topic := d.topicRoot() + "/units/+"
+	topic, qos := mqttsink.UnitStates(d.topicRoot())
 	opts := paho.NewClientOptions().AddBroker(m.Broker).SetClientID(clientID + "-follow").
 		SetUsername(m.Username).SetPassword(m.Password.Value()).SetCleanSession(true).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(time.Second).
 		SetMaxReconnectInterval(2 * time.Second).SetKeepAlive(m.KeepAlive).SetOrderMatters(false).
 		SetOnConnectHandler(func(c paho.Client) {
-			c.Subscribe(topic, 1, func(_ paho.Client, msg paho.Message) {
+			c.Subscribe(topic, qos, func(_ paho.Client, msg paho.Message) {
 				select {
 				case in <- msg.Payload():
 				default:
@@ -193,7 +194,7 @@ func (d *Daemon) follow(payload []byte) {
 	// Only the MQTT sink's latest-state table learns it, for takeover: the
 	// active already wrote this state to InfluxDB.
 	if d.mqtt != nil {
-		d.mqtt.Write(publish.Batch{Units: []avl.Change{ch}})
+		d.mqtt.Write(change.Batch{Units: []avl.Change{ch}})
 	}
 }
 

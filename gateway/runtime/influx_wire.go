@@ -3,7 +3,7 @@ package runtime
 import (
 	"time"
 
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/influx"
 	"radiogw/hcl"
 )
@@ -11,7 +11,7 @@ import (
 // newInfluxSink builds the InfluxDB sink. Without an influx block it still
 // exists, with no URL: every point is kept in the outbox on disk so nothing
 // is lost, and `radiogw export` writes it out as line protocol later.
-func (d *Daemon) newInfluxSink(cfg *hcl.Config) (publish.Sink, error) {
+func (d *Daemon) newInfluxSink(cfg *hcl.Config) (change.Sink, error) {
 	o, err := d.openOutbox("influx", cfg)
 	if err != nil {
 		return nil, err

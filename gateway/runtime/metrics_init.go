@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	mqttsink "radiogw/gateway/publish/mqtt"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -18,8 +19,10 @@ func (d *Daemon) initMetrics() {
 		{"inbox", "position_coalesced"}, {"inbox", "event_over_cap"},
 		{"snapshot", "write_error"},
 		{"journal", "write_error"}, {"journal", "encode_error"}, {"journal", "decode_error"},
-		{"sink_mqtt", "older_than_retained_unit"}, {"sink_mqtt", "older_than_retained_channel"},
 		{"sink_influx", "invalid"},
+	}
+	for _, r := range mqttsink.DropReasons {
+		drops = append(drops, [2]string{"sink_mqtt", r})
 	}
 	for _, sink := range []string{"mqtt", "influx"} {
 		drops = append(drops, [2]string{"sink_" + sink, "event_overflow"}, [2]string{"sink_" + sink, "write_error"})
@@ -27,11 +30,11 @@ func (d *Daemon) initMetrics() {
 	for _, k := range drops {
 		m.Drops.WithLabelValues(k[0], k[1]).Add(0)
 	}
-	for _, r := range []string{"state", "timeout", "error", "map_too_large", "encode"} {
+	for _, r := range mqttsink.FailureReasons {
 		m.SinkFailures.WithLabelValues("mqtt", r).Add(0)
 	}
 	m.SinkFailures.WithLabelValues("influx", "rejected").Add(0)
-	for _, k := range []string{"unit", "owntracks", "forget", "channel", "map", "event"} {
+	for _, k := range mqttsink.PublishedKinds() {
 		m.SinkPublished.WithLabelValues("mqtt", k).Add(0)
 	}
 	m.SinkPublished.WithLabelValues("influx", "point").Add(0)

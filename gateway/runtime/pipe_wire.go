@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"radiogw/avl"
+	"radiogw/gateway/change"
 	"radiogw/gateway/pipeline"
-	"radiogw/gateway/publish"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/hcl"
 )
@@ -33,10 +33,10 @@ func pipelineSettings(cfg *hcl.Config) pipeline.Settings {
 
 // output hands one tracker step's changes to every sink. A sink's Write only touches
 // its outbox or memory, so a broker or InfluxDB outage never stalls this.
-func (d *Daemon) output(b publish.Batch) {
+func (d *Daemon) output(b change.Batch) {
 	for _, s := range d.sinks {
 		sb := b
-		if s == publish.Sink(d.mqtt) {
+		if s == change.Sink(d.mqtt) {
 			sb = d.mqttBatch(b)
 		}
 		err := s.Write(sb)
@@ -47,7 +47,7 @@ func (d *Daemon) output(b publish.Batch) {
 			d.metrics.Drops.WithLabelValues("sink_"+s.Name(), "event_overflow").Inc()
 			d.logs.Error(d.log, "overflow_"+s.Name(), "OUTBOX FULL: oldest events dropped; the destination has been unreachable too long or the cap is too small",
 				"sink", s.Name(), "err", err)
-		case errors.Is(err, publish.ErrNotDurable):
+		case errors.Is(err, change.ErrNotDurable):
 			// Delivered from memory; the sink counted what is not durable
 			// (radiogw_sink_not_durable_total) and radiogw_outbox_write_failing alarms.
 			d.logs.Error(d.log, "write_"+s.Name(), "OUTBOX NOT WRITABLE: live state and events go out from memory only, a crash would lose them",

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"time"
 
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/hcl"
 )
 
@@ -52,7 +52,7 @@ func (d *Daemon) Reload(ctx context.Context, cfg *hcl.Config) error {
 
 	if err := d.call(ctx, func() {
 		now := time.Now()
-		var b publish.Batch
+		var b change.Batch
 		b.Units = append(b.Units, d.pipe.Units().Reconfigure(ac, now)...)
 		for _, c := range d.pipe.Channels().Reconfigure(cc, now) {
 			d.pipe.AddChannelChange(&b, c)

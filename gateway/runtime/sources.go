@@ -141,7 +141,7 @@ func (d *Daemon) buildSource(cfg *hcl.Config, s hcl.Source) (*runningSource, err
 		return nil, err // names the source already
 	}
 	var split func([]byte) [][]byte
-	if s.Framing == hcl.FramingDatagram {
+	if s.Framing == source.FramingDatagram {
 		split = catalog.DatagramSplit(s.Codec)
 	}
 	return &runningSource{cfg: s, src: src, dec: dec, split: split, logs: ratelog.New(10 * time.Second), nameLogs: ratelog.New(10 * time.Second), churn: newChurnLimiter(),

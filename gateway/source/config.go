@@ -13,9 +13,6 @@ import (
 
 // Defaults applied by New.
 const (
-	DefaultMaxFrame     = 4096
-	MaxMaxFrame         = 1 << 20
-	MaxUDPFrame         = 65507 // largest UDP payload over IPv4
 	DefaultMaxConns     = 64
 	DefaultDialTimeout  = 10 * time.Second
 	DefaultWriteTimeout = 5 * time.Second
@@ -88,33 +85,13 @@ func (c *Config) normalize() error {
 	default:
 		return fmt.Errorf("type %q: want serial, udp, tcp_client or tcp_listen", c.Type)
 	}
-	if c.Framing == "" {
-		c.Framing = FramingLine
-		if c.Type == TypeUDP {
-			c.Framing = FramingDatagram
-		}
+	framing, maxFrame, err := SourceSchema().Frames(c.Type, c.Framing, c.MaxFrame)
+	if err != nil {
+		return err
 	}
-	switch {
-	case c.Type == TypeUDP && c.Framing != FramingDatagram:
-		return fmt.Errorf("framing %q: udp sources frame by datagram", c.Framing)
-	case c.Type != TypeUDP && c.Framing == FramingDatagram:
-		return fmt.Errorf("framing %q: only udp sources frame by datagram", c.Framing)
-	}
+	c.Framing, c.MaxFrame = framing, maxFrame
 	if _, err := Splitter(c.Framing, 1, nil); err != nil {
-		return fmt.Errorf("framing: %w", err)
-	}
-	if c.MaxFrame == 0 {
-		c.MaxFrame = DefaultMaxFrame
-	}
-	limit := MaxMaxFrame
-	if c.Type == TypeUDP {
-		limit = MaxUDPFrame
-	}
-	if c.Framing == FramingLength {
-		limit = 0xffff
-	}
-	if c.MaxFrame < 1 || c.MaxFrame > limit {
-		return fmt.Errorf("max_frame %d: want 1..%d", c.MaxFrame, limit)
+		return fmt.Errorf("framing: %w", err) // a framing in the schema without a splitter
 	}
 	for name, d := range map[string]time.Duration{
 		"idle_timeout": c.IdleTimeout, "keepalive_every": c.KeepaliveEvery, "read_timeout": c.ReadTimeout,

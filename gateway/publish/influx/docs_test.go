@@ -13,7 +13,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/influx/influxtest"
 )
 
@@ -36,8 +36,8 @@ var docT0 = time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
 
 // docTrack: 2A12 every 30 s from 22:00:00 to 22:10:00; 2A14 in the same
 // window; four transmissions.
-func docBatch() publish.Batch {
-	var b publish.Batch
+func docBatch() change.Batch {
+	var b change.Batch
 	for k := 0; k <= 20; k++ {
 		for _, u := range []string{"2A12", "2A14"} {
 			t := docT0.Add(time.Duration(k) * 30 * time.Second)

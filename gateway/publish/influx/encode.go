@@ -5,14 +5,14 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/lineproto"
 	"radiogw/gateway/publish/outbox"
 )
 
 // encode turns a batch into outbox entries (s.entries, aliasing s.buf) and
 // returns how many changes that should have been points could not be.
-func (s *Sink) encode(b publish.Batch) (invalid uint64) {
+func (s *Sink) encode(b change.Batch) (invalid uint64) {
 	site := s.opts.Site
 	// Display events carry the unit resolved from the roster.
 	clear(s.units)

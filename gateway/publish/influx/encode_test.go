@@ -10,7 +10,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -31,7 +31,7 @@ func TestWriteEncodesEveryKindOnce(t *testing.T) {
 	noPos.Fix.Lat = avl.Unknown
 	raised := channels.Change{Kind: channels.EmergencyRaised, Time: base,
 		Emergency: channels.EmergencyState{ID: "e-1", RadioID: "1300", Channel: "tac2", Since: base}}
-	b := publish.Batch{
+	b := change.Batch{
 		Units: []avl.Change{fix(0), history, noPos, {Kind: avl.FixRejected, Fix: fix(3).Fix},
 			{Kind: avl.UnitUpdated, Time: base}},
 		Channels: []channels.Change{
@@ -41,7 +41,7 @@ func TestWriteEncodesEveryKindOnce(t *testing.T) {
 			raised,
 			{Kind: channels.ChannelUpdated, Time: base},
 		},
-		Events: []publish.Event{{Kind: "ptt_end", RadioID: "1200", Unit: "2A12"},
+		Events: []change.Event{{Kind: "ptt_end", RadioID: "1200", Unit: "2A12"},
 			{Kind: "status", RadioID: "1201", Unit: "2A14"}},
 	}
 	if err := s.Write(b); err != nil {

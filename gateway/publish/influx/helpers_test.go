@@ -9,7 +9,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -48,8 +48,8 @@ func fix(i int) avl.Change {
 			SpeedKmh: float64(i % 120), Heading: float64(i % 360), HDOP: avl.Unknown, AltitudeM: avl.Unknown, AccuracyM: avl.Unknown}}
 }
 
-func fixes(from, n int) publish.Batch {
-	b := publish.Batch{Units: make([]avl.Change, n)}
+func fixes(from, n int) change.Batch {
+	b := change.Batch{Units: make([]avl.Change, n)}
 	for i := range b.Units {
 		b.Units[i] = fix(from + i)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/influx/influxtest"
 )
 
@@ -106,7 +106,7 @@ func TestRealDataRoundTrip(t *testing.T) {
 	if len(tpv) < 10 || len(units) < 5 || len(tgs) < 3 {
 		t.Fatalf("real data: %d fixes, %d units, %d talkgroups", len(tpv), len(units), len(tgs))
 	}
-	var b publish.Batch
+	var b change.Batch
 	want := map[string]avl.Fix{} // unit + time -> fix
 	for i, m := range tpv {
 		tm, err := time.Parse(time.RFC3339Nano, m["time"].(string))

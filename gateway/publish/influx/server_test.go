@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/influx/influxtest"
 	"radiogw/gateway/publish/outbox"
 )
@@ -186,7 +186,7 @@ func TestEventOverflowIsReported(t *testing.T) {
 	s := newSink(t, o, "")
 	var err error
 	for i := 0; i < 200 && err == nil; i++ {
-		err = s.Write(publish.Batch{Channels: []channels.Change{transmission(i)}})
+		err = s.Write(change.Batch{Channels: []channels.Change{transmission(i)}})
 	}
 	if !errors.Is(err, outbox.ErrOverflow) {
 		t.Fatalf("want ErrOverflow, got %v", err)

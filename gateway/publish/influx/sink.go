@@ -18,7 +18,7 @@ import (
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 	"github.com/influxdata/influxdb-client-go/v2/api"
 
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -56,7 +56,7 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
-// Sink implements publish.Sink for InfluxDB.
+// Sink implements change.Sink for InfluxDB.
 type Sink struct {
 	opts   Options
 	labels map[string]string
@@ -98,7 +98,7 @@ func (s *Sink) warnLimited(msg string, args ...any) {
 	s.log.Warn(msg, args...)
 }
 
-var _ publish.Sink = (*Sink)(nil)
+var _ change.Sink = (*Sink)(nil)
 
 // Stats are the sink's counters since New.
 type Stats struct {
@@ -186,7 +186,7 @@ func (s *Sink) count(name string, n uint64) {
 // Write encodes the batch and appends it to the outbox in one group commit.
 // It never touches the network. An error means the batch (or, with
 // outbox.ErrOverflow, older events) did not make it to disk.
-func (s *Sink) Write(b publish.Batch) error {
+func (s *Sink) Write(b change.Batch) error {
 	s.buf = s.buf[:0]
 	s.entries = s.entries[:0]
 	invalid := s.encode(b)

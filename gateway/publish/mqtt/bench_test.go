@@ -9,10 +9,9 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	dto "github.com/prometheus/client_model/go"
 
 	"radiogw/avl"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/testsvc"
 )
 
@@ -69,7 +68,7 @@ func (l *latencyRecorder) expect(n int) chan struct{} {
 func BenchmarkPublish10kUnits(b *testing.B) {
 	const units = 10000
 	s, rec, ids := benchSetup(b, units, 1e6)
-	batch := publish.Batch{Units: make([]avl.Change, units)}
+	batch := change.Batch{Units: make([]avl.Change, units)}
 	b.ReportAllocs()
 	b.ResetTimer()
 	start, cpu := time.Now(), benchCPUTime()
@@ -116,7 +115,7 @@ func benchSteady(b *testing.B, perTick int) {
 	s, rec, ids := benchSetup(b, units, 2)
 	// Every unit is on the map before the clock starts.
 	done := rec.expect(units)
-	all := publish.Batch{Units: make([]avl.Change, units)}
+	all := change.Batch{Units: make([]avl.Change, units)}
 	for i, id := range ids {
 		all.Units[i] = unitChange(unitAt(id, 0))
 	}
@@ -133,7 +132,7 @@ func benchSteady(b *testing.B, perTick int) {
 	next := 0
 	for op := 0; op < b.N; op++ {
 		<-tick.C
-		batch := publish.Batch{Units: make([]avl.Change, perTick)}
+		batch := change.Batch{Units: make([]avl.Change, perTick)}
 		now := time.Now()
 		for i := range batch.Units {
 			u := unitAt(ids[next%units], 1+next/units)
@@ -210,11 +209,9 @@ func BenchmarkSinkAcked10kUnits(b *testing.B) {
 		ids[i] = fmt.Sprintf("U%05d", i)
 	}
 	confirmed := func() float64 {
-		var m dto.Metric
-		s.opts.Metrics.SinkPublished.WithLabelValues(sinkName, "unit").Write(&m)
-		return m.GetCounter().GetValue()
+		return s.metrics.value(MetricPublished, "unit")
 	}
-	batch := publish.Batch{Units: make([]avl.Change, units)}
+	batch := change.Batch{Units: make([]avl.Change, units)}
 	b.ReportAllocs()
 	b.ResetTimer()
 	start, cpu := time.Now(), benchCPUTime()
@@ -250,12 +247,10 @@ func BenchmarkSteadySinkOnly10kPerSecond(b *testing.B) {
 	s := startSink(b, "tcp://"+m.Addr, "", func(o *Options) { o.UnitRate = 2; o.MapEvery = time.Hour })
 	waitFor(b, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
 	confirmed := func() float64 {
-		var m dto.Metric
-		s.opts.Metrics.SinkPublished.WithLabelValues(sinkName, "unit").Write(&m)
-		return m.GetCounter().GetValue()
+		return s.metrics.value(MetricPublished, "unit")
 	}
 	ids := make([]string, units)
-	all := publish.Batch{Units: make([]avl.Change, units)}
+	all := change.Batch{Units: make([]avl.Change, units)}
 	for i := range ids {
 		ids[i] = fmt.Sprintf("U%05d", i)
 		all.Units[i] = unitChange(unitAt(ids[i], 0))
@@ -272,7 +267,7 @@ func BenchmarkSteadySinkOnly10kPerSecond(b *testing.B) {
 	next := 0
 	for op := 0; op < b.N; op++ {
 		<-tick.C
-		batch := publish.Batch{Units: make([]avl.Change, perTick)}
+		batch := change.Batch{Units: make([]avl.Change, perTick)}
 		for i := range batch.Units {
 			batch.Units[i] = unitChange(unitAt(ids[next%units], 1+next/units))
 			next++

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/testsvc"
 )
 
@@ -22,7 +22,7 @@ func TestUnitRateCoalescesBurst(t *testing.T) {
 
 	start := time.Now()
 	for i := 0; i < 100; i++ {
-		if err := s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", i))}}); err != nil {
+		if err := s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A12", i))}}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(9 * time.Millisecond)
@@ -57,18 +57,18 @@ func TestEmergencyBypassesUnitRate(t *testing.T) {
 	topic := root + "/units/2A12"
 
 	u := unitAt("2A12", 1)
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(u)}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(u)}})
 	waitFor(t, 5*time.Second, "first state", func() bool { return sub.lastOn(topic) != nil })
 
 	moved := unitAt("2A12", 2)
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(moved)}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(moved)}})
 	time.Sleep(500 * time.Millisecond)
 	if got := seqOf(t, sub.lastOn(topic)); got != 1 {
 		t.Fatalf("a plain fix went out within the 20 s gap (fix %d)", got)
 	}
 	alarm := unitAt("2A12", 3)
 	alarm.Emergency = &avl.Emergency{ID: "e-1201-1", Since: t0}
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(alarm)}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(alarm)}})
 	waitFor(t, 5*time.Second, "emergency state well inside the 20 s gap", func() bool {
 		return strings.Contains(string(sub.lastOn(topic)), `"e-1201-1"`)
 	})

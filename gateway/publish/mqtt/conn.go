@@ -16,12 +16,11 @@ import (
 // every retained topic, since the broker may have restarted empty.
 func (s *Sink) onConnect(c paho.Client) {
 	s.gauge(1)
-	if m := s.opts.Metrics; m != nil {
-		m.SinkReconnects.WithLabelValues(sinkName).Inc()
-	}
+	s.metric(MetricReconnect, "", "", 1)
 	s.log.Info("connected to broker", "broker", s.opts.Broker)
-	c.Subscribe(s.topic("commands", "+"), 1, s.onCommand) // not waited on: never block in a handler
-	c.Subscribe(s.topic("status"), 1, s.onStatus)
+	cmd, st := s.topicFor(topicCommand), s.topicFor(topicStatus)
+	c.Subscribe(cmd.name("+"), cmd.qos, s.onCommand) // not waited on: never block in a handler
+	c.Subscribe(st.name(""), st.qos, s.onStatus)
 	s.republishAll.Store(true)
 	s.poke()
 }
@@ -30,12 +29,10 @@ func (s *Sink) onConnect(c paho.Client) {
 // without blocking. Rejections are counted here; accepted commands are counted
 // by whoever applies them (OnCommand), with the tracker's verdict.
 func (s *Sink) onCommand(_ paho.Client, m paho.Message) {
-	suffix := m.Topic()[min(len(m.Topic()), len(s.topic("commands"))+1):]
+	suffix, _ := s.topicFor(topicCommand).match(m.Topic())
 	cmd, err := ParseCommand(suffix, m.Payload())
 	if err != nil {
-		if mt := s.opts.Metrics; mt != nil {
-			mt.CommandsTotal.WithLabelValues("mqtt", CommandResult(err)).Inc()
-		}
+		s.metric(MetricCommand, "result", CommandResult(err), 1)
 		s.log.Warn("rejected command", "topic", m.Topic(), "reason", CommandResult(err))
 		return
 	}
@@ -133,9 +130,7 @@ func (s *Sink) Run(ctx context.Context) error {
 					if ctx.Err() != nil {
 						return nil
 					}
-					if m := s.opts.Metrics; m != nil {
-						m.SinkRetries.WithLabelValues(sinkName).Inc()
-					}
+					s.metric(MetricRetry, "", "", 1)
 					failed++
 					wait := jitter(backoff)
 					// First failure, then one line per 30 s with the count.
@@ -214,11 +209,11 @@ func (s *Sink) round(now time.Time, force bool) {
 		return
 	}
 	if s.reassert.Swap(false) {
-		s.client.Publish(s.topic("status"), 1, true, "online")
+		s.publishStatus("online")
 	}
 	if s.republishAll.Swap(false) {
 		s.buildFence(now)
-		s.client.Publish(s.topic("status"), 1, true, "online")
+		s.publishStatus("online")
 		s.mu.Lock()
 		for id, u := range s.units {
 			u.dirty, u.urgent, u.announced = true, true, false

@@ -13,12 +13,16 @@ import (
 // whether a full batch went out (more may be waiting).
 func (s *Sink) drainEvents() bool {
 	const batch = 500
+	// Memory first: every outbox entry a memory event must follow was
+	// appended before it, so the peek below sees it. Peeking first, a
+	// Write between the two could add entries the peek missed and memory
+	// events after them, which would then overtake them.
+	mem := s.memHead(batch)
 	entries, err := s.opts.Queue.Peek(batch)
 	if err != nil {
 		s.log.Error("read event queue", "err", err)
 		entries = nil // the events kept in memory still go
 	}
-	mem := s.memHead(batch)
 	if len(entries) == 0 && len(mem) == 0 {
 		return false
 	}
@@ -32,11 +36,10 @@ func (s *Sink) drainEvents() bool {
 	publish := func(data []byte) {
 		if x, ok := decodeExtra(data); ok {
 			extras = append(extras, x.Label)
-			tokens = append(tokens, s.client.Publish(s.topic(x.Topic), 1, x.Retain, x.Payload))
+			tokens = append(tokens, s.publishExtra(x))
 			return
 		}
-		kind, payload, _ := bytes.Cut(data, []byte{'\n'})
-		tokens = append(tokens, s.client.Publish(s.topic("events", string(kind)), 1, false, payload))
+		tokens = append(tokens, s.publishEvent(data))
 	}
 	for len(tokens) < batch {
 		memReady := j < len(mem) && (i < len(entries) && mem[j].after < entries[i].Index ||
@@ -66,10 +69,15 @@ sent:
 			return false
 		}
 	}
-	if m := s.opts.Metrics; m != nil {
-		m.SinkPublished.WithLabelValues(sinkName, "event").Add(float64(len(tokens) - len(extras))) // extras count themselves (OnExtra)
-	}
+	// Extras count themselves (OnExtra).
+	s.metric(MetricPublished, "kind", s.topicFor(topicEvent).kind, float64(len(tokens)-len(extras)))
 	return len(tokens) == batch || j > 0 && s.MemoryBacklog() > 0
+}
+
+// splitEvent splits an outbox entry into the event's kind and payload.
+func splitEvent(data []byte) (string, []byte) {
+	kind, payload, _ := bytes.Cut(data, []byte{'\n'})
+	return string(kind), payload
 }
 
 func (s *Sink) waitAll(tokens []paho.Token) bool {
@@ -90,7 +98,5 @@ func (s *Sink) waitAll(tokens []paho.Token) bool {
 }
 
 func (s *Sink) fail(reason string) {
-	if m := s.opts.Metrics; m != nil {
-		m.SinkFailures.WithLabelValues(sinkName, reason).Inc()
-	}
+	s.metric(MetricFailed, "reason", reason, 1)
 }

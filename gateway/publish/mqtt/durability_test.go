@@ -14,7 +14,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/testsvc"
 )
 
@@ -49,8 +49,8 @@ func TestBrokerCrashMidStream(t *testing.T) {
 	final := map[string]int{}
 	for i := 0; i < n; i++ {
 		id := units[i%len(units)]
-		if err := s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt(id, i))},
-			Events: []publish.Event{event(i)}}); err != nil {
+		if err := s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt(id, i))},
+			Events: []change.Event{event(i)}}); err != nil {
 			t.Fatalf("write %d: %v", i, err)
 		}
 		final[id] = i
@@ -112,7 +112,7 @@ func TestEventsWaitForBroker(t *testing.T) {
 	port := testsvc.FreePort(t)
 	s := startSink(t, fmt.Sprintf("tcp://127.0.0.1:%d", port), "", nil)
 	for i := 0; i < 50; i++ {
-		if err := s.Write(publish.Batch{Events: []publish.Event{event(i)}, Units: []avl.Change{unitChange(unitAt("2A12", i))}}); err != nil {
+		if err := s.Write(change.Batch{Events: []change.Event{event(i)}, Units: []avl.Change{unitChange(unitAt("2A12", i))}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -143,7 +143,7 @@ func TestRepublishAfterEmptyRestart(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) { o.OwnTracks = true })
 	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 5)), unitChange(unitAt("2A13", 6))},
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 5)), unitChange(unitAt("2A13", 6))},
 		Channels: []channels.Change{{Kind: channels.ChannelUpdated, Channel: channels.ChannelState{Name: "tac2", Busy: true, Talker: "1201"}}}})
 	first := subscribe(t, m.Addr, "#")
 	waitFor(t, 10*time.Second, "state published", func() bool { return first.lastOn(root+"/map") != nil })
@@ -173,13 +173,13 @@ func TestEmergencyStateNotBehindBacklog(t *testing.T) {
 	// subscriber started after the broker could be there.
 	s.halt()
 	const backlog = 5000
-	events := make([]publish.Event, backlog)
+	events := make([]change.Event, backlog)
 	for i := range events {
 		events[i] = event(i)
 	}
 	alarm := unitAt("2A12", 1)
 	alarm.Emergency = &avl.Emergency{ID: "e-1201-1", Since: t0}
-	if err := s.Write(publish.Batch{Events: events, Units: []avl.Change{unitChange(alarm)}}); err != nil {
+	if err := s.Write(change.Batch{Events: events, Units: []avl.Change{unitChange(alarm)}}); err != nil {
 		t.Fatal(err)
 	}
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Port: port, Extra: "max_queued_messages 0\n"})
@@ -218,7 +218,7 @@ func TestEmergencyStateNotBehindBacklog(t *testing.T) {
 func TestForgetDuringOutage(t *testing.T) {
 	m, dir := persistentMosquitto(t)
 	s := startSink(t, "tcp://"+m.Addr, "", nil)
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 1)), unitChange(unitAt("2A13", 2))}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 1)), unitChange(unitAt("2A13", 2))}})
 	first := subscribe(t, m.Addr, root+"/#")
 	waitFor(t, 10*time.Second, "both units on the map", func() bool {
 		return strings.Contains(string(first.lastOn(root+"/map")), `"2A13"`) && first.lastOn(root+"/units/2A12") != nil

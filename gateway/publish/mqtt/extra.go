@@ -3,7 +3,7 @@ package mqtt
 import (
 	"bytes"
 
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -22,14 +22,14 @@ type Extra struct {
 const extraMark = 0
 
 // appendExtras queues the extras the batch's events make, after them.
-func (s *Sink) appendExtras(entries []outbox.Entry, events []publish.Event) []outbox.Entry {
+func (s *Sink) appendExtras(entries []outbox.Entry, events []change.Event) []outbox.Entry {
 	if s.opts.Extra == nil {
 		return entries
 	}
 	xs := s.opts.Extra(events)
 	for i := range xs {
 		x := &xs[i]
-		if !s.extraTopic(x.Topic) {
+		if t, _ := s.extraRow(x); t == nil || !s.extraTopic(x.Topic) { // the topic table's extra rows only
 			s.extrasDone([]string{x.Label}, false)
 			continue
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/testsvc"
 )
 
@@ -21,7 +21,7 @@ func TestExtrasFollowTheirEvents(t *testing.T) {
 	var mu sync.Mutex
 	results := map[string][]bool{}
 	s := startSink(t, m.Addr, "", func(o *Options) {
-		o.Extra = func(evs []publish.Event) []Extra {
+		o.Extra = func(evs []change.Event) []Extra {
 			var out []Extra
 			for _, e := range evs {
 				switch e.Kind {
@@ -41,13 +41,13 @@ func TestExtrasFollowTheirEvents(t *testing.T) {
 			mu.Unlock()
 		}
 	})
-	s.Write(publish.Batch{Events: []publish.Event{{ID: "1", Kind: "emergency", Time: time.Now()}}})
+	s.Write(change.Batch{Events: []change.Event{{ID: "1", Kind: "emergency", Time: time.Now()}}})
 	waitFor(t, 10*time.Second, "the alert", func() bool { return string(sub.lastOn(root+"/cap/e-1")) == "<alert/>" })
 
 	late := subscribe(t, m.Addr, root+"/cap/#")
 	waitFor(t, 10*time.Second, "the retained alert", func() bool { return string(late.lastOn(root+"/cap/e-1")) == "<alert/>" })
 
-	s.Write(publish.Batch{Events: []publish.Event{{ID: "2", Kind: "emergency_clear", Time: time.Now()}}})
+	s.Write(change.Batch{Events: []change.Event{{ID: "2", Kind: "emergency_clear", Time: time.Now()}}})
 	waitFor(t, 10*time.Second, "the delete", func() bool {
 		b := sub.lastOn(root + "/cap/e-1")
 		return b != nil && len(b) == 0

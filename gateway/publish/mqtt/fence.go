@@ -2,7 +2,6 @@ package mqtt
 
 import (
 	"encoding/json"
-	"strings"
 	"sync"
 	"time"
 
@@ -78,15 +77,10 @@ func (f *fence) isBuilding() bool {
 	return f.building
 }
 
-// observe records one retained message on topic (units/<id> or
-// channels/<name> under root).
-func (f *fence) observe(root, topic string, payload []byte, now time.Time) {
-	rest, ok := strings.CutPrefix(topic, root+"/")
-	if !ok || len(payload) == 0 {
-		return
-	}
-	kind, name, ok := strings.Cut(rest, "/")
-	if !ok || name == "" {
+// observe records one retained message of a unit's or a channel's state
+// (kind topicUnit or topicChannel) named name.
+func (f *fence) observe(kind topicID, name string, payload []byte, now time.Time) {
+	if len(payload) == 0 || name == "" {
 		return
 	}
 	var p struct {
@@ -101,11 +95,11 @@ func (f *fence) observe(root, topic string, payload []byte, now time.Time) {
 	f.lastMsg = now
 	f.seen++
 	switch kind {
-	case "units":
+	case topicUnit:
 		if !p.Updated.IsZero() && p.Updated.After(f.units[name]) {
 			f.units[name] = p.Updated
 		}
-	case "channels":
+	case topicChannel:
 		if !p.Since.IsZero() && p.Since.After(f.chans[name]) {
 			f.chans[name] = p.Since
 		}
@@ -128,9 +122,17 @@ func (f *fence) channelBehind(name string, t time.Time) bool {
 	return ok && b.After(t)
 }
 
+// fenced are the topics whose retained state a fence build reads.
+var fenced = []topicID{topicUnit, topicChannel}
+
 // retainedTopics are the subscriptions a fence build reads.
 func (s *Sink) retainedTopics() map[string]byte {
-	return map[string]byte{s.topic("units", "+"): 1, s.topic("channels", "+"): 1}
+	subs := map[string]byte{}
+	for _, id := range fenced {
+		t := s.topicFor(id)
+		subs[t.name("+")] = t.qos
+	}
+	return subs
 }
 
 // buildFence subscribes to our own retained state; the broker's SUBACK and
@@ -161,5 +163,10 @@ func (s *Sink) onRetained(_ paho.Client, m paho.Message) {
 	if !m.Retained() {
 		return // one of our own live publishes, echoed
 	}
-	s.fence.observe(s.opts.TopicRoot, m.Topic(), m.Payload(), time.Now())
+	for _, id := range fenced {
+		if name, ok := s.topicFor(id).match(m.Topic()); ok {
+			s.fence.observe(id, name, m.Payload(), time.Now())
+			return
+		}
+	}
 }

@@ -14,8 +14,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"radiogw/avl"
-	"radiogw/gateway/metrics"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 )
 
@@ -24,9 +23,10 @@ const root = "radiogw/test"
 // running is a sink with its outbox, running until the test ends.
 type running struct {
 	*Sink
-	q    *outbox.Outbox
-	halt func() // ends Run (the sink stays open)
-	stop func() // ends Run, closes the sink and the outbox
+	metrics *metricsLog
+	q       *outbox.Outbox
+	halt    func() // ends Run (the sink stays open)
+	stop    func() // ends Run, closes the sink and the outbox
 }
 
 // startSink runs a sink against broker with an outbox in dir (a fresh one
@@ -40,8 +40,9 @@ func startSink(t testing.TB, broker, dir string, mod func(*Options)) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec := &metricsLog{v: map[metricKey]float64{}}
 	opts := Options{Site: "test", Broker: broker, ClientID: fmt.Sprintf("radiogw-test-%d", time.Now().UnixNano()),
-		TopicRoot: root, Queue: q, Metrics: metrics.New(), UnitRate: 50, MapEvery: 200 * time.Millisecond,
+		TopicRoot: root, Queue: q, OnMetric: rec.on, UnitRate: 50, MapEvery: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if mod != nil {
 		mod(&opts)
@@ -57,7 +58,7 @@ func startSink(t testing.TB, broker, dir string, mod func(*Options)) *running {
 		s.Run(ctx)
 	}()
 	var once sync.Once
-	r := &running{Sink: s, q: q, halt: func() { cancel(); <-done }}
+	r := &running{Sink: s, metrics: rec, q: q, halt: func() { cancel(); <-done }}
 	r.stop = func() {
 		once.Do(func() {
 			r.halt()
@@ -168,8 +169,8 @@ func unitChange(u avl.Unit) avl.Change {
 	return avl.Change{Kind: avl.UnitUpdated, Time: u.Updated, Unit: u}
 }
 
-func event(seq int) publish.Event {
-	return publish.Event{ID: fmt.Sprintf("ev-%06d", seq), Kind: "ptt_start", Time: t0.Add(time.Duration(seq) * time.Millisecond),
+func event(seq int) change.Event {
+	return change.Event{ID: fmt.Sprintf("ev-%06d", seq), Kind: "ptt_start", Time: t0.Add(time.Duration(seq) * time.Millisecond),
 		Channel: "tac2", Unit: "2A12", RadioID: "1201"}
 }
 
@@ -220,4 +221,35 @@ func sharedDir(t testing.TB) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// metricsLog keeps what a sink reports through Options.OnMetric, as the
+// runtime's collectors would: counters add up, gauges keep their value.
+type metricsLog struct {
+	mu sync.Mutex
+	v  map[metricKey]float64
+}
+
+type metricKey struct{ name, label string }
+
+func (r *metricsLog) on(name string, labels map[string]string, v float64) {
+	k := metricKey{name: name}
+	for _, l := range labels { // at most one label
+		k.label = l
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch name {
+	case MetricConnected, MetricMemoryBacklog:
+		r.v[k] = v
+	default:
+		r.v[k] += v
+	}
+}
+
+// value is a metric's value; label is its label's value, "" for none.
+func (r *metricsLog) value(name, label string) float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.v[metricKey{name, label}]
 }

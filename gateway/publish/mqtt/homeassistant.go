@@ -23,17 +23,9 @@ import (
 // A forgotten unit gets empty retained messages on both, which removes the
 // entity from Home Assistant.
 
-// haConfigTopic is a unit's discovery topic. Home Assistant only accepts
-// [a-zA-Z0-9_-] in the object ID (TOPIC_MATCHER in its mqtt/discovery.py).
-func (s *Sink) haConfigTopic(unit string) string {
-	return s.opts.HAPrefix + "/device_tracker/" + HAObjectID(s.opts.Site, unit) + "/config"
-}
-
-// haTrackerTopic is a unit's tracker payload topic.
-func (s *Sink) haTrackerTopic(unit string) string { return s.topic("tracker", unit) }
-
-// HAObjectID is radiogw_<site>_<unit> with every character Home Assistant
-// does not accept in an object ID replaced by '_'. When anything had to be
+// HAObjectID is the <object_id> of a unit's discovery topic: it is radiogw_<site>_<unit> with every character Home Assistant
+// does not accept in an object ID ([a-zA-Z0-9_-], TOPIC_MATCHER in its
+// mqtt/discovery.py) replaced by '_'. When anything had to be
 // replaced, a hash of the original names is appended, so "2A-12" and "2A 12"
 // cannot end up as one entity.
 func HAObjectID(site, unit string) string {
@@ -86,8 +78,8 @@ func (s *Sink) haConfigPayload(u *avl.Unit) ([]byte, error) {
 		name = u.AlphaTag
 	}
 	b, err := json.Marshal(haDiscovery{
-		UniqueID: id, JSONAttributes: s.haTrackerTopic(u.ID),
-		Availability: s.topic("status"), PayloadAvailable: "online", PayloadUnavailable: "offline",
+		UniqueID: id, JSONAttributes: s.topicFor(topicTracker).name(u.ID),
+		Availability: s.topicFor(topicStatus).name(""), PayloadAvailable: "online", PayloadUnavailable: "offline",
 		SourceType: "gps",
 		Device:     haDevice{Identifiers: []string{id}, Name: name, Manufacturer: "radiogw", Model: u.Type},
 		Origin:     haOrigin{Name: "radiogw"},

@@ -1,9 +1,9 @@
 package mqtt
 
 import (
-	"bytes"
-	"radiogw/gateway/publish/outbox"
 	"strings"
+
+	"radiogw/gateway/publish/outbox"
 )
 
 // Events the outbox could not take (a full disk) are kept in memory and
@@ -25,8 +25,8 @@ func (e *memEvent) emergency() bool {
 	if len(e.data) > 0 && e.data[0] == extraMark {
 		return true // a CAP alert: the site marked it critical
 	}
-	kind, _, _ := bytes.Cut(e.data, []byte{'\n'})
-	return strings.HasPrefix(string(kind), "emergency")
+	kind, _ := splitEvent(e.data)
+	return strings.HasPrefix(kind, "emergency")
 }
 
 // keepInMemory holds entries the queue refused.
@@ -50,12 +50,10 @@ func (s *Sink) keepInMemory(entries []outbox.Entry) {
 	}
 	n := len(s.mem)
 	s.memMu.Unlock()
-	if m := s.opts.Metrics; m != nil {
-		m.NotDurable.WithLabelValues(sinkName).Add(float64(len(entries)))
-		m.MemoryBacklog.WithLabelValues(sinkName).Set(float64(n))
-		if dropped > 0 {
-			m.OutboxDropped.WithLabelValues(sinkName, "memory_cap").Add(float64(dropped))
-		}
+	s.metric(MetricNotDurable, "", "", float64(len(entries)))
+	s.metric(MetricMemoryBacklog, "", "", float64(n))
+	if dropped > 0 {
+		s.metric(MetricMemoryDropped, "reason", "memory_cap", float64(dropped))
 	}
 }
 
@@ -75,9 +73,7 @@ func (s *Sink) memDone(n int) {
 	s.mem = append(s.mem[:0], s.mem[n:]...)
 	left := len(s.mem)
 	s.memMu.Unlock()
-	if m := s.opts.Metrics; m != nil {
-		m.MemoryBacklog.WithLabelValues(sinkName).Set(float64(left))
-	}
+	s.metric(MetricMemoryBacklog, "", "", float64(left))
 }
 
 // MemoryBacklog is the number of events held only in memory.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/gateway/testsvc"
 )
@@ -42,8 +42,8 @@ func TestEventsFromMemoryInOrder(t *testing.T) {
 	waitFor(t, 10*time.Second, "connected", func() bool { up, _ := s.Connected(); return up })
 	for i := 0; i < 60; i++ {
 		q.full.Store(i/10%2 == 1) // 10 written, 10 refused, ...
-		err := s.Write(publish.Batch{Events: []publish.Event{event(i)}, Units: []avl.Change{unitChange(unitAt("2A12", i))}})
-		if refused := q.full.Load(); refused != errors.Is(err, publish.ErrNotDurable) {
+		err := s.Write(change.Batch{Events: []change.Event{event(i)}, Units: []avl.Change{unitChange(unitAt("2A12", i))}})
+		if refused := q.full.Load(); refused != errors.Is(err, change.ErrNotDurable) {
 			t.Fatalf("write %d: %v (outbox full: %v)", i, err, refused)
 		}
 	}
@@ -70,7 +70,7 @@ func TestMemoryEventsWaitForBroker(t *testing.T) {
 	})
 	for i := 0; i < 40; i++ {
 		q.full.Store(i%3 == 0)
-		s.Write(publish.Batch{Events: []publish.Event{event(i)}})
+		s.Write(change.Batch{Events: []change.Event{event(i)}})
 	}
 	if n := s.MemoryBacklog(); n != 14 {
 		t.Fatalf("%d events held in memory, want 14", n)

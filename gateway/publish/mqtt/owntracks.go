@@ -84,9 +84,3 @@ func OwnTracksCardPayload(u *avl.Unit) []byte {
 	b = appendString(b, tid(u.ID))
 	return append(b, '}')
 }
-
-// ownTracksTopic is a unit's location topic: owntracks/<user>/<device>, with
-// the site as the user; the card goes to <that>/info (OwnTracks' convention).
-func (s *Sink) ownTracksTopic(unit string) string {
-	return "owntracks/" + s.opts.Site + "/" + unit
-}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 )
 
 // SchemaVersion is the "v" of every payload; it bumps on a breaking change.
@@ -45,7 +45,7 @@ type channelPayload struct {
 func ChannelPayload(site string, c *channels.ChannelState, resolve func(string) string) ([]byte, error) {
 	p := channelPayload{Class: "channel", V: SchemaVersion, Site: site, Channel: c.Name, AlphaTag: c.AlphaTag,
 		Freq: c.Freq, Talkgroup: c.Talkgroup, System: c.System, Busy: c.Busy, TalkerID: c.Talker, Since: optTime(c.Since),
-		Emergency: c.Emergency, StuckMic: c.StuckMic, AirtimeS: publish.Round(c.AirtimeHour.Seconds(), publish.TenthDecimals),
+		Emergency: c.Emergency, StuckMic: c.StuckMic, AirtimeS: change.Round(c.AirtimeHour.Seconds(), change.TenthDecimals),
 		LastActive: optTime(c.LastActive)}
 	if c.Talker != "" {
 		p.Talker = resolve(c.Talker)
@@ -64,11 +64,11 @@ type eventPayload struct {
 	Class string `json:"class"`
 	V     int    `json:"v"`
 	Site  string `json:"site"`
-	*publish.Event
+	*change.Event
 }
 
 // EventPayload encodes a display event.
-func EventPayload(site string, e *publish.Event) ([]byte, error) {
+func EventPayload(site string, e *change.Event) ([]byte, error) {
 	b, err := json.Marshal(eventPayload{Class: "event", V: SchemaVersion, Site: site, Event: e})
 	if err != nil {
 		return nil, fmt.Errorf("event %q payload: %w", e.ID, err)

@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"radiogw/avl"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/testsvc"
 )
 
@@ -113,14 +111,8 @@ func (g *ackGate) cut() {
 
 func counter(t *testing.T, s *running, vec string, labels ...string) float64 {
 	t.Helper()
-	var m dto.Metric
-	switch vec {
-	case "published":
-		s.opts.Metrics.SinkPublished.WithLabelValues(labels...).Write(&m)
-	case "failures":
-		s.opts.Metrics.SinkFailures.WithLabelValues(labels...).Write(&m)
-	}
-	return m.GetCounter().GetValue()
+	name := map[string]string{"published": MetricPublished, "failures": MetricFailed}[vec]
+	return s.metrics.value(name, labels[len(labels)-1])
 }
 
 // A round does not wait for the acks of the one before: while the broker's
@@ -132,9 +124,9 @@ func TestStatePublishesDoNotWaitForEarlierAcks(t *testing.T) {
 	g, s := startGatedSink(t, m.Addr)
 
 	g.hold()
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A10", 1))}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A10", 1))}})
 	waitFor(t, 10*time.Second, "2A10 at the display", func() bool { return sub.lastOn(root+"/units/2A10") != nil })
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A11", 2))}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A11", 2))}})
 	waitFor(t, 10*time.Second, "2A11 at the display while 2A10's ack is held", func() bool {
 		return sub.lastOn(root+"/units/2A11") != nil
 	})
@@ -160,7 +152,7 @@ func TestTimedOutStateIsResentNewest(t *testing.T) {
 
 	g.hold()
 	for seq := 1; seq <= 3; seq++ { // 3 is newest; 1 and 2 are in flight when it arrives
-		s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", seq))}})
+		s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A12", seq))}})
 		time.Sleep(30 * time.Millisecond)
 	}
 	waitFor(t, 10*time.Second, "timeouts counted", func() bool { return counter(t, s, "failures", sinkName, "state") >= 2 })
@@ -190,7 +182,7 @@ func TestCutConnectionResendsInFlightState(t *testing.T) {
 
 	g.hold()
 	ids := []string{"2A10", "2A11", "2A12"}
-	batch := publish.Batch{}
+	batch := change.Batch{}
 	for i, id := range ids {
 		batch.Units = append(batch.Units, unitChange(unitAt(id, 10+i)))
 	}
@@ -223,7 +215,7 @@ func TestCloseSettlesWithinContext(t *testing.T) {
 	// The connect's republish round must be over, or it publishes the unit a
 	// second time.
 	waitFor(t, 10*time.Second, "the connect's republish round", func() bool { return !s.republishAll.Load() })
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A10", 1))}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A10", 1))}})
 	s.stop()
 	if got := counter(t, s, "published", sinkName, "unit"); got != 1 {
 		t.Fatalf("after Close %v unit publishes confirmed, want 1", got)
@@ -232,7 +224,7 @@ func TestCloseSettlesWithinContext(t *testing.T) {
 	s2 := startSink(t, "tcp://"+g.addr(), "", func(o *Options) { o.WaitBudget = time.Minute; o.MapEvery = time.Hour })
 	waitFor(t, 10*time.Second, "second sink connected", s2.client.IsConnectionOpen)
 	g.hold()
-	s2.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A11", 1))}})
+	s2.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A11", 1))}})
 	s2.halt()
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
@@ -256,13 +248,13 @@ func TestForgetAgainWhileDeleteInFlight(t *testing.T) {
 	s := startSink(t, "tcp://"+g.addr(), "", func(o *Options) { o.WaitBudget = time.Minute; o.MapEvery = time.Hour })
 	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
 	topic := root + "/units/2A12"
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 1))}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 1))}})
 	waitFor(t, 10*time.Second, "first state confirmed", func() bool { return counter(t, s, "published", sinkName, "unit") == 1 })
 
 	g.hold()
 	s.Forget("2A12")
 	waitFor(t, 10*time.Second, "the delete at the broker", func() bool { b := sub.lastOn(topic); return b != nil && len(b) == 0 })
-	s.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 2))}})
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 2))}})
 	waitFor(t, 10*time.Second, "the new state at the broker", func() bool { b := sub.lastOn(topic); return len(b) > 0 && seqOf(t, b) == 2 })
 	s.Forget("2A12")
 	g.release()

@@ -12,23 +12,33 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/testsvc"
 )
 
 const schemaBase = "https://radiogw.invalid/schema/"
 
-// loadSchemas compiles docs/schema/*.v1.json, keyed by payload class.
+// loadSchemas compiles the schema of every row of the topic table, keyed
+// by file name. Every schema in docs/schema belongs to a row.
 func loadSchemas(t testing.TB) map[string]*jsonschema.Schema {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "docs", "schema")
-	files, err := filepath.Glob(filepath.Join(dir, "*.v1.json"))
-	if err != nil || len(files) != 9 {
-		t.Fatalf("schemas in %s: %v (%d files, want 9)", dir, err, len(files))
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("schemas in %s: %v", dir, err)
+	}
+	named := map[string]bool{}
+	for i := range topicTable {
+		if f := topicTable[i].schema; f != "" {
+			named[f] = true
+		}
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	for _, f := range files {
+		if !named[filepath.Base(f)] {
+			t.Errorf("%s belongs to no row of the topic table", f)
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -42,40 +52,26 @@ func loadSchemas(t testing.TB) map[string]*jsonschema.Schema {
 		}
 	}
 	out := map[string]*jsonschema.Schema{}
-	for _, f := range files {
-		class := strings.TrimSuffix(filepath.Base(f), ".v1.json")
-		sch, err := c.Compile(schemaBase + filepath.Base(f))
+	for f := range named {
+		sch, err := c.Compile(schemaBase + f)
 		if err != nil {
-			t.Fatalf("compile %s: %v", f, err)
+			t.Fatalf("compile %s (named by the topic table): %v", f, err)
 		}
-		out[class] = sch
+		out[f] = sch
 	}
 	return out
 }
 
-// classOf maps a topic to its payload class.
-func classOf(topic string) string {
-	switch {
-	case strings.HasPrefix(topic, "owntracks/") && strings.HasSuffix(topic, "/info"):
-		return "owntracks-card"
-	case strings.HasPrefix(topic, "owntracks/"):
-		return "owntracks"
-	case strings.HasPrefix(topic, "homeassistant/device_tracker/"):
-		return "ha-discovery"
-	case strings.HasPrefix(topic, root+"/tracker/"):
-		return "tracker"
-	case strings.HasPrefix(topic, root+"/units/"):
-		return "unit"
-	case strings.HasPrefix(topic, root+"/channels/"):
-		return "channel"
-	case strings.HasPrefix(topic, root+"/events/"):
-		return "event"
-	case strings.HasPrefix(topic, root+"/commands/"):
-		return "command"
-	case topic == root+"/map":
-		return "map"
+// schemaOf is the schema file of a published topic's row ("" for plain
+// text), read from the topic table.
+func schemaOf(t testing.TB, s *Sink, topic string) string {
+	t.Helper()
+	row, _, ok := s.rowOf(topic)
+	if !ok {
+		t.Errorf("topic %s matches no row of the topic table", topic)
+		return ""
 	}
-	return ""
+	return row.schema
 }
 
 func validate(t testing.TB, schemas map[string]*jsonschema.Schema, class string, payload []byte) error {
@@ -83,6 +79,9 @@ func validate(t testing.TB, schemas map[string]*jsonschema.Schema, class string,
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(payload))
 	if err != nil {
 		return err
+	}
+	if !strings.HasSuffix(class, ".json") {
+		class += ".v1.json"
 	}
 	return schemas[class].Validate(v)
 }
@@ -108,9 +107,9 @@ func TestPublishedPayloadsMatchSchemas(t *testing.T) {
 	ch := channels.ChannelState{Name: "tac2", AlphaTag: "TAC 2", Freq: 460125000, Busy: true, Talker: "1201", Since: t0,
 		Emergency: true, StuckMic: true, AirtimeHour: 95 * time.Second, LastTalker: "1201", LastActive: t0}
 	idle := channels.ChannelState{Name: "disp1", Talkgroup: 1001}
-	pos := publish.NewPosition(moving.Position)
+	pos := change.NewPosition(moving.Position)
 	age := 3.5
-	events := []publish.Event{
+	events := []change.Event{
 		{ID: "a", Kind: "ptt_start", Time: t0, Channel: "tac2", Unit: "2A12", RadioID: "1201", Source: "mdc"},
 		{ID: "b", Kind: "ptt_end", Time: t0, Channel: "tac2", RadioID: "1201", DurationS: 4.2},
 		{ID: "c", Kind: "emergency", Time: t0, Channel: "tac2", Unit: "2A12", RadioID: "1201", Emergency: "e-1", Count: 1, Position: pos, FixAgeS: &age},
@@ -126,33 +125,39 @@ func TestPublishedPayloadsMatchSchemas(t *testing.T) {
 		{ID: "m", Kind: "source_up", Time: t0, Source: "avl", Peer: "10.0.0.7:4000"},
 		{ID: "n", Kind: "source_down", Time: t0, Source: "avl", Detail: "read: connection reset"},
 	}
-	if err := s.Write(publish.Batch{Units: []avl.Change{unitChange(moving), unitChange(noFix)},
+	if err := s.Write(change.Batch{Units: []avl.Change{unitChange(moving), unitChange(noFix)},
 		Channels: []channels.Change{{Kind: channels.ChannelUpdated, Channel: ch}, {Kind: channels.ChannelUpdated, Channel: idle}},
 		Events:   events}); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"unit": true, "channel": true, "event": true, "map": true, "owntracks": true,
-		"owntracks-card": true, "ha-discovery": true, "tracker": true}
+	// Every published row's schema, from the table.
+	want := map[string]bool{}
+	for i := range topicTable {
+		if r := &topicTable[i]; !r.inbound && r.schema != "" {
+			want[r.schema] = true
+		}
+	}
 	waitFor(t, 15*time.Second, "every payload class", func() bool {
 		seen := map[string]int{}
 		for _, m := range sub.snapshot() {
-			seen[classOf(m.topic)]++
+			seen[schemaOf(t, s.Sink, m.topic)]++
 		}
-		return seen["event"] == len(events) && seen["unit"] >= 2 && seen["channel"] >= 2 && seen["map"] >= 1 && seen["owntracks"] >= 1 &&
-			seen["owntracks-card"] >= 2 && seen["ha-discovery"] >= 2 && seen["tracker"] >= 1
+		return seen["event.v1.json"] == len(events) && seen["unit.v1.json"] >= 2 && seen["channel.v1.json"] >= 2 &&
+			seen["map.v1.json"] >= 1 && seen["owntracks.v1.json"] >= 1 && seen["owntracks-card.v1.json"] >= 2 &&
+			seen["ha-discovery.v1.json"] >= 2 && seen["tracker.v1.json"] >= 1
 	})
 	for _, m := range sub.snapshot() {
-		class := classOf(m.topic)
-		if class == "" {
+		schema := schemaOf(t, s.Sink, m.topic)
+		if schema == "" {
 			continue // status: plain "online"/"offline"
 		}
-		delete(want, class)
-		if err := validate(t, schemas, class, m.payload); err != nil {
-			t.Errorf("%s payload on %s does not match %s.v1.json: %v\n%s", class, m.topic, class, err, m.payload)
+		delete(want, schema)
+		if err := validate(t, schemas, schema, m.payload); err != nil {
+			t.Errorf("payload on %s does not match %s: %v\n%s", m.topic, schema, err, m.payload)
 		}
 	}
 	if len(want) > 0 {
-		t.Errorf("classes not seen: %v", want)
+		t.Errorf("schemas not seen: %v", want)
 	}
 }
 

@@ -2,6 +2,9 @@
 // displays: retained unit and channel state, a GeoJSON map, an optional
 // OwnTracks mirror, and a QoS 1 event stream fed from a durable outbox.
 //
+// Every topic is a row of one table (topics.go): its pattern, QoS, retained
+// flag, schema and encoder. Metrics go out through Options.OnMetric.
+//
 // The per-message path is kept cheap: payloads are encoded by hand into
 // reused buffers (unitjson.go), state acks are settled off the run loop with
 // a bounded window in flight (acks.go), and paho's connection batches writes
@@ -9,7 +12,6 @@
 package mqtt
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -23,8 +25,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/channels"
-	"radiogw/gateway/metrics"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
 	"radiogw/topicname"
 )
@@ -59,27 +60,34 @@ type Options struct {
 	DefaultAccuracyM float64
 	KeepAlive        time.Duration
 	Queue            Queue
-	Metrics          *metrics.Metrics
-	Logger           *slog.Logger
-	Resolve          func(radioID string) string // radio ID → unit call sign, for channel payloads
-	OnCommand        func(Command)               // called from the client's goroutine; must not block
-	MapEvery         time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
-	WaitBudget       time.Duration               // how long to wait for a batch of acks (default 10s)
-	Passive          bool                        // start as a standby: no connection, nothing published (SetPassive)
+	// OnMetric receives the sink's metrics (metrics.go); nil drops them.
+	// It is called from several goroutines and must not block.
+	OnMetric   func(name string, labels map[string]string, value float64)
+	Logger     *slog.Logger
+	Resolve    func(radioID string) string // radio ID → unit call sign, for channel payloads
+	OnCommand  func(Command)               // called from the client's goroutine; must not block
+	MapEvery   time.Duration               // at most one map publish per interval (default 1s; 1 s per 1,000 units for larger fleets)
+	WaitBudget time.Duration               // how long to wait for a batch of acks (default 10s)
+	Passive    bool                        // start as a standby: no connection, nothing published (SetPassive)
 	// Extra turns a batch's events into more messages (CAP alerts), queued
 	// after them in the same outbox; OnExtra hears how each one went
 	// (extra.go). Both are optional.
-	Extra   func(events []publish.Event) []Extra
+	Extra   func(events []change.Event) []Extra
 	OnExtra func(label string, published bool)
 }
 
 const sinkName = "mqtt"
+
+// defaultHAPrefix is Home Assistant's discovery prefix.
+const defaultHAPrefix = "homeassistant"
 
 // Sink is the MQTT publisher.
 type Sink struct {
 	opts   Options
 	client paho.Client
 	log    *slog.Logger
+	topics [numTopics]topic // the topic table, with this sink's names (topics.go)
+	labels labelSets
 
 	mu           sync.Mutex
 	units        map[string]*unitSlot
@@ -147,7 +155,7 @@ func New(opts Options) (*Sink, error) {
 		opts.WaitBudget = 10 * time.Second
 	}
 	if opts.HAPrefix == "" {
-		opts.HAPrefix = "homeassistant"
+		opts.HAPrefix = defaultHAPrefix
 	}
 	if opts.DefaultAccuracyM <= 0 {
 		opts.DefaultAccuracyM = DefaultAccuracyM
@@ -155,7 +163,8 @@ func New(opts Options) (*Sink, error) {
 	if opts.Resolve == nil {
 		opts.Resolve = func(id string) string { return id }
 	}
-	s := &Sink{opts: opts, log: opts.Logger.With("sink", sinkName), units: map[string]*unitSlot{},
+	s := &Sink{opts: opts, log: opts.Logger.With("sink", sinkName), topics: compileTopics(&opts), labels: newLabelSets(),
+		units:    map[string]*unitSlot{},
 		channels: map[string]*channelSlot{}, forgotten: map[string]bool{}, forgetting: map[string]*forgetState{},
 		dirtyUnits: map[string]*unitSlot{}, kick: make(chan struct{}, 1),
 		window: newWindow(), acks: make(chan pending, maxInflight+8), quit: make(chan struct{})}
@@ -172,10 +181,10 @@ func New(opts Options) (*Sink, error) {
 		SetCleanSession(true).
 		SetOrderMatters(false). // handlers never block; ordering of our publishes is ours
 		SetAutoReconnect(false).SetConnectRetry(false).
-		SetConnectTimeout(10*time.Second).SetWriteTimeout(10*time.Second).
+		SetConnectTimeout(10 * time.Second).SetWriteTimeout(10 * time.Second).
 		SetCustomOpenConnectionFn(openConn). // one write(2) per batch of packets, buffered reads
 		SetKeepAlive(orDefault(opts.KeepAlive, 30*time.Second)).
-		SetWill(s.topic("status"), "offline", 1, true).
+		SetWill(s.will()).
 		SetOnConnectHandler(s.onConnect).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			s.gauge(0)
@@ -203,34 +212,22 @@ func (s *Sink) Connected() (bool, time.Time) {
 	return s.connected.Load(), time.Unix(0, s.connChanged.Load())
 }
 
-// Name implements publish.Sink.
+// Name implements change.Sink.
 func (s *Sink) Name() string { return sinkName }
-
-func (s *Sink) topic(parts ...string) string {
-	var b bytes.Buffer
-	b.WriteString(s.opts.TopicRoot)
-	for _, p := range parts {
-		b.WriteByte('/')
-		b.WriteString(p)
-	}
-	return b.String()
-}
 
 func (s *Sink) gauge(v float64) {
 	if s.connected.Swap(v == 1) != (v == 1) {
 		s.connChanged.Store(time.Now().UnixNano())
 	}
-	if m := s.opts.Metrics; m != nil {
-		m.SinkConnected.WithLabelValues(sinkName).Set(v)
-	}
+	s.metric(MetricConnected, "", "", v)
 }
 
-// Write implements publish.Sink: latest unit and channel state go to the
+// Write implements change.Sink: latest unit and channel state go to the
 // in-memory tables (coalesced), events to the durable queue. State is taken
 // first and never depends on the disk: when the queue cannot be written the
 // events are kept in memory and go out in order from there (memqueue.go),
-// and Write returns an error wrapping publish.ErrNotDurable.
-func (s *Sink) Write(b publish.Batch) error {
+// and Write returns an error wrapping change.ErrNotDurable.
+func (s *Sink) Write(b change.Batch) error {
 	s.mu.Lock()
 	for i := range b.Units {
 		c := &b.Units[i]
@@ -242,7 +239,7 @@ func (s *Sink) Write(b publish.Batch) error {
 			if !s.topicLevel(c.Unit.ID) {
 				continue
 			}
-			slot = &unitSlot{topic: s.topic("units", c.Unit.ID)}
+			slot = &unitSlot{topic: s.topicFor(topicUnit).name(c.Unit.ID)}
 			s.units[c.Unit.ID] = slot
 			delete(s.forgotten, c.Unit.ID)
 		}
@@ -281,16 +278,15 @@ func (s *Sink) Write(b publish.Batch) error {
 
 // queueEvents appends the events to the durable queue, or keeps them in
 // memory when it cannot take them.
-func (s *Sink) queueEvents(events []publish.Event) error {
+func (s *Sink) queueEvents(events []change.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
 	entries := make([]outbox.Entry, 0, len(events))
+	t := s.topicFor(topicEvent)
 	for i := range events {
-		payload, err := EventPayload(s.opts.Site, &events[i])
-		if err != nil {
-			s.fail("encode")
-			s.log.Error("encode event", "kind", events[i].Kind, "err", err)
+		payload := s.encodeFor(t, &subject{event: &events[i]})
+		if payload == nil {
 			continue
 		}
 		entries = append(entries, outbox.Entry{Class: outbox.ClassEvent, Time: events[i].Time,
@@ -302,7 +298,7 @@ func (s *Sink) queueEvents(events []publish.Event) error {
 		return err // written (with an overflow, older events had to go: the runtime alarms)
 	}
 	s.keepInMemory(entries)
-	return fmt.Errorf("mqtt sink: %d events kept in memory: %w: %w", len(entries), publish.ErrNotDurable, err)
+	return fmt.Errorf("mqtt sink: %d events kept in memory: %w: %w", len(entries), change.ErrNotDurable, err)
 }
 
 // topicLevel is the last guard before a name becomes a topic level: names
@@ -313,9 +309,7 @@ func (s *Sink) topicLevel(name string) bool {
 	if topicname.Valid(name) {
 		return true
 	}
-	if m := s.opts.Metrics; m != nil {
-		m.Drops.WithLabelValues("sink_mqtt", "bad_topic_name").Inc()
-	}
+	s.metric(MetricDropped, "reason", "bad_topic_name", 1)
 	return false
 }
 
@@ -362,8 +356,7 @@ func (s *Sink) Close(ctx context.Context) error {
 		case <-done:
 		case <-ctx.Done():
 		}
-		t := s.client.Publish(s.topic("status"), 1, true, "offline")
-		t.WaitTimeout(time.Second)
+		s.publishStatus("offline").WaitTimeout(time.Second)
 	}
 	s.client.Disconnect(250)
 	s.closed.Do(func() {

@@ -1,7 +1,6 @@
 package mqtt
 
 import (
-	"sort"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -30,16 +29,44 @@ type pending struct {
 // (used on shutdown so the broker keeps the latest state). What is due is
 // taken under the lock; encoding and publishing happen outside it, so Write
 // (the tracker goroutine) never waits on JSON or on the network. It does not
-// wait for acks: the completer settles them (acks.go).
+// wait for acks: the completer settles them (acks.go). Each message goes out
+// as soon as it is encoded: the first unit of a large round does not wait
+// for the last one's JSON.
 func (s *Sink) publishState(now time.Time, force bool) {
-	minGap := time.Duration(float64(time.Second) / s.opts.UnitRate)
-	var (
-		units    = s.due[:0] // reused: a round of 10,000 units no longer regrows it
-		chans    []channels.ChannelState
-		forget   []string
-		mapUnits []*avl.Unit
-	)
 	s.mu.Lock()
+	units := s.dueUnits(now, force)
+	forget := s.dueForgets()
+	chans := s.dueChannels()
+	mapUnits := s.dueMap(now, force)
+	s.mu.Unlock()
+
+	for i := range units {
+		s.publishUnit(&units[i], now)
+	}
+	for _, id := range forget {
+		s.publishForget(id)
+	}
+	for i := range chans {
+		s.publishChannel(&chans[i])
+	}
+	if mapUnits != nil {
+		s.publishMap(mapUnits, now)
+	}
+	clear(units) // drop the copies' references until the next round
+	s.due = units[:0]
+	if cap(units) > maxKeptDue {
+		// A republish of the whole fleet (after a reconnect or a restart)
+		// is one round; keeping its list would hold a unit copy per unit
+		// (35 MB at 100,000 units) for rounds that need a few dozen.
+		s.due = nil
+	}
+}
+
+// dueUnits takes the dirty units whose unit_rate gap has passed (all with
+// force, and emergency changes at once). Called with s.mu held.
+func (s *Sink) dueUnits(now time.Time, force bool) []dueUnit {
+	minGap := time.Duration(float64(time.Second) / s.opts.UnitRate)
+	units := s.due[:0] // reused: a round of 10,000 units no longer regrows it
 	s.release(now, minGap, force)
 	for id, slot := range s.dirtyUnits {
 		delete(s.dirtyUnits, id)
@@ -60,12 +87,25 @@ func (s *Sink) publishState(now time.Time, force bool) {
 		slot.dirty, slot.urgent, slot.gated, slot.lastPub = false, false, false, now
 		slot.announced = true
 	}
+	return units
+}
+
+// dueForgets takes the forgotten units whose deletes are not in flight.
+// Called with s.mu held.
+func (s *Sink) dueForgets() []string {
+	var forget []string
 	for id := range s.forgotten {
 		if s.forgetting[id] == nil { // not while a delete is in flight
 			forget = append(forget, id)
 			s.forgetting[id] = &forgetState{n: len(s.forgetTopics(id))}
 		}
 	}
+	return forget
+}
+
+// dueChannels takes the dirty channels. Called with s.mu held.
+func (s *Sink) dueChannels() []channels.ChannelState {
+	var chans []channels.ChannelState
 	for name, slot := range s.channels {
 		if slot.dirty {
 			slot.dirty = false
@@ -76,83 +116,31 @@ func (s *Sink) publishState(now time.Time, force bool) {
 			chans = append(chans, slot.state)
 		}
 	}
-	if s.mapDirty && (force || now.Sub(s.lastMap) >= mapInterval(s.opts.MapEvery, len(s.units))) {
-		// One copy of every unit in one block, not one allocation per unit.
-		held := make([]avl.Unit, 0, len(s.units))
-		for _, slot := range s.units {
-			held = append(held, slot.unit)
-		}
-		mapUnits = make([]*avl.Unit, len(held))
-		for i := range held {
-			mapUnits[i] = &held[i]
-		}
-		s.mapDirty, s.lastMap = false, now
-	}
-	s.mu.Unlock()
+	return chans
+}
 
-	// Each message goes out as soon as it is encoded: the first unit of a
-	// large round does not wait for the last one's JSON.
-	add := func(topic string, payload []byte, p pending) {
-		p.size, p.sent = len(payload), time.Now()
-		p.token = s.client.Publish(topic, 1, true, payload)
-		if !s.inflight(p) {
-			s.redirty(p) // closing: whatever is not confirmed stays dirty
-		}
+// dueMap takes a copy of every unit when the map is due, else nil. Called
+// with s.mu held.
+func (s *Sink) dueMap(now time.Time, force bool) []*avl.Unit {
+	if !s.mapDirty || !force && now.Sub(s.lastMap) < mapInterval(s.opts.MapEvery, len(s.units)) {
+		return nil
 	}
-	for i := range units {
-		u := &units[i].unit
-		payload, err := s.arena.unit(s.opts.Site, u, now)
-		if err != nil {
-			s.log.Error("encode unit", "err", err)
-			continue
-		}
-		add(units[i].topic, payload, pending{kind: "unit", unit: u.ID, received: units[i].received})
-		s.publishCompanions(add, u, units[i].announce)
+	// One copy of every unit in one block, not one allocation per unit.
+	held := make([]avl.Unit, 0, len(s.units))
+	for _, slot := range s.units {
+		held = append(held, slot.unit)
 	}
-	for _, id := range forget {
-		for _, topic := range s.forgetTopics(id) {
-			add(topic, []byte{}, pending{kind: "forget", unit: id})
-		}
+	mapUnits := make([]*avl.Unit, len(held))
+	for i := range held {
+		mapUnits[i] = &held[i]
 	}
-	for i := range chans {
-		payload, err := ChannelPayload(s.opts.Site, &chans[i], s.opts.Resolve)
-		if err != nil {
-			s.log.Error("encode channel", "err", err)
-			continue
-		}
-		add(s.topic("channels", chans[i].Name), payload, pending{kind: "channel", channel: chans[i].Name})
-	}
-	if mapUnits != nil {
-		sort.Slice(mapUnits, func(i, j int) bool { return mapUnits[i].ID < mapUnits[j].ID })
-		payload, err := MapPayload(s.opts.Site, mapUnits, now)
-		switch {
-		case err != nil:
-			s.log.Error("encode map", "err", err)
-		case len(payload) > MaxMapBytes:
-			// Brokers cap packet sizes (the embedded one at 16 MiB); a map this
-			// big (~40,000 units) is useless to a display anyway: units/# is
-			// the way to follow such a fleet.
-			s.fail("map_too_large")
-			s.log.Warn("map not published: too large", "bytes", len(payload), "max", MaxMapBytes, "units", len(mapUnits))
-		default:
-			add(s.topic("map"), payload, pending{kind: "map"})
-		}
-	}
-	clear(units) // drop the copies' references until the next round
-	s.due = units[:0]
-	if cap(units) > maxKeptDue {
-		// A republish of the whole fleet (after a reconnect or a restart)
-		// is one round; keeping its list would hold a unit copy per unit
-		// (35 MB at 100,000 units) for rounds that need a few dozen.
-		s.due = nil
-	}
+	s.mapDirty, s.lastMap = false, now
+	return mapUnits
 }
 
 // behind counts a state not published because the broker retains a newer one.
 func (s *Sink) behind(kind string) {
-	if m := s.opts.Metrics; m != nil {
-		m.Drops.WithLabelValues("sink_mqtt", "older_than_retained_"+kind).Inc()
-	}
+	s.metric(MetricDropped, "reason", "older_than_retained_"+kind, 1)
 }
 
 // maxKeptDue is the largest due list kept from one round to the next.
@@ -193,12 +181,10 @@ func (s *Sink) settle(p pending, ok bool) {
 		s.mu.Unlock()
 		return
 	}
-	if m := s.opts.Metrics; m != nil {
-		if p.kind == "unit" && !p.received.IsZero() {
-			m.PublishLatency.WithLabelValues(sinkName).Observe(time.Since(p.received).Seconds())
-		}
-		m.SinkPublished.WithLabelValues(sinkName, p.kind).Inc()
+	if p.kind == "unit" && !p.received.IsZero() {
+		s.metric(MetricLatency, "", "", time.Since(p.received).Seconds())
 	}
+	s.metric(MetricPublished, "kind", p.kind, 1)
 }
 
 // redirty marks a failed publish's subject dirty again. It never restores

@@ -20,7 +20,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"radiogw/avl"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 	"radiogw/gateway/testsvc"
 )
 
@@ -122,7 +122,7 @@ func TestTLSAndPassword(t *testing.T) {
 	good := startSink(t, "ssl://"+addr, "", func(o *Options) {
 		o.TLS, o.Username, o.Password = clientTLS, "radiogw", "gw-secret"
 	})
-	good.Write(publish.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 7))}, Events: []publish.Event{event(1)}})
+	good.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A12", 7))}, Events: []change.Event{event(1)}})
 	waitFor(t, 10*time.Second, "unit state over TLS", func() bool {
 		b := sub.lastOn(root + "/units/2A12")
 		return b != nil && seqOf(t, b) == 7
@@ -141,7 +141,7 @@ func TestTLSAndPassword(t *testing.T) {
 			broker = "tcp://" + addr
 		}
 		bad := startSink(t, broker, "", mod)
-		bad.Write(publish.Batch{Events: []publish.Event{event(2)}})
+		bad.Write(change.Batch{Events: []change.Event{event(2)}})
 		time.Sleep(1500 * time.Millisecond)
 		if bad.client.IsConnectionOpen() {
 			t.Errorf("%s: sink connected", name)

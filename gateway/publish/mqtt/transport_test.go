@@ -10,7 +10,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/gateway/broker"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 )
 
 // embedded is a running embedded broker; kill stops it once (broker.Close
@@ -58,7 +58,7 @@ func TestEmbeddedBrokerKilledMidStream(t *testing.T) {
 			final := map[string]int{}
 			var sub *recorder
 			for i := 0; i < n; i++ {
-				batch := publish.Batch{Events: []publish.Event{event(i)}}
+				batch := change.Batch{Events: []change.Event{event(i)}}
 				for j := 0; j < 10; j++ { // 10 unit states per step, 6,000 in all
 					id := units[(i*10+j)%len(units)]
 					batch.Units = append(batch.Units, unitChange(unitAt(id, i)))
@@ -111,7 +111,7 @@ func TestEmbeddedBrokerBurst(t *testing.T) {
 	s := startSink(t, b.Addr(), "", func(o *Options) { o.UnitRate = 1000; o.MapEvery = time.Hour })
 	waitFor(t, 10*time.Second, "sink connected", s.client.IsConnectionOpen)
 	const units = 5000
-	batch := publish.Batch{Units: make([]avl.Change, units)}
+	batch := change.Batch{Units: make([]avl.Change, units)}
 	for i := range batch.Units {
 		batch.Units[i] = unitChange(unitAt(fmt.Sprintf("U%04d", i), i))
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"radiogw/avl"
-	"radiogw/gateway/publish"
+	"radiogw/gateway/change"
 )
 
 // The reflection-based encoders that UnitPayload and OwnTracksPayload
@@ -22,7 +22,7 @@ type unitPayload struct {
 	RadioIDs  []string          `json:"radio_ids,omitempty"`
 	AVLIDs    []string          `json:"avl_ids,omitempty"`
 	Unlisted  bool              `json:"unlisted,omitempty"`
-	Position  *publish.Position `json:"position,omitempty"`
+	Position  *change.Position  `json:"position,omitempty"`
 	FixAgeS   *int64            `json:"fix_age_s,omitempty"`
 	Stale     string            `json:"stale,omitempty"`
 	Motion    string            `json:"motion,omitempty"`
@@ -55,7 +55,7 @@ func refOptTime(t time.Time) *time.Time {
 func refUnitPayload(site string, u *avl.Unit, now time.Time) ([]byte, error) {
 	p := unitPayload{Class: "unit", V: SchemaVersion, Site: site, Unit: u.ID, AlphaTag: u.AlphaTag,
 		Type: u.Type, RadioIDs: u.RadioIDs, AVLIDs: u.AVLIDs, Unlisted: u.Unlisted,
-		Position: publish.NewPosition(u.Position), Motion: u.Motion.String(), Beat: u.Beat,
+		Position: change.NewPosition(u.Position), Motion: u.Motion.String(), Beat: u.Beat,
 		Status: u.Status, StatusAt: refOptTime(u.StatusAt), Channel: u.Channel, Talking: u.Talking,
 		LastHeard: refOptTime(u.LastHeard), Updated: u.Updated.UTC()}
 	if u.Position != nil {
@@ -91,7 +91,7 @@ type ownTracks struct {
 }
 
 func refOptInt(v float64) *int {
-	if p := publish.Opt(v); p != nil {
+	if p := change.Opt(v); p != nil {
 		i := int(*p + 0.5)
 		return &i
 	}

@@ -1,6 +1,8 @@
-// Package publish defines the sinks that carry tracker changes out of
-// radiogw (MQTT for displays, InfluxDB for history) and what they share.
-package publish
+// Package change is what the tracker hands to the sinks: the Batch of unit
+// and channel changes and display Events, and the Sink interface that
+// carries them out of radiogw (gateway/publish/mqtt for displays,
+// gateway/publish/influx for history).
+package change
 
 import (
 	"context"
