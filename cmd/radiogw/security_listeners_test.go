@@ -165,8 +165,9 @@ type connectOpts struct {
 	willTopic            string
 	willPayload          string
 	willRetain           bool
-	version              byte // 4 (3.1.1) or 5
-	noKeepalive          bool // keepalive 0: the broker never times the client out
+	version              byte   // 4 (3.1.1) or 5
+	noKeepalive          bool   // keepalive 0: the broker never times the client out
+	receiveMax           uint16 // MQTT 5 Receive Maximum; 0 leaves it out
 }
 
 // mqttDial sends a CONNECT and returns the CONNACK code (0 = accepted).
@@ -183,6 +184,7 @@ func mqttDial(t *testing.T, addr string, o connectOpts) (*rawMQTT, byte) {
 		Connect: packets.ConnectParams{ProtocolName: []byte("MQTT"), ClientIdentifier: o.clientID, Clean: true,
 			Keepalive: map[bool]uint16{false: 30, true: 0}[o.noKeepalive], Username: []byte(o.user), UsernameFlag: o.user != "", Password: []byte(o.pass),
 			PasswordFlag: o.pass != ""}}
+	pk.Properties.ReceiveMaximum = o.receiveMax
 	if o.willTopic != "" {
 		pk.Connect.WillFlag, pk.Connect.WillTopic, pk.Connect.WillPayload = true, o.willTopic, []byte(o.willPayload)
 		pk.Connect.WillRetain, pk.Connect.WillQos = o.willRetain, 1

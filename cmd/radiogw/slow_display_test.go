@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	bin "encoding/binary"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // slowReader reads at most rate bytes a second on average.
@@ -189,5 +191,97 @@ func TestSlowDisplayGetsEveryUnitThenTheLatest(t *testing.T) {
 	}
 	if logged > 0 {
 		t.Errorf("%d log lines about dropped or superseded messages", logged)
+	}
+}
+
+// An MQTT 5 subscriber at QoS 1 (a console or a site's own display with a
+// Receive Maximum of 10) behind a flood of unit states: the embedded broker
+// holds back what is beyond its Receive Maximum and sends it as it
+// acknowledges; every message arrives, the final round included, and the
+// send quota given back for each held message is counted on /metrics
+// (present at zero from the start). Without that, mochi lost one unit of
+// quota per held message and, after ten, held every later QoS 1 message
+// to that client forever while its connection stayed live.
+func TestMQTT5SubscriberGetsEveryMessageAfterAFlood(t *testing.T) {
+	s := startBrokerSiteBin(t, plainBinary(t), false, "", "")
+	const root, n, rounds = "radiogw/test", 200, 6
+	m0 := scrape(t, s.httpPort)
+	if _, ok := m0[`radiogw_broker_flow_control_total{event="quota_returned"}`]; !ok {
+		t.Errorf(`radiogw_broker_flow_control_total{event="quota_returned"} not present at start`)
+	}
+	fleet, err := mqttConnect(s.mqttAddr(), "", "", "fleet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Disconnect(0)
+	sub, code := mqttDial(t, s.mqttAddr(), connectOpts{clientID: "console-v5", version: 5, receiveMax: 10, noKeepalive: true})
+	if code != 0 {
+		t.Fatalf("MQTT 5 subscriber refused: %#x", code)
+	}
+	defer sub.Close()
+	filter := root + "/units/+"
+	subscribe := []byte{0, 1, 0} // packet 1, no properties
+	subscribe = bin.BigEndian.AppendUint16(subscribe, uint16(len(filter)))
+	subscribe = append(append(subscribe, filter...), 1) // QoS 1
+	sub.Write(append(append([]byte{0x82}, byte(len(subscribe))), subscribe...))
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	acked := 0
+	go func() {
+		for {
+			typ, body, err := sub.packet()
+			if err != nil {
+				return
+			}
+			if typ != packets.Publish {
+				continue
+			}
+			tl := int(bin.BigEndian.Uint16(body))
+			rest := body[2+tl:]
+			plen, k := bin.Uvarint(rest[2:]) // MQTT's variable byte integer
+			time.Sleep(time.Millisecond)     // a little slower than the units
+			mu.Lock()
+			seen[string(body[2:2+tl])+" "+string(rest[2+k+int(plen):])] = true
+			acked++
+			mu.Unlock()
+			if _, err := sub.Write([]byte{0x40, 2, rest[0], rest[1]}); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(500 * time.Millisecond) // subscribed before the rounds
+	for round := 1; round <= rounds; round++ {
+		var last paho.Token
+		for i := range n {
+			last = fleet.Publish(fmt.Sprintf("%s/units/T%03d", root, i), 1, true, fmt.Sprintf(`{"class":"unit","v":1,"unit":"T%03d","round":%d}`, i, round))
+		}
+		if !last.WaitTimeout(30*time.Second) || last.Error() != nil {
+			t.Fatalf("round %d: %v", round, last.Error())
+		}
+	}
+	count := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		final := 0
+		for k := range seen {
+			if strings.HasSuffix(k, fmt.Sprintf(`"round":%d}`, rounds)) {
+				final++
+			}
+		}
+		return acked, final
+	}
+	got, final := count()
+	for deadline := time.Now().Add(60 * time.Second); got < rounds*n && time.Now().Before(deadline); got, final = count() {
+		time.Sleep(100 * time.Millisecond)
+	}
+	m := scrape(t, s.httpPort)
+	returned := m.get("radiogw_broker_flow_control_total", `event="quota_returned"`)
+	t.Logf("%d units, %d rounds at QoS 1 to an MQTT 5 subscriber with Receive Maximum 10: %d of %d messages acknowledged, the final round for %d units; send quota given back %g times",
+		n, rounds, got, rounds*n, final, returned)
+	if got != rounds*n || final != n {
+		t.Errorf("the MQTT 5 subscriber got %d of %d messages and the final round for %d of %d units after 60 s", got, rounds*n, final, n)
+	}
+	if returned == 0 {
+		t.Error("no message was held for the subscriber's Receive Maximum: the test proves nothing")
 	}
 }

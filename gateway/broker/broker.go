@@ -101,6 +101,7 @@ type Broker struct {
 	closeOnce    sync.Once
 	closeErr     error
 	superseded   atomic.Int64 // state replaced by newer state before it was sent
+	quotaBack    atomic.Int64 // MQTT 5 send quota given back for a held message (see quotaHook)
 }
 
 // stoppable is one of radiogw's listeners.
@@ -147,6 +148,10 @@ func Start(opts Options) (*Broker, error) {
 	if err := srv.AddHook(&accessHook{auth: opts.Auth, users: users, root: opts.TopicRoot, srv: srv,
 		onEvent: opts.OnEvent}, nil); err != nil {
 		return nil, fmt.Errorf("broker: auth hook: %w", err)
+	}
+
+	if err := srv.AddHook(&quotaHook{returned: &b.quotaBack}, nil); err != nil {
+		return nil, fmt.Errorf("broker: send quota hook: %w", err)
 	}
 
 	// A topic the broker retains carries state: a subscriber's queue keeps
@@ -239,6 +244,12 @@ func (b *Broker) Dropped() Drops {
 	return Drops{InflightFull: atomic.LoadInt64(&b.srv.Info.InflightDropped),
 		WritesPending: atomic.LoadInt64(&b.srv.Info.MessagesDropped), Superseded: b.superseded.Load()}
 }
+
+// QuotaReturned is how many times an MQTT 5 subscriber's send quota was
+// given back for a QoS 1 message mochi had held for its Receive Maximum
+// (see quotaHook): each one a message that would otherwise have stopped
+// that subscriber's QoS 1 deliveries for good.
+func (b *Broker) QuotaReturned() int64 { return b.quotaBack.Load() }
 
 // Addr is the TCP address clients connect to (tcp://host:port form).
 func (b *Broker) Addr() string { return "tcp://" + b.addr }
