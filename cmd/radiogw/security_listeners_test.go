@@ -807,10 +807,13 @@ func TestSecurityBrokerSilentFlood(t *testing.T) {
 	go func() { defer probeWG.Done(); probe.during(t, stop) }()
 	var peak int64
 	newcomers, refusedNewcomers := 0, 0
-	for flooding := true; flooding; {
+	// At least minFlood of probing, however fast this machine dials: the
+	// silent connections stay until their CONNECT timeout.
+	done := f.done
+	for flooding := true; flooding || time.Since(start) < minFlood; {
 		select {
-		case <-f.done:
-			flooding = false
+		case <-done:
+			flooding, done = false, nil
 		case <-time.After(500 * time.Millisecond):
 		}
 		peak = max(peak, vmRSS(pid))
@@ -880,10 +883,11 @@ func TestSecurityBrokerWebSocketFlood(t *testing.T) {
 	// At least minFlood of probing, however fast this machine dials: the
 	// silent connections stay until their CONNECT timeout.
 	floodStart := time.Now()
+	done := f.done
 	for flooding := true; flooding || newcomers < 3 || time.Since(floodStart) < minFlood; {
 		select {
-		case <-f.done:
-			flooding = false
+		case <-done:
+			flooding, done = false, nil
 		case <-time.After(500 * time.Millisecond):
 		}
 		newcomers++
