@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 
-	"radiogw/topicname"
+	"radiogw/gateway/topicname"
 )
 
 // duration decodes a duration attribute such as "30s" or "5m", returning def

@@ -122,7 +122,7 @@ var rules = []rule{
 		governs:    func(p string) bool { return under(p, "avl", "channels") },
 		transitive: true,
 		forbidden: func(_, imp string) bool {
-			return (internal(imp) && !under(imp, "avl", "channels", "topicname")) || isNetwork(imp) || isHCL(imp)
+			return (internal(imp) && !under(imp, "avl", "channels", "gateway/topicname")) || isNetwork(imp) || isHCL(imp)
 		},
 	},
 	{
@@ -136,7 +136,7 @@ var rules = []rule{
 		governs:    func(p string) bool { return p == mod+"gateway/decode" },
 		transitive: true,
 		forbidden: func(_, imp string) bool {
-			return internal(imp) && !under(imp, "avl", "channels", "topicname", "gateway/frame")
+			return internal(imp) && !under(imp, "avl", "channels", "gateway/topicname", "gateway/frame")
 		},
 	},
 	{
@@ -145,7 +145,7 @@ var rules = []rule{
 		transitive: true,
 		forbidden: func(_, imp string) bool {
 			if internal(imp) {
-				return !under(imp, "avl", "channels", "topicname", "gateway/frame", "gateway/decode", "gateway/codec")
+				return !under(imp, "avl", "channels", "gateway/topicname", "gateway/frame", "gateway/decode", "gateway/codec")
 			}
 			return isNetwork(imp) && imp != "net" && imp != "net/netip" && imp != "net/url"
 		},
@@ -155,7 +155,7 @@ var rules = []rule{
 		governs:    func(p string) bool { return p == codectest },
 		transitive: true,
 		forbidden: func(_, imp string) bool {
-			return internal(imp) && !under(imp, "avl", "channels", "topicname", "gateway/frame", "gateway/decode", "gateway/codec", "gateway/source")
+			return internal(imp) && !under(imp, "avl", "channels", "gateway/topicname", "gateway/frame", "gateway/decode", "gateway/codec", "gateway/source")
 		},
 	},
 	{
@@ -174,14 +174,14 @@ var rules = []rule{
 		governs:    func(p string) bool { return p == mod+"gateway/change" },
 		transitive: true,
 		forbidden: func(_, imp string) bool {
-			return internal(imp) && !under(imp, "avl", "channels", "topicname")
+			return internal(imp) && !under(imp, "avl", "channels", "gateway/topicname")
 		},
 	},
 	{
 		name:    "publish sinks import only avl, channels, topicname, gateway/change and gateway/publish/... of radiogw (never the runtime, pipeline, api or broker)",
 		governs: func(p string) bool { return under(p, "gateway/publish") },
 		forbidden: func(_, imp string) bool {
-			return internal(imp) && !under(imp, "avl", "channels", "topicname", "gateway/change", "gateway/publish")
+			return internal(imp) && !under(imp, "avl", "channels", "gateway/topicname", "gateway/change", "gateway/publish")
 		},
 	},
 	{
@@ -208,9 +208,15 @@ var rules = []rule{
 		forbidden: func(_, imp string) bool { return isHCL(imp) },
 	},
 	{
-		name:      "hcl, systemd and topicname import no gateway package",
-		governs:   func(p string) bool { return under(p, "hcl", "systemd", "topicname") },
-		forbidden: func(_, imp string) bool { return under(imp, "gateway") },
+		name:      "hcl and systemd import no gateway package but the leaf gateway/topicname",
+		governs:   func(p string) bool { return under(p, "hcl", "systemd") },
+		forbidden: func(_, imp string) bool { return under(imp, "gateway") && !under(imp, "gateway/topicname") },
+	},
+	{
+		name:       "gateway/topicname is a leaf: the standard library only",
+		governs:    func(p string) bool { return p == mod+"gateway/topicname" },
+		transitive: true,
+		forbidden:  func(_, imp string) bool { return internal(imp) || strings.Contains(strings.Split(imp, "/")[0], ".") },
 	},
 	{
 		name: "gateway/metrics is imported by the runtime, the pipeline and the api only (sinks report through callbacks)",

@@ -11,7 +11,7 @@ import (
 	"radiogw/channels"
 	"radiogw/gateway/change"
 	mqttsink "radiogw/gateway/publish/mqtt"
-	"radiogw/topicname"
+	"radiogw/gateway/topicname"
 )
 
 type trackPoint struct {

@@ -16,7 +16,7 @@ import (
 	"radiogw/channels"
 	"radiogw/gateway/change"
 	"radiogw/gateway/ratelog"
-	"radiogw/topicname"
+	"radiogw/gateway/topicname"
 )
 
 // The snapshot is what survives a restart so the wall map is not blank after

@@ -31,8 +31,8 @@ import (
 	"radiogw/gateway/ratelog"
 	"radiogw/gateway/replies"
 	"radiogw/gateway/talkgroup"
+	"radiogw/gateway/topicname"
 	"radiogw/hcl"
-	"radiogw/topicname"
 )
 
 // Notifier tells the service manager about the daemon's state (systemd's

@@ -14,8 +14,8 @@ import (
 	"radiogw/channels"
 	"radiogw/gateway/change"
 	mqttsink "radiogw/gateway/publish/mqtt"
+	"radiogw/gateway/topicname"
 	"radiogw/hcl"
-	"radiogw/topicname"
 )
 
 // An active/standby pair (the ha block, docs/SCALING.md): keepalived moves a

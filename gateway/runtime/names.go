@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"radiogw/gateway/decode"
-	"radiogw/topicname"
+	"radiogw/gateway/topicname"
 )
 
 // filterNames drops every observation that names a unit, radio or channel

@@ -19,8 +19,8 @@ import (
 	"radiogw/gateway/replies"
 	"radiogw/gateway/source"
 	"radiogw/gateway/talkgroup"
+	"radiogw/gateway/topicname"
 	"radiogw/hcl"
-	"radiogw/topicname"
 )
 
 // runningSource is one started transport with its decoder.

@@ -25,7 +25,7 @@ import (
 	"unicode/utf8"
 
 	"radiogw/channels"
-	"radiogw/topicname"
+	"radiogw/gateway/topicname"
 )
 
 // Channel is one configured talkgroup channel.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"radiogw/channels"
-	"radiogw/topicname"
+	"radiogw/gateway/topicname"
 )
 
 func mapped(tb *Table, sys, ch string) (string, Result) {

@@ -27,7 +27,7 @@ import (
 	"radiogw/channels"
 	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
-	"radiogw/topicname"
+	"radiogw/gateway/topicname"
 )
 
 // Queue is the durable event queue the sink drains (the outbox).
