@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"radiogw/gateway/sourceschema"
 )
 
 // testOpts is what the runtime registers: its codec catalog and built-in
@@ -22,12 +24,12 @@ var testOpts = Options{
 // testdata/source_schema.json. TestSourceSchemaFixture in cmd/radiogw
 // fails when that file differs from the real schema and rewrites it with
 // -update.
-var testSourceSchema = func() SourceSchema {
+var testSourceSchema = func() sourceschema.Schema {
 	b, err := os.ReadFile(filepath.Join("testdata", "source_schema.json"))
 	if err != nil {
 		panic(err)
 	}
-	var s SourceSchema
+	var s sourceschema.Schema
 	if err := json.Unmarshal(b, &s); err != nil {
 		panic(fmt.Errorf("testdata/source_schema.json: %w", err))
 	}

@@ -1,53 +1,6 @@
 package hcl
 
-import (
-	"slices"
-	"time"
-)
-
-// SourceSchema is the source schema: which framings exist, which ones each
-// source type takes (its default first), its default and largest
-// max_frame, the serial line settings and the listener limits. The
-// transports own it (gateway/source.SourceSchema); cmd/radiogw hands it
-// over as plain data, as it hands over the codec names, so hcl checks a
-// configuration with the rules a start applies and defines no framing,
-// limit or default itself.
-type SourceSchema struct {
-	Framings        []string                    // every framing name
-	Types           map[string]SourceTypeSchema // by source type
-	FramingMaxFrame map[string]int              // a framing's own cap on max_frame
-	Serial          SerialSchema
-	Listener        ListenerSchema
-}
-
-// SerialSchema is what a serial source's line settings may be, each with
-// its default.
-type SerialSchema struct {
-	DefaultBaud     int
-	DataBits        []int
-	DefaultDataBits int
-	StopBits        []int
-	DefaultStopBits int
-	Parities        []string
-	DefaultParity   string
-	Startups        []string
-	DefaultStartup  string
-}
-
-// ListenerSchema holds the defaults of max_conns (tcp_listen, http),
-// max_conns_per_peer and idle_timeout (tcp_listen).
-type ListenerSchema struct {
-	DefaultMaxConns        int
-	DefaultMaxConnsPerPeer int
-	DefaultIdleTimeout     time.Duration
-}
-
-// SourceTypeSchema is what one source type takes.
-type SourceTypeSchema struct {
-	Framings        []string // the first is the default
-	DefaultMaxFrame int
-	MaxMaxFrame     int
-}
+import "slices"
 
 // frames reads a source's framing and max_frame with Options.Sources.
 // Without a schema for the type (none given, or an unknown type, which
@@ -66,10 +19,7 @@ func (b *builder) frames(s *Source, r *rawSource) {
 			"framing = %q does not apply to source type %q, which takes %s.", s.Framing, r.Type, quoteList(t.Framings))
 		s.Framing = t.Framings[0]
 	}
-	limit := t.MaxMaxFrame
-	if c, ok := sch.FramingMaxFrame[s.Framing]; ok {
-		limit = min(limit, c)
-	}
+	limit := sch.MaxFrame(r.Type, s.Framing)
 	switch {
 	case s.MaxFrame == 0:
 		s.MaxFrame = t.DefaultMaxFrame

@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"radiogw/gateway/sourceschema"
 )
 
 // MainFile is the name of the main configuration file inside a config
@@ -30,9 +32,12 @@ type Options struct {
 	// source has none) with the schema of the codec named: each codec owns
 	// its settings. nil leaves options undecoded.
 	CodecOptions func(codec string, body hcl.Body) (any, hcl.Diagnostics)
-	// Sources is the framing and frame-size schema of each source type
-	// (framing.go); zero leaves framing and max_frame as written.
-	Sources SourceSchema
+	// Sources is the source schema (framings, frame sizes, serial line,
+	// listener limits), the transports' gateway/source.SourceSchema():
+	// hcl imports no transport, so cmd/radiogw hands it over, as it hands
+	// over the codec names, and hcl defines no framing, limit or default
+	// itself. Zero leaves framing, max_frame and the serial line as written.
+	Sources sourceschema.Schema
 }
 
 // Load reads, decodes and validates a configuration. path is the main file or

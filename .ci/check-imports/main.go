@@ -151,11 +151,12 @@ var rules = []rule{
 		},
 	},
 	{
-		name:       "the golden runner gateway/codec/codectest imports of radiogw only what codecs may, plus gateway/source (its splitters)",
+		name:       "the golden runner gateway/codec/codectest imports of radiogw only what codecs may, plus gateway/source (its splitters) and the sources' gateway/sourceschema",
 		governs:    func(p string) bool { return p == codectest },
 		transitive: true,
 		forbidden: func(_, imp string) bool {
-			return internal(imp) && !under(imp, "avl", "channels", "gateway/topicname", "gateway/frame", "gateway/decode", "gateway/codec", "gateway/source")
+			return internal(imp) && !under(imp, "avl", "channels", "gateway/topicname", "gateway/frame", "gateway/decode", "gateway/codec",
+				"gateway/source", "gateway/sourceschema")
 		},
 	},
 	{
@@ -164,10 +165,10 @@ var rules = []rule{
 		forbidden: func(_, imp string) bool { return imp == codectest },
 	},
 	{
-		name:       "sources import only gateway/frame of radiogw",
+		name:       "sources import only gateway/frame and gateway/sourceschema of radiogw",
 		governs:    func(p string) bool { return under(p, "gateway/source") },
 		transitive: true,
-		forbidden:  func(_, imp string) bool { return internal(imp) && !under(imp, "gateway/frame") },
+		forbidden:  func(_, imp string) bool { return internal(imp) && !under(imp, "gateway/frame", "gateway/sourceschema") },
 	},
 	{
 		name:       "the sink contract gateway/change imports of radiogw only avl, channels and topicname",
@@ -208,13 +209,15 @@ var rules = []rule{
 		forbidden: func(_, imp string) bool { return isHCL(imp) },
 	},
 	{
-		name:      "hcl and systemd import no gateway package but the leaf gateway/topicname",
-		governs:   func(p string) bool { return under(p, "hcl", "systemd") },
-		forbidden: func(_, imp string) bool { return under(imp, "gateway") && !under(imp, "gateway/topicname") },
+		name:    "hcl and systemd import no gateway package but the leaves gateway/topicname and gateway/sourceschema",
+		governs: func(p string) bool { return under(p, "hcl", "systemd") },
+		forbidden: func(_, imp string) bool {
+			return under(imp, "gateway") && !under(imp, "gateway/topicname", "gateway/sourceschema")
+		},
 	},
 	{
-		name:       "gateway/topicname is a leaf: the standard library only",
-		governs:    func(p string) bool { return p == mod+"gateway/topicname" },
+		name:       "gateway/topicname and gateway/sourceschema are leaves: the standard library only",
+		governs:    func(p string) bool { return p == mod+"gateway/topicname" || p == mod+"gateway/sourceschema" },
 		transitive: true,
 		forbidden:  func(_, imp string) bool { return internal(imp) || strings.Contains(strings.Split(imp, "/")[0], ".") },
 	},

@@ -22,20 +22,7 @@ const defaultConfig = "/etc/radiogw/radiogw.hcl"
 // profiles and source schema this binary has.
 func loadConfig(path string) (*hcl.Config, error) {
 	return hcl.Load(path, hcl.Options{Codecs: catalog.Names(), CodecOptions: catalog.DecodeOptions, Profiles: catalog.BuiltinProfileNames(),
-		PatternKinds: catalog.PatternKinds(), Sources: sourceSchema()})
-}
-
-// sourceSchema hands the transports' schema (framings, frame sizes, serial
-// line, listener limits) to hcl, which does not import them. The struct
-// conversions fail to compile if the two shapes drift apart.
-func sourceSchema() hcl.SourceSchema {
-	s := source.SourceSchema()
-	out := hcl.SourceSchema{Framings: s.Framings, FramingMaxFrame: s.FramingMaxFrame, Types: map[string]hcl.SourceTypeSchema{},
-		Serial: hcl.SerialSchema(s.Serial), Listener: hcl.ListenerSchema(s.Listener)}
-	for typ, t := range s.Types {
-		out.Types[typ] = hcl.SourceTypeSchema(t)
-	}
-	return out
+		PatternKinds: catalog.PatternKinds(), Sources: source.SourceSchema()})
 }
 
 // printConfigError renders HCL diagnostics with file:line:col and a snippet,

@@ -16,12 +16,12 @@ import (
 var updateSchema = flag.Bool("update-schema", false, "rewrite hcl/testdata/source_schema.json from gateway/source.SourceSchema")
 
 // hcl's own tests load configurations with a copy of the source schema
-// (hcl imports no gateway package). The copy is this file, written from
+// (hcl does not import the transports). The copy is this file, written from
 // the real schema: a change to the schema fails here until the copy is
 // rewritten with `go test ./cmd/radiogw -run TestSourceSchemaFixture -update-schema`.
 func TestSourceSchemaFixture(t *testing.T) {
 	path := filepath.Join("..", "..", "hcl", "testdata", "source_schema.json")
-	want, err := json.MarshalIndent(sourceSchema(), "", "  ")
+	want, err := json.MarshalIndent(source.SourceSchema(), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}

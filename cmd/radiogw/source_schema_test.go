@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"radiogw/gateway/source"
+	"radiogw/gateway/sourceschema"
 )
 
 // sourceBodies are minimal valid source blocks of every source type.
@@ -79,7 +80,7 @@ func TestSourceSchemaReachesCheck(t *testing.T) {
 
 // checkSerialLine tries every serial line value the schema allows (check
 // passes) and one beside each setting (check refuses, naming it).
-func checkSerialLine(t *testing.T, s source.SerialSchema) {
+func checkSerialLine(t *testing.T, s sourceschema.Serial) {
 	t.Helper()
 	var good []string
 	for _, v := range s.Parities {

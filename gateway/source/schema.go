@@ -1,11 +1,10 @@
 package source
 
 import (
-	"cmp"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
+
+	"radiogw/gateway/sourceschema"
 )
 
 // The source schema: which framings exist, which a source type takes, how
@@ -13,7 +12,8 @@ import (
 // limits. New applies it; the configuration loader
 // (hcl) checks a configuration against the same data, handed over as plain
 // values by cmd/radiogw as the codec names are, so `radiogw check` refuses
-// what a start would refuse and no rule is written twice.
+// what a start would refuse and no rule is written twice. Its shape and
+// checks are gateway/sourceschema's, a leaf both import.
 
 // Message sources the runtime builds on other clients: an MQTT subscription
 // (trunk-recorder) and HTTP reports (OsmAnd, Traccar Client). They are not
@@ -67,58 +67,18 @@ const (
 	DefaultIdleTimeout = 15 * time.Minute
 )
 
-// Schema is the source schema as plain data.
-type Schema struct {
-	Framings []string              // every framing name, in documentation order
-	Types    map[string]TypeSchema // by source type
-	// FramingMaxFrame caps max_frame for a framing below its type's cap.
-	FramingMaxFrame map[string]int
-	Serial          SerialSchema
-	Listener        ListenerSchema
-}
-
-// SerialSchema is what a serial source's line settings may be: the allowed
-// values, in documentation order, and the default of each.
-type SerialSchema struct {
-	DefaultBaud     int
-	DataBits        []int
-	DefaultDataBits int
-	StopBits        []int
-	DefaultStopBits int
-	Parities        []string
-	DefaultParity   string
-	Startups        []string
-	DefaultStartup  string
-}
-
-// ListenerSchema holds a listener's connection limits: max_conns of
-// tcp_listen and http sources, max_conns_per_peer and idle_timeout of
-// tcp_listen.
-type ListenerSchema struct {
-	DefaultMaxConns        int
-	DefaultMaxConnsPerPeer int
-	DefaultIdleTimeout     time.Duration
-}
-
-// TypeSchema is what one source type takes.
-type TypeSchema struct {
-	Framings        []string // the framings it accepts; the first is its default
-	DefaultMaxFrame int
-	MaxMaxFrame     int // the largest max_frame
-}
-
 var streamFramings = []string{FramingLine, FramingSTXETX, FramingTAIP, FramingLength}
 
 // SourceSchema returns the source schema; callers may keep and change the
 // copy.
-func SourceSchema() Schema {
-	stream := TypeSchema{Framings: streamFramings, DefaultMaxFrame: DefaultMaxFrame, MaxMaxFrame: MaxMaxFrame}
-	message := func(def, limit int) TypeSchema {
-		return TypeSchema{Framings: []string{FramingDatagram}, DefaultMaxFrame: def, MaxMaxFrame: limit}
+func SourceSchema() sourceschema.Schema {
+	stream := sourceschema.Type{Framings: streamFramings, DefaultMaxFrame: DefaultMaxFrame, MaxMaxFrame: MaxMaxFrame}
+	message := func(def, limit int) sourceschema.Type {
+		return sourceschema.Type{Framings: []string{FramingDatagram}, DefaultMaxFrame: def, MaxMaxFrame: limit}
 	}
-	s := Schema{
+	s := sourceschema.Schema{
 		Framings: append(slices.Clone(streamFramings), FramingDatagram),
-		Types: map[string]TypeSchema{
+		Types: map[string]sourceschema.Type{
 			TypeSerial:    stream,
 			TypeTCPClient: stream,
 			TypeTCPListen: stream,
@@ -127,7 +87,7 @@ func SourceSchema() Schema {
 			TypeHTTP:      message(DefaultMaxFrame, MaxMaxFrame),
 		},
 		FramingMaxFrame: map[string]int{FramingLength: MaxLengthFrame},
-		Serial: SerialSchema{
+		Serial: sourceschema.Serial{
 			DefaultBaud:     DefaultBaud,
 			DataBits:        []int{5, 6, 7, 8},
 			DefaultDataBits: DefaultDataBits,
@@ -138,7 +98,7 @@ func SourceSchema() Schema {
 			Startups:        []string{StartupRetry, StartupFail},
 			DefaultStartup:  StartupRetry,
 		},
-		Listener: ListenerSchema{
+		Listener: sourceschema.Listener{
 			DefaultMaxConns:        DefaultMaxConns,
 			DefaultMaxConnsPerPeer: DefaultMaxConnsPerPeer,
 			DefaultIdleTimeout:     DefaultIdleTimeout,
@@ -149,73 +109,4 @@ func SourceSchema() Schema {
 		s.Types[typ] = t
 	}
 	return s
-}
-
-// SerialLine fills in a serial source's line defaults (for 0 and "") and
-// checks them against the schema. The error names the setting.
-func (s SerialSchema) SerialLine(baud, dataBits, stopBits int, parity, startup string) (int, int, int, string, string, error) {
-	baud = cmp.Or(baud, s.DefaultBaud)
-	dataBits = cmp.Or(dataBits, s.DefaultDataBits)
-	stopBits = cmp.Or(stopBits, s.DefaultStopBits)
-	parity = cmp.Or(parity, s.DefaultParity)
-	startup = cmp.Or(startup, s.DefaultStartup)
-	switch {
-	case baud < 0:
-		return 0, 0, 0, "", "", fmt.Errorf("baud %d: must be positive", baud)
-	case !slices.Contains(s.DataBits, dataBits):
-		return 0, 0, 0, "", "", fmt.Errorf("data_bits %d: want %s", dataBits, oneOf(s.DataBits))
-	case !slices.Contains(s.StopBits, stopBits):
-		return 0, 0, 0, "", "", fmt.Errorf("stop_bits %d: want %s", stopBits, oneOf(s.StopBits))
-	case !slices.Contains(s.Parities, parity):
-		return 0, 0, 0, "", "", fmt.Errorf("parity %q: want %s", parity, oneOf(s.Parities))
-	case !slices.Contains(s.Startups, startup):
-		return 0, 0, 0, "", "", fmt.Errorf("startup %q: want %s", startup, oneOf(s.Startups))
-	}
-	return baud, dataBits, stopBits, parity, startup, nil
-}
-
-// oneOf lists values for a message: "5, 6, 7 or 8".
-func oneOf[T any](vals []T) string {
-	s := make([]string, len(vals))
-	for i, v := range vals {
-		s[i] = fmt.Sprint(v)
-	}
-	if len(s) < 2 {
-		return strings.Join(s, "")
-	}
-	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
-}
-
-// Frames fills in a source's framing and max_frame defaults (for "" and 0)
-// and checks both against the schema. The error names the setting.
-func (s Schema) Frames(typ, framing string, maxFrame int) (string, int, error) {
-	t, ok := s.Types[typ]
-	if !ok {
-		return "", 0, fmt.Errorf("type %q: not a source type", typ)
-	}
-	if framing == "" {
-		framing = t.Framings[0]
-	}
-	if !slices.Contains(t.Framings, framing) {
-		if !slices.Contains(s.Framings, framing) {
-			return "", 0, fmt.Errorf("framing %q: unknown framing; want one of %s", framing, strings.Join(s.Framings, ", "))
-		}
-		return "", 0, fmt.Errorf("framing %q: a %s source takes %s", framing, typ, strings.Join(t.Framings, ", "))
-	}
-	if maxFrame == 0 {
-		maxFrame = t.DefaultMaxFrame
-	}
-	if limit := s.MaxFrame(typ, framing); maxFrame < 1 || maxFrame > limit {
-		return "", 0, fmt.Errorf("max_frame %d: want 1..%d", maxFrame, limit)
-	}
-	return framing, maxFrame, nil
-}
-
-// MaxFrame is the largest max_frame a source of typ with framing may have.
-func (s Schema) MaxFrame(typ, framing string) int {
-	limit := s.Types[typ].MaxMaxFrame
-	if c, ok := s.FramingMaxFrame[framing]; ok {
-		limit = min(limit, c)
-	}
-	return limit
 }
