@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,41 +95,32 @@ func (h *Source) handler(hk source.Hooks) http.Handler {
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			w.Header().Set("Allow", "GET, POST")
-			h.refuse(w, hk, r, "bad_request", "use GET or POST", http.StatusMethodNotAllowed)
+			h.refuse(w, hk, r, source.DiscardBadRequest, "use GET or POST", http.StatusMethodNotAllowed)
 			return
 		}
-		if isJSON(r) {
-			h.serveJSON(w, r, hk, host)
-			return
-		}
-		params := r.URL.RawQuery
+		var body []byte
 		if r.Method == http.MethodPost {
-			body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.cfg.MaxFrame)+1))
-			if err != nil {
+			var err error
+			if body, err = io.ReadAll(io.LimitReader(r.Body, int64(h.cfg.MaxFrame)+1)); err != nil {
 				h.refuse(w, hk, r, "read_error", "read error", http.StatusBadRequest)
 				return
 			}
-			if len(body) > 0 {
-				params = strings.TrimPrefix(params+"&"+string(body), "&")
-			}
 		}
-		if len(params) > h.cfg.MaxFrame {
-			h.refuse(w, hk, r, source.DiscardOversize, "report too large", http.StatusRequestEntityTooLarge)
+		data, token, discard := source.HTTPReport(r.Method, r.Header.Get("Content-Type"), r.URL.RawQuery, body, h.cfg.MaxFrame)
+		switch discard {
+		case source.DiscardOversize:
+			h.refuse(w, hk, r, discard, "report too large", http.StatusRequestEntityTooLarge)
+			return
+		case source.DiscardBadRequest:
+			h.refuse(w, hk, r, discard, "malformed parameters", http.StatusBadRequest)
 			return
 		}
-		v, err := url.ParseQuery(params)
-		if err != nil {
-			h.refuse(w, hk, r, "bad_request", "malformed parameters", http.StatusBadRequest)
-			return
-		}
-		if !h.authorized(r, v.Get("token")) {
+		if !h.authorized(r, token) {
 			h.refuse(w, hk, r, "unauthorized", "missing or wrong token", http.StatusUnauthorized)
 			return
 		}
-		v.Del("token") // the secret goes no further (decode errors log the frame)
 		h.emit.Lock()
-		hk.Emit(frame.Frame{Source: h.cfg.Name, Seq: h.seq.Add(1), Peer: host, Received: time.Now(),
-			Data: []byte(v.Encode())})
+		hk.Emit(frame.Frame{Source: h.cfg.Name, Seq: h.seq.Add(1), Peer: host, Received: time.Now(), Data: data})
 		h.emit.Unlock()
 		// 200 also for a report that does not decode (counted in
 		// radiogw_decode_errors_total): a client retries anything else forever.
@@ -147,33 +137,6 @@ func (h *Source) refuse(w http.ResponseWriter, hk source.Hooks, r *http.Request,
 			"status", code, "suppressed", n)
 	}
 	http.Error(w, msg, code)
-}
-
-func isJSON(r *http.Request) bool {
-	ct := r.Header.Get("Content-Type")
-	return r.Method == http.MethodPost && (ct == "application/json" || strings.HasPrefix(ct, "application/json;"))
-}
-
-// serveJSON takes a JSON body (a Traccar server's position forwarder) as one
-// frame; the token comes as a bearer header or a token= URL parameter.
-func (h *Source) serveJSON(w http.ResponseWriter, r *http.Request, hk source.Hooks, host string) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.cfg.MaxFrame)+1))
-	if err != nil {
-		h.refuse(w, hk, r, "read_error", "read error", http.StatusBadRequest)
-		return
-	}
-	if len(body) > h.cfg.MaxFrame {
-		h.refuse(w, hk, r, source.DiscardOversize, "report too large", http.StatusRequestEntityTooLarge)
-		return
-	}
-	if !h.authorized(r, r.URL.Query().Get("token")) {
-		h.refuse(w, hk, r, "unauthorized", "missing or wrong token", http.StatusUnauthorized)
-		return
-	}
-	h.emit.Lock()
-	hk.Emit(frame.Frame{Source: h.cfg.Name, Seq: h.seq.Add(1), Peer: host, Received: time.Now(), Data: body})
-	h.emit.Unlock()
-	w.Write([]byte("OK\n"))
 }
 
 // authorized checks the configured token against a bearer header or param.

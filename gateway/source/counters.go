@@ -19,5 +19,5 @@ var Counters = []string{
 	"reconnect", "read_error", "read_timeout",
 	DiscardOversize, DiscardGarbage, DiscardTruncated,
 	"denied", "conn_rejected", "peer_conn_rejected", "idle_close", "accept_error", DiscardKernelDrop, DiscardShutdown,
-	"unauthorized", "bad_request", // the http source
+	"unauthorized", DiscardBadRequest, // the http source
 }

@@ -25,7 +25,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -525,10 +524,10 @@ func Split(framing string, input []byte, peer string, maxFrame int) ([]frame.Fra
 	return out, discarded, nil
 }
 
-// splitHTTP reads raw requests and makes each a frame as the http source
-// (gateway/httpsource)
-// does: a JSON POST body as it is; otherwise the URL parameters, then a
-// form body's, URL-encoded again without the token.
+// splitHTTP reads raw requests and makes each a frame with the http
+// source's own mapping (source.HTTPReport), so the two cannot drift apart.
+// A recorded request's token is not checked, only left out of the frame
+// as the source leaves it out.
 func splitHTTP(input []byte, peer string, maxFrame int) ([]frame.Frame, map[string]int, error) {
 	host := peer
 	if h, _, ok := strings.Cut(peer, ":"); ok {
@@ -549,30 +548,12 @@ func splitHTTP(input []byte, peer string, maxFrame int) ([]frame.Frame, map[stri
 		if err != nil {
 			return nil, nil, fmt.Errorf("request %d body: %w", len(out)+1, err)
 		}
-		ct := req.Header.Get("Content-Type")
-		if req.Method == http.MethodPost && (ct == "application/json" || strings.HasPrefix(ct, "application/json;")) {
-			if len(body) > maxFrame {
-				discarded[source.DiscardOversize]++
-				continue
-			}
-			out = append(out, frame.Frame{Peer: host, Data: body})
+		data, _, discard := source.HTTPReport(req.Method, req.Header.Get("Content-Type"), req.URL.RawQuery, body, maxFrame)
+		if discard != "" {
+			discarded[discard]++
 			continue
 		}
-		params := req.URL.RawQuery
-		if req.Method == http.MethodPost && len(body) > 0 {
-			params = strings.TrimPrefix(params+"&"+string(body), "&")
-		}
-		if len(params) > maxFrame {
-			discarded[source.DiscardOversize]++
-			continue
-		}
-		v, err := url.ParseQuery(params)
-		if err != nil {
-			discarded["bad_request"]++
-			continue
-		}
-		v.Del("token")
-		out = append(out, frame.Frame{Peer: host, Data: []byte(v.Encode())})
+		out = append(out, frame.Frame{Peer: host, Data: data})
 	}
 	if len(discarded) == 0 {
 		discarded = nil
