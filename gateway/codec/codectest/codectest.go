@@ -18,6 +18,7 @@ package codectest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -52,9 +53,10 @@ const (
 	// HexDatagrams: one datagram per line, in hex (binary protocols over
 	// UDP); blank lines and lines starting with '#' are skipped.
 	HexDatagrams = "hex_datagrams"
-	// HTTP: one or more raw HTTP/1.1 requests, one frame each, made the way
-	// an http source makes them: the URL parameters and a form body as one
-	// URL-encoded string without the token, or a JSON body as it is.
+	// HTTP: one or more raw HTTP/1.1 requests, one frame each, made by the
+	// http source's own mapping (source.HTTPReport): the URL parameters and
+	// a form body as one URL-encoded string without the token, or a JSON
+	// body as it is.
 	HTTP = "http"
 	// MQTT: one message per line, "<topic> <payload>"; the topic becomes the
 	// frame's Peer, as an mqtt source gives it.
@@ -371,8 +373,8 @@ func Decode(cfg Config, c Case) (Golden, error) {
 	if err != nil {
 		return g, err
 	}
-	framing := cmp(c.Framing, cfg.Framing)
-	peer := cmp(cfg.Peer, Peer)
+	framing := cmp.Or(c.Framing, cfg.Framing)
+	peer := cmp.Or(cfg.Peer, Peer)
 	if cfg.NoPeer {
 		peer = ""
 	}
@@ -409,13 +411,6 @@ func Decode(cfg Config, c Case) (Golden, error) {
 		g.Frames = append(g.Frames, reading(cfg, f, dec, framing))
 	}
 	return g, nil
-}
-
-func cmp(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func reading(cfg Config, f frame.Frame, dec decode.Decoder, framing string) Frame {
@@ -621,7 +616,7 @@ func Seeds(tb testing.TB, framing string) [][]byte {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		frames, _, err := Split(cmp(c.Framing, framing), input, Peer, source.DefaultMaxFrame)
+		frames, _, err := Split(cmp.Or(c.Framing, framing), input, Peer, source.DefaultMaxFrame)
 		if err != nil {
 			tb.Fatalf("%s: %v", dir, err)
 		}
