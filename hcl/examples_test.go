@@ -1,40 +1,24 @@
 package hcl
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
-	"radiogw/gateway/sourceschema"
+	"radiogw/gateway/source"
 )
 
-// testOpts is what the runtime registers: its codec catalog and built-in
-// line profiles.
+// testOpts is what the runtime registers: its codec catalog, built-in line
+// profiles and the transports' source schema (imported here by the tests
+// only: hcl's production code imports no transport).
 var testOpts = Options{
 	Codecs:   []string{"nmea", "taip", "lrrp", "ars", "lines", "trunk_recorder", "calamp"},
 	Profiles: []string{"mdc1200-app-rpt", "star", "multimon", "sdrtrunk-mdc", "trunk-recorder-json"},
-	Sources:  testSourceSchema,
+	Sources:  source.SourceSchema(),
 }
-
-// testSourceSchema is gateway/source.SourceSchema() as cmd/radiogw hands it
-// over (hcl does not import the transports), read from
-// testdata/source_schema.json. TestSourceSchemaFixture in cmd/radiogw
-// fails when that file differs from the real schema and rewrites it with
-// -update.
-var testSourceSchema = func() sourceschema.Schema {
-	b, err := os.ReadFile(filepath.Join("testdata", "source_schema.json"))
-	if err != nil {
-		panic(err)
-	}
-	var s sourceschema.Schema
-	if err := json.Unmarshal(b, &s); err != nil {
-		panic(fmt.Errorf("testdata/source_schema.json: %w", err))
-	}
-	return s
-}()
 
 // exampleEnv holds the environment variables the example configs read
 // secrets from; a real host sets them in the systemd unit.
@@ -200,5 +184,19 @@ func TestInstallExampleSecured(t *testing.T) {
 	}
 	if cfg.HTTP.ReadToken.Value() == "" || cfg.HTTP.Token.Value() == "" {
 		t.Error("install example without a read token and a write token")
+	}
+}
+
+// The source types hcl knows a block shape for are the schema's types.
+func TestSourceTypesMatchSchema(t *testing.T) {
+	var schema []string
+	for typ := range source.SourceSchema().Types {
+		schema = append(schema, typ)
+	}
+	slices.Sort(schema)
+	known := SourceTypes()
+	slices.Sort(known)
+	if !slices.Equal(known, schema) {
+		t.Errorf("hcl knows source types %v, gateway/source's schema has %v", known, schema)
 	}
 }
