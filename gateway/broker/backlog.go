@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -96,19 +97,21 @@ func (q *queuedConn) Write(p []byte) (int, error) {
 	if q.err != nil || q.closing {
 		return 0, net.ErrClosed
 	}
-	q.partial = append(q.partial, p...)
+	in := p
+	if len(q.partial) > 0 {
+		in = append(q.partial, p...)
+	}
 	for {
-		n := packetLen(q.partial)
-		if n == 0 || n > len(q.partial) {
+		n := packetLen(in)
+		if n == 0 || n > len(in) {
 			break
 		}
-		pk := make([]byte, n)
-		copy(pk, q.partial)
-		q.partial = q.partial[n:]
-		q.add(pk)
+		q.add(bytes.Clone(in[:n])) // its own copy: mochi reuses p
+		in = in[n:]
 	}
-	if len(q.partial) == 0 {
-		q.partial = nil
+	q.partial = nil
+	if len(in) > 0 {
+		q.partial = bytes.Clone(in)
 	}
 	if q.otherBytes+len(q.partial) > q.max || q.stateBytes > q.maxState {
 		q.err = errSlowConsumer

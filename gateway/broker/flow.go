@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"bytes"
 	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -32,9 +31,7 @@ type quotaHook struct {
 
 func (h *quotaHook) ID() string { return "radiogw-send-quota" }
 
-func (h *quotaHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mqtt.OnPacketRead}, []byte{b})
-}
+func (h *quotaHook) Provides(b byte) bool { return b == mqtt.OnPacketRead }
 
 func (h *quotaHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	if pk.FixedHeader.Type != packets.Puback || cl.Properties.ProtocolVersion < 5 {

@@ -62,10 +62,8 @@ func (p *Pipeline) loop(ctx context.Context, done chan<- struct{}) {
 			// round then serve many reports. A report after a quiet spell,
 			// or a full chunk, goes at once.
 			if wait := stepGap - time.Since(lastStep); wait > 0 && p.in.depth() < takeChunk {
-				if !gated {
-					gate.Reset(wait)
-					gated = true
-				}
+				gate.Reset(wait) // not gated: notify is nil while it is
+				gated = true
 				continue
 			}
 			run()

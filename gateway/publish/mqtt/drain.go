@@ -41,6 +41,7 @@ func (s *Sink) drainEvents() bool {
 		}
 		tokens = append(tokens, s.publishEvent(data))
 	}
+merge:
 	for len(tokens) < batch {
 		memReady := j < len(mem) && (i < len(entries) && mem[j].after < entries[i].Index ||
 			i == len(entries) && (!more || mem[j].after < lastIdx))
@@ -53,10 +54,9 @@ func (s *Sink) drainEvents() bool {
 			lastIdx = entries[i].Index
 			i++
 		default:
-			goto sent
+			break merge
 		}
 	}
-sent:
 	if !s.waitAll(tokens) {
 		s.extrasDone(extras, false)
 		return false // not acked: the whole batch is sent again (at-least-once, IDs dedupe)

@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"bytes"
+	"strings"
 
 	"radiogw/gateway/change"
 	"radiogw/gateway/publish/outbox"
@@ -52,8 +53,8 @@ func (s *Sink) appendExtras(entries []outbox.Entry, events []change.Event) []out
 
 // extraTopic checks each level of an extra's topic as it checks unit names.
 func (s *Sink) extraTopic(topic string) bool {
-	for _, level := range bytes.Split([]byte(topic), []byte{'/'}) {
-		if !s.topicLevel(string(level)) {
+	for level := range strings.SplitSeq(topic, "/") {
+		if !s.topicLevel(level) {
 			return false
 		}
 	}

@@ -36,17 +36,20 @@ func (s *Sink) keepInMemory(entries []outbox.Entry) {
 	for i := range entries {
 		s.mem = append(s.mem, memEvent{after: after, data: entries[i].Data})
 	}
+	// Over the cap the oldest non-emergency events go, in one pass; with
+	// too few of them, every emergency is still kept.
 	dropped := 0
-	for len(s.mem) > maxMemEvents {
-		i := 0
-		for i < len(s.mem) && s.mem[i].emergency() {
-			i++
+	if excess := len(s.mem) - maxMemEvents; excess > 0 {
+		kept := s.mem[:0]
+		for _, e := range s.mem {
+			if dropped < excess && !e.emergency() {
+				dropped++
+				continue
+			}
+			kept = append(kept, e)
 		}
-		if i == len(s.mem) {
-			break // only emergencies: every one is kept
-		}
-		s.mem = append(s.mem[:i], s.mem[i+1:]...)
-		dropped++
+		clear(s.mem[len(kept):])
+		s.mem = kept
 	}
 	n := len(s.mem)
 	s.memMu.Unlock()

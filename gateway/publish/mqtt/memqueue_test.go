@@ -83,3 +83,63 @@ func TestMemoryEventsWaitForBroker(t *testing.T) {
 		t.Errorf("events out of order: %v", unique)
 	}
 }
+
+// lastQueue is a queue whose newest index is fixed; keepInMemory only asks
+// for that.
+type lastQueue struct{ Queue }
+
+func (lastQueue) Last() uint64 { return 7 }
+
+// Over maxMemEvents the oldest events go, emergencies (and CAP alerts)
+// never: order is kept, and a memory of emergencies only is kept whole.
+func TestMemoryCapDropsOldestNonEmergency(t *testing.T) {
+	s := &Sink{opts: Options{Queue: lastQueue{}}}
+	entry := func(data string) outbox.Entry { return outbox.Entry{Class: outbox.ClassEvent, Data: []byte(data)} }
+	var fill []outbox.Entry
+	for i := range maxMemEvents {
+		switch {
+		case i%4 == 0:
+			fill = append(fill, entry(fmt.Sprintf("emergency_declared\n%d", i)))
+		case i%4 == 1:
+			fill = append(fill, entry(fmt.Sprintf("\x00rLabel\x00cap/%d\n<alert/>", i)))
+		default:
+			fill = append(fill, entry(fmt.Sprintf("status\n%d", i)))
+		}
+	}
+	s.keepInMemory(fill)
+	var more []outbox.Entry
+	for i := range 5 {
+		more = append(more, entry(fmt.Sprintf("status\nnew%d", i)))
+	}
+	s.keepInMemory(more)
+	if len(s.mem) != maxMemEvents {
+		t.Fatalf("%d events in memory, want the cap %d", len(s.mem), maxMemEvents)
+	}
+	// The first 5 non-emergencies were at 2, 3, 6, 7, 10: the rest stays in order.
+	gone := map[int]bool{2: true, 3: true, 6: true, 7: true, 10: true}
+	k := 0
+	for i := range maxMemEvents {
+		if gone[i] {
+			continue
+		}
+		if string(s.mem[k].data) != string(fill[i].Data) || s.mem[k].after != 7 {
+			t.Fatalf("memory event %d is %q (after %d), want %q", k, s.mem[k].data, s.mem[k].after, fill[i].Data)
+		}
+		k++
+	}
+	for i := range more {
+		if string(s.mem[k+i].data) != string(more[i].Data) {
+			t.Fatalf("memory event %d is %q, want %q", k+i, s.mem[k+i].data, more[i].Data)
+		}
+	}
+
+	only := &Sink{opts: Options{Queue: lastQueue{}}}
+	var emergencies []outbox.Entry
+	for i := range maxMemEvents + 3 {
+		emergencies = append(emergencies, entry(fmt.Sprintf("emergency_declared\n%d", i)))
+	}
+	only.keepInMemory(emergencies)
+	if len(only.mem) != maxMemEvents+3 {
+		t.Errorf("%d of %d emergencies kept: none may be dropped", len(only.mem), maxMemEvents+3)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
-	"path/filepath"
 )
 
 // Ack records that the destination has every entry up to and including upTo.
@@ -107,14 +106,8 @@ func (o *Outbox) ackPart(s *segment, upTo uint64) error {
 // update only means re-sending entries, which sinks make idempotent.
 const ackSlot = 12
 
+// writeAck records o.acked in the ack file Open opened (openAck).
 func (o *Outbox) writeAck() error {
-	if o.ackF == nil {
-		f, err := os.OpenFile(filepath.Join(o.opts.Dir, ackFile), os.O_CREATE|os.O_RDWR, 0o640)
-		if err != nil {
-			return fmt.Errorf("outbox: ack: %w", err)
-		}
-		o.ackF = f
-	}
 	var b [ackSlot]byte
 	binary.LittleEndian.PutUint64(b[:], o.acked)
 	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[:8], castagnoli))
