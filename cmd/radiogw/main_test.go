@@ -96,7 +96,14 @@ unit "2A12" {
 
 func (s *site) start(t *testing.T) *testsvc.Process {
 	t.Helper()
-	p := testsvc.Start(t, nil, binary, "run", "-config", s.config)
+	return s.startEnv(t, nil)
+}
+
+// startEnv runs the binary on the site's config with env (secrets passed
+// by token_env and the like) and more flags, and waits until it is running.
+func (s *site) startEnv(t *testing.T, env []string, flags ...string) *testsvc.Process {
+	t.Helper()
+	p := testsvc.Start(t, env, binary, append([]string{"run", "-config", s.config}, flags...)...)
 	p.WaitOutput(t, "radiogw running", 20*time.Second)
 	return p
 }

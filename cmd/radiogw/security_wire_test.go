@@ -604,8 +604,7 @@ func TestSecurityWireForgetUnit(t *testing.T) {
 	s.write(t)
 	injectHCL(t, s.config, "http {\n", "  token_env = \"SEC_HTTP_TOKEN\"\n")
 	env := []string{"SEC_HTTP_TOKEN=" + secHTTPToken}
-	p := testsvc.Start(t, env, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	s.startEnv(t, env)
 	addr := fmt.Sprintf("127.0.0.1:%d", s.mqttPort)
 	sub := subscribe(t, addr, "radiogw/test/#")
 	sendUDP(t, s.udpPort, rmc("GHOST1", time.Now(), 33.7, -117.8), rmc("GHOST2", time.Now(), 33.71, -117.81))
