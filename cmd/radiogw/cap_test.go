@@ -323,14 +323,7 @@ func TestCAPDocExampleChecks(t *testing.T) {
 // Alert sent before the restart (the saved book). Afterwards the broker
 // retains no alert.
 func TestCAPThroughBrokerOutageAndRestart(t *testing.T) {
-	dir, err := os.MkdirTemp("", "radiogw-mosquitto-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o777)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
-		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\n", dir)})
+	m := persistentMosquitto(t)
 	s := newSite(t)
 	console := testsvc.FreeUDPPort(t)
 	s.extra = consoleSource(console) + `
@@ -345,18 +338,7 @@ cap {
 	os.WriteFile(s.config, []byte(strings.Replace(mustRead(t, s.config), "http {\n",
 		fmt.Sprintf("http {\n  token_file = %q\n", tokenFile), 1)), 0o644)
 
-	msgs := make(chan paho.Message, 100)
-	co := paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("alert-notifier").
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).SetOrderMatters(true).
-		SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(200 * time.Millisecond)
-	co.SetOnConnectHandler(func(c paho.Client) {
-		c.Subscribe("radiogw/test/cap/#", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
-	})
-	notifier := paho.NewClient(co)
-	if tok := notifier.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
-	defer notifier.Disconnect(100)
+	msgs := persistentSession(t, m.Addr, "alert-notifier", "radiogw/test/cap/#")
 	// next is the notifier's next new message: like a real one it skips a
 	// CAP message whose identifier it has seen (a resubscription brings
 	// the retained alert again).

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"radiogw/gateway/testsvc"
 )
 
@@ -245,11 +243,7 @@ source "mqtt" "tr" {
 	p := s.start(t)
 	p.WaitOutput(t, `source up" source=tr`, 10*time.Second)
 	sub := subscribe(t, m.Addr, "radiogw/test/#")
-	pub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("tr-old"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := mqttPublisher(t, m.Addr, "tr-old")
 	start := time.Now().Add(-90 * time.Second).Truncate(time.Second)
 	msgs := []struct{ topic, body string }{
 		{"trunk-recorder/units/east/call", fmt.Sprintf(`{"type":"call","call":{"unit":"1201","talkgroup":"7777","emergency":"false","start_time":"%d"},"timestamp":"%d"}`, start.Unix(), start.Unix())},

@@ -36,18 +36,60 @@ channel "tac2" {
 `, port)
 }
 
+// mqttPublisher connects a plain client as clientID, such as a feed that
+// publishes into radiogw's source broker; it disconnects when the test ends.
+func mqttPublisher(t *testing.T, addr, clientID string) paho.Client {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(clientID))
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect %s as %s: %v", addr, clientID, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c
+}
+
 // mqttPublish sends one QoS 1 message and waits for the broker's ack.
 func mqttPublish(t *testing.T, addr, topic string, payload []byte) {
 	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).
-		SetClientID(fmt.Sprintf("console-%d", time.Now().UnixNano())))
-	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect %s: %v", addr, tok.Error())
-	}
-	defer c.Disconnect(100)
+	c := mqttPublisher(t, addr, fmt.Sprintf("console-%d", time.Now().UnixNano()))
 	if tok := c.Publish(topic, 1, false, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("publish %s: %v", topic, tok.Error())
 	}
+}
+
+// persistentMosquitto starts a mosquitto that keeps sessions and retained
+// messages on disk across its own restarts.
+func persistentMosquitto(t *testing.T) *testsvc.Mosquitto {
+	t.Helper()
+	// mosquitto drops root to its own user: its database lives where it may write.
+	dir, err := os.MkdirTemp("", "radiogw-mosquitto-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o777)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
+		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\n", dir)})
+}
+
+// persistentSession follows filter as a display or notifier with a
+// persistent session does (QoS 1, ordered, reconnecting); every message
+// arrives on the channel in order.
+func persistentSession(t *testing.T, addr, clientID, filter string) <-chan paho.Message {
+	t.Helper()
+	co := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(clientID).
+		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).SetOrderMatters(true).
+		SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(200 * time.Millisecond)
+	msgs := make(chan paho.Message, 1000)
+	co.SetOnConnectHandler(func(c paho.Client) {
+		c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) { msgs <- m })
+	})
+	c := paho.NewClient(co)
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return msgs
 }
 
 // eventsOn lists the payloads received on one events topic.
@@ -276,15 +318,7 @@ func checkPayloads(t *testing.T, sub *subscriber) {
 // raised since, once the broker is back. The display's persistent session
 // receives every event exactly as raised, after de-duplication by ID.
 func TestDaemonRestartWhileBrokerDown(t *testing.T) {
-	// mosquitto drops root to its own user: its database lives where it may write.
-	dir, err := os.MkdirTemp("", "radiogw-mosquitto-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o777)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
-		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\n", dir)})
+	m := persistentMosquitto(t)
 	s := newSite(t)
 	console := testsvc.FreeUDPPort(t)
 	s.extra = consoleSource(console)
@@ -293,18 +327,7 @@ func TestDaemonRestartWhileBrokerDown(t *testing.T) {
 
 	events := map[string]bool{}
 	var order []string
-	co := paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("wallmap-restart").
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).SetOrderMatters(true).
-		SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(200 * time.Millisecond)
-	msgs := make(chan paho.Message, 1000)
-	co.SetOnConnectHandler(func(c paho.Client) {
-		c.Subscribe("radiogw/test/events/ptt_start", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
-	})
-	display := paho.NewClient(co)
-	if tok := display.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
-	defer display.Disconnect(100)
+	msgs := persistentSession(t, m.Addr, "wallmap-restart", "radiogw/test/events/ptt_start")
 
 	p := s.start(t)
 	radios := []string{"1201", "1202", "1203", "1204", "1205", "1206"}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"radiogw/gateway/testsvc"
 )
 
@@ -46,8 +44,7 @@ unit "CERT1" {
 }
 `, port, closedPort)
 	s.write(t)
-	p := testsvc.Start(t, []string{"OSMAND_TOKEN=" + osmandToken}, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	p := s.startEnv(t, []string{"OSMAND_TOKEN=" + osmandToken})
 	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
 	base := fmt.Sprintf("http://127.0.0.1:%d/", port)
 
@@ -181,8 +178,7 @@ unit "E5" {
 }
 `, port)
 	s.write(t)
-	p := testsvc.Start(t, []string{"OSMAND_TOKEN=" + osmandToken}, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	s.startEnv(t, []string{"OSMAND_TOKEN=" + osmandToken})
 	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
 	fix := time.Now().Add(-2 * time.Second).UTC().Format("2006-01-02T15:04:05.000+00:00")
 	body := `{"position":{"id":1,"deviceId":7,"protocol":"gt06","fixTime":"` + fix + `","valid":true,
@@ -239,8 +235,7 @@ unit "CERT2" {
 }
 `, port)
 	s.write(t)
-	p := testsvc.Start(t, []string{"OSMAND_TOKEN=" + osmandToken}, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	s.startEnv(t, []string{"OSMAND_TOKEN=" + osmandToken})
 	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
 
 	report := func(lat, lon float64, at time.Time, extra string) string {
@@ -345,11 +340,7 @@ unit "E5" {
 	p.WaitOutput(t, `source up" source=traccar`, 10*time.Second)
 	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
 
-	pub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("traccar-server"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := mqttPublisher(t, m.Addr, "traccar-server")
 	// Shaped as Traccar's ObjectMapper writes PositionData: every Position
 	// field, null where unset, dates as ISO 8601 with offset.
 	position := func(uniqueID string, lat, lon float64, at time.Time, valid bool) string {

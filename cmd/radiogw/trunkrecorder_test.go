@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"radiogw/gateway/testsvc"
 )
 
@@ -43,11 +41,7 @@ channel "disp1" {
 	p.WaitOutput(t, `source up" source=tr`, 10*time.Second)
 	sub := subscribe(t, m.Addr, "radiogw/test/#")
 
-	pub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("tr-replay"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := mqttPublisher(t, m.Addr, "tr-replay")
 	sent := 0
 	for _, msg := range trunkRecorderMessages(t) {
 		topic := strings.Replace(strings.Replace(msg.topic, "unit_topic/shortname", "trunk-recorder/units/east", 1),
@@ -163,11 +157,7 @@ unit "S9" {
 	p := s.start(t)
 	p.WaitOutput(t, `source up" source=tr`, 10*time.Second)
 	sub := subscribe(t, m.Addr, "radiogw/test/#")
-	pub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("tr-systems"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := mqttPublisher(t, m.Addr, "tr-systems")
 	send := func(topic string, msg map[string]any) {
 		t.Helper()
 		b, _ := json.Marshal(msg)
