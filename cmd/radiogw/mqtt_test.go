@@ -52,6 +52,7 @@ func mqttPublisher(t *testing.T, addr, clientID string) paho.Client {
 func mqttPublish(t *testing.T, addr, topic string, payload []byte) {
 	t.Helper()
 	c := mqttPublisher(t, addr, fmt.Sprintf("console-%d", time.Now().UnixNano()))
+	defer c.Disconnect(100) // one message, then gone, as a console's command is
 	if tok := c.Publish(topic, 1, false, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("publish %s: %v", topic, tok.Error())
 	}
