@@ -385,10 +385,7 @@ cap {
 		t.Fatalf("ack: HTTP %d", code)
 	}
 	time.Sleep(500 * time.Millisecond) // the Update is in the outbox
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 30*time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	stopClean(t, p, 30*time.Second)
 	p = s.start(t)
 	if code := post(t, api+"clear", "s3cret-token", `{"by":"disp4"}`); code != 200 {
 		t.Fatalf("clear: HTTP %d", code)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -155,14 +154,8 @@ source "udp" "strict" {
 		t.Errorf("status exit %d, want the top rejection reasons:\n%s", code, out)
 	}
 
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	exp, code := runCLI(t, "export", "-config", s.config)
-	if code != 0 {
-		t.Fatalf("export: %s", exp)
-	}
+	stopClean(t, p, 20*time.Second)
+	exp := exportAll(t, s.config)
 	pts := parsePoints(t, exp)
 	var burstAt []int64
 	for _, pt := range pts {
@@ -270,10 +263,7 @@ source "mqtt" "tr" {
 	sub.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, func(b []byte) bool {
 		return strings.Contains(string(b), `"last_heard":"`+start.Add(30*time.Second).UTC().Format(time.RFC3339))
 	})
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	stopClean(t, p, 20*time.Second)
 	exp, _ := runCLI(t, "export", "-config", s.config)
 	want := fmt.Sprintf("transmission,channel=7777,site=test duration_s=4.5,radio_id=\"1201\",unit=\"2A12\" %d", start.UnixNano())
 	if !strings.Contains(exp, want) {

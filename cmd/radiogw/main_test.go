@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,6 +107,26 @@ func (s *site) startEnv(t *testing.T, env []string, flags ...string) *testsvc.Pr
 	p := testsvc.Start(t, env, binary, append([]string{"run", "-config", s.config}, flags...)...)
 	p.WaitOutput(t, "radiogw running", 20*time.Second)
 	return p
+}
+
+// stopClean sends SIGTERM and fails the test unless radiogw exits 0 within.
+func stopClean(t *testing.T, p *testsvc.Process, within time.Duration) {
+	t.Helper()
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.Wait(t, within); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM", code)
+	}
+}
+
+// exportAll runs `radiogw export` on config and fails the test unless it
+// exits 0; it returns what export wrote.
+func exportAll(t *testing.T, config string) string {
+	t.Helper()
+	out, code := runCLI(t, "export", "-config", config)
+	if code != 0 {
+		t.Fatalf("export exit %d: %s", code, out)
+	}
+	return out
 }
 
 // rmc builds a valid $GPRMC sentence for now, prefixed with a modem ID as

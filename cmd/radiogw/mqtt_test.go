@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -361,10 +360,7 @@ func TestDaemonRestartWhileBrokerDown(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	sendUDP(t, console, "I"+radios[2])
 	time.Sleep(500 * time.Millisecond) // the tracker turned; the events are in the outbox
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 30*time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	stopClean(t, p, 30*time.Second)
 	p = s.start(t)
 	sendUDP(t, console, "I"+radios[3])
 	time.Sleep(200 * time.Millisecond)
