@@ -331,7 +331,7 @@ cap {
   sender = "dispatch@test.example.org"
 }
 `
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
+	s.mqttBlock = mqttBrokerBlock(m.Addr)
 	s.write(t)
 	tokenFile := filepath.Join(s.dir, "http.token")
 	os.WriteFile(tokenFile, []byte("s3cret-token\n"), 0o600)

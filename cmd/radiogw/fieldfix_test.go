@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"radiogw/gateway/testsvc"
 )
 
 // A serial NMEA source without device_id or unit fails `radiogw check`
@@ -222,16 +220,7 @@ func sendFromPort(t *testing.T, from string, port int, line string) {
 // call on a talkgroup no channel is configured for still updates the unit
 // and emits its events, stamped with the message's own time.
 func TestTrunkRecorderStringsAndUnconfiguredTalkgroup(t *testing.T) {
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
-	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
-	s.extra = fmt.Sprintf(`
-source "mqtt" "tr" {
-  broker       = "tcp://%s"
-  topic_prefix = "trunk-recorder"
-  codec        = "trunk_recorder"
-}
-`, m.Addr)
+	s, m := trunkRecorderSite(t, "")
 	s.write(t)
 	p := s.start(t)
 	p.WaitOutput(t, `source up" source=tr`, 10*time.Second)

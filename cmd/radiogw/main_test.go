@@ -57,6 +57,12 @@ func newSite(t *testing.T) *site {
 		httpPort: testsvc.FreePort(t), udpPort: testsvc.FreeUDPPort(t)}
 }
 
+// mqttBrokerBlock is HCL that makes radiogw publish to the broker at addr
+// (a mosquitto) in place of its embedded one.
+func mqttBrokerBlock(addr string) string {
+	return fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", addr)
+}
+
 func (s *site) write(t *testing.T) {
 	t.Helper()
 	broker := fmt.Sprintf("broker {\n  listen    = \"127.0.0.1:%d\"\n  websocket = \"\"\n}\n", s.mqttPort)

@@ -322,7 +322,7 @@ func TestDaemonRestartWhileBrokerDown(t *testing.T) {
 	s := newSite(t)
 	console := testsvc.FreeUDPPort(t)
 	s.extra = consoleSource(console)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
+	s.mqttBlock = mqttBrokerBlock(m.Addr)
 	s.write(t)
 
 	events := map[string]bool{}

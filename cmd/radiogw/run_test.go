@@ -47,7 +47,7 @@ func TestRunEmbeddedBroker(t *testing.T) {
 func TestRunMosquitto(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
+	s.mqttBlock = mqttBrokerBlock(m.Addr)
 	s.write(t)
 	p := s.start(t)
 	sub := subscribe(t, m.Addr, "radiogw/test/#")

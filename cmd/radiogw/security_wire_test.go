@@ -679,7 +679,7 @@ func runCLIEnv(t *testing.T, env []string, args ...string) (string, int) {
 func TestSecurityWireSnapshotOverUnlistedCap(t *testing.T) {
 	mosq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{}) // keeps retained messages across radiogw's restart
 	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mosq.Addr)
+	s.mqttBlock = mqttBrokerBlock(mosq.Addr)
 	s.write(t)
 	p := s.start(t)
 	now := time.Now()

@@ -16,16 +16,7 @@ import (
 // trunk-recorder's documented MQTT messages, replayed through a real
 // mosquitto, become channel activity on the configured talkgroup channels.
 func TestTrunkRecorderOverMQTT(t *testing.T) {
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
-	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
-	s.extra = fmt.Sprintf(`
-source "mqtt" "tr" {
-  broker       = "tcp://%s"
-  topic_prefix = "trunk-recorder"
-  codec        = "trunk_recorder"
-}
-
+	s, m := trunkRecorderSite(t, `
 channel "metro-n" {
   talkgroup = 3029
   mode      = "p25"
@@ -35,7 +26,7 @@ channel "disp1" {
   talkgroup = 401
   mode      = "p25"
 }
-`, m.Addr)
+`)
 	s.write(t)
 	p := s.start(t)
 	p.WaitOutput(t, `source up" source=tr`, 10*time.Second)
@@ -72,6 +63,24 @@ channel "disp1" {
 	sub.waitAny(t, "radiogw/test/events/ptt_end", 10*time.Second, func(b []byte) bool {
 		return strings.Contains(string(b), `"channel":"disp1"`) && strings.Contains(string(b), `"radio_id":"129262"`)
 	})
+}
+
+// trunkRecorderSite is a site that publishes to a mosquitto of its own and
+// reads trunk-recorder's MQTT plugin there (source "tr", prefix
+// "trunk-recorder"); extra is more HCL (channels, units).
+func trunkRecorderSite(t *testing.T, extra string) (*site, *testsvc.Mosquitto) {
+	t.Helper()
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	s := newSite(t)
+	s.mqttBlock = mqttBrokerBlock(m.Addr)
+	s.extra = fmt.Sprintf(`
+source "mqtt" "tr" {
+  broker       = "tcp://%s"
+  topic_prefix = "trunk-recorder"
+  codec        = "trunk_recorder"
+}
+`, m.Addr) + extra
+	return s, m
 }
 
 type trMessage struct {
@@ -112,16 +121,7 @@ func trunkRecorderMessages(t *testing.T) []trMessage {
 // the message; an alias with a bidi override is dropped alone; both counted.
 // A channel with a talkgroup but no system beside named ones fails check.
 func TestTrunkRecorderSystems(t *testing.T) {
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
-	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
-	s.extra = fmt.Sprintf(`
-source "mqtt" "tr" {
-  broker       = "tcp://%s"
-  topic_prefix = "trunk-recorder"
-  codec        = "trunk_recorder"
-}
-
+	s, m := trunkRecorderSite(t, `
 channel "north-disp" {
   system    = "north"
   talkgroup = 100
@@ -142,7 +142,7 @@ unit "S9" {
   alpha_tag = "South Engine 9"
   radio_ids = ["9001"]
 }
-`, m.Addr)
+`)
 	s.write(t)
 
 	// The same channels, one without its system: refused by check.

@@ -229,7 +229,7 @@ func faultDiskFull(t *testing.T, hold time.Duration, units int) {
 	data := tmpfsDataDir(t, s, "8m")
 	tcpPort, console := testsvc.FreePort(t), testsvc.FreeUDPPort(t)
 	const emergencies = 6
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mq.Addr)
+	s.mqttBlock = mqttBrokerBlock(mq.Addr)
 	s.extra = tcpListenSource("modems", tcpPort, "") + influxBlock(srv) + consoleSource(console) + emergencyUnits(emergencies)
 	s.write(t)
 	p := s.startEnv(t, influxEnv)
@@ -402,7 +402,7 @@ func faultCrashRestart(t *testing.T, units int) {
 	s := newSite(t)
 	tcpPort := testsvc.FreePort(t)
 	s.snapshotEvery = "30s"
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mq.Addr)
+	s.mqttBlock = mqttBrokerBlock(mq.Addr)
 	s.extra = tcpListenSource("modems", tcpPort, "")
 	s.write(t)
 	p := s.start(t)
@@ -559,7 +559,7 @@ func faultBrokerReturn(t *testing.T, down time.Duration, units int) {
 	mq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	s := newSite(t)
 	tcpPort, console := testsvc.FreePort(t), testsvc.FreeUDPPort(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mq.Addr)
+	s.mqttBlock = mqttBrokerBlock(mq.Addr)
 	s.extra = tcpListenSource("modems", tcpPort, "") + consoleSource(console) + emergencyUnits(2)
 	s.write(t)
 	p := s.start(t)
