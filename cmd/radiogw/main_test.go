@@ -57,6 +57,11 @@ func newSite(t *testing.T) *site {
 		httpPort: testsvc.FreePort(t), udpPort: testsvc.FreeUDPPort(t)}
 }
 
+// udpSource is HCL for a UDP source on loopback port read with codec.
+func udpSource(name, codec string, port int) string {
+	return fmt.Sprintf("\nsource \"udp\" %q {\n  listen = \"127.0.0.1:%d\"\n  codec  = %q\n}\n", name, port, codec)
+}
+
 // mqttBrokerBlock is HCL that makes radiogw publish to the broker at addr
 // (a mosquitto) in place of its embedded one.
 func mqttBrokerBlock(addr string) string {

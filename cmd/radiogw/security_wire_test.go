@@ -116,12 +116,7 @@ var forgedIDs = map[string]string{
 func TestSecurityWireForgedIDs(t *testing.T) {
 	s := newSite(t)
 	taipPort := testsvc.FreeUDPPort(t)
-	s.extra = fmt.Sprintf(`
-source "udp" "taip" {
-  listen = "127.0.0.1:%d"
-  codec  = "taip"
-}
-`, taipPort)
+	s.extra = udpSource("taip", "taip", taipPort)
 	s.write(t)
 	p := s.start(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", s.mqttPort)
