@@ -105,6 +105,35 @@ func (s *subscriber) eventsOn(topic string) [][]byte {
 	return out
 }
 
+// checkCounts fails the test for every series on /metrics whose value is
+// not exactly the one wanted.
+func checkCounts(t *testing.T, port int, want map[string]float64) {
+	t.Helper()
+	for series, w := range want {
+		if got := metricValue(t, port, series); got != w {
+			t.Errorf("%s = %v, want %v", series, got, w)
+		}
+	}
+}
+
+// settleCounts waits up to within for every series to reach its wanted
+// value (a source answers before it counts), then checks each is exact.
+func settleCounts(t *testing.T, port int, within time.Duration, want map[string]float64) {
+	t.Helper()
+	reached := func() bool {
+		for series, w := range want {
+			if metricValue(t, port, series) < w {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(within); !reached() && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	checkCounts(t, port, want)
+}
+
 // metricValue reads one sample from /metrics, or -1.
 func metricValue(t *testing.T, port int, series string) float64 {
 	t.Helper()
@@ -177,15 +206,11 @@ func TestEmergencyAckOverMQTT(t *testing.T) {
 	if n := len(sub.eventsOn("radiogw/test/events/emergency_ack")); n != 1 {
 		t.Errorf("%d emergency_ack events for two identical acks, want 1", n)
 	}
-	for series, want := range map[string]float64{
+	checkCounts(t, s.httpPort, map[string]float64{
 		`radiogw_commands_total{result="ok",via="mqtt"}`:        2,
 		`radiogw_commands_total{result="bad_id",via="mqtt"}`:    1,
 		`radiogw_commands_total{result="malformed",via="mqtt"}`: 1,
-	} {
-		if got := metricValue(t, s.httpPort, series); got != want {
-			t.Errorf("%s = %v, want %v", series, got, want)
-		}
-	}
+	})
 
 	// Clearing ends it: one emergency_clear, the unit state loses the alarm.
 	mqttPublish(t, addr, "radiogw/test/commands/emergency_clear", ack)
