@@ -14,6 +14,15 @@ import (
 
 const osmandToken = "cert-phones-4b1d0c"
 
+// startPhoneSite writes s, starts radiogw with the phones' token in
+// OSMAND_TOKEN and follows everything the site publishes.
+func startPhoneSite(t *testing.T, s *site) (*testsvc.Process, *subscriber) {
+	t.Helper()
+	s.write(t)
+	p := s.startEnv(t, []string{"OSMAND_TOKEN=" + osmandToken})
+	return p, subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+}
+
 // The Traccar Client / OsmAnd protocol through the binary: an HTTP client
 // posts reports as the phone app does (GET with parameters, POST with a form
 // body); the phone shows up as its roster unit with speed converted from
@@ -43,9 +52,7 @@ unit "CERT1" {
   avl_ids   = ["862123045"]
 }
 `, port, closedPort)
-	s.write(t)
-	p := s.startEnv(t, []string{"OSMAND_TOKEN=" + osmandToken})
-	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+	p, sub := startPhoneSite(t, s)
 	base := fmt.Sprintf("http://127.0.0.1:%d/", port)
 
 	status := func(req *http.Request) int {
@@ -172,30 +179,16 @@ unit "E5" {
   avl_ids   = ["862123045"]
 }
 `, port)
-	s.write(t)
-	s.startEnv(t, []string{"OSMAND_TOKEN=" + osmandToken})
-	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+	_, sub := startPhoneSite(t, s)
 	fix := time.Now().Add(-2 * time.Second).UTC().Format("2006-01-02T15:04:05.000+00:00")
 	body := `{"position":{"id":1,"deviceId":7,"protocol":"gt06","fixTime":"` + fix + `","valid":true,
 "latitude":33.74562,"longitude":-117.82311,"altitude":52.0,"speed":10.0,"course":270.0,"accuracy":0.0,
 "attributes":{"hdop":0.9}},"device":{"id":7,"name":"Engine 5","uniqueId":"862123045"}}`
-	post := func(auth string) int {
-		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/", port), strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if auth != "" {
-			req.Header.Set("Authorization", "Bearer "+auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if code := post(""); code != 401 {
+	forward := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	if code := post(t, forward, "", body); code != 401 {
 		t.Errorf("forward without the token: %d, want 401", code)
 	}
-	if code := post(osmandToken); code != 200 {
+	if code := post(t, forward, osmandToken, body); code != 200 {
 		t.Fatalf("forward: %d, want 200", code)
 	}
 	b := sub.waitTopic(t, "radiogw/test/units/E5", 10*time.Second, positionAt(33.74562, -117.82311))
@@ -229,9 +222,7 @@ unit "CERT2" {
   avl_ids   = ["5f3c9a1e-phone"]
 }
 `, port)
-	s.write(t)
-	s.startEnv(t, []string{"OSMAND_TOKEN=" + osmandToken})
-	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+	_, sub := startPhoneSite(t, s)
 
 	report := func(lat, lon float64, at time.Time, extra string) string {
 		return fmt.Sprintf(`{"device_id":"5f3c9a1e-phone","location":{"timestamp":%q,%s
