@@ -14,37 +14,12 @@ import (
 
 // Nearest units to an incident, filtered by status, and a unit's breadcrumbs.
 func TestNearestAndTrackAPI(t *testing.T) {
-	s := newSite(t)
-	consolePort := testsvc.FreeUDPPort(t)
-	s.extra = fmt.Sprintf(`
-source "udp" "console" {
-  listen  = "127.0.0.1:%d"
-  codec   = "lines"
-  profile = "mdc1200-app-rpt"
-  channel = "tac1"
-}
-
-channel "tac1" {
-  status_table = "agency"
-}
-
-status_table "agency" {
+	s, consolePort := statusTableSite(t, `
   codes = {
     "1" = "available"
     "3" = "on_scene"
   }
-}
-
-unit "2A13" {
-  radio_ids = ["1202"]
-  avl_ids   = ["4522"]
-}
-
-unit "2A14" {
-  radio_ids = ["1203"]
-  avl_ids   = ["4523"]
-}
-`, consolePort)
+`)
 	s.write(t)
 	s.start(t)
 	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/units/#")
@@ -116,12 +91,11 @@ func TestPprofFlag(t *testing.T) {
 	}
 }
 
-// The APCO status preset through the binary: MDC-1200 status codes from a
-// console become APCO's words (10-8 in_service, 10-33 emergency), a site's
-// own code and category override the preset, /config.json hands the wall
-// map every word's colour category, and "nearest available" takes every
-// word in the available category. An unknown preset fails radiogw check.
-func TestStatusPresetAPCO(t *testing.T) {
+// statusTableSite is a site with units 2A13 and 2A14 and a console on tac1
+// whose status codes read through status_table "agency" (agency is its
+// body); it returns the console's port.
+func statusTableSite(t *testing.T, agency string) (*site, int) {
+	t.Helper()
 	s := newSite(t)
 	consolePort := testsvc.FreeUDPPort(t)
 	s.extra = fmt.Sprintf(`
@@ -136,11 +110,7 @@ channel "tac1" {
   status_table = "agency"
 }
 
-status_table "agency" {
-  preset     = "apco"
-  codes      = { "3" = "at_station" }
-  categories = { at_station = "available" }
-}
+status_table "agency" {%s}
 
 unit "2A13" {
   radio_ids = ["1202"]
@@ -151,7 +121,21 @@ unit "2A14" {
   radio_ids = ["1203"]
   avl_ids   = ["4523"]
 }
-`, consolePort)
+`, consolePort, agency)
+	return s, consolePort
+}
+
+// The APCO status preset through the binary: MDC-1200 status codes from a
+// console become APCO's words (10-8 in_service, 10-33 emergency), a site's
+// own code and category override the preset, /config.json hands the wall
+// map every word's colour category, and "nearest available" takes every
+// word in the available category. An unknown preset fails radiogw check.
+func TestStatusPresetAPCO(t *testing.T) {
+	s, consolePort := statusTableSite(t, `
+  preset     = "apco"
+  codes      = { "3" = "at_station" }
+  categories = { at_station = "available" }
+`)
 	s.write(t)
 
 	bad := t.TempDir() + "/radiogw.hcl"

@@ -286,17 +286,13 @@ func TestCAPAlertsThroughTheBinary(t *testing.T) {
 		t.Errorf("area with include_position: %+v", withPos.Info[0].Area)
 	}
 
-	for series, want := range map[string]float64{
+	checkCounts(t, s.httpPort, map[string]float64{
 		`radiogw_cap_messages_total{msg_type="Alert",result="published"}`:  3,
 		`radiogw_cap_messages_total{msg_type="Update",result="published"}`: 1,
 		`radiogw_cap_messages_total{msg_type="Cancel",result="published"}`: 1,
 		`radiogw_cap_messages_total{msg_type="clear",result="published"}`:  1,
 		`radiogw_cap_messages_total{msg_type="Alert",result="failed"}`:     0,
-	} {
-		if got := metricValue(t, s.httpPort, series); got != want {
-			t.Errorf("%s = %v, want %v", series, got, want)
-		}
-	}
+	})
 }
 
 // The example of docs/cap.md is a configuration radiogw accepts.
@@ -323,14 +319,7 @@ func TestCAPDocExampleChecks(t *testing.T) {
 // Alert sent before the restart (the saved book). Afterwards the broker
 // retains no alert.
 func TestCAPThroughBrokerOutageAndRestart(t *testing.T) {
-	dir, err := os.MkdirTemp("", "radiogw-mosquitto-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o777)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
-		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\n", dir)})
+	m := persistentMosquitto(t)
 	s := newSite(t)
 	console := testsvc.FreeUDPPort(t)
 	s.extra = consoleSource(console) + `
@@ -338,25 +327,14 @@ cap {
   sender = "dispatch@test.example.org"
 }
 `
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
+	s.mqttBlock = mqttBrokerBlock(m.Addr)
 	s.write(t)
 	tokenFile := filepath.Join(s.dir, "http.token")
 	os.WriteFile(tokenFile, []byte("s3cret-token\n"), 0o600)
 	os.WriteFile(s.config, []byte(strings.Replace(mustRead(t, s.config), "http {\n",
 		fmt.Sprintf("http {\n  token_file = %q\n", tokenFile), 1)), 0o644)
 
-	msgs := make(chan paho.Message, 100)
-	co := paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("alert-notifier").
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).SetOrderMatters(true).
-		SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(200 * time.Millisecond)
-	co.SetOnConnectHandler(func(c paho.Client) {
-		c.Subscribe("radiogw/test/cap/#", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
-	})
-	notifier := paho.NewClient(co)
-	if tok := notifier.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
-	defer notifier.Disconnect(100)
+	msgs := persistentSession(t, m.Addr, "alert-notifier", "radiogw/test/cap/#")
 	// next is the notifier's next new message: like a real one it skips a
 	// CAP message whose identifier it has seen (a resubscription brings
 	// the retained alert again).
@@ -403,10 +381,7 @@ cap {
 		t.Fatalf("ack: HTTP %d", code)
 	}
 	time.Sleep(500 * time.Millisecond) // the Update is in the outbox
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 30*time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	stopClean(t, p, 30*time.Second)
 	p = s.start(t)
 	if code := post(t, api+"clear", "s3cret-token", `{"by":"disp4"}`); code != 200 {
 		t.Fatalf("clear: HTTP %d", code)

@@ -3,7 +3,6 @@ package main
 import (
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -19,14 +18,8 @@ func TestExportWithoutInflux(t *testing.T) {
 		sendUDP(t, s.udpPort, rmc("4521", base.Add(time.Duration(i)*time.Second), 33.7+float64(i)*0.0001, -117.8))
 	}
 	time.Sleep(500 * time.Millisecond)
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	out, code := runCLI(t, "export", "-config", s.config)
-	if code != 0 {
-		t.Fatalf("export exit %d: %s", code, out)
-	}
+	stopClean(t, p, 20*time.Second)
+	out := exportAll(t, s.config)
 	var points []string
 	for _, l := range strings.Split(out, "\n") {
 		if strings.HasPrefix(l, "unit_position,") {

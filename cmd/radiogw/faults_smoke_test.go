@@ -170,7 +170,7 @@ func faultBrokerRestart(t *testing.T, units, perUnit int, down time.Duration) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	s := newSite(t)
 	tcpPort := testsvc.FreePort(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
+	s.mqttBlock = mqttBrokerBlock(m.Addr)
 	s.extra = tcpListenSource("modems", tcpPort, "")
 	s.write(t)
 	p := s.start(t)

@@ -96,8 +96,7 @@ func TestFaultInfluxOutage(t *testing.T) {
 	tcpPort := testsvc.FreePort(t)
 	s.extra = tcpListenSource("modems", tcpPort, "") + influxBlock(srv)
 	s.write(t)
-	p := testsvc.Start(t, influxEnv, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	p := s.startEnv(t, influxEnv)
 	c := dialTCP(t, tcpPort)
 	const units = 10
 	down := outage()
@@ -216,8 +215,7 @@ func TestFaultKill9DuringWrites(t *testing.T) {
 	tcpPort := testsvc.FreePort(t)
 	s.extra = tcpListenSource("modems", tcpPort, "") + influxBlock(srv)
 	s.write(t)
-	p := testsvc.Start(t, influxEnv, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	p := s.startEnv(t, influxEnv)
 
 	total := envInt("RADIOGW_FAULT_FIXES", 6000)
 	const units = 20
@@ -270,8 +268,7 @@ func TestFaultKill9DuringWrites(t *testing.T) {
 	}
 
 	restart := time.Now()
-	p2 := testsvc.Start(t, influxEnv, binary, "run", "-config", s.config)
-	p2.WaitOutput(t, "radiogw running", 20*time.Second)
+	s.startEnv(t, influxEnv)
 	waitMetric(t, s.httpPort, 2*time.Minute, "outbox drained after restart", func(m metricSet) bool {
 		return m.get("radiogw_outbox_depth", `sink="influx"`) == 0 && m.get("radiogw_sink_published_total", `sink="influx"`) > 0 ||
 			countTimes(pending) == 0

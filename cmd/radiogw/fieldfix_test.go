@@ -4,13 +4,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	paho "github.com/eclipse/paho.mqtt.golang"
-
-	"radiogw/gateway/testsvc"
 )
 
 // A serial NMEA source without device_id or unit fails `radiogw check`
@@ -157,14 +152,8 @@ source "udp" "strict" {
 		t.Errorf("status exit %d, want the top rejection reasons:\n%s", code, out)
 	}
 
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	exp, code := runCLI(t, "export", "-config", s.config)
-	if code != 0 {
-		t.Fatalf("export: %s", exp)
-	}
+	stopClean(t, p, 20*time.Second)
+	exp := exportAll(t, s.config)
 	pts := parsePoints(t, exp)
 	var burstAt []int64
 	for _, pt := range pts {
@@ -231,25 +220,12 @@ func sendFromPort(t *testing.T, from string, port int, line string) {
 // call on a talkgroup no channel is configured for still updates the unit
 // and emits its events, stamped with the message's own time.
 func TestTrunkRecorderStringsAndUnconfiguredTalkgroup(t *testing.T) {
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
-	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
-	s.extra = fmt.Sprintf(`
-source "mqtt" "tr" {
-  broker       = "tcp://%s"
-  topic_prefix = "trunk-recorder"
-  codec        = "trunk_recorder"
-}
-`, m.Addr)
+	s, m := trunkRecorderSite(t, "")
 	s.write(t)
 	p := s.start(t)
 	p.WaitOutput(t, `source up" source=tr`, 10*time.Second)
 	sub := subscribe(t, m.Addr, "radiogw/test/#")
-	pub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("tr-old"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := mqttPublisher(t, m.Addr, "tr-old")
 	start := time.Now().Add(-90 * time.Second).Truncate(time.Second)
 	msgs := []struct{ topic, body string }{
 		{"trunk-recorder/units/east/call", fmt.Sprintf(`{"type":"call","call":{"unit":"1201","talkgroup":"7777","emergency":"false","start_time":"%d"},"timestamp":"%d"}`, start.Unix(), start.Unix())},
@@ -276,10 +252,7 @@ source "mqtt" "tr" {
 	sub.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, func(b []byte) bool {
 		return strings.Contains(string(b), `"last_heard":"`+start.Add(30*time.Second).UTC().Format(time.RFC3339))
 	})
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	stopClean(t, p, 20*time.Second)
 	exp, _ := runCLI(t, "export", "-config", s.config)
 	want := fmt.Sprintf("transmission,channel=7777,site=test duration_s=4.5,radio_id=\"1201\",unit=\"2A12\" %d", start.UnixNano())
 	if !strings.Contains(exp, want) {

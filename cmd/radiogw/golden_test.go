@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -184,14 +183,8 @@ source "udp" "lrrp" {
 		}
 	}
 
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	out, code := runCLI(t, "export", "-config", s.config)
-	if code != 0 {
-		t.Fatalf("export exit %d: %s", code, out)
-	}
+	stopClean(t, p, 20*time.Second)
+	out := exportAll(t, s.config)
 	points := parsePoints(t, out)
 
 	leg := map[string]string{"gpsd": nmeaSrc, "nmea/ip-modems.txt": nmeaSrc, "misc/kenwood-pknds.txt": nmeaSrc,

@@ -17,12 +17,7 @@ import (
 func TestPublishLatencyFromReceipt(t *testing.T) {
 	s := newSite(t)
 	taipPort := testsvc.FreeUDPPort(t)
-	s.extra = fmt.Sprintf(`
-source "udp" "taip" {
-  listen = "127.0.0.1:%d"
-  codec  = "taip"
-}
-`, taipPort)
+	s.extra = udpSource("taip", "taip", taipPort)
 	s.write(t)
 	s.start(t)
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,6 +57,17 @@ func newSite(t *testing.T) *site {
 		httpPort: testsvc.FreePort(t), udpPort: testsvc.FreeUDPPort(t)}
 }
 
+// udpSource is HCL for a UDP source on loopback port read with codec.
+func udpSource(name, codec string, port int) string {
+	return fmt.Sprintf("\nsource \"udp\" %q {\n  listen = \"127.0.0.1:%d\"\n  codec  = %q\n}\n", name, port, codec)
+}
+
+// mqttBrokerBlock is HCL that makes radiogw publish to the broker at addr
+// (a mosquitto) in place of its embedded one.
+func mqttBrokerBlock(addr string) string {
+	return fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", addr)
+}
+
 func (s *site) write(t *testing.T) {
 	t.Helper()
 	broker := fmt.Sprintf("broker {\n  listen    = \"127.0.0.1:%d\"\n  websocket = \"\"\n}\n", s.mqttPort)
@@ -96,9 +108,36 @@ unit "2A12" {
 
 func (s *site) start(t *testing.T) *testsvc.Process {
 	t.Helper()
-	p := testsvc.Start(t, nil, binary, "run", "-config", s.config)
+	return s.startEnv(t, nil)
+}
+
+// startEnv runs the binary on the site's config with env (secrets passed
+// by token_env and the like) and more flags, and waits until it is running.
+func (s *site) startEnv(t *testing.T, env []string, flags ...string) *testsvc.Process {
+	t.Helper()
+	p := testsvc.Start(t, env, binary, append([]string{"run", "-config", s.config}, flags...)...)
 	p.WaitOutput(t, "radiogw running", 20*time.Second)
 	return p
+}
+
+// stopClean sends SIGTERM and fails the test unless radiogw exits 0 within.
+func stopClean(t *testing.T, p *testsvc.Process, within time.Duration) {
+	t.Helper()
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.Wait(t, within); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM", code)
+	}
+}
+
+// exportAll runs `radiogw export` on config and fails the test unless it
+// exits 0; it returns what export wrote.
+func exportAll(t *testing.T, config string) string {
+	t.Helper()
+	out, code := runCLI(t, "export", "-config", config)
+	if code != 0 {
+		t.Fatalf("export exit %d: %s", code, out)
+	}
+	return out
 }
 
 // rmc builds a valid $GPRMC sentence for now, prefixed with a modem ID as

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,18 +35,61 @@ channel "tac2" {
 `, port)
 }
 
+// mqttPublisher connects a plain client as clientID, such as a feed that
+// publishes into radiogw's source broker; it disconnects when the test ends.
+func mqttPublisher(t *testing.T, addr, clientID string) paho.Client {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(clientID))
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect %s as %s: %v", addr, clientID, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c
+}
+
 // mqttPublish sends one QoS 1 message and waits for the broker's ack.
 func mqttPublish(t *testing.T, addr, topic string, payload []byte) {
 	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).
-		SetClientID(fmt.Sprintf("console-%d", time.Now().UnixNano())))
-	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect %s: %v", addr, tok.Error())
-	}
-	defer c.Disconnect(100)
+	c := mqttPublisher(t, addr, fmt.Sprintf("console-%d", time.Now().UnixNano()))
+	defer c.Disconnect(100) // one message, then gone, as a console's command is
 	if tok := c.Publish(topic, 1, false, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("publish %s: %v", topic, tok.Error())
 	}
+}
+
+// persistentMosquitto starts a mosquitto that keeps sessions and retained
+// messages on disk across its own restarts.
+func persistentMosquitto(t *testing.T) *testsvc.Mosquitto {
+	t.Helper()
+	// mosquitto drops root to its own user: its database lives where it may write.
+	dir, err := os.MkdirTemp("", "radiogw-mosquitto-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o777)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
+		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\n", dir)})
+}
+
+// persistentSession follows filter as a display or notifier with a
+// persistent session does (QoS 1, ordered, reconnecting); every message
+// arrives on the channel in order.
+func persistentSession(t *testing.T, addr, clientID, filter string) <-chan paho.Message {
+	t.Helper()
+	co := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(clientID).
+		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).SetOrderMatters(true).
+		SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(200 * time.Millisecond)
+	msgs := make(chan paho.Message, 1000)
+	co.SetOnConnectHandler(func(c paho.Client) {
+		c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) { msgs <- m })
+	})
+	c := paho.NewClient(co)
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return msgs
 }
 
 // eventsOn lists the payloads received on one events topic.
@@ -61,6 +103,35 @@ func (s *subscriber) eventsOn(topic string) [][]byte {
 		}
 	}
 	return out
+}
+
+// checkCounts fails the test for every series on /metrics whose value is
+// not exactly the one wanted.
+func checkCounts(t *testing.T, port int, want map[string]float64) {
+	t.Helper()
+	for series, w := range want {
+		if got := metricValue(t, port, series); got != w {
+			t.Errorf("%s = %v, want %v", series, got, w)
+		}
+	}
+}
+
+// settleCounts waits up to within for every series to reach its wanted
+// value (a source answers before it counts), then checks each is exact.
+func settleCounts(t *testing.T, port int, within time.Duration, want map[string]float64) {
+	t.Helper()
+	reached := func() bool {
+		for series, w := range want {
+			if metricValue(t, port, series) < w {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(within); !reached() && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	checkCounts(t, port, want)
 }
 
 // metricValue reads one sample from /metrics, or -1.
@@ -135,15 +206,11 @@ func TestEmergencyAckOverMQTT(t *testing.T) {
 	if n := len(sub.eventsOn("radiogw/test/events/emergency_ack")); n != 1 {
 		t.Errorf("%d emergency_ack events for two identical acks, want 1", n)
 	}
-	for series, want := range map[string]float64{
+	checkCounts(t, s.httpPort, map[string]float64{
 		`radiogw_commands_total{result="ok",via="mqtt"}`:        2,
 		`radiogw_commands_total{result="bad_id",via="mqtt"}`:    1,
 		`radiogw_commands_total{result="malformed",via="mqtt"}`: 1,
-	} {
-		if got := metricValue(t, s.httpPort, series); got != want {
-			t.Errorf("%s = %v, want %v", series, got, want)
-		}
-	}
+	})
 
 	// Clearing ends it: one emergency_clear, the unit state loses the alarm.
 	mqttPublish(t, addr, "radiogw/test/commands/emergency_clear", ack)
@@ -276,35 +343,16 @@ func checkPayloads(t *testing.T, sub *subscriber) {
 // raised since, once the broker is back. The display's persistent session
 // receives every event exactly as raised, after de-duplication by ID.
 func TestDaemonRestartWhileBrokerDown(t *testing.T) {
-	// mosquitto drops root to its own user: its database lives where it may write.
-	dir, err := os.MkdirTemp("", "radiogw-mosquitto-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o777)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: fmt.Sprintf(
-		"persistence true\npersistence_location %s/\nautosave_on_changes true\nautosave_interval 1\n", dir)})
+	m := persistentMosquitto(t)
 	s := newSite(t)
 	console := testsvc.FreeUDPPort(t)
 	s.extra = consoleSource(console)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
+	s.mqttBlock = mqttBrokerBlock(m.Addr)
 	s.write(t)
 
 	events := map[string]bool{}
 	var order []string
-	co := paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("wallmap-restart").
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).SetOrderMatters(true).
-		SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(200 * time.Millisecond)
-	msgs := make(chan paho.Message, 1000)
-	co.SetOnConnectHandler(func(c paho.Client) {
-		c.Subscribe("radiogw/test/events/ptt_start", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
-	})
-	display := paho.NewClient(co)
-	if tok := display.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
-	defer display.Disconnect(100)
+	msgs := persistentSession(t, m.Addr, "wallmap-restart", "radiogw/test/events/ptt_start")
 
 	p := s.start(t)
 	radios := []string{"1201", "1202", "1203", "1204", "1205", "1206"}
@@ -337,10 +385,7 @@ func TestDaemonRestartWhileBrokerDown(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	sendUDP(t, console, "I"+radios[2])
 	time.Sleep(500 * time.Millisecond) // the tracker turned; the events are in the outbox
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 30*time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	stopClean(t, p, 30*time.Second)
 	p = s.start(t)
 	sendUDP(t, console, "I"+radios[3])
 	time.Sleep(200 * time.Millisecond)

@@ -262,8 +262,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	conf := strings.Replace(mustRead(t, s.config), "http {\n", "http {\n  token_file = \"http.token\"\n", 1)
 	os.WriteFile(s.config, []byte(conf), 0o644)
 
-	p := testsvc.Start(t, nil, binary, "run", "-config", s.config, "-log-level", "debug")
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	p := s.startEnv(t, nil, "-log-level", "debug")
 	sendUDP(t, s.udpPort, rmc("4521", time.Now(), 33.7, -117.8), opsGarbled(time.Now()))
 	base := fmt.Sprintf("http://127.0.0.1:%d", s.httpPort)
 	var seen []string

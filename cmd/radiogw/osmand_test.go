@@ -9,12 +9,19 @@ import (
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"radiogw/gateway/testsvc"
 )
 
 const osmandToken = "cert-phones-4b1d0c"
+
+// startPhoneSite writes s, starts radiogw with the phones' token in
+// OSMAND_TOKEN and follows everything the site publishes.
+func startPhoneSite(t *testing.T, s *site) (*testsvc.Process, *subscriber) {
+	t.Helper()
+	s.write(t)
+	p := s.startEnv(t, []string{"OSMAND_TOKEN=" + osmandToken})
+	return p, subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+}
 
 // The Traccar Client / OsmAnd protocol through the binary: an HTTP client
 // posts reports as the phone app does (GET with parameters, POST with a form
@@ -45,10 +52,7 @@ unit "CERT1" {
   avl_ids   = ["862123045"]
 }
 `, port, closedPort)
-	s.write(t)
-	p := testsvc.Start(t, []string{"OSMAND_TOKEN=" + osmandToken}, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
-	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+	p, sub := startPhoneSite(t, s)
 	base := fmt.Sprintf("http://127.0.0.1:%d/", port)
 
 	status := func(req *http.Request) int {
@@ -138,19 +142,14 @@ unit "CERT1" {
 	if code := status(badReq); code != 200 {
 		t.Errorf("malformed report: %d, want 200", code)
 	}
-	time.Sleep(300 * time.Millisecond)
-	for series, want := range map[string]float64{
+	settleCounts(t, s.httpPort, 10*time.Second, map[string]float64{
 		`radiogw_source_events_total{event="unauthorized",source="phones"}`: 2,
 		`radiogw_source_events_total{event="denied",source="closed"}`:       1,
 		`radiogw_source_events_total{event="bad_request",source="phones"}`:  1,
 		`radiogw_source_events_total{event="oversize",source="phones"}`:     1,
 		`radiogw_decode_errors_total{reason="invalid",source="phones"}`:     1,
 		`radiogw_frames_total{source="phones"}`:                             4,
-	} {
-		if got := metricValue(t, s.httpPort, series); got != want {
-			t.Errorf("%s = %v, want %v", series, got, want)
-		}
-	}
+	})
 	sub.mu.Lock()
 	last := sub.last["radiogw/test/units/CERT1"]
 	sub.mu.Unlock()
@@ -180,31 +179,16 @@ unit "E5" {
   avl_ids   = ["862123045"]
 }
 `, port)
-	s.write(t)
-	p := testsvc.Start(t, []string{"OSMAND_TOKEN=" + osmandToken}, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
-	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+	_, sub := startPhoneSite(t, s)
 	fix := time.Now().Add(-2 * time.Second).UTC().Format("2006-01-02T15:04:05.000+00:00")
 	body := `{"position":{"id":1,"deviceId":7,"protocol":"gt06","fixTime":"` + fix + `","valid":true,
 "latitude":33.74562,"longitude":-117.82311,"altitude":52.0,"speed":10.0,"course":270.0,"accuracy":0.0,
 "attributes":{"hdop":0.9}},"device":{"id":7,"name":"Engine 5","uniqueId":"862123045"}}`
-	post := func(auth string) int {
-		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/", port), strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if auth != "" {
-			req.Header.Set("Authorization", "Bearer "+auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if code := post(""); code != 401 {
+	forward := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	if code := post(t, forward, "", body); code != 401 {
 		t.Errorf("forward without the token: %d, want 401", code)
 	}
-	if code := post(osmandToken); code != 200 {
+	if code := post(t, forward, osmandToken, body); code != 200 {
 		t.Fatalf("forward: %d, want 200", code)
 	}
 	b := sub.waitTopic(t, "radiogw/test/units/E5", 10*time.Second, positionAt(33.74562, -117.82311))
@@ -238,10 +222,7 @@ unit "CERT2" {
   avl_ids   = ["5f3c9a1e-phone"]
 }
 `, port)
-	s.write(t)
-	p := testsvc.Start(t, []string{"OSMAND_TOKEN=" + osmandToken}, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
-	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
+	_, sub := startPhoneSite(t, s)
 
 	report := func(lat, lon float64, at time.Time, extra string) string {
 		return fmt.Sprintf(`{"device_id":"5f3c9a1e-phone","location":{"timestamp":%q,%s
@@ -300,17 +281,12 @@ unit "CERT2" {
 			t.Errorf("report %.60s: %d, want 200 (a client retries anything else)", body, code)
 		}
 	}
-	time.Sleep(500 * time.Millisecond)
-	for series, want := range map[string]float64{
+	settleCounts(t, s.httpPort, 10*time.Second, map[string]float64{
 		`radiogw_source_events_total{event="unauthorized",source="phones"}`: 1,
 		`radiogw_fix_rejections_total{reason="invalid",source="phones"}`:    1,
 		`radiogw_decode_errors_total{reason="invalid",source="phones"}`:     1,
 		`radiogw_decode_errors_total{reason="syntax",source="phones"}`:      1,
-	} {
-		if got := metricValue(t, s.httpPort, series); got != want {
-			t.Errorf("%s = %v, want %v", series, got, want)
-		}
-	}
+	})
 	sub.mu.Lock()
 	last := sub.last["radiogw/test/units/CERT2"]
 	sub.mu.Unlock()
@@ -345,11 +321,7 @@ unit "E5" {
 	p.WaitOutput(t, `source up" source=traccar`, 10*time.Second)
 	sub := subscribe(t, fmt.Sprintf("127.0.0.1:%d", s.mqttPort), "radiogw/test/#")
 
-	pub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("traccar-server"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := mqttPublisher(t, m.Addr, "traccar-server")
 	// Shaped as Traccar's ObjectMapper writes PositionData: every Position
 	// field, null where unset, dates as ISO 8601 with offset.
 	position := func(uniqueID string, lat, lon float64, at time.Time, valid bool) string {

@@ -37,10 +37,7 @@ func TestRunEmbeddedBroker(t *testing.T) {
 		return strings.Contains(string(b), `"FeatureCollection"`) && strings.Contains(string(b), `"2A12"`)
 	})
 
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit code %d after SIGTERM", code)
-	}
+	stopClean(t, p, 20*time.Second)
 	if !strings.Contains(p.Output(), "stopped") {
 		t.Errorf("no orderly shutdown in the log")
 	}
@@ -50,17 +47,14 @@ func TestRunEmbeddedBroker(t *testing.T) {
 func TestRunMosquitto(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
+	s.mqttBlock = mqttBrokerBlock(m.Addr)
 	s.write(t)
 	p := s.start(t)
 	sub := subscribe(t, m.Addr, "radiogw/test/#")
 	sendUDP(t, s.udpPort, rmc("4521", time.Now(), 51.4843, 6.5381))
 	sub.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, positionAt(51.4843, 6.5381))
 
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	stopClean(t, p, 20*time.Second)
 	// The daemon said goodbye itself; the broker keeps it retained.
 	sub.waitTopic(t, "radiogw/test/status", 5*time.Second, func(b []byte) bool { return string(b) == "offline" })
 }
@@ -75,10 +69,7 @@ func TestRestartRepublishesSnapshot(t *testing.T) {
 	sub := subscribe(t, addr, "radiogw/test/units/#")
 	sendUDP(t, s.udpPort, rmc("4521", time.Now(), 33.7, -117.8))
 	sub.waitTopic(t, "radiogw/test/units/2A12", 10*time.Second, positionAt(33.7, -117.8))
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	stopClean(t, p, 20*time.Second)
 
 	// The embedded broker died with the daemon: a new subscriber on the new
 	// broker must see the unit without any new input.

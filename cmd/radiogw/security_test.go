@@ -72,8 +72,7 @@ influx {
 	injectHCL(t, s.config, "http {\n", "  token_env = \"SEC_HTTP_TOKEN\"\n")
 	env := []string{"SEC_WALL_PW=" + secWallPass, "SEC_DISP_PW=" + secDispPass, "SEC_INFLUX_TOKEN=" + secInfluxToken,
 		"SEC_HTTP_TOKEN=" + secHTTPToken}
-	p := testsvc.Start(t, env, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	p := s.startEnv(t, env)
 	return s, p
 }
 
@@ -667,8 +666,7 @@ channel "tac2" {
 `, consolePort)
 	s.write(t)
 	injectHCL(t, s.config, "http {\n", "  token_env = \"SEC_HTTP_TOKEN\"\n")
-	p := testsvc.Start(t, []string{"SEC_HTTP_TOKEN=" + secHTTPToken}, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	s.startEnv(t, []string{"SEC_HTTP_TOKEN=" + secHTTPToken})
 	sendUDP(t, consolePort, "E1201")
 	base := fmt.Sprintf("http://127.0.0.1:%d", s.httpPort)
 	var ems []struct {

@@ -116,12 +116,7 @@ var forgedIDs = map[string]string{
 func TestSecurityWireForgedIDs(t *testing.T) {
 	s := newSite(t)
 	taipPort := testsvc.FreeUDPPort(t)
-	s.extra = fmt.Sprintf(`
-source "udp" "taip" {
-  listen = "127.0.0.1:%d"
-  codec  = "taip"
-}
-`, taipPort)
+	s.extra = udpSource("taip", "taip", taipPort)
 	s.write(t)
 	p := s.start(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", s.mqttPort)
@@ -604,8 +599,7 @@ func TestSecurityWireForgetUnit(t *testing.T) {
 	s.write(t)
 	injectHCL(t, s.config, "http {\n", "  token_env = \"SEC_HTTP_TOKEN\"\n")
 	env := []string{"SEC_HTTP_TOKEN=" + secHTTPToken}
-	p := testsvc.Start(t, env, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	s.startEnv(t, env)
 	addr := fmt.Sprintf("127.0.0.1:%d", s.mqttPort)
 	sub := subscribe(t, addr, "radiogw/test/#")
 	sendUDP(t, s.udpPort, rmc("GHOST1", time.Now(), 33.7, -117.8), rmc("GHOST2", time.Now(), 33.71, -117.81))
@@ -680,7 +674,7 @@ func runCLIEnv(t *testing.T, env []string, args ...string) (string, int) {
 func TestSecurityWireSnapshotOverUnlistedCap(t *testing.T) {
 	mosq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{}) // keeps retained messages across radiogw's restart
 	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mosq.Addr)
+	s.mqttBlock = mqttBrokerBlock(mosq.Addr)
 	s.write(t)
 	p := s.start(t)
 	now := time.Now()

@@ -432,8 +432,5 @@ func TestWatchdogWithheldWhileStalled(t *testing.T) {
 	sock.WaitFrom(t, i+1, "WATCHDOG=1", 5*time.Second)
 	p.WaitOutput(t, "snapshot not restored", 5*time.Second)
 
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.Wait(t, 30*time.Second); code != 0 {
-		t.Fatalf("exit code %d after SIGTERM", code)
-	}
+	stopClean(t, p, 30*time.Second)
 }

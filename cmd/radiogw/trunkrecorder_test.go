@@ -10,24 +10,13 @@ import (
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"radiogw/gateway/testsvc"
 )
 
 // trunk-recorder's documented MQTT messages, replayed through a real
 // mosquitto, become channel activity on the configured talkgroup channels.
 func TestTrunkRecorderOverMQTT(t *testing.T) {
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
-	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
-	s.extra = fmt.Sprintf(`
-source "mqtt" "tr" {
-  broker       = "tcp://%s"
-  topic_prefix = "trunk-recorder"
-  codec        = "trunk_recorder"
-}
-
+	s, m := trunkRecorderSite(t, `
 channel "metro-n" {
   talkgroup = 3029
   mode      = "p25"
@@ -37,17 +26,13 @@ channel "disp1" {
   talkgroup = 401
   mode      = "p25"
 }
-`, m.Addr)
+`)
 	s.write(t)
 	p := s.start(t)
 	p.WaitOutput(t, `source up" source=tr`, 10*time.Second)
 	sub := subscribe(t, m.Addr, "radiogw/test/#")
 
-	pub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("tr-replay"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := mqttPublisher(t, m.Addr, "tr-replay")
 	sent := 0
 	for _, msg := range trunkRecorderMessages(t) {
 		topic := strings.Replace(strings.Replace(msg.topic, "unit_topic/shortname", "trunk-recorder/units/east", 1),
@@ -78,6 +63,24 @@ channel "disp1" {
 	sub.waitAny(t, "radiogw/test/events/ptt_end", 10*time.Second, func(b []byte) bool {
 		return strings.Contains(string(b), `"channel":"disp1"`) && strings.Contains(string(b), `"radio_id":"129262"`)
 	})
+}
+
+// trunkRecorderSite is a site that publishes to a mosquitto of its own and
+// reads trunk-recorder's MQTT plugin there (source "tr", prefix
+// "trunk-recorder"); extra is more HCL (channels, units).
+func trunkRecorderSite(t *testing.T, extra string) (*site, *testsvc.Mosquitto) {
+	t.Helper()
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	s := newSite(t)
+	s.mqttBlock = mqttBrokerBlock(m.Addr)
+	s.extra = fmt.Sprintf(`
+source "mqtt" "tr" {
+  broker       = "tcp://%s"
+  topic_prefix = "trunk-recorder"
+  codec        = "trunk_recorder"
+}
+`, m.Addr) + extra
+	return s, m
 }
 
 type trMessage struct {
@@ -118,16 +121,7 @@ func trunkRecorderMessages(t *testing.T) []trMessage {
 // the message; an alias with a bidi override is dropped alone; both counted.
 // A channel with a talkgroup but no system beside named ones fails check.
 func TestTrunkRecorderSystems(t *testing.T) {
-	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
-	s := newSite(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", m.Addr)
-	s.extra = fmt.Sprintf(`
-source "mqtt" "tr" {
-  broker       = "tcp://%s"
-  topic_prefix = "trunk-recorder"
-  codec        = "trunk_recorder"
-}
-
+	s, m := trunkRecorderSite(t, `
 channel "north-disp" {
   system    = "north"
   talkgroup = 100
@@ -148,7 +142,7 @@ unit "S9" {
   alpha_tag = "South Engine 9"
   radio_ids = ["9001"]
 }
-`, m.Addr)
+`)
 	s.write(t)
 
 	// The same channels, one without its system: refused by check.
@@ -163,11 +157,7 @@ unit "S9" {
 	p := s.start(t)
 	p.WaitOutput(t, `source up" source=tr`, 10*time.Second)
 	sub := subscribe(t, m.Addr, "radiogw/test/#")
-	pub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Addr).SetClientID("tr-systems"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := mqttPublisher(t, m.Addr, "tr-systems")
 	send := func(topic string, msg map[string]any) {
 		t.Helper()
 		b, _ := json.Marshal(msg)
@@ -252,14 +242,10 @@ unit "S9" {
 	sub.waitTopic(t, "radiogw/test/units/6006", 10*time.Second, func(b []byte) bool {
 		return strings.Contains(string(b), `"channel":"north-disp"`)
 	})
-	for series, want := range map[string]float64{
+	checkCounts(t, s.httpPort, map[string]float64{
 		`radiogw_names_rejected_total{reason="separator",source="tr"}`: 1,
 		`radiogw_names_rejected_total{reason="format",source="tr"}`:    1,
-	} {
-		if got := metricValue(t, s.httpPort, series); got != want {
-			t.Errorf("%s = %v, want %v", series, got, want)
-		}
-	}
+	})
 	sub.mu.Lock()
 	u6006 := string(sub.last["radiogw/test/units/6006"])
 	sub.mu.Unlock()

@@ -229,11 +229,10 @@ func faultDiskFull(t *testing.T, hold time.Duration, units int) {
 	data := tmpfsDataDir(t, s, "8m")
 	tcpPort, console := testsvc.FreePort(t), testsvc.FreeUDPPort(t)
 	const emergencies = 6
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mq.Addr)
+	s.mqttBlock = mqttBrokerBlock(mq.Addr)
 	s.extra = tcpListenSource("modems", tcpPort, "") + influxBlock(srv) + consoleSource(console) + emergencyUnits(emergencies)
 	s.write(t)
-	p := testsvc.Start(t, influxEnv, binary, "run", "-config", s.config)
-	p.WaitOutput(t, "radiogw running", 20*time.Second)
+	p := s.startEnv(t, influxEnv)
 	w := watchWall(t, mq.Addr, "radiogw/test/#")
 	c := dialTCP(t, tcpPort)
 
@@ -403,7 +402,7 @@ func faultCrashRestart(t *testing.T, units int) {
 	s := newSite(t)
 	tcpPort := testsvc.FreePort(t)
 	s.snapshotEvery = "30s"
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mq.Addr)
+	s.mqttBlock = mqttBrokerBlock(mq.Addr)
 	s.extra = tcpListenSource("modems", tcpPort, "")
 	s.write(t)
 	p := s.start(t)
@@ -469,10 +468,7 @@ func faultCrashRestart(t *testing.T, units int) {
 	// publishes a newer state of one unit: the restart must leave it.
 	standby := fmt.Sprintf(`{"class":"unit","v":1,"site":"test","unit":%q,"position":{"lat":1.5,"lon":2.5,"fix_time":%q},"updated":%q}`,
 		fleetID(units-1), time.Now().UTC().Format(time.RFC3339Nano), time.Now().UTC().Format(time.RFC3339Nano))
-	pc := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + mq.Addr).SetClientID("standby"))
-	if tok := pc.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
+	pc := mqttPublisher(t, mq.Addr, "standby")
 	if tok := pc.Publish("radiogw/test/units/"+fleetID(units-1), 1, true, standby); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
@@ -563,7 +559,7 @@ func faultBrokerReturn(t *testing.T, down time.Duration, units int) {
 	mq := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	s := newSite(t)
 	tcpPort, console := testsvc.FreePort(t), testsvc.FreeUDPPort(t)
-	s.mqttBlock = fmt.Sprintf("mqtt {\n  broker = \"tcp://%s\"\n}\n", mq.Addr)
+	s.mqttBlock = mqttBrokerBlock(mq.Addr)
 	s.extra = tcpListenSource("modems", tcpPort, "") + consoleSource(console) + emergencyUnits(2)
 	s.write(t)
 	p := s.start(t)
