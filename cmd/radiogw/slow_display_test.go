@@ -6,6 +6,7 @@ import (
 	bin "encoding/binary"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -196,18 +197,16 @@ func TestSlowDisplayGetsEveryUnitThenTheLatest(t *testing.T) {
 
 // An MQTT 5 subscriber at QoS 1 (a console or a site's own display with a
 // Receive Maximum of 10) behind a flood of unit states: the embedded broker
-// holds back what is beyond its Receive Maximum and sends it as it
-// acknowledges; every message arrives, the final round included, and the
-// send quota given back for each held message is counted on /metrics
-// (present at zero from the start). Without that, mochi lost one unit of
-// quota per held message and, after ten, held every later QoS 1 message
-// to that client forever while its connection stayed live.
+// holds back what is beyond its Receive Maximum and sends it, in order, as
+// the subscriber acknowledges; every message arrives, each unit's in order
+// with the final round last, and the messages that waited are counted on
+// /metrics (present at zero from the start).
 func TestMQTT5SubscriberGetsEveryMessageAfterAFlood(t *testing.T) {
 	s := startBrokerSiteBin(t, plainBinary(t), false, "", "")
 	const root, n, rounds = "radiogw/test", 200, 6
 	m0 := scrape(t, s.httpPort)
-	if _, ok := m0[`radiogw_broker_flow_control_total{event="quota_returned"}`]; !ok {
-		t.Errorf(`radiogw_broker_flow_control_total{event="quota_returned"} not present at start`)
+	if _, ok := m0[`radiogw_broker_flow_control_total{event="held"}`]; !ok {
+		t.Errorf(`radiogw_broker_flow_control_total{event="held"} not present at start`)
 	}
 	fleet, err := mqttConnect(s.mqttAddr(), "", "", "fleet")
 	if err != nil {
@@ -225,8 +224,8 @@ func TestMQTT5SubscriberGetsEveryMessageAfterAFlood(t *testing.T) {
 	subscribe = append(append(subscribe, filter...), 1) // QoS 1
 	sub.Write(append(append([]byte{0x82}, byte(len(subscribe))), subscribe...))
 	var mu sync.Mutex
-	seen := map[string]bool{}
-	acked := 0
+	lastRound := map[string]int{} // topic -> the round of its latest message
+	acked, rolledBack := 0, 0
 	go func() {
 		for {
 			typ, body, err := sub.packet()
@@ -240,8 +239,14 @@ func TestMQTT5SubscriberGetsEveryMessageAfterAFlood(t *testing.T) {
 			rest := body[2+tl:]
 			plen, k := bin.Uvarint(rest[2:]) // MQTT's variable byte integer
 			time.Sleep(time.Millisecond)     // a little slower than the units
+			payload := string(rest[2+k+int(plen):])
+			round, _ := strconv.Atoi(strings.TrimSuffix(payload[strings.LastIndexByte(payload, ':')+1:], "}"))
+			topic := string(body[2 : 2+tl])
 			mu.Lock()
-			seen[string(body[2:2+tl])+" "+string(rest[2+k+int(plen):])] = true
+			if round < lastRound[topic] {
+				rolledBack++
+			}
+			lastRound[topic] = round
 			acked++
 			mu.Unlock()
 			if _, err := sub.Write([]byte{0x40, 2, rest[0], rest[1]}); err != nil {
@@ -259,29 +264,31 @@ func TestMQTT5SubscriberGetsEveryMessageAfterAFlood(t *testing.T) {
 			t.Fatalf("round %d: %v", round, last.Error())
 		}
 	}
-	count := func() (int, int) {
+	count := func() (got, final, back int) {
 		mu.Lock()
 		defer mu.Unlock()
-		final := 0
-		for k := range seen {
-			if strings.HasSuffix(k, fmt.Sprintf(`"round":%d}`, rounds)) {
+		for _, r := range lastRound {
+			if r == rounds {
 				final++
 			}
 		}
-		return acked, final
+		return acked, final, rolledBack
 	}
-	got, final := count()
-	for deadline := time.Now().Add(60 * time.Second); got < rounds*n && time.Now().Before(deadline); got, final = count() {
+	got, final, back := count()
+	for deadline := time.Now().Add(60 * time.Second); got < rounds*n && time.Now().Before(deadline); got, final, back = count() {
 		time.Sleep(100 * time.Millisecond)
 	}
 	m := scrape(t, s.httpPort)
-	returned := m.get("radiogw_broker_flow_control_total", `event="quota_returned"`)
-	t.Logf("%d units, %d rounds at QoS 1 to an MQTT 5 subscriber with Receive Maximum 10: %d of %d messages acknowledged, the final round for %d units; send quota given back %g times",
-		n, rounds, got, rounds*n, final, returned)
+	held := m.get("radiogw_broker_flow_control_total", `event="held"`)
+	t.Logf("%d units, %d rounds at QoS 1 to an MQTT 5 subscriber with Receive Maximum 10: %d of %d messages acknowledged, the final round last for %d units, %d after a newer one; %g messages waited for an acknowledgement",
+		n, rounds, got, rounds*n, final, back, held)
 	if got != rounds*n || final != n {
-		t.Errorf("the MQTT 5 subscriber got %d of %d messages and the final round for %d of %d units after 60 s", got, rounds*n, final, n)
+		t.Errorf("the MQTT 5 subscriber got %d of %d messages and the final round as the last message of %d of %d units after 60 s", got, rounds*n, final, n)
 	}
-	if returned == 0 {
-		t.Error("no message was held for the subscriber's Receive Maximum: the test proves nothing")
+	if back != 0 {
+		t.Errorf("%d messages reached the subscriber after a newer one on their topic: the wall would roll a unit back", back)
+	}
+	if held == 0 {
+		t.Error("no message waited for the subscriber's Receive Maximum: the test proves nothing")
 	}
 }

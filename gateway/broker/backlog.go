@@ -39,6 +39,7 @@ var errSlowConsumer = errors.New("mqtt client too slow: backlog over the limit")
 type queueConfig struct {
 	isState    func(topic string) bool
 	superseded *atomic.Int64
+	held       *atomic.Int64 // QoS 1/2 messages that waited for a client's Receive Maximum
 }
 
 // queuedConn decouples mochi's writes from the network. mochi writes to a
@@ -74,6 +75,13 @@ type queuedConn struct {
 	err        error // set once: the connection is finished for writing
 	closing    bool  // Close was called: flush, then close
 	done       chan struct{}
+
+	// An MQTT 5 client's Receive Maximum (see flowHook): at most receiveMax
+	// QoS 1/2 messages unacknowledged; the rest of the queue waits behind
+	// the next one, in order. 0: no limit.
+	receiveMax int
+	unacked    map[uint16]bool // packet IDs written and not yet acknowledged
+	heldHead   *queuedPacket   // the message last counted as held
 }
 
 type queuedPacket struct {
@@ -159,10 +167,10 @@ func (q *queuedConn) writer() {
 	defer q.Conn.Close()
 	for {
 		q.mu.Lock()
-		for len(q.queue) == 0 && q.err == nil && !q.closing {
+		for (len(q.queue) == 0 || q.headWaits()) && q.err == nil && !q.closing {
 			q.cond.Wait()
 		}
-		if q.err != nil || (q.closing && len(q.queue) == 0) {
+		if q.err != nil || (q.closing && (len(q.queue) == 0 || q.headWaits())) {
 			q.mu.Unlock()
 			return
 		}
@@ -170,6 +178,12 @@ func (q *queuedConn) writer() {
 		i := 0
 		for ; i < len(q.queue) && (i == 0 || len(out)+len(q.queue[i].b) <= writeChunk); i++ {
 			e := q.queue[i]
+			if !q.mayWrite(e) {
+				break
+			}
+			if id, limited := q.limitedID(e); limited {
+				q.unacked[id] = true
+			}
 			out = append(out, e.b...)
 			if e.topic != "" {
 				q.stateBytes -= len(e.b)
@@ -204,6 +218,54 @@ func (q *queuedConn) writer() {
 			return
 		}
 	}
+}
+
+// setReceiveMaximum limits the client's unacknowledged QoS 1/2 messages.
+func (q *queuedConn) setReceiveMaximum(n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.receiveMax, q.unacked = n, map[uint16]bool{}
+}
+
+// acknowledged ends the delivery of packet ID id, making room for the next.
+func (q *queuedConn) acknowledged(id uint16) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.unacked[id] {
+		delete(q.unacked, id)
+		q.cond.Signal()
+	}
+}
+
+// headWaits tells whether the message at the head of the queue must wait
+// for an acknowledgement.
+func (q *queuedConn) headWaits() bool {
+	return len(q.queue) > 0 && !q.mayWrite(q.queue[0])
+}
+
+// mayWrite tells whether e may be written now under the client's Receive
+// Maximum; a message that may not is counted held, once.
+func (q *queuedConn) mayWrite(e *queuedPacket) bool {
+	id, limited := q.limitedID(e)
+	if !limited || len(q.unacked) < q.receiveMax || q.unacked[id] {
+		return true
+	}
+	if q.heldHead != e {
+		q.heldHead = e
+		if q.cfg.held != nil {
+			q.cfg.held.Add(1)
+		}
+	}
+	return false
+}
+
+// limitedID is e's packet ID when the client's Receive Maximum counts it:
+// a QoS 1 or 2 message to a client that announced one.
+func (q *queuedConn) limitedID(e *queuedPacket) (uint16, bool) {
+	if q.receiveMax == 0 {
+		return 0, false
+	}
+	return publishID(e.b)
 }
 
 // packetLen is the length of the MQTT packet at the start of b, or 0 while
@@ -243,6 +305,26 @@ func publishTopic(pk []byte) (topic string, qos0, ok bool) {
 		return "", false, false
 	}
 	return string(pk[i+2 : i+2+n]), (pk[0]>>1)&3 == 0, true
+}
+
+// publishID is the packet ID of a QoS 1 or 2 PUBLISH packet.
+func publishID(pk []byte) (uint16, bool) {
+	if len(pk) < 2 || pk[0]>>4 != 3 || (pk[0]>>1)&3 == 0 {
+		return 0, false
+	}
+	i := 1
+	for i < len(pk) && i <= 4 && pk[i]&0x80 != 0 {
+		i++
+	}
+	i++
+	if i+2 > len(pk) {
+		return 0, false
+	}
+	i += 2 + int(binary.BigEndian.Uint16(pk[i:]))
+	if i+2 > len(pk) {
+		return 0, false
+	}
+	return binary.BigEndian.Uint16(pk[i:]), true
 }
 
 // SetDeadline sets the read deadline only (mochi sets both from the

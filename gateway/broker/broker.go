@@ -101,7 +101,7 @@ type Broker struct {
 	closeOnce    sync.Once
 	closeErr     error
 	superseded   atomic.Int64 // state replaced by newer state before it was sent
-	quotaBack    atomic.Int64 // MQTT 5 send quota given back for a held message (see quotaHook)
+	flowHeld     atomic.Int64 // QoS 1/2 messages that waited for an MQTT 5 client's Receive Maximum (see flowHook)
 }
 
 // stoppable is one of radiogw's listeners.
@@ -150,13 +150,13 @@ func Start(opts Options) (*Broker, error) {
 		return nil, fmt.Errorf("broker: auth hook: %w", err)
 	}
 
-	if err := srv.AddHook(&quotaHook{returned: &b.quotaBack}, nil); err != nil {
-		return nil, fmt.Errorf("broker: send quota hook: %w", err)
+	if err := srv.AddHook(&flowHook{}, nil); err != nil {
+		return nil, fmt.Errorf("broker: receive maximum hook: %w", err)
 	}
 
 	// A topic the broker retains carries state: a subscriber's queue keeps
 	// only the newest QoS 0 message of each (see queuedConn).
-	queues := queueConfig{superseded: &b.superseded, isState: func(topic string) bool {
+	queues := queueConfig{superseded: &b.superseded, held: &b.flowHeld, isState: func(topic string) bool {
 		_, ok := srv.Topics.Retained.Get(topic)
 		return ok
 	}}
@@ -245,11 +245,10 @@ func (b *Broker) Dropped() Drops {
 		WritesPending: atomic.LoadInt64(&b.srv.Info.MessagesDropped), Superseded: b.superseded.Load()}
 }
 
-// QuotaReturned is how many times an MQTT 5 subscriber's send quota was
-// given back for a QoS 1 message mochi had held for its Receive Maximum
-// (see quotaHook): each one a message that would otherwise have stopped
-// that subscriber's QoS 1 deliveries for good.
-func (b *Broker) QuotaReturned() int64 { return b.quotaBack.Load() }
+// FlowHeld is how many QoS 1/2 messages waited in a client's queue because
+// it had as many unacknowledged as its MQTT 5 Receive Maximum allows (see
+// flowHook): normal flow control toward a client that reads slowly.
+func (b *Broker) FlowHeld() int64 { return b.flowHeld.Load() }
 
 // Addr is the TCP address clients connect to (tcp://host:port form).
 func (b *Broker) Addr() string { return "tcp://" + b.addr }

@@ -1,45 +1,86 @@
 package broker
 
 import (
-	"sync/atomic"
-
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// quotaHook gives an MQTT 5 subscriber its send quota back for the QoS 1
-// messages mochi held for it.
+// flowHook keeps an MQTT 5 client's Receive Maximum in radiogw's own queue
+// for that client (queuedConn) instead of in mochi.
 //
 // An MQTT 5 client announces a Receive Maximum: how many QoS 1/2 messages
 // it takes unacknowledged. mochi v2.7.9 keeps a send quota per client from
-// it; at zero it holds a message back and sends one held message each time
-// the client sends a packet. But it forgets a held message's packet ID once
-// it has sent it, so the PUBACK that follows finds nothing in flight and
-// gives no quota back. Every held message costs one unit of quota for good:
-// after Receive Maximum of them (a flood of unit states is enough) every
-// later QoS 1 message to that client is held forever, while its connection
-// stays live and answers pings. A PUBACK for an ID not in flight is that
-// case: its quota comes back here, before mochi reads the PUBACK. mochi
-// caps the quota at the client's Receive Maximum, so a client that
-// acknowledges an ID twice cannot take more than it asked for. MQTT 3.1.1
-// clients (the wall map's, radiogw's own) have no send quota and never
-// reach this path.
-type quotaHook struct {
+// it, and its handling is broken three ways:
+//   - it can deadlock the broker: with messages in flight and quota left,
+//     every packet the client sends makes mochi take the client's in-flight
+//     lock for reading twice over (Inflight.NextImmediate calls GetAll); a
+//     publisher routing a message to that client at the same moment queues
+//     for the write lock between the two, and all three wait for good. Every
+//     later publish to that client, radiogw's own state included, then
+//     hangs, and the wall goes dark;
+//   - it sends the messages it held back in no particular order, so a
+//     display could get a unit's older state after its newer one;
+//   - it forgets a held message once sent, so the PUBACK gives no quota
+//     back, and after Receive Maximum of them the client gets no QoS 1
+//     message again on a live connection.
+//
+// So mochi is told the client has no Receive Maximum (then it never holds a
+// message nor takes that path), and the client's queue holds its QoS 1/2
+// messages in order instead, sending the next only while fewer than
+// Receive Maximum are unacknowledged. MQTT 3.1.1 clients (the wall map's,
+// radiogw's own) have no Receive Maximum and are not touched.
+type flowHook struct {
 	mqtt.HookBase
-	returned *atomic.Int64
 }
 
-func (h *quotaHook) ID() string { return "radiogw-send-quota" }
+func (h *flowHook) ID() string { return "radiogw-receive-maximum" }
 
-func (h *quotaHook) Provides(b byte) bool { return b == mqtt.OnPacketRead }
+func (h *flowHook) Provides(b byte) bool { return b == mqtt.OnConnect || b == mqtt.OnPacketRead }
 
-func (h *quotaHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
-	if pk.FixedHeader.Type != packets.Puback || cl.Properties.ProtocolVersion < 5 {
+// OnConnect runs after mochi has read the client's CONNECT and before it
+// sets up the session or sends anything to the client.
+func (h *flowHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	rm := cl.Properties.Props.ReceiveMaximum // mochi capped it at MaximumInflight
+	if cl.Properties.ProtocolVersion < 5 || rm == 0 {
+		return nil
+	}
+	q := queueOf(cl)
+	if q == nil {
+		return nil
+	}
+	q.setReceiveMaximum(int(rm))
+	// mochi reads the quota from here again when the client takes over a
+	// session with messages in flight.
+	cl.Properties.Props.ReceiveMaximum = 0
+	cl.State.Inflight.ResetSendQuota(0)
+	return nil
+}
+
+// OnPacketRead sees the client's acknowledgements before mochi handles
+// them: a PUBACK or a PUBCOMP ends a QoS 1 or 2 delivery, and a PUBREC with
+// an error code ends a QoS 2 one.
+func (h *flowHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	switch pk.FixedHeader.Type {
+	case packets.Puback, packets.Pubcomp:
+	case packets.Pubrec:
+		if pk.ReasonCode < 0x80 {
+			return pk, nil
+		}
+	default:
 		return pk, nil
 	}
-	if _, inflight := cl.State.Inflight.Get(pk.PacketID); !inflight {
-		cl.State.Inflight.IncreaseSendQuota()
-		h.returned.Add(1)
+	if q := queueOf(cl); q != nil {
+		q.acknowledged(pk.PacketID)
 	}
 	return pk, nil
+}
+
+// queueOf is the queue radiogw put under a client's connection, or nil.
+func queueOf(cl *mqtt.Client) *queuedConn {
+	r, ok := cl.Net.Conn.(*replayConn)
+	if !ok {
+		return nil
+	}
+	q, _ := r.Conn.(*queuedConn)
+	return q
 }

@@ -46,7 +46,7 @@ type Metrics struct {
 	Exports        *prometheus.CounterVec   // format, result: track exports over HTTP
 	BrokerEvents   *prometheus.CounterVec   // listener, event: the embedded broker's refusals, retries, timeouts
 	BrokerDropped  *FuncCounters            // reason: messages the embedded broker dropped for a slow subscriber
-	BrokerQuota    *FuncCounters            // event: MQTT 5 send quota given back for a held message
+	BrokerFlow     *FuncCounters            // event: a QoS 1/2 message waited for an MQTT 5 client's Receive Maximum
 	HTTPEvents     *prometheus.CounterVec   // event: the HTTP server's refusals and retries
 	Active         prometheus.Gauge         // 1 while this instance publishes (always, without an ha block)
 	RoleChanges    *prometheus.CounterVec   // role taken: active, standby
@@ -104,9 +104,9 @@ func New() *Metrics {
 		BrokerDropped: newFuncCounters("radiogw_broker_dropped_total",
 			"Messages the embedded broker dropped for a subscriber too slow to take them, by reason (superseded: state replaced by newer state on the same topic before it was sent).", "reason",
 			"inflight_full", "writes_pending", "superseded"),
-		BrokerQuota: newFuncCounters("radiogw_broker_flow_control_total",
-			"Embedded broker flow control toward MQTT 5 subscribers, by event (quota_returned: a QoS 1 message held for a subscriber's Receive Maximum was acknowledged and its send quota given back, without which that subscriber's QoS 1 deliveries would stop for good).", "event",
-			"quota_returned"),
+		BrokerFlow: newFuncCounters("radiogw_broker_flow_control_total",
+			"Embedded broker flow control toward MQTT 5 subscribers, by event (held: a QoS 1/2 message waited, in order, because the subscriber had as many unacknowledged as its Receive Maximum allows).", "event",
+			"held"),
 		HTTPEvents: f.counter("radiogw_http_events_total",
 			"HTTP requests and connections refused, and Accept errors retried, by event.", "event"),
 		NamesRejected:  f.counter("radiogw_names_rejected_total", "Observations refused because a unit, radio, channel or trunked-system name cannot be an MQTT topic level (or over-the-air aliases dropped as unprintable), by source and reason.", "source", "reason"),
@@ -118,7 +118,7 @@ func New() *Metrics {
 			m.Exports.WithLabelValues(format, res)
 		}
 	}
-	r.MustRegister(m.BrokerDropped, m.BrokerQuota)
+	r.MustRegister(m.BrokerDropped, m.BrokerFlow)
 	m.Active = prometheus.NewGauge(prometheus.GaugeOpts{Name: "radiogw_ha_active", Help: "1 while this instance publishes: always without an ha block; in a pair, while keepalived says it is the active."})
 	m.Active.Set(1)
 	m.RoleChanges = f.counter("radiogw_ha_role_changes_total", "Role changes of an active/standby pair member, by the role taken.", "role")

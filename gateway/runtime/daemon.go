@@ -358,7 +358,7 @@ func (d *Daemon) startBroker(cfg *hcl.Config) (*broker.Broker, error) {
 		dr := b.Dropped()
 		return []float64{float64(dr.InflightFull), float64(dr.WritesPending), float64(dr.Superseded)}
 	})
-	d.metrics.BrokerQuota.Set(func() []float64 { return []float64{float64(b.QuotaReturned())} })
+	d.metrics.BrokerFlow.Set(func() []float64 { return []float64{float64(b.FlowHeld())} })
 	d.log.Info("embedded MQTT broker listening", "tcp", cfg.Broker.Listen, "websocket", cfg.Broker.WebSocket,
 		"auth", cfg.Broker.Auth)
 	return b, nil
