@@ -88,7 +88,8 @@ ha-smoke:
 # Micro benchmarks of every package, then the end-to-end harness (real UDP,
 # radiogw, mosquitto, influxd): testdata/out/bench.txt, bench-e2e.txt and
 # bench.json, then the wall map with 10,000 units in headless Chromium:
-# bench-wallmap.txt; docs/BENCHMARKS.md explains the figures. BENCH_OUTAGE is the
+# bench-wallmap.txt and the page's main-thread profile wallmap-page.cpuprofile;
+# docs/BENCHMARKS.md explains the figures. BENCH_OUTAGE is the
 # InfluxDB outage of the catch-up measurement (make bench BENCH_OUTAGE=30s).
 BENCH_OUTAGE ?= 5m
 # The side-by-side HZ=1 ladder (.ci/bench, every unit reporting once a second):
@@ -118,7 +119,7 @@ bench-go:
 	@{ RADIOGW_BENCH_OUTAGE=$(BENCH_OUTAGE) $(GO) test -tags bench -run '^TestBenchE2E$$' -count=1 -timeout 90m -v ./cmd/radiogw/; \
 	  echo $$? > testdata/out/.rc; } | tee testdata/out/bench-e2e.txt; \
 	  test "$$(cat testdata/out/.rc)" = 0
-	@{ RADIOGW_WALLMAP_LOAD=30s RADIOGW_WALLMAP_MIN_FPS=30 $(GO) test -run '^TestWallMapTenThousandUnits$$' -count=1 -timeout 20m -v ./gateway/wallmap/; \
+	@{ RADIOGW_WALLMAP_LOAD=30s RADIOGW_WALLMAP_MIN_FPS=30 RADIOGW_WALLMAP_PROFILE=$(CURDIR)/testdata/out/wallmap-page.cpuprofile $(GO) test -run '^TestWallMapTenThousandUnits$$' -count=1 -timeout 20m -v ./gateway/wallmap/; \
 	  echo $$? > testdata/out/.rc; } | tee testdata/out/bench-wallmap.txt; \
 	  test "$$(cat testdata/out/.rc)" = 0
 

@@ -376,3 +376,54 @@ func TestWallMapStatusCategories(t *testing.T) {
 		st("3A3")+` === "available" && `+st("3A4")+` === "oos" && `+st("3A5")+` === "enroute" && `+st("3A6")+` === "busy"`)
 	r.wait("legend shows the emergency status", `document.getElementById("legend").textContent.includes("emergency status")`)
 }
+
+// A calm wall does not repaint: on a kiosk without a GPU every repaint of
+// a 1920×1080 map costs 80 to 150 ms of CPU (docs/BENCHMARKS.md), so the
+// page repaints when something changed or something blinks, not on a
+// timer. A talker or an unacknowledged emergency blinks; after the
+// acknowledgement and the end of the call the wall is still again.
+func TestWallMapRepaintsOnlyForChange(t *testing.T) {
+	r, stop := newRig(t, testConfig(), 1000, 700)
+	defer stop()
+	const root = "radiogw/test"
+	r.publish(root+"/status", true, []byte("online"))
+	r.publish(root+"/units/4A1", true, unitPayload("4A1", "available", "fresh", 33.75, -117.83, false, ""))
+	r.publish(root+"/units/4A2", true, unitPayload("4A2", "enroute", "fresh", 33.74, -117.82, false, ""))
+	r.open("")
+	r.wait("two units drawn", `wallmap.renderedUnits() === 2`)
+	renders := func(over time.Duration) float64 {
+		time.Sleep(time.Second) // what the last change started has been drawn
+		r.eval(`wallmap.stats.renders = 0`)
+		time.Sleep(over)
+		n, err := chromedp.Run(r.ctx, chromedp.Evaluate[float64](`wallmap.stats.renders`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// at most one repaint: the blink coming to rest in its steady state
+	calm := renders(3 * time.Second)
+	if calm > 1 {
+		t.Errorf("a calm wall repainted %g times in 3 s", calm)
+	}
+	r.publish(root+"/units/4A1", true, unitPayload("4A1", "available", "fresh", 33.75, -117.83, true, ""))
+	r.wait("talker ringed", `wallmap.map.queryRenderedFeatures({layers: ["unit-ring"]}).length === 1`)
+	talker := renders(3 * time.Second)
+	if talker < 4 {
+		t.Errorf("a talker's ring repainted %g times in 3 s: it does not pulse", talker)
+	}
+	r.publish(root+"/units/4A1", true, unitPayload("4A1", "available", "fresh", 33.75, -117.83, false, ""))
+	r.publish(root+"/units/4A2", true, unitPayload("4A2", "emergency", "fresh", 33.74, -117.82, false, "e-4A2-1"))
+	r.wait("emergency on its own layer", `wallmap.renderedUnits("emerg") === 1 && wallmap.map.queryRenderedFeatures({layers: ["unit-ring"]}).length === 0`)
+	emergency := renders(3 * time.Second)
+	if emergency < 4 {
+		t.Errorf("an unacknowledged emergency repainted %g times in 3 s: it does not flash", emergency)
+	}
+	r.publish(root+"/units/4A2", true, unitPayload("4A2", "enroute", "fresh", 33.74, -117.82, false, ""))
+	r.wait("emergency cleared", `wallmap.renderedUnits("emerg") === 0 && wallmap.state.emergencies.size === 0`)
+	after := renders(3 * time.Second)
+	t.Logf("repaints in 3 s: calm %g, a talker %g, an emergency %g, calm again %g", calm, talker, emergency, after)
+	if after > 1 {
+		t.Errorf("the wall repainted %g times in 3 s once nothing blinked", after)
+	}
+}

@@ -91,6 +91,7 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 	allRetained := time.Since(opened)
 
 	r.eval(`wallmap.resetFrames(); wallmap.stats.renders = 0; wallmap.stats.longTasks = 0; wallmap.stats.longTaskMs = 0`)
+	stopProfile := r.profilePage(t)
 	start := time.Now()
 	round, sent := 0, 0
 	var emergencyAt time.Time
@@ -114,6 +115,7 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 		}
 	}
 	elapsed := time.Since(start)
+	stopProfile()
 	fs, err := chromedp.Run(r.ctx, chromedp.Evaluate[map[string]float64](`wallmap.frameStats()`))
 	if err != nil {
 		t.Fatal(err)

@@ -473,8 +473,14 @@ function pushUnits() {
   const inEmergency = new Map();
   for (const e of state.emergencies.values()) inEmergency.set(e.site + "/" + e.unit, e);
   pushEmergencies(inEmergency);
+  // every setData costs a repaint (80 to 150 ms of a software-rendered
+  // kiosk's frame): the selection's only when it changed
   const sel = state.selected && state.units.get(state.selected);
-  map.getSource("sel").setData({ type: "FeatureCollection", features: sel && sel.feature ? [sel.feature] : [] });
+  const selFeature = (sel && sel.feature) || null;
+  if (selFeature !== state.selFeature) {
+    state.selFeature = selFeature;
+    map.getSource("sel").setData({ type: "FeatureCollection", features: selFeature ? [selFeature] : [] });
+  }
   const wait = state.lastUnitPush + Math.max(UNIT_PUSH_MS, 2 * pushCost) - performance.now();
   if (wait > 0) {
     if (!unitTimer) unitTimer = setTimeout(() => { unitTimer = null; state.unitsDirty = true; queueFrame(); }, wait);
@@ -491,6 +497,7 @@ function pushUnits() {
     if (u.feature && visible(u) && !inEmergency.has(u.key)) normal.push(u.feature);
   }
   map.getSource("units").setData({ type: "FeatureCollection", features: normal });
+  blink(); // in the repaint this push causes anyway
   labelPolicy();
 }
 
@@ -664,6 +671,11 @@ function buildStyle(theme) {
     { id: "emerg-dot", type: "circle", source: "emerg",
       paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 7, 16, 12], "circle-color": COLORS.emerg,
         "circle-stroke-color": "#000", "circle-stroke-width": 2 } },
+    // the flash: white over the unacknowledged ones, shown and hidden by a
+    // constant opacity (a data-driven paint change would re-lay the source)
+    { id: "emerg-flash", type: "circle", source: "emerg", filter: ["!", ["get", "acked"]],
+      paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 7, 16, 12], "circle-color": "#fff",
+        "circle-stroke-color": "#000", "circle-stroke-width": 2, "circle-opacity": 0, "circle-stroke-opacity": 0 } },
     { id: "emerg-label", type: "symbol", source: "emerg",
       layout: { "text-field": ["get", "id"], "text-font": FONT, "text-size": 18, "text-anchor": "left", "text-offset": [1.1, 0],
         "text-allow-overlap": true, "text-ignore-placement": true },
@@ -672,7 +684,10 @@ function buildStyle(theme) {
   for (const l of layers) {
     if (["beats-fill", "beats-line", "beats-label"].includes(l.id)) l.layout = { ...(l.layout || {}), visibility: state.showBeats ? "visible" : "none" };
   }
-  return { version: 8, glyphs: base + "glyphs/{fontstack}/{range}.pbf", sources, layers };
+  // No paint transitions: the default eases every paint change over 300 ms,
+  // repainting each frame of it, and a flash is a toggle, not a fade.
+  return { version: 8, glyphs: base + "glyphs/{fontstack}/{range}.pbf", sources, layers,
+    transition: { duration: 0, delay: 0 } };
 }
 
 function features(doc) {
@@ -904,17 +919,35 @@ function overlayLayerIds() {
   return state.map.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith("overlay-"));
 }
 
-// Emergencies flash and talkers pulse by changing two paint properties
-// twice a second: no per-unit work.
+// Emergencies flash and talkers pulse by changing two paint properties,
+// no per-unit work. Each change costs a repaint, the whole of a frame on a
+// software-rendered kiosk, so the blink rides on the repaints a unit push
+// causes anyway, and the timer adds one only when nothing else repainted
+// for BLINK_MS and something is there to blink.
+const BLINK_MS = 500;
+let blinkOn = false, lastBlink = 0;
+
+function blink() {
+  const map = state.map;
+  if (!map || !map.getLayer("emerg-flash")) return;
+  lastBlink = performance.now();
+  blinkOn = !blinkOn;
+  map.setPaintProperty("emerg-flash", "circle-opacity", blinkOn ? 0 : 1);
+  map.setPaintProperty("emerg-flash", "circle-stroke-opacity", blinkOn ? 0 : 1);
+  map.setPaintProperty("unit-ring", "circle-stroke-width", blinkOn ? 4 : 7);
+}
+
+function somethingBlinks() {
+  for (const e of state.emergencies.values()) if (!e.acked_by && visible(e)) return true;
+  for (const u of state.units.values()) if (u.feature && u.feature.properties.talk && visible(u)) return true;
+  return false;
+}
+
 function animate() {
-  let on = false;
   setInterval(() => {
-    on = !on;
-    const map = state.map;
-    if (!map || !map.getLayer("emerg-dot")) return;
-    map.setPaintProperty("emerg-dot", "circle-color", ["case", ["get", "acked"], COLORS.emerg, on ? COLORS.emerg : "#fff"]);
-    map.setPaintProperty("unit-ring", "circle-stroke-width", on ? 4 : 7);
-  }, 500);
+    if (performance.now() - lastBlink < BLINK_MS * 0.8) return;
+    if (somethingBlinks() || !blinkOn) blink(); // nothing to blink: rest in the steady state
+  }, BLINK_MS);
 }
 
 // ---- MQTT ------------------------------------------------------------------------
@@ -1131,7 +1164,7 @@ function mapEvents(map) {
   }
   // a dispatcher who drags the map takes it back from follow mode
   map.on("dragstart", () => { if (state.following) { state.following = false; drawFollow(); } });
-  map.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(map); state.emergSig = ""; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
+  map.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(map); state.emergSig = ""; state.selFeature = undefined; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
   map.on("styleimagemissing", (e) => { if (e.id === "arrow") addImages(map); });
 }
 
