@@ -194,20 +194,30 @@ func (s *slowSubscriber) count(want func(topic, payload string) bool) int {
 	return n
 }
 
-func newSlowSubscriber(t *testing.T, addr, filter string, rate int) *slowSubscriber {
+// dialRaw opens a plain TCP connection to the broker, closed with the test.
+func dialRaw(t *testing.T, addr string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", strings.TrimPrefix(addr, "tcp://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// writePacket writes one MQTT packet: its first byte, the length, the body.
+func writePacket(c net.Conn, first byte, body []byte) {
+	c.Write(append(append([]byte{first}, varint(len(body))...), body...))
+}
+
+func newSlowSubscriber(t *testing.T, addr, filter string, rate int) *slowSubscriber {
+	t.Helper()
+	c := dialRaw(t, addr)
 	id := "slow-display"
 	connect := append([]byte{0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 0}, binary.BigEndian.AppendUint16(nil, uint16(len(id)))...)
-	connect = append(connect, id...)
-	c.Write(append(append([]byte{0x10}, varint(len(connect))...), connect...))
+	writePacket(c, 0x10, append(connect, id...))
 	sub := append([]byte{0, 1}, binary.BigEndian.AppendUint16(nil, uint16(len(filter)))...)
-	sub = append(append(sub, filter...), 0)
-	c.Write(append(append([]byte{0x82}, varint(len(sub))...), sub...))
+	writePacket(c, 0x82, append(append(sub, filter...), 0))
 	s := &slowSubscriber{c: c, latest: map[string]string{}}
 	go func() {
 		r := bufio.NewReaderSize(&throttled{c: c, rate: rate, start: time.Now()}, 4096)

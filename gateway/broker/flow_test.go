@@ -31,23 +31,17 @@ type v5Subscriber struct {
 
 func newV5Subscriber(t *testing.T, addr, filter string, receiveMax uint16, ackDelay time.Duration) *v5Subscriber {
 	t.Helper()
-	c, err := net.Dial("tcp", strings.TrimPrefix(addr, "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := dialRaw(t, addr)
 	id := "v5-display"
 	// CONNECT: protocol 5, clean start, keepalive 60 s, Receive Maximum
 	connect := []byte{0, 4, 'M', 'Q', 'T', 'T', 5, 0x02, 0, 60, 3, 0x21}
 	connect = binary.BigEndian.AppendUint16(connect, receiveMax)
 	connect = binary.BigEndian.AppendUint16(connect, uint16(len(id)))
-	connect = append(connect, id...)
-	c.Write(append(append([]byte{0x10}, varint(len(connect))...), connect...))
+	writePacket(c, 0x10, append(connect, id...))
 	// SUBSCRIBE: packet 1, no properties, the filter at QoS 1
 	sub := []byte{0, 1, 0}
 	sub = binary.BigEndian.AppendUint16(sub, uint16(len(filter)))
-	sub = append(append(sub, filter...), 1)
-	c.Write(append(append([]byte{0x82}, varint(len(sub))...), sub...))
+	writePacket(c, 0x82, append(append(sub, filter...), 1))
 	s := &v5Subscriber{c: c, rounds: map[string][]int{}}
 	toAck := make(chan []byte, 1<<16)
 	go func() {
