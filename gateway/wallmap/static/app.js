@@ -465,6 +465,34 @@ let unitTimer = null;
 // the source is loaded again); pushes are spaced at least twice that, so a
 // software-rendered kiosk keeps time to draw.
 let pushCost = 0, pushStarted = 0;
+// pushGap is the time between two pushes of the clustered layer. Each push
+// costs the map a repaint or two, and a kiosk without a GPU takes 130 ms
+// or more to repaint a full-HD map, drawing nothing meanwhile
+// (docs/BENCHMARKS.md). The gap grows while the page loses more than half
+// its frames and shrinks back when it loses under a quarter: on a GPU it
+// stays at UNIT_PUSH_MS, in software it settles where the page keeps
+// drawing, with every unit at most PUSH_GAP_MAX behind its newest state.
+const PUSH_GAP_MAX = 3000;
+let pushGap = UNIT_PUSH_MS;
+
+// framesLost is the share of the last windowMs the page spent in frames
+// longer than one and a half frames at 60 Hz.
+function framesLost(windowMs) {
+  let total = 0, lost = 0;
+  for (let i = stats.frames.length - 1; i >= 0 && total < windowMs; i--) {
+    const f = stats.frames[i];
+    total += f;
+    if (f > 25) lost += f - 1000 / 60;
+  }
+  return total ? lost / total : 0;
+}
+
+function adaptPushGap() {
+  const lost = framesLost(2000);
+  if (lost > 0.5) pushGap = Math.min(pushGap * 1.5, PUSH_GAP_MAX);
+  else if (lost < 0.25) pushGap = Math.max(pushGap / 1.5, UNIT_PUSH_MS);
+  stats.pushGap = Math.round(pushGap);
+}
 
 function pushUnits() {
   const map = state.map;
@@ -481,7 +509,7 @@ function pushUnits() {
     state.selFeature = selFeature;
     map.getSource("sel").setData({ type: "FeatureCollection", features: selFeature ? [selFeature] : [] });
   }
-  const wait = state.lastUnitPush + Math.max(UNIT_PUSH_MS, 2 * pushCost) - performance.now();
+  const wait = state.lastUnitPush + Math.max(pushGap, 2 * pushCost) - performance.now();
   if (wait > 0) {
     if (!unitTimer) unitTimer = setTimeout(() => { unitTimer = null; state.unitsDirty = true; queueFrame(); }, wait);
     return;
@@ -642,7 +670,7 @@ function buildStyle(theme) {
       paint: { "text-color": "#fff" } },
     { id: "unit-ring", type: "circle", source: "units", filter: ["all", ["!", ["has", "point_count"]], ["get", "talk"]],
       paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 8, 16, 17], "circle-color": "rgba(0,0,0,0)",
-        "circle-stroke-color": COLORS.talk, "circle-stroke-width": 4 } },
+        "circle-stroke-color": COLORS.talk, "circle-stroke-width": 5 } },
     { id: "unit-dot", type: "circle", source: "units", filter: ["!", ["has", "point_count"]],
       paint: {
         "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 4, 16, 11],
@@ -919,11 +947,13 @@ function overlayLayerIds() {
   return state.map.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith("overlay-"));
 }
 
-// Emergencies flash and talkers pulse by changing two paint properties,
+// Unacknowledged emergencies flash by changing one constant paint property,
 // no per-unit work. Each change costs a repaint, the whole of a frame on a
-// software-rendered kiosk, so the blink rides on the repaints a unit push
+// software-rendered kiosk, so the flash rides on the repaints a unit push
 // causes anyway, and the timer adds one only when nothing else repainted
-// for BLINK_MS and something is there to blink.
+// for BLINK_MS and an emergency is waiting for acknowledgement. Talkers
+// get a steady ring: on a busy wall someone is always talking, and a pulse
+// would repaint the map twice a second for good.
 const BLINK_MS = 500;
 let blinkOn = false, lastBlink = 0;
 
@@ -934,12 +964,10 @@ function blink() {
   blinkOn = !blinkOn;
   map.setPaintProperty("emerg-flash", "circle-opacity", blinkOn ? 0 : 1);
   map.setPaintProperty("emerg-flash", "circle-stroke-opacity", blinkOn ? 0 : 1);
-  map.setPaintProperty("unit-ring", "circle-stroke-width", blinkOn ? 4 : 7);
 }
 
 function somethingBlinks() {
   for (const e of state.emergencies.values()) if (!e.acked_by && visible(e)) return true;
-  for (const u of state.units.values()) if (u.feature && u.feature.properties.talk && visible(u)) return true;
   return false;
 }
 
@@ -1212,6 +1240,7 @@ async function main() {
       pushCost = performance.now() - pushStarted;
       stats.pushCost = Math.round(pushCost);
       pushStarted = 0;
+      adaptPushGap();
     }
   });
   map.touchZoomRotate.disableRotation();
