@@ -145,10 +145,15 @@ func splitDelimited(max int, discard func(string), start byte, ends ...byte) buf
 				return len(data), nil, nil
 			}
 			skipping = false
-			if data[i] == start {
+			if data[i] != start {
+				return i + 1, nil, nil
+			}
+			if i > 0 {
 				return i, nil, nil
 			}
-			return i + 1, nil, nil
+			// The next frame starts right here: parse it now. Returning 0
+			// would ask for more bytes, and a read that filled the whole
+			// buffer has none to give: the stream would fail.
 		}
 		if data[0] != start {
 			i := bytes.IndexByte(data, start)

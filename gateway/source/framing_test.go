@@ -188,3 +188,50 @@ func TestResyncAfterRandomMegabyte(t *testing.T) {
 		}
 	}
 }
+
+// readsOf returns its reads one by one, exactly as given, then io.EOF.
+type readsOf [][]byte
+
+func (r *readsOf) Read(p []byte) (int, error) {
+	if len(*r) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*r)[0])
+	if n < len((*r)[0]) {
+		(*r)[0] = (*r)[0][n:]
+	} else {
+		*r = (*r)[1:]
+	}
+	return n, nil
+}
+
+// After an oversize frame is skipped to the end of a read, the next read
+// can fill the whole buffer and begin with the next frame's start byte.
+// The splitter asked for more bytes there, which a full buffer cannot
+// give: ReadFrames failed the stream ("splitter made no progress") and a
+// TCP modem's connection dropped with its valid frames unread. It happened
+// when reads came in whole buffers, as from a busy socket.
+func TestSplitDelimitedResyncOnFullBuffer(t *testing.T) {
+	const max = 100
+	for _, tc := range []struct{ framing, start, end string }{
+		{FramingTAIP, ">", "<"}, {FramingSTXETX, "\x02", "\x03"},
+	} {
+		t.Run(tc.framing, func(t *testing.T) {
+			frame := tc.start + "RPV00001+3739438-1220384601512612;ID=0001" + tc.end
+			full := []byte(strings.Repeat(frame, 4096/len(frame)+1)[:4096]) // one whole buffer
+			reads := readsOf{[]byte(tc.start + strings.Repeat("x", 2*max)), full}
+			split, err := Splitter(tc.framing, max, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			err = ReadFrames(&reads, split, max, func([]byte, time.Time) { n++ }, nil)
+			if !errors.Is(err, io.EOF) {
+				t.Fatalf("the stream failed after %d frames: %v", n, err)
+			}
+			if want := 4096 / len(frame); n != want {
+				t.Errorf("%d frames, want %d", n, want)
+			}
+		})
+	}
+}
