@@ -28,7 +28,9 @@ type metricSet map[string]float64
 
 func scrape(t *testing.T, httpPort int) metricSet {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", httpPort))
+	// with a timeout: a port that is not radiogw's HTTP must fail the
+	// test, not hang it
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", httpPort))
 	if err != nil {
 		t.Fatalf("scrape /metrics: %v", err)
 	}

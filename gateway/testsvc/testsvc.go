@@ -20,23 +20,52 @@ import (
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if handOut(&tcpPorts, port) {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // FreeUDPPort returns a loopback UDP port that was free a moment ago.
 func FreeUDPPort(t testing.TB) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free udp port: %v", err)
+	for {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free udp port: %v", err)
+		}
+		port := c.LocalAddr().(*net.UDPAddr).Port
+		c.Close()
+		if handOut(&udpPorts, port) {
+			return port
+		}
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// The ports handed out so far. The kernel may give a closed port out
+// again at once, and a test that asks for several ports before binding
+// them (a config with an HTTP and a source listener) would get one twice:
+// one listener then fails to bind, and the test talks to the other.
+var (
+	portsMu            sync.Mutex
+	tcpPorts, udpPorts = map[int]bool{}, map[int]bool{}
+)
+
+func handOut(set *map[int]bool, port int) bool {
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	if (*set)[port] {
+		return false
+	}
+	(*set)[port] = true
+	return true
 }
 
 // LookPath finds a server binary on PATH or in GOPATH/bin, or fails the
