@@ -20,52 +20,56 @@ import (
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	for {
+	return freePort(t, "tcp", func() (int, error) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatalf("free port: %v", err)
+			return 0, err
 		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if handOut(&tcpPorts, port) {
-			return port
-		}
-	}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port, nil
+	})
 }
 
 // FreeUDPPort returns a loopback UDP port that was free a moment ago.
 func FreeUDPPort(t testing.TB) int {
 	t.Helper()
-	for {
+	return freePort(t, "udp", func() (int, error) {
 		c, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatalf("free udp port: %v", err)
+			return 0, err
 		}
-		port := c.LocalAddr().(*net.UDPAddr).Port
-		c.Close()
-		if handOut(&udpPorts, port) {
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port, nil
+	})
+}
+
+// handedOut holds the ports given out so far, as "tcp/1234". The kernel
+// may give a closed port out again at once, and a test that asks for
+// several ports before binding them (a config with an HTTP and a source
+// listener) would get one twice: one listener then fails to bind, and the
+// test talks to the other.
+var (
+	handedOutMu sync.Mutex
+	handedOut   = map[string]bool{}
+)
+
+// freePort asks the kernel for ports until it gives one not handed out yet.
+func freePort(t testing.TB, network string, pick func() (int, error)) int {
+	t.Helper()
+	for {
+		port, err := pick()
+		if err != nil {
+			t.Fatalf("free %s port: %v", network, err)
+		}
+		key := fmt.Sprintf("%s/%d", network, port)
+		handedOutMu.Lock()
+		taken := handedOut[key]
+		handedOut[key] = true
+		handedOutMu.Unlock()
+		if !taken {
 			return port
 		}
 	}
-}
-
-// The ports handed out so far. The kernel may give a closed port out
-// again at once, and a test that asks for several ports before binding
-// them (a config with an HTTP and a source listener) would get one twice:
-// one listener then fails to bind, and the test talks to the other.
-var (
-	portsMu            sync.Mutex
-	tcpPorts, udpPorts = map[int]bool{}, map[int]bool{}
-)
-
-func handOut(set *map[int]bool, port int) bool {
-	portsMu.Lock()
-	defer portsMu.Unlock()
-	if (*set)[port] {
-		return false
-	}
-	(*set)[port] = true
-	return true
 }
 
 // LookPath finds a server binary on PATH or in GOPATH/bin, or fails the
