@@ -285,12 +285,12 @@ func packetLen(b []byte) int {
 	return 0
 }
 
-// publishTopic is the topic of a PUBLISH packet and whether it is QoS 0.
-// The topic is the first field after the fixed header in every protocol
-// version; a v5 message sent with a topic alias alone has none.
-func publishTopic(pk []byte) (topic string, qos0, ok bool) {
+// topicField is where the topic of a PUBLISH packet lies in it. The topic
+// is the first field after the fixed header in every protocol version; a
+// v5 message sent with a topic alias alone has an empty one.
+func topicField(pk []byte) (start, end int, ok bool) {
 	if len(pk) < 2 || pk[0]>>4 != 3 {
-		return "", false, false
+		return 0, 0, false
 	}
 	i := 1
 	for i < len(pk) && i <= 4 && pk[i]&0x80 != 0 {
@@ -298,33 +298,36 @@ func publishTopic(pk []byte) (topic string, qos0, ok bool) {
 	}
 	i++
 	if i+2 > len(pk) {
-		return "", false, false
+		return 0, 0, false
 	}
-	n := int(binary.BigEndian.Uint16(pk[i:]))
-	if n == 0 || i+2+n > len(pk) {
-		return "", false, false
+	end = i + 2 + int(binary.BigEndian.Uint16(pk[i:]))
+	if end > len(pk) {
+		return 0, 0, false
 	}
-	return string(pk[i+2 : i+2+n]), (pk[0]>>1)&3 == 0, true
+	return i + 2, end, true
 }
 
-// publishID is the packet ID of a QoS 1 or 2 PUBLISH packet.
+// publishQoS is the QoS of a PUBLISH packet.
+func publishQoS(pk []byte) byte { return (pk[0] >> 1) & 3 }
+
+// publishTopic is the topic of a PUBLISH packet, when it names one, and
+// whether it is QoS 0.
+func publishTopic(pk []byte) (topic string, qos0, ok bool) {
+	start, end, ok := topicField(pk)
+	if !ok || end == start {
+		return "", false, false
+	}
+	return string(pk[start:end]), publishQoS(pk) == 0, true
+}
+
+// publishID is the packet ID of a QoS 1 or 2 PUBLISH packet, which follows
+// its topic.
 func publishID(pk []byte) (uint16, bool) {
-	if len(pk) < 2 || pk[0]>>4 != 3 || (pk[0]>>1)&3 == 0 {
+	_, end, ok := topicField(pk)
+	if !ok || publishQoS(pk) == 0 || end+2 > len(pk) {
 		return 0, false
 	}
-	i := 1
-	for i < len(pk) && i <= 4 && pk[i]&0x80 != 0 {
-		i++
-	}
-	i++
-	if i+2 > len(pk) {
-		return 0, false
-	}
-	i += 2 + int(binary.BigEndian.Uint16(pk[i:]))
-	if i+2 > len(pk) {
-		return 0, false
-	}
-	return binary.BigEndian.Uint16(pk[i:]), true
+	return binary.BigEndian.Uint16(pk[end:]), true
 }
 
 // SetDeadline sets the read deadline only (mochi sets both from the
