@@ -401,10 +401,20 @@ func TestWallMapRepaintsOnlyForChange(t *testing.T) {
 		}
 		return n
 	}
-	// at most one repaint: the blink coming to rest in its steady state
+	// one repaint of slack, for a tile that lands late
 	calm := renders(3 * time.Second)
 	if calm > 1 {
 		t.Errorf("a calm wall repainted %g times in 3 s", calm)
+	}
+	// units moving with no emergency open: their pushes repaint, the flash
+	// changes nothing and so adds no repaint of its own
+	for i := range 3 {
+		r.publish(root+"/units/4A1", true, unitPayload("4A1", "available", "fresh", 33.75+float64(i+1)*1e-3, -117.83, false, ""))
+		time.Sleep(700 * time.Millisecond)
+	}
+	r.wait("4A1 moved", `[...wallmap.state.units.values()].find((u) => u.id === "4A1").feature.geometry.coordinates[1] > 33.752`)
+	if n, _ := chromedp.Run(r.ctx, chromedp.Evaluate[float64](`wallmap.stats.flashes`)); n != 0 {
+		t.Errorf("the flash changed %g times with no emergency open, a repaint each", n)
 	}
 	r.publish(root+"/units/4A1", true, unitPayload("4A1", "available", "fresh", 33.75, -117.83, true, ""))
 	r.wait("talker ringed", `wallmap.map.queryRenderedFeatures({layers: ["unit-ring"]}).length === 1`)

@@ -47,7 +47,7 @@ const state = {
 
 // The page's own frame timing: every requestAnimationFrame interval, so a
 // test (or a technician with the console open) reads what the wall does.
-const stats = { frames: [], messages: 0, applied: 0, pushes: 0, renders: 0, lastFrame: 0, longTasks: 0, longTaskMs: 0 };
+const stats = { frames: [], messages: 0, applied: 0, pushes: 0, renders: 0, flashes: 0, lastFrame: 0, longTasks: 0, longTaskMs: 0 };
 // Main-thread tasks over 50 ms, where the browser reports them: what took
 // the frames, when the frame rate drops.
 try {
@@ -455,9 +455,9 @@ function flush() {
 // pushUnits hands the unit layers their data. MapLibre indexes it off the
 // main thread; while it is busy a newer push replaces the older one, so a
 // slow display draws the latest state, never a queue of old ones. The
-// clustered layer of ordinary units is refreshed at most every
-// UNIT_PUSH_MS (units report every second or two; redrawing 10,000 of them
-// on every frame would only starve a software-rendered kiosk); emergencies
+// clustered layer of ordinary units is refreshed at most every pushGap,
+// UNIT_PUSH_MS or more (units report every second or two; redrawing 10,000
+// of them on every frame would only starve a software-rendered kiosk); emergencies
 // and the selected unit go out on the frame they change.
 const UNIT_PUSH_MS = 250;
 let unitTimer = null;
@@ -525,7 +525,7 @@ function pushUnits() {
     if (u.feature && visible(u) && !inEmergency.has(u.key)) normal.push(u.feature);
   }
   map.getSource("units").setData({ type: "FeatureCollection", features: normal });
-  blink(); // in the repaint this push causes anyway
+  flash(); // in the repaint this push causes anyway
   labelPolicy();
 }
 
@@ -951,31 +951,34 @@ function overlayLayerIds() {
 // no per-unit work. Each change costs a repaint, the whole of a frame on a
 // software-rendered kiosk, so the flash rides on the repaints a unit push
 // causes anyway, and the timer adds one only when nothing else repainted
-// for BLINK_MS and an emergency is waiting for acknowledgement. Talkers
-// get a steady ring: on a busy wall someone is always talking, and a pulse
-// would repaint the map twice a second for good.
+// for BLINK_MS. With no emergency waiting for acknowledgement the flash
+// stays dark and costs nothing. Talkers get a steady ring: on a busy wall
+// someone is always talking, and a pulse would repaint the map twice a
+// second for good.
 const BLINK_MS = 500;
-let blinkOn = false, lastBlink = 0;
+let flashLit = false, lastFlash = 0;
 
-function blink() {
+// flash lights the flash layer on every other call while an emergency waits
+// for acknowledgement, and leaves it dark otherwise.
+function flash() {
   const map = state.map;
   if (!map || !map.getLayer("emerg-flash")) return;
-  lastBlink = performance.now();
-  blinkOn = !blinkOn;
-  map.setPaintProperty("emerg-flash", "circle-opacity", blinkOn ? 0 : 1);
-  map.setPaintProperty("emerg-flash", "circle-stroke-opacity", blinkOn ? 0 : 1);
+  const lit = !flashLit && somethingFlashes();
+  if (lit === flashLit) return; // no change, no repaint
+  flashLit = lit;
+  lastFlash = performance.now();
+  stats.flashes++;
+  map.setPaintProperty("emerg-flash", "circle-opacity", lit ? 1 : 0);
+  map.setPaintProperty("emerg-flash", "circle-stroke-opacity", lit ? 1 : 0);
 }
 
-function somethingBlinks() {
+function somethingFlashes() {
   for (const e of state.emergencies.values()) if (!e.acked_by && visible(e)) return true;
   return false;
 }
 
 function animate() {
-  setInterval(() => {
-    if (performance.now() - lastBlink < BLINK_MS * 0.8) return;
-    if (somethingBlinks() || !blinkOn) blink(); // nothing to blink: rest in the steady state
-  }, BLINK_MS);
+  setInterval(() => { if (performance.now() - lastFlash >= BLINK_MS * 0.8) flash(); }, BLINK_MS);
 }
 
 // ---- MQTT ------------------------------------------------------------------------
@@ -1192,7 +1195,7 @@ function mapEvents(map) {
   }
   // a dispatcher who drags the map takes it back from follow mode
   map.on("dragstart", () => { if (state.following) { state.following = false; drawFollow(); } });
-  map.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(map); state.emergSig = ""; state.selFeature = undefined; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
+  map.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(map); state.emergSig = ""; state.selFeature = undefined; flashLit = false; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
   map.on("styleimagemissing", (e) => { if (e.id === "arrow") addImages(map); });
 }
 
