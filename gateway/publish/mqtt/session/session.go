@@ -33,7 +33,11 @@ type Options struct {
 	Password  string
 	KeepAlive time.Duration // PINGREQ when nothing was written for this long; 0: 30 s
 	Window    int           // QoS 1 publishes in flight at most; 0: DefaultWindow
-	Will      *Message      // published by the broker if the connection dies (QoS 1)
+	// StallAfter ends the connection when Publish has waited this long for
+	// room in a full window: a broker that answers pings but acknowledges
+	// nothing must not hold the caller for good. 0: twice KeepAlive.
+	StallAfter time.Duration
+	Will       *Message // published by the broker if the connection dies (QoS 1)
 }
 
 // DefaultWindow is the default number of publishes awaiting their PUBACK.
@@ -84,6 +88,9 @@ func New(opts Options, onAck func(tags []uint64)) *Session {
 	}
 	if opts.KeepAlive <= 0 {
 		opts.KeepAlive = 30 * time.Second
+	}
+	if opts.StallAfter <= 0 {
+		opts.StallAfter = 2 * opts.KeepAlive
 	}
 	s := &Session{opts: opts, onAck: onAck, slots: make([]slot, opts.Window), done: make(chan struct{})}
 	close(s.done) // not connected yet
@@ -181,8 +188,8 @@ func (s *Session) resend() error {
 func (s *Session) Publish(msgs []Message) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.free) == 0 && s.conn != nil {
-		s.room.Wait()
+	if len(s.free) == 0 && s.conn != nil {
+		s.waitRoom()
 	}
 	if s.conn == nil {
 		return 0, s.notConnected()
@@ -204,6 +211,23 @@ func (s *Session) Publish(msgs []Message) (int, error) {
 	// Taken messages stay in the window whatever the write does: a failed
 	// write ends the connection, and they go again with DUP on the next one.
 	return n, s.flush()
+}
+
+// waitRoom waits for a free packet ID or the end of the connection; after
+// StallAfter without one it ends the connection itself. Called with mu held.
+func (s *Session) waitRoom() {
+	done := s.done
+	stall := time.AfterFunc(s.opts.StallAfter, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.done == done && len(s.free) == 0 {
+			s.lost(fmt.Errorf("session: no PUBACK for %v with %d publishes in flight", s.opts.StallAfter, len(s.slots)))
+		}
+	})
+	defer stall.Stop()
+	for len(s.free) == 0 && s.conn != nil {
+		s.room.Wait()
+	}
 }
 
 func (s *Session) notConnected() error {
@@ -237,6 +261,40 @@ func (s *Session) lost(err error) {
 	s.conn, s.err = nil, err
 	close(s.done)
 	s.room.Broadcast()
+}
+
+// Abandon empties the window between connections and returns the tags of
+// the publishes it held, oldest first: for a caller that republishes its
+// newest state after a reconnect instead of resending what was in flight.
+// While connected it abandons nothing.
+func (s *Session) Abandon() []uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil {
+		return nil
+	}
+	type held struct{ seq, tag uint64 }
+	var all []held
+	for i := range s.slots {
+		if sl := &s.slots[i]; sl.used {
+			all = append(all, held{sl.seq, sl.tag})
+			sl.used, sl.payload = false, sl.payload[:0]
+			s.free = append(s.free, uint16(i+1))
+		}
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].seq < all[b].seq })
+	tags := make([]uint64, len(all))
+	for i, h := range all {
+		tags[i] = h.tag
+	}
+	return tags
+}
+
+// Connected reports whether a connection is up.
+func (s *Session) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn != nil
 }
 
 // Inflight is how many publishes await their PUBACK (kept across reconnects).
@@ -277,10 +335,18 @@ func (s *Session) Close() error {
 }
 
 // read settles PUBACKs: every complete packet of one read is parsed, and the
-// acknowledged tags go to onAck in one call.
+// acknowledged tags go to onAck in one call. A broker that sends nothing for
+// one and a half keep-alive periods is gone (a ping is due every half
+// period, so a live one answers): the connection ends, and so does a
+// half-open one that would otherwise swallow publishes until the socket's
+// buffer filled.
 func (s *Session) read(conn net.Conn, r *bufio.Reader, done chan struct{}) {
 	var tags []uint64
+	silence := s.opts.KeepAlive * 3 / 2
 	for {
+		if r.Buffered() == 0 {
+			conn.SetReadDeadline(time.Now().Add(silence))
+		}
 		fh, body, err := readPacket(r)
 		if err != nil {
 			s.mu.Lock()
@@ -327,7 +393,7 @@ func (s *Session) keepAlive(conn net.Conn, done chan struct{}) {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		if s.done == done && time.Since(s.lastOut) >= s.opts.KeepAlive/2 {
+		if s.done == done && s.conn != nil && time.Since(s.lastOut) >= s.opts.KeepAlive/2 { // not after lost, which keeps done
 			s.conn.SetWriteDeadline(time.Now().Add(s.opts.KeepAlive))
 			if _, err := s.conn.Write(ping); err != nil {
 				s.lost(fmt.Errorf("session: ping: %w", err))

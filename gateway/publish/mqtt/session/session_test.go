@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -224,5 +225,132 @@ func TestResendWithDupAfterReconnect(t *testing.T) {
 		if settled[i] != 1 {
 			t.Fatalf("tag %d settled %d times, want once", i, settled[i])
 		}
+	}
+}
+
+// connectScripted connects s to a scripted broker on l.
+func connectScripted(t *testing.T, s *Session, l net.Listener) *scripted {
+	t.Helper()
+	done := make(chan *scripted)
+	go func() { done <- accept(t, l) }()
+	if err := s.Connect(context.Background(), dial(t, l.Addr().String())); err != nil {
+		t.Fatal(err)
+	}
+	return <-done
+}
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func waitDone(t *testing.T, s *Session, within time.Duration, what string) {
+	t.Helper()
+	select {
+	case <-s.Done():
+	case <-time.After(within):
+		t.Fatalf("%s: the connection did not end within %v", what, within)
+	}
+}
+
+// Abandon empties the window between connections and hands back every
+// unacknowledged tag, oldest first; the next connection re-sends nothing,
+// and while connected Abandon takes nothing.
+func TestAbandonBetweenConnections(t *testing.T) {
+	l := listen(t)
+	s := New(Options{ClientID: "pub", Window: 16}, nil)
+	b := connectScripted(t, s, l)
+	msgs := make([]Message, 5)
+	for i := range msgs {
+		msgs[i] = Message{Topic: fmt.Sprintf("t/units/U%d", i), Payload: []byte{byte(i)}, Tag: uint64(100 + i)}
+	}
+	if n, err := s.Publish(msgs); n != 5 || err != nil {
+		t.Fatalf("Publish = %d, %v", n, err)
+	}
+	first := b.publishes(t, 5)
+	b.ack(first[1].PacketID)
+	if tags := s.Abandon(); tags != nil {
+		t.Fatalf("Abandon while connected took %v", tags)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Inflight() != 4 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.c.Close()
+	waitDone(t, s, 5*time.Second, "broker gone")
+	tags := s.Abandon()
+	if want := []uint64{100, 102, 103, 104}; fmt.Sprint(tags) != fmt.Sprint(want) {
+		t.Fatalf("abandoned %v, want %v", tags, want)
+	}
+	if s.Inflight() != 0 {
+		t.Fatalf("in flight %d after Abandon", s.Inflight())
+	}
+	b = connectScripted(t, s, l)
+	if n, err := s.Publish(msgs[:1]); n != 1 || err != nil {
+		t.Fatalf("Publish = %d, %v", n, err)
+	}
+	if got := b.publishes(t, 1); got[0].FixedHeader.Dup || got[0].TopicName != "t/units/U0" {
+		t.Fatalf("first packet after Abandon: %s dup %v, want a fresh t/units/U0", got[0].TopicName, got[0].FixedHeader.Dup)
+	}
+}
+
+// A broker that answers pings but acknowledges nothing: once the window is
+// full, Publish waits StallAfter, then the session ends the connection and
+// Publish returns instead of holding its caller for good.
+func TestFullWindowWithoutAcksEndsTheConnection(t *testing.T) {
+	l := listen(t)
+	s := New(Options{ClientID: "pub", Window: 4, StallAfter: 300 * time.Millisecond}, nil)
+	b := connectScripted(t, s, l)
+	go func() { // read and answer pings only
+		for {
+			fh, _, err := readPacket(b.r)
+			if err != nil {
+				return
+			}
+			if fh.Type == packets.Pingreq {
+				b.c.Write([]byte{packets.Pingresp << 4, 0})
+			}
+		}
+	}()
+	msgs := make([]Message, 6)
+	for i := range msgs {
+		msgs[i] = Message{Topic: "t/u", Payload: []byte{byte(i)}, Tag: uint64(i)}
+	}
+	n, err := s.Publish(msgs)
+	if n != 4 || err != nil {
+		t.Fatalf("first Publish = %d, %v; want the window's 4", n, err)
+	}
+	returned := make(chan error, 1)
+	go func() { _, err := s.Publish(msgs[4:]); returned <- err }()
+	select {
+	case err := <-returned:
+		if err == nil {
+			t.Fatal("Publish into a stalled window succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Publish still waiting 5 s into a stalled window")
+	}
+	waitDone(t, s, time.Second, "stalled window")
+}
+
+// A broker that goes silent (a half-open connection: nothing answers,
+// nothing resets) is noticed within one and a half keep-alive periods.
+func TestSilentBrokerEndsTheConnection(t *testing.T) {
+	l := listen(t)
+	s := New(Options{ClientID: "pub", KeepAlive: 400 * time.Millisecond}, nil)
+	b := connectScripted(t, s, l)
+	go io.Copy(io.Discard, b.r) // takes pings, answers nothing
+	start := time.Now()
+	waitDone(t, s, 5*time.Second, "silent broker")
+	if took := time.Since(start); took < 400*time.Millisecond || took > 2*time.Second {
+		t.Fatalf("silent broker noticed after %v, want about 600 ms", took)
+	}
+	if err := s.Err(); err == nil {
+		t.Fatal("no reason given for the lost connection")
 	}
 }
