@@ -15,7 +15,6 @@ import (
 // (a clean session forgets subscriptions) and asks the run loop to republish
 // every retained topic, since the broker may have restarted empty.
 func (s *Sink) onConnect(c paho.Client) {
-	s.gauge(1)
 	s.metric(MetricReconnect, "", "", 1)
 	s.log.Info("connected to broker", "broker", s.opts.Broker)
 	cmd, st := s.topicFor(topicCommand), s.topicFor(topicStatus)
@@ -103,7 +102,8 @@ func (s *Sink) Run(ctx context.Context) error {
 	)
 	for {
 		if s.passive.Load() {
-			if s.client.IsConnected() {
+			if s.client.IsConnected() || s.link.sess.Connected() {
+				s.closeState()
 				s.client.Disconnect(250) // clean: no last will, the active's "online" stands
 				s.gauge(0)
 			}
@@ -116,7 +116,7 @@ func (s *Sink) Run(ctx context.Context) error {
 			backoff, retryAt, probeDown, failed = minRetry, time.Time{}, false, 0
 			continue
 		}
-		if !s.client.IsConnectionOpen() {
+		if !s.linkUp() {
 			now := time.Now()
 			attempt := !now.Before(retryAt)
 			if !attempt && !now.Before(probeAt) {
@@ -186,18 +186,31 @@ func (s *Sink) probe() bool {
 	return true
 }
 
-// connect makes one connection attempt, abandoned when ctx ends.
+// connect makes one connection attempt, abandoned when ctx ends: paho's
+// connection (with the will), then the state link. The two live and die
+// together: what is left of a half-lost pair is closed first (cleanly, so
+// no will fires), and a state link that cannot open closes paho's again.
 func (s *Sink) connect(ctx context.Context) error {
+	s.closeState()
+	if s.client.IsConnectionOpen() {
+		s.client.Disconnect(250) // DISCONNECT goes out: the will does not fire
+	}
+	s.gauge(0)
 	t := s.client.Connect()
 	select {
 	case <-t.Done():
 		if err := t.Error(); err != nil {
 			return fmt.Errorf("connect %s: %w", s.opts.Broker, err)
 		}
-		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	if err := s.connectState(ctx); err != nil {
+		s.client.Disconnect(250) // DISCONNECT goes out: the will does not fire
+		return fmt.Errorf("connect %s: %w", s.opts.Broker, err)
+	}
+	s.gauge(1)
+	return nil
 }
 
 // round publishes what is due: a batch of events first (an emergency event
@@ -205,9 +218,10 @@ func (s *Sink) connect(ctx context.Context) error {
 // After a (re)connect, state waits for the fence (fence.go), at most
 // fenceMax; events do not, they are not retained.
 func (s *Sink) round(now time.Time, force bool) {
-	if !s.client.IsConnectionOpen() {
+	if !s.linkUp() {
 		return
 	}
+	s.expireState(now)
 	if s.reassert.Swap(false) {
 		s.publishStatus("online")
 	}

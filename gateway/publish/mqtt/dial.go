@@ -12,10 +12,20 @@ import (
 )
 
 // openConn replaces paho's own dialing (paho.ClientOptions'
-// CustomOpenConnectionFn) so that every connection is a batchConn. It dials
-// the schemes paho does, the same way: proxies from the environment for TCP,
-// the options' TLS config, paho's WebSocket helper.
+// CustomOpenConnectionFn) so that every connection is a batchConn.
 func openConn(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
+	c, err := dialBroker(uri, o)
+	if err != nil {
+		return nil, err
+	}
+	return newBatchConn(c, o.WriteTimeout), nil
+}
+
+// dialBroker dials the schemes paho does, the same way: proxies from the
+// environment for TCP, the options' TLS config, paho's WebSocket helper.
+// The state link (statelink.go) dials through it too, so both connections
+// reach the broker by the same road.
+func dialBroker(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
 	dialer := o.Dialer
 	if dialer == nil {
 		dialer = &net.Dialer{Timeout: o.ConnectTimeout}
@@ -49,7 +59,7 @@ func openConn(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mqtt broker %s: %w", uri.Redacted(), err)
 	}
-	return newBatchConn(c, o.WriteTimeout), nil
+	return c, nil
 }
 
 // dialTLS goes through all_proxy when it is set, as paho does for TLS.

@@ -74,6 +74,21 @@ func (g *ackGate) serve() {
 	}
 }
 
+// cutPair drops the i-th proxied connection only (in accept order).
+func (g *ackGate) cutPair(i int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.conns[2*i].Close()
+	g.conns[2*i+1].Close()
+}
+
+// pairs is how many connections the gate has accepted.
+func (g *ackGate) pairs() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.conns) / 2
+}
+
 func (g *ackGate) wait() {
 	g.mu.Lock()
 	ch := g.opened

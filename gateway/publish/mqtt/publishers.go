@@ -25,14 +25,19 @@ func (s *Sink) sendRetained(t *topic, name string, retained bool, payload any) p
 	return s.client.Publish(name, t.qos, retained, payload)
 }
 
-// sendState publishes a state message and hands it to the completer
-// (acks.go), which settles it.
+// sendState publishes a state message: a unit's over the state link
+// (statelink.go), which settles it on its PUBACK; the others through paho,
+// handing the token to the completer (acks.go).
 func (s *Sink) sendState(t *topic, name string, payload []byte, p pending) {
 	if p.kind == "" { // a forget's deletes keep their own kind
 		p.kind = t.kind
 	}
 	p.announce = t.announce
 	p.size, p.sent = len(payload), time.Now()
+	if s.onStateLink(t) {
+		s.queueState(t, name, payload, p)
+		return
+	}
 	p.token = s.send(t, name, payload)
 	if !s.inflight(p) {
 		s.redirty(p) // closing: whatever is not confirmed stays dirty

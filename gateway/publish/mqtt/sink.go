@@ -6,9 +6,11 @@
 // flag, schema and encoder. Metrics go out through Options.OnMetric.
 //
 // The per-message path is kept cheap: payloads are encoded by hand into
-// reused buffers (unitjson.go), state acks are settled off the run loop with
-// a bounded window in flight (acks.go), and paho's connection batches writes
-// and buffers reads (batchconn.go).
+// reused buffers (unitjson.go); unit topics go over a second connection
+// without paho's per-message machinery, a round in one write with its
+// PUBACKs settled in bulk (statelink.go); the other state acks are settled
+// off the run loop with a bounded window in flight (acks.go), and paho's
+// connection batches writes and buffers reads (batchconn.go).
 package mqtt
 
 import (
@@ -83,11 +85,12 @@ const defaultHAPrefix = "homeassistant"
 
 // Sink is the MQTT publisher.
 type Sink struct {
-	opts   Options
-	client paho.Client
-	log    *slog.Logger
-	topics [numTopics]topic // the topic table, with this sink's names (topics.go)
-	labels labelSets
+	opts     Options
+	client   paho.Client
+	pahoOpts *paho.ClientOptions // what client dials with: the state link dials the same
+	log      *slog.Logger
+	topics   [numTopics]topic // the topic table, with this sink's names (topics.go)
+	labels   labelSets
 
 	mu           sync.Mutex
 	units        map[string]*unitSlot
@@ -113,6 +116,7 @@ type Sink struct {
 
 	arena  arena        // unit payloads (run loop only)
 	due    []dueUnit    // publishState's scratch (run loop only)
+	link   *stateLink   // the second connection, for units' own topics (statelink.go)
 	window *window      // bounds state publishes awaiting their ack
 	acks   chan pending // to the completer, in publish order
 	quit   chan struct{}
@@ -169,6 +173,7 @@ func New(opts Options) (*Sink, error) {
 		dirtyUnits: map[string]*unitSlot{}, kick: make(chan struct{}, 1),
 		window: newWindow(), acks: make(chan pending, maxInflight+8), quit: make(chan struct{})}
 	s.passive.Store(opts.Passive)
+	s.link = s.newStateLink()
 	go s.completer()
 
 	// radiogw reconnects itself (Run) instead of using paho's auto-reconnect:
@@ -194,7 +199,7 @@ func New(opts Options) (*Sink, error) {
 	if opts.TLS != nil {
 		co.SetTLSConfig(opts.TLS)
 	}
-	s.client = paho.NewClient(co)
+	s.client, s.pahoOpts = paho.NewClient(co), co
 	s.connChanged.Store(time.Now().UnixNano())
 	return s, nil
 }
@@ -345,19 +350,23 @@ func (s *Sink) Forget(unitID string) {
 // Close publishes what is pending and waits for the broker's acks within
 // ctx's deadline, says offline and disconnects. Call it after Run returned.
 func (s *Sink) Close(ctx context.Context) error {
-	if s.client.IsConnectionOpen() {
+	if s.linkUp() {
 		done := make(chan struct{})
 		go func() {
 			s.round(time.Now(), true)
 			s.settled(ctx.Done())
+			s.stateSettled(ctx.Done())
 			close(done)
 		}()
 		select {
 		case <-done:
 		case <-ctx.Done():
 		}
+	}
+	if s.client.IsConnectionOpen() {
 		s.publishStatus("offline").WaitTimeout(time.Second)
 	}
+	s.closeState()
 	s.client.Disconnect(250)
 	s.closed.Do(func() {
 		close(s.quit)

@@ -52,6 +52,7 @@ func (s *Sink) publishState(now time.Time, force bool) {
 	if mapUnits != nil {
 		s.publishMap(mapUnits, now)
 	}
+	s.flushState()
 	clear(units) // drop the copies' references until the next round
 	s.due = units[:0]
 	if cap(units) > maxKeptDue {
