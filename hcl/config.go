@@ -298,8 +298,11 @@ const (
 
 // Storage configures the outbox and the snapshot.
 type Storage struct {
-	Dir           string
-	Fsync         string // always, batch (default), never
+	Dir   string
+	Fsync string // always, batch (default), never
+	// CommitEvery is, under "batch", the shortest time between two fsyncs
+	// of an outbox (commit_interval): what a power cut may lose at most.
+	CommitEvery   time.Duration
 	MaxBytes      int64
 	MaxAge        time.Duration
 	SnapshotEvery time.Duration

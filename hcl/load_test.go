@@ -502,3 +502,22 @@ status_table "agency" {
 		}
 	}
 }
+
+func TestCommitInterval(t *testing.T) {
+	dir := writeConfig(t, map[string]string{MainFile: "site = \"tustin\"\n"})
+	if got := mustLoad(t, dir).Storage.CommitEvery; got != DefaultCommitEvery {
+		t.Errorf("default commit_interval %v, want %v", got, DefaultCommitEvery)
+	}
+	for in, want := range map[string]time.Duration{"1ms": time.Millisecond, "50ms": 50 * time.Millisecond, "1s": time.Second} {
+		dir := writeConfig(t, map[string]string{MainFile: "site = \"tustin\"\nstorage {\n  commit_interval = \"" + in + "\"\n}\n"})
+		if got := mustLoad(t, dir).Storage.CommitEvery; got != want {
+			t.Errorf("commit_interval = %q loaded as %v", in, got)
+		}
+	}
+	for _, bad := range []string{"0s", "500us", "2s"} {
+		dir := writeConfig(t, map[string]string{MainFile: "site = \"tustin\"\nstorage {\n  commit_interval = \"" + bad + "\"\n}\n"})
+		if _, err := Load(dir, testOpts); err == nil || !strings.Contains(err.Error(), "must be from 1ms to 1s") {
+			t.Errorf("commit_interval = %q: %v", bad, err)
+		}
+	}
+}

@@ -67,6 +67,7 @@ type rawStorage struct {
 	Dir           *string        `hcl:"dir,optional"`
 	Fsync         *string        `hcl:"fsync,optional"`
 	FsyncRange    hcl.Range      `hcl:"fsync,attr_range"`
+	CommitEvery   *hcl.Attribute `hcl:"commit_interval,optional"`
 	MaxBytes      *int64         `hcl:"max_bytes,optional"`
 	MaxBytesRange hcl.Range      `hcl:"max_bytes,attr_range"`
 	MaxAge        *hcl.Attribute `hcl:"max_age,optional"`

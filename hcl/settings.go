@@ -21,12 +21,16 @@ const (
 	DefaultHAPrefix        = "homeassistant" // Home Assistant's discovery prefix
 	DefaultAccuracyM       = 50.0            // metres, for fixes with neither accuracy nor HDOP
 	DefaultFsync           = "batch"
-	DefaultSnapshotEvery   = 30 * time.Second
-	DefaultMaxBytes        = 1 << 30
-	DefaultMaxAge          = 7 * 24 * time.Hour
-	DefaultInfluxBatch     = 5000
-	DefaultInfluxFlush     = time.Second
-	DefaultInfluxTimeout   = 10 * time.Second
+	// DefaultCommitEvery is outbox.DefaultCommitEvery: at most 200 fsyncs
+	// a second per outbox under "batch".
+	DefaultCommitEvery   = 5 * time.Millisecond
+	MaxCommitEvery       = time.Second
+	DefaultSnapshotEvery = 30 * time.Second
+	DefaultMaxBytes      = 1 << 30
+	DefaultMaxAge        = 7 * 24 * time.Hour
+	DefaultInfluxBatch   = 5000
+	DefaultInfluxFlush   = time.Second
+	DefaultInfluxTimeout = 10 * time.Second
 	// DefaultBreadcrumbs keeps a unit under 2 KiB of memory (docs/tracking.md).
 	DefaultBreadcrumbs = 50
 	// Connection caps: far above a dispatch center's displays and consoles,
@@ -86,6 +90,13 @@ func (b *builder) buildStorage(r *rawStorage) {
 		MaxBytes:      positive(b.d, r.MaxBytes, r.MaxBytesRange, "max_bytes", DefaultMaxBytes),
 		MaxAge:        b.d.duration(r.MaxAge, DefaultMaxAge),
 		SnapshotEvery: b.d.duration(r.SnapshotEvery, DefaultSnapshotEvery),
+		CommitEvery:   b.d.duration(r.CommitEvery, DefaultCommitEvery),
+	}
+	if r.CommitEvery != nil && (s.CommitEvery < time.Millisecond || s.CommitEvery > MaxCommitEvery) {
+		b.d.add(r.CommitEvery.Expr.Range(), "Invalid commit_interval",
+			"commit_interval = %v must be from 1ms to %v: it is the longest a power cut may take back of what radiogw accepted.",
+			s.CommitEvery, MaxCommitEvery)
+		s.CommitEvery = DefaultCommitEvery
 	}
 	switch {
 	case s.Dir != "":

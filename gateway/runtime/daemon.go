@@ -262,7 +262,8 @@ func (d *Daemon) openOutbox(name string, cfg *hcl.Config) (*outbox.Outbox, error
 		reserve = outboxReserve
 	}
 	o, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.DataDir, "outbox", name), Fsync: cfg.Storage.Fsync,
-		MaxBytes: cfg.Storage.MaxBytes, MaxAge: cfg.Storage.MaxAge, Reserve: reserve})
+		CommitEvery: cfg.Storage.CommitEvery,
+		MaxBytes:    cfg.Storage.MaxBytes, MaxAge: cfg.Storage.MaxAge, Reserve: reserve})
 	if err != nil {
 		return nil, fmt.Errorf("outbox %q: %w", name, err)
 	}
