@@ -162,14 +162,15 @@ func (p *Pipeline) applyFix(b *change.Batch, f *avl.Fix) {
 	}
 	roundFix(f)
 	p.journalFixAdd(f, f.Received) // complete (time, identity, rounding): replayed as is
-	for _, c := range p.units.ApplyFix(*f) {
-		switch {
+	start := len(b.Units)
+	b.Units = p.units.AppendFix(b.Units, *f)
+	for i := start; i < len(b.Units); i++ {
+		switch c := &b.Units[i]; {
 		case c.Kind == avl.FixRejected:
-			p.countRejection(&c)
+			p.countRejection(c)
 		case c.Kind == avl.FixAccepted && !c.Live && c.Reason != "":
 			p.metrics.FixLate.WithLabelValues(c.Fix.Source, c.Reason).Inc()
 		}
-		b.Units = append(b.Units, c)
 	}
 }
 

@@ -69,6 +69,12 @@ func (s *Sink) dueUnits(now time.Time, force bool) []dueUnit {
 	minGap := time.Duration(float64(time.Second) / s.opts.UnitRate)
 	units := s.due[:0] // reused: a round of 10,000 units no longer regrows it
 	s.release(now, minGap, force)
+	if n := len(s.dirtyUnits); cap(units) < n {
+		// One allocation of the round's size: grown by doubling, a round of
+		// thousands copied every unit state several times over (8 % of
+		// radiogw's CPU at 50,000 reports a second).
+		units = make([]dueUnit, 0, n)
+	}
 	for id, slot := range s.dirtyUnits {
 		delete(s.dirtyUnits, id)
 		if !force && !slot.urgent && now.Sub(slot.lastPub) < minGap {
