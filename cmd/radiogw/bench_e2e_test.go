@@ -241,7 +241,19 @@ func newHarness(t *testing.T, bin, mqttAddr string, db *influxtest.Server, cfg b
 		h.udpPorts = append(h.udpPorts, p)
 		fmt.Fprintf(&srcs, "source \"udp\" \"avl%d\" {\n  listen = \"127.0.0.1:%d\"\n  codec  = \"nmea\"\n}\n\n", i, p)
 	}
+	maxUnits := cfg.OutageLoad.Units
+	for _, s := range cfg.Steps {
+		maxUnits = max(maxUnits, s.Units)
+	}
+	// Every simulated modem is a unit not in the roster: the default caps
+	// (10,000 per source, 20,000 in all) would refuse the larger fleets,
+	// which reads as lost throughput but is policy.
 	body := fmt.Sprintf(`site = "bench"
+
+unlisted {
+  max_per_source = %d
+  max_total      = %d
+}
 
 storage {
   dir            = %q
@@ -262,13 +274,9 @@ influx {
   bucket = "radiogw/autogen"
 }
 
-%s`, filepath.Join(h.dir, "data"), cfg.SnapshotEvery, fsync, h.httpPort, cfg.Pprof, mqttAddr, unitRate, db.URL, srcs.String())
+%s`, maxUnits, maxUnits, filepath.Join(h.dir, "data"), cfg.SnapshotEvery, fsync, h.httpPort, cfg.Pprof, mqttAddr, unitRate, db.URL, srcs.String())
 	if err := os.WriteFile(h.config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
-	}
-	maxUnits := cfg.OutageLoad.Units
-	for _, s := range cfg.Steps {
-		maxUnits = max(maxUnits, s.Units)
 	}
 	h.track = newTracker(maxUnits)
 	h.sub = newLatencySub(t, mqttAddr, h.track)
