@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -72,4 +73,33 @@ func TestStateLinkLossReconnectsBoth(t *testing.T) {
 		b := fresh.lastOn(root + "/units/2A21")
 		return b != nil && seqOf(t, b) == 2
 	})
+}
+
+// A fleet's worth of unit states, more than the session's window: every one
+// is confirmed, and once they are, nothing is left waiting on the link (no
+// tag kept, no packet ID held).
+func TestStateLinkSettlesEveryPublish(t *testing.T) {
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: "max_inflight_messages 0\n"})
+	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) { o.MapEvery = time.Hour })
+	waitFor(t, 10*time.Second, "both connections up", s.linkUp)
+	const units = 12000
+	for start := 0; start < units; start += 500 {
+		var b change.Batch
+		for i := start; i < start+500; i++ {
+			b.Units = append(b.Units, unitChange(unitAt(fmt.Sprintf("U%05d", i), 1)))
+		}
+		s.Write(b)
+	}
+	waitFor(t, 30*time.Second, "every unit confirmed", func() bool {
+		return counter(t, s, "published", sinkName, "unit") == units
+	})
+	if n := s.stateInflight(); n != 0 {
+		t.Fatalf("%d tags still pending after every publish was confirmed", n)
+	}
+	if n := s.link.sess.Inflight(); n != 0 {
+		t.Fatalf("%d packet IDs still held after every publish was confirmed", n)
+	}
+	if f := counter(t, s, "failures", sinkName, "state"); f != 0 {
+		t.Fatalf("%v state failures", f)
+	}
 }
