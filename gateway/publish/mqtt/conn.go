@@ -141,7 +141,11 @@ func (s *Sink) Run(ctx context.Context) error {
 					}
 					retryAt = time.Now().Add(wait)
 					backoff = min(backoff*2, maxRetry)
-					probeDown = true
+					// Down only if the port is: a broker that accepts the
+					// connection and refuses the login (a password, an ACL
+					// on the state link's client ID) is retried at the
+					// backoff, not at every probe.
+					probeDown = !s.probe()
 				} else {
 					backoff, failed, probeDown = minRetry, 0, false
 				}

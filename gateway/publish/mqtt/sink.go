@@ -184,6 +184,7 @@ func New(opts Options) (*Sink, error) {
 	co := paho.NewClientOptions().AddBroker(opts.Broker).SetClientID(opts.ClientID).
 		SetUsername(opts.Username).SetPassword(opts.Password).
 		SetCleanSession(true).
+		SetProtocolVersion(4).  // MQTT 3.1.1, as the state link: no second login in 3.1 after a refusal
 		SetOrderMatters(false). // handlers never block; ordering of our publishes is ours
 		SetAutoReconnect(false).SetConnectRetry(false).
 		SetConnectTimeout(10 * time.Second).SetWriteTimeout(10 * time.Second).

@@ -2,6 +2,8 @@ package mqtt
 
 import (
 	"fmt"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,5 +103,43 @@ func TestStateLinkSettlesEveryPublish(t *testing.T) {
 	}
 	if f := counter(t, s, "failures", sinkName, "state"); f != 0 {
 		t.Fatalf("%v state failures", f)
+	}
+}
+
+// A broker whose port is open but which refuses every connection (a wrong
+// password, an ACL on a client ID) is retried at the backoff, not at every
+// 200 ms port probe: 250 ms, 500 ms, 1 s, 2 s, 3 s apart.
+func TestRefusingBrokerRetriedAtTheBackoff(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var connects atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { // a CONNECT is answered "not authorized"; a probe sends nothing
+				defer c.Close()
+				buf := make([]byte, 512)
+				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				if n, _ := c.Read(buf); n > 0 {
+					connects.Add(1)
+					c.Write([]byte{0x20, 2, 0, 5})
+				}
+			}()
+		}
+	}()
+	s := startSink(t, "tcp://"+ln.Addr().String(), "", nil)
+	time.Sleep(4 * time.Second)
+	// At the backoff about 5 logins in 4 s; at every probe, up to 20.
+	if n := connects.Load(); n > 7 { // one login per attempt (MQTT 3.1.1 only)
+		t.Fatalf("%d logins in 4 s to a broker refusing every one: retried at the probe, not the backoff", n)
+	}
+	if r := s.metrics.value(MetricRetry, ""); r < 3 || r > 6 {
+		t.Fatalf("%v failed attempts counted in 4 s, want 3 to 6 at the backoff", r)
 	}
 }
