@@ -191,3 +191,23 @@ func TestSerialStartupPolicy(t *testing.T) {
 		})
 	}
 }
+
+// The HTTP port already taken: radiogw does not run without /healthz,
+// /metrics and the wall map; it exits 1 and names the setting.
+func TestHTTPPortTaken(t *testing.T) {
+	s := newSite(t)
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", s.httpPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	s.write(t)
+	p := testsvc.Start(t, nil, binary, "run", "-config", s.config)
+	if code := p.Wait(t, 20*time.Second); code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	want := fmt.Sprintf(`http { listen = "127.0.0.1:%d" }`, s.httpPort)
+	if !strings.Contains(p.Output(), want) {
+		t.Errorf("output lacks %q:\n%s", want, p.Output())
+	}
+}

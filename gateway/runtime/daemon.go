@@ -158,6 +158,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
+	httpLn, err := d.listenHTTP(cfg)
+	if err != nil {
+		return err
+	}
+	serving := false
+	defer func() {
+		if httpLn != nil && !serving { // a start that failed after the bind
+			httpLn.Close()
+		}
+	}()
 	if err := d.pipe.OpenJournal(cfg.DataDir, cfg.Storage.MaxBytes); err != nil {
 		d.log.Error("journal not opened: a crash will lose the state since the last snapshot", "err", err)
 	}
@@ -206,9 +216,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.closeAll(context.Background())
 		return err
 	}
-	if err := d.startHTTP(cfg); err != nil {
-		d.log.Error("http server", "err", err)
-	}
+	d.startHTTP(cfg, httpLn)
+	serving = true
 	d.notify.Ready()
 	d.log.Info("radiogw running", "site", cfg.Site, "sources", len(cfg.Sources), "units", len(cfg.Units),
 		"channels", len(cfg.Channels), "topic_root", d.topicRoot(), "data_dir", cfg.DataDir)

@@ -20,13 +20,26 @@ import (
 	"radiogw/hcl"
 )
 
-func (d *Daemon) startHTTP(cfg *hcl.Config) error {
+// listenHTTP binds the HTTP port before anything else starts: /healthz,
+// /metrics, the API and the wall map are how a site sees radiogw (and how
+// keepalived judges it), so a port that cannot be had fails the start, as
+// the embedded broker's does, instead of a daemon running blind.
+func (d *Daemon) listenHTTP(cfg *hcl.Config) (net.Listener, error) {
 	if cfg.HTTP.Listen == "" {
-		return nil
+		return nil, nil
 	}
-	raw, err := net.Listen("tcp", cfg.HTTP.Listen)
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
-		return fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
+		return nil, fmt.Errorf("http { listen = %q }: %w (another process holds the address: stop it or choose another; listen = \"\" turns the HTTP server off)",
+			cfg.HTTP.Listen, err)
+	}
+	return ln, nil
+}
+
+// startHTTP serves on the listener listenHTTP bound (nil: no HTTP server).
+func (d *Daemon) startHTTP(cfg *hcl.Config, raw net.Listener) {
+	if raw == nil {
+		return
 	}
 	ln := netguard.Wrap(raw, "http", netguard.Limits{MaxConns: cfg.HTTP.MaxConns, MaxPerAddr: cfg.HTTP.MaxPerAddr,
 		TimeoutEvent: api.HeaderTimeout},
@@ -65,7 +78,6 @@ func (d *Daemon) startHTTP(cfg *hcl.Config) error {
 		}
 	}()
 	d.log.Info("http listening", "addr", ln.Addr().String())
-	return nil
 }
 
 func (d *Daemon) status(ctx context.Context) (api.Status, error) {
