@@ -201,6 +201,10 @@ type MQTT struct {
 	UnitRate  float64 // max unit-state publishes per unit per second
 	OwnTracks bool
 	KeepAlive time.Duration
+	// StateLink carries unit topics on a second connection,
+	// "<client_id>-state" (docs/mqtt.md); false keeps one connection, for a
+	// broker that cannot take two (use_username_as_clientid, client-ID ACLs).
+	StateLink bool
 
 	// HomeAssistant publishes Home Assistant MQTT discovery for every unit
 	// under HAPrefix (docs/homeassistant.md).

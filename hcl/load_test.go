@@ -521,3 +521,15 @@ func TestCommitInterval(t *testing.T) {
 		}
 	}
 }
+
+func TestMQTTStateLink(t *testing.T) {
+	for body, want := range map[string]bool{
+		"mqtt {\n  broker = \"tcp://127.0.0.1:1883\"\n}\n":                       true,
+		"mqtt {\n  broker = \"tcp://127.0.0.1:1883\"\n  state_link = false\n}\n": false,
+	} {
+		dir := writeConfig(t, map[string]string{MainFile: "site = \"tustin\"\n" + body})
+		if got := mustLoad(t, dir).MQTT.StateLink; got != want {
+			t.Errorf("%q: state_link %v, want %v", body, got, want)
+		}
+	}
+}

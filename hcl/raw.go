@@ -118,6 +118,7 @@ type rawMQTT struct {
 	DefaultAccM   *float64       `hcl:"default_accuracy_m,optional"`
 	DefaultAccMR  hcl.Range      `hcl:"default_accuracy_m,attr_range"`
 	KeepAlive     *hcl.Attribute `hcl:"keepalive,optional"`
+	StateLink     *bool          `hcl:"state_link,optional"`
 	TLS           *rawTLS        `hcl:"tls,block"`
 	DefRange      hcl.Range      `hcl:",def_range"`
 }

@@ -195,6 +195,7 @@ func (b *builder) buildMQTT(r *rawMQTT) {
 		UnitRate:  positive(b.d, r.UnitRate, r.UnitRateRange, "unit_rate", DefaultUnitRate),
 		OwnTracks: boolean(r.OwnTracks, false),
 		KeepAlive: b.d.duration(r.KeepAlive, DefaultMQTTKeepAlive),
+		StateLink: boolean(r.StateLink, true),
 
 		HomeAssistant:    boolean(r.HomeAssistant, false),
 		HAPrefix:         str(r.HAPrefix, DefaultHAPrefix),

@@ -299,6 +299,7 @@ func (d *Daemon) startSinks(cfg *hcl.Config) error {
 	if m := cfg.MQTT; m != nil {
 		opts.OwnTracks, opts.HomeAssistant, opts.HAPrefix = m.OwnTracks, m.HomeAssistant, m.HAPrefix
 		opts.DefaultAccuracyM = m.DefaultAccuracyM
+		opts.SingleConnection = !m.StateLink
 		if m.UnitRate > 0 {
 			opts.UnitRate = m.UnitRate
 		}

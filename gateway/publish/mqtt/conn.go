@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"radiogw/gateway/publish/mqtt/session"
 )
 
 // onConnect runs in paho's goroutine after every (re)connect: it subscribes
@@ -114,6 +117,7 @@ func (s *Sink) Run(ctx context.Context) error {
 			case <-tick.C:
 			}
 			backoff, retryAt, probeDown, failed = minRetry, time.Time{}, false, 0
+			s.link.upAt = time.Time{} // a standby's disconnect is not a broken pair
 			continue
 		}
 		if !s.linkUp() {
@@ -195,6 +199,7 @@ func (s *Sink) probe() bool {
 // together: what is left of a half-lost pair is closed first (cleanly, so
 // no will fires), and a state link that cannot open closes paho's again.
 func (s *Sink) connect(ctx context.Context) error {
+	s.noteLoss()
 	s.closeState()
 	if s.client.IsConnectionOpen() {
 		s.client.Disconnect(250) // DISCONNECT goes out: the will does not fire
@@ -210,9 +215,13 @@ func (s *Sink) connect(ctx context.Context) error {
 		return ctx.Err()
 	}
 	if err := s.connectState(ctx); err != nil {
-		s.client.Disconnect(250) // DISCONNECT goes out: the will does not fire
-		return fmt.Errorf("connect %s: %w", s.opts.Broker, err)
+		if !errors.Is(err, session.ErrRefused) {
+			s.client.Disconnect(250) // DISCONNECT goes out: the will does not fire
+			return fmt.Errorf("connect %s: %w", s.opts.Broker, err)
+		}
+		s.fallBack("the broker refused the state link's login", err)
 	}
+	s.link.upAt = time.Now()
 	s.gauge(1)
 	return nil
 }

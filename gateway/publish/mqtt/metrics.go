@@ -19,7 +19,7 @@ const (
 )
 
 // FailureReasons are the "reason" labels of MetricFailed.
-var FailureReasons = []string{"state", "timeout", "error", "map_too_large", "encode"}
+var FailureReasons = []string{"state", "timeout", "error", "map_too_large", "encode", "state_link"}
 
 // DropReasons are the "reason" labels of MetricDropped.
 var DropReasons = []string{"bad_topic_name", "older_than_retained_unit", "older_than_retained_channel"}

@@ -61,6 +61,10 @@ type Options struct {
 	// (default DefaultAccuracyM).
 	DefaultAccuracyM float64
 	KeepAlive        time.Duration
+	// SingleConnection publishes unit topics through paho's connection
+	// instead of the state link (statelink.go): for a broker that cannot
+	// take a second connection of this login.
+	SingleConnection bool
 	Queue            Queue
 	// OnMetric receives the sink's metrics (metrics.go); nil drops them.
 	// It is called from several goroutines and must not block.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"radiogw/gateway/publish/mqtt/session"
@@ -37,7 +38,23 @@ type stateLink struct {
 
 	batch      []session.Message // queued by the run loop, sent by flush
 	lastExpiry time.Time         // run loop only
+
+	// single: unit topics go through paho's connection, and no state link
+	// is opened: asked for (SingleConnection), or fallen back to when the
+	// broker refused the link or the pair kept breaking (fallBack).
+	single atomic.Bool
+	upAt   time.Time // run loop only: when the pair last came up
+	quick  int       // pairs in a row lost within flapWindow of coming up
 }
+
+// A pair lost within flapWindow of coming up, flapLimit times in a row, is
+// a broker that cannot hold both connections: one with the same client ID
+// for both (mosquitto's use_username_as_clientid) drops the older as the
+// newer logs in, for good.
+const (
+	flapWindow = 5 * time.Second
+	flapLimit  = 3
+)
 
 // stateLinkBatch is how many messages a round queues before it sends them:
 // one write each, and the first units of a large round do not wait for the
@@ -49,6 +66,7 @@ const stateLinkSuffix = "-state"
 
 func (s *Sink) newStateLink() *stateLink {
 	l := &stateLink{pend: map[uint64]pending{}}
+	l.single.Store(s.opts.SingleConnection)
 	l.sess = session.New(session.Options{
 		ClientID:  s.opts.ClientID + stateLinkSuffix,
 		Username:  s.opts.Username,
@@ -64,7 +82,7 @@ func (s *Sink) newStateLink() *stateLink {
 
 // onStateLink reports whether row t's messages go over the state link.
 func (s *Sink) onStateLink(t *topic) bool {
-	return t.qos == 1 && (t.id == topicUnit || t.followsUnit)
+	return t.qos == 1 && (t.id == topicUnit || t.followsUnit) && !s.link.single.Load()
 }
 
 // queueState queues one message for the state link; flushState sends it.
@@ -167,8 +185,12 @@ func (s *Sink) stateSettled(done <-chan struct{}) bool {
 	return true
 }
 
-// connectState opens the state link (after paho's connection is up).
+// connectState opens the state link (after paho's connection is up); in
+// single-connection mode there is none to open.
 func (s *Sink) connectState(ctx context.Context) error {
+	if s.link.single.Load() {
+		return nil
+	}
 	// paho parsed the broker's address (a bare host:port is tcp://); the
 	// state link dials what paho dials, with the same TLS and timeouts.
 	if len(s.pahoOpts.Servers) == 0 {
@@ -201,7 +223,39 @@ func (s *Sink) closeState() {
 	}
 }
 
-// linkUp reports whether both connections are up.
+// linkUp reports whether the sink's connections are up: both, or paho's
+// alone in single-connection mode.
 func (s *Sink) linkUp() bool {
-	return s.client.IsConnectionOpen() && s.link.sess.Connected()
+	return s.client.IsConnectionOpen() && (s.link.single.Load() || s.link.sess.Connected())
+}
+
+// fallBack puts the sink in single-connection mode until radiogw restarts:
+// unit state then goes through paho's connection, slower but delivered,
+// instead of the wall going dark over a broker's policy.
+func (s *Sink) fallBack(why string, err error) {
+	if s.link.single.Swap(true) {
+		return
+	}
+	s.fail("state_link")
+	s.log.Error("unit state falls back to the main MQTT connection until radiogw restarts: "+why+
+		"; allow the client ID on the broker, or set mqtt { state_link = false }",
+		"broker", s.opts.Broker, "state_client_id", s.opts.ClientID+stateLinkSuffix, "err", err)
+}
+
+// noteLoss is called by connect before each attempt: it counts pairs lost
+// soon after coming up and falls back once they keep breaking.
+func (s *Sink) noteLoss() {
+	l := s.link
+	if l.upAt.IsZero() {
+		return // no pair came up since the last attempt
+	}
+	if time.Since(l.upAt) < flapWindow {
+		l.quick++
+	} else {
+		l.quick = 0
+	}
+	l.upAt = time.Time{}
+	if l.quick >= flapLimit && !l.single.Load() {
+		s.fallBack(fmt.Sprintf("the broker dropped the pair of connections %d times within %v of connecting", l.quick, flapWindow), nil)
+	}
 }

@@ -1,11 +1,17 @@
 package mqtt
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"radiogw/avl"
 	"radiogw/gateway/change"
@@ -142,4 +148,122 @@ func TestRefusingBrokerRetriedAtTheBackoff(t *testing.T) {
 	if r := s.metrics.value(MetricRetry, ""); r < 3 || r > 6 {
 		t.Fatalf("%v failed attempts counted in 4 s, want 3 to 6 at the backoff", r)
 	}
+}
+
+// mqtt { state_link = false }: one connection, and unit state goes through
+// it.
+func TestSingleConnectionMode(t *testing.T) {
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	units := subscribe(t, m.Addr, root+"/units/#")
+	g := newAckGate(t, m.Addr)
+	s := startSink(t, "tcp://"+g.addr(), "", func(o *Options) { o.SingleConnection = true })
+	waitFor(t, 10*time.Second, "connected", s.linkUp)
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A30", 1))}})
+	waitFor(t, 10*time.Second, "2A30 at the display", func() bool { return units.lastOn(root+"/units/2A30") != nil })
+	waitFor(t, 10*time.Second, "confirmed", func() bool { return counter(t, s, "published", sinkName, "unit") == 1 })
+	if n := g.pairs(); n != 1 {
+		t.Fatalf("%d connections to the broker in single-connection mode, want 1", n)
+	}
+}
+
+// A broker with use_username_as_clientid gives both connections one client
+// ID, and each login drops the other: after three pairs broken within
+// seconds the sink falls back to one connection, says so on the failure
+// counter, and the wall gets its units.
+func TestStateLinkFallsBackWhenTheBrokerDropsThePair(t *testing.T) {
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{Extra: "use_username_as_clientid true\n"})
+	units := subscribeOpts(t, paho.NewClientOptions().AddBroker("tcp://"+m.Addr).SetUsername("display"), root+"/units/#", "")
+	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) { o.Username = "gateway" })
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A31", 1))}})
+	waitFor(t, 30*time.Second, "2A31 at the display", func() bool { return units.lastOn(root+"/units/2A31") != nil })
+	waitFor(t, 10*time.Second, "the fallback counted", func() bool { return counter(t, s, "failures", sinkName, "state_link") == 1 })
+	if !s.link.single.Load() {
+		t.Fatal("unit state reached the display, but the sink is not in single-connection mode")
+	}
+	reconnects := s.metrics.value(MetricReconnect, "")
+	time.Sleep(2 * time.Second)
+	if !s.linkUp() || s.metrics.value(MetricReconnect, "") != reconnects {
+		t.Fatalf("the single connection is not steady: up %v, reconnects %v then %v", s.linkUp(), reconnects, s.metrics.value(MetricReconnect, ""))
+	}
+}
+
+// A broker that lets the sink's login in but refuses the state link's
+// client ID: the sink falls back to one connection at once instead of
+// leaving the wall dark.
+func TestStateLinkFallsBackWhenItsLoginIsRefused(t *testing.T) {
+	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
+	units := subscribe(t, m.Addr, root+"/units/#")
+	addr := refuseClientIDs(t, m.Addr, stateLinkSuffix)
+	s := startSink(t, "tcp://"+addr, "", nil)
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("2A32", 1))}})
+	waitFor(t, 10*time.Second, "2A32 at the display", func() bool { return units.lastOn(root+"/units/2A32") != nil })
+	if got := counter(t, s, "failures", sinkName, "state_link"); got != 1 {
+		t.Fatalf("state_link failures %v, want 1", got)
+	}
+	if r := s.metrics.value(MetricRetry, ""); r != 0 {
+		t.Fatalf("%v failed connection attempts, want none: the refusal is a fallback, not an outage", r)
+	}
+}
+
+// refuseClientIDs is a proxy in front of broker that answers a CONNECT whose
+// client ID ends in suffix with CONNACK "identifier rejected", as a broker
+// ACL by client ID would, and passes every other connection through.
+func refuseClientIDs(t *testing.T, broker, suffix string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				var fh packets.FixedHeader
+				b, err := r.ReadByte()
+				if err != nil || fh.Decode(b) != nil {
+					return
+				}
+				n, mult := 0, 1
+				head := []byte{b}
+				for {
+					x, err := r.ReadByte()
+					if err != nil {
+						return
+					}
+					head = append(head, x)
+					n += int(x&127) * mult
+					if mult *= 128; x&128 == 0 {
+						break
+					}
+				}
+				body := make([]byte, n)
+				if _, err := io.ReadFull(r, body); err != nil {
+					return
+				}
+				pk := packets.Packet{FixedHeader: fh}
+				if fh.Type != packets.Connect || pk.ConnectDecode(body) != nil {
+					return
+				}
+				if strings.HasSuffix(pk.Connect.ClientIdentifier, suffix) {
+					c.Write([]byte{packets.Connack << 4, 2, 0, 2}) // identifier rejected
+					return
+				}
+				up, err := net.Dial("tcp", broker)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				up.Write(append(head, body...))
+				go io.Copy(c, up)
+				io.Copy(up, r)
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }

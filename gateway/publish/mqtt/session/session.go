@@ -51,6 +51,10 @@ type Message struct {
 	Tag     uint64
 }
 
+// ErrRefused is returned by Connect when the broker's CONNACK refuses the
+// login (a bad password, a client ID its policy does not allow).
+var ErrRefused = errors.New("session: broker refused the connection")
+
 // ErrNotConnected is returned by Publish between connections.
 var ErrNotConnected = errors.New("session: not connected")
 
@@ -141,7 +145,7 @@ func (s *Session) Connect(ctx context.Context, conn net.Conn) error {
 		return fmt.Errorf("session: connack: got packet type %d", fh.Type)
 	}
 	if body[1] != 0 {
-		return fmt.Errorf("session: broker refused the connection (return code %d)", body[1])
+		return fmt.Errorf("%w (return code %d)", ErrRefused, body[1])
 	}
 	conn.SetDeadline(time.Time{})
 
