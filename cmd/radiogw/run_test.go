@@ -129,7 +129,14 @@ func TestReload(t *testing.T) {
 // A taken broker port gives a plain message with the mqtt block to use.
 func TestBrokerPortTaken(t *testing.T) {
 	s := newSite(t)
-	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", s.mqttPort))
+	exitsOnTakenPort(t, s, s.mqttPort, fmt.Sprintf(`mqtt { broker = "tcp://127.0.0.1:%d" }`, s.mqttPort))
+}
+
+// exitsOnTakenPort holds port, starts radiogw on s, and expects exit code 1
+// with want in its output (the setting to change).
+func exitsOnTakenPort(t *testing.T, s *site, port int, want string) {
+	t.Helper()
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +146,6 @@ func TestBrokerPortTaken(t *testing.T) {
 	if code := p.Wait(t, 20*time.Second); code != 1 {
 		t.Fatalf("exit code %d, want 1", code)
 	}
-	want := fmt.Sprintf(`mqtt { broker = "tcp://127.0.0.1:%d" }`, s.mqttPort)
 	if !strings.Contains(p.Output(), want) {
 		t.Errorf("output lacks %q:\n%s", want, p.Output())
 	}
@@ -196,18 +202,5 @@ func TestSerialStartupPolicy(t *testing.T) {
 // /metrics and the wall map; it exits 1 and names the setting.
 func TestHTTPPortTaken(t *testing.T) {
 	s := newSite(t)
-	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", s.httpPort))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	s.write(t)
-	p := testsvc.Start(t, nil, binary, "run", "-config", s.config)
-	if code := p.Wait(t, 20*time.Second); code != 1 {
-		t.Fatalf("exit code %d, want 1", code)
-	}
-	want := fmt.Sprintf(`http { listen = "127.0.0.1:%d" }`, s.httpPort)
-	if !strings.Contains(p.Output(), want) {
-		t.Errorf("output lacks %q:\n%s", want, p.Output())
-	}
+	exitsOnTakenPort(t, s, s.httpPort, fmt.Sprintf(`http { listen = "127.0.0.1:%d" }`, s.httpPort))
 }
