@@ -144,11 +144,7 @@ func (b *scripted) ack(ids ...uint16) {
 // they go first, oldest first, with DUP set and their packet IDs, and are
 // settled once; what was acknowledged before the loss is not sent again.
 func TestResendWithDupAfterReconnect(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := listen(t)
 	var mu sync.Mutex
 	settled := map[uint64]int{}
 	s := New(Options{ClientID: "pub", Window: 64}, func(tags []uint64) {
@@ -158,16 +154,8 @@ func TestResendWithDupAfterReconnect(t *testing.T) {
 		}
 		mu.Unlock()
 	})
-	connect := func() *scripted {
-		done := make(chan *scripted)
-		go func() { done <- accept(t, l) }()
-		if err := s.Connect(context.Background(), dial(t, l.Addr().String())); err != nil {
-			t.Fatal(err)
-		}
-		return <-done
-	}
 
-	b := connect()
+	b := connectScripted(t, s, l)
 	msgs := make([]Message, 10)
 	for i := range msgs {
 		msgs[i] = Message{Topic: fmt.Sprintf("t/units/U%d", i), Payload: []byte{byte(i)}, Retain: true, Tag: uint64(i)}
@@ -199,7 +187,7 @@ func TestResendWithDupAfterReconnect(t *testing.T) {
 		t.Fatal("Publish between connections succeeded")
 	}
 
-	b = connect()
+	b = connectScripted(t, s, l)
 	again := b.publishes(t, 6)
 	for i, pk := range again {
 		want := first[4+i]
