@@ -188,6 +188,7 @@ func (p *Pipeline) replayJournal(after uint64) (int, error) {
 	p.replaying = true
 	defer func() { p.replaying = false }()
 	n := 0
+	var scratch []avl.Change // one buffer for every replayed fix's changes
 	for {
 		entries, err := p.journal.Scan(after, 4096)
 		if err != nil {
@@ -203,7 +204,7 @@ func (p *Pipeline) replayJournal(after uint64) (int, error) {
 					p.metrics.Drops.WithLabelValues("journal", "decode_error").Inc()
 					continue
 				}
-				p.units.ApplyFix(f)
+				scratch = p.units.AppendFix(scratch[:0], f)
 				n++
 				after = e.Index
 				continue
