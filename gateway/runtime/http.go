@@ -21,9 +21,10 @@ import (
 )
 
 // listenHTTP binds the HTTP port before anything else starts: /healthz,
-// /metrics, the API and the wall map are how a site sees radiogw (and how
-// keepalived judges it), so a port that cannot be had fails the start, as
-// the embedded broker's does, instead of a daemon running blind.
+// /metrics, the API and the wall map are how a site sees radiogw, and
+// keepalived's notify script switches its role through it (radiogw role),
+// so a port that cannot be had fails the start, as the embedded broker's
+// does, instead of a daemon running blind.
 func (d *Daemon) listenHTTP(cfg *hcl.Config) (net.Listener, error) {
 	if cfg.HTTP.Listen == "" {
 		return nil, nil
