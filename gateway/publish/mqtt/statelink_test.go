@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -229,18 +230,9 @@ func refuseClientIDs(t *testing.T, broker, suffix string) string {
 				if err != nil || fh.Decode(b) != nil {
 					return
 				}
-				n, mult := 0, 1
-				head := []byte{b}
-				for {
-					x, err := r.ReadByte()
-					if err != nil {
-						return
-					}
-					head = append(head, x)
-					n += int(x&127) * mult
-					if mult *= 128; x&128 == 0 {
-						break
-					}
+				n, _, err := packets.DecodeLength(r)
+				if err != nil {
+					return
 				}
 				body := make([]byte, n)
 				if _, err := io.ReadFull(r, body); err != nil {
@@ -259,7 +251,10 @@ func refuseClientIDs(t *testing.T, broker, suffix string) string {
 					return
 				}
 				defer up.Close()
-				up.Write(append(head, body...))
+				var head bytes.Buffer
+				fh.Remaining = n
+				fh.Encode(&head)
+				up.Write(append(head.Bytes(), body...))
 				go io.Copy(c, up)
 				io.Copy(up, r)
 			}()
