@@ -71,18 +71,18 @@ func TestWallMapScreenshots(t *testing.T) {
 	wait("an emergency waiting for acknowledgement", `document.querySelector("#emergencies button.ack") !== null`, 150*time.Second)
 	// city zoom around the emergency, where call signs and street names show
 	wait("city zoom on the emergency", cityView, 30*time.Second)
-	wait("the map drawn", `wallmap.map.isSourceLoaded("protomaps") && wallmap.map.isSourceLoaded("units") && !wallmap.map.isMoving()`, 30*time.Second)
-	wait("streets and labelled units drawn", `wallmap.map.queryRenderedFeatures({layers: ["emerg-label"]}).length >= 1 && wallmap.map.queryRenderedFeatures({layers: ["roads_minor", "roads_major"].filter((l) => wallmap.map.getLayer(l))}).length > 0`, 30*time.Second)
+	wait("the map drawn", `wallmap.map.isSourceLoaded("protomaps") && wallmap.live.isSourceLoaded("units") && !wallmap.map.isMoving()`, 30*time.Second)
+	wait("streets and labelled units drawn", `wallmap.live.queryRenderedFeatures({layers: ["emerg-label"]}).length >= 1 && wallmap.map.queryRenderedFeatures({layers: ["roads_minor", "roads_major"].filter((l) => wallmap.map.getLayer(l))}).length > 0`, 30*time.Second)
 	shot("wallmap.png")
 
-	wait("region zoom with clusters", `(() => { const c = wallmap.map.getCenter(); wallmap.map.jumpTo({center: c, zoom: 11.2}); return wallmap.map.isSourceLoaded("protomaps") && wallmap.map.isSourceLoaded("units") && wallmap.map.queryRenderedFeatures({layers: ["clusters"]}).length >= 1; })()`, 30*time.Second)
+	wait("region zoom with clusters", `(() => { const c = wallmap.map.getCenter(); wallmap.map.jumpTo({center: c, zoom: 11.2}); return wallmap.map.isSourceLoaded("protomaps") && wallmap.live.isSourceLoaded("units") && wallmap.live.queryRenderedFeatures({layers: ["clusters"]}).length >= 1; })()`, 30*time.Second)
 	shot("wallmap-region.png")
 
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { wallmap.setTheme("night"); return true; })()`)); err != nil {
 		t.Fatal(err)
 	}
-	wait("night basemap with the units back", `document.body.dataset.theme === "night" && wallmap.map.isStyleLoaded() && wallmap.renderedUnits() >= 1`, 30*time.Second)
+	wait("night basemap with the units back", `document.body.dataset.theme === "night" && wallmap.map.isStyleLoaded() && wallmap.live.isStyleLoaded() && wallmap.renderedUnits() >= 1`, 30*time.Second)
 	wait("city zoom at night", cityView, 30*time.Second)
-	wait("labelled units drawn at night", `wallmap.map.isSourceLoaded("protomaps") && wallmap.map.isSourceLoaded("units") && wallmap.map.queryRenderedFeatures({layers: ["emerg-label"]}).length >= 1`, 30*time.Second)
+	wait("labelled units drawn at night", `wallmap.map.isSourceLoaded("protomaps") && wallmap.live.isSourceLoaded("units") && wallmap.live.queryRenderedFeatures({layers: ["emerg-label"]}).length >= 1`, 30*time.Second)
 	shot("wallmap-night.png")
 }

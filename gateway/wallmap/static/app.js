@@ -12,6 +12,13 @@
 //   milliseconds per animation frame and pushes the map the whole picture;
 // - emergencies, acknowledgements, channels and status come over their own
 //   MQTT connection, so they never wait behind a backlog of positions.
+//
+// The map is two MapLibre maps stacked on one camera: the base map
+// (basemap, beats, overlays, trail, nearest) and, over it, the live map
+// (units, clusters, emergencies, the selection). MapLibre redraws every
+// layer of a map on each repaint, and a software-rendered kiosk takes
+// 100 ms or more to redraw the basemap: kept apart, a unit update redraws
+// only the live map, and the basemap only when the camera moves.
 import * as maplibregl from "./vendor/maplibre-gl.mjs";
 
 const $ = (id) => document.getElementById(id);
@@ -25,7 +32,8 @@ const FONT = ["GoBold"];
 
 const state = {
   cfg: null,
-  map: null,
+  map: null,                      // the base map: it takes the input and owns the camera
+  live: null,                     // the live map over it: units, clusters, emergencies, selection
   theme: params.get("theme") || localStorage.getItem("wallmap-theme") || "night",
   alerts: null, feed: null,       // MQTT connections: alerts and positions
   units: new Map(),               // "<site>/<unit>" -> {key, site, id, data, feature}
@@ -47,7 +55,7 @@ const state = {
 
 // The page's own frame timing: every requestAnimationFrame interval, so a
 // test (or a technician with the console open) reads what the wall does.
-const stats = { frames: [], messages: 0, applied: 0, pushes: 0, renders: 0, flashes: 0, lastFrame: 0, longTasks: 0, longTaskMs: 0 };
+const stats = { frames: [], messages: 0, applied: 0, pushes: 0, renders: 0, liveRenders: 0, flashes: 0, lastFrame: 0, longTasks: 0, longTaskMs: 0 };
 // Main-thread tasks over 50 ms, where the browser reports them: what took
 // the frames, when the frame rate drops.
 try {
@@ -437,6 +445,7 @@ function flush() {
     }
     if (state.pending.size) queueFrame();
   }
+  askForUnits();
   if (state.emergDirty) {
     state.emergDirty = false;
     state.unitsDirty = true; // emergency units move between layers
@@ -495,7 +504,7 @@ function adaptPushGap() {
 }
 
 function pushUnits() {
-  const map = state.map;
+  const map = state.live;
   if (!map || !map.style || !map.getSource("units")) { state.unitsDirty = true; return; }
   state.unitsDirty = false;
   const inEmergency = new Map();
@@ -527,6 +536,28 @@ function pushUnits() {
   map.getSource("units").setData({ type: "FeatureCollection", features: normal });
   flash(); // in the repaint this push causes anyway
   labelPolicy();
+  askForUnits(); // the next batch's time follows this push
+}
+
+// askForUnits asks the positions worker for its next batch once the page
+// has applied the last one and the live map is about to take a push.
+// Reading states sooner would only parse positions the map does not draw
+// yet, several times over on a slow kiosk whose pushes are seconds apart;
+// meanwhile the worker keeps the newest state per unit. A selected unit
+// is watched closely: while one is, batches come every UNIT_PUSH_MS.
+// UNIT_LEAD_MS is the head start the batch gets to be parsed in time.
+const UNIT_LEAD_MS = 150;
+
+function askForUnits() {
+  const feed = state.feed;
+  if (!feed || !feed.holding || state.pending.size) return;
+  const now = performance.now();
+  const due = state.selected ? feed.asked + UNIT_PUSH_MS : state.lastUnitPush + Math.max(pushGap, 2 * pushCost) - UNIT_LEAD_MS;
+  clearTimeout(feed.askTimer);
+  if (due > now) { feed.askTimer = setTimeout(askForUnits, due - now); return; }
+  feed.holding = false;
+  feed.asked = now;
+  feed.worker.postMessage({ type: "ready" });
 }
 
 // LABELS_MAX is how many units may be in view with their call signs and
@@ -537,7 +568,7 @@ function pushUnits() {
 const LABELS_MAX = 500;
 
 function labelPolicy() {
-  const map = state.map;
+  const map = state.live;
   if (!map || !map.getLayer("unit-label")) return;
   const b = map.getBounds();
   let n = 0;
@@ -547,7 +578,7 @@ function labelPolicy() {
   const on = n <= LABELS_MAX;
   if (on === state.labelsOn) return;
   state.labelsOn = on;
-  setVisibility(["unit-label", "unit-arrow"], on);
+  setVisibility(map, ["unit-label", "unit-arrow"], on);
 }
 
 function pushEmergencies(inEmergency) {
@@ -567,7 +598,7 @@ function pushEmergencies(inEmergency) {
   const sig = JSON.stringify(emerg.map((f) => [f.properties.k, f.properties.acked, f.geometry.coordinates]));
   if (sig === state.emergSig) return;
   state.emergSig = sig;
-  state.map.getSource("emerg").setData({ type: "FeatureCollection", features: emerg });
+  state.live.getSource("emerg").setData({ type: "FeatureCollection", features: emerg });
 }
 
 // ---- the map -------------------------------------------------------------------
@@ -595,15 +626,12 @@ function basemapLayers(theme) {
   return bg;
 }
 
+// buildStyle is the base map's style: what moves only with the camera.
 function buildStyle(theme) {
   const night = theme === "night";
   const cfg = state.cfg;
-  const base = new URL(".", location.href).href;
   const sources = {
     fences: { type: "geojson", data: fc(state.fences.flatMap((f) => features(f.data).map((ft) => tag(ft, { kind: f.kind })))) },
-    units: { type: "geojson", data: fc(), cluster: true, clusterMaxZoom: 12, clusterRadius: 45, clusterMinPoints: 3 },
-    emerg: { type: "geojson", data: fc() },
-    sel: { type: "geojson", data: fc() },
     trail: { type: "geojson", data: state.trail || fc() },
     nearest: { type: "geojson", data: state.nearest || fc() },
   };
@@ -662,6 +690,31 @@ function buildStyle(theme) {
       paint: { "line-color": "#7dff9b", "line-width": 2, "line-dasharray": [2, 2] } },
     { id: "nearest-point", type: "circle", source: "nearest", filter: ["==", ["geometry-type"], "Point"],
       paint: { "circle-radius": 9, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#7dff9b", "circle-stroke-width": 3 } },
+  );
+  for (const l of layers) {
+    if (["beats-fill", "beats-line", "beats-label"].includes(l.id)) l.layout = { ...(l.layout || {}), visibility: state.showBeats ? "visible" : "none" };
+  }
+  return styleOf(sources, layers);
+}
+
+// No paint transitions: the default eases every paint change over 300 ms,
+// repainting each frame of it, and a flash is a toggle, not a fade.
+function styleOf(sources, layers) {
+  const base = new URL(".", location.href).href;
+  return { version: 8, glyphs: base + "glyphs/{fontstack}/{range}.pbf", sources, layers, transition: { duration: 0, delay: 0 } };
+}
+
+// buildLiveStyle is the live map's: what changes as units report, over a
+// transparent background.
+function buildLiveStyle(theme) {
+  const night = theme === "night";
+  const halo = night ? "#000" : "#fff";
+  const sources = {
+    units: { type: "geojson", data: fc(), cluster: true, clusterMaxZoom: 12, clusterRadius: 45, clusterMinPoints: 3 },
+    emerg: { type: "geojson", data: fc() },
+    sel: { type: "geojson", data: fc() },
+  };
+  const layers = [
     { id: "clusters", type: "circle", source: "units", filter: ["has", "point_count"],
       paint: { "circle-color": night ? "#26405f" : "#5b7fae", "circle-stroke-color": "#9ec5ff", "circle-stroke-width": 2,
         "circle-radius": ["step", ["get", "point_count"], 14, 20, 18, 100, 24, 1000, 32] } },
@@ -708,14 +761,8 @@ function buildStyle(theme) {
       layout: { "text-field": ["get", "id"], "text-font": FONT, "text-size": 18, "text-anchor": "left", "text-offset": [1.1, 0],
         "text-allow-overlap": true, "text-ignore-placement": true },
       paint: { "text-color": COLORS.emerg, "text-halo-color": halo, "text-halo-width": 2 } },
-  );
-  for (const l of layers) {
-    if (["beats-fill", "beats-line", "beats-label"].includes(l.id)) l.layout = { ...(l.layout || {}), visibility: state.showBeats ? "visible" : "none" };
-  }
-  // No paint transitions: the default eases every paint change over 300 ms,
-  // repainting each frame of it, and a flash is a toggle, not a fade.
-  return { version: 8, glyphs: base + "glyphs/{fontstack}/{range}.pbf", sources, layers,
-    transition: { duration: 0, delay: 0 } };
+  ];
+  return styleOf(sources, layers);
 }
 
 function features(doc) {
@@ -935,12 +982,13 @@ function setTheme(theme) {
   try { localStorage.setItem("wallmap-theme", state.theme); } catch (e) { /* private mode */ }
   if (state.map) {
     state.map.setStyle(buildStyle(state.theme));
+    state.live.setStyle(buildLiveStyle(state.theme));
     state.unitsDirty = true;
   }
 }
 
-function setVisibility(ids, on) {
-  for (const id of ids) if (state.map.getLayer(id)) state.map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
+function setVisibility(map, ids, on) {
+  for (const id of ids) if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
 }
 
 function overlayLayerIds() {
@@ -961,7 +1009,7 @@ let flashLit = false, lastFlash = 0;
 // flash lights the flash layer on every other call while an emergency waits
 // for acknowledgement, and leaves it dark otherwise.
 function flash() {
-  const map = state.map;
+  const map = state.live;
   if (!map || !map.getLayer("emerg-flash")) return;
   const lit = !flashLit && somethingFlashes();
   if (lit === flashLit) return; // no change, no repaint
@@ -1069,7 +1117,7 @@ function onAlert(topic, payload) {
 // unitFeed reads the positions in feed.js's worker; the page takes one
 // coalesced batch at a time.
 function unitFeed() {
-  const feed = { wallState: "connecting…", worker: new Worker(new URL("feed.js", import.meta.url)) };
+  const feed = { wallState: "connecting…", worker: new Worker(new URL("feed.js", import.meta.url)), holding: false, askTimer: null, asked: 0 };
   feed.worker.onmessage = (ev) => {
     const m = ev.data;
     if (m.type === "stats") {
@@ -1083,7 +1131,7 @@ function unitFeed() {
         const t = parseTopic(topic);
         if (t && t[1] === "units" && t[2]) onUnitMessage(t[0], t[2], text);
       }
-      feed.worker.postMessage({ type: "taken" });
+      feed.holding = true;
       queueFrame();
     }
   };
@@ -1148,11 +1196,11 @@ function controls() {
   $("site-filter").addEventListener("change", (ev) => setSiteFilter(ev.target.value));
   $("toggle-beats").addEventListener("change", (ev) => {
     state.showBeats = ev.target.checked;
-    setVisibility(["beats-fill", "beats-line", "beats-label"], state.showBeats);
+    setVisibility(state.map, ["beats-fill", "beats-line", "beats-label"], state.showBeats);
   });
   $("toggle-overlays").addEventListener("change", (ev) => {
     state.showOverlays = ev.target.checked;
-    setVisibility(overlayLayerIds(), state.showOverlays);
+    setVisibility(state.map, overlayLayerIds(), state.showOverlays);
   });
   $("theme").addEventListener("click", () => setTheme(state.theme === "night" ? "day" : "night"));
   $("close-detail").addEventListener("click", () => select(null));
@@ -1174,29 +1222,31 @@ function controls() {
   });
 }
 
-function mapEvents(map) {
-  const unitLayers = ["unit-dot", "emerg-dot", "emerg-ring"];
+// mapEvents wires the input, which the base map takes: the live map over
+// it lets every pointer event through, and is asked what is under one.
+function mapEvents(map, live) {
+  const layers = ["unit-dot", "emerg-dot", "emerg-ring", "clusters"];
+  const under = (point) => live.queryRenderedFeatures(point, { layers: layers.filter((l) => live.getLayer(l)) });
   map.on("click", (ev) => {
-    const hit = map.queryRenderedFeatures(ev.point, { layers: [...unitLayers, "clusters"].filter((l) => map.getLayer(l)) });
+    const hit = under(ev.point);
     const unit = hit.find((f) => f.layer.id !== "clusters");
     if (unit) { select(unit.properties.k); return; }
     const cluster = hit.find((f) => f.layer.id === "clusters");
     if (cluster) {
-      map.getSource("units").getClusterExpansionZoom(cluster.properties.cluster_id)
+      live.getSource("units").getClusterExpansionZoom(cluster.properties.cluster_id)
         .then((z) => map.easeTo({ center: cluster.geometry.coordinates, zoom: z + 0.5 }));
       return;
     }
     select(null);
     showNearest(ev.lngLat);
   });
-  for (const l of [...unitLayers, "clusters"]) {
-    map.on("mouseenter", l, () => { map.getCanvas().style.cursor = "pointer"; });
-    map.on("mouseleave", l, () => { map.getCanvas().style.cursor = ""; });
-  }
+  map.on("mousemove", (ev) => { map.getCanvas().style.cursor = under(ev.point).length ? "pointer" : ""; });
+  // one camera: the live map is where the base map is, on the same frame
+  map.on("move", () => live.jumpTo({ center: map.getCenter(), zoom: map.getZoom(), bearing: map.getBearing(), pitch: map.getPitch() }));
   // a dispatcher who drags the map takes it back from follow mode
   map.on("dragstart", () => { if (state.following) { state.following = false; drawFollow(); } });
-  map.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(map); state.emergSig = ""; state.selFeature = undefined; flashLit = false; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
-  map.on("styleimagemissing", (e) => { if (e.id === "arrow") addImages(map); });
+  live.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(live); state.emergSig = ""; state.selFeature = undefined; flashLit = false; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
+  live.on("styleimagemissing", (e) => { if (e.id === "arrow") addImages(live); });
 }
 
 async function main() {
@@ -1236,10 +1286,18 @@ async function main() {
     fitBoundsOptions: { padding: 40 }, attributionControl: { compact: true }, dragRotate: false, pitchWithRotate: false,
     interactive: !kiosk, maxPitch: 0, fadeDuration: 0,
   });
+  // the live map's container goes inside the base map's, under its
+  // controls: units never cover the zoom buttons or the attribution
+  map.getContainer().insertBefore($("gl-live"), map.getContainer().querySelector(".maplibregl-control-container"));
+  const live = new maplibregl.Map({
+    container: "gl-live", style: buildLiveStyle(state.theme), bounds: [[fb[0], fb[1]], [fb[2], fb[3]]],
+    fitBoundsOptions: { padding: 40 }, attributionControl: false, interactive: false, maxPitch: 0, fadeDuration: 0,
+  });
   map.on("render", () => { stats.renders++; });
+  live.on("render", () => { stats.liveRenders++; });
   map.on("moveend", labelPolicy);
-  map.on("sourcedata", (e) => {
-    if (e.sourceId === "units" && pushStarted && map.isSourceLoaded("units")) {
+  live.on("sourcedata", (e) => {
+    if (e.sourceId === "units" && pushStarted && live.isSourceLoaded("units")) {
       pushCost = performance.now() - pushStarted;
       stats.pushCost = Math.round(pushCost);
       pushStarted = 0;
@@ -1248,8 +1306,9 @@ async function main() {
   });
   map.touchZoomRotate.disableRotation();
   state.map = map;
+  state.live = live;
   if (!kiosk) map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  mapEvents(map);
+  mapEvents(map, live);
   controls();
   animate();
   setInterval(() => { if (state.selected) { drawDetail(); loadTrack(state.selected); } }, 10000);
@@ -1262,7 +1321,7 @@ async function main() {
     }, (cycle || 60) * 1000);
   }
   connect();
-  await new Promise((resolve) => map.once("style.load", resolve));
+  await Promise.all([map, live].map((m) => new Promise((resolve) => m.once("style.load", resolve))));
   document.body.dataset.ready = "true";
 }
 
@@ -1270,6 +1329,7 @@ async function main() {
 window.wallmap = {
   state, stats,
   get map() { return state.map; },
+  get live() { return state.live; },
   frameStats(sinceMs) {
     const f = stats.frames.slice(sinceMs ? -Math.max(1, Math.round(sinceMs / 16)) : 0);
     const sorted = [...f].sort((a, b) => a - b);
@@ -1281,7 +1341,7 @@ window.wallmap = {
   // distinct units in a source's loaded tiles (a point near a tile edge is
   // in both tiles)
   renderedUnits(source) {
-    const map = state.map;
+    const map = state.live;
     const units = map.querySourceFeatures(source || "units").filter((f) => !f.properties.cluster);
     return new Set(units.map((f) => f.properties.k)).size;
   },

@@ -4,14 +4,15 @@
 // page's main thread would take the time it needs to draw. This worker
 // holds the units connection (QoS 0, <root>/units/+), keeps only the
 // newest payload per topic, and hands the page one batch at a time: the
-// next batch goes when the page has taken the previous one, so a page that
-// falls behind gets the latest state, never a queue.
+// next batch goes when the page asks for it ("ready"), which it does when
+// its map is about to draw them, so a page that falls behind gets the
+// latest state, never a queue.
 importScripts("vendor/mqtt.min.js");
 
 let pending = new Map(); // topic -> newest payload (text) not yet handed over
 let received = 0;
 let connects = 0;
-let waiting = false; // a batch is with the page
+let waiting = false; // a batch is with the page, or the page has not asked for the next
 let timer = null;
 const decoder = new TextDecoder();
 
@@ -30,7 +31,7 @@ function soon() {
 
 onmessage = (ev) => {
   const m = ev.data;
-  if (m.type === "taken") {
+  if (m.type === "ready") {
     waiting = false;
     soon();
     return;
