@@ -41,6 +41,7 @@ const state = {
   channels: new Map(),            // "<site>/<channel>" -> data
   sites: new Map(),               // site -> {online, units}
   emergencies: new Map(),         // emergency id -> {id, site, unit, since, acked_by, acked_at, ...}
+  flashes: new Map(),             // "<site>/<unit>" -> flash marker over its unacknowledged emergency
   pendingAcks: new Set(),
   fences: [],                     // {name, kind, data}
   overlays: [],                   // {name, color, width, label, data}
@@ -523,6 +524,9 @@ function pushUnits() {
     if (!unitTimer) unitTimer = setTimeout(() => { unitTimer = null; state.unitsDirty = true; queueFrame(); }, wait);
     return;
   }
+  // a batch still being applied goes out whole with this push, not split
+  // across two (each frame that applies some of it comes back here)
+  if (state.pending.size && wait > -APPLY_WAIT_MS) { state.unitsDirty = true; return; }
   if (pushStarted && performance.now() - pushStarted < 5000) { // the last push is still being indexed
     if (!unitTimer) unitTimer = setTimeout(() => { unitTimer = null; state.unitsDirty = true; queueFrame(); }, UNIT_PUSH_MS);
     return;
@@ -534,7 +538,6 @@ function pushUnits() {
     if (u.feature && visible(u) && !inEmergency.has(u.key)) normal.push(u.feature);
   }
   map.getSource("units").setData({ type: "FeatureCollection", features: normal });
-  flash(); // in the repaint this push causes anyway
   labelPolicy();
   askForUnits(); // the next batch's time follows this push
 }
@@ -546,13 +549,18 @@ function pushUnits() {
 // meanwhile the worker keeps the newest state per unit. A selected unit
 // is watched closely: while one is, batches come every UNIT_PUSH_MS.
 // UNIT_LEAD_MS is the head start the batch gets to be parsed in time.
-const UNIT_LEAD_MS = 150;
+// It is twice what the last batch took to apply, and at least
+// UNIT_LEAD_MS. A push waits for a batch being applied up to
+// APPLY_WAIT_MS.
+const UNIT_LEAD_MS = 150, APPLY_WAIT_MS = 1000;
 
 function askForUnits() {
   const feed = state.feed;
   if (!feed || !feed.holding || state.pending.size) return;
   const now = performance.now();
-  const due = state.selected ? feed.asked + UNIT_PUSH_MS : state.lastUnitPush + Math.max(pushGap, 2 * pushCost) - UNIT_LEAD_MS;
+  if (feed.arrived) { feed.applyCost = now - feed.arrived; feed.arrived = 0; }
+  const lead = Math.max(UNIT_LEAD_MS, 2 * feed.applyCost);
+  const due = state.selected ? feed.asked + UNIT_PUSH_MS : state.lastUnitPush + Math.max(pushGap, 2 * pushCost) - lead;
   clearTimeout(feed.askTimer);
   if (due > now) { feed.askTimer = setTimeout(askForUnits, due - now); return; }
   feed.holding = false;
@@ -599,6 +607,33 @@ function pushEmergencies(inEmergency) {
   if (sig === state.emergSig) return;
   state.emergSig = sig;
   state.live.getSource("emerg").setData({ type: "FeatureCollection", features: emerg });
+  placeFlashes(emerg.filter((f) => !f.properties.acked));
+}
+
+// placeFlashes puts a flash marker over each unacknowledged emergency:
+// an HTML element on the live map, so its blink is a class toggle the
+// browser composites, not a repaint of either map.
+function placeFlashes(features) {
+  const keep = new Set();
+  for (const f of features) {
+    const k = f.properties.k;
+    keep.add(k);
+    let m = state.flashes.get(k);
+    if (!m) {
+      const el = html("div", "emerg-flash");
+      el.dataset.unit = k;
+      m = new maplibregl.Marker({ element: el }).setLngLat(f.geometry.coordinates).addTo(state.live);
+      state.flashes.set(k, m);
+    } else m.setLngLat(f.geometry.coordinates);
+  }
+  for (const [k, m] of state.flashes) if (!keep.has(k)) { m.remove(); state.flashes.delete(k); }
+}
+
+// sizeFlashes keeps the flash the size of the emergency dot under it
+// (emerg-dot's radius, 7 px at zoom 8 to 12 px at 16, and its 2 px stroke).
+function sizeFlashes(live) {
+  const z = Math.min(16, Math.max(8, live.getZoom()));
+  $("gl-live").style.setProperty("--flash-d", 2 * (7 + (z - 8) * 5 / 8 + 2) + "px");
 }
 
 // ---- the map -------------------------------------------------------------------
@@ -752,11 +787,6 @@ function buildLiveStyle(theme) {
     { id: "emerg-dot", type: "circle", source: "emerg",
       paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 7, 16, 12], "circle-color": COLORS.emerg,
         "circle-stroke-color": "#000", "circle-stroke-width": 2 } },
-    // the flash: white over the unacknowledged ones, shown and hidden by a
-    // constant opacity (a data-driven paint change would re-lay the source)
-    { id: "emerg-flash", type: "circle", source: "emerg", filter: ["!", ["get", "acked"]],
-      paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 7, 16, 12], "circle-color": "#fff",
-        "circle-stroke-color": "#000", "circle-stroke-width": 2, "circle-opacity": 0, "circle-stroke-opacity": 0 } },
     { id: "emerg-label", type: "symbol", source: "emerg",
       layout: { "text-field": ["get", "id"], "text-font": FONT, "text-size": 18, "text-anchor": "left", "text-offset": [1.1, 0],
         "text-allow-overlap": true, "text-ignore-placement": true },
@@ -995,29 +1025,25 @@ function overlayLayerIds() {
   return state.map.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith("overlay-"));
 }
 
-// Unacknowledged emergencies flash by changing one constant paint property,
-// no per-unit work. Each change costs a repaint, the whole of a frame on a
-// software-rendered kiosk, so the flash rides on the repaints a unit push
-// causes anyway, and the timer adds one only when nothing else repainted
-// for BLINK_MS. With no emergency waiting for acknowledgement the flash
-// stays dark and costs nothing. Talkers get a steady ring: on a busy wall
-// someone is always talking, and a pulse would repaint the map twice a
-// second for good.
+// Unacknowledged emergencies flash: their markers (placeFlashes) are lit
+// and darkened together by one class on the live map's container. A map
+// repaint costs a software-rendered kiosk 65 to 135 ms; this costs the
+// browser a composite of a few small elements. With no emergency waiting
+// for acknowledgement the flash stays dark and costs nothing. Talkers get
+// a steady ring: on a busy wall someone is always talking, and a pulse
+// would repaint the map twice a second for good.
 const BLINK_MS = 500;
-let flashLit = false, lastFlash = 0;
+let flashLit = false;
 
-// flash lights the flash layer on every other call while an emergency waits
-// for acknowledgement, and leaves it dark otherwise.
+// flash lights the flash markers on every other call while an emergency
+// waits for acknowledgement, and leaves them dark otherwise.
 function flash() {
-  const map = state.live;
-  if (!map || !map.getLayer("emerg-flash")) return;
+  if (!state.live) return;
   const lit = !flashLit && somethingFlashes();
-  if (lit === flashLit) return; // no change, no repaint
+  if (lit === flashLit) return; // no change
   flashLit = lit;
-  lastFlash = performance.now();
   stats.flashes++;
-  map.setPaintProperty("emerg-flash", "circle-opacity", lit ? 1 : 0);
-  map.setPaintProperty("emerg-flash", "circle-stroke-opacity", lit ? 1 : 0);
+  $("gl-live").classList.toggle("flash-lit", lit);
 }
 
 function somethingFlashes() {
@@ -1026,7 +1052,7 @@ function somethingFlashes() {
 }
 
 function animate() {
-  setInterval(() => { if (performance.now() - lastFlash >= BLINK_MS * 0.8) flash(); }, BLINK_MS);
+  setInterval(flash, BLINK_MS);
 }
 
 // ---- MQTT ------------------------------------------------------------------------
@@ -1117,7 +1143,7 @@ function onAlert(topic, payload) {
 // unitFeed reads the positions in feed.js's worker; the page takes one
 // coalesced batch at a time.
 function unitFeed() {
-  const feed = { wallState: "connecting…", worker: new Worker(new URL("feed.js", import.meta.url)), holding: false, askTimer: null, asked: 0 };
+  const feed = { wallState: "connecting…", worker: new Worker(new URL("feed.js", import.meta.url)), holding: false, askTimer: null, asked: 0, arrived: 0, applyCost: 0 };
   feed.worker.onmessage = (ev) => {
     const m = ev.data;
     if (m.type === "stats") {
@@ -1132,6 +1158,7 @@ function unitFeed() {
         if (t && t[1] === "units" && t[2]) onUnitMessage(t[0], t[2], text);
       }
       feed.holding = true;
+      feed.arrived = performance.now();
       queueFrame();
     }
   };
@@ -1245,7 +1272,7 @@ function mapEvents(map, live) {
   map.on("move", () => live.jumpTo({ center: map.getCenter(), zoom: map.getZoom(), bearing: map.getBearing(), pitch: map.getPitch() }));
   // a dispatcher who drags the map takes it back from follow mode
   map.on("dragstart", () => { if (state.following) { state.following = false; drawFollow(); } });
-  live.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(live); state.emergSig = ""; state.selFeature = undefined; flashLit = false; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
+  live.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(live); state.emergSig = ""; state.selFeature = undefined; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
   live.on("styleimagemissing", (e) => { if (e.id === "arrow") addImages(live); });
 }
 
@@ -1295,6 +1322,8 @@ async function main() {
   });
   map.on("render", () => { stats.renders++; });
   live.on("render", () => { stats.liveRenders++; });
+  live.on("zoom", () => sizeFlashes(live));
+  sizeFlashes(live);
   map.on("moveend", labelPolicy);
   live.on("sourcedata", (e) => {
     if (e.sourceId === "units" && pushStarted && live.isSourceLoaded("units")) {
