@@ -476,10 +476,11 @@ let unitTimer = null;
 // software-rendered kiosk keeps time to draw.
 let pushCost = 0, pushStarted = 0;
 // pushGap is the time between two pushes of the clustered layer. Each push
-// costs the map a repaint or two, and a kiosk without a GPU takes 130 ms
-// or more to repaint a full-HD map, drawing nothing meanwhile
+// costs the live map a few repaints, and a kiosk without a GPU takes 65 ms
+// or more to repaint it at full HD, drawing nothing meanwhile
 // (docs/BENCHMARKS.md). The gap grows while the page loses more than half
-// its frames and shrinks back when it loses under a quarter: on a GPU it
+// its frames and shrinks back when it loses under a quarter (three times
+// faster when it loses almost none, as when a flood ends): on a GPU it
 // stays at UNIT_PUSH_MS, in software it settles where the page keeps
 // drawing, with every unit at most PUSH_GAP_MAX behind its newest state.
 const PUSH_GAP_MAX = 3000;
@@ -500,7 +501,7 @@ function framesLost(windowMs) {
 function adaptPushGap() {
   const lost = framesLost(2000);
   if (lost > 0.5) pushGap = Math.min(pushGap * 1.5, PUSH_GAP_MAX);
-  else if (lost < 0.25) pushGap = Math.max(pushGap / 1.5, UNIT_PUSH_MS);
+  else if (lost < 0.25) pushGap = Math.max(pushGap / (lost < 0.05 ? 3 : 1.5), UNIT_PUSH_MS);
   stats.pushGap = Math.round(pushGap);
 }
 

@@ -9,7 +9,9 @@
 // latest state, never a queue.
 importScripts("vendor/mqtt.min.js");
 
-let pending = new Map(); // topic -> newest payload (text) not yet handed over
+// topic -> newest payload not yet handed over, kept as bytes: only the
+// newest per unit is decoded, when a batch goes
+let pending = new Map();
 let received = 0;
 let connects = 0;
 let waiting = false; // a batch is with the page, or the page has not asked for the next
@@ -19,7 +21,8 @@ const decoder = new TextDecoder();
 function hand() {
   timer = null;
   if (waiting || !pending.size) return;
-  const batch = [...pending];
+  const batch = [];
+  for (const [topic, payload] of pending) batch.push([topic, decoder.decode(payload)]);
   pending = new Map();
   waiting = true;
   postMessage({ type: "units", batch, received });
@@ -52,7 +55,7 @@ onmessage = (ev) => {
   setInterval(() => postMessage({ type: "stats", received, pending: pending.size, waiting, connected: c.connected, connects }), 2000);
   c.on("message", (topic, payload) => {
     received++;
-    pending.set(topic, decoder.decode(payload));
+    pending.set(topic, payload);
     soon();
   });
 };
