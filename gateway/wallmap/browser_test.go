@@ -315,6 +315,22 @@ func TestWallMapInBrowser(t *testing.T) {
 		t.Errorf("nearest query %q: want the clicked point and status=available", q)
 	}
 
+	// click a unit: the base map takes the click and asks the live map
+	// over it what is under the pointer (a unit, not an empty point)
+	r.eval(`document.getElementById("close-nearest").click()`)
+	r.wait("nearest closed", `document.getElementById("nearest-panel").hidden`)
+	r.eval(`wallmap.map.jumpTo({center: [...wallmap.state.units.values()].find((u) => u.id === "2A13").feature.geometry.coordinates, zoom: 15})`)
+	r.wait("2A13 drawn at the centre of the live map", `(() => { const c = wallmap.live.getCanvas(); return wallmap.live.queryRenderedFeatures([c.clientWidth / 2, c.clientHeight / 2], {layers: ["unit-dot"]}).some((f) => f.properties.id === "2A13"); })()`)
+	at, err := chromedp.Run(r.ctx, chromedp.Evaluate[[]float64](`(() => { const b = wallmap.map.getContainer().getBoundingClientRect(); return [b.left + b.width / 2, b.top + b.height / 2]; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(r.ctx, chromedp.MouseClickXY(at[0], at[1])); err != nil {
+		t.Fatal(err)
+	}
+	r.wait("the clicked unit selected", `wallmap.state.selected !== null && wallmap.state.selected.endsWith("/2A13") && !document.getElementById("detail-panel").hidden && document.getElementById("nearest-panel").hidden`)
+	r.eval(`wallmap.select(null)`)
+
 	// a second site, online then offline, and its clusters
 	const north = "radiogw/north"
 	r.publish(north+"/status", true, []byte("online"))
