@@ -7,9 +7,10 @@
 //
 // Two rules keep a slow display honest:
 // - positions are coalesced: they are read in a Web Worker (feed.js), which
-//   keeps the newest payload per unit and hands the page a batch when it
-//   has taken the last one; the page parses what it can in a few
-//   milliseconds per animation frame and pushes the map the whole picture;
+//   keeps the newest payload per unit and hands the page a batch when the
+//   page asks, shortly before the map's next push; the page parses what it
+//   can in a few milliseconds per animation frame and pushes the map the
+//   whole picture;
 // - emergencies, acknowledgements, channels and status come over their own
 //   MQTT connection, so they never wait behind a backlog of positions.
 //
@@ -549,10 +550,9 @@ function pushUnits() {
 // yet, several times over on a slow kiosk whose pushes are seconds apart;
 // meanwhile the worker keeps the newest state per unit. A selected unit
 // is watched closely: while one is, batches come every UNIT_PUSH_MS.
-// UNIT_LEAD_MS is the head start the batch gets to be parsed in time.
-// It is twice what the last batch took to apply, and at least
-// UNIT_LEAD_MS. A push waits for a batch being applied up to
-// APPLY_WAIT_MS.
+// A batch is asked for ahead of the push by twice what the last one took
+// to apply, and at least UNIT_LEAD_MS; a push waits for a batch still
+// being applied up to APPLY_WAIT_MS.
 const UNIT_LEAD_MS = 150, APPLY_WAIT_MS = 1000;
 
 function askForUnits() {
@@ -733,8 +733,8 @@ function buildStyle(theme) {
   return styleOf(sources, layers);
 }
 
-// No paint transitions: the default eases every paint change over 300 ms,
-// repainting each frame of it, and a flash is a toggle, not a fade.
+// styleOf wraps a map's sources and layers. No paint transitions: the
+// default eases every paint change over 300 ms, repainting each frame of it.
 function styleOf(sources, layers) {
   const base = new URL(".", location.href).href;
   return { version: 8, glyphs: base + "glyphs/{fontstack}/{range}.pbf", sources, layers, transition: { duration: 0, delay: 0 } };
