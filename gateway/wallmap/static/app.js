@@ -506,6 +506,9 @@ function adaptPushGap() {
   stats.pushGap = Math.round(pushGap);
 }
 
+// nextPushAt is when the clustered layer may take its next push.
+function nextPushAt() { return state.lastUnitPush + Math.max(pushGap, 2 * pushCost); }
+
 function pushUnits() {
   const map = state.live;
   if (!map || !map.style || !map.getSource("units")) { state.unitsDirty = true; return; }
@@ -521,7 +524,7 @@ function pushUnits() {
     state.selFeature = selFeature;
     map.getSource("sel").setData({ type: "FeatureCollection", features: selFeature ? [selFeature] : [] });
   }
-  const wait = state.lastUnitPush + Math.max(pushGap, 2 * pushCost) - performance.now();
+  const wait = nextPushAt() - performance.now();
   if (wait > 0) {
     if (!unitTimer) unitTimer = setTimeout(() => { unitTimer = null; state.unitsDirty = true; queueFrame(); }, wait);
     return;
@@ -561,7 +564,7 @@ function askForUnits() {
   const now = performance.now();
   if (feed.arrived) { feed.applyCost = now - feed.arrived; feed.arrived = 0; }
   const lead = Math.max(UNIT_LEAD_MS, 2 * feed.applyCost);
-  const due = state.selected ? feed.asked + UNIT_PUSH_MS : state.lastUnitPush + Math.max(pushGap, 2 * pushCost) - lead;
+  const due = state.selected ? feed.asked + UNIT_PUSH_MS : nextPushAt() - lead;
   clearTimeout(feed.askTimer);
   if (due > now) { feed.askTimer = setTimeout(askForUnits, due - now); return; }
   feed.holding = false;
@@ -630,11 +633,16 @@ function placeFlashes(features) {
   for (const [k, m] of state.flashes) if (!keep.has(k)) { m.remove(); state.flashes.delete(k); }
 }
 
-// sizeFlashes keeps the flash the size of the emergency dot under it
-// (emerg-dot's radius, 7 px at zoom 8 to 12 px at 16, and its 2 px stroke).
+// EMERG_DOT is the emergency dot's radius by zoom (a MapLibre
+// expression) and its stroke: the emerg-dot layer draws it, and its flash
+// marker matches it.
+const EMERG_DOT = { radius: ["interpolate", ["linear"], ["zoom"], 8, 7, 16, 12], stroke: 2 };
+
+// sizeFlashes keeps the flash the size of the emergency dot under it.
 function sizeFlashes(live) {
-  const z = Math.min(16, Math.max(8, live.getZoom()));
-  $("gl-live").style.setProperty("--flash-d", 2 * (7 + (z - 8) * 5 / 8 + 2) + "px");
+  const [z0, r0, z1, r1] = EMERG_DOT.radius.slice(3);
+  const z = Math.min(z1, Math.max(z0, live.getZoom()));
+  $("gl-live").style.setProperty("--flash-d", 2 * (r0 + (z - z0) * (r1 - r0) / (z1 - z0) + EMERG_DOT.stroke) + "px");
 }
 
 // ---- the map -------------------------------------------------------------------
@@ -786,8 +794,8 @@ function buildLiveStyle(theme) {
       paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 12, 16, 20], "circle-color": "rgba(0,0,0,0)",
         "circle-stroke-color": COLORS.emerg, "circle-stroke-width": 5 } },
     { id: "emerg-dot", type: "circle", source: "emerg",
-      paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 7, 16, 12], "circle-color": COLORS.emerg,
-        "circle-stroke-color": "#000", "circle-stroke-width": 2 } },
+      paint: { "circle-radius": EMERG_DOT.radius, "circle-color": COLORS.emerg,
+        "circle-stroke-color": "#000", "circle-stroke-width": EMERG_DOT.stroke } },
     { id: "emerg-label", type: "symbol", source: "emerg",
       layout: { "text-field": ["get", "id"], "text-font": FONT, "text-size": 18, "text-anchor": "left", "text-offset": [1.1, 0],
         "text-allow-overlap": true, "text-ignore-placement": true },
