@@ -56,10 +56,20 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 		}
 		return out
 	}
+	topics := make([]string, n)
+	for i := range topics {
+		topics[i] = fmt.Sprintf("%s/units/U%05d", root, i)
+	}
+	fl := dialFlood(t, r.broker.Addr(), topics, func(i int, lat, lon float64) []byte {
+		return unitPayload(fmt.Sprintf("U%05d", i), statuses[i%len(statuses)], "fresh", lat, lon, i%97 == 0, "")
+	})
+	defer fl.close()
 	send := func(round int) {
-		for i, p := range payloads(round) {
-			r.client.Publish(fmt.Sprintf("%s/units/U%05d", root, i), 0, true, p)
+		for i := range n {
+			lat, lon := pos(i, round)
+			fl.publish(i, lat, lon)
 		}
+		fl.flush()
 	}
 	// the retained picture first, every message confirmed
 	var toks []paho.Token
@@ -129,9 +139,7 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 	// flood's QoS 0 ones is acknowledged after they are processed, in
 	// order; and the final round waits until this display has every
 	// retained unit.
-	if tok := r.client.Publish(root+"/status", 1, true, []byte("online")); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-		t.Fatalf("the flood's publishes processed: %v", tok.Error())
-	}
+	fl.settle(root+"/status", []byte("online"))
 	if tok := other.Subscribe(root+"/units/+", 0, func(_ paho.Client, m paho.Message) { beside.Store(m.Topic(), m.Payload()) }); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("second display: subscribe: %v", tok.Error())
 	}
