@@ -35,6 +35,7 @@ const state = {
   cfg: null,
   map: null,                      // the base map: it takes the input and owns the camera
   live: null,                     // the live map over it: units, clusters, emergencies, selection
+  hold: null,                     // the live map's repaints held while a push is indexed (holdRepaints)
   theme: params.get("theme") || localStorage.getItem("wallmap-theme") || "night",
   alerts: null, feed: null,       // MQTT connections: alerts and positions
   units: new Map(),               // "<site>/<unit>" -> {key, site, id, data, feature}
@@ -472,9 +473,9 @@ function flush() {
 // and the selected unit go out on the frame they change.
 const UNIT_PUSH_MS = 250;
 let unitTimer = null;
-// pushCost is how long MapLibre took to index the last push (setData until
-// the source is loaded again); pushes are spaced at least twice that, so a
-// software-rendered kiosk keeps time to draw.
+// pushCost is how long MapLibre took to index the last push and rebuild
+// its tiles (setData until the last tile is back); pushes are spaced at
+// least twice that, so a software-rendered kiosk keeps time to draw.
 let pushCost = 0, pushStarted = 0;
 // pushGap is the time between two pushes of the clustered layer. Each push
 // costs the live map a few repaints, and a kiosk without a GPU takes 65 ms
@@ -515,7 +516,7 @@ function pushUnits() {
   state.unitsDirty = false;
   const inEmergency = new Map();
   for (const e of state.emergencies.values()) inEmergency.set(e.site + "/" + e.unit, e);
-  pushEmergencies(inEmergency);
+  pushEmergencies(inEmergency, false);
   // every setData costs a repaint (80 to 150 ms of a software-rendered
   // kiosk's frame): the selection's only when it changed
   const sel = state.selected && state.units.get(state.selected);
@@ -523,6 +524,7 @@ function pushUnits() {
   if (selFeature !== state.selFeature) {
     state.selFeature = selFeature;
     map.getSource("sel").setData({ type: "FeatureCollection", features: selFeature ? [selFeature] : [] });
+    state.hold.urgent("sel");
   }
   const wait = nextPushAt() - performance.now();
   if (wait > 0) {
@@ -538,6 +540,7 @@ function pushUnits() {
   }
   state.lastUnitPush = pushStarted = performance.now();
   stats.pushes++;
+  pushEmergencies(inEmergency, true);
   const normal = [];
   for (const u of state.units.values()) {
     if (u.feature && visible(u) && !inEmergency.has(u.key)) normal.push(u.feature);
@@ -572,6 +575,41 @@ function askForUnits() {
   feed.worker.postMessage({ type: "ready" });
 }
 
+// holdRepaints makes a push of the unit layer cost the live map one
+// repaint (and the one after it that MapLibre places the new tiles'
+// labels in), not one when the worker has indexed the push and one as
+// each re-indexed tile comes back, about six at full HD. A kiosk without a
+// GPU spends some 65 ms on each. While a push is being indexed and its
+// tiles reloaded, the live map's requests to repaint wait for its last
+// tile (release), or for HOLD_MAX_MS. A camera move, an emergency
+// raised, acknowledged or cleared, and a new selection still repaint at
+// once (urgent). It wraps the map's triggerRepaint, through which
+// MapLibre asks for every frame; TestWallMapTenThousandUnits counts the
+// repaints per push.
+const HOLD_MAX_MS = 1000;
+
+function holdRepaints(live) {
+  const repaint = live.triggerRepaint.bind(live);
+  const loaded = (id) => !live.getSource(id) || live.isSourceLoaded(id);
+  const urgent = new Set(); // sources whose change is drawn at once
+  let held = false, moving = false;
+  live.triggerRepaint = () => {
+    const pass = !pushStarted || moving || performance.now() - pushStarted >= HOLD_MAX_MS || urgent.size > 0;
+    for (const id of urgent) if (loaded(id)) urgent.delete(id); // this repaint draws it
+    if (!pass) {
+      held = true;
+      return;
+    }
+    held = false;
+    repaint();
+  };
+  return {
+    moving(f) { moving = true; try { f(); } finally { moving = false; } },
+    urgent(id) { urgent.add(id); },
+    release() { if (held) { held = false; repaint(); } },
+  };
+}
+
 // LABELS_MAX is how many units may be in view with their call signs and
 // heading arrows drawn. Beyond it the labels would only cover each other,
 // and placing thousands of them on every update takes the time a
@@ -593,7 +631,10 @@ function labelPolicy() {
   setVisibility(map, ["unit-label", "unit-arrow"], on);
 }
 
-function pushEmergencies(inEmergency) {
+// pushEmergencies draws the emergency layer at once when an emergency is
+// raised, acknowledged or cleared; an emergency unit that only moved goes
+// with the next push of the unit layer (withPush), drawn in its repaint.
+function pushEmergencies(inEmergency, withPush) {
   const emerg = [];
   for (const [key, e] of inEmergency) {
     if (state.siteFilter && e.site !== state.siteFilter) continue;
@@ -607,10 +648,14 @@ function pushEmergencies(inEmergency) {
         properties: { k: key, id: e.unit, site: e.site, st: "unknown", stale: "fresh", acked: !!e.acked_by } });
     }
   }
-  const sig = JSON.stringify(emerg.map((f) => [f.properties.k, f.properties.acked, f.geometry.coordinates]));
-  if (sig === state.emergSig) return;
-  state.emergSig = sig;
+  const what = JSON.stringify(emerg.map((f) => [f.properties.k, f.properties.acked]));
+  const where = JSON.stringify(emerg.map((f) => f.geometry.coordinates));
+  const changed = what !== state.emergSig;
+  if (!changed && (!withPush || where === state.emergWhere)) return;
+  state.emergSig = what;
+  state.emergWhere = where;
   state.live.getSource("emerg").setData({ type: "FeatureCollection", features: emerg });
+  if (changed) state.hold.urgent("emerg");
   placeFlashes(emerg.filter((f) => !f.properties.acked));
 }
 
@@ -1278,10 +1323,10 @@ function mapEvents(map, live) {
   });
   map.on("mousemove", (ev) => { map.getCanvas().style.cursor = under(ev.point).length ? "pointer" : ""; });
   // one camera: the live map is where the base map is, on the same frame
-  map.on("move", () => live.jumpTo({ center: map.getCenter(), zoom: map.getZoom(), bearing: map.getBearing(), pitch: map.getPitch() }));
+  map.on("move", () => state.hold.moving(() => live.jumpTo({ center: map.getCenter(), zoom: map.getZoom(), bearing: map.getBearing(), pitch: map.getPitch() })));
   // a dispatcher who drags the map takes it back from follow mode
   map.on("dragstart", () => { if (state.following) { state.following = false; drawFollow(); } });
-  live.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(live); state.emergSig = ""; state.selFeature = undefined; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
+  live.on("style.load", () => { pushStarted = 0; state.labelsOn = undefined; addImages(live); state.emergSig = state.emergWhere = ""; state.selFeature = undefined; state.lastUnitPush = 0; state.unitsDirty = true; queueFrame(); });
   live.on("styleimagemissing", (e) => { if (e.id === "arrow") addImages(live); });
 }
 
@@ -1334,12 +1379,16 @@ async function main() {
   live.on("zoom", () => sizeFlashes(live));
   sizeFlashes(live);
   map.on("moveend", labelPolicy);
+  state.hold = holdRepaints(live);
   live.on("sourcedata", (e) => {
-    if (e.sourceId === "units" && pushStarted && live.isSourceLoaded("units")) {
+    // "metadata" comes when the worker has indexed a push, before its
+    // tiles are reloaded: the push is drawn when they are
+    if (e.sourceId === "units" && e.sourceDataType !== "metadata" && pushStarted && live.isSourceLoaded("units")) {
       pushCost = performance.now() - pushStarted;
       stats.pushCost = Math.round(pushCost);
       pushStarted = 0;
       adaptPushGap();
+      state.hold.release();
     }
   });
   map.touchZoomRotate.disableRotation();
