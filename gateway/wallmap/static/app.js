@@ -478,14 +478,16 @@ let unitTimer = null;
 // least twice that, so a software-rendered kiosk keeps time to draw.
 let pushCost = 0, pushStarted = 0;
 // pushGap is the time between two pushes of the clustered layer. Each push
-// costs the live map a few repaints, and a kiosk without a GPU takes 65 ms
+// costs the live map two repaints, and a kiosk without a GPU takes 65 ms
 // or more to repaint it at full HD, drawing nothing meanwhile
-// (docs/BENCHMARKS.md). The gap grows while the page loses more than half
-// its frames and shrinks back when it loses under a quarter (three times
-// faster when it loses almost none, as when a flood ends): on a GPU it
-// stays at UNIT_PUSH_MS, in software it settles where the page keeps
-// drawing, with every unit at most PUSH_GAP_MAX behind its newest state.
-const PUSH_GAP_MAX = 3000;
+// (docs/BENCHMARKS.md). The gap grows while the page loses more than
+// LOST_MOST of its frame time (0.5 is 30 frames/s; the margin is for the
+// bursts between two checks) and shrinks back when it loses under
+// LOST_FEW (three times faster when it loses almost none, as when a flood
+// ends): on a GPU it stays at UNIT_PUSH_MS, in software it settles where
+// the page keeps drawing, with every unit at most PUSH_GAP_MAX behind its
+// newest state.
+const PUSH_GAP_MAX = 3000, LOST_MOST = 0.4, LOST_FEW = 0.2;
 let pushGap = UNIT_PUSH_MS;
 
 // framesLost is the share of the last windowMs the page spent in frames
@@ -502,8 +504,8 @@ function framesLost(windowMs) {
 
 function adaptPushGap() {
   const lost = framesLost(2000);
-  if (lost > 0.5) pushGap = Math.min(pushGap * 1.5, PUSH_GAP_MAX);
-  else if (lost < 0.25) pushGap = Math.max(pushGap / (lost < 0.05 ? 3 : 1.5), UNIT_PUSH_MS);
+  if (lost > LOST_MOST) pushGap = Math.min(pushGap * 1.5, PUSH_GAP_MAX);
+  else if (lost < LOST_FEW) pushGap = Math.max(pushGap / (lost < 0.05 ? 3 : 1.5), UNIT_PUSH_MS);
   stats.pushGap = Math.round(pushGap);
 }
 
