@@ -18,8 +18,8 @@ import (
 // real wall run on another machine than the display: so that they take as
 // little as they can of the two cores the page is measured on, each unit's
 // payload is a template with its position spliced in, and a round goes
-// out QoS 0 in 64 KiB writes, as radiogw's batched session writes them,
-// not one write per message.
+// out QoS 0 in 64 KiB writes, not one write per message (radiogw's own
+// publisher, gateway/publish/mqtt/session, also writes a batch at once).
 type flood struct {
 	t     *testing.T
 	conn  net.Conn
@@ -54,6 +54,7 @@ func dialFlood(t *testing.T, addr string, topics []string, template func(i int, 
 		t.Fatal(err)
 	}
 	f.flush()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if fh := f.read(); fh.Type != packets.Connack {
 		t.Fatalf("flood publisher: got packet type %d, want CONNACK", fh.Type)
 	}
