@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -245,6 +247,20 @@ func (r *metricsLog) on(name string, labels map[string]string, v float64) {
 	default:
 		r.v[k] += v
 	}
+}
+
+// String lists the metrics that are not zero, for a failure's message.
+func (r *metricsLog) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for k, v := range r.v {
+		if v != 0 {
+			out = append(out, fmt.Sprintf("%s{%s}=%g", k.name, k.label, v))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
 }
 
 // value is a metric's value; label is its label's value, "" for none.
