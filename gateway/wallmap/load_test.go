@@ -48,21 +48,28 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 		return 33.745 + rad*math.Sin(a) + float64(round)*1e-5, -117.825 + rad*math.Cos(a)*1.2 + float64(round)*1e-5
 	}
 	statuses := []string{"available", "enroute", "onscene", "busy", "oos"}
-	payloads := func(round int) [][]byte {
-		out := make([][]byte, n)
-		for i := range out {
-			lat, lon := pos(i, round)
-			out[i] = unitPayload(fmt.Sprintf("U%05d", i), statuses[i%len(statuses)], "fresh", lat, lon, i%97 == 0, "")
-		}
-		return out
-	}
 	topics := make([]string, n)
 	for i := range topics {
 		topics[i] = fmt.Sprintf("%s/units/U%05d", root, i)
 	}
-	fl := dialFlood(t, r.broker.Addr(), topics, func(i int, lat, lon float64) []byte {
+	payload := func(i int, lat, lon float64) []byte {
 		return unitPayload(fmt.Sprintf("U%05d", i), statuses[i%len(statuses)], "fresh", lat, lon, i%97 == 0, "")
-	})
+	}
+	// confirmed publishes a round QoS 1, as radiogw publishes, and waits
+	// until the broker has acknowledged every unit's state
+	confirmed := func(what string, round int, within time.Duration) {
+		toks := make([]paho.Token, n)
+		for i := range toks {
+			lat, lon := pos(i, round)
+			toks[i] = r.client.Publish(topics[i], 1, true, payload(i, lat, lon))
+		}
+		for i, tok := range toks {
+			if !tok.WaitTimeout(within) || tok.Error() != nil {
+				t.Fatalf("%s, unit %d: not acknowledged by the broker (%v)", what, i, tok.Error())
+			}
+		}
+	}
+	fl := dialFlood(t, r.broker.Addr(), topics, payload)
 	defer fl.close()
 	send := func(round int) {
 		for i := range n {
@@ -71,16 +78,8 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 		}
 		fl.flush()
 	}
-	// the retained picture first, every message confirmed
-	var toks []paho.Token
-	for i, p := range payloads(0) {
-		toks = append(toks, r.client.Publish(fmt.Sprintf("%s/units/U%05d", root, i), 1, true, p))
-	}
-	for _, tok := range toks {
-		if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-			t.Fatalf("retained units: %v", tok.Error())
-		}
-	}
+	// the retained picture first
+	confirmed("retained units", 0, 30*time.Second)
 	// a second display beside the page: a Go client on the broker's TCP
 	// listener, to tell the broker's delivery from the page's. It
 	// subscribes once the flood's frames are counted (below), so the
@@ -161,15 +160,7 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 	r.waitFor("the page has read its backlog", `(() => { const m = wallmap.stats.messages, same = window.lastCount === m; window.lastCount = m; return same && wallmap.state.pending.size === 0; })()`, 2*time.Minute)
 	round++
 	caught := time.Now()
-	toks = toks[:0]
-	for i, p := range payloads(round) {
-		toks = append(toks, r.client.Publish(fmt.Sprintf("%s/units/U%05d", root, i), 1, true, p))
-	}
-	for i, tok := range toks {
-		if !tok.WaitTimeout(60*time.Second) || tok.Error() != nil {
-			t.Fatalf("final round, unit %d: not acknowledged by the broker (%v)", i, tok.Error())
-		}
-	}
+	confirmed("final round", round, 60*time.Second)
 	published := time.Since(caught)
 	// count the units showing this last round's position (the same
 	// formula as pos): every one must, since the broker keeps each unit's
@@ -189,7 +180,7 @@ func TestWallMapTenThousandUnits(t *testing.T) {
 		n := 0
 		for i := range n0 {
 			lat, _ := pos(i, round)
-			if p, ok := beside.Load(fmt.Sprintf("%s/units/U%05d", root, i)); ok && strings.Contains(string(p.([]byte)), fmt.Sprintf(`"lat":%v`, lat)) {
+			if p, ok := beside.Load(topics[i]); ok && strings.Contains(string(p.([]byte)), fmt.Sprintf(`"lat":%v`, lat)) {
 				n++
 			}
 		}
