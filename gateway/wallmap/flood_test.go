@@ -3,7 +3,6 @@ package wallmap
 import (
 	"bufio"
 	"bytes"
-	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -58,8 +57,9 @@ func dialFlood(t *testing.T, addr string, topics []string, template func(i int, 
 	if fh := f.read(); fh.Type != packets.Connack {
 		t.Fatalf("flood publisher: got packet type %d, want CONNACK", fh.Type)
 	}
-	latMark := []byte(`"lat":` + strconv.FormatFloat(floodLat, 'f', -1, 64))
-	lonMark := []byte(`"lon":` + strconv.FormatFloat(floodLon, 'f', -1, 64))
+	const latKey, lonKey = `"lat":`, `"lon":`
+	latMark := []byte(latKey + strconv.FormatFloat(floodLat, 'f', -1, 64))
+	lonMark := []byte(lonKey + strconv.FormatFloat(floodLon, 'f', -1, 64))
 	for i, topic := range topics {
 		p := template(i, floodLat, floodLon)
 		a, b := bytes.Index(p, latMark), bytes.Index(p, lonMark)
@@ -67,7 +67,7 @@ func dialFlood(t *testing.T, addr string, topics []string, template func(i int, 
 			t.Fatalf("flood publisher: no position to splice in %s", p)
 		}
 		f.units = append(f.units, floodUnit{topic: topic,
-			head: p[:a+6], mid: p[a+len(latMark) : b+6], tail: p[b+len(lonMark):]})
+			head: p[:a+len(latKey)], mid: p[a+len(latMark) : b+len(lonKey)], tail: p[b+len(lonMark):]})
 	}
 	return f
 }
@@ -116,16 +116,16 @@ func (f *flood) flush() {
 // read reads one packet and returns its fixed header, dropping its body.
 func (f *flood) read() packets.FixedHeader {
 	var fh packets.FixedHeader
+	var n int
 	b, err := f.r.ReadByte()
 	if err == nil {
 		err = fh.Decode(b)
 	}
-	n, _, err2 := packets.DecodeLength(f.r)
 	if err == nil {
-		err = err2
+		n, _, err = packets.DecodeLength(f.r)
 	}
 	if err == nil {
-		_, err = io.CopyN(io.Discard, f.r, int64(n))
+		_, err = f.r.Discard(n)
 	}
 	if err != nil {
 		f.t.Fatalf("flood publisher: read: %v", err)
