@@ -69,16 +69,14 @@ func TestBrokerCrashMidStream(t *testing.T) {
 	// On a timeout, say where the events are: still in the outbox, or
 	// sent to a subscriber that is not there (this wait has failed once in
 	// a full make test, and passes alone).
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	waitForOr(t, 30*time.Second, "every event at the subscriber", func() bool {
 		_, unique := eventIDs(t, sub.snapshot())
-		if len(unique) >= n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 30 s the subscriber has %d of %d events; %d wait in the outbox; connected: sink %v, its state link %v, subscriber %v; the sink's metrics: %s",
-				len(unique), n, s.pending(t), s.client.IsConnectionOpen(), s.link.sess.Connected(), sub.c.IsConnectionOpen(), s.metrics)
-		}
-	}
+		return len(unique) >= n
+	}, func() string {
+		_, unique := eventIDs(t, sub.snapshot())
+		return fmt.Sprintf("the subscriber has %d of %d events; %d wait in the outbox; connected: sink %v, its state link %v, subscriber %v; the sink's metrics: %s",
+			len(unique), n, s.pending(t), s.client.IsConnectionOpen(), s.link.sess.Connected(), sub.c.IsConnectionOpen(), s.metrics)
+	})
 	all, unique := eventIDs(t, sub.snapshot())
 	for i, id := range unique {
 		if want := event(i).ID; id != want {

@@ -147,9 +147,19 @@ func (r *recorder) lastOn(topic string) []byte {
 // waitFor polls cond until it holds or within passes.
 func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
+	waitForOr(t, within, what, cond, nil)
+}
+
+// waitForOr is waitFor whose failure also says what explain returns, for
+// a wait whose timeout needs the state behind it to be understood.
+func waitForOr(t testing.TB, within time.Duration, what string, cond func() bool, explain func() string) {
+	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
+			if explain != nil {
+				t.Fatalf("timed out after %s waiting for %s: %s", within, what, explain())
+			}
 			t.Fatalf("timed out after %s waiting for %s", within, what)
 		}
 		time.Sleep(20 * time.Millisecond)
