@@ -651,9 +651,10 @@ function pushEmergencies(inEmergency, withPush) {
     }
   }
   const what = JSON.stringify(emerg.map((f) => [f.properties.k, f.properties.acked]));
-  const where = JSON.stringify(emerg.map((f) => f.geometry.coordinates));
   const changed = what !== state.emergSig;
-  if (!changed && (!withPush || where === state.emergWhere)) return;
+  if (!changed && !withPush) return;
+  const where = JSON.stringify(emerg.map((f) => f.geometry.coordinates));
+  if (!changed && where === state.emergWhere) return;
   state.emergSig = what;
   state.emergWhere = where;
   state.live.getSource("emerg").setData({ type: "FeatureCollection", features: emerg });
