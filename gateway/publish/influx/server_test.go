@@ -278,3 +278,47 @@ func TestCloseFlushes(t *testing.T) {
 		t.Fatalf("%d fixes", n)
 	}
 }
+
+// The drain loop wakes for what is worth a request, not for every tracker
+// step: a write after a quiet spell goes out at once, a partial batch waits
+// up to FlushEvery for more, and a full batch goes out at once again.
+func TestWritesWakeTheDrainOnlyWhenWorthARequest(t *testing.T) {
+	srv := influxtest.Start(t, "radiogw")
+	o := openOutbox(t, t.TempDir(), nil)
+	defer o.Close()
+	s, err := New(Options{Site: "tustin", URL: srv.URL, Bucket: "radiogw/autogen", Token: "radiogw:secret",
+		BatchSize: 100, FlushEvery: 10 * time.Second, Timeout: 5 * time.Second,
+		MaxBackoff: 300 * time.Millisecond, Outbox: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runSink(s)
+	defer stop()
+	sent := func(more func(uint64) bool, within time.Duration) bool {
+		deadline := time.Now().Add(within)
+		for time.Now().Before(deadline) && !more(s.Stats().Written) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return more(s.Stats().Written)
+	}
+	time.Sleep(100 * time.Millisecond) // the drain finds the outbox empty and sleeps
+	if err := s.Write(fixes(0, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if !sent(func(n uint64) bool { return n > 0 && o.Stats().Depth == 0 }, 5*time.Second) {
+		t.Fatalf("a write after a quiet spell was not sent at once (FlushEvery is 10 s): %+v", s.Stats())
+	}
+	first := s.Stats().Written
+	if err := s.Write(fixes(10, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if sent(func(n uint64) bool { return n > first }, time.Second) {
+		t.Fatalf("a partial batch right after a request was sent before FlushEvery: %+v", s.Stats())
+	}
+	if err := s.Write(fixes(20, 100)); err != nil {
+		t.Fatal(err)
+	}
+	if !sent(func(n uint64) bool { return n > first && o.Stats().Depth == 0 }, 5*time.Second) {
+		t.Fatalf("a full batch waited for FlushEvery: %+v, outbox %+v", s.Stats(), o.Stats())
+	}
+}

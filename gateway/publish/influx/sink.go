@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
@@ -64,6 +65,10 @@ type Sink struct {
 	write  api.WriteAPIBlocking
 	log    *slog.Logger
 	wake   chan struct{}
+	// wakeAt is the outbox depth at which a Write wakes Run's sleep; 0
+	// while nothing would: a wake-up per tracker step that Run only
+	// answers by sleeping on was a thread's wake-up per step.
+	wakeAt atomic.Int64
 
 	// Used only by Write, which the tracker goroutine calls.
 	buf     []byte
@@ -201,9 +206,11 @@ func (s *Sink) Write(b change.Batch) error {
 		s.count(MetricAppendError, 1)
 		return fmt.Errorf("influx: queue %d points: %w", len(s.entries), err)
 	}
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	if at := s.wakeAt.Load(); at > 0 && int64(s.opts.Outbox.Depth()) >= at {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }
@@ -230,38 +237,39 @@ func (s *Sink) Run(ctx context.Context) error {
 		case err != nil:
 			// New data does not cut a retry delay short.
 			backoff = min(max(2*backoff, 100*time.Millisecond), s.opts.MaxBackoff)
-			s.sleep(ctx, backoff, nil)
+			s.sleep(ctx, backoff, 0)
 			continue
 		case full:
 			// A backlog: keep going.
 		case n == 0:
-			s.sleep(ctx, s.opts.FlushEvery, func() bool { return true })
+			s.sleep(ctx, s.opts.FlushEvery, 1)
 		default:
 			// A partial batch went out: give the next one time to fill,
 			// unless a full batch is already waiting.
-			s.sleep(ctx, s.opts.FlushEvery, func() bool {
-				return s.opts.Outbox.Depth() >= s.opts.BatchSize
-			})
+			s.sleep(ctx, s.opts.FlushEvery, s.opts.BatchSize)
 		}
 		backoff = 0
 	}
 }
 
-// sleep waits for d, or until a Write wakes it and wake (if not nil) agrees.
-func (s *Sink) sleep(ctx context.Context, d time.Duration, wake func() bool) {
+// sleep waits for d, or until a Write leaves at least depth entries in the
+// outbox (never, for depth 0).
+func (s *Sink) sleep(ctx context.Context, d time.Duration, depth int) {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			return
-		case <-s.wake:
-			if wake != nil && wake() {
-				return
-			}
-		}
+	s.wakeAt.Store(int64(depth))
+	defer s.wakeAt.Store(0)
+	select { // a wake-up left over from before this sleep
+	case <-s.wake:
+	default:
+	}
+	if depth > 0 && s.opts.Outbox.Depth() >= depth {
+		return // a Write got there before wakeAt was set
+	}
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-s.wake:
 	}
 }
 
