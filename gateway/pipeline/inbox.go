@@ -39,6 +39,8 @@ type inbox struct {
 	total     int
 	softCap   int // per source
 	notify    chan struct{}
+	holds     int         // batches being delivered (batch): their pushes wait to wake the loop
+	held      bool        // a push came in while holds > 0
 	coalesced func(n int) // counts fixes replaced by a newer one
 	overCap   func()      // counts events queued above the cap
 }
@@ -127,8 +129,11 @@ func (in *inbox) pushFrom(src, peer string, obs *decode.Observations) {
 		q.latest[key] = f
 	}
 	in.total += q.waiting() - before
+	hold := in.holdWake()
 	in.mu.Unlock()
-	in.wake()
+	if !hold {
+		in.wake()
+	}
 }
 
 // pushEvent queues a runtime event (source up/down) in order with the rest
@@ -138,8 +143,45 @@ func (in *inbox) pushEvent(e change.Event) {
 	q := in.queue(e.Source, e.Peer)
 	q.items = append(q.items, item{sys: &e, source: e.Source})
 	in.total++
+	hold := in.holdWake()
 	in.mu.Unlock()
-	in.wake()
+	if !hold {
+		in.wake()
+	}
+}
+
+// batch runs deliver, which pushes what one read brought (a recvmmsg of
+// many datagrams), and wakes the loop once at its end: woken by the first
+// push, the loop would step with that one alone and gate the rest into a
+// second step. A push from another source meanwhile waits for the end of
+// the batch too, which is one decode of at most a read's datagrams.
+func (in *inbox) batch(deliver func()) {
+	in.mu.Lock()
+	in.holds++
+	in.mu.Unlock()
+	defer func() {
+		in.mu.Lock()
+		in.holds--
+		wake := in.holds == 0 && in.held
+		if wake {
+			in.held = false
+		}
+		in.mu.Unlock()
+		if wake {
+			in.wake()
+		}
+	}()
+	deliver()
+}
+
+// holdWake reports whether a push is to leave the wake-up to the end of a
+// batch; in.mu is held.
+func (in *inbox) holdWake() bool {
+	if in.holds == 0 {
+		return false
+	}
+	in.held = true
+	return true
 }
 
 func (in *inbox) wake() {

@@ -84,3 +84,44 @@ func TestInboxOrderAndCoalescing(t *testing.T) {
 		t.Errorf("depth %d after taking everything", in.depth())
 	}
 }
+
+// A batch's pushes (one recvmmsg of many datagrams) wake the loop once, at
+// the end: woken by the first, the loop would step with it alone. A push
+// outside any batch wakes it at once, as before.
+func TestInboxBatchWakesOnceAtItsEnd(t *testing.T) {
+	in := newInbox(100000, func(int) {}, func() {})
+	woken := func() bool {
+		select {
+		case <-in.notify:
+			return true
+		default:
+			return false
+		}
+	}
+	in.batch(func() {
+		for i := range 16 {
+			in.push("udp", fixObs("udp", strconv.Itoa(i), i))
+			if woken() {
+				t.Fatalf("push %d inside a batch woke the loop", i)
+			}
+		}
+		in.batch(func() { in.push("udp", fixObs("udp", "nested", 0)) }) // a nested batch ends inside the outer one
+		if woken() {
+			t.Fatal("the end of a nested batch woke the loop before the outer batch ended")
+		}
+	})
+	if !woken() {
+		t.Fatal("the end of a batch of pushes did not wake the loop")
+	}
+	if got := in.depth(); got != 17 {
+		t.Fatalf("depth after the batch: %d, want 17", got)
+	}
+	in.batch(func() {})
+	if woken() {
+		t.Fatal("an empty batch woke the loop")
+	}
+	in.push("serial", fixObs("serial", "2A12", 0))
+	if !woken() {
+		t.Fatal("a push outside a batch did not wake the loop")
+	}
+}

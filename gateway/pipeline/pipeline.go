@@ -147,6 +147,10 @@ func (p *Pipeline) Push(source, peer string, obs *decode.Observations) {
 	p.in.pushFrom(source, peer, obs)
 }
 
+// Batch runs deliver, whose pushes are what a source read at once, and lets
+// the tracker take them in one step.
+func (p *Pipeline) Batch(deliver func()) { p.in.batch(deliver) }
+
 // PushEvent queues a display event (a source going up or down).
 func (p *Pipeline) PushEvent(e change.Event) { p.in.pushEvent(e) }
 

@@ -311,6 +311,7 @@ func (d *Daemon) hooks(rs *runningSource) source.Hooks {
 		Count: func(what string) {
 			d.metrics.SourceEvents.WithLabelValues(name, what).Inc()
 		},
+		Batch: func(deliver func()) { d.pipe.Batch(deliver) },
 	}
 }
 
