@@ -18,6 +18,7 @@ type udpSource struct {
 
 	mu   sync.Mutex
 	conn *net.UDPConn // the bound socket while Run listens
+	sock *rawUDP      // the same socket once read outside the poller (Linux); replies go through it
 }
 
 // udpReadBuffer asks the kernel for room for bursts (a fleet reporting at
@@ -89,12 +90,13 @@ func (s *udpSource) readEach(ctx context.Context, conn *net.UDPConn, h Hooks) er
 	// One byte more than allowed tells an oversize datagram from a full one.
 	buf := make([]byte, s.cfg.MaxFrame+1)
 	var drain udpDrain
+	sock := polledUDP{conn}
 	for {
 		n, oobn, _, addr, err := conn.ReadMsgUDPAddrPort(buf, oob)
 		now := time.Now()
 		if err != nil {
 			if ctx.Err() != nil {
-				if drain.more(conn, now) {
+				if drain.more(sock, now) {
 					continue
 				}
 				return nil
@@ -104,7 +106,7 @@ func (s *udpSource) readEach(ctx context.Context, conn *net.UDPConn, h Hooks) er
 		if overflow {
 			drops.observe(h, oob[:oobn])
 		}
-		if drain.late(conn, now) {
+		if drain.late(sock, now) {
 			h.Count(DiscardShutdown)
 			continue
 		}
@@ -125,6 +127,18 @@ type udpDrain struct {
 	started time.Time
 }
 
+// drainable is the socket a udpDrain empties: a read deadline, and whether
+// a datagram is still queued.
+type drainable interface {
+	SetReadDeadline(time.Time) error
+	queued() bool
+}
+
+// polledUDP is a socket read through Go's poller (readEach).
+type polledUDP struct{ *net.UDPConn }
+
+func (c polledUDP) queued() bool { return queued(c.UDPConn) }
+
 const (
 	udpDrainIdle   = 20 * time.Millisecond
 	udpDrainBudget = 3 * time.Second
@@ -132,13 +146,13 @@ const (
 
 // more is called when a read failed after shutdown began: it reports
 // whether to read on (the first wake-up, or data since the last one).
-func (d *udpDrain) more(conn *net.UDPConn, now time.Time) bool {
+func (d *udpDrain) more(conn drainable, now time.Time) bool {
 	if d.started.IsZero() {
 		d.started = now
 		conn.SetReadDeadline(now.Add(udpDrainIdle))
 		return true
 	}
-	if now.Sub(d.started) <= 2*udpDrainBudget && queued(conn) {
+	if now.Sub(d.started) <= 2*udpDrainBudget && conn.queued() {
 		conn.SetReadDeadline(now.Add(udpDrainIdle)) // the reader was late, not the socket empty
 		return true
 	}
@@ -147,7 +161,7 @@ func (d *udpDrain) more(conn *net.UDPConn, now time.Time) bool {
 
 // late reports, for a datagram read at now, whether the budget is spent;
 // while draining it moves the idle deadline on.
-func (d *udpDrain) late(conn *net.UDPConn, now time.Time) bool {
+func (d *udpDrain) late(conn drainable, now time.Time) bool {
 	if d.started.IsZero() {
 		return false
 	}
@@ -218,8 +232,14 @@ func (s *udpSource) SendTo(peer string, b []byte) error {
 		return fmt.Errorf("send to %s: %w", peer, ErrDenied)
 	}
 	s.mu.Lock()
-	conn := s.conn
+	conn, sock := s.conn, s.sock
 	s.mu.Unlock()
+	if sock != nil {
+		if err := sock.sendTo(b, ap); err != nil {
+			return fmt.Errorf("send to %s: %w", peer, err)
+		}
+		return nil
+	}
 	if conn == nil {
 		return fmt.Errorf("send to %s: %w", peer, ErrNotConnected)
 	}

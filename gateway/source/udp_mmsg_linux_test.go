@@ -15,14 +15,17 @@ func TestMmsgReaderBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pc.Close()
 	conn := pc.(*net.UDPConn)
-	r, err := newMmsgReader(conn, 8, 17, 64)
+	local := conn.LocalAddr()
+	sock, err := detachUDP(conn, time.Second)
 	if err != nil {
+		pc.Close()
 		t.Fatal(err)
 	}
-	a := dialUDP(t, "127.0.0.1:0", conn.LocalAddr())
-	b := dialUDP(t, "127.0.0.2:0", conn.LocalAddr())
+	defer sock.close()
+	r := newMmsgReader(8, 17, 64)
+	a := dialUDP(t, "127.0.0.1:0", local)
+	b := dialUDP(t, "127.0.0.2:0", local)
 	want := []string{"a0", "b1", "a2-longer", "b3", "a4", "this one is far too long", "a6", "b7", "a8", "b9"}
 	from := []*net.UDPConn{a, b, a, b, a, b, a, b, a, b}
 	for i, s := range want {
@@ -33,7 +36,7 @@ func TestMmsgReaderBatches(t *testing.T) {
 	time.Sleep(20 * time.Millisecond) // all queued before the first read
 	got := 0
 	for _, batch := range []int{8, 2} {
-		n, err := r.read()
+		n, err := r.read(sock)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,10 +63,21 @@ func TestMmsgReaderBatches(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		fmt.Fprint(a, "late")
 	}()
-	if n, err := r.read(); err != nil || n != 1 {
+	if n, err := r.read(sock); err != nil || n != 1 {
 		t.Fatalf("waiting read: %d, %v", n, err)
 	}
 	if data, _, _ := r.message(0); string(data) != "late" {
 		t.Fatalf("waiting read got %q", data)
+	}
+	// A read on a quiet socket returns nothing once its timeout passes.
+	if err := sock.waitAtMost(30 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if n, err := r.read(sock); err != nil || n != 0 {
+		t.Fatalf("read of a quiet socket: %d, %v", n, err)
+	}
+	if waited := time.Since(start); waited < 25*time.Millisecond {
+		t.Fatalf("the read of a quiet socket returned after %v, before its 30 ms timeout", waited)
 	}
 }
