@@ -19,6 +19,10 @@ type recorder struct {
 	frames []frame.Frame
 	counts map[string]int
 	events []string // "up peer" / "down peer err"
+
+	batches      int  // Hooks.Batch calls
+	inBatch      bool // a Batch call is delivering
+	batchedEmits int  // frames emitted inside a Batch call
 }
 
 func newRecorder() *recorder { return &recorder{counts: map[string]int{}} }
@@ -28,6 +32,19 @@ func (r *recorder) hooks() Hooks {
 		Emit: func(f frame.Frame) {
 			r.mu.Lock()
 			r.frames = append(r.frames, f)
+			if r.inBatch {
+				r.batchedEmits++
+			}
+			r.mu.Unlock()
+		},
+		Batch: func(deliver func()) {
+			r.mu.Lock()
+			r.batches++
+			r.inBatch = true
+			r.mu.Unlock()
+			deliver()
+			r.mu.Lock()
+			r.inBatch = false
 			r.mu.Unlock()
 		},
 		Up: func(peer string) {

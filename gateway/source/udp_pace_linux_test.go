@@ -1,6 +1,7 @@
 package source
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -33,4 +34,29 @@ func TestUDPPaceFollowsTheRate(t *testing.T) {
 			t.Errorf("%s: the pace did not move on to this read", c.name)
 		}
 	}
+}
+
+// The datagrams of one read reach the pipeline inside one Hooks.Batch call,
+// so the tracker takes them as one step: a burst takes fewer batches than
+// datagrams, and no frame is emitted outside a batch.
+func TestUDPReadIsOneBatch(t *testing.T) {
+	u, r := startUDP(t, Config{})
+	c := dialUDP(t, "", u.Addr())
+	const burst = 64
+	for i := range burst {
+		if _, err := fmt.Fprintf(c, "lrrp-%d", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "the burst", func() bool { return len(r.data()) == burst })
+	r.mu.Lock()
+	batches, batched := r.batches, r.batchedEmits
+	r.mu.Unlock()
+	if batched != burst {
+		t.Fatalf("%d of %d frames emitted inside a batch", batched, burst)
+	}
+	if batches >= burst {
+		t.Fatalf("%d batches for a burst of %d datagrams: every read carried one", batches, burst)
+	}
+	t.Logf("%d datagrams in %d reads", burst, batches)
 }
