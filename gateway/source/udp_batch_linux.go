@@ -43,9 +43,29 @@ func (s *udpSource) read(ctx context.Context, conn *net.UDPConn, h Hooks) error 
 	var drain udpDrain
 	var pace udpPace
 	peers := newPeerNames(maxPeerNames)
+	// What one read brought, for deliver (bound once: no closure per read).
+	var (
+		n    int
+		now  time.Time
+		late bool
+	)
+	deliver := func() {
+		for i := range n {
+			dgram, addr, oob := r.message(i)
+			if overflow {
+				drops.observe(h, oob)
+			}
+			if late {
+				h.Count(DiscardShutdown)
+				continue
+			}
+			s.deliver(h, peers, addr, dgram, now)
+		}
+	}
 	for {
-		n, err := r.read(sock)
-		now := time.Now()
+		var err error
+		n, err = r.read(sock)
+		now = time.Now()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -65,20 +85,7 @@ func (s *udpSource) read(ctx context.Context, conn *net.UDPConn, h Hooks) error 
 			}
 			return nil // drained
 		}
-		late := drain.late(sock, now)
-		deliver := func() {
-			for i := range n {
-				dgram, addr, oob := r.message(i)
-				if overflow {
-					drops.observe(h, oob)
-				}
-				if late {
-					h.Count(DiscardShutdown)
-					continue
-				}
-				s.deliver(h, peers, addr, dgram, now)
-			}
-		}
+		late = drain.late(sock, now)
 		if h.Batch != nil {
 			h.Batch(deliver)
 		} else {
