@@ -26,7 +26,6 @@ type mmsgReader struct {
 	bufs  [][]byte
 	oobs  [][]byte // nil without SO_RXQ_OVFL
 	used  int      // headers the previous call filled, to reset
-
 }
 
 func newMmsgReader(batch, size, oobSize int) *mmsgReader {
