@@ -181,7 +181,16 @@ func TestStateLinkFallsBackWhenTheBrokerDropsThePair(t *testing.T) {
 	if !s.link.single.Load() {
 		t.Fatal("unit state reached the display, but the sink is not in single-connection mode")
 	}
+	// The fallback is decided as the next connection starts, and paho
+	// counts that connection in its own goroutine once it is up: the count
+	// is read after it has stopped moving.
+	waitFor(t, 10*time.Second, "the single connection up", s.linkUp)
 	reconnects := s.metrics.value(MetricReconnect, "")
+	for settled, start := time.Now(), time.Now(); time.Since(settled) < 300*time.Millisecond && time.Since(start) < 10*time.Second; time.Sleep(20 * time.Millisecond) {
+		if n := s.metrics.value(MetricReconnect, ""); n != reconnects {
+			reconnects, settled = n, time.Now()
+		}
+	}
 	time.Sleep(2 * time.Second)
 	if !s.linkUp() || s.metrics.value(MetricReconnect, "") != reconnects {
 		t.Fatalf("the single connection is not steady: up %v, reconnects %v then %v", s.linkUp(), reconnects, s.metrics.value(MetricReconnect, ""))
