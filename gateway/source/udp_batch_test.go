@@ -89,6 +89,30 @@ func TestUDPDualStackPeers(t *testing.T) {
 	if fs[1].Peer != v6.LocalAddr().String() || !strings.HasPrefix(fs[1].Peer, "[::1]:") {
 		t.Errorf("IPv6 sender shown as %q, want %q", fs[1].Peer, v6.LocalAddr())
 	}
+	// Replies (a CalAmp ack, an LRRP request) leave the dual-stack socket
+	// for either family, from the port the radio reports to.
+	for i, c := range []*net.UDPConn{v4, v6} {
+		if err := u.SendTo(fs[i].Peer, []byte("ack-"+fs[i].Peer)); err != nil {
+			t.Fatalf("reply to %s: %v", fs[i].Peer, err)
+		}
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		buf := make([]byte, 64)
+		n, from, err := c.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatalf("no reply at %s: %v", fs[i].Peer, err)
+		}
+		if string(buf[:n]) != "ack-"+fs[i].Peer || from.Port() != uint16(port) {
+			t.Fatalf("%s got %q from %s, want its ack from port %d", fs[i].Peer, buf[:n], from, port)
+		}
+	}
+}
+
+// A reply to an IPv6 peer from an IPv4 socket is refused with an error.
+func TestUDPReplyAcrossFamiliesRefused(t *testing.T) {
+	u, _ := startUDP(t, Config{Listen: "127.0.0.1:0"})
+	if err := u.SendTo("[::1]:9", []byte("x")); err == nil {
+		t.Fatal("an IPv4 socket sent to an IPv6 peer")
+	}
 }
 
 // TestUDPKernelDropsCounted stalls the pipeline so the socket buffer fills
