@@ -147,9 +147,8 @@ func (r *mmsgReader) batch() int { return len(r.hdrs) }
 // 1,000 datagrams/s that was two thousand epoll returns a second, about as
 // much CPU as everything else the read costs.
 type rawUDP struct {
-	sendMu sync.RWMutex // sendTo holds it for reading, close for writing: no send on a closed descriptor
-	closed bool
-	fd     int
+	sendMu sync.RWMutex  // sendTo holds it for reading, close for writing: no send on a closed descriptor
+	fd     int           // -1 once closed
 	family int           // AF_INET or AF_INET6, for sendTo's addresses
 	wait   time.Duration // the receive timeout now set
 }
@@ -251,7 +250,7 @@ func (u *rawUDP) sendTo(b []byte, ap netip.AddrPort) error {
 	}
 	u.sendMu.RLock()
 	defer u.sendMu.RUnlock()
-	if u.closed {
+	if u.fd < 0 {
 		return net.ErrClosed
 	}
 	for {
@@ -269,9 +268,10 @@ func (u *rawUDP) sendTo(b []byte, ap netip.AddrPort) error {
 func (u *rawUDP) close() error {
 	u.sendMu.Lock()
 	defer u.sendMu.Unlock()
-	if u.closed {
+	if u.fd < 0 {
 		return nil
 	}
-	u.closed = true
-	return unix.Close(u.fd)
+	fd := u.fd
+	u.fd = -1
+	return unix.Close(fd)
 }
