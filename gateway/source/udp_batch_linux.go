@@ -73,17 +73,12 @@ func (s *udpSource) read(ctx context.Context, conn *net.UDPConn, h Hooks) error 
 			return fmt.Errorf("read udp %s: %w", s.cfg.Listen, err)
 		}
 		if ctx.Err() != nil && drain.started.IsZero() {
-			// Shutdown: what the kernel holds is still read (udpDrain).
-			drain.more(sock, now)
-			if n == 0 {
-				continue
-			}
+			drain.more(sock, now) // shutdown: what the kernel holds is still read (udpDrain)
+		} else if n == 0 && !drain.started.IsZero() && !drain.more(sock, now) {
+			return nil // drained
 		}
 		if n == 0 {
-			if drain.started.IsZero() || drain.more(sock, now) {
-				continue // the receive timeout: look at ctx again
-			}
-			return nil // drained
+			continue // the receive timeout: look at ctx again
 		}
 		late = drain.late(sock, now)
 		if h.Batch != nil {
