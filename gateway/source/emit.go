@@ -20,6 +20,9 @@ func (h Hooks) withDefaults() Hooks {
 	if h.Count == nil {
 		h.Count = func(string) {}
 	}
+	if h.Batch == nil {
+		h.Batch = func(deliver func()) { deliver() }
+	}
 	return h
 }
 

@@ -46,7 +46,7 @@ type Hooks struct {
 	// Count reports an event worth a counter: "reconnect", "oversize",
 	// "denied", "read_error", "conn_rejected", ...
 	Count func(what string)
-	// Batch, if set, runs deliver, which emits the frames of one read (a
+	// Batch runs deliver, which emits the frames of one read (a
 	// recvmmsg of many datagrams), so that the tracker takes them in one
 	// step rather than waking for the first.
 	Batch func(deliver func())

@@ -81,11 +81,7 @@ func (s *udpSource) read(ctx context.Context, conn *net.UDPConn, h Hooks) error 
 			continue // the receive timeout: look at ctx again
 		}
 		late = drain.late(sock, now)
-		if h.Batch != nil {
-			h.Batch(deliver)
-		} else {
-			deliver()
-		}
+		h.Batch(deliver)
 		gap := pace.next(n, now)
 		if n < r.batch() && drain.started.IsZero() {
 			// The socket is drained: what arrives in the next gap waits
