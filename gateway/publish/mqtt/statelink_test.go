@@ -185,12 +185,13 @@ func TestStateLinkFallsBackWhenTheBrokerDropsThePair(t *testing.T) {
 	// counts that connection in its own goroutine once it is up: the count
 	// is read after it has stopped moving.
 	waitFor(t, 10*time.Second, "the single connection up", s.linkUp)
-	reconnects := s.metrics.value(MetricReconnect, "")
-	for settled, start := time.Now(), time.Now(); time.Since(settled) < 300*time.Millisecond && time.Since(start) < 10*time.Second; time.Sleep(20 * time.Millisecond) {
+	reconnects, settled := s.metrics.value(MetricReconnect, ""), time.Now()
+	waitFor(t, 10*time.Second, "the reconnect count to stop moving", func() bool {
 		if n := s.metrics.value(MetricReconnect, ""); n != reconnects {
 			reconnects, settled = n, time.Now()
 		}
-	}
+		return time.Since(settled) >= 300*time.Millisecond
+	})
 	time.Sleep(2 * time.Second)
 	if !s.linkUp() || s.metrics.value(MetricReconnect, "") != reconnects {
 		t.Fatalf("the single connection is not steady: up %v, reconnects %v then %v", s.linkUp(), reconnects, s.metrics.value(MetricReconnect, ""))
