@@ -44,7 +44,7 @@ func (t *Tracker) applyFix(f Fix) []Change {
 	}
 	uid, listed := t.Resolve(f.IDKind, id)
 	s := t.units[uid]
-	var pol TypePolicy
+	var pol *TypePolicy
 	if s != nil {
 		pol = s.pol
 	} else if e, ok := t.roster[uid]; ok && listed {
@@ -52,10 +52,10 @@ func (t *Tracker) applyFix(f Fix) []Change {
 	} else {
 		pol = t.policy("")
 	}
-	if r := checkFix(&f, &pol); r != "" {
+	if r := checkFix(&f, pol); r != "" {
 		return t.reject(f, s, uid, listed, r)
 	}
-	if tooOld(&f, &pol) {
+	if tooOld(&f, pol) {
 		return t.acceptLate(f, s, uid, listed)
 	}
 	if s == nil {
@@ -73,7 +73,7 @@ func (t *Tracker) applyFix(f Fix) []Change {
 		switch {
 		case f.Time.Equal(prev.FixTime):
 			return t.reject(f, s, uid, listed, RejectDuplicate)
-		case f.Time.Before(prev.FixTime) && !fromFuture(prev.FixTime, f.Received, &pol):
+		case f.Time.Before(prev.FixTime) && !fromFuture(prev.FixTime, f.Received, pol):
 			return t.acceptHistory(f, s, LateOlderThanLive)
 		case f.Time.Before(prev.FixTime):
 			// The live fix is dated after this fix was even received: a
@@ -89,7 +89,7 @@ func (t *Tracker) applyFix(f Fix) []Change {
 			return t.reject(f, s, uid, listed, RejectSpeedJump)
 		}
 	}
-	s.jumps = 0
+	s.jump = nil
 
 	pos := Position{
 		Lat: f.Lat, Lon: f.Lon, FixTime: f.Time,
@@ -105,10 +105,7 @@ func (t *Tracker) applyFix(f Fix) []Change {
 			pos.Heading = bearingDeg(prev.Lat, prev.Lon, f.Lat, f.Lon)
 		}
 	}
-	if s.u.Position == nil {
-		s.u.Position = new(Position)
-	}
-	*s.u.Position = pos
+	s.u.Position = &pos // a new one: clones handed out share the old (Unit.Clone)
 	if s.track.movedOrDue(f.Lat, f.Lon, f.Time.UnixNano()) {
 		s.track.push(crumbOf(&f, t.sourceIndex(f.Source)))
 	}
@@ -127,7 +124,7 @@ func (t *Tracker) applyFix(f Fix) []Change {
 		changes = append(changes, Change{Kind: StaleChanged, Time: f.Time})
 	}
 
-	changes = t.moveFences(changes, s, &prev, hasPrev, &pol, dt)
+	changes = t.moveFences(changes, s, &prev, hasPrev, pol, dt)
 	changes = append(changes, Change{Kind: UnitUpdated, Time: f.Time, Received: f.Received})
 	t.changeBuf = changes[:0]
 	return stamp(changes, s)
@@ -157,15 +154,16 @@ func (t *Tracker) moveFences(changes []Change, s *unitState, prev *Position, has
 // jumpConfirmed counts a speed jump and reports whether enough consecutive
 // jumps agree with each other to believe them over the live position.
 func (s *unitState) jumpConfirmed(f *Fix, maxKmh float64) bool {
-	if s.jumps > 0 {
-		d := haversineM(s.jumpLat, s.jumpLon, f.Lat, f.Lon)
-		if !f.Time.After(s.jumpTime) || impliedKmh(d, f.Time.Sub(s.jumpTime)) > maxKmh {
-			s.jumps = 0 // not consistent with the previous jump: start over
-		}
+	j := s.jump
+	if j == nil {
+		j = &jumpRun{}
+		s.jump = j
+	} else if d := haversineM(j.lat, j.lon, f.Lat, f.Lon); !f.Time.After(j.time) || impliedKmh(d, f.Time.Sub(j.time)) > maxKmh {
+		j.n = 0 // not consistent with the previous jump: start over
 	}
-	s.jumps++
-	s.jumpLat, s.jumpLon, s.jumpTime = f.Lat, f.Lon, f.Time
-	return s.jumps >= speedJumpStreak
+	j.n++
+	j.lat, j.lon, j.time = f.Lat, f.Lon, f.Time
+	return j.n >= speedJumpStreak
 }
 
 // acceptHistory files a late fix in the breadcrumbs without moving the unit.

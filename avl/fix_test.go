@@ -70,10 +70,15 @@ func TestAcceptedFixChanges(t *testing.T) {
 	if !cs[0].Live || cs[0].Fix.DeviceID != "4521" {
 		t.Errorf("FixAccepted = %+v", cs[0])
 	}
-	// The returned unit is a snapshot: mutating it leaves the tracker alone.
-	cs[1].Unit.Position.Lat = 1
-	if u := mustUnit(t, tr, "2A12"); u.Position.Lat != baseLat || !u.Updated.Equal(t0) {
-		t.Errorf("tracker state = %+v", *u.Position)
+	// The returned unit is a snapshot: the tracker's next fix leaves it
+	// alone (its Position is shared read-only, never changed in place).
+	held := *cs[1].Unit.Position
+	tr.ApplyFix(fix("4521", 60, 0.001, 0.001))
+	if p := cs[1].Unit.Position; p.Lat != held.Lat || p.Lon != held.Lon || !p.FixTime.Equal(held.FixTime) {
+		t.Errorf("a later fix changed the earlier change's position: %+v, was %+v", *cs[1].Unit.Position, held)
+	}
+	if u := mustUnit(t, tr, "2A12"); u.Position.Lat == baseLat {
+		t.Errorf("tracker state did not move: %+v", *u.Position)
 	}
 }
 

@@ -103,7 +103,7 @@ func (t *Tracker) merge(target string, src *unitState) {
 		dst.u.Position = src.u.Position
 		dst.u.Motion = src.u.Motion
 		dst.u.Stale = src.u.Stale
-		dst.jumps = 0
+		dst.jump = nil
 	}
 	if dst.track.limit == 0 {
 		dst.track.limit = t.crumbs

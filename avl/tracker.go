@@ -38,7 +38,7 @@ type StatusUpdate struct {
 // Tracker holds every unit's state. It is not safe for concurrent use: one
 // goroutine owns it and hands the returned Changes on.
 type Tracker struct {
-	policies map[string]TypePolicy
+	policies map[string]*TypePolicy  // shared by every unit of the type: never changed in place
 	roster   map[string]*RosterEntry // by call sign
 	byAVL    map[string]string       // AVL ID -> call sign
 	byRadio  map[string]string       // radio ID -> call sign
@@ -66,14 +66,21 @@ type Tracker struct {
 // unitState is a unit plus what the tracker needs to keep deciding about it.
 type unitState struct {
 	u      Unit
-	origin string // the source the unit was first heard from
-	pol    TypePolicy
+	origin string      // the source the unit was first heard from
+	pol    *TypePolicy // the tracker's, for the unit's type
 	track  ring
 	inside []int32 // indexes into fenceIndex.fences containing the live position, ascending
-	jumps  int     // consecutive, mutually consistent speed_jump rejections
+	// jump is the run of speed_jump rejections in progress, nil when none:
+	// rare, so kept out of line (every unit's state is held in memory).
+	jump *jumpRun
+}
 
-	jumpLat, jumpLon float64 // the last rejected jump
-	jumpTime         time.Time
+// jumpRun is a unit's consecutive, mutually consistent speed_jump
+// rejections and the last of them.
+type jumpRun struct {
+	n        int
+	lat, lon float64
+	time     time.Time
 }
 
 // NewTracker returns an empty tracker for cfg.
@@ -100,12 +107,14 @@ func (t *Tracker) configure(cfg Config) {
 	case t.crumbs < 0:
 		t.crumbs = 0
 	}
-	t.policies = make(map[string]TypePolicy, len(cfg.Types)+1)
+	t.policies = make(map[string]*TypePolicy, len(cfg.Types)+1)
 	for name, p := range cfg.Types {
-		t.policies[name] = p.withDefaults()
+		p = p.withDefaults()
+		t.policies[name] = &p
 	}
 	if _, ok := t.policies[DefaultType]; !ok {
-		t.policies[DefaultType] = TypePolicy{}.withDefaults()
+		p := TypePolicy{}.withDefaults()
+		t.policies[DefaultType] = &p
 	}
 	t.roster = make(map[string]*RosterEntry, len(cfg.Roster))
 	t.byAVL = make(map[string]string)
@@ -130,7 +139,7 @@ func (t *Tracker) configure(cfg Config) {
 }
 
 // policy returns the policy for a unit type, falling back to "default".
-func (t *Tracker) policy(unitType string) TypePolicy {
+func (t *Tracker) policy(unitType string) *TypePolicy {
 	if p, ok := t.policies[unitType]; ok {
 		return p
 	}

@@ -42,7 +42,8 @@ type Fix struct {
 	AccuracyM float64 // horizontal radius, metres
 }
 
-// Position is the accepted live position of a unit.
+// Position is the accepted live position of a unit. Once it is a Unit's,
+// it is never changed: a new fix installs a new Position (Unit.Clone).
 type Position struct {
 	Lat      float64   `json:"lat"`
 	Lon      float64   `json:"lon"`
@@ -128,20 +129,13 @@ type Unit struct {
 	Alias      string // the radio's over-the-air alias, last heard (untrusted text, cleaned)
 }
 
-// Clone returns a copy safe to hand to another goroutine. RadioIDs and
-// AVLIDs are shared, not copied: the tracker never changes them in place (a
-// roster change installs new lists), so nobody may.
+// Clone returns a copy safe to hand to another goroutine. RadioIDs,
+// AVLIDs, Position and Emergency are shared, not copied: the tracker never
+// changes them in place (a roster change installs new lists, a fix a new
+// Position, an emergency a new Emergency), so nobody may. Sharing them lets
+// the MQTT sink's copy of 100,000 units hold no second Position each.
 func (u *Unit) Clone() Unit {
-	c := *u
-	if u.Position != nil {
-		p := *u.Position
-		c.Position = &p
-	}
-	if u.Emergency != nil {
-		e := *u.Emergency
-		c.Emergency = &e
-	}
-	return c
+	return *u
 }
 
 // ChangeKind says what a Change reports.
