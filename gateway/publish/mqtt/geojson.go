@@ -1,6 +1,8 @@
 package mqtt
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -14,7 +16,17 @@ import (
 // hand rather than through orb's geojson and encoding/json: at 10,000 units
 // the reflective path cost about a quarter of a core per map publish.
 func MapPayload(site string, units []*avl.Unit, now time.Time) ([]byte, error) {
-	b := make([]byte, 0, 64+380*len(units))
+	return appendMap(site, units, now, math.MaxInt)
+}
+
+// errMapTooLarge is a map that would exceed the sink's MaxMapBytes.
+var errMapTooLarge = errors.New("map too large")
+
+// appendMap is MapPayload that gives up with errMapTooLarge as soon as the
+// payload passes limit bytes, instead of encoding a 37 MB map of 100,000
+// units only to drop it.
+func appendMap(site string, units []*avl.Unit, now time.Time, limit int) ([]byte, error) {
+	b := make([]byte, 0, min(64+380*len(units), limit))
 	b = append(b, `{"type":"FeatureCollection","class":"map","v":`...)
 	b = strconv.AppendInt(b, SchemaVersion, 10)
 	b = append(b, `,"site":`...)
@@ -57,6 +69,9 @@ func MapPayload(site string, units []*avl.Unit, now time.Time) ([]byte, error) {
 		b = appendOptFloat(b, `,"speed_kmh":`, p.SpeedKmh)
 		b = appendOptFloat(b, `,"heading":`, p.Heading)
 		b = append(b, "}}"...)
+		if len(b) > limit {
+			return nil, fmt.Errorf("%w: over %d bytes", errMapTooLarge, limit)
+		}
 	}
 	return append(b, "]}"...), nil
 }

@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +14,16 @@ import (
 
 // A map over MaxMapBytes is not published (it would exceed brokers' packet
 // limits and get the sink disconnected); unit states still are, and the
-// refusal is counted.
+// refusal is counted. While the fleet does not shrink, later maps are
+// counted as refused without being encoded again (logged once).
 func TestOversizedMapIsSkipped(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	sub := subscribe(t, m.Addr, root+"/#")
-	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) { o.MapEvery = 50 * time.Millisecond })
+	var logs lockedBuffer
+	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) {
+		o.MapEvery = 50 * time.Millisecond
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
 	tag := strings.Repeat("x", 16<<10)
 	var batch change.Batch
 	for i := 0; i < 1000; i++ {
@@ -33,6 +39,22 @@ func TestOversizedMapIsSkipped(t *testing.T) {
 	waitFor(t, 30*time.Second, "map_too_large counted", func() bool {
 		return s.metrics.value(MetricFailed, "map_too_large") > 0
 	})
+	// The fleet keeps moving: every map interval is refused again, from
+	// the unit count alone.
+	for i := 0; s.metrics.value(MetricFailed, "map_too_large") < 4; i++ {
+		if i > 300 {
+			t.Fatalf("map_too_large = %v after 300 more changes, want 4", s.metrics.value(MetricFailed, "map_too_large"))
+		}
+		moved := unitAt("U0001", 1000+i)
+		moved.AlphaTag = tag
+		if err := s.Write(change.Batch{Units: []avl.Change{unitChange(moved)}}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(60 * time.Millisecond)
+	}
+	if n := strings.Count(logs.String(), "map not published"); n != 1 {
+		t.Errorf("the refusal was logged %d times, want once (later maps are not encoded):\n%s", n, logs.String())
+	}
 	for _, msg := range sub.snapshot() {
 		if msg.topic == root+"/map" && len(msg.payload) > 1000 {
 			t.Errorf("a %d-byte map was published", len(msg.payload))

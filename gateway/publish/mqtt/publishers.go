@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"errors"
 	"sort"
 	"time"
 
@@ -120,15 +121,21 @@ func (s *Sink) publishChannel(c *channels.ChannelState) {
 func (s *Sink) publishMap(units []*avl.Unit, now time.Time) {
 	sort.Slice(units, func(i, j int) bool { return units[i].ID < units[j].ID })
 	t := s.topicFor(topicMap)
-	payload := s.encodeFor(t, &subject{units: units, now: now})
+	payload, err := t.encode(s, &subject{units: units, now: now})
 	switch {
-	case payload == nil:
-	case len(payload) > MaxMapBytes:
+	case errors.Is(err, errMapTooLarge):
 		// Brokers cap packet sizes (the embedded one at 16 MiB); a map this
 		// big (~40,000 units) is useless to a display anyway: units/# is
 		// the way to follow such a fleet.
 		s.fail("map_too_large")
-		s.log.Warn("map not published: too large", "bytes", len(payload), "max", MaxMapBytes, "units", len(units))
+		s.log.Warn("map not published: too large; not encoded again until the fleet shrinks",
+			"max_bytes", MaxMapBytes, "units", len(units))
+		s.mu.Lock()
+		s.mapRefusedAt = len(s.units)
+		s.mu.Unlock()
+	case err != nil:
+		s.fail("encode")
+		s.log.Error("encode payload", "kind", t.kind, "topic", t.pattern, "err", err)
 	default:
 		s.sendState(t, t.name(""), payload, pending{})
 	}

@@ -105,6 +105,7 @@ type Sink struct {
 	forgetting   map[string]*forgetState // forgotten units whose deletes are in flight
 	mapDirty     bool
 	lastMap      time.Time
+	mapRefusedAt int // units when the map was last too large to publish; 0: it was not
 	republishAll atomic.Bool
 	connected    atomic.Bool
 	connChanged  atomic.Int64 // unix nanos of the last connect or disconnect (or New)

@@ -132,6 +132,16 @@ func (s *Sink) dueMap(now time.Time, force bool) []*avl.Unit {
 	if !s.mapDirty || !force && now.Sub(s.lastMap) < mapInterval(s.opts.MapEvery, len(s.units)) {
 		return nil
 	}
+	if s.mapRefusedAt > 0 && len(s.units) >= s.mapRefusedAt {
+		// As many units as the last map that was too large, or more: it
+		// would be refused again, after copying and encoding 15 MiB of it
+		// (at 100,000 units a pause of the publish loop and 70 MB of
+		// garbage every map interval). Counted, not logged again.
+		s.mapDirty, s.lastMap = false, now
+		s.fail("map_too_large")
+		return nil
+	}
+	s.mapRefusedAt = 0
 	// One copy of every unit in one block, not one allocation per unit.
 	held := make([]avl.Unit, 0, len(s.units))
 	for _, slot := range s.units {
