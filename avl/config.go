@@ -52,8 +52,9 @@ type UnlistedLimits struct {
 const DefaultType = "default"
 
 // DefaultBreadcrumbs is the per-unit track length when Config leaves it 0.
-// 50 crumbs are 1.2 KiB, so a unit stays under 2 KiB with its state; at one
-// report every 5 to 30 s that is the last 4 to 25 minutes of driving.
+// 50 crumbs are 1.2 KiB, about as much as the rest of a unit's state in the
+// tracker and the MQTT sink; at one report every 5 to 30 s that is the last
+// 4 to 25 minutes of driving.
 const DefaultBreadcrumbs = 50
 
 // NoBreadcrumbs in Config.Breadcrumbs keeps no trail at all.
