@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,33 +19,13 @@ import (
 	"radiogw/gateway/testsvc"
 )
 
-// lockedBuffer collects a process's output for the test to read while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startDemo runs .ci/demo, what `make run` runs, with the test's binary and
-// preferred ports, in a process group of its own so nothing outlives the test.
-func startDemo(t *testing.T, ports string) (*exec.Cmd, *lockedBuffer, string) {
+func startDemo(t *testing.T, ports string) (*exec.Cmd, *testsvc.LockedBuffer, string) {
 	t.Helper()
 	script, err := filepath.Abs("../../.ci/demo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &lockedBuffer{}
+	out := &testsvc.LockedBuffer{}
 	cmd := exec.Command(script)
 	data := filepath.Join(t.TempDir(), "data")
 	cmd.Env = append(os.Environ(), "RADIOGW_BIN="+binary, "RADIOGW_NO_BUILD=1",
@@ -94,7 +73,7 @@ func demoPids(t *testing.T, data string) []int {
 	return pids
 }
 
-func waitFor(t *testing.T, out *lockedBuffer, re *regexp.Regexp, within time.Duration) []string {
+func waitFor(t *testing.T, out *testsvc.LockedBuffer, re *regexp.Regexp, within time.Duration) []string {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {

@@ -19,7 +19,7 @@ import (
 func TestOversizedMapIsSkipped(t *testing.T) {
 	m := testsvc.StartMosquitto(t, testsvc.MosquittoOptions{})
 	sub := subscribe(t, m.Addr, root+"/#")
-	var logs lockedBuffer
+	var logs testsvc.LockedBuffer
 	s := startSink(t, "tcp://"+m.Addr, "", func(o *Options) {
 		o.MapEvery = 50 * time.Millisecond
 		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
