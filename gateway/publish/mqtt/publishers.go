@@ -134,8 +134,7 @@ func (s *Sink) publishMap(units []*avl.Unit, now time.Time) {
 		s.mapRefusedAt = len(s.units)
 		s.mu.Unlock()
 	case err != nil:
-		s.fail("encode")
-		s.log.Error("encode payload", "kind", t.kind, "topic", t.pattern, "err", err)
+		s.encodeFailed(t, err)
 	default:
 		s.sendState(t, t.name(""), payload, pending{})
 	}

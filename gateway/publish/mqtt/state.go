@@ -134,9 +134,9 @@ func (s *Sink) dueMap(now time.Time, force bool) []*avl.Unit {
 	}
 	if s.mapRefusedAt > 0 && len(s.units) >= s.mapRefusedAt {
 		// As many units as the last map that was too large, or more: it
-		// would be refused again, after copying and encoding 15 MiB of it
-		// (at 100,000 units a pause of the publish loop and 70 MB of
-		// garbage every map interval). Counted, not logged again.
+		// would be refused again, after a copy of every unit and 15 MiB of
+		// JSON (at 100,000 units 46 MB of garbage and a pause of the
+		// publish loop, every map interval). Counted, not logged again.
 		s.mapDirty, s.lastMap = false, now
 		s.fail("map_too_large")
 		return nil

@@ -203,11 +203,16 @@ func (s *Sink) rowOf(name string) (*topic, string, bool) {
 func (s *Sink) encodeFor(t *topic, x *subject) []byte {
 	payload, err := t.encode(s, x)
 	if err != nil {
-		s.fail("encode")
-		s.log.Error("encode payload", "kind", t.kind, "topic", t.pattern, "err", err)
+		s.encodeFailed(t, err)
 		return nil
 	}
 	return payload
+}
+
+// encodeFailed counts and logs a payload that could not be encoded.
+func (s *Sink) encodeFailed(t *topic, err error) {
+	s.fail("encode")
+	s.log.Error("encode payload", "kind", t.kind, "topic", t.pattern, "err", err)
 }
 
 // SchemaOf names the schema file (in docs/schema) of a topic that a sink
