@@ -16,9 +16,22 @@ type udpSource struct {
 	em    *emitter
 	allow []netip.Prefix
 
-	mu   sync.Mutex
-	conn *net.UDPConn // the bound socket while Run listens
-	sock *rawUDP      // the same socket once read outside the poller (Linux); replies go through it
+	mu    sync.Mutex
+	conn  *net.UDPConn // the bound socket while Run listens
+	reply udpReplier   // where replies leave: conn, or the same socket once read outside the poller (Linux)
+}
+
+// udpReplier sends one datagram from the bound socket.
+type udpReplier interface {
+	sendTo(b []byte, to netip.AddrPort) error
+}
+
+// bound records the socket Run listens on and where replies leave; nil, nil
+// once it is gone.
+func (s *udpSource) bound(conn *net.UDPConn, reply udpReplier) {
+	s.mu.Lock()
+	s.conn, s.reply = conn, reply
+	s.mu.Unlock()
 }
 
 // udpReadBuffer asks the kernel for room for bursts (a fleet reporting at
@@ -57,13 +70,9 @@ func (s *udpSource) session(ctx context.Context, h Hooks, up func()) error {
 	}
 	conn := pc.(*net.UDPConn)
 	_ = conn.SetReadBuffer(udpReadBuffer) // best effort
-	s.mu.Lock()
-	s.conn = conn
-	s.mu.Unlock()
+	s.bound(conn, polledUDP{conn, s.cfg.WriteTimeout})
 	defer func() {
-		s.mu.Lock()
-		s.conn = nil
-		s.mu.Unlock()
+		s.bound(nil, nil)
 		conn.Close()
 	}()
 	// On shutdown the pending read is woken by a deadline, not by closing
@@ -90,7 +99,7 @@ func (s *udpSource) readEach(ctx context.Context, conn *net.UDPConn, h Hooks) er
 	// One byte more than allowed tells an oversize datagram from a full one.
 	buf := make([]byte, s.cfg.MaxFrame+1)
 	var drain udpDrain
-	sock := polledUDP{conn}
+	sock := polledUDP{conn, s.cfg.WriteTimeout}
 	for {
 		n, oobn, _, addr, err := conn.ReadMsgUDPAddrPort(buf, oob)
 		now := time.Now()
@@ -134,10 +143,21 @@ type drainable interface {
 	queued() bool
 }
 
-// polledUDP is a socket read through Go's poller (readEach).
-type polledUDP struct{ *net.UDPConn }
+// polledUDP is a socket read and written through Go's poller.
+type polledUDP struct {
+	*net.UDPConn
+	writeTimeout time.Duration
+}
 
 func (c polledUDP) queued() bool { return queued(c.UDPConn) }
+
+func (c polledUDP) sendTo(b []byte, to netip.AddrPort) error {
+	if err := c.SetWriteDeadline(time.Now().Add(c.writeTimeout)); err != nil {
+		return err
+	}
+	_, err := c.WriteToUDPAddrPort(b, to)
+	return err
+}
 
 const (
 	udpDrainIdle   = 20 * time.Millisecond
@@ -232,21 +252,12 @@ func (s *udpSource) SendTo(peer string, b []byte) error {
 		return fmt.Errorf("send to %s: %w", peer, ErrDenied)
 	}
 	s.mu.Lock()
-	conn, sock := s.conn, s.sock
+	reply := s.reply
 	s.mu.Unlock()
-	if sock != nil {
-		if err := sock.sendTo(b, ap); err != nil {
-			return fmt.Errorf("send to %s: %w", peer, err)
-		}
-		return nil
-	}
-	if conn == nil {
+	if reply == nil {
 		return fmt.Errorf("send to %s: %w", peer, ErrNotConnected)
 	}
-	if err := conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout)); err != nil {
-		return fmt.Errorf("send to %s: %w", peer, err)
-	}
-	if _, err := conn.WriteToUDPAddrPort(b, ap); err != nil {
+	if err := reply.sendTo(b, ap); err != nil {
 		return fmt.Errorf("send to %s: %w", peer, err)
 	}
 	return nil

@@ -29,13 +29,9 @@ func (s *udpSource) read(ctx context.Context, conn *net.UDPConn, h Hooks) error 
 	if err != nil {
 		return s.readEach(ctx, conn, h)
 	}
-	s.mu.Lock()
-	s.sock = sock
-	s.mu.Unlock()
+	s.bound(conn, sock) // conn is closed now, but still knows its address (Addr)
 	defer func() {
-		s.mu.Lock()
-		s.sock = nil
-		s.mu.Unlock()
+		s.bound(conn, nil)
 		sock.close()
 	}()
 	r := newMmsgReader(udpBatch(s.cfg.MaxFrame+1), s.cfg.MaxFrame+1, oobSize)
