@@ -116,7 +116,7 @@ func benchMap(b *testing.B, n int) {
 	start := benchCPUTime()
 	var size int
 	for b.Loop() {
-		p, err := MapPayload("tustin", units, now)
+		p, err := mapPayload("tustin", units, now, MaxMapBytes)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,21 +11,16 @@ import (
 	"radiogw/avl"
 )
 
-// MapPayload encodes every positioned unit as a GeoJSON FeatureCollection,
-// for map clients that want one message with everything. It is written by
-// hand rather than through orb's geojson and encoding/json: at 10,000 units
-// the reflective path cost about a quarter of a core per map publish.
-func MapPayload(site string, units []*avl.Unit, now time.Time) ([]byte, error) {
-	return appendMap(site, units, now, math.MaxInt)
-}
-
-// errMapTooLarge is a map that would exceed the sink's MaxMapBytes.
+// errMapTooLarge is a map that would exceed its limit (MaxMapBytes).
 var errMapTooLarge = errors.New("map too large")
 
-// appendMap is MapPayload that gives up with errMapTooLarge as soon as the
-// payload passes limit bytes, instead of encoding a 37 MB map of 100,000
-// units only to drop it.
-func appendMap(site string, units []*avl.Unit, now time.Time, limit int) ([]byte, error) {
+// mapPayload encodes every positioned unit as a GeoJSON FeatureCollection,
+// for map clients that want one message with everything. It gives up with
+// errMapTooLarge as soon as the payload passes limit bytes, instead of
+// encoding a 37 MB map of 100,000 units only to drop it. It is written by
+// hand rather than through orb's geojson and encoding/json: at 10,000 units
+// the reflective path cost about a quarter of a core per map publish.
+func mapPayload(site string, units []*avl.Unit, now time.Time, limit int) ([]byte, error) {
 	b := make([]byte, 0, min(64+380*len(units), limit))
 	b = append(b, `{"type":"FeatureCollection","class":"map","v":`...)
 	b = strconv.AppendInt(b, SchemaVersion, 10)

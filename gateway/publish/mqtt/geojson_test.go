@@ -14,7 +14,7 @@ import (
 )
 
 // referenceMap is the map payload built the obvious way, with orb's geojson
-// and encoding/json: MapPayload must decode to the same value.
+// and encoding/json: mapPayload must decode to the same value.
 func referenceMap(t *testing.T, site string, units []*avl.Unit, now time.Time) any {
 	t.Helper()
 	fc := geojson.NewFeatureCollection()
@@ -68,16 +68,16 @@ func TestMapPayloadMatchesGeoJSONEncoding(t *testing.T) {
 	d.Position.SpeedKmh, d.Position.Heading = 123456789.125, 359.99999
 	d.Stale, d.Motion = avl.Lost, avl.Stopped
 	for _, units := range [][]*avl.Unit{nil, {&c}, {&a, &b, &c, &d}} {
-		got, err := MapPayload("tustin", units, now)
+		got, err := mapPayload("tustin", units, now, MaxMapBytes)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var v any
 		if err := json.Unmarshal(got, &v); err != nil {
-			t.Fatalf("MapPayload is not JSON: %v\n%s", err, got)
+			t.Fatalf("mapPayload is not JSON: %v\n%s", err, got)
 		}
 		if want := referenceMap(t, "tustin", units, now); !reflect.DeepEqual(v, want) {
-			t.Errorf("MapPayload decodes to\n%v\nwant\n%v", v, want)
+			t.Errorf("mapPayload decodes to\n%v\nwant\n%v", v, want)
 		}
 	}
 }

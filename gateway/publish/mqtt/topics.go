@@ -93,7 +93,7 @@ var topicTable = [numTopics]topicRow{
 	topicEvent: {pattern: "<root>/events/<kind>", qos: 1, schema: "event.v1.json", kind: "event",
 		encode: func(s *Sink, x *subject) ([]byte, error) { return EventPayload(s.opts.Site, x.event) }},
 	topicMap: {pattern: "<root>/map", qos: 1, retained: true, schema: "map.v1.json", kind: "map",
-		encode: func(s *Sink, x *subject) ([]byte, error) { return appendMap(s.opts.Site, x.units, x.now, MaxMapBytes) }},
+		encode: func(s *Sink, x *subject) ([]byte, error) { return mapPayload(s.opts.Site, x.units, x.now, MaxMapBytes) }},
 	// OwnTracks' owntracks/<user>/<device>, the site as the user; the card
 	// goes to <that>/info (OwnTracks' convention).
 	topicOwnTracksCard: {pattern: "owntracks/<site>/<unit>/info", qos: 1, retained: true, schema: "owntracks-card.v1.json", kind: "owntracks",
