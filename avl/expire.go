@@ -1,6 +1,8 @@
 package avl
 
 import (
+	"container/heap"
+	"math"
 	"sort"
 	"time"
 )
@@ -10,15 +12,43 @@ import (
 // Units without a position have no fix age and are left alone. Then, with
 // UnlistedLimits.Expire, unlisted units silent for their type's Lost plus
 // the grace period are removed: UnitRemoved, ordered by unit ID.
+//
+// It visits only the units due: each waits in a queue for the earliest time
+// its stale level or its expiry can change (at 100,000 units, looking at
+// every unit every second was a sixth of radiogw's CPU). A unit taken from
+// the queue before it is really due is only queued again. The queue is
+// rebuilt from every unit after a reconfigure or a restore, and when now is
+// before the last call's (the clock was stepped back: fix ages shrank).
 func (t *Tracker) Expire(now time.Time) []Change {
+	now = now.Round(0) // fix ages are wall-clock: compare walls
+	if t.requeue || now.Before(t.expiredAt) || len(t.due) > 2*len(t.units)+1024 {
+		t.requeueAll(now)
+	}
+	t.expiredAt = now
+	for _, s := range t.recheck {
+		if t.units[s.u.ID] == s {
+			t.schedule(s, now)
+		}
+	}
+	clear(t.recheck)
+	t.recheck = t.recheck[:0]
+
 	var stepped, gone []*unitState
-	for _, s := range t.units {
+	for nowNs := dueNanos(now); len(t.due) > 0 && t.due[0].at <= nowNs; {
+		e := heap.Pop(&t.due).(dueEntry)
+		s := e.s
+		if s.due != e.at || t.units[s.u.ID] != s {
+			continue // queued again earlier since, or no longer tracked
+		}
+		s.due = 0
 		if s.restale(now) {
 			stepped = append(stepped, s)
 		}
-		if t.limits.Expire && s.u.Unlisted && s.u.Emergency == nil && now.Sub(s.lastReport()) >= s.pol.Lost+t.limits.Grace {
+		if t.expires(s, now) {
 			gone = append(gone, s)
+			continue
 		}
+		t.schedule(s, now)
 	}
 	if len(stepped) == 0 && len(gone) == 0 {
 		return nil
@@ -39,6 +69,12 @@ func (t *Tracker) Expire(now time.Time) []Change {
 		changes = append(changes, Change{Kind: UnitRemoved, Time: now, Unit: s.u.Clone()})
 	}
 	return changes
+}
+
+// expires reports whether s is an unlisted unit silent long enough at now
+// to be removed.
+func (t *Tracker) expires(s *unitState, now time.Time) bool {
+	return t.limits.Expire && s.u.Unlisted && s.u.Emergency == nil && now.Sub(s.lastReport()) >= s.pol.Lost+t.limits.Grace
 }
 
 // restale moves the unit to the stale level its fix age at now calls for and
@@ -69,4 +105,128 @@ func (s *unitState) lastReport() time.Time {
 		return s.u.Updated
 	}
 	return last
+}
+
+// dueEntry is a unit waiting in the expiry queue until at (Unix
+// nanoseconds). It is current while the unit's due equals at.
+type dueEntry struct {
+	at int64
+	s  *unitState
+}
+
+// dueQueue is a min-heap of dueEntry by time (container/heap).
+type dueQueue []dueEntry
+
+func (q dueQueue) Len() int           { return len(q) }
+func (q dueQueue) Less(i, j int) bool { return q[i].at < q[j].at }
+func (q dueQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *dueQueue) Push(x any)        { *q = append(*q, x.(dueEntry)) }
+func (q *dueQueue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	old[len(old)-1] = dueEntry{} // let a removed unit go
+	*q = old[:len(old)-1]
+	return e
+}
+
+// schedule queues s for the earliest time after now that Expire could
+// change it, unless it already waits for that time or an earlier one. A fix
+// calls it: a fresher level steps again sooner. Other changes can only bring
+// the unit's expiry forward (scheduleExpiry); those that delay a step or an
+// expiry need nothing: the entry comes up early and is queued again.
+func (t *Tracker) schedule(s *unitState, now time.Time) {
+	if at, ok := t.dueAt(s, now); ok {
+		t.enqueue(s, at)
+	}
+}
+
+// dueAt is the earliest time after now that Expire could change s, as Unix
+// nanoseconds; false when it never can.
+func (t *Tracker) dueAt(s *unitState, now time.Time) (int64, bool) {
+	at, ok := t.staleDue(s, now)
+	if e, eok := t.expiryDue(s); eok && (!ok || e < at) {
+		return e, true
+	}
+	return at, ok
+}
+
+// scheduleExpiry queues s for its expiry if that is sooner than it waits
+// for: a new unit, an emergency's end, a report dated before the unit's
+// last change.
+func (t *Tracker) scheduleExpiry(s *unitState) {
+	if at, ok := t.expiryDue(s); ok {
+		t.enqueue(s, at)
+	}
+}
+
+func (t *Tracker) enqueue(s *unitState, at int64) {
+	if s.due != 0 && s.due <= at {
+		return
+	}
+	s.due = at
+	heap.Push(&t.due, dueEntry{at: at, s: s})
+}
+
+// staleDue is the earliest time after now that s's stale level can change,
+// as Unix nanoseconds: now itself when the level is not the one its fix age
+// calls for, false when it has no position or is at its last step.
+func (t *Tracker) staleDue(s *unitState, now time.Time) (int64, bool) {
+	p := s.u.Position
+	if p == nil {
+		return 0, false
+	}
+	age := now.Sub(p.FixTime)
+	if s.pol.level(age) != s.u.Stale {
+		return dueNanos(now), true
+	}
+	// The level changes only where the age crosses a threshold.
+	next := time.Duration(math.MaxInt64)
+	for _, th := range [...]time.Duration{s.pol.Aging, s.pol.Stale, s.pol.Lost} {
+		if th > 0 && th > age && th < next {
+			next = th
+		}
+	}
+	if next == math.MaxInt64 {
+		return 0, false
+	}
+	return dueNanos(p.FixTime.Add(next)), true
+}
+
+// expiryDue is when s expires if it stays silent, false if it never does.
+func (t *Tracker) expiryDue(s *unitState) (int64, bool) {
+	if !t.limits.Expire || !s.u.Unlisted || s.u.Emergency != nil {
+		return 0, false
+	}
+	return dueNanos(s.lastReport().Add(s.pol.Lost + t.limits.Grace)), true
+}
+
+// dueNanos is t in Unix nanoseconds, clamped to what they can hold; never 0,
+// which marks a unit not queued.
+func dueNanos(t time.Time) int64 {
+	switch {
+	case t.Before(firstDue):
+		return 1
+	case t.After(lastDue):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var firstDue, lastDue = time.Unix(0, 1), time.Unix(0, math.MaxInt64)
+
+// requeueAll rebuilds the expiry queue from every unit.
+func (t *Tracker) requeueAll(now time.Time) {
+	clear(t.due)
+	t.due = t.due[:0]
+	for _, s := range t.units {
+		s.due = 0
+		if at, ok := t.dueAt(s, now); ok {
+			s.due = at
+			t.due = append(t.due, dueEntry{at: at, s: s})
+		}
+	}
+	heap.Init(&t.due)
+	clear(t.recheck)
+	t.recheck = t.recheck[:0]
+	t.requeue = false
 }

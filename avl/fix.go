@@ -123,6 +123,7 @@ func (t *Tracker) applyFix(f Fix) []Change {
 		s.u.Stale = lvl
 		changes = append(changes, Change{Kind: StaleChanged, Time: f.Time})
 	}
+	t.schedule(s, now)
 
 	changes = t.moveFences(changes, s, &prev, hasPrev, pol, dt)
 	changes = append(changes, Change{Kind: UnitUpdated, Time: f.Time, Received: f.Received})

@@ -50,5 +50,6 @@ func (t *Tracker) Follow(r *UnitRecord) (Change, bool, error) {
 	}
 	t.units[r.ID] = s
 	t.refence(s)
+	t.recheck = append(t.recheck, s) // its level came from the active's clock
 	return Change{Kind: UnitUpdated, Time: s.u.Updated, Unit: s.u.Clone()}, true, nil
 }

@@ -123,7 +123,7 @@ func (t *Tracker) restoreCrumbs(s *unitState, list []byte, names []string) error
 	for i, name := range names {
 		srcs[i+1] = t.sourceIndex(name)
 	}
-	s.track.buf = make([]crumb, 0, min(n/crumbFields, s.track.limit))
+	s.track.buf = make([]crumb, 0, min(n/crumbFields, int(s.track.limit)))
 	var c crumb
 	var f [crumbFields]int64
 	for k := 0; len(list) > 0; k++ {

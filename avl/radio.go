@@ -44,6 +44,7 @@ func (t *Tracker) ApplyRadio(a RadioActivity) []Change {
 	s.u.Talking = a.Talking
 	s.u.LastHeard = a.At
 	s.touch(a.At)
+	t.scheduleExpiry(s)
 	return stamp([]Change{{Kind: UnitUpdated, Time: a.At}}, s)
 }
 
@@ -64,6 +65,7 @@ func (t *Tracker) ApplyStatus(st StatusUpdate) []Change {
 	s.u.Status = st.Status
 	s.u.StatusAt = st.At
 	s.touch(st.At)
+	t.scheduleExpiry(s)
 	return stamp([]Change{{Kind: UnitUpdated, Time: st.At}}, s)
 }
 
@@ -98,5 +100,6 @@ func (t *Tracker) SetEmergencyFrom(source, radioIDOrUnit string, e *Emergency, n
 		s.u.Emergency = &c
 	}
 	s.touch(now)
+	t.scheduleExpiry(s)
 	return stamp([]Change{{Kind: UnitUpdated, Time: now}}, s)
 }

@@ -27,6 +27,7 @@ func (t *Tracker) Reconfigure(cfg Config, now time.Time) []Change {
 // reresolve maps every unit onto the current roster and refreshes what
 // depends on configuration, reporting units whose state changed.
 func (t *Tracker) reresolve(before map[string]Unit, now time.Time) []Change {
+	t.requeue = true // policies, merges and restored units: every due may move
 	ids := make([]string, 0, len(t.units))
 	for id := range t.units {
 		ids = append(ids, id)

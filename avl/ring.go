@@ -5,15 +5,15 @@ package avl
 // wraps.
 type ring struct {
 	buf    []crumb
-	start  int // index of the oldest crumb once buf is full
-	limit  int
-	shared bool // buf is also held by a snapshot capture: copy before changing it
+	start  int32 // index of the oldest crumb once buf is full
+	limit  int32 // at most MaxBreadcrumbs; 32 bits keep a unit's state in its size class
+	shared bool  // buf is also held by a snapshot capture: copy before changing it
 }
 
 func (r *ring) len() int { return len(r.buf) }
 
 // at returns the i-th oldest crumb.
-func (r *ring) at(i int) *crumb { return &r.buf[(r.start+i)%len(r.buf)] }
+func (r *ring) at(i int) *crumb { return &r.buf[(int(r.start)+i)%len(r.buf)] }
 
 // push adds a crumb, keeping time order; one older than every kept crumb when
 // the ring is full is dropped, as is every crumb when the limit is 0. It
@@ -29,7 +29,7 @@ func (r *ring) push(c crumb) bool {
 		pos--
 	}
 	r.own()
-	if n < r.limit {
+	if n < int(r.limit) {
 		// Still growing: start is 0, buf is in logical order.
 		if n == cap(r.buf) {
 			r.grow()
@@ -44,7 +44,7 @@ func (r *ring) push(c crumb) bool {
 	}
 	// Full: the oldest slot becomes the newest, then c moves back into place.
 	*r.at(0) = c
-	r.start = (r.start + 1) % n
+	r.start = int32((int(r.start) + 1) % n)
 	for i := n - 1; i > pos-1; i-- {
 		*r.at(i) = *r.at(i - 1)
 	}
@@ -66,7 +66,7 @@ func (r *ring) own() {
 // ring copies it before its next change.
 func (r *ring) share() ([]crumb, int) {
 	r.shared = true
-	return r.buf, r.start
+	return r.buf, int(r.start)
 }
 
 // grow doubles the capacity, never past the limit.
@@ -75,8 +75,8 @@ func (r *ring) grow() {
 	if c < 4 {
 		c = 4
 	}
-	if c > r.limit {
-		c = r.limit
+	if c > int(r.limit) {
+		c = int(r.limit)
 	}
 	nb := make([]crumb, len(r.buf), c)
 	copy(nb, r.buf)
@@ -99,13 +99,11 @@ func (r *ring) slice() []crumb {
 }
 
 // resize changes the limit, keeping the newest crumbs.
-func (r *ring) resize(limit int) {
+func (r *ring) resize(limit int32) {
 	old := r.slice()
-	if limit < 0 {
-		limit = 0
-	}
-	if len(old) > limit {
-		old = old[len(old)-limit:]
+	limit = max(limit, 0)
+	if len(old) > int(limit) {
+		old = old[len(old)-int(limit):]
 	}
 	r.buf, r.start, r.limit, r.shared = old[:len(old):len(old)], 0, limit, false
 }

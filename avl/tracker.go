@@ -43,7 +43,7 @@ type Tracker struct {
 	byAVL    map[string]string       // AVL ID -> call sign
 	byRadio  map[string]string       // radio ID -> call sign
 	fences   fenceIndex
-	crumbs   int
+	crumbs   int32 // breadcrumbs per unit, at most MaxBreadcrumbs
 
 	// Source names of breadcrumbs, interned: index 0 is "". Never shrinks,
 	// so indexes kept in rings stay valid across reconfigures.
@@ -61,6 +61,13 @@ type Tracker struct {
 
 	scratch, scratch2 []int32 // reused fence index lists
 	changeBuf         []Change
+
+	// The expiry queue (expire.go): units by the earliest time Expire could
+	// change them.
+	due       dueQueue
+	recheck   []*unitState // to schedule at the next Expire, by its clock
+	requeue   bool         // rebuild the queue from every unit first
+	expiredAt time.Time    // the last Expire's now
 }
 
 // unitState is a unit plus what the tracker needs to keep deciding about it.
@@ -73,6 +80,7 @@ type unitState struct {
 	// jump is the run of speed_jump rejections in progress, nil when none:
 	// rare, so kept out of line (every unit's state is held in memory).
 	jump *jumpRun
+	due  int64 // Unix nanoseconds the unit waits for in the expiry queue; 0 when not queued
 }
 
 // jumpRun is a unit's consecutive, mutually consistent speed_jump
@@ -101,11 +109,13 @@ func NewTracker(cfg Config) *Tracker {
 
 // configure installs cfg without touching unit state.
 func (t *Tracker) configure(cfg Config) {
-	switch t.crumbs = cfg.Breadcrumbs; {
-	case t.crumbs == 0:
+	switch n := cfg.Breadcrumbs; {
+	case n == 0:
 		t.crumbs = DefaultBreadcrumbs
-	case t.crumbs < 0:
+	case n < 0:
 		t.crumbs = 0
+	default:
+		t.crumbs = int32(min(n, MaxBreadcrumbs))
 	}
 	t.policies = make(map[string]*TypePolicy, len(cfg.Types)+1)
 	for name, p := range cfg.Types {
@@ -202,6 +212,7 @@ func (t *Tracker) lookup(id, origin string, listed, create bool) *unitState {
 	}
 	s.pol = t.policy(s.u.Type)
 	t.units[id] = s
+	t.scheduleExpiry(s) // due at once until it has a report to count from
 	return s
 }
 
