@@ -50,6 +50,9 @@ func (s *Sink) publishState(now time.Time, force bool) {
 		s.publishChannel(&chans[i])
 	}
 	if mapUnits != nil {
+		// The units' states queued so far first: they need not wait for
+		// the map's JSON (6 ms at 10,000 units, 3.7 MB) nor its write.
+		s.flushState()
 		s.publishMap(mapUnits, now)
 	}
 	s.flushState()
