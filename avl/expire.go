@@ -41,9 +41,11 @@ func (t *Tracker) Expire(now time.Time) []Change {
 			continue // queued again earlier since, or no longer tracked
 		}
 		s.due = 0
+		t.uncount(s)
 		if s.restale(now) {
 			stepped = append(stepped, s)
 		}
+		t.count(s)
 		if t.expires(s, now) {
 			gone = append(gone, s)
 			continue

@@ -36,6 +36,19 @@ func scanExpire(t *Tracker, now time.Time) []Change {
 	return changes
 }
 
+// scanCounts is Counts as a pass over every unit: what the kept counts must
+// equal after every change.
+func scanCounts(t *Tracker) (byStale [Lost + 1]int, noPosition int) {
+	for _, s := range t.units {
+		if s.u.Position == nil {
+			noPosition++
+		} else {
+			byStale[s.u.Stale]++
+		}
+	}
+	return byStale, noPosition
+}
+
 // describe renders changes for comparison: kind, unit, level, times.
 func describe(cs []Change) []string {
 	out := make([]string, len(cs))
@@ -83,10 +96,11 @@ func queueConfig(variant int) Config {
 }
 
 // The expiry queue steps and expires exactly the units a pass over every
-// unit does, at the same ticks, through fixes (late, future, from a wrong
+// unit does, at the same ticks, and the kept counts by stale level equal a
+// pass's after every change, through fixes (late, future, from a wrong
 // clock), radio activity, statuses, emergencies set and cleared,
-// reconfigures with merges, forgets, snapshot restores, follows and the
-// clock stepped back.
+// reconfigures with merges, trims, forgets, snapshot restores, follows and
+// the clock stepped back.
 func TestExpireQueueMatchesFullScan(t *testing.T) {
 	seen := map[ChangeKind]int{}
 	for seed := uint64(1); seed <= 30; seed++ {
@@ -184,6 +198,9 @@ func expireQueueRun(t *testing.T, seed uint64) map[ChangeKind]int {
 					t.Fatal(err)
 				}
 			})
+		case op < 74:
+			v := rng.IntN(3)
+			both(func(tr *Tracker) { tr.TrimUnlisted(clock); tr.Reconfigure(queueConfig(v), time.Time{}) })
 		default:
 			clock = clock.Add(time.Duration(rng.IntN(40)) * time.Second)
 			if rng.IntN(50) == 0 {
@@ -203,6 +220,10 @@ func expireQueueRun(t *testing.T, seed uint64) map[ChangeKind]int {
 					t.Fatalf("step %d: units differ:\nqueue %s\nscan  %s", step, a, b)
 				}
 			}
+		}
+		gotStale, gotNone := queue.Counts()
+		if wantStale, wantNone := scanCounts(queue); gotStale != wantStale || gotNone != wantNone {
+			t.Fatalf("step %d: counts %v and %d without a position, a pass over the units finds %v and %d", step, gotStale, gotNone, wantStale, wantNone)
 		}
 	}
 	return seen

@@ -105,6 +105,7 @@ func (t *Tracker) applyFix(f Fix) []Change {
 			pos.Heading = bearingDeg(prev.Lat, prev.Lon, f.Lat, f.Lon)
 		}
 	}
+	t.uncount(s)        // its position and stale level change: counted again below
 	s.u.Position = &pos // a new one: clones handed out share the old (Unit.Clone)
 	if s.track.movedOrDue(f.Lat, f.Lon, f.Time.UnixNano()) {
 		s.track.push(crumbOf(&f, t.sourceIndex(f.Source)))
@@ -123,6 +124,7 @@ func (t *Tracker) applyFix(f Fix) []Change {
 		s.u.Stale = lvl
 		changes = append(changes, Change{Kind: StaleChanged, Time: f.Time})
 	}
+	t.count(s)
 	t.schedule(s, now)
 
 	changes = t.moveFences(changes, s, &prev, hasPrev, pol, dt)

@@ -48,7 +48,11 @@ func (t *Tracker) Follow(r *UnitRecord) (Change, bool, error) {
 	if s.u.Unlisted {
 		t.unlisted[s.origin]++
 	}
+	if old != nil {
+		t.uncount(old)
+	}
 	t.units[r.ID] = s
+	t.count(s)
 	t.refence(s)
 	t.recheck = append(t.recheck, s) // its level came from the active's clock
 	return Change{Kind: UnitUpdated, Time: s.u.Updated, Unit: s.u.Clone()}, true, nil

@@ -87,6 +87,7 @@ func (t *Tracker) reresolve(before map[string]Unit, now time.Time) []Change {
 		}
 		changes = append(changes, Change{Kind: UnitUpdated, Time: now, Unit: u})
 	}
+	t.recount()
 	return changes
 }
 

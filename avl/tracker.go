@@ -68,6 +68,10 @@ type Tracker struct {
 	recheck   []*unitState // to schedule at the next Expire, by its clock
 	requeue   bool         // rebuild the queue from every unit first
 	expiredAt time.Time    // the last Expire's now
+
+	// Units by stale level, and without a position (counts.go).
+	byStale    [Lost + 1]int
+	noPosition int
 }
 
 // unitState is a unit plus what the tracker needs to keep deciding about it.
@@ -212,6 +216,7 @@ func (t *Tracker) lookup(id, origin string, listed, create bool) *unitState {
 	}
 	s.pol = t.policy(s.u.Type)
 	t.units[id] = s
+	t.count(s)
 	t.scheduleExpiry(s) // due at once until it has a report to count from
 	return s
 }

@@ -62,6 +62,7 @@ func (t *Tracker) Forget(id string, now time.Time) (Change, bool) {
 
 func (t *Tracker) remove(s *unitState) {
 	delete(t.units, s.u.ID)
+	t.uncount(s)
 	if s.u.Unlisted {
 		if t.unlisted[s.origin]--; t.unlisted[s.origin] <= 0 {
 			delete(t.unlisted, s.origin)
