@@ -205,16 +205,14 @@ func (t *Tracker) expiryDue(s *unitState) (int64, bool) {
 // dueNanos is t in Unix nanoseconds, clamped to what they can hold; never 0,
 // which marks a unit not queued.
 func dueNanos(t time.Time) int64 {
-	switch {
-	case t.Before(firstDue):
+	switch sec := t.Unix(); { // cheaper than comparing Times: once per fix
+	case sec < 0:
 		return 1
-	case t.After(lastDue):
+	case sec >= math.MaxInt64/int64(time.Second):
 		return math.MaxInt64
 	}
-	return t.UnixNano()
+	return max(t.UnixNano(), 1)
 }
-
-var firstDue, lastDue = time.Unix(0, 1), time.Unix(0, math.MaxInt64)
 
 // requeueAll rebuilds the expiry queue from every unit.
 func (t *Tracker) requeueAll(now time.Time) {

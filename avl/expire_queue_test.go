@@ -2,6 +2,7 @@ package avl
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sort"
 	"testing"
@@ -270,5 +271,26 @@ func TestExpireUndatedUnitAtOnce(t *testing.T) {
 	}
 	if cs := tr.Expire(t0); len(cs) != 1 || cs[0].Kind != UnitRemoved {
 		t.Fatalf("want r9 removed, got %v", describe(cs))
+	}
+}
+
+// Queue times are Unix nanoseconds: a time before 1970 (a zero time: a unit
+// never heard from) is due at once, one past 2262 never, and 0 stays free
+// to mean "not queued".
+func TestDueNanosClamps(t *testing.T) {
+	for _, c := range []struct {
+		in   time.Time
+		want int64
+	}{
+		{time.Time{}, 1},
+		{time.Unix(-5, 0), 1},
+		{time.Unix(0, 0), 1},
+		{time.Unix(0, 5), 5},
+		{t0, t0.UnixNano()},
+		{time.Unix(math.MaxInt64/int64(time.Second)+10, 0), math.MaxInt64},
+	} {
+		if got := dueNanos(c.in); got != c.want {
+			t.Errorf("dueNanos(%v) = %d, want %d", c.in, got, c.want)
+		}
 	}
 }
