@@ -19,26 +19,16 @@ type Capture struct {
 }
 
 type capturedUnit struct {
-	u             Unit // Position and Emergency are nil: the tracker changes them in place
-	pos           Position
-	em            Emergency
-	hasPos, hasEm bool
-	crumbs        []crumb // the ring's buffer, shared copy-on-write (ring.share)
-	start         int     // index of the oldest crumb in crumbs
+	u      Unit    // Position and Emergency shared: the tracker never changes them in place (Unit.Clone)
+	crumbs []crumb // the ring's buffer, shared copy-on-write (ring.share)
+	start  int     // index of the oldest crumb in crumbs
 }
 
 // Capture copies the state of every unit for a snapshot.
 func (t *Tracker) Capture() *Capture {
 	c := &Capture{units: make([]capturedUnit, 0, len(t.units)), sources: t.sources}
 	for _, s := range t.units {
-		cu := capturedUnit{u: s.u}
-		cu.u.Position, cu.u.Emergency = nil, nil
-		if s.u.Position != nil {
-			cu.pos, cu.hasPos = *s.u.Position, true
-		}
-		if s.u.Emergency != nil {
-			cu.em, cu.hasEm = *s.u.Emergency, true
-		}
+		cu := capturedUnit{u: s.u.Clone()}
 		cu.crumbs, cu.start = s.track.share()
 		c.units = append(c.units, cu)
 	}
@@ -109,14 +99,7 @@ func (c *Capture) EncodeUnits(emit func(line []byte) error) error {
 				local[src] = uint16(len(names))
 			}
 		}
-		u := cu.u
-		if cu.hasPos {
-			u.Position = &cu.pos
-		}
-		if cu.hasEm {
-			u.Emergency = &cu.em
-		}
-		head, err := json.Marshal(unitLine{UnitRecord: record(&u), Sources: names})
+		head, err := json.Marshal(unitLine{UnitRecord: record(&cu.u), Sources: names})
 		if err != nil {
 			return fmt.Errorf("avl: encode unit %q: %w", cu.u.ID, err)
 		}
