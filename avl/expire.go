@@ -25,13 +25,6 @@ func (t *Tracker) Expire(now time.Time) []Change {
 		t.requeueAll(now)
 	}
 	t.expiredAt = now
-	for _, s := range t.recheck {
-		if t.units[s.u.ID] == s {
-			t.schedule(s, now)
-		}
-	}
-	clear(t.recheck)
-	t.recheck = t.recheck[:0]
 
 	var stepped, gone []*unitState
 	for nowNs := dueNanos(now); len(t.due) > 0 && t.due[0].at <= nowNs; {
@@ -202,16 +195,20 @@ func (t *Tracker) expiryDue(s *unitState) (int64, bool) {
 	return dueNanos(s.lastReport().Add(s.pol.Lost + t.limits.Grace)), true
 }
 
+// dueAtOnce is a queue time before any Expire's now: the unit is looked at
+// by the next one, at its clock.
+const dueAtOnce = 1
+
 // dueNanos is t in Unix nanoseconds, clamped to what they can hold; never 0,
 // which marks a unit not queued.
 func dueNanos(t time.Time) int64 {
 	switch sec := t.Unix(); { // cheaper than comparing Times: once per fix
 	case sec < 0:
-		return 1
+		return dueAtOnce
 	case sec >= math.MaxInt64/int64(time.Second):
 		return math.MaxInt64
 	}
-	return max(t.UnixNano(), 1)
+	return max(t.UnixNano(), dueAtOnce)
 }
 
 // requeueAll rebuilds the expiry queue from every unit.
@@ -226,7 +223,5 @@ func (t *Tracker) requeueAll(now time.Time) {
 		}
 	}
 	heap.Init(&t.due)
-	clear(t.recheck)
-	t.recheck = t.recheck[:0]
 	t.requeue = false
 }

@@ -54,6 +54,6 @@ func (t *Tracker) Follow(r *UnitRecord) (Change, bool, error) {
 	t.units[r.ID] = s
 	t.count(s)
 	t.refence(s)
-	t.recheck = append(t.recheck, s) // its level came from the active's clock
+	t.enqueue(s, dueAtOnce) // its level came from the active's clock: looked at by ours
 	return Change{Kind: UnitUpdated, Time: s.u.Updated, Unit: s.u.Clone()}, true, nil
 }

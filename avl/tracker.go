@@ -65,9 +65,8 @@ type Tracker struct {
 	// The expiry queue (expire.go): units by the earliest time Expire could
 	// change them.
 	due       dueQueue
-	recheck   []*unitState // to schedule at the next Expire, by its clock
-	requeue   bool         // rebuild the queue from every unit first
-	expiredAt time.Time    // the last Expire's now
+	requeue   bool      // rebuild the queue from every unit first
+	expiredAt time.Time // the last Expire's now
 
 	// Units by stale level, and without a position (counts.go).
 	byStale    [Lost + 1]int
