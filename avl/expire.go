@@ -34,11 +34,9 @@ func (t *Tracker) Expire(now time.Time) []Change {
 			continue // queued again earlier since, or no longer tracked
 		}
 		s.due = 0
-		t.uncount(s)
-		if s.restale(now) {
+		if t.restale(s, now) {
 			stepped = append(stepped, s)
 		}
-		t.count(s)
 		if t.expires(s, now) {
 			gone = append(gone, s)
 			continue
@@ -72,9 +70,10 @@ func (t *Tracker) expires(s *unitState, now time.Time) bool {
 	return t.limits.Expire && s.u.Unlisted && s.u.Emergency == nil && now.Sub(s.lastReport()) >= s.pol.Lost+t.limits.Grace
 }
 
-// restale moves the unit to the stale level its fix age at now calls for and
-// reports whether that was a step. A unit without a position has no age.
-func (s *unitState) restale(now time.Time) bool {
+// restale moves the unit to the stale level its fix age at now calls for,
+// recounting it, and reports whether that was a step. A unit without a
+// position has no age.
+func (t *Tracker) restale(s *unitState, now time.Time) bool {
 	if s.u.Position == nil {
 		return false
 	}
@@ -82,7 +81,9 @@ func (s *unitState) restale(now time.Time) bool {
 	if lvl == s.u.Stale {
 		return false
 	}
+	t.uncount(s)
 	s.u.Stale = lvl
+	t.count(s)
 	return true
 }
 

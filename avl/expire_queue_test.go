@@ -14,7 +14,7 @@ import (
 func scanExpire(t *Tracker, now time.Time) []Change {
 	var stepped, gone []*unitState
 	for _, s := range t.units {
-		if s.restale(now) {
+		if t.restale(s, now) {
 			stepped = append(stepped, s)
 		}
 		if t.expires(s, now) {

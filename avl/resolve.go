@@ -72,7 +72,7 @@ func (t *Tracker) reresolve(before map[string]Unit, now time.Time) []Change {
 			s.track.resize(t.crumbs)
 		}
 		t.refence(s)
-		stepped := !now.IsZero() && s.restale(now)
+		stepped := !now.IsZero() && t.restale(s, now)
 		old, existed := before[id]
 		if existed && sameUnit(&old, &s.u) {
 			continue
