@@ -132,8 +132,9 @@ func BenchmarkApplyFix(b *testing.B) {
 	b.ReportMetric(float64(fence)/float64(b.N), "fence_changes/op")
 }
 
-// BenchmarkExpire10k: an Expire pass over 10,000 positioned units where
-// nothing steps (the common case, run every second or so).
+// BenchmarkExpire10k: an Expire tick over 10,000 positioned units where
+// nothing is due (the common case, run every second). It looks at none of
+// them: the queue's head is not due.
 func BenchmarkExpire10k(b *testing.B) {
 	const n = 10000
 	tr, d := loaded(b, n)
