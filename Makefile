@@ -37,15 +37,17 @@ test: deps check
 	@$(MAKE) --no-print-directory bench-smoke
 	@$(MAKE) --no-print-directory ha-smoke
 
-# Static checks: formatting, vet, no path outside the repository, and every
-# direction rule of docs/ARCHITECTURE.md (.ci/check-imports: no import runs
-# back up, the trackers stay pure, codecs and sinks stay out of the
-# runtime, ...), with the checker's own test (it fails on planted imports).
+# Static checks: formatting, vet (the benchmark harness's own module too), no
+# path outside the repository, and every direction rule of
+# docs/ARCHITECTURE.md (.ci/check-imports: no import runs back up, the
+# trackers stay pure, codecs and sinks stay out of the runtime, ...), with
+# the checker's own test (it fails on planted imports).
 check:
 	@.ci/check-paths
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./... ./.ci/check-imports
+	cd .ci/bench && $(GO) vet ./...
 	$(GO) run ./.ci/check-imports
 	$(GO) test ./.ci/check-imports
 	@echo "check: ok (gofmt, vet, paths, direction rules)"
@@ -96,7 +98,9 @@ BENCH_OUTAGE ?= 5m
 # radiogw, then the Telegraf and Node-RED peers (installed under /tmp and
 # $(go env GOPATH)/bin on first use, up to BENCH_PEER_RATES; BENCH_PEERS= skips
 # them). Results:
-# testdata/out/ladder/*.jsonl, profiles of radiogw at BENCH_PPROF's rates.
+# testdata/out/ladder/*.jsonl, profiles of radiogw at BENCH_PPROF's rates,
+# and the floor at each rate (.ci/bench/floor: what the system calls of
+# radiogw's paced cycle cost on this machine without radiogw) in floor.txt.
 BENCH_RATES  ?= 1000 3000 10000 20000 50000
 BENCH_PEERS  ?= telegraf nodered
 BENCH_PPROF  ?= 1000 10000 50000
@@ -109,6 +113,9 @@ bench-ladder: build
 	@rm -rf testdata/out/ladder && mkdir -p testdata/out/ladder
 	HZ=1 MAX_LOSS=1 RATES="$(BENCH_RATES)" PPROF="$(BENCH_PPROF)" RADIOGW=$(CURDIR)/$(BIN) .ci/bench/run-radiogw.sh
 	@for p in $(BENCH_PEERS); do HZ=1 MAX_LOSS=1 RATES="$(BENCH_PEER_RATES)" .ci/bench/run-peer-$$p.sh || exit 1; done
+	@cd .ci/bench && $(GO) build -o /tmp/radiogw-floor ./floor && for r in $(BENCH_RATES); do for m in one handoff; do \
+	  /tmp/radiogw-floor -rate $$r -mode $$m || exit 1; done; done > $(CURDIR)/testdata/out/ladder/floor.txt
+	@cat testdata/out/ladder/floor.txt
 	@cat testdata/out/ladder/*.jsonl > testdata/out/ladder-all.jsonl
 	@cd .ci/bench && $(GO) run ./e2e -table $(CURDIR)/testdata/out/ladder-all.jsonl -max-loss 1
 
