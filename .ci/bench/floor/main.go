@@ -11,6 +11,9 @@
 // datagrams, after a warm-up.
 //
 // -mode one: one goroutine does the whole cycle.
+// -mode blocking: one goroutine, as "one", that never parks in Go's
+// scheduler: it sleeps out the gap and reads the acknowledgement in blocking
+// system calls, as a C program would.
 // -mode handoff: the cycle crosses goroutines as radiogw's does: a reader
 // hands the datagrams to a loop (journal, outbox, fsync), the loop hands the
 // batch to a sender (TCP write), and a fourth goroutine reads the
@@ -28,6 +31,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -129,8 +133,14 @@ func run(rate int, gap time.Duration, seconds int, mode string, fsync bool, dir 
 		go c.one(stop)
 	case "handoff":
 		go c.handoff(stop)
+	case "blocking":
+		tfd, err := rawTCP(tcp)
+		if err != nil {
+			return err
+		}
+		go c.blocking(stop, tfd)
 	default:
-		return fmt.Errorf("mode %q: want one or handoff", mode)
+		return fmt.Errorf("mode %q: want one, handoff or blocking", mode)
 	}
 	time.Sleep(3 * time.Second)
 	cpu0, n0, k0 := cpuTicks(), c.datagrams.Load(), c.cycles.Load()
@@ -258,6 +268,56 @@ func (c *cycle) one(stop chan struct{}) {
 		c.datagrams.Add(int64(n))
 		c.cycles.Add(1)
 	}
+}
+
+func (c *cycle) blocking(stop chan struct{}, tfd int) {
+	runtime.LockOSThread()
+	ack := make([]byte, 4096)
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		unix.Nanosleep(&unix.Timespec{Nsec: c.gap.Nanoseconds()}, nil)
+		total, flags := 0, unix.MSG_WAITFORONE
+		for {
+			n, err := c.reader.read(c.fd, flags)
+			total += n
+			if err != nil || n < len(c.reader.hdrs) {
+				break
+			}
+			flags = unix.MSG_DONTWAIT
+		}
+		if c.store(total) != nil {
+			return
+		}
+		if _, err := unix.Write(tfd, mqttBatch[:min(total, maxPerCycle)*mqttPerDatagram]); err != nil {
+			return
+		}
+		if _, err := unix.Read(tfd, ack); err != nil {
+			return
+		}
+		c.datagrams.Add(int64(total))
+		c.cycles.Add(1)
+	}
+}
+
+// rawTCP is rawFD for the TCP connection.
+func rawTCP(c net.Conn) (int, error) {
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var fd int
+	var derr error
+	if err := rc.Control(func(s uintptr) { fd, derr = unix.Dup(int(s)) }); err != nil {
+		return 0, err
+	}
+	if derr != nil {
+		return 0, derr
+	}
+	return fd, unix.SetNonblock(fd, false)
 }
 
 func (c *cycle) handoff(stop chan struct{}) {
