@@ -48,7 +48,7 @@ func main() {
 		rate    = flag.Int("rate", 1000, "datagrams a second")
 		gap     = flag.Duration("gap", 0, "time between two reads of the drained socket; 0: as radiogw paces its UDP reads at -rate")
 		seconds = flag.Int("seconds", 15, "seconds measured, after 3 s of warm-up")
-		mode    = flag.String("mode", "one", "one: one goroutine; handoff: reader, loop, sender and acknowledgement reader")
+		mode    = flag.String("mode", "one", "one: one goroutine; blocking: one goroutine in blocking system calls; handoff: reader, loop, sender and acknowledgement reader")
 		fsync   = flag.Bool("fsync", true, "fsync the outbox every cycle")
 		dir     = flag.String("dir", "", "where the journal and outbox files go (default: a temporary directory)")
 	)
@@ -391,7 +391,11 @@ func runPeer(to, ackFile string, rate int) {
 			}()
 		}
 	}()
-	if err := os.WriteFile(ackFile, []byte(ln.Addr().String()), 0o600); err != nil {
+	// Renamed into place, so the parent never reads half an address.
+	if err := os.WriteFile(ackFile+".new", []byte(ln.Addr().String()), 0o600); err != nil {
+		panic(err)
+	}
+	if err := os.Rename(ackFile+".new", ackFile); err != nil {
 		panic(err)
 	}
 	c, err := net.Dial("udp", to)
