@@ -35,6 +35,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -90,7 +91,7 @@ func run(rate int, gap time.Duration, seconds int, mode string, fsync bool, dir 
 		return err
 	}
 	defer udp.Close()
-	fd, err := rawFD(udp)
+	fd, err := blockingFD(udp)
 	if err != nil {
 		return err
 	}
@@ -130,15 +131,18 @@ func run(rate int, gap time.Duration, seconds int, mode string, fsync bool, dir 
 	stop := make(chan struct{})
 	switch mode {
 	case "one":
-		go c.one(stop)
+		go c.serial(stop, time.Sleep, tcp)
 	case "handoff":
 		go c.handoff(stop)
 	case "blocking":
-		tfd, err := rawTCP(tcp)
+		tfd, err := blockingFD(tcp.(*net.TCPConn))
 		if err != nil {
 			return err
 		}
-		go c.blocking(stop, tfd)
+		go func() {
+			runtime.LockOSThread()
+			c.serial(stop, nanosleep, blockingConn(tfd))
+		}()
 	default:
 		return fmt.Errorf("mode %q: want one, handoff or blocking", mode)
 	}
@@ -168,9 +172,9 @@ func cpuTicks() int64 {
 	return u + s
 }
 
-// rawFD duplicates the socket's descriptor and makes it blocking, outside
-// Go's poller, as radiogw's UDP source reads it.
-func rawFD(c *net.UDPConn) (int, error) {
+// blockingFD duplicates a socket's descriptor and makes the copy blocking,
+// outside Go's poller, as radiogw's UDP source reads its socket.
+func blockingFD(c syscall.Conn) (int, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0, err
@@ -213,11 +217,9 @@ var (
 	mqttBatch  = make([]byte, maxPerCycle*mqttPerDatagram)
 )
 
-// read sleeps out the gap, then takes what came: one recvmmsg that blocks
-// for the first datagram, and more without blocking while they fill the
-// batch.
-func (c *cycle) read() int {
-	time.Sleep(c.gap)
+// drain takes what came: one recvmmsg that blocks for the first datagram,
+// and more without blocking while they fill the batch.
+func (c *cycle) drain() int {
 	total := 0
 	flags := unix.MSG_WAITFORONE
 	for {
@@ -250,7 +252,9 @@ func (c *cycle) send(n int) error {
 	return err
 }
 
-func (c *cycle) one(stop chan struct{}) {
+// serial runs the cycle on one goroutine: sleep out the gap, drain, store,
+// send the batch on conn and read its acknowledgement.
+func (c *cycle) serial(stop chan struct{}, sleep func(time.Duration), conn io.ReadWriter) {
 	ack := make([]byte, 4096)
 	for {
 		select {
@@ -258,11 +262,15 @@ func (c *cycle) one(stop chan struct{}) {
 			return
 		default:
 		}
-		n := c.read()
-		if c.store(n) != nil || c.send(n) != nil {
+		sleep(c.gap)
+		n := c.drain()
+		if c.store(n) != nil {
 			return
 		}
-		if _, err := c.tcp.Read(ack); err != nil {
+		if _, err := conn.Write(mqttBatch[:min(n, maxPerCycle)*mqttPerDatagram]); err != nil {
+			return
+		}
+		if _, err := conn.Read(ack); err != nil {
 			return
 		}
 		c.datagrams.Add(int64(n))
@@ -270,54 +278,16 @@ func (c *cycle) one(stop chan struct{}) {
 	}
 }
 
-func (c *cycle) blocking(stop chan struct{}, tfd int) {
-	runtime.LockOSThread()
-	ack := make([]byte, 4096)
-	for {
-		select {
-		case <-stop:
-			return
-		default:
-		}
-		unix.Nanosleep(&unix.Timespec{Nsec: c.gap.Nanoseconds()}, nil)
-		total, flags := 0, unix.MSG_WAITFORONE
-		for {
-			n, err := c.reader.read(c.fd, flags)
-			total += n
-			if err != nil || n < len(c.reader.hdrs) {
-				break
-			}
-			flags = unix.MSG_DONTWAIT
-		}
-		if c.store(total) != nil {
-			return
-		}
-		if _, err := unix.Write(tfd, mqttBatch[:min(total, maxPerCycle)*mqttPerDatagram]); err != nil {
-			return
-		}
-		if _, err := unix.Read(tfd, ack); err != nil {
-			return
-		}
-		c.datagrams.Add(int64(total))
-		c.cycles.Add(1)
-	}
-}
+// blockingConn reads and writes a descriptor in blocking system calls.
+type blockingConn int
 
-// rawTCP is rawFD for the TCP connection.
-func rawTCP(c net.Conn) (int, error) {
-	rc, err := c.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	var fd int
-	var derr error
-	if err := rc.Control(func(s uintptr) { fd, derr = unix.Dup(int(s)) }); err != nil {
-		return 0, err
-	}
-	if derr != nil {
-		return 0, derr
-	}
-	return fd, unix.SetNonblock(fd, false)
+func (fd blockingConn) Read(p []byte) (int, error)  { return unix.Read(int(fd), p) }
+func (fd blockingConn) Write(p []byte) (int, error) { return unix.Write(int(fd), p) }
+
+// nanosleep sleeps in a system call, holding the thread, where time.Sleep
+// parks the goroutine in Go's scheduler.
+func nanosleep(d time.Duration) {
+	unix.Nanosleep(&unix.Timespec{Nsec: d.Nanoseconds()}, nil)
 }
 
 func (c *cycle) handoff(stop chan struct{}) {
@@ -356,7 +326,8 @@ func (c *cycle) handoff(stop chan struct{}) {
 			return
 		default:
 		}
-		toLoop <- c.read()
+		time.Sleep(c.gap)
+		toLoop <- c.drain()
 	}
 }
 
