@@ -113,8 +113,8 @@ bench-ladder: build
 	@rm -rf testdata/out/ladder && mkdir -p testdata/out/ladder
 	HZ=1 MAX_LOSS=1 RATES="$(BENCH_RATES)" PPROF="$(BENCH_PPROF)" RADIOGW=$(CURDIR)/$(BIN) .ci/bench/run-radiogw.sh
 	@for p in $(BENCH_PEERS); do HZ=1 MAX_LOSS=1 RATES="$(BENCH_PEER_RATES)" .ci/bench/run-peer-$$p.sh || exit 1; done
-	@cd .ci/bench && $(GO) build -o /tmp/radiogw-floor ./floor && for r in $(BENCH_RATES); do for m in one handoff; do \
-	  /tmp/radiogw-floor -rate $$r -mode $$m || exit 1; done; done > $(CURDIR)/testdata/out/ladder/floor.txt
+	@cd .ci/bench && $(GO) build -o $(CURDIR)/bin/radiogw-floor ./floor && for r in $(BENCH_RATES); do for m in one handoff; do \
+	  $(CURDIR)/bin/radiogw-floor -rate $$r -mode $$m || exit 1; done; done > $(CURDIR)/testdata/out/ladder/floor.txt
 	@cat testdata/out/ladder/floor.txt
 	@cat testdata/out/ladder/*.jsonl > testdata/out/ladder-all.jsonl
 	@cd .ci/bench && $(GO) run ./e2e -table $(CURDIR)/testdata/out/ladder-all.jsonl -max-loss 1

@@ -232,13 +232,17 @@ func (c *cycle) drain() int {
 	}
 }
 
+// forDatagrams is the part of buf a cycle of n datagrams writes, at per
+// bytes each.
+func forDatagrams(buf []byte, per, n int) []byte { return buf[:min(n, maxPerCycle)*per] }
+
 // store and send fail only when the measurement is over and run has
 // closed the files and the connection.
 func (c *cycle) store(n int) error {
-	if _, err := c.journal.Write(journalRec[:min(n, maxPerCycle)*journalPerDatagram]); err != nil {
+	if _, err := c.journal.Write(forDatagrams(journalRec, journalPerDatagram, n)); err != nil {
 		return err
 	}
-	if _, err := c.outbox.Write(outboxRec[:min(n, maxPerCycle)*outboxPerDatagram]); err != nil {
+	if _, err := c.outbox.Write(forDatagrams(outboxRec, outboxPerDatagram, n)); err != nil {
 		return err
 	}
 	if c.fsync {
@@ -247,8 +251,8 @@ func (c *cycle) store(n int) error {
 	return nil
 }
 
-func (c *cycle) send(n int) error {
-	_, err := c.tcp.Write(mqttBatch[:min(n, maxPerCycle)*mqttPerDatagram])
+func send(conn io.Writer, n int) error {
+	_, err := conn.Write(forDatagrams(mqttBatch, mqttPerDatagram, n))
 	return err
 }
 
@@ -264,10 +268,7 @@ func (c *cycle) serial(stop chan struct{}, sleep func(time.Duration), conn io.Re
 		}
 		sleep(c.gap)
 		n := c.drain()
-		if c.store(n) != nil {
-			return
-		}
-		if _, err := conn.Write(mqttBatch[:min(n, maxPerCycle)*mqttPerDatagram]); err != nil {
+		if c.store(n) != nil || send(conn, n) != nil {
 			return
 		}
 		if _, err := conn.Read(ack); err != nil {
@@ -312,7 +313,7 @@ func (c *cycle) handoff(stop chan struct{}) {
 	}()
 	go func() { // the sender
 		for n := range toSender {
-			if c.send(n) != nil {
+			if send(c.tcp, n) != nil {
 				return
 			}
 			c.datagrams.Add(int64(n))
