@@ -189,6 +189,10 @@ func (t *Tracker) staleDue(s *unitState, now time.Time) (int64, bool) {
 }
 
 // expiryDue is when s expires if it stays silent, false if it never does.
+// It is the time expires turns true, written apart from it on purpose:
+// TestExpireQueueMatchesFullScan checks this queue time against that
+// predicate (and staleDue against pol.level), which one shared helper
+// would leave unchecked.
 func (t *Tracker) expiryDue(s *unitState) (int64, bool) {
 	if !t.limits.Expire || !s.u.Unlisted || s.u.Emergency != nil {
 		return 0, false
