@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"radiogw/avl"
 	"radiogw/gateway/change"
+	"radiogw/gateway/publish/outbox"
 	"radiogw/gateway/testsvc"
 )
 
@@ -70,5 +72,52 @@ func TestOversizedMapIsSkipped(t *testing.T) {
 		s.Forget(fmt.Sprintf("U%04d", i))
 	}
 	s.Write(change.Batch{Units: []avl.Change{unitChange(small)}})
-	waitFor(t, 10*time.Second, "a map again", func() bool { return strings.Contains(string(sub.lastOn(root+"/map")), `"U0000"`) })
+	waitForOr(t, 10*time.Second, "a map again", func() bool { return strings.Contains(string(sub.lastOn(root+"/map")), `"U0000"`) },
+		func() string {
+			var sizes []int
+			for _, msg := range sub.snapshot() {
+				if msg.topic == root+"/map" {
+					sizes = append(sizes, len(msg.payload))
+				}
+			}
+			return fmt.Sprintf("maps received (bytes) %v, map_too_large %v, log:\n%s", sizes, s.metrics.value(MetricFailed, "map_too_large"), logs.String())
+		})
+}
+
+// A map refused while the fleet shrinks marks the size of the map that was
+// refused, not the fleet's size when the refusal ended: with the fleet's,
+// units forgotten during a slow encode set the mark at or below the fleet
+// left, and the map stayed dark for good.
+func TestMapRefusedDuringShrinkComesBack(t *testing.T) {
+	q, err := outbox.Open(outbox.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	rec := &metricsLog{v: map[metricKey]float64{}}
+	s, err := New(Options{Site: "test", Broker: "tcp://127.0.0.1:1", TopicRoot: root, Queue: q, OnMetric: rec.on,
+		MapEvery: time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fleet the slow encode started from...
+	tag := strings.Repeat("x", 16<<10)
+	var refused []*avl.Unit
+	for i := 0; i < 1000; i++ {
+		u := unitAt(fmt.Sprintf("U%04d", i), i)
+		u.AlphaTag = tag
+		refused = append(refused, &u)
+	}
+	// ...is down to two units when the refusal lands.
+	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("U0000", 1)), unitChange(unitAt("U0001", 2))}})
+	s.publishMap(refused, time.Now())
+	if got := rec.value(MetricFailed, "map_too_large"); got != 1 {
+		t.Fatalf("map_too_large = %v, want 1", got)
+	}
+	s.mu.Lock()
+	again := s.dueMap(time.Now().Add(time.Second), false)
+	s.mu.Unlock()
+	if len(again) != 2 {
+		t.Fatalf("the next map has %d units, want the 2 left: a map that fits was refused unseen", len(again))
+	}
 }
