@@ -86,8 +86,8 @@ func TestOversizedMapIsSkipped(t *testing.T) {
 
 // A map refused while the fleet shrinks marks the size of the map that was
 // refused, not the fleet's size when the refusal ended: with the fleet's,
-// units forgotten during a slow encode set the mark at or below the fleet
-// left, and the map stayed dark for good.
+// units forgotten during a slow encode set the mark to the fleet left, and
+// the map stayed dark while the fleet did not shrink further.
 func TestMapRefusedDuringShrinkComesBack(t *testing.T) {
 	q, err := outbox.Open(outbox.Options{Dir: t.TempDir()})
 	if err != nil {

@@ -131,8 +131,8 @@ func (s *Sink) publishMap(units []*avl.Unit, now time.Time) {
 		s.log.Warn("map not published: too large; not encoded again until the fleet shrinks",
 			"max_bytes", MaxMapBytes, "units", len(units))
 		// The size of the map refused, not of the fleet now: units
-		// forgotten during the encode would otherwise set the mark below
-		// the fleet's size, and every later map would be refused unseen.
+		// forgotten during the encode would otherwise lower the mark to a
+		// fleet that fits, and every later map of it be refused unseen.
 		s.mu.Lock()
 		s.mapRefusedAt = len(units)
 		s.mu.Unlock()
