@@ -71,7 +71,9 @@ func TestOversizedMapIsSkipped(t *testing.T) {
 	for i := 1; i < 1000; i++ {
 		s.Forget(fmt.Sprintf("U%04d", i))
 	}
-	s.Write(change.Batch{Units: []avl.Change{unitChange(small)}})
+	if err := s.Write(change.Batch{Units: []avl.Change{unitChange(small)}}); err != nil {
+		t.Fatal(err)
+	}
 	waitForOr(t, 10*time.Second, "a map again", func() bool { return strings.Contains(string(sub.lastOn(root+"/map")), `"U0000"`) },
 		func() string {
 			var sizes []int
@@ -109,7 +111,9 @@ func TestMapRefusedDuringShrinkComesBack(t *testing.T) {
 		refused = append(refused, &u)
 	}
 	// ...is down to two units when the refusal lands.
-	s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("U0000", 1)), unitChange(unitAt("U0001", 2))}})
+	if err := s.Write(change.Batch{Units: []avl.Change{unitChange(unitAt("U0000", 1)), unitChange(unitAt("U0001", 2))}}); err != nil {
+		t.Fatal(err)
+	}
 	s.publishMap(refused, time.Now())
 	if got := rec.value(MetricFailed, "map_too_large"); got != 1 {
 		t.Fatalf("map_too_large = %v, want 1", got)
