@@ -10,7 +10,6 @@ import (
 
 	"radiogw/avl"
 	"radiogw/gateway/change"
-	"radiogw/gateway/publish/outbox"
 	"radiogw/gateway/testsvc"
 )
 
@@ -91,17 +90,11 @@ func TestOversizedMapIsSkipped(t *testing.T) {
 // units forgotten during a slow encode set the mark to the fleet left, and
 // the map stayed dark while the fleet did not shrink further.
 func TestMapRefusedDuringShrinkComesBack(t *testing.T) {
-	q, err := outbox.Open(outbox.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
 	rec := &metricsLog{v: map[metricKey]float64{}}
-	s, err := New(Options{Site: "test", Broker: "tcp://127.0.0.1:1", TopicRoot: root, Queue: q, OnMetric: rec.on,
-		MapEvery: time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := offlineSink(t, func(o *Options) {
+		o.OnMetric, o.MapEvery = rec.on, time.Millisecond
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	})
 	// The fleet the slow encode started from...
 	tag := strings.Repeat("x", 16<<10)
 	var refused []*avl.Unit
