@@ -23,7 +23,6 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"io"
@@ -346,11 +345,10 @@ func runPeer(to, ackFile string, rate int) {
 				return
 			}
 			go func() {
-				r := bufio.NewReaderSize(conn, 65536)
 				buf := make([]byte, 65536)
 				ack := make([]byte, 44)
 				for {
-					if _, err := r.Read(buf); err != nil {
+					if _, err := conn.Read(buf); err != nil {
 						if err != io.EOF {
 							fmt.Fprintln(os.Stderr, "peer:", err)
 						}
