@@ -102,6 +102,9 @@ func TestRepliesAreRateLimited(t *testing.T) {
 	s.write(t)
 	s.start(t)
 	ars := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: arsPort}
+	// A scrape gathers each counter family on its own, so a scrape that
+	// shows every frame read may still miss the replies of the frames read
+	// while it ran: the waits below wait for both.
 
 	// One radio, 2000 registrations: it is owed 2 replies each, an ack to
 	// its ARS port and a location request to its port 4001: two peers.
@@ -110,8 +113,8 @@ func TestRepliesAreRateLimited(t *testing.T) {
 	for range 2000 {
 		c.WriteToUDP(arsRegistration, ars)
 	}
-	m := waitMetric(t, s.httpPort, 60*time.Second, "every registration decoded", func(m metricSet) bool {
-		return m.get("radiogw_frames_total", `source="ars"`) == 2000
+	m := waitMetric(t, s.httpPort, 60*time.Second, "every registration decoded and its replies counted", func(m metricSet) bool {
+		return m.get("radiogw_frames_total", `source="ars"`) == 2000 && m.get("radiogw_replies_total") == 4000
 	})
 	elapsed := time.Since(start).Seconds()
 	sent := m.get("radiogw_replies_total", `result="sent"`)
@@ -135,8 +138,8 @@ func TestRepliesAreRateLimited(t *testing.T) {
 			c.WriteToUDP(arsRegistration, ars)
 		}
 	}
-	m2 := waitMetric(t, s.httpPort, 60*time.Second, "every registration decoded", func(m metricSet) bool {
-		return m.get("radiogw_frames_total", `source="ars"`) == 2000+4000
+	m2 := waitMetric(t, s.httpPort, 60*time.Second, "every registration decoded and its replies counted", func(m metricSet) bool {
+		return m.get("radiogw_frames_total", `source="ars"`) == 2000+4000 && m.get("radiogw_replies_total") == 4000+8000
 	})
 	elapsed = time.Since(start).Seconds()
 	// The overall bucket refilled while the first flood was read; at most a
