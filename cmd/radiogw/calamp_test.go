@@ -127,7 +127,10 @@ func TestCalAmpReportsAndAcks(t *testing.T) {
 		u.Position == nil || !near(u.Position.Lat, 47.3770) || !near(u.Position.Lon, 8.5418) || !u.Position.FixTime.Equal(now.Add(time.Second)) {
 		t.Fatalf("API unit 7C01: %+v (%v)", u, err)
 	}
-	m := scrape(t, s.httpPort)
+	// The ack leaves before radiogw counts it: wait for the count.
+	m := waitMetric(t, s.httpPort, 5*time.Second, "three acks counted", func(m metricSet) bool {
+		return m.get("radiogw_replies_total", `source="calamp"`, `result="sent"`) >= 3
+	})
 	if got := m.get("radiogw_replies_total", `source="calamp"`, `result="sent"`); got != 3 {
 		t.Errorf("replies sent %v, want 3", got)
 	}

@@ -343,7 +343,10 @@ unlisted {
 	sendUDP(t, s.udpPort, rmc("EXP001", time.Now(), 33.7, -117.8))
 	sub.waitTopic(t, "radiogw/test/units/EXP001", 10*time.Second, func(b []byte) bool { return len(b) > 0 })
 	sub.waitTopic(t, "radiogw/test/units/EXP001", 20*time.Second, func(b []byte) bool { return len(b) == 0 })
-	m := scrape(t, s.httpPort)
+	// The expiry is published before the tracker's step counts it.
+	m := waitMetric(t, s.httpPort, 5*time.Second, "the expiry counted", func(m metricSet) bool {
+		return m.get("radiogw_unlisted_units_total", `source="avl"`, `event="expired"`) >= 1
+	})
 	if got := m.get("radiogw_unlisted_units_total", `source="avl"`, `event="expired"`); got != 1 {
 		t.Errorf("expired %g, want 1", got)
 	}
