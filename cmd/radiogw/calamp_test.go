@@ -128,12 +128,7 @@ func TestCalAmpReportsAndAcks(t *testing.T) {
 		t.Fatalf("API unit 7C01: %+v (%v)", u, err)
 	}
 	// The ack leaves before radiogw counts it: wait for the count.
-	m := waitMetric(t, s.httpPort, 5*time.Second, "three acks counted", func(m metricSet) bool {
-		return m.get("radiogw_replies_total", `source="calamp"`, `result="sent"`) >= 3
-	})
-	if got := m.get("radiogw_replies_total", `source="calamp"`, `result="sent"`); got != 3 {
-		t.Errorf("replies sent %v, want 3", got)
-	}
+	m := waitCount(t, s.httpPort, 5*time.Second, 3, "radiogw_replies_total", `source="calamp"`, `result="sent"`)
 	for _, r := range []string{"denied", "rate_limited_peer", "rate_limited_total", "send_failed", "no_source"} {
 		if _, ok := m[fmt.Sprintf(`radiogw_replies_total{result=%q,source="calamp"}`, r)]; !ok {
 			t.Errorf("radiogw_replies_total{result=%q} is not exported at zero", r)

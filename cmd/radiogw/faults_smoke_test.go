@@ -134,6 +134,21 @@ func writeLine(t *testing.T, c net.Conn, s string) {
 	}
 }
 
+// waitCount waits until the series of name matching labels add up to at
+// least want (radiogw counts some outcomes just after a device or a
+// subscriber sees them), then reports a count above want. It returns that
+// scrape.
+func waitCount(t *testing.T, httpPort int, within time.Duration, want float64, name string, labels ...string) metricSet {
+	t.Helper()
+	m := waitMetric(t, httpPort, within, fmt.Sprintf("%s%v reaching %g", name, labels, want), func(m metricSet) bool {
+		return m.get(name, labels...) >= want
+	})
+	if got := m.get(name, labels...); got != want {
+		t.Errorf("%s%v = %g, want %g", name, labels, got, want)
+	}
+	return m
+}
+
 // waitMetric polls /metrics until ok holds.
 func waitMetric(t *testing.T, httpPort int, within time.Duration, what string, ok func(metricSet) bool) metricSet {
 	t.Helper()

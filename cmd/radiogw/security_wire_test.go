@@ -143,12 +143,7 @@ func TestSecurityWireForgedIDs(t *testing.T) {
 	sendUDP(t, taipPort, taipReport("GOOD7", time.Now(), 33.72, -117.82))
 	all.waitTopic(t, "radiogw/test/units/GOOD7", 10*time.Second, func([]byte) bool { return true })
 
-	m := waitMetric(t, s.httpPort, 10*time.Second, "forged names counted", func(m metricSet) bool {
-		return m.get("radiogw_names_rejected_total", `source="taip"`) >= float64(len(forgedIDs))
-	})
-	if got := m.get("radiogw_names_rejected_total", `source="taip"`); got != float64(len(forgedIDs)) {
-		t.Errorf("taip: %g names refused, want %d", got, len(forgedIDs))
-	}
+	m := waitCount(t, s.httpPort, 10*time.Second, float64(len(forgedIDs)), "radiogw_names_rejected_total", `source="taip"`)
 	for _, reason := range []string{"wildcard", "separator", "control", "invalid_utf8", "format", "too_long"} {
 		want := 0
 		for _, r := range forgedIDs {
@@ -344,12 +339,7 @@ unlisted {
 	sub.waitTopic(t, "radiogw/test/units/EXP001", 10*time.Second, func(b []byte) bool { return len(b) > 0 })
 	sub.waitTopic(t, "radiogw/test/units/EXP001", 20*time.Second, func(b []byte) bool { return len(b) == 0 })
 	// The expiry is published before the tracker's step counts it.
-	m := waitMetric(t, s.httpPort, 5*time.Second, "the expiry counted", func(m metricSet) bool {
-		return m.get("radiogw_unlisted_units_total", `source="avl"`, `event="expired"`) >= 1
-	})
-	if got := m.get("radiogw_unlisted_units_total", `source="avl"`, `event="expired"`); got != 1 {
-		t.Errorf("expired %g, want 1", got)
-	}
+	waitCount(t, s.httpPort, 5*time.Second, 1, "radiogw_unlisted_units_total", `source="avl"`, `event="expired"`)
 	late := subscribe(t, addr, "radiogw/test/units/#")
 	time.Sleep(time.Second)
 	late.mu.Lock()
