@@ -42,7 +42,7 @@ func startSink(t testing.TB, broker, dir string, mod func(*Options)) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &metricsLog{v: map[metricKey]float64{}}
+	rec := newMetricsLog()
 	opts := Options{Site: "test", Broker: broker, ClientID: fmt.Sprintf("radiogw-test-%d", time.Now().UnixNano()),
 		TopicRoot: root, Queue: q, OnMetric: rec.on, UnitRate: 50, MapEvery: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -243,6 +243,8 @@ type metricsLog struct {
 }
 
 type metricKey struct{ name, label string }
+
+func newMetricsLog() *metricsLog { return &metricsLog{v: map[metricKey]float64{}} }
 
 func (r *metricsLog) on(name string, labels map[string]string, v float64) {
 	k := metricKey{name: name}

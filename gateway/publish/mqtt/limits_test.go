@@ -90,7 +90,7 @@ func TestOversizedMapIsSkipped(t *testing.T) {
 // units forgotten during a slow encode set the mark to the fleet left, and
 // the map stayed dark while the fleet did not shrink further.
 func TestMapRefusedDuringShrinkComesBack(t *testing.T) {
-	rec := &metricsLog{v: map[metricKey]float64{}}
+	rec := newMetricsLog()
 	s := offlineSink(t, func(o *Options) {
 		o.OnMetric, o.MapEvery = rec.on, time.Millisecond
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
