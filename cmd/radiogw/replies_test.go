@@ -104,7 +104,7 @@ func TestRepliesAreRateLimited(t *testing.T) {
 	ars := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: arsPort}
 	// A scrape gathers each counter family on its own, so a scrape that
 	// shows every frame read may still miss the replies of the frames read
-	// while it ran: the waits below wait for both.
+	// while it ran: each flood waits for its frames, then for their replies.
 
 	// One radio, 2000 registrations: it is owed 2 replies each, an ack to
 	// its ARS port and a location request to its port 4001: two peers.
@@ -113,9 +113,8 @@ func TestRepliesAreRateLimited(t *testing.T) {
 	for range 2000 {
 		c.WriteToUDP(arsRegistration, ars)
 	}
-	m := waitMetric(t, s.httpPort, 60*time.Second, "every registration decoded and its replies counted", func(m metricSet) bool {
-		return m.get("radiogw_frames_total", `source="ars"`) == 2000 && m.get("radiogw_replies_total") == 4000
-	})
+	waitCount(t, s.httpPort, 60*time.Second, 2000, "radiogw_frames_total", `source="ars"`)
+	m := waitCount(t, s.httpPort, 10*time.Second, 4000, "radiogw_replies_total")
 	elapsed := time.Since(start).Seconds()
 	sent := m.get("radiogw_replies_total", `result="sent"`)
 	limited := m.get("radiogw_replies_total", `result="rate_limited_peer"`)
@@ -138,9 +137,8 @@ func TestRepliesAreRateLimited(t *testing.T) {
 			c.WriteToUDP(arsRegistration, ars)
 		}
 	}
-	m2 := waitMetric(t, s.httpPort, 60*time.Second, "every registration decoded and its replies counted", func(m metricSet) bool {
-		return m.get("radiogw_frames_total", `source="ars"`) == 2000+4000 && m.get("radiogw_replies_total") == 4000+8000
-	})
+	waitCount(t, s.httpPort, 60*time.Second, 2000+4000, "radiogw_frames_total", `source="ars"`)
+	m2 := waitCount(t, s.httpPort, 10*time.Second, 4000+8000, "radiogw_replies_total")
 	elapsed = time.Since(start).Seconds()
 	// The overall bucket refilled while the first flood was read; at most a
 	// full burst plus the rate since.
